@@ -1,0 +1,78 @@
+//! The NMODL front end: pest grammar (`grammar/nmodl.pest`), spanned AST,
+//! INCLUDE resolution, name resolution and semantic checks, unit checks.
+//!
+//! Diagnostic codes by range:
+//! - `E00xx` reading files (missing file, INCLUDE not found, not UTF-8)
+//! - `E01xx` syntax
+//! - `E02xx` names and declarations
+//! - `E03xx` blocks, SOLVE, methods, calls
+//! - `E04xx` constructs nmc does not support (e.g. VERBATIM C)
+//! - `E05xx` unit syntax; `W05xx` unit mismatches
+//! - `W02xx` suspicious declarations (unused, RANGE never declared)
+
+pub mod ast;
+pub mod dump;
+pub mod parse;
+pub mod sema;
+pub mod units_check;
+
+use crate::diag::{Diagnostic, SourceMap};
+use std::path::Path;
+
+/// Everything learned from checking one `.mod` file.
+pub struct Checked {
+    /// The syntax tree, when the file parsed.
+    pub module: Option<ast::Module>,
+    /// Name resolution results, when the file parsed.
+    pub analysis: Option<sema::Analysis>,
+    /// All diagnostics, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads `path` into `map`, parses it (with its INCLUDEs), and runs the
+/// semantic and unit checks. Never panics on any input.
+pub fn check_file(map: &mut SourceMap, path: &Path) -> Checked {
+    let file = match read_source(map, path) {
+        Ok(file) => file,
+        Err(d) => {
+            return Checked {
+                module: None,
+                analysis: None,
+                diagnostics: vec![d],
+            };
+        }
+    };
+    let (module, mut diagnostics) = parse::parse(map, file);
+    let mut analysis = None;
+    if let Some(m) = &module {
+        let a = sema::analyze(m, map);
+        diagnostics.extend(a.diagnostics.iter().cloned());
+        diagnostics.extend(units_check::check_units(m, &a.symbols, map));
+        analysis = Some(a);
+    }
+    crate::diag::sort(&mut diagnostics);
+    Checked {
+        module,
+        analysis,
+        diagnostics,
+    }
+}
+
+/// Reads a source file into the map, reporting a missing or non-UTF-8 file
+/// as a diagnostic (E0001, E0002).
+pub fn read_source(map: &mut SourceMap, path: &Path) -> Result<crate::diag::FileId, Diagnostic> {
+    let shown = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(map.add(shown, text)),
+            Err(e) => {
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                Ok(map.add(shown, text))
+            }
+        },
+        Err(e) => Err(
+            Diagnostic::error("E0001", format!("cannot read `{shown}`: {e}"))
+                .with_help("check the path; `nmc check` takes .mod files"),
+        ),
+    }
+}

@@ -1,0 +1,10 @@
+//! nmc: a compiler and simulator for biophysically detailed neural networks.
+//!
+//! The module tree mirrors the pipeline: source text enters through a front
+//! end (`front::nmodl` for mechanisms), problems are reported through `diag`,
+//! and physical units are checked by `units`.
+
+pub mod cli;
+pub mod diag;
+pub mod front;
+pub mod units;

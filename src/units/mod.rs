@@ -1,0 +1,1 @@
+//! Physical units (stub: being written).
