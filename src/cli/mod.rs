@@ -1,6 +1,138 @@
-//! Command-line interface (stub).
+//! The `nmc` command line: argument parsing (clap) and dispatch. Each
+//! subcommand lives in its own module; this one owns exit codes.
 
-/// Entry point; returns the process exit code.
+mod check;
+mod compile;
+mod inputs;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Exit status: everything checked clean (warnings allowed).
+pub const EXIT_OK: i32 = 0;
+/// Exit status: at least one error diagnostic.
+pub const EXIT_ERRORS: i32 = 1;
+/// Exit status: the command line itself was wrong.
+pub const EXIT_USAGE: i32 = 2;
+
+/// nmc — a compiler and simulator for biophysically detailed neural networks.
+///
+/// nmc reads NEURON's NMODL mechanism files (.mod) and reports problems the
+/// way rustc does: file:line:col, the offending source with a caret, a
+/// stable error code and a suggested fix.
+#[derive(Parser, Debug)]
+#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc compile models/*.mod            run the front end on each file and list the mechanisms\n  nmc compile --emit ast models/hh.mod  print the syntax tree")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check .mod files and report every problem found.
+    ///
+    /// Exit status: 0 when no file has errors (warnings allowed), 1 when any
+    /// file has errors, 2 for a usage error. Errors in one file do not stop
+    /// the others. A directory argument means every .mod file in it.
+    Check {
+        /// Files (or directories) to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Output format: human-readable, or one JSON object per line.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Colour the human output.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        /// Treat warnings as errors (exit 1 when any warning is reported).
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Compile .mod files: run the front end and list each mechanism.
+    ///
+    /// With --emit, print an intermediate form of every file (to stdout, or
+    /// to DIR/<file>.<ext> with -o).
+    Compile {
+        /// Files (or directories) to compile.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Print an intermediate representation.
+        #[arg(long, value_enum)]
+        emit: Option<Emit>,
+        /// Write emitted text to this directory instead of stdout.
+        #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+        /// Colour the human output.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+}
+
+/// Diagnostic output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// rustc-style text with source lines and carets (on stderr).
+    Human,
+    /// One JSON object per diagnostic, one per line (on stdout).
+    Json,
+}
+
+/// When to use ANSI colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stderr is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output written to stderr.
+    pub fn enabled(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+            }
+        }
+    }
+}
+
+/// Intermediate forms `nmc compile --emit` can print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// The syntax tree, with line:col of every node.
+    Ast,
+}
+
+/// Parses the command line, runs the subcommand and returns the exit status.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            return if code == 0 { EXIT_OK } else { EXIT_USAGE };
+        }
+    };
+    match cli.command {
+        Command::Check {
+            files,
+            format,
+            color,
+            deny_warnings,
+        } => check::run(&files, format, color.enabled(), deny_warnings),
+        Command::Compile {
+            files,
+            emit,
+            out_dir,
+            color,
+        } => compile::run(&files, emit, out_dir.as_deref(), color.enabled()),
+    }
 }
