@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the system packages nmc needs when they are missing (Debian).
+# Sourced by scripts/quickstart and scripts/test; safe to run repeatedly.
+set -euo pipefail
+
+# Debian packages nmc builds against (none yet beyond a C compiler for -sys crates).
+NMC_APT_PACKAGES=(gcc)
+
+missing=()
+for pkg in "${NMC_APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "nmc: installing ${missing[*]} with apt-get" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+command -v cargo >/dev/null || { echo "nmc: cargo not found; install Rust from https://rustup.rs" >&2; exit 2; }
