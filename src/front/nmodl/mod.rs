@@ -42,6 +42,18 @@ pub fn check_file(map: &mut SourceMap, path: &Path) -> Checked {
             };
         }
     };
+    check_loaded(map, file)
+}
+
+/// Checks source text that is not on disk (editors, tests); `name` is the
+/// path shown in diagnostics and the base for INCLUDE resolution.
+pub fn check_source(map: &mut SourceMap, name: &str, text: &str) -> Checked {
+    let file = map.add(name, text);
+    check_loaded(map, file)
+}
+
+/// Parses and checks a file already in the map.
+fn check_loaded(map: &mut SourceMap, file: crate::diag::FileId) -> Checked {
     let (module, mut diagnostics) = parse::parse(map, file);
     let mut analysis = None;
     if let Some(m) = &module {

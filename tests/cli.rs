@@ -1,0 +1,90 @@
+//! The `nmc` binary as a user runs it: exit codes, summary line, JSON output.
+
+use std::process::Command;
+
+fn nmc() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nmc"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn mod_files(dir: &str) -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut v: Vec<String> = std::fs::read_dir(root.join(dir))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "mod"))
+                .map(|p| format!("{dir}/{}", p.file_name().unwrap_or_default().to_string_lossy()))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn models_check_clean_with_one_summary_line() {
+    let files = mod_files("models");
+    assert!(files.len() >= 15, "expected the 15 project models, found {}", files.len());
+    let out = nmc().arg("check").args(&files).output().expect("run nmc");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "stderr:\n{stderr}");
+    assert!(stderr.contains("0 errors, 0 warnings"), "{stderr}");
+}
+
+#[test]
+fn corpus_checks_clean() {
+    let files = mod_files("tests/corpus");
+    assert!(files.len() >= 30, "expected at least 30 corpus files, found {}", files.len());
+    let out = nmc().arg("check").args(&files).output().expect("run nmc");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}");
+    assert!(stderr.contains("0 errors, 0 warnings"), "{stderr}");
+}
+
+#[test]
+fn missing_file_is_an_error_not_a_crash() {
+    let out = nmc().args(["check", "does/not/exist.mod"]).output().expect("run nmc");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E0001"));
+}
+
+#[test]
+fn usage_error_exits_2() {
+    let out = nmc().args(["check"]).output().expect("run nmc");
+    assert_eq!(out.status.code(), Some(2));
+    let out = nmc().args(["frobnicate"]).output().expect("run nmc");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn three_problems_three_diagnostics_human_and_json() {
+    let file = "tests/diagnostics/three_problems.mod";
+    let out = nmc().args(["check", file]).output().expect("run nmc");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Each diagnostic has a code in brackets, a file:line:col locator and a help line.
+    let headers = stderr.lines().filter(|l| l.starts_with("error[") || l.starts_with("warning[")).count();
+    assert_eq!(headers, 3, "{stderr}");
+    assert_eq!(stderr.matches(&format!("{file}:")).count(), 3, "{stderr}");
+    assert_eq!(stderr.matches("= help:").count(), 3, "{stderr}");
+    assert!(stderr.contains('^'), "{stderr}");
+
+    let out = nmc().args(["check", "--format", "json", file]).output().expect("run nmc");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let objs: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(objs.len(), 3, "{stdout}");
+    for o in &objs {
+        for key in ["file", "line", "column", "end_line", "end_column", "severity", "code", "message", "help"] {
+            assert!(!o[key].is_null(), "{key} missing in {o}");
+        }
+    }
+}
