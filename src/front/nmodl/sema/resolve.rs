@@ -1,0 +1,636 @@
+//! Walks every block body with its scopes (LOCALs, parameters, NET_RECEIVE
+//! arguments, FROM loop variables), resolving each name and reporting:
+//! undefined names (E0201), duplicate LOCALs and parameters (E0203),
+//! assignments to constants (E0204) and to PARAMETERs where they must stay
+//! fixed (E0205), `x' =` on a non-STATE (E0206), assignments to functions
+//! and blocks (E0207), functions and blocks used as values (E0210),
+//! reactants that are not STATEs (E0211), unused LOCALs (W0201) and the
+//! call and SOLVE errors of [`super::calls`] and [`super::solve`].
+
+use super::builtins;
+use super::calls;
+use super::scope::{LocalKind, Scopes};
+use super::solve;
+use super::suggest;
+use super::symbols::{SymbolKind, SymbolTable};
+use super::verbatim;
+use crate::diag::{Diagnostic, Span};
+use crate::front::nmodl::ast::{
+    Block, Expr, ExprKind, Ident, Item, ItemKind, LValue, Param, ReactTerm, Reaction, ReactionKind,
+    SolvableKind, Stmt, StmtKind,
+};
+use std::collections::{HashMap, HashSet};
+
+/// How a module-level name was referred to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Read somewhere.
+    pub read: bool,
+    /// Written (assigned, integrated, reacted) somewhere.
+    pub written: bool,
+}
+
+/// The block a statement is in, for context-dependent rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// INITIAL (also nested in NET_RECEIVE).
+    Initial,
+    /// BREAKPOINT.
+    Breakpoint,
+    /// An equation block.
+    Solvable(SolvableKind),
+    /// FUNCTION, PROCEDURE or FUNCTION_TABLE.
+    Function,
+    /// NET_RECEIVE.
+    NetReceive,
+    /// BEFORE/AFTER, CONSTRUCTOR/DESTRUCTOR.
+    Other,
+}
+
+/// The resolver's state while walking one module.
+pub struct Resolver<'a> {
+    /// Module-level names.
+    pub table: &'a SymbolTable,
+    /// Diagnostics found so far.
+    pub diags: Vec<Diagnostic>,
+    /// How each module-level name was used.
+    pub usage: HashMap<String, Usage>,
+    /// Identifiers mentioned in VERBATIM text (defined or used by C code).
+    pub verbatim_names: &'a HashSet<String>,
+    /// The module is an ARTIFICIAL_CELL (for VERBATIM help).
+    pub artificial_cell: bool,
+    scopes: Scopes,
+    context: Context,
+    in_net_receive: bool,
+    function: Option<String>,
+    if_depth: usize,
+    equation: bool,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver over `table`.
+    pub fn new(table: &'a SymbolTable, verbatim_names: &'a HashSet<String>) -> Self {
+        Resolver {
+            table,
+            diags: Vec::new(),
+            usage: HashMap::new(),
+            verbatim_names,
+            artificial_cell: false,
+            scopes: Scopes::default(),
+            context: Context::Other,
+            in_net_receive: false,
+            function: None,
+            if_depth: 0,
+            equation: false,
+        }
+    }
+
+    /// Resolves every name in one top-level item.
+    pub fn item(&mut self, item: &Item) {
+        self.function = None;
+        self.in_net_receive = false;
+        match &item.kind {
+            ItemKind::Initial(b) => self.top_block(Context::Initial, b),
+            ItemKind::Breakpoint(b) => self.top_block(Context::Breakpoint, b),
+            ItemKind::Solvable { kind, body, .. } => self.top_block(Context::Solvable(*kind), body),
+            ItemKind::Procedure(fd) => {
+                self.with_params(&fd.params, |r| r.top_block(Context::Function, &fd.body));
+            }
+            ItemKind::Function(fd) => {
+                self.function = Some(fd.name.name.clone());
+                self.with_params(&fd.params, |r| r.top_block(Context::Function, &fd.body));
+            }
+            ItemKind::FunctionTable { params, .. } => self.with_params(params, |_| {}),
+            ItemKind::NetReceive { params, body } => {
+                self.in_net_receive = true;
+                self.with_params(params, |r| r.top_block(Context::NetReceive, body));
+            }
+            ItemKind::Before { body, .. } | ItemKind::After { body, .. } => {
+                self.top_block(Context::Other, body)
+            }
+            ItemKind::Constructor(b) | ItemKind::Destructor(b) => self.top_block(Context::Other, b),
+            ItemKind::Verbatim(text) => {
+                let d = verbatim::unsupported(text, item.span, self.artificial_cell);
+                self.diags.push(d);
+            }
+            ItemKind::Declare { decls, .. } => {
+                for d in decls {
+                    if let Some(crate::front::nmodl::ast::ArrayLen::Name(id)) = &d.array {
+                        self.read(id);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn top_block(&mut self, context: Context, b: &Block) {
+        self.context = context;
+        self.if_depth = 0;
+        self.block(b);
+    }
+
+    fn with_params(&mut self, params: &[Param], body: impl FnOnce(&mut Self)) {
+        self.scopes.push();
+        for p in params {
+            self.declare_local(&p.name, LocalKind::Param);
+        }
+        body(self);
+        self.scopes.pop();
+    }
+
+    fn declare_local(&mut self, id: &Ident, kind: LocalKind) {
+        if let Err(first) = self.scopes.declare(&id.name, id.span, kind) {
+            self.diags.push(
+                Diagnostic::error(
+                    "E0203",
+                    format!("`{}` is declared twice in this scope", id.name),
+                )
+                .with_primary(id.span, "declared again here")
+                .with_secondary(first, "first declared here")
+                .with_help("remove the second declaration or rename it"),
+            );
+        }
+    }
+
+    fn block(&mut self, b: &Block) {
+        self.scopes.push();
+        for s in &b.stmts {
+            if let StmtKind::Local(decls) = &s.kind {
+                for d in decls {
+                    self.declare_local(&d.name, LocalKind::Local);
+                    if let Some(crate::front::nmodl::ast::ArrayLen::Name(id)) = &d.array {
+                        self.read(id);
+                    }
+                }
+            }
+        }
+        for s in &b.stmts {
+            self.stmt(s);
+        }
+        for l in self.scopes.pop() {
+            if l.kind == LocalKind::Local && !l.used && !self.verbatim_names.contains(&l.name) {
+                self.diags.push(
+                    Diagnostic::warning("W0201", format!("LOCAL `{}` is never used", l.name))
+                        .with_primary(l.span, "declared here")
+                        .with_help(format!("remove `{}` from the LOCAL statement", l.name)),
+                );
+            }
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        match &s.kind {
+            StmtKind::Local(_) => {}
+            StmtKind::Assign { target, value, .. } => {
+                self.expr(value);
+                self.write(target);
+            }
+            StmtKind::Derivative { target, value, .. } => {
+                self.expr(value);
+                self.derivative_target(target);
+            }
+            StmtKind::Expr(e) => match &e.kind {
+                ExprKind::Call { name, args } => self.call(name, args, false, e.span),
+                _ => self.expr(e),
+            },
+            StmtKind::If {
+                cond,
+                then,
+                else_ifs,
+                otherwise,
+            } => {
+                self.expr(cond);
+                self.if_depth += 1;
+                self.block(then);
+                for (c, b) in else_ifs {
+                    self.expr(c);
+                    self.block(b);
+                }
+                if let Some(b) = otherwise {
+                    self.block(b);
+                }
+                self.if_depth -= 1;
+            }
+            StmtKind::While { cond, body } => {
+                self.expr(cond);
+                self.loop_body(body);
+            }
+            StmtKind::FromTo {
+                var,
+                from,
+                to,
+                by,
+                body,
+            } => {
+                self.expr(from);
+                self.expr(to);
+                if let Some(b) = by {
+                    self.expr(b);
+                }
+                let known = self.scopes.use_name(&var.name).is_some()
+                    || self
+                        .table
+                        .get(&var.name)
+                        .is_some_and(|s| s.kind.is_variable());
+                self.scopes.push();
+                if known {
+                    self.mark(&var.name, true);
+                } else {
+                    self.declare_local(var, LocalKind::Index);
+                }
+                self.loop_body(body);
+                self.scopes.pop();
+            }
+            StmtKind::Solve {
+                block,
+                method,
+                steadystate,
+                if_error,
+            } => {
+                let d = solve::check(self.table, block, method.as_ref(), steadystate.as_ref());
+                self.diags.extend(d);
+                if let Some(b) = if_error {
+                    self.block(b);
+                }
+            }
+            StmtKind::Reaction(r) => self.reaction(r),
+            StmtKind::Equation { lhs, rhs } | StmtKind::Conserve { lhs, rhs } => {
+                self.equation = true;
+                self.expr(lhs);
+                self.equation = false;
+                self.expr(rhs);
+            }
+            StmtKind::Compartment {
+                index,
+                volume,
+                states,
+                ..
+            } => {
+                self.scopes.push();
+                if let Some(i) = index {
+                    self.declare_local(i, LocalKind::Index);
+                    self.scopes.use_name(&i.name);
+                }
+                self.expr(volume);
+                self.scopes.pop();
+                for st in states {
+                    self.read(st);
+                }
+            }
+            StmtKind::Table {
+                names,
+                depend,
+                from,
+                to,
+                with,
+            } => {
+                for n in names.iter().chain(depend) {
+                    self.read(n);
+                }
+                self.expr(from);
+                self.expr(to);
+                self.expr(with);
+            }
+            StmtKind::Watch(pairs) => {
+                for (c, f) in pairs {
+                    self.expr(c);
+                    self.expr(f);
+                }
+            }
+            StmtKind::Initial(b) => {
+                let saved = self.context;
+                self.context = Context::Initial;
+                self.block(b);
+                self.context = saved;
+            }
+            StmtKind::Verbatim(text) => {
+                if !(self.if_depth > 0 && verbatim::is_early_return(text)) {
+                    let d = verbatim::unsupported(text, s.span, self.artificial_cell);
+                    self.diags.push(d);
+                }
+            }
+            StmtKind::Block(b) => self.block(b),
+            StmtKind::Conductance { name, .. } => self.read(name),
+            StmtKind::UnitsOff | StmtKind::UnitsOn | StmtKind::Mutex { .. } => {}
+        }
+    }
+
+    fn loop_body(&mut self, body: &Block) {
+        // A VERBATIM `return;` inside a loop body inside an `if` still
+        // leaves the whole block; loops do not change the idiom.
+        self.block(body);
+    }
+
+    fn reaction(&mut self, r: &Reaction) {
+        let rhs: &[ReactTerm] = match &r.kind {
+            ReactionKind::Reversible {
+                rhs,
+                forward,
+                backward,
+            } => {
+                self.expr(forward);
+                self.expr(backward);
+                rhs
+            }
+            ReactionKind::Forward { rhs, rate } => {
+                self.expr(rate);
+                rhs
+            }
+            ReactionKind::Flux { flux } => {
+                self.expr(flux);
+                &[]
+            }
+        };
+        for term in r.lhs.iter().chain(rhs) {
+            self.reactant(term);
+        }
+    }
+
+    fn reactant(&mut self, term: &ReactTerm) {
+        if let Some(i) = &term.index {
+            self.expr(i);
+        }
+        let id = &term.name;
+        if self.scopes.use_name(&id.name).is_some() {
+            return;
+        }
+        match self.table.get(&id.name) {
+            Some(sym) if sym.kind == SymbolKind::State => self.mark(&id.name, true),
+            Some(sym) => {
+                let what = sym.kind.describe();
+                self.mark(&id.name, true);
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0211",
+                        format!("reactant `{}` is not a STATE", id.name),
+                    )
+                    .with_primary(id.span, format!("this is {what}"))
+                    .with_help(format!(
+                        "reaction schemes change STATE variables; declare `{}` in the STATE block",
+                        id.name
+                    )),
+                );
+            }
+            None => self.undefined(id, false),
+        }
+    }
+
+    fn derivative_target(&mut self, target: &LValue) {
+        if let Some(i) = &target.index {
+            self.expr(i);
+        }
+        let id = &target.name;
+        if self.scopes.use_name(&id.name).is_some() {
+            self.not_state(id, "a LOCAL variable");
+            return;
+        }
+        match self.table.get(&id.name) {
+            Some(sym) if sym.kind == SymbolKind::State => self.mark(&id.name, true),
+            Some(sym) => {
+                let what = sym.kind.describe();
+                self.mark(&id.name, true);
+                self.not_state(id, what);
+            }
+            None => self.undefined(id, false),
+        }
+    }
+
+    fn not_state(&mut self, id: &Ident, what: &str) {
+        self.diags.push(
+            Diagnostic::error(
+                "E0206",
+                format!(
+                    "`{}'` is a derivative, but `{}` is not a STATE",
+                    id.name, id.name
+                ),
+            )
+            .with_primary(id.span, format!("this is {what}"))
+            .with_help(format!(
+                "declare `{}` in the STATE block (and remove its other declaration)",
+                id.name
+            )),
+        );
+    }
+
+    fn write(&mut self, target: &LValue) {
+        if let Some(i) = &target.index {
+            self.expr(i);
+        }
+        let id = &target.name;
+        if self.scopes.use_name(&id.name).is_some() {
+            return;
+        }
+        let Some(sym) = self.table.get(&id.name) else {
+            self.undefined(id, false);
+            return;
+        };
+        match &sym.kind {
+            SymbolKind::Constant | SymbolKind::UnitConstant | SymbolKind::Define => {
+                let what = sym.kind.describe();
+                let first = sym.span;
+                let mut d = Diagnostic::error(
+                    "E0204",
+                    format!("cannot assign to `{}`: it is {what}", id.name),
+                )
+                .with_primary(target.span, "assigned here")
+                .with_help(format!(
+                    "use a LOCAL or ASSIGNED variable for computed values; `{}` never changes",
+                    id.name
+                ));
+                if let Some(f) = first {
+                    d = d.with_secondary(f, "declared constant here");
+                }
+                self.diags.push(d);
+            }
+            SymbolKind::Parameter if self.parameter_fixed() => {
+                let first = sym.span;
+                let block = match self.context {
+                    Context::Breakpoint => "BREAKPOINT",
+                    Context::Solvable(k) => builtins::solvable_keyword(k),
+                    _ => "this block",
+                };
+                let mut d = Diagnostic::error(
+                    "E0205",
+                    format!("PARAMETER `{}` is assigned in {block}", id.name),
+                )
+                .with_primary(target.span, "assigned here")
+                .with_help(format!(
+                    "PARAMETERs stay fixed during a run; declare `{}` in ASSIGNED if the mechanism computes it",
+                    id.name
+                ));
+                if let Some(f) = first {
+                    d = d.with_secondary(f, "declared as a PARAMETER here");
+                }
+                self.diags.push(d);
+            }
+            SymbolKind::Function { .. } if self.function.as_deref() == Some(id.name.as_str()) => {}
+            k if !k.is_variable() => {
+                let what = k.describe();
+                self.diags.push(
+                    Diagnostic::error("E0207", format!("cannot assign to `{}`: it is {what}", id.name))
+                        .with_primary(target.span, "assigned here")
+                        .with_help("only variables can be assigned; a FUNCTION sets its result by assigning to its own name inside its body"),
+                );
+            }
+            SymbolKind::BuiltinVariable if self.flag_outside(&id.name) => self.undefined(id, false),
+            _ => self.mark(&id.name, true),
+        }
+    }
+
+    fn parameter_fixed(&self) -> bool {
+        matches!(
+            self.context,
+            Context::Breakpoint
+                | Context::Solvable(SolvableKind::Derivative)
+                | Context::Solvable(SolvableKind::Kinetic)
+        )
+    }
+
+    fn flag_outside(&self, name: &str) -> bool {
+        !self.in_net_receive && builtins::variable(name).is_some_and(|v| v.net_receive_only)
+    }
+
+    /// Records a use of a module-level name.
+    pub fn mark(&mut self, name: &str, written: bool) {
+        let u = self.usage.entry(name.to_string()).or_default();
+        u.read |= !written;
+        u.written |= written || self.equation;
+    }
+
+    /// Resolves a name read in an expression.
+    pub fn read(&mut self, id: &Ident) {
+        if self.scopes.use_name(&id.name).is_some() {
+            return;
+        }
+        let Some(sym) = self.table.get(&id.name) else {
+            self.undefined(id, false);
+            return;
+        };
+        match &sym.kind {
+            SymbolKind::Function { .. } if self.function.as_deref() == Some(id.name.as_str()) => {}
+            k if !k.is_variable() => {
+                let what = k.describe();
+                let help = if k.is_callable() {
+                    format!("call it with arguments: `{}(...)`", id.name)
+                } else {
+                    format!("solve it with `SOLVE {}` in BREAKPOINT or INITIAL", id.name)
+                };
+                self.diags.push(
+                    Diagnostic::error("E0210", format!("`{}` is {what}, not a value", id.name))
+                        .with_primary(id.span, "used as a value here")
+                        .with_help(help),
+                );
+            }
+            SymbolKind::BuiltinVariable if self.flag_outside(&id.name) => self.undefined(id, false),
+            _ => self.mark(&id.name, false),
+        }
+    }
+
+    /// Reports an undefined name, with a suggestion. Names that VERBATIM C
+    /// code mentions are skipped: the VERBATIM error already covers them.
+    pub fn undefined(&mut self, id: &Ident, callable: bool) {
+        if self.verbatim_names.contains(&id.name) {
+            return;
+        }
+        let what = if callable { "function" } else { "name" };
+        let mut d = Diagnostic::error("E0201", format!("undefined {what} `{}`", id.name))
+            .with_primary(id.span, "not declared anywhere in this file");
+        if id.name == "flag" {
+            d = d.with_help("`flag` is only defined inside NET_RECEIVE");
+        } else {
+            let table = self.table;
+            let net_receive = self.in_net_receive;
+            let candidates: Vec<&str> = if callable {
+                table
+                    .symbols
+                    .values()
+                    .filter(|s| s.kind.is_callable())
+                    .map(|s| s.name.as_str())
+                    .collect()
+            } else {
+                table
+                    .symbols
+                    .values()
+                    .filter(|s| s.kind.is_variable())
+                    .filter(|s| net_receive || s.name != "flag")
+                    .map(|s| s.name.as_str())
+                    .chain(self.scopes.names())
+                    .collect()
+            };
+            d = match suggest::closest(&id.name, candidates) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None if callable => d.with_help(format!(
+                    "define it with `FUNCTION {}(...) {{ }}` or `PROCEDURE {}(...) {{ }}`",
+                    id.name, id.name
+                )),
+                None => d.with_help(format!(
+                    "declare `{}` in PARAMETER or ASSIGNED, or as a LOCAL in this block",
+                    id.name
+                )),
+            };
+        }
+        self.diags.push(d);
+    }
+
+    /// Resolves every name in an expression.
+    pub fn expr(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Number(_) | ExprKind::Str(_) => {}
+            ExprKind::Name(id) => self.read(id),
+            ExprKind::Index { name, index } => {
+                self.read(name);
+                self.expr(index);
+            }
+            ExprKind::Call { name, args } => self.call(name, args, true, e.span),
+            ExprKind::Unary { operand, .. } => self.expr(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+            ExprKind::WithUnit { expr, .. } => self.expr(expr),
+            ExprKind::Prime { name, .. } => {
+                self.read(name);
+                if let Some(sym) = self.table.get(&name.name)
+                    && !self.scopes.contains(&name.name)
+                    && sym.kind.is_variable()
+                    && sym.kind != SymbolKind::State
+                {
+                    let what = sym.kind.describe();
+                    self.not_state(name, what);
+                }
+            }
+        }
+    }
+
+    fn call(&mut self, name: &Ident, args: &[Expr], value: bool, span: Span) {
+        for (i, a) in args.iter().enumerate() {
+            // RANDOM streams are passed by name to the random_* functions.
+            if i == 0
+                && name.name.starts_with("random_")
+                && let ExprKind::Name(id) = &a.kind
+                && self
+                    .table
+                    .get(&id.name)
+                    .is_some_and(|s| s.kind == SymbolKind::Random)
+            {
+                self.mark(&id.name, false);
+                continue;
+            }
+            self.expr(a);
+        }
+        if self.scopes.use_name(&name.name).is_some() {
+            self.diags
+                .push(calls::not_callable(name, "a local variable"));
+            return;
+        }
+        let Some(sym) = self.table.get(&name.name) else {
+            self.undefined(name, true);
+            return;
+        };
+        self.mark(&name.name, false);
+        if let Some(d) = calls::check(sym, name, args.len(), value, span) {
+            self.diags.push(d);
+        }
+    }
+}
