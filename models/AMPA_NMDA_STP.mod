@@ -19,7 +19,8 @@ event of weight w the AMPA weight is w and the NMDA weight w*NMDA_ratio;
 both pairs of states grow by Pr*weight*factor. Events before t = 0 return
 early (the VERBATIM block is the C early-return idiom). The flag == 1
 branch only reports; this mechanism never sends self-events.
-Set verboseLevel > 0 to print every event.
+Set verboseLevel > 0 to print every event (printf arguments carry units,
+so those lines sit between UNITSOFF and UNITSON).
 ENDCOMMENT
 
 NEURON {
@@ -119,7 +120,9 @@ NET_RECEIVE(weight, weight_AMPA, weight_NMDA, R, Pr, u, tsyn (ms)) {
     if (flag == 1) {
         : reserved for self-events, which this mechanism never sends
         if (verboseLevel > 0) {
+            UNITSOFF
             printf("AMPA_NMDA_STP: self-event at t = %g\n", t)
+            UNITSON
         }
     } else {
         weight_AMPA = weight
@@ -139,7 +142,9 @@ NET_RECEIVE(weight, weight_AMPA, weight_NMDA, R, Pr, u, tsyn (ms)) {
             Pr = u
         }
         if (verboseLevel > 0) {
+            UNITSOFF
             printf("AMPA_NMDA_STP: t = %g, weight = %g, u = %g, R = %g, Pr = %g\n", t, weight, u, R, Pr)
+            UNITSON
         }
         tsyn = t
 

@@ -12,7 +12,7 @@ Short-term plasticity (Fuhrmann et al. 2002) per connection: R, u and tsyn
 are NET_RECEIVE arguments; Pr is local to each event. Events before t = 0
 return early (VERBATIM early-return idiom). The flag == 1 branch only
 reports; this mechanism never sends self-events. verboseLevel > 0 prints
-every event.
+every event (the printf lines sit between UNITSOFF and UNITSON).
 ENDCOMMENT
 
 NEURON {
@@ -93,7 +93,9 @@ NET_RECEIVE(weight, R, u, tsyn (ms)) {
     if (flag == 1) {
         : reserved for self-events, which this mechanism never sends
         if (verboseLevel > 0) {
+            UNITSOFF
             printf("GABA_A_STP: self-event at t = %g\n", t)
+            UNITSON
         }
     } else {
         if (Fac > 0) {
@@ -110,7 +112,9 @@ NET_RECEIVE(weight, R, u, tsyn (ms)) {
             Pr = u
         }
         if (verboseLevel > 0) {
+            UNITSOFF
             printf("GABA_A_STP: t = %g, weight = %g, u = %g, R = %g, Pr = %g\n", t, weight, u, R, Pr)
+            UNITSON
         }
         tsyn = t
         A = A + Pr*weight*factor
