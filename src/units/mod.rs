@@ -307,8 +307,14 @@ impl fmt::Display for Unit {
             if scales_equal(c.scale, self.scale) {
                 return f.write_str(text);
             }
-            if first_match.is_none() {
-                first_match = Some((self.scale / c.scale, text));
+            let k = self.scale / c.scale;
+            let nice = (1.0..1000.0).contains(&k.abs());
+            match first_match {
+                None => first_match = Some((k, text)),
+                Some((fk, _)) if nice && !(1.0..1000.0).contains(&fk.abs()) => {
+                    first_match = Some((k, text));
+                }
+                _ => {}
             }
         }
         if let Some((k, text)) = first_match {

@@ -60,9 +60,9 @@ impl Parser<'_> {
         let mut pending_slash: Option<usize> = None;
         while let Some(c) = self.peek() {
             let start = self.offset();
-            if c.is_whitespace() || c == '-' || c == '*' || c == '\u{b7}' {
-                self.pos += 1;
-            } else if c == '.' && !self.peek_at(1).is_some_and(|d| d.is_ascii_digit()) {
+            let separator = c.is_whitespace() || c == '-' || c == '*' || c == '\u{b7}';
+            let dot = c == '.' && !self.peek_at(1).is_some_and(|d| d.is_ascii_digit());
+            if separator || dot {
                 self.pos += 1;
             } else if c == '/' {
                 if let Some(at) = pending_slash {

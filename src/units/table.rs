@@ -306,10 +306,10 @@ impl UnitTable {
                 }
             }
         }
-        if name.len() > 1 {
-            if let Some(stem) = name.strip_suffix('s') {
-                return self.resolve(stem, depth + 1, allow_prefix);
-            }
+        if name.len() > 1
+            && let Some(stem) = name.strip_suffix('s')
+        {
+            return self.resolve(stem, depth + 1, allow_prefix);
         }
         None
     }
