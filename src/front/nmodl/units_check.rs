@@ -979,3 +979,154 @@ fn literal_integer(e: &Expr) -> Option<i32> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sp() -> Span {
+        Span::new(0, 0, 0)
+    }
+    fn id(n: &str) -> Ident {
+        Ident {
+            name: n.to_string(),
+            span: sp(),
+        }
+    }
+    fn ut(t: &str) -> UnitText {
+        UnitText {
+            text: t.to_string(),
+            span: sp(),
+        }
+    }
+    fn ex(kind: ExprKind) -> Expr {
+        Expr { kind, span: sp() }
+    }
+    fn name(n: &str) -> Expr {
+        ex(ExprKind::Name(id(n)))
+    }
+    fn num(v: f64) -> Expr {
+        ex(ExprKind::Number(Number {
+            value: v,
+            text: v.to_string(),
+            span: sp(),
+        }))
+    }
+    fn bin(op: BinaryOp, a: Expr, b: Expr) -> Expr {
+        ex(ExprKind::Binary {
+            op,
+            lhs: Box::new(a),
+            rhs: Box::new(b),
+        })
+    }
+    fn decl(n: &str, unit: &str) -> VarDecl {
+        VarDecl {
+            name: id(n),
+            array: None,
+            value: None,
+            unit: Some(ut(unit)),
+            limits: None,
+            from_to: None,
+            start: None,
+            span: sp(),
+        }
+    }
+    fn item(kind: ItemKind) -> Item {
+        Item { kind, span: sp() }
+    }
+    fn assign(target: &str, value: Expr) -> Stmt {
+        Stmt {
+            kind: StmtKind::Assign {
+                target: LValue {
+                    name: id(target),
+                    index: None,
+                    span: sp(),
+                },
+                value,
+                protect: false,
+            },
+            span: sp(),
+        }
+    }
+    fn module(decls: Vec<VarDecl>, stmts: Vec<Stmt>) -> Module {
+        Module {
+            items: vec![
+                item(ItemKind::Declare {
+                    kind: DeclKind::Assigned,
+                    decls,
+                }),
+                item(ItemKind::Breakpoint(Block { stmts, span: sp() })),
+            ],
+            span: sp(),
+        }
+    }
+    fn codes(m: &Module) -> Vec<&'static str> {
+        let mut map = SourceMap::new();
+        map.add("x.mod", "");
+        check_units(m, &SymbolTable::default(), &map)
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    }
+
+    #[test]
+    fn ohmic_current_is_clean() {
+        let m = module(
+            vec![decl("g", "S/cm2"), decl("e", "mV"), decl("i", "mA/cm2")],
+            vec![assign(
+                "i",
+                bin(
+                    BinaryOp::Mul,
+                    name("g"),
+                    bin(BinaryOp::Sub, name("v"), name("e")),
+                ),
+            )],
+        );
+        assert!(codes(&m).is_empty());
+    }
+
+    #[test]
+    fn dimension_and_scale_mismatches() {
+        let m = module(
+            vec![
+                decl("g", "S/cm2"),
+                decl("i", "mA"),
+                decl("j", "nA"),
+                decl("k", "mA"),
+            ],
+            vec![
+                assign("i", bin(BinaryOp::Mul, name("g"), name("v"))),
+                assign("j", name("k")),
+                assign("j", bin(BinaryOp::Mul, num(1e6), name("k"))),
+            ],
+        );
+        assert_eq!(codes(&m), vec![W_DIMENSION, W_SCALE]);
+    }
+
+    #[test]
+    fn unitsoff_silences() {
+        let mut m = module(
+            vec![decl("i", "mA")],
+            vec![
+                Stmt {
+                    kind: StmtKind::UnitsOff,
+                    span: sp(),
+                },
+                assign("i", name("v")),
+            ],
+        );
+        assert!(codes(&m).is_empty());
+        m.items.insert(0, item(ItemKind::UnitsOff));
+        assert!(codes(&m).is_empty());
+    }
+
+    #[test]
+    fn deep_expressions_do_not_overflow() {
+        let mut e = name("v");
+        for _ in 0..5000 {
+            e = bin(BinaryOp::Add, e, num(1.0));
+        }
+        let m = module(vec![decl("x", "mV")], vec![assign("x", e)]);
+        assert!(codes(&m).is_empty());
+    }
+}
