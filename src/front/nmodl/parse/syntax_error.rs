@@ -1,0 +1,583 @@
+//! Turning pest failures into diagnostics that name the offending token and
+//! say, in words, what was expected there.
+//!
+//! Codes: E0101 (general), E0104 (unknown top-level keyword), E0107
+//! (unknown NEURON statement), E0108 (misspelled statement keyword),
+//! E0105 (parser resource limit reached).
+
+use super::Rule;
+use crate::diag::{Diagnostic, FileId, Span};
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+/// Keywords that start top-level blocks, for suggestions.
+pub(crate) const TOP_KEYWORDS: &[&str] = &[
+    "TITLE",
+    "COMMENT",
+    "DEFINE",
+    "INCLUDE",
+    "NEURON",
+    "UNITS",
+    "PARAMETER",
+    "CONSTANT",
+    "ASSIGNED",
+    "STATE",
+    "INDEPENDENT",
+    "DEPEND",
+    "INITIAL",
+    "BREAKPOINT",
+    "DERIVATIVE",
+    "KINETIC",
+    "LINEAR",
+    "NONLINEAR",
+    "DISCRETE",
+    "PROCEDURE",
+    "FUNCTION",
+    "FUNCTION_TABLE",
+    "NET_RECEIVE",
+    "BEFORE",
+    "AFTER",
+    "CONSTRUCTOR",
+    "DESTRUCTOR",
+    "VERBATIM",
+    "UNITSON",
+    "UNITSOFF",
+];
+
+/// Statements of the NEURON block.
+const NEURON_KEYWORDS: &[&str] = &[
+    "SUFFIX",
+    "POINT_PROCESS",
+    "ARTIFICIAL_CELL",
+    "USEION",
+    "RANGE",
+    "GLOBAL",
+    "NONSPECIFIC_CURRENT",
+    "ELECTRODE_CURRENT",
+    "POINTER",
+    "BBCOREPOINTER",
+    "EXTERNAL",
+    "THREADSAFE",
+    "RANDOM",
+    "REPRESENTS",
+];
+
+/// Keywords that start statements inside blocks.
+const STMT_KEYWORDS: &[&str] = &[
+    "LOCAL",
+    "SOLVE",
+    "TABLE",
+    "CONSERVE",
+    "COMPARTMENT",
+    "LONGITUDINAL_DIFFUSION",
+    "WATCH",
+    "PROTECT",
+    "UNITSON",
+    "UNITSOFF",
+    "VERBATIM",
+    "MUTEXLOCK",
+    "MUTEXUNLOCK",
+    "CONDUCTANCE",
+    "FROM",
+    "INITIAL",
+    "FOR_NETCONS",
+    "LAG",
+];
+
+/// Every reserved word (cannot be a name).
+fn is_reserved(word: &str) -> bool {
+    TOP_KEYWORDS.contains(&word)
+        || NEURON_KEYWORDS.contains(&word)
+        || STMT_KEYWORDS.contains(&word)
+        || matches!(
+            word,
+            "ENDCOMMENT"
+                | "ENDVERBATIM"
+                | "START"
+                | "SOLVEFOR"
+                | "METHOD"
+                | "STEADYSTATE"
+                | "IFERROR"
+                | "if"
+                | "else"
+                | "while"
+                | "TO"
+                | "BY"
+                | "WITH"
+                | "READ"
+                | "WRITE"
+                | "VALENCE"
+        )
+}
+
+/// Converts a pest error on `src` into a diagnostic.
+pub(super) fn convert(e: &Error<Rule>, src: &str, file: FileId) -> Diagnostic {
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    }
+    .min(src.len());
+    let tok = token_at(src, pos);
+    let tok_span = Span::new(file, tok.start, tok.end);
+    match &e.variant {
+        ErrorVariant::CustomError { message } => {
+            if message.contains("limit") {
+                Diagnostic::error("E0105", "the file is too deeply nested to parse")
+                    .with_primary(tok_span, "nesting limit reached here")
+                    .with_help("split the code into PROCEDUREs or use LOCAL variables")
+            } else {
+                Diagnostic::error("E0101", format!("syntax error: {message}"))
+                    .with_primary(tok_span, "here")
+            }
+        }
+        ErrorVariant::ParsingError {
+            positives,
+            negatives: _,
+        } => parsing_error(positives, src, file, pos, &tok, tok_span),
+    }
+}
+
+fn parsing_error(
+    positives: &[Rule],
+    src: &str,
+    file: FileId,
+    pos: usize,
+    tok: &Token,
+    tok_span: Span,
+) -> Diagnostic {
+    let word = tok.word.then_some(tok.text.as_str());
+
+    // Unknown keyword where a top-level block must start.
+    if positives.contains(&Rule::item)
+        && let Some(w) = word
+    {
+        let mut d = Diagnostic::error(
+            "E0104",
+            format!("unknown top-level keyword `{w}`: expected a block such as NEURON, PARAMETER or BREAKPOINT"),
+        )
+        .with_primary(tok_span, "not an NMODL block keyword");
+        d = match suggest(w, TOP_KEYWORDS) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("top-level blocks are {}", TOP_KEYWORDS.join(", "))),
+        };
+        if !is_reserved(w) && w.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+            d = d.with_note("statements must be inside a block such as INITIAL or BREAKPOINT");
+        }
+        return d;
+    }
+
+    // Unknown statement in the NEURON block.
+    if positives.contains(&Rule::neuron_stmt)
+        && let Some(w) = word
+    {
+        let mut d = Diagnostic::error("E0107", format!("unknown NEURON block statement `{w}`"))
+            .with_primary(tok_span, "not a NEURON block keyword");
+        d = match suggest(w, NEURON_KEYWORDS) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!(
+                "the NEURON block accepts {}",
+                NEURON_KEYWORDS.join(", ")
+            )),
+        };
+        return d;
+    }
+
+    // A misspelled statement keyword: `SOLV states METHOD cnexp` reads as a
+    // name followed by something unexpected.
+    if let Some((ws, we)) = prev_word(src, pos) {
+        let pw = &src[ws..we];
+        let upper = pw.len() >= 3 && pw.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+        if upper
+            && !is_reserved(pw)
+            && let Some(s) = suggest(pw, STMT_KEYWORDS)
+            && stmt_start(src, ws)
+        {
+            return Diagnostic::error("E0108", format!("unknown statement keyword `{pw}`"))
+                .with_primary(Span::new(file, ws, we), "not a keyword")
+                .with_secondary(tok_span, "so this was not expected")
+                .with_help(format!("did you mean `{s}`?"));
+        }
+    }
+
+    let expected = expected_list(positives);
+    let found = tok.describe();
+    let mut d = if expected.is_empty() {
+        Diagnostic::error("E0101", format!("unexpected {found}"))
+            .with_primary(tok_span, "not expected here")
+    } else {
+        let list = join_or(&expected);
+        Diagnostic::error("E0101", format!("expected {list}, found {found}"))
+            .with_primary(tok_span, format!("expected {list}"))
+    };
+    if let Some(w) = word {
+        if is_reserved(w) && positives.iter().any(|r| is_name_rule(*r)) {
+            d = d.with_note(format!(
+                "`{w}` is a reserved keyword and cannot be used as a name"
+            ));
+        } else {
+            let kws: Vec<&str> = positives.iter().filter_map(|r| keyword_of(*r)).collect();
+            if let Some(s) = suggest(w, &kws) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+        }
+    }
+    if tok.text == "=" && positives.contains(&Rule::op_cmp) {
+        d = d.with_help("use `==` to compare values");
+    }
+    if tok.text == "}" && positives.contains(&Rule::rparen) {
+        d = d.with_help("a `)` is missing before this");
+    }
+    d
+}
+
+/// True when the word starting at `ws` is the first token of its line.
+fn stmt_start(src: &str, ws: usize) -> bool {
+    let before = src.get(..ws).unwrap_or("");
+    let line = before.rsplit('\n').next().unwrap_or("");
+    line.trim().is_empty() || line.trim_end().ends_with('{')
+}
+
+fn is_name_rule(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::ident | Rule::name_list | Rule::lvalue | Rule::local_decl | Rule::param
+    )
+}
+
+/// The token at a byte position.
+struct Token {
+    start: usize,
+    end: usize,
+    text: String,
+    word: bool,
+}
+
+impl Token {
+    fn describe(&self) -> String {
+        if self.start >= self.end {
+            return "end of file".to_string();
+        }
+        if self.word && is_reserved(&self.text) {
+            return format!("keyword `{}`", self.text);
+        }
+        if self.text.starts_with('"') {
+            return "a string".to_string();
+        }
+        format!("`{}`", self.text)
+    }
+}
+
+fn token_at(src: &str, pos: usize) -> Token {
+    let rest = src.get(pos..).unwrap_or("");
+    let mut chars = rest.char_indices();
+    let Some((_, c)) = chars.next() else {
+        return Token {
+            start: src.len(),
+            end: src.len(),
+            text: String::new(),
+            word: false,
+        };
+    };
+    let len = if c.is_ascii_alphabetic() || c == '_' {
+        rest.find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+            .unwrap_or(rest.len())
+    } else if c.is_ascii_digit()
+        || (c == '.' && rest[1..].starts_with(|d: char| d.is_ascii_digit()))
+    {
+        rest.find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '.'))
+            .unwrap_or(rest.len())
+    } else if c == '"' {
+        rest[1..]
+            .find(['"', '\n'])
+            .map(|i| i + 2)
+            .unwrap_or(rest.len())
+            .min(rest.len())
+    } else {
+        const OPS: &[&str] = &["<->", "->", "<<", "==", "!=", "<=", ">=", "&&", "||"];
+        OPS.iter()
+            .find(|op| rest.starts_with(*op))
+            .map(|op| op.len())
+            .unwrap_or(c.len_utf8())
+    };
+    let text = rest.get(..len).unwrap_or("").to_string();
+    Token {
+        start: pos,
+        end: pos + len,
+        word: c.is_ascii_alphabetic() || c == '_',
+        text,
+    }
+}
+
+/// The word ending just before `pos` (skipping spaces on the same line).
+fn prev_word(src: &str, pos: usize) -> Option<(usize, usize)> {
+    let before = src.get(..pos)?;
+    let trimmed = before.trim_end_matches([' ', '\t']);
+    let we = trimmed.len();
+    let ws = trimmed
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    (ws < we && src[ws..].starts_with(|c: char| c.is_ascii_alphabetic())).then_some((ws, we))
+}
+
+/// The keyword a `kw_*` rule matches.
+fn keyword_of(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::kw_define => "DEFINE",
+        Rule::kw_include => "INCLUDE",
+        Rule::kw_neuron => "NEURON",
+        Rule::kw_units => "UNITS",
+        Rule::kw_unitson => "UNITSON",
+        Rule::kw_unitsoff => "UNITSOFF",
+        Rule::kw_parameter => "PARAMETER",
+        Rule::kw_constant => "CONSTANT",
+        Rule::kw_assigned => "ASSIGNED",
+        Rule::kw_state => "STATE",
+        Rule::kw_independent => "INDEPENDENT",
+        Rule::kw_depend => "DEPEND",
+        Rule::kw_initial => "INITIAL",
+        Rule::kw_breakpoint => "BREAKPOINT",
+        Rule::kw_derivative => "DERIVATIVE",
+        Rule::kw_kinetic => "KINETIC",
+        Rule::kw_linear => "LINEAR",
+        Rule::kw_nonlinear => "NONLINEAR",
+        Rule::kw_discrete => "DISCRETE",
+        Rule::kw_procedure => "PROCEDURE",
+        Rule::kw_function => "FUNCTION",
+        Rule::kw_function_table => "FUNCTION_TABLE",
+        Rule::kw_net_receive => "NET_RECEIVE",
+        Rule::kw_before => "BEFORE",
+        Rule::kw_after => "AFTER",
+        Rule::kw_constructor => "CONSTRUCTOR",
+        Rule::kw_destructor => "DESTRUCTOR",
+        Rule::kw_local => "LOCAL",
+        Rule::kw_protect => "PROTECT",
+        Rule::kw_solve => "SOLVE",
+        Rule::kw_solvefor => "SOLVEFOR",
+        Rule::kw_method => "METHOD",
+        Rule::kw_steadystate => "STEADYSTATE",
+        Rule::kw_iferror => "IFERROR",
+        Rule::kw_if => "if",
+        Rule::kw_else => "else",
+        Rule::kw_while => "while",
+        Rule::kw_from => "FROM",
+        Rule::kw_to => "TO",
+        Rule::kw_by => "BY",
+        Rule::kw_with => "WITH",
+        Rule::kw_start => "START",
+        Rule::kw_conserve => "CONSERVE",
+        Rule::kw_compartment => "COMPARTMENT",
+        Rule::kw_longitudinal_diffusion => "LONGITUDINAL_DIFFUSION",
+        Rule::kw_table => "TABLE",
+        Rule::kw_watch => "WATCH",
+        Rule::kw_mutexlock => "MUTEXLOCK",
+        Rule::kw_mutexunlock => "MUTEXUNLOCK",
+        Rule::kw_conductance => "CONDUCTANCE",
+        Rule::kw_suffix => "SUFFIX",
+        Rule::kw_point_process => "POINT_PROCESS",
+        Rule::kw_artificial_cell => "ARTIFICIAL_CELL",
+        Rule::kw_useion => "USEION",
+        Rule::kw_read => "READ",
+        Rule::kw_write => "WRITE",
+        Rule::kw_valence => "VALENCE",
+        Rule::kw_range => "RANGE",
+        Rule::kw_global => "GLOBAL",
+        Rule::kw_nonspecific_current => "NONSPECIFIC_CURRENT",
+        Rule::kw_electrode_current => "ELECTRODE_CURRENT",
+        Rule::kw_pointer => "POINTER",
+        Rule::kw_bbcorepointer => "BBCOREPOINTER",
+        Rule::kw_external => "EXTERNAL",
+        Rule::kw_threadsafe => "THREADSAFE",
+        Rule::kw_random => "RANDOM",
+        Rule::kw_represents => "REPRESENTS",
+        Rule::kw_for_netcons => "FOR_NETCONS",
+        Rule::kw_lag => "LAG",
+        _ => return None,
+    })
+}
+
+/// Human words for what a rule stands for.
+fn describe(r: Rule) -> String {
+    if let Some(k) = keyword_of(r) {
+        return format!("`{k}`");
+    }
+    let s = match r {
+        Rule::item
+        | Rule::title
+        | Rule::define
+        | Rule::include
+        | Rule::neuron_block
+        | Rule::units_block
+        | Rule::declare_block
+        | Rule::initial_block
+        | Rule::breakpoint_block
+        | Rule::solvable_block
+        | Rule::procedure
+        | Rule::function
+        | Rule::function_table
+        | Rule::net_receive
+        | Rule::before_block
+        | Rule::after_block
+        | Rule::constructor
+        | Rule::destructor
+        | Rule::top_local => "a top-level block",
+        Rule::EOI => "end of file",
+        Rule::stmt
+        | Rule::local
+        | Rule::if_stmt
+        | Rule::while_stmt
+        | Rule::from_stmt
+        | Rule::solve
+        | Rule::table
+        | Rule::conserve
+        | Rule::compartment
+        | Rule::longitudinal
+        | Rule::watch
+        | Rule::nested_initial
+        | Rule::conductance
+        | Rule::for_netcons
+        | Rule::lag
+        | Rule::protect
+        | Rule::reaction
+        | Rule::equation
+        | Rule::derivative
+        | Rule::assignment
+        | Rule::call_stmt
+        | Rule::verbatim => "a statement",
+        Rule::expr
+        | Rule::and_expr
+        | Rule::cmp_expr
+        | Rule::add_expr
+        | Rule::mul_expr
+        | Rule::unary
+        | Rule::power
+        | Rule::primary
+        | Rule::number_lit
+        | Rule::paren
+        | Rule::call
+        | Rule::indexed
+        | Rule::prime_ref
+        | Rule::op_unary => "an expression",
+        Rule::op_or | Rule::op_and | Rule::op_cmp | Rule::op_add | Rule::op_mul | Rule::op_pow => {
+            "an operator"
+        }
+        Rule::ident | Rule::name_list | Rule::lvalue | Rule::local_decl | Rule::keyword => "a name",
+        Rule::number | Rule::signed_number | Rule::integer | Rule::coeff | Rule::sign => "a number",
+        Rule::string | Rule::string_body => "a string",
+        Rule::unit | Rule::eunit | Rule::unit_body | Rule::eunit_body => "a unit such as `(mV)`",
+        Rule::lbrace | Rule::block => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lparen | Rule::watch_item => "`(`",
+        Rule::rparen => "`)`",
+        Rule::lbracket | Rule::array_len => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::comma => "`,`",
+        Rule::assign => "`=`",
+        Rule::prime => "`'`",
+        Rule::neuron_stmt
+        | Rule::suffix
+        | Rule::point_process
+        | Rule::artificial_cell
+        | Rule::useion
+        | Rule::range
+        | Rule::global
+        | Rule::nonspecific_current
+        | Rule::electrode_current
+        | Rule::pointer
+        | Rule::bbcorepointer
+        | Rule::external
+        | Rule::threadsafe
+        | Rule::random
+        | Rule::represents => "a NEURON statement (SUFFIX, USEION, RANGE, ...)",
+        Rule::useion_read => "`READ`",
+        Rule::useion_write => "`WRITE`",
+        Rule::useion_valence => "`VALENCE`",
+        Rule::useion_represents => "`REPRESENTS`",
+        Rule::ontology_id => "an ontology id such as `NCIT:C17145`",
+        Rule::unit_def | Rule::unit_alias | Rule::unit_constant => "a unit definition",
+        Rule::var_decl => "a declaration",
+        Rule::decl_kind => "a declaration block",
+        Rule::solvable_kind => "an equation block",
+        Rule::decl_part | Rule::decl_value => "`=`",
+        Rule::decl_limits | Rule::decl_tolerance => "`<`",
+        Rule::decl_from_to => "`FROM`",
+        Rule::decl_start => "`START`",
+        Rule::params | Rule::param => "a parameter list",
+        Rule::react_side | Rule::react_term => "a reaction term",
+        Rule::react_reversible => "`<->`",
+        Rule::react_forward => "`->`",
+        Rule::react_flux => "`<<`",
+        Rule::else_if | Rule::else_part => "`else`",
+        Rule::solve_method => "`METHOD`",
+        Rule::solve_steadystate => "`STEADYSTATE`",
+        Rule::table_depend => "`DEPEND`",
+        Rule::compartment_body => "a volume expression",
+        Rule::when => "BREAKPOINT, SOLVE, INITIAL or STEP",
+        Rule::title_text | Rule::verbatim_body => "text",
+        _ => return format!("{r:?}"),
+    };
+    s.to_string()
+}
+
+/// The expected things, deduplicated, with "an operator" and "end of file" last.
+fn expected_list(positives: &[Rule]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in positives {
+        let d = describe(*r);
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out.sort_by_key(|d| match d.as_str() {
+        "an operator" => 2,
+        "end of file" => 3,
+        _ if d.starts_with('`') => 0,
+        _ => 1,
+    });
+    out
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The candidate closest to `word`, if close enough to be a likely typo
+/// (case differences count as typos too).
+pub(crate) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let upper = word.to_ascii_uppercase();
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        let d = if c.eq_ignore_ascii_case(word) {
+            0
+        } else {
+            edit_distance(&upper, &c.to_ascii_uppercase())
+        };
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    let (d, c) = best?;
+    let limit = (word.len().max(3) / 3).max(1);
+    (d <= limit && *c != *word).then_some(c)
+}
+
+/// Levenshtein distance between two short ASCII words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
