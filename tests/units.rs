@@ -313,3 +313,264 @@ fn never_panics_on_odd_input() {
     let x = Unit::parse(&many).unwrap();
     assert_eq!(x.dim.exponent(BaseDim::Length), 10_000);
 }
+
+// ----- NMODL unit checking on parsed snippets -------------------------------
+
+use nmc::diag::{Diagnostic, SourceMap};
+use nmc::front::nmodl::{parse::parse, sema::SymbolTable, units_check::check_units};
+
+/// Parses `src` and returns the unit diagnostics (without sema, so the test
+/// does not depend on the symbol table).
+fn unit_diags(src: &str) -> (SourceMap, Vec<Diagnostic>) {
+    let mut map = SourceMap::new();
+    let f = map.add("x.mod", src);
+    let (m, d) = parse(&mut map, f);
+    let Some(m) = m else {
+        panic!("snippet did not parse: {d:?}");
+    };
+    let diags = check_units(&m, &SymbolTable::default(), &map);
+    (map, diags)
+}
+
+fn unit_codes(src: &str) -> Vec<&'static str> {
+    unit_diags(src).1.iter().map(|d| d.code).collect()
+}
+
+const HH_LIKE: &str = r#"
+NEURON {
+  SUFFIX hhx
+  USEION na READ ena WRITE ina
+  USEION k READ ek WRITE ik
+  NONSPECIFIC_CURRENT il
+  RANGE gnabar, gkbar, gl, el
+}
+UNITS {
+  (mA) = (milliamp)
+  (mV) = (millivolt)
+  (S) = (siemens)
+}
+PARAMETER {
+  gnabar = .12 (S/cm2)
+  gkbar = .036 (S/cm2)
+  gl = .0003 (S/cm2)
+  el = -54.3 (mV)
+}
+STATE { m h n }
+ASSIGNED {
+  v (mV)
+  celsius (degC)
+  ena (mV)
+  ek (mV)
+  ina (mA/cm2)
+  ik (mA/cm2)
+  il (mA/cm2)
+  minf hinf ninf
+  mtau (ms) htau (ms) ntau (ms)
+}
+BREAKPOINT {
+  SOLVE states METHOD cnexp
+  ina = gnabar*m*m*m*h*(v - ena)
+  ik = gkbar*n*n*n*n*(v - ek)
+  il = gl*(v - el)
+}
+INITIAL { rates(v) m = minf h = hinf n = ninf }
+DERIVATIVE states {
+  rates(v)
+  m' = (minf - m)/mtau
+  h' = (hinf - h)/htau
+  n' = (ninf - n)/ntau
+}
+PROCEDURE rates(v (mV)) {
+  LOCAL alpha, beta, sum, q10
+  TABLE minf, mtau, hinf, htau, ninf, ntau DEPEND celsius FROM -100 TO 100 WITH 200
+UNITSOFF
+  q10 = 3^((celsius - 6.3)/10)
+  alpha = .1 * vtrap(-(v + 40), 10)
+  beta = 4 * exp(-(v + 65)/18)
+  sum = alpha + beta
+  mtau = 1/(q10*sum)
+  minf = alpha/sum
+  hinf = 1/(1 + exp(-(v + 35)/10))
+  htau = 1/(q10*(0.07*exp(-(v + 65)/20) + hinf))
+  ninf = 0.5
+  ntau = 2
+}
+FUNCTION vtrap(x, y) {
+  if (fabs(x/y) < 1e-6) {
+    vtrap = y*(1 - x/y/2)
+  } else {
+    vtrap = x/(exp(x/y) - 1)
+  }
+}
+UNITSON
+"#;
+
+#[test]
+fn hh_is_clean() {
+    assert_eq!(unit_codes(HH_LIKE), Vec::<&str>::new());
+}
+
+#[test]
+fn current_with_missing_area_is_a_dimension_mismatch() {
+    let src = r#"
+NEURON { SUFFIX a USEION na READ ena WRITE ina }
+UNITS { (mA) = (milliamp) (mV) = (millivolt) }
+PARAMETER { g = 1 (mA/mV) }
+ASSIGNED { v (mV) ena (mV) ina (mA/cm2) }
+BREAKPOINT { ina = g*(v - ena) }
+"#;
+    let (map, d) = unit_diags(src);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].code, "W0501");
+    assert!(
+        d[0].message.contains("`ina` is (mA/cm2)"),
+        "{}",
+        d[0].message
+    );
+    assert!(d[0].message.contains("(mA)"), "{}", d[0].message);
+    let primary = d[0].primary_span().unwrap();
+    assert!(map.text(primary).starts_with("g*(v - ena)"));
+    // The secondary label points at the declaration's unit.
+    let secondary = d[0].labels.iter().find(|l| !l.primary).unwrap();
+    assert_eq!(map.text(secondary.span), "(mA/cm2)");
+    assert!(d[0].help.is_some());
+}
+
+#[test]
+fn point_process_conductances() {
+    let src = r#"
+NEURON { POINT_PROCESS S NONSPECIFIC_CURRENT i }
+UNITS { (nA) = (nanoamp) (mV) = (millivolt) (uS) = (microsiemens) }
+PARAMETER { e = 0 (mV) gmax = 1 (uS) }
+ASSIGNED { v (mV) i (nA) g (uS) j (mA) }
+BREAKPOINT {
+  g = gmax
+  i = g*(v - e)
+  j = g*(v - e)
+}
+"#;
+    let (_, d) = unit_diags(src);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].code, "W0502");
+    assert!(d[0].message.contains("1e-6"), "{}", d[0].message);
+}
+
+#[test]
+fn explicit_factor_silences_scale_check() {
+    let src = r#"
+NEURON { SUFFIX a }
+ASSIGNED { x (nA) y (mA) }
+BREAKPOINT { x = (1e6)*y  x = 1e6*y }
+"#;
+    assert_eq!(unit_codes(src), Vec::<&str>::new());
+}
+
+#[test]
+fn derivatives_are_per_ms() {
+    let src = r#"
+NEURON { SUFFIX a }
+PARAMETER { tau = 2 (ms) k = 1 (/ms) }
+STATE { m (mV) c }
+BREAKPOINT { SOLVE s METHOD cnexp }
+DERIVATIVE s {
+  m' = -m/tau
+  c' = -c*k
+  m' = m
+}
+"#;
+    let (_, d) = unit_diags(src);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].code, "W0501");
+    assert!(d[0].message.contains("`m'`"), "{}", d[0].message);
+}
+
+#[test]
+fn function_returns_and_arguments() {
+    let src = r#"
+NEURON { SUFFIX a }
+PARAMETER { tau = 2 (ms) }
+FUNCTION f(x (mV)) (ms) {
+  f = tau*x/x
+}
+FUNCTION g(x (mV)) (ms) {
+  g = x
+}
+PROCEDURE p() {
+  LOCAL a
+  a = f(tau)
+  a = f(-65)
+  a = f(v)
+}
+"#;
+    let (_, d) = unit_diags(src);
+    let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["W0501", "W0501"], "{d:?}");
+    assert!(d[0].message.contains("`g` is (ms)"));
+    assert!(d[1].message.contains("argument `x` of `f`"));
+}
+
+#[test]
+fn sums_need_matching_units() {
+    let src = r#"
+NEURON { SUFFIX a }
+PARAMETER { tau = 2 (ms) vh = -40 (mV) }
+ASSIGNED { x (mV) }
+BREAKPOINT {
+  x = v + vh + 10
+  x = v + tau
+}
+"#;
+    assert_eq!(unit_codes(src), vec!["W0501"]);
+}
+
+#[test]
+fn units_constants_and_concentrations() {
+    let src = r#"
+NEURON { SUFFIX cad USEION ca READ ica WRITE cai }
+UNITS {
+  (mM) = (milli/liter)
+  (mA) = (milliamp)
+  FARADAY = (faraday) (coulomb)
+  R = (k-mole) (joule/degC)
+}
+PARAMETER { depth = .1 (um) taur = 200 (ms) cainf = 100e-6 (mM) }
+ASSIGNED { ica (mA/cm2) drive (mM/ms) }
+STATE { cai (mM) }
+BREAKPOINT { SOLVE state METHOD cnexp }
+DERIVATIVE state {
+  drive = -(1e4)*ica/(2*FARADAY*depth)
+  cai' = drive + (cainf - cai)/taur
+}
+"#;
+    assert_eq!(unit_codes(src), Vec::<&str>::new());
+}
+
+#[test]
+fn bad_units_are_reported_with_positions() {
+    let src = "NEURON { SUFFIX a }\nUNITS { (mM) = (milli/litre) (q) = (florps) }\nPARAMETER { t0 = 1 (DegC) }\n";
+    let (map, d) = unit_diags(src);
+    let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["E0501", "W0503"], "{d:?}");
+    assert_eq!(map.text(d[0].primary_span().unwrap()), "florps");
+    assert_eq!(map.text(d[1].primary_span().unwrap()), "DegC");
+    assert_eq!(d[1].help.as_deref(), Some("did you mean `degC`?"));
+}
+
+#[test]
+fn unitsoff_is_lexical() {
+    let src = r#"
+NEURON { SUFFIX a }
+ASSIGNED { x (mV) }
+UNITSOFF
+PROCEDURE p() { x = 5*exp(t) }
+UNITSON
+PROCEDURE q() {
+  UNITSOFF
+  x = t
+}
+PROCEDURE r() { x = t }
+UNITSON
+PROCEDURE s() { x = t }
+"#;
+    assert_eq!(unit_codes(src), vec!["W0501"]);
+}

@@ -272,6 +272,9 @@ const DISPLAY_CANDIDATES: &[&str] = &[
     "/ms",
     "/s",
     "/mV",
+    "/mV-ms",
+    "/ms2",
+    "um2/ms",
     "/mM",
     "/mM-ms",
     "mM/ms",
@@ -300,9 +303,16 @@ impl fmt::Display for Unit {
         let table = builtin_table();
         let mut first_match: Option<(f64, &str)> = None;
         for text in DISPLAY_CANDIDATES {
-            let Ok(c) = table.parse(text) else { continue };
-            if c.dim != self.dim {
+            let Ok(mut c) = table.parse(text) else {
                 continue;
+            };
+            if c.dim != self.dim {
+                // NEURON-style concentrations have no mole dimension (`mM` = `milli/liter`).
+                let erased = c.without_amount();
+                if self.dim.exponent(BaseDim::Amount) != 0 || erased.dim != self.dim {
+                    continue;
+                }
+                c = erased;
             }
             if scales_equal(c.scale, self.scale) {
                 return f.write_str(text);

@@ -334,10 +334,15 @@ impl UnitTable {
                 }
             }
         }
-        let limit = if name.chars().count() <= 3 { 1 } else { 2 };
+        let limit = match name.chars().count() {
+            0..=2 => 0,
+            3 => 1,
+            _ => 2,
+        };
         let mut best: Option<(usize, String)> = None;
         for cand in cands {
-            if cand.chars().count() < 2 && name.chars().count() > 2 {
+            let short = cand.chars().count() < 2 && name.chars().count() > 2;
+            if short || !cand.starts_with(char::is_alphabetic) {
                 continue;
             }
             let cl = cand.to_lowercase();

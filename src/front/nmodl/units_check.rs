@@ -133,15 +133,14 @@ const TRANSCENDENTAL: &[&str] = &[
     "erfc",
     "expm1",
     "log1p",
-    "exprand",
-    "normrand",
     "unirand",
     "scop_random",
-    "poisrand",
-    "negexp",
-    "gauss",
     "hyperbolic",
 ];
+
+/// Random-number functions whose result has the unit of their first argument
+/// (the mean); arguments are not checked.
+const RANDOM_LIKE_ARG: &[&str] = &["normrand", "exprand", "poisrand", "negexp", "gauss"];
 
 /// Built-in functions whose result has the unit of their (first) argument.
 const SAME_UNIT: &[&str] = &["fabs", "abs", "floor", "ceil", "fmin", "fmax", "min", "max"];
@@ -758,6 +757,18 @@ impl<'a> Checker<'a> {
             self.quiet -= 1;
             return Inferred::known(Unit::dimensionless());
         }
+        if RANDOM_LIKE_ARG.contains(&n) {
+            self.quiet += 1;
+            let first = args.first().map(|a| self.infer(a, d));
+            for a in args.iter().skip(1) {
+                self.infer(a, d);
+            }
+            self.quiet -= 1;
+            return match first {
+                Some(Inferred::Known { unit, .. }) => Inferred::with(unit, true),
+                _ => Inferred::Unknown,
+            };
+        }
         let inferred: Vec<Inferred> = args.iter().map(|a| self.infer(a, d)).collect();
         if SAME_UNIT.contains(&n) {
             return inferred.first().copied().unwrap_or(Inferred::Unknown);
@@ -816,7 +827,7 @@ impl<'a> Checker<'a> {
         let d = if dimension {
             Diagnostic::warning(
                 W_DIMENSION,
-                format!("unit mismatch: cannot {verb} ({ub}) and ({ua})"),
+                format!("unit mismatch: cannot {verb} ({ua}) and ({ub})"),
             )
             .with_help(
                 "both operands must measure the same quantity; if this is an empirical formula, wrap it in UNITSOFF ... UNITSON",
@@ -826,7 +837,7 @@ impl<'a> Checker<'a> {
             Diagnostic::warning(
                 W_SCALE,
                 format!(
-                    "unit scale mismatch: cannot {verb} ({ub}) and ({ua}) without a factor of {}",
+                    "unit scale mismatch: cannot {verb} ({ua}) and ({ub}) without a factor of {}",
                     format_number(f)
                 ),
             )
@@ -861,12 +872,14 @@ impl<'a> Checker<'a> {
             .with_primary(value.span, format!("this is ({unit})"));
             d = self.with_decl_label(d, target, want);
             let help = if g.is_dimensionless() {
-                "the expression has no unit; give its constants units (e.g. `2.5 (ms)`), or wrap empirical formulas in UNITSOFF ... UNITSON".to_string()
-            } else {
-                let missing = w.div(&g);
                 format!(
-                    "the expression lacks a factor in ({}); check the formula, or wrap empirical formulas in UNITSOFF ... UNITSON",
-                    missing
+                    "the expression has no unit; give its constants units (e.g. `2.5 ({})`), or wrap empirical formulas in UNITSOFF ... UNITSON",
+                    want.text
+                )
+            } else {
+                format!(
+                    "the expression lacks a factor in {}; check the formula, give its constants units, or wrap empirical formulas in UNITSOFF ... UNITSON",
+                    missing_text(&want.text, &w, &g)
                 )
             };
             self.diags.push(d.with_help(help));
@@ -942,6 +955,19 @@ impl<'a> Checker<'a> {
                 ))
             }
         }
+    }
+}
+
+/// Readable text for the unit that turns `got` into `want`: a familiar unit
+/// when there is one (`/mV-ms`), else the quotient of the two (`(1/ms)/(mV)`).
+fn missing_text(want_text: &str, want: &Unit, got: &Unit) -> String {
+    let m = want.div(got);
+    let shown = m.to_string();
+    let familiar = !shown.contains(' ') && !shown.starts_with(|c: char| c.is_ascii_digit());
+    if familiar {
+        format!("({shown})")
+    } else {
+        format!("({want_text})/({got})")
     }
 }
 
