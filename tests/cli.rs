@@ -16,7 +16,12 @@ fn mod_files(dir: &str) -> Vec<String> {
             rd.filter_map(|e| e.ok())
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|x| x == "mod"))
-                .map(|p| format!("{dir}/{}", p.file_name().unwrap_or_default().to_string_lossy()))
+                .map(|p| {
+                    format!(
+                        "{dir}/{}",
+                        p.file_name().unwrap_or_default().to_string_lossy()
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -27,7 +32,11 @@ fn mod_files(dir: &str) -> Vec<String> {
 #[test]
 fn models_check_clean_with_one_summary_line() {
     let files = mod_files("models");
-    assert!(files.len() >= 15, "expected the 15 project models, found {}", files.len());
+    assert!(
+        files.len() >= 15,
+        "expected the 15 project models, found {}",
+        files.len()
+    );
     let out = nmc().arg("check").args(&files).output().expect("run nmc");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}");
@@ -39,7 +48,11 @@ fn models_check_clean_with_one_summary_line() {
 #[test]
 fn corpus_checks_clean() {
     let files = mod_files("tests/corpus");
-    assert!(files.len() >= 30, "expected at least 30 corpus files, found {}", files.len());
+    assert!(
+        files.len() >= 30,
+        "expected at least 30 corpus files, found {}",
+        files.len()
+    );
     let out = nmc().arg("check").args(&files).output().expect("run nmc");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}");
@@ -48,7 +61,10 @@ fn corpus_checks_clean() {
 
 #[test]
 fn missing_file_is_an_error_not_a_crash() {
-    let out = nmc().args(["check", "does/not/exist.mod"]).output().expect("run nmc");
+    let out = nmc()
+        .args(["check", "does/not/exist.mod"])
+        .output()
+        .expect("run nmc");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("E0001"));
 }
@@ -68,13 +84,19 @@ fn three_problems_three_diagnostics_human_and_json() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     // Each diagnostic has a code in brackets, a file:line:col locator and a help line.
-    let headers = stderr.lines().filter(|l| l.starts_with("error[") || l.starts_with("warning[")).count();
+    let headers = stderr
+        .lines()
+        .filter(|l| l.starts_with("error[") || l.starts_with("warning["))
+        .count();
     assert_eq!(headers, 3, "{stderr}");
     assert_eq!(stderr.matches(&format!("{file}:")).count(), 3, "{stderr}");
     assert_eq!(stderr.matches("= help:").count(), 3, "{stderr}");
     assert!(stderr.contains('^'), "{stderr}");
 
-    let out = nmc().args(["check", "--format", "json", file]).output().expect("run nmc");
+    let out = nmc()
+        .args(["check", "--format", "json", file])
+        .output()
+        .expect("run nmc");
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let objs: Vec<serde_json::Value> = stdout
@@ -83,7 +105,17 @@ fn three_problems_three_diagnostics_human_and_json() {
         .collect();
     assert_eq!(objs.len(), 3, "{stdout}");
     for o in &objs {
-        for key in ["file", "line", "column", "end_line", "end_column", "severity", "code", "message", "help"] {
+        for key in [
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "severity",
+            "code",
+            "message",
+            "help",
+        ] {
             assert!(!o[key].is_null(), "{key} missing in {o}");
         }
     }

@@ -32,12 +32,67 @@ fn sources() -> &'static Vec<String> {
 }
 
 const TOKENS: &[&str] = &[
-    "{", "}", "(", ")", "[", "]", "~", "'", "\"", ":", "?", ",", "=", "<->", "<<", "->", "^", "-",
-    "e", "1e", "1e+", ".", "..", "0x", "é", "\u{1F600}", "\r\n", "\r", "\0", "\t", "VERBATIM",
-    "ENDVERBATIM", "COMMENT", "ENDCOMMENT", "INCLUDE \"nowhere.inc\"", "UNITSOFF", "UNITSON",
-    "SOLVE", "METHOD", "KINETIC k {", "FROM", "TO", "WITH", "TABLE", "LOCAL", "if", "else",
-    "while", "NET_RECEIVE", "FUNCTION", "PROCEDURE", "(mV)", "(/ms)", "(", "((((((((((", "))))",
-    "x'", "net_send(", "<0,1>", "1.5e-300", "1e999",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "~",
+    "'",
+    "\"",
+    ":",
+    "?",
+    ",",
+    "=",
+    "<->",
+    "<<",
+    "->",
+    "^",
+    "-",
+    "e",
+    "1e",
+    "1e+",
+    ".",
+    "..",
+    "0x",
+    "é",
+    "\u{1F600}",
+    "\r\n",
+    "\r",
+    "\0",
+    "\t",
+    "VERBATIM",
+    "ENDVERBATIM",
+    "COMMENT",
+    "ENDCOMMENT",
+    "INCLUDE \"nowhere.inc\"",
+    "UNITSOFF",
+    "UNITSON",
+    "SOLVE",
+    "METHOD",
+    "KINETIC k {",
+    "FROM",
+    "TO",
+    "WITH",
+    "TABLE",
+    "LOCAL",
+    "if",
+    "else",
+    "while",
+    "NET_RECEIVE",
+    "FUNCTION",
+    "PROCEDURE",
+    "(mV)",
+    "(/ms)",
+    "(",
+    "((((((((((",
+    "))))",
+    "x'",
+    "net_send(",
+    "<0,1>",
+    "1.5e-300",
+    "1e999",
 ];
 
 #[derive(Debug, Clone)]
@@ -115,7 +170,11 @@ proptest! {
 
 #[test]
 fn pathological_inputs_never_panic() {
-    let deep_parens = format!("BREAKPOINT {{ x = {}1{} }}", "(".repeat(5000), ")".repeat(5000));
+    let deep_parens = format!(
+        "BREAKPOINT {{ x = {}1{} }}",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
     let deep_blocks = format!("INITIAL {{ {} }}", "if (1) {".repeat(3000));
     let long_minus = format!("BREAKPOINT {{ x = {}1 }}", "-".repeat(20000));
     let cases = [
