@@ -373,9 +373,12 @@ impl Dumper<'_> {
                     ReactionKind::Flux { .. } => "<<",
                 };
                 let rhs = match &r.kind {
-                    ReactionKind::Reversible { rhs, .. } | ReactionKind::Forward { rhs, .. } => {
+                    ReactionKind::Reversible { rhs, .. } | ReactionKind::Forward { rhs, .. }
+                        if !rhs.is_empty() =>
+                    {
                         format!(" {}", terms(rhs))
                     }
+                    ReactionKind::Reversible { .. } | ReactionKind::Forward { .. } => String::new(),
                     ReactionKind::Flux { .. } => String::new(),
                 };
                 self.line(

@@ -198,7 +198,11 @@ fn parsing_error(
         }
     }
 
-    let expected = expected_list(positives);
+    let mut expected = expected_list(positives);
+    if tok.text != "(" && expected.len() > 1 {
+        // A unit can only start with `(`; listing it otherwise is noise.
+        expected.retain(|e| e != UNIT_WORDS);
+    }
     let found = tok.describe();
     let mut d = if expected.is_empty() {
         Diagnostic::error("E0101", format!("unexpected {found}"))
@@ -394,6 +398,9 @@ fn keyword_of(r: Rule) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// How an expected unit is described.
+const UNIT_WORDS: &str = "a unit such as `(mV)`";
 
 /// Human words for what a rule stands for.
 fn describe(r: Rule) -> String {
