@@ -175,10 +175,23 @@ impl<'s> Builder<'s> {
         }
     }
 
-    /// The span of a pair.
+    /// The span of a pair, without the whitespace and comments pest skips
+    /// after its last token (when the rule ends in an absent optional part).
     pub(super) fn span(&self, p: &P<'_>) -> Span {
-        let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, p.as_span().start(), self.end_of(p))
+    }
+
+    fn end_of(&self, p: &P<'_>) -> usize {
+        let end = p.as_span().end();
+        let Some(last) = p.clone().into_inner().last() else {
+            return end;
+        };
+        let last_end = last.as_span().end();
+        if last_end == end || self.src.get(last_end..end).is_some_and(is_trivia) {
+            self.end_of(&last)
+        } else {
+            end
+        }
     }
 
     /// The meaningful children of `p`.
@@ -957,6 +970,30 @@ impl<'s> Builder<'s> {
             _ => return Err(self.bug(&arrow, "unknown reaction arrow")),
         };
         Ok(Reaction { lhs, kind })
+    }
+}
+
+/// True when `s` holds only whitespace and comments.
+fn is_trivia(s: &str) -> bool {
+    let mut rest = s;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return true;
+        }
+        if rest.starts_with(':') || rest.starts_with('?') {
+            match rest.find('\n') {
+                Some(i) => rest = &rest[i..],
+                None => return true,
+            }
+        } else if let Some(after) = rest.strip_prefix("COMMENT") {
+            match after.find("ENDCOMMENT") {
+                Some(i) => rest = &after[i + "ENDCOMMENT".len()..],
+                None => return false,
+            }
+        } else {
+            return false;
+        }
     }
 }
 

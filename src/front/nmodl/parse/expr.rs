@@ -177,7 +177,7 @@ impl Builder<'_> {
         while let Some(op) = k.next() {
             let bop = binary_op(op.as_str()).ok_or_else(|| self.bug(&op, "unknown operator"))?;
             let rhs_pair = k.any()?;
-            let end = rhs_pair.as_span().end();
+            let end = self.span(&rhs_pair).end as usize;
             let (rhs, d) = self.node(rhs_pair)?;
             depth = depth.max(d) + 1;
             acc = Expr {
@@ -215,7 +215,7 @@ impl Builder<'_> {
         }
         let operand =
             operand.ok_or_else(|| self.bug_at(Span::default(), "unary without operand"))?;
-        let end = operand.as_span().end();
+        let end = self.span(&operand).end as usize;
         let (mut e, mut depth) = self.node(operand)?;
         for op in ops.iter().rev() {
             let uop = match op.as_str() {

@@ -147,7 +147,7 @@ fn parsing_error(
     let word = tok.word.then_some(tok.text.as_str());
 
     // Unknown keyword where a top-level block must start.
-    if positives.contains(&Rule::item)
+    if (positives.contains(&Rule::item) || positives.contains(&Rule::file))
         && let Some(w) = word
     {
         let mut d = Diagnostic::error(
@@ -409,6 +409,7 @@ fn describe(r: Rule) -> String {
     }
     let s = match r {
         Rule::item
+        | Rule::file
         | Rule::title
         | Rule::define
         | Rule::include
