@@ -3,7 +3,15 @@
 //!
 //! Diagnostic codes by range:
 //! - `E00xx` reading files (missing file, INCLUDE not found, not UTF-8)
-//! - `E01xx` syntax
+//! - `E01xx` syntax (the parser, `parse/`):
+//!   `E0101` expected X, found Y; `E0102` unclosed `{`; `E0103` COMMENT or
+//!   VERBATIM without its END keyword; `E0104` unknown top-level keyword;
+//!   `E0105` nesting or expression too deep; `E0106` `}` with nothing to
+//!   close; `E0107` unknown NEURON block statement; `E0108` misspelled
+//!   statement keyword; `E0109` declaration part given twice; `E0110`
+//!   INCLUDE cycle or chain too deep; `E0111` reaction coefficient too
+//!   large; `E0199` internal parser error (a bug in nmc)
+//! - `E0003` (parser) INCLUDE file not found or unreadable
 //! - `E02xx` names and declarations
 //! - `E03xx` blocks, SOLVE, methods, calls
 //! - `E04xx` constructs nmc does not support (e.g. VERBATIM C)
