@@ -227,10 +227,33 @@ fn parsing_error(
     if tok.text == "=" && positives.contains(&Rule::op_cmp) {
         d = d.with_help("use `==` to compare values");
     }
-    if tok.text == "}" && positives.contains(&Rule::rparen) {
-        d = d.with_help("a `)` is missing before this");
+    if positives.contains(&Rule::rparen)
+        && tok.text != ","
+        && tok.text != "="
+        && let Some(open) = unmatched_open_paren(src, pos)
+    {
+        d = d
+            .with_secondary(Span::new(file, open, open + 1), "unclosed `(` opened here")
+            .with_help("add the missing `)`");
     }
     d
+}
+
+/// The `(` left open before `pos` in the current statement, if any (a
+/// backwards scan that stops at braces).
+fn unmatched_open_paren(src: &str, pos: usize) -> Option<usize> {
+    let b = src.as_bytes().get(..pos)?;
+    let mut depth = 0usize;
+    for (i, c) in b.iter().enumerate().rev() {
+        match c {
+            b')' => depth += 1,
+            b'(' if depth == 0 => return Some(i),
+            b'(' => depth -= 1,
+            b'{' | b'}' => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// True when the word starting at `ws` is the first token of its line.
