@@ -1041,3 +1041,14 @@ fn dump_snapshot_of_a_small_model() {
     );
     insta::assert_snapshot!(dump(&m, &map));
 }
+
+/// `v<-63` is a comparison with a negative number, not the start of `<->`.
+#[test]
+fn less_than_negative_number_is_a_comparison() {
+    let src = "NEURON { SUFFIX lt }\nFUNCTION f(v) {\n if (v<-63) { f = 1 } else { f = 2 }\n}\n";
+    let mut map = nmc::diag::SourceMap::new();
+    let file = map.add("lt.mod", src);
+    let (module, diags) = nmc::front::nmodl::parse::parse(&mut map, file);
+    assert!(module.is_some(), "{diags:?}");
+    assert!(diags.is_empty(), "{diags:?}");
+}

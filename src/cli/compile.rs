@@ -16,14 +16,14 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
     let mut all = Vec::new();
     let mut rows = Vec::new();
     let mut status = EXIT_OK;
-    if let Some(dir) = out_dir {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!(
-                "error: cannot create output directory `{}`: {e}",
-                dir.display()
-            );
-            return EXIT_ERRORS;
-        }
+    if let Some(dir) = out_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!(
+            "error: cannot create output directory `{}`: {e}",
+            dir.display()
+        );
+        return EXIT_ERRORS;
     }
     for path in &files {
         let start = Instant::now();
