@@ -228,6 +228,18 @@ pub fn variable(name: &str) -> Option<&'static BuiltinVar> {
     VARIABLES.iter().find(|b| b.name == name)
 }
 
+/// The UNITS-block declaration of a physical constant that files often
+/// use by its conventional name (`FARADAY`, `R`, `PI`, `e`).
+pub fn physical_constant(name: &str) -> Option<&'static str> {
+    match name {
+        "FARADAY" => Some("FARADAY = (faraday) (coulomb)"),
+        "R" => Some("R = (k-mole) (joule/degC)"),
+        "PI" => Some("PI = (pi) (1)"),
+        "e" => Some("e = (e) (coulomb)"),
+        _ => None,
+    }
+}
+
 /// A SOLVE method NEURON knows.
 #[derive(Clone, Copy, Debug)]
 pub struct Method {

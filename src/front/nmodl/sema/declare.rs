@@ -7,7 +7,8 @@ use super::builtins;
 use super::symbols::{IonUse, Symbol, SymbolKind, SymbolTable};
 use crate::diag::Diagnostic;
 use crate::front::nmodl::ast::{
-    ArrayLen, DeclKind, Ident, Item, ItemKind, Module, NeuronStmtKind, UnitDefKind, VarDecl,
+    ArrayLen, DeclKind, Ident, Item, ItemKind, Module, NeuronStmtKind, UnitDefKind, UnitText,
+    VarDecl,
 };
 use std::collections::HashMap;
 
@@ -19,6 +20,7 @@ pub fn build(module: &Module) -> (SymbolTable, Vec<Diagnostic>) {
     for item in &module.items {
         b.item(item);
     }
+    b.initial_values();
     b.neuron_block(module);
     (b.table, b.diags)
 }
@@ -44,6 +46,27 @@ impl Builder {
                 arity: f.arity.fixed(),
             };
             self.table.insert(Symbol::new(f.name, kind, None));
+        }
+    }
+
+    /// Every STATE `x` has an implicit PARAMETER `x0`, its initial value
+    /// when INITIAL does not set `x` (NEURON's rule), unless the file
+    /// declares `x0` itself.
+    fn initial_values(&mut self) {
+        let states: Vec<(String, Option<UnitText>)> = self
+            .table
+            .symbols
+            .values()
+            .filter(|s| s.kind == SymbolKind::State && s.span.is_some())
+            .map(|s| (s.name.clone(), s.unit.clone()))
+            .collect();
+        for (name, unit) in states {
+            let init = format!("{name}0");
+            if self.table.get(&init).is_none() {
+                let mut s = Symbol::new(init, SymbolKind::Parameter, None);
+                s.unit = unit;
+                self.table.insert(s);
+            }
         }
     }
 
@@ -229,25 +252,32 @@ impl Builder {
                             sym.range = true;
                         }
                     }
-                    _ => self.undeclared_exposed(id, global),
+                    Some(_) => {}
+                    None => self.undeclared_exposed(id, global),
                 }
             }
         }
     }
 
+    /// A RANGE/GLOBAL name declared nowhere: NEURON creates it as an
+    /// ASSIGNED variable, so does nmc, with a warning.
     fn undeclared_exposed(&mut self, id: &Ident, global: bool) {
         let list = if global { "GLOBAL" } else { "RANGE" };
+        let mut sym = Symbol::new(id.name.clone(), SymbolKind::Assigned, Some(id.span));
+        sym.range = !global;
+        sym.global = global;
+        self.table.insert(sym);
         self.diags.push(
             Diagnostic::warning(
                 "W0202",
-                format!("`{}` is listed in {list} but never declared", id.name),
+                format!(
+                    "`{}` is listed in {list} but never declared",
+                    id.name
+                ),
             )
-            .with_primary(
-                id.span,
-                "not declared in PARAMETER, ASSIGNED or STATE",
-            )
+            .with_primary(id.span, "not declared in PARAMETER, ASSIGNED or STATE")
             .with_help(format!(
-                "declare `{}` in a PARAMETER or ASSIGNED block, or remove it from {list}",
+                "declare `{}` (with its unit) in PARAMETER or ASSIGNED, or remove it from {list}; it is treated as an ASSIGNED variable without a unit",
                 id.name
             )),
         );

@@ -7,12 +7,12 @@
 //! - `E0202` a module-level name declared twice
 //! - `E0203` a LOCAL or parameter declared twice in one scope
 //! - `E0204` assignment to a CONSTANT, UNITS constant or DEFINE
-//! - `E0205` assignment to a PARAMETER in BREAKPOINT, DERIVATIVE or KINETIC
+//! - `E0205` assignment to a GLOBAL PARAMETER in BREAKPOINT, DERIVATIVE or KINETIC
 //! - `E0206` `x' = ...` where `x` is not a STATE
 //! - `E0207` assignment to a function, procedure or block
 //! - `E0209` NONSPECIFIC_CURRENT/ELECTRODE_CURRENT not declared in ASSIGNED
 //! - `E0210` a function, procedure or block used as a value
-//! - `E0211` a reactant that is not a STATE
+//! - `E0211` a reactant that is not a variable (a function or block)
 //! - `E0212` a USEION name that is not a variable of the ion
 //! - `E0301` SOLVE of an undefined block or of something not solvable
 //! - `E0302` a method that cannot solve that kind of block
@@ -25,6 +25,7 @@
 //! - `W0201` a declaration (PARAMETER, ASSIGNED, STATE, LOCAL) never used
 //! - `W0202` a RANGE or GLOBAL name never declared
 //! - `W0203` a STATE that nothing changes
+//! - `W0204` assignment to a RANGE PARAMETER in BREAKPOINT, DERIVATIVE or KINETIC
 
 pub mod builtins;
 mod calls;
@@ -57,11 +58,19 @@ pub struct Analysis {
 
 /// Builds the symbol table and runs all semantic checks.
 pub fn analyze(module: &Module, map: &SourceMap) -> Analysis {
-    let _ = map;
     let (symbols, mut diagnostics) = declare::build(module);
     let verbatim_names = verbatim::module_identifiers(module);
-    let mut r = resolve::Resolver::new(&symbols, &verbatim_names);
+    let mut r = resolve::Resolver::new(&symbols, &verbatim_names, map);
     r.artificial_cell = is_artificial_cell(module);
+    r.missing_include = module.items.iter().any(|i| {
+        matches!(
+            i.kind,
+            ItemKind::Include {
+                resolved: false,
+                ..
+            }
+        )
+    });
     for item in &module.items {
         r.item(item);
     }

@@ -14,7 +14,7 @@ use super::solve;
 use super::suggest;
 use super::symbols::{SymbolKind, SymbolTable};
 use super::verbatim;
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::front::nmodl::ast::{
     Block, Expr, ExprKind, Ident, Item, ItemKind, LValue, Param, ReactTerm, Reaction, ReactionKind,
     SolvableKind, Stmt, StmtKind,
@@ -59,6 +59,11 @@ pub struct Resolver<'a> {
     pub verbatim_names: &'a HashSet<String>,
     /// The module is an ARTIFICIAL_CELL (for VERBATIM help).
     pub artificial_cell: bool,
+    /// An INCLUDEd file was not found: undefined names may be defined
+    /// there, so they are not reported (the missing file already is).
+    pub missing_include: bool,
+    map: &'a SourceMap,
+    lag_names: HashSet<String>,
     scopes: Scopes,
     context: Context,
     in_net_receive: bool,
@@ -69,13 +74,20 @@ pub struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     /// A resolver over `table`.
-    pub fn new(table: &'a SymbolTable, verbatim_names: &'a HashSet<String>) -> Self {
+    pub fn new(
+        table: &'a SymbolTable,
+        verbatim_names: &'a HashSet<String>,
+        map: &'a SourceMap,
+    ) -> Self {
         Resolver {
             table,
             diags: Vec::new(),
             usage: HashMap::new(),
             verbatim_names,
             artificial_cell: false,
+            missing_include: false,
+            map,
+            lag_names: HashSet::new(),
             scopes: Scopes::default(),
             context: Context::Other,
             in_net_receive: false,
@@ -157,8 +169,15 @@ impl<'a> Resolver<'a> {
         self.scopes.push();
         for s in &b.stmts {
             if let StmtKind::Local(decls) = &s.kind {
+                // The parser keeps FOR_NETCONS (w, ...) as a block starting
+                // with a LOCAL of its names; those are parameters.
+                let kind = if self.map.text(s.span).starts_with("LOCAL") {
+                    LocalKind::Local
+                } else {
+                    LocalKind::Param
+                };
                 for d in decls {
-                    self.declare_local(&d.name, LocalKind::Local);
+                    self.declare_local(&d.name, kind);
                     if let Some(crate::front::nmodl::ast::ArrayLen::Name(id)) = &d.array {
                         self.read(id);
                     }
@@ -256,10 +275,12 @@ impl<'a> Resolver<'a> {
             }
             StmtKind::Reaction(r) => self.reaction(r),
             StmtKind::Equation { lhs, rhs } | StmtKind::Conserve { lhs, rhs } => {
+                // States solved by `~` equations and CONSERVE count as
+                // changed wherever they appear in the equation.
                 self.equation = true;
                 self.expr(lhs);
-                self.equation = false;
                 self.expr(rhs);
+                self.equation = false;
             }
             StmtKind::Compartment {
                 index,
@@ -355,19 +376,20 @@ impl<'a> Resolver<'a> {
         if self.scopes.use_name(&id.name).is_some() {
             return;
         }
+        // A reactant that is not a STATE (e.g. `cao` as a PARAMETER) takes
+        // part at its fixed value, as in NEURON.
         match self.table.get(&id.name) {
-            Some(sym) if sym.kind == SymbolKind::State => self.mark(&id.name, true),
+            Some(sym) if sym.kind.is_variable() => self.mark(&id.name, true),
             Some(sym) => {
                 let what = sym.kind.describe();
-                self.mark(&id.name, true);
                 self.diags.push(
                     Diagnostic::error(
                         "E0211",
-                        format!("reactant `{}` is not a STATE", id.name),
+                        format!("reactant `{}` is not a variable", id.name),
                     )
                     .with_primary(id.span, format!("this is {what}"))
                     .with_help(format!(
-                        "reaction schemes change STATE variables; declare `{}` in the STATE block",
+                        "reaction schemes relate STATE variables; declare a STATE for the species `{}` stands for",
                         id.name
                     )),
                 );
@@ -443,26 +465,15 @@ impl<'a> Resolver<'a> {
                 }
                 self.diags.push(d);
             }
-            SymbolKind::Parameter if self.parameter_fixed() => {
-                let first = sym.span;
+            SymbolKind::Parameter if self.parameter_fixed() && sym.ion.is_none() => {
                 let block = match self.context {
                     Context::Breakpoint => "BREAKPOINT",
                     Context::Solvable(k) => builtins::solvable_keyword(k),
                     _ => "this block",
                 };
-                let mut d = Diagnostic::error(
-                    "E0205",
-                    format!("PARAMETER `{}` is assigned in {block}", id.name),
-                )
-                .with_primary(target.span, "assigned here")
-                .with_help(format!(
-                    "PARAMETERs stay fixed during a run; declare `{}` in ASSIGNED if the mechanism computes it",
-                    id.name
-                ));
-                if let Some(f) = first {
-                    d = d.with_secondary(f, "declared as a PARAMETER here");
-                }
+                let d = assigned_parameter(&id.name, sym.range, block, target.span, sym.span);
                 self.diags.push(d);
+                self.mark(&id.name, true);
             }
             SymbolKind::Function { .. } if self.function.as_deref() == Some(id.name.as_str()) => {}
             k if !k.is_variable() => {
@@ -478,6 +489,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Whether PARAMETERs must not change in the current block.
     fn parameter_fixed(&self) -> bool {
         matches!(
             self.context,
@@ -530,7 +542,10 @@ impl<'a> Resolver<'a> {
     /// Reports an undefined name, with a suggestion. Names that VERBATIM C
     /// code mentions are skipped: the VERBATIM error already covers them.
     pub fn undefined(&mut self, id: &Ident, callable: bool) {
-        if self.verbatim_names.contains(&id.name) {
+        if self.verbatim_names.contains(&id.name)
+            || self.missing_include
+            || self.lag_names.contains(&id.name)
+        {
             return;
         }
         let what = if callable { "function" } else { "name" };
@@ -538,6 +553,8 @@ impl<'a> Resolver<'a> {
             .with_primary(id.span, "not declared anywhere in this file");
         if id.name == "flag" {
             d = d.with_help("`flag` is only defined inside NET_RECEIVE");
+        } else if let Some(decl) = builtins::physical_constant(&id.name) {
+            d = d.with_help(format!("declare it in the UNITS block: `{decl}`"));
         } else {
             let table = self.table;
             let net_receive = self.in_net_receive;
@@ -603,7 +620,25 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// `LAG x BY tau` (kept by the parser as a call `LAG(x, tau)`)
+    /// defines `lag_x_tau`.
+    fn lag(&mut self, args: &[Expr]) {
+        for a in args {
+            self.expr(a);
+        }
+        if let [a, b] = args
+            && let (ExprKind::Name(x), ExprKind::Name(tau)) = (&a.kind, &b.kind)
+        {
+            self.lag_names
+                .insert(format!("lag_{}_{}", x.name, tau.name));
+        }
+    }
+
     fn call(&mut self, name: &Ident, args: &[Expr], value: bool, span: Span) {
+        if name.name == "LAG" && !value && self.table.get("LAG").is_none() {
+            self.lag(args);
+            return;
+        }
         for (i, a) in args.iter().enumerate() {
             // RANDOM streams are passed by name to the random_* functions.
             if i == 0
@@ -633,4 +668,40 @@ impl<'a> Resolver<'a> {
             self.diags.push(d);
         }
     }
+}
+
+/// A PARAMETER assigned where it should stay fixed. A RANGE PARAMETER has
+/// one value per instance, so NEURON's behaviour is well defined and this is
+/// a warning (W0204); a GLOBAL one is shared by every instance, so each
+/// instance overwrites the others' value mid-step: an error (E0205).
+fn assigned_parameter(
+    name: &str,
+    range: bool,
+    block: &str,
+    at: Span,
+    declared: Option<Span>,
+) -> Diagnostic {
+    let mut d = if range {
+        Diagnostic::warning(
+            "W0204",
+            format!("RANGE PARAMETER `{name}` is assigned in {block}"),
+        )
+        .with_primary(at, "assigned here")
+        .with_help(format!(
+            "PARAMETERs are meant to stay fixed during a run; declare `{name}` in ASSIGNED since the mechanism computes it"
+        ))
+    } else {
+        Diagnostic::error(
+            "E0205",
+            format!("GLOBAL PARAMETER `{name}` is assigned in {block}"),
+        )
+        .with_primary(at, "assigned here")
+        .with_help(format!(
+            "every instance shares `{name}`, so each one overwrites it; declare it in ASSIGNED and list it in RANGE"
+        ))
+    };
+    if let Some(f) = declared {
+        d = d.with_secondary(f, "declared as a PARAMETER here");
+    }
+    d
 }

@@ -61,7 +61,7 @@ mod tests {
     #[test]
     fn picks_nearest() {
         let c = ["gnabar", "gkbar", "gl"];
-        assert_eq!(closest("gnbar", c), Some("gnabar"));
+        assert_eq!(closest("gnabr", c), Some("gnabar"));
         assert_eq!(closest("xyz", c), None);
         assert_eq!(closest("GL", c), Some("gl"));
     }
