@@ -60,14 +60,24 @@ pub fn check_source(map: &mut SourceMap, name: &str, text: &str) -> Checked {
     check_loaded(map, file)
 }
 
-/// Parses and checks a file already in the map.
+/// Parses and checks a file already in the map. After a syntax error the
+/// blocks that still parse are checked too, so one missing `}` does not hide
+/// the file's other problems; findings that the skipped text could explain
+/// (a name declared there, a declaration used only there) are dropped.
 fn check_loaded(map: &mut SourceMap, file: crate::diag::FileId) -> Checked {
-    let (module, mut diagnostics) = parse::parse(map, file);
+    let parsed = parse::parse_recovering(map, file);
+    let mut diagnostics = parsed.diagnostics;
+    let module = parsed.module;
     let mut analysis = None;
     if let Some(m) = &module {
         let a = sema::analyze(m, map);
-        diagnostics.extend(a.diagnostics.iter().cloned());
-        diagnostics.extend(units_check::check_units(m, &a.symbols, map));
+        let mut found: Vec<Diagnostic> = a.diagnostics.clone();
+        found.extend(units_check::check_units(m, &a.symbols, map));
+        if !parsed.skipped.is_empty() {
+            let names = names_in(map, &parsed.skipped);
+            found.retain(|d| !could_be_cascade(d, map, &names));
+        }
+        diagnostics.extend(found);
         analysis = Some(a);
     }
     crate::diag::sort(&mut diagnostics);
@@ -76,6 +86,40 @@ fn check_loaded(map: &mut SourceMap, file: crate::diag::FileId) -> Checked {
         analysis,
         diagnostics,
     }
+}
+
+/// Every identifier-like word in the skipped spans.
+fn names_in(map: &SourceMap, spans: &[crate::diag::Span]) -> std::collections::HashSet<String> {
+    let mut names = std::collections::HashSet::new();
+    for span in spans {
+        let text = map.text(*span);
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if !word.is_empty() {
+                names.insert(word.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// True for a finding the skipped text may explain: any warning about
+/// declarations (their uses may be in the skipped text), or a name error
+/// about a name that appears there.
+fn could_be_cascade(
+    d: &Diagnostic,
+    map: &SourceMap,
+    skipped_names: &std::collections::HashSet<String>,
+) -> bool {
+    if d.code.starts_with("W02") {
+        return true;
+    }
+    if d.code.starts_with("E02") || d.code.starts_with("E03") {
+        return d
+            .labels
+            .iter()
+            .any(|l| skipped_names.contains(map.text(l.span).trim()));
+    }
+    false
 }
 
 /// Reads a source file into the map, reporting a missing or non-UTF-8 file

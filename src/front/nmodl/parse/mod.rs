@@ -14,6 +14,7 @@ mod build;
 mod expr;
 mod include;
 mod prescan;
+mod recover;
 mod syntax_error;
 
 use super::ast::Module;
@@ -60,8 +61,61 @@ pub(crate) fn parse_nested(
     }
 }
 
+/// The result of [`parse_recovering`].
+pub struct Parsed {
+    /// The module: complete, or (after a syntax error) the items that could
+    /// still be read.
+    pub module: Option<Module>,
+    /// All diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Parts of the file skipped because they did not parse.
+    pub skipped: Vec<Span>,
+}
+
+/// Like [`parse`], but after a syntax error keeps going: every top-level
+/// block that parses on its own is kept, so later passes can still report
+/// the file's other problems. `skipped` lists what was left out.
+pub fn parse_recovering(map: &mut SourceMap, file: FileId) -> Parsed {
+    let (module, diagnostics) = parse(map, file);
+    if module.is_some() || !diagnostics.iter().any(|d| d.code.starts_with("E01")) {
+        return Parsed {
+            module,
+            diagnostics,
+            skipped: Vec::new(),
+        };
+    }
+    let src = map.source(file).to_string();
+    let Some(rec) = recover::recover(&src, file) else {
+        return Parsed {
+            module,
+            diagnostics,
+            skipped: Vec::new(),
+        };
+    };
+    let mut diagnostics = diagnostics;
+    diagnostics.extend(rec.later_errors);
+    let mut partial = Module {
+        items: rec.items,
+        span: Span::new(file, 0, src.len()),
+    };
+    let mut stack = Vec::new();
+    let mut include_diags = Vec::new();
+    include::resolve(map, file, &mut partial, &mut stack, &mut include_diags);
+    diagnostics.extend(include_diags);
+    Parsed {
+        module: Some(partial),
+        diagnostics,
+        skipped: rec.skipped,
+    }
+}
+
 /// Parses text without resolving INCLUDEs (items stay `resolved: false`).
 pub(crate) fn parse_text(src: &str, file: FileId) -> (Option<Module>, Vec<Diagnostic>) {
+    parse_strict(src, file)
+}
+
+/// Parses the whole text as one module; any syntax error means no module.
+pub(crate) fn parse_strict(src: &str, file: FileId) -> (Option<Module>, Vec<Diagnostic>) {
     let pre = prescan::scan(src, file);
     if !pre.is_empty() {
         return (None, pre);
