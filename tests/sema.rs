@@ -442,6 +442,15 @@ fn w0201_unused_assigned() {
 }
 
 #[test]
+fn unused_parameter_is_not_reported() {
+    let src = HH_LIKE.replace(
+        "gbar = 0.036 (S/cm2)",
+        "gbar = 0.036 (S/cm2)\n    spare = 1",
+    );
+    expect_clean(&src);
+}
+
+#[test]
 fn w0201_unused_local() {
     let src = HH_LIKE.replace("LOCAL a, b", "LOCAL a, b, c");
     expect_one(&src, "W0201", 38, 17);

@@ -22,7 +22,7 @@
 //! - `E0306` a call of something that is not a function
 //! - `E0401` VERBATIM C code (except `VERBATIM return; ENDVERBATIM` in an `if`)
 //! - `E0402` a method NEURON accepts but nmc does not implement
-//! - `W0201` a declaration (PARAMETER, ASSIGNED, STATE, LOCAL) never used
+//! - `W0201` an ASSIGNED, STATE or LOCAL never used
 //! - `W0202` a RANGE or GLOBAL name never declared
 //! - `W0203` a STATE that nothing changes
 //! - `W0204` assignment to a RANGE PARAMETER in BREAKPOINT, DERIVATIVE or KINETIC

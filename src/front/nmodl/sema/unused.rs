@@ -1,10 +1,11 @@
-//! Warnings about module-level declarations: a PARAMETER, ASSIGNED or
-//! STATE that nothing refers to (W0201), and a STATE that nothing ever
-//! changes (W0203).
+//! Warnings about module-level declarations: an ASSIGNED or STATE that
+//! nothing refers to (W0201), and a STATE that nothing ever changes (W0203).
 //!
-//! Names NEURON can see from outside (RANGE, GLOBAL, ion variables,
-//! currents, POINTERs), declarations of NEURON's own variables (`v`,
-//! `celsius`, ...) and names VERBATIM code mentions are never reported.
+//! Names NEURON can see from outside are never reported: RANGE, GLOBAL,
+//! ion variables, currents, POINTERs, and every PARAMETER (NEURON makes a
+//! PARAMETER not listed in RANGE a GLOBAL, so hoc and other mechanisms can
+//! use it). Neither are declarations of NEURON's own variables (`v`,
+//! `celsius`, ...) or names VERBATIM code mentions.
 
 use super::builtins;
 use super::resolve::Usage;
@@ -22,7 +23,6 @@ pub fn check(
     for sym in table.symbols.values() {
         let Some(span) = sym.span else { continue };
         let block = match sym.kind {
-            SymbolKind::Parameter => "PARAMETER",
             SymbolKind::Assigned => "ASSIGNED",
             SymbolKind::State => "STATE",
             _ => continue,
