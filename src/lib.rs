@@ -8,4 +8,5 @@ pub mod cli;
 pub mod diag;
 pub mod front;
 pub mod io;
+pub mod ir;
 pub mod units;
