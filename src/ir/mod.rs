@@ -13,6 +13,8 @@
 //! - FUNCTION and PROCEDURE bodies are [`Function`]s that kernels call; they
 //!   see the calling instance's fields.
 
+use crate::diag::Span;
+
 /// Index of a [`Field`] in [`Mechanism::fields`].
 pub type FieldId = usize;
 /// Index of a [`Global`] in [`Mechanism::globals`].
@@ -303,6 +305,35 @@ pub enum Stmt {
         lhs: Expr,
         /// Right side.
         rhs: Expr,
+        /// The equation in the source.
+        span: Span,
+    },
+    /// `SOLVE block METHOD m` (or `STEADYSTATE m`) before solving: `body` is
+    /// the named block, lowered; the `solve` pass replaces this statement
+    /// with explicit update statements.
+    Solve {
+        /// How to solve it.
+        method: SolveMethod,
+        /// The block's statements (with `Ode`, `Reaction`, `Conserve`, `Equation`).
+        body: Vec<Stmt>,
+        /// The SOLVE statement in the source.
+        span: Span,
+    },
+    /// `TABLE outputs DEPEND depend FROM from TO to WITH with` at the start of
+    /// a FUNCTION/PROCEDURE body before the table pass.
+    Table {
+        /// Values tabulated (empty: the FUNCTION's own result).
+        outputs: Vec<Place>,
+        /// Values whose change forces a rebuild.
+        depend: Vec<Place>,
+        /// Lowest argument.
+        from: Expr,
+        /// Highest argument.
+        to: Expr,
+        /// Number of intervals.
+        with: usize,
+        /// The TABLE statement in the source.
+        span: Span,
     },
     /// `x' = rhs` before solving; `solve` replaces it by an update.
     Ode {
@@ -310,6 +341,8 @@ pub enum Stmt {
         state: Place,
         /// The time derivative.
         rhs: Expr,
+        /// The equation in the source.
+        span: Span,
     },
     /// A KINETIC reaction before solving; `solve` turns reactions into ODEs.
     Reaction(Reaction),
@@ -319,6 +352,8 @@ pub enum Stmt {
         terms: Vec<(f64, Place)>,
         /// The total.
         total: Expr,
+        /// The CONSERVE statement in the source.
+        span: Span,
     },
 }
 
@@ -338,6 +373,31 @@ pub struct Reaction {
     pub flux: bool,
     /// COMPARTMENT volume factor per state, if declared.
     pub volumes: Vec<(Place, Expr)>,
+    /// The reaction in the source.
+    pub span: Span,
+}
+
+/// Integration methods of SOLVE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SolveMethod {
+    /// Exact exponential step for ODEs linear in their own state.
+    Cnexp,
+    /// Backward Euler with Newton iterations.
+    Derivimplicit,
+    /// Forward Euler.
+    Euler,
+    /// KINETIC schemes: backward Euler on the reaction ODEs, Newton solve.
+    Sparse,
+    /// `STEADYSTATE sparse`: the kinetic scheme's steady state.
+    SteadyStateSparse,
+    /// `STEADYSTATE derivimplicit`: the ODEs' steady state.
+    SteadyStateDerivimplicit,
+    /// LINEAR block: solve the linear system.
+    Linear,
+    /// NONLINEAR block: Newton's method.
+    NonLinear,
+    /// `SOLVE proc` naming a PROCEDURE (called every step) or no method.
+    Procedure,
 }
 
 /// An expression; every value is an f64.
