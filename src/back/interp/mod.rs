@@ -1,0 +1,89 @@
+//! The reference interpreter: evaluates IR kernels statement by statement,
+//! instance by instance, over [`MechanismData`]. Simple and obviously
+//! correct, not fast; the oracle the JIT is tested against.
+//!
+//! Semantics shared with the JIT (any change must be made in both):
+//! - locals start at 0 for every instance and every function call;
+//! - `Assign`/`Accumulate` evaluate the value, then the place's index;
+//!   `Accumulate` stores `old + value`;
+//! - array indices truncate toward zero and clamp into the array
+//!   (NaN and negatives give 0);
+//! - `&&`, `||` short-circuit; comparisons and logic give 1.0 or 0.0; a
+//!   condition is true when it is not 0.0 (NaN is true);
+//! - `Return` ends the current instance's body (or function call);
+//! - a PROCEDURE call yields 0.0, a FUNCTION call its `result` local;
+//! - math goes through [`crate::back::math`].
+
+mod eval;
+
+use super::data::{Env, MechanismData, RunError};
+use crate::ir::{KernelKind, Mechanism};
+
+/// Runs the kernel `kind` of `mech` over `data`: every instance in order,
+/// or for NET_RECEIVE kernels the event's target only. A mechanism without
+/// that kernel does nothing.
+pub fn run_kernel(
+    mech: &Mechanism,
+    kind: KernelKind,
+    data: &mut MechanismData,
+    env: &mut Env<'_>,
+) -> Result<(), RunError> {
+    let Some(kernel) = mech.kernels.iter().find(|k| k.kind == kind) else {
+        return Ok(());
+    };
+    data.check(mech, kind, env)?;
+    let instances = match (&env.event, kind) {
+        (Some(event), KernelKind::NetReceive | KernelKind::NetReceiveInit) => {
+            event.target..event.target + 1
+        }
+        _ => 0..data.count(),
+    };
+    let mut machine = eval::Machine {
+        mech,
+        data,
+        env,
+        depth: 0,
+    };
+    for instance in instances {
+        let mut frame = eval::Frame {
+            instance,
+            locals: vec![0.0; kernel.locals.len()],
+        };
+        machine.exec(&kernel.body, &mut frame)?;
+    }
+    Ok(())
+}
+
+/// Evaluates WATCH condition `watch` of `mech` for `instance`: 1.0 when it
+/// holds, 0.0 when not.
+pub fn eval_watch(
+    mech: &Mechanism,
+    watch: usize,
+    instance: usize,
+    data: &mut MechanismData,
+    env: &mut Env<'_>,
+) -> Result<f64, RunError> {
+    let cond = mech
+        .watches
+        .get(watch)
+        .ok_or_else(|| RunError::InvalidIr(format!("no watch {watch}")))?;
+    data.check(mech, KernelKind::Current, env)?;
+    if instance >= data.count() {
+        return Err(RunError::TargetOutOfRange(instance));
+    }
+    let mut machine = eval::Machine {
+        mech,
+        data,
+        env,
+        depth: 0,
+    };
+    let mut frame = eval::Frame {
+        instance,
+        locals: Vec::new(),
+    };
+    let value = machine.eval(cond, &mut frame)?;
+    Ok(if value != 0.0 { 1.0 } else { 0.0 })
+}
+
+#[cfg(test)]
+mod tests;
