@@ -13,6 +13,8 @@
 //! - FUNCTION and PROCEDURE bodies are [`Function`]s that kernels call; they
 //!   see the calling instance's fields.
 
+pub mod solve;
+
 use crate::diag::Span;
 
 /// Index of a [`Field`] in [`Mechanism::fields`].

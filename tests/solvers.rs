@@ -1,0 +1,438 @@
+//! The solve pass against analytic solutions: each method is applied to a
+//! hand-built mechanism and the produced statements are executed by a small
+//! evaluator (one instance, scalar fields).
+
+use nmc::diag::Span;
+use nmc::ir::solve::solve;
+use nmc::ir::*;
+
+// ---------------------------------------------------------------- evaluator
+
+struct Machine {
+    fields: Vec<f64>,
+    globals: Vec<f64>,
+    arrays: Vec<Vec<f64>>,
+    dt: f64,
+    t: f64,
+}
+
+enum Flow {
+    Next,
+    Return,
+}
+
+impl Machine {
+    fn new(m: &Mechanism, dt: f64) -> Machine {
+        Machine {
+            fields: m.fields.iter().map(|f| f.default).collect(),
+            globals: m.globals.iter().map(|g| g.default).collect(),
+            arrays: m.global_arrays.iter().map(|a| vec![0.0; a.len]).collect(),
+            dt,
+            t: 0.0,
+        }
+    }
+
+    fn load(&mut self, m: &Mechanism, p: &Place, locals: &mut Vec<f64>) -> f64 {
+        match p {
+            Place::Field(id, None) => self.fields[*id],
+            Place::Global(id) => self.globals[*id],
+            Place::Local(id) => locals[*id],
+            Place::Shared(SharedVar::Dt) => self.dt,
+            Place::Shared(SharedVar::T) => self.t,
+            Place::Shared(SharedVar::Celsius) => 6.3,
+            Place::GlobalArray(id, i) => {
+                let i = self.eval(m, i, locals) as usize;
+                self.arrays[*id][i]
+            }
+            other => panic!("unsupported place {other:?}"),
+        }
+    }
+
+    fn store(&mut self, m: &Mechanism, p: &Place, v: f64, locals: &mut Vec<f64>) {
+        match p {
+            Place::Field(id, None) => self.fields[*id] = v,
+            Place::Global(id) => self.globals[*id] = v,
+            Place::Local(id) => locals[*id] = v,
+            Place::GlobalArray(id, i) => {
+                let i = self.eval(m, i, locals) as usize;
+                self.arrays[*id][i] = v;
+            }
+            other => panic!("unsupported place {other:?}"),
+        }
+    }
+
+    fn eval(&mut self, m: &Mechanism, e: &Expr, locals: &mut Vec<f64>) -> f64 {
+        let b = |x: bool| if x { 1.0 } else { 0.0 };
+        match e {
+            Expr::Const(v) => *v,
+            Expr::Load(p) => self.load(m, p, locals),
+            Expr::Unary(UnOp::Neg, a) => -self.eval(m, a, locals),
+            Expr::Unary(UnOp::Not, a) => b(self.eval(m, a, locals) == 0.0),
+            Expr::Binary(op, x, y) => {
+                let x = self.eval(m, x, locals);
+                let y = self.eval(m, y, locals);
+                match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    BinOp::Div => x / y,
+                    BinOp::Pow => x.powf(y),
+                    BinOp::Lt => b(x < y),
+                    BinOp::Le => b(x <= y),
+                    BinOp::Gt => b(x > y),
+                    BinOp::Ge => b(x >= y),
+                    BinOp::Eq => b(x == y),
+                    BinOp::Ne => b(x != y),
+                    BinOp::And => b(x != 0.0 && y != 0.0),
+                    BinOp::Or => b(x != 0.0 || y != 0.0),
+                }
+            }
+            Expr::Math(f, args) => {
+                let a: Vec<f64> = args.iter().map(|a| self.eval(m, a, locals)).collect();
+                match f {
+                    MathFn::Exp => a[0].exp(),
+                    MathFn::Log => a[0].ln(),
+                    MathFn::Fabs => a[0].abs(),
+                    MathFn::Fmax => a[0].max(a[1]),
+                    MathFn::Sqrt => a[0].sqrt(),
+                    MathFn::Pow => a[0].powf(a[1]),
+                    MathFn::Cos => a[0].cos(),
+                    MathFn::Sin => a[0].sin(),
+                    other => panic!("unsupported {other:?}"),
+                }
+            }
+            Expr::Call(fid, args) => {
+                let a: Vec<f64> = args.iter().map(|a| self.eval(m, a, locals)).collect();
+                self.call(m, *fid, &a)
+            }
+            other => panic!("unsupported {other:?}"),
+        }
+    }
+
+    fn call(&mut self, m: &Mechanism, fid: FuncId, args: &[f64]) -> f64 {
+        let f = &m.functions[fid];
+        let mut locals = vec![0.0; f.locals.len()];
+        locals[..args.len()].copy_from_slice(args);
+        self.exec(m, &f.body, &mut locals);
+        if f.returns_value {
+            locals[f.result]
+        } else {
+            0.0
+        }
+    }
+
+    fn exec(&mut self, m: &Mechanism, stmts: &[Stmt], locals: &mut Vec<f64>) -> Flow {
+        for s in stmts {
+            match s {
+                Stmt::Assign(p, e) => {
+                    let v = self.eval(m, e, locals);
+                    self.store(m, p, v, locals);
+                }
+                Stmt::Accumulate(p, e) => {
+                    let v = self.eval(m, e, locals) + self.load(m, p, locals);
+                    self.store(m, p, v, locals);
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    let body = if self.eval(m, cond, locals) != 0.0 {
+                        then
+                    } else {
+                        otherwise
+                    };
+                    if let Flow::Return = self.exec(m, body, locals) {
+                        return Flow::Return;
+                    }
+                }
+                Stmt::While { cond, body } => {
+                    let mut guard = 0;
+                    while self.eval(m, cond, locals) != 0.0 {
+                        guard += 1;
+                        assert!(guard < 100_000, "runaway loop");
+                        if let Flow::Return = self.exec(m, body, locals) {
+                            return Flow::Return;
+                        }
+                    }
+                }
+                Stmt::Eval(e) => {
+                    self.eval(m, e, locals);
+                }
+                Stmt::Return => return Flow::Return,
+                other => panic!("statement left unsolved: {other:?}"),
+            }
+        }
+        Flow::Next
+    }
+
+    fn run(&mut self, m: &Mechanism, kind: KernelKind) {
+        let k = m.kernels.iter().find(|k| k.kind == kind).expect("kernel");
+        let mut locals = vec![0.0; k.locals.len()];
+        self.exec(m, &k.body, &mut locals);
+    }
+}
+
+// ---------------------------------------------------------------- builders
+
+fn sp() -> Span {
+    Span::new(0, 0, 0)
+}
+
+fn field(name: &str, kind: FieldKind, default: f64) -> Field {
+    Field {
+        name: name.into(),
+        kind,
+        unit: None,
+        default,
+        len: 1,
+        range: true,
+    }
+}
+
+fn f(id: usize) -> Expr {
+    Expr::Load(Place::Field(id, None))
+}
+fn fp(id: usize) -> Place {
+    Place::Field(id, None)
+}
+fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
+    Expr::Binary(op, Box::new(a), Box::new(b))
+}
+#[allow(dead_code)]
+fn add(a: Expr, b: Expr) -> Expr {
+    bin(BinOp::Add, a, b)
+}
+fn sub(a: Expr, b: Expr) -> Expr {
+    bin(BinOp::Sub, a, b)
+}
+fn mul(a: Expr, b: Expr) -> Expr {
+    bin(BinOp::Mul, a, b)
+}
+fn div(a: Expr, b: Expr) -> Expr {
+    bin(BinOp::Div, a, b)
+}
+fn neg(a: Expr) -> Expr {
+    Expr::Unary(UnOp::Neg, Box::new(a))
+}
+
+fn mech(fields: Vec<Field>, kernels: Vec<Kernel>) -> Mechanism {
+    Mechanism {
+        name: "test".into(),
+        kind: MechKind::Density,
+        ions: vec![],
+        fields,
+        globals: vec![],
+        net_receive_args: vec![],
+        kernels,
+        functions: vec![],
+        global_arrays: vec![],
+        watches: vec![],
+        function_tables: vec![],
+    }
+}
+
+fn kernel(kind: KernelKind, body: Vec<Stmt>) -> Kernel {
+    Kernel {
+        kind,
+        locals: vec![],
+        body,
+    }
+}
+
+fn solve_ok(m: &mut Mechanism) {
+    match solve(m) {
+        Ok(w) => assert!(w.is_empty(), "warnings: {w:?}"),
+        Err(e) => panic!("solve failed: {e:?}"),
+    }
+}
+
+fn ode(state: usize, rhs: Expr) -> Stmt {
+    Stmt::Ode {
+        state: fp(state),
+        rhs,
+        span: sp(),
+    }
+}
+
+fn solve_stmt(method: SolveMethod, body: Vec<Stmt>) -> Stmt {
+    Stmt::Solve {
+        method,
+        body,
+        span: sp(),
+    }
+}
+
+/// x' = (xinf - x)/tau with x(0) = x0, stepped `steps` times by `method`.
+fn relax(method: SolveMethod, dt: f64, steps: usize) -> f64 {
+    let mut m = mech(
+        vec![
+            field("x", FieldKind::State, 0.2),
+            field("xinf", FieldKind::Parameter, 0.9),
+            field("tau", FieldKind::Parameter, 3.0),
+        ],
+        vec![kernel(
+            KernelKind::State,
+            vec![solve_stmt(method, vec![ode(0, div(sub(f(1), f(0)), f(2)))])],
+        )],
+    );
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, dt);
+    for _ in 0..steps {
+        mc.run(&m, KernelKind::State);
+    }
+    mc.fields[0]
+}
+
+fn relax_exact(t: f64) -> f64 {
+    0.9 + (0.2 - 0.9) * (-t / 3.0).exp()
+}
+
+// ---------------------------------------------------------------- tests
+
+#[test]
+fn cnexp_is_exact_for_constant_coefficients() {
+    let x = relax(SolveMethod::Cnexp, 0.025, 400);
+    assert!((x - relax_exact(10.0)).abs() < 1e-12, "{x}");
+}
+
+#[test]
+fn cnexp_matches_nocmodl_arithmetic() {
+    // h = h + (1. - exp(dt*((((-1.0)))/htau)))*(- (((hinf))/htau) / ((((-1.0)))/htau) - h)
+    let (h0, hinf, htau, dt) = (0.3_f64, 0.7_f64, 1.7_f64, 0.025_f64);
+    let want = h0 + (1. - (dt * ((-1.0) / htau)).exp()) * (-((hinf) / htau) / ((-1.0) / htau) - h0);
+    let mut m = mech(
+        vec![
+            field("h", FieldKind::State, h0),
+            field("hinf", FieldKind::Parameter, hinf),
+            field("htau", FieldKind::Parameter, htau),
+        ],
+        vec![kernel(
+            KernelKind::State,
+            vec![solve_stmt(
+                SolveMethod::Cnexp,
+                vec![ode(0, div(sub(f(1), f(0)), f(2)))],
+            )],
+        )],
+    );
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, dt);
+    mc.run(&m, KernelKind::State);
+    assert_eq!(mc.fields[0].to_bits(), want.to_bits());
+}
+
+#[test]
+fn cnexp_decay_and_constant_rate() {
+    // A' = -A/tau (no constant term), B' = r (no state term)
+    let mut m = mech(
+        vec![
+            field("A", FieldKind::State, 2.0),
+            field("B", FieldKind::State, 1.0),
+            field("tau", FieldKind::Parameter, 4.0),
+            field("r", FieldKind::Parameter, 0.5),
+        ],
+        vec![kernel(
+            KernelKind::State,
+            vec![solve_stmt(
+                SolveMethod::Cnexp,
+                vec![ode(0, div(neg(f(0)), f(2))), ode(1, f(3))],
+            )],
+        )],
+    );
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, 0.1);
+    for _ in 0..100 {
+        mc.run(&m, KernelKind::State);
+    }
+    assert!((mc.fields[0] - 2.0 * (-10.0_f64 / 4.0).exp()).abs() < 1e-12);
+    assert!((mc.fields[1] - 6.0).abs() < 1e-12);
+}
+
+#[test]
+fn cnexp_nonlinear_falls_back_with_warning() {
+    let mut m = mech(
+        vec![field("x", FieldKind::State, 1.0)],
+        vec![kernel(
+            KernelKind::State,
+            vec![solve_stmt(
+                SolveMethod::Cnexp,
+                vec![ode(0, neg(mul(f(0), f(0))))],
+            )],
+        )],
+    );
+    let w = solve(&mut m).expect("solves");
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].code, "W0701");
+}
+
+#[test]
+fn euler_is_first_order() {
+    let e1 = (relax(SolveMethod::Euler, 0.1, 100) - relax_exact(10.0)).abs();
+    let e2 = (relax(SolveMethod::Euler, 0.05, 200) - relax_exact(10.0)).abs();
+    let ratio = e1 / e2;
+    assert!((ratio - 2.0).abs() < 0.05, "ratio {ratio}");
+}
+
+/// x' = -x^2, x(0) = 1: x(t) = 1/(1 + t).
+fn quadratic(method: SolveMethod, dt: f64, steps: usize) -> f64 {
+    let mut m = mech(
+        vec![field("x", FieldKind::State, 1.0)],
+        vec![kernel(
+            KernelKind::State,
+            vec![solve_stmt(method, vec![ode(0, neg(mul(f(0), f(0))))])],
+        )],
+    );
+    let _ = solve(&mut m).expect("solves");
+    let mut mc = Machine::new(&m, dt);
+    for _ in 0..steps {
+        mc.run(&m, KernelKind::State);
+    }
+    mc.fields[0]
+}
+
+#[test]
+fn derivimplicit_is_first_order_on_nonlinear_ode() {
+    let exact = 1.0 / (1.0 + 2.0);
+    let e1 = (quadratic(SolveMethod::Derivimplicit, 0.02, 100) - exact).abs();
+    let e2 = (quadratic(SolveMethod::Derivimplicit, 0.01, 200) - exact).abs();
+    let ratio = e1 / e2;
+    assert!((ratio - 2.0).abs() < 0.05, "ratio {ratio} ({e1} {e2})");
+}
+
+#[test]
+fn derivimplicit_one_step_solves_backward_euler() {
+    // backward Euler on x' = -x^2: x1 = (-1 + sqrt(1 + 4 dt x0)) / (2 dt)
+    let dt = 0.1;
+    let x1 = quadratic(SolveMethod::Derivimplicit, dt, 1);
+    let want = (-1.0 + (1.0 + 4.0 * dt).sqrt()) / (2.0 * dt);
+    assert!((x1 - want).abs() < 1e-9, "{x1} vs {want}");
+}
+
+#[test]
+fn derivimplicit_coupled_system() {
+    // x' = y, y' = -x (a rotation); backward Euler damps the radius by 1/sqrt(1+dt^2) per step
+    let mut m = mech(
+        vec![
+            field("x", FieldKind::State, 1.0),
+            field("y", FieldKind::State, 0.0),
+        ],
+        vec![kernel(
+            KernelKind::State,
+            vec![solve_stmt(
+                SolveMethod::Derivimplicit,
+                vec![ode(0, f(1)), ode(1, neg(f(0)))],
+            )],
+        )],
+    );
+    solve_ok(&mut m);
+    let dt = 0.01;
+    let mut mc = Machine::new(&m, dt);
+    for _ in 0..100 {
+        mc.run(&m, KernelKind::State);
+    }
+    let r = (mc.fields[0].powi(2) + mc.fields[1].powi(2)).sqrt();
+    let want = (1.0 / (1.0 + dt * dt)).powf(50.0);
+    assert!((r - want).abs() < 1e-6, "{r} vs {want}");
+    let angle = mc.fields[1].atan2(mc.fields[0]);
+    assert!((angle + 1.0).abs() < 1e-2, "{angle}");
+}
