@@ -199,7 +199,6 @@ fn fp(id: usize) -> Place {
 fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
     Expr::Binary(op, Box::new(a), Box::new(b))
 }
-#[allow(dead_code)]
 fn add(a: Expr, b: Expr) -> Expr {
     bin(BinOp::Add, a, b)
 }
@@ -435,4 +434,174 @@ fn derivimplicit_coupled_system() {
     assert!((r - want).abs() < 1e-6, "{r} vs {want}");
     let angle = mc.fields[1].atan2(mc.fields[0]);
     assert!((angle + 1.0).abs() < 1e-2, "{angle}");
+}
+
+// ---------------------------------------------------------------- kinetic
+
+fn react(lhs: Vec<(u32, usize)>, rhs: Vec<(u32, usize)>, kf: Expr, kb: Option<Expr>) -> Stmt {
+    Stmt::Reaction(Reaction {
+        lhs: lhs.into_iter().map(|(n, s)| (n, fp(s))).collect(),
+        rhs: rhs.into_iter().map(|(n, s)| (n, fp(s))).collect(),
+        forward: kf,
+        backward: kb,
+        flux: false,
+        volumes: vec![],
+        span: sp(),
+    })
+}
+
+fn conserve(terms: Vec<usize>, total: f64) -> Stmt {
+    Stmt::Conserve {
+        terms: terms.into_iter().map(|s| (1.0, fp(s))).collect(),
+        total: Expr::Const(total),
+        span: Span::new(0, 100 + terms_hash(total), 0),
+    }
+}
+
+fn terms_hash(total: f64) -> usize {
+    (total * 1000.0) as usize
+}
+
+/// A <-> B (kf, kb): a first-order linear scheme.
+fn two_state(method: SolveMethod, with_conserve: bool) -> Mechanism {
+    let mut body = vec![react(vec![(1, 0)], vec![(1, 1)], f(2), Some(f(3)))];
+    if with_conserve {
+        body.push(conserve(vec![0, 1], 1.0));
+    }
+    mech(
+        vec![
+            field("A", FieldKind::State, 1.0),
+            field("B", FieldKind::State, 0.0),
+            field("kf", FieldKind::Parameter, 0.3),
+            field("kb", FieldKind::Parameter, 0.1),
+        ],
+        vec![kernel(KernelKind::State, vec![solve_stmt(method, body)])],
+    )
+}
+
+#[test]
+fn sparse_two_state_reaches_equilibrium_and_conserves() {
+    for conserve in [false, true] {
+        let mut m = two_state(SolveMethod::Sparse, conserve);
+        solve_ok(&mut m);
+        let mut mc = Machine::new(&m, 0.1);
+        for _ in 0..2000 {
+            mc.run(&m, KernelKind::State);
+            assert!((mc.fields[0] + mc.fields[1] - 1.0).abs() < 1e-12);
+        }
+        assert!((mc.fields[0] - 0.25).abs() < 1e-10, "{}", mc.fields[0]);
+    }
+}
+
+#[test]
+fn sparse_one_step_is_backward_euler() {
+    let mut m = two_state(SolveMethod::Sparse, false);
+    solve_ok(&mut m);
+    let dt = 0.5;
+    let mut mc = Machine::new(&m, dt);
+    mc.run(&m, KernelKind::State);
+    // (A1 - 1)/dt = -kf A1 + kb (1 - A1)
+    let a1 = (1.0 + dt * 0.1) / (1.0 + dt * (0.3 + 0.1));
+    assert!(
+        (mc.fields[0] - a1).abs() < 1e-14,
+        "{} vs {a1}",
+        mc.fields[0]
+    );
+}
+
+#[test]
+fn steady_state_of_three_state_scheme() {
+    // C1 <-> C2 (a, b), C2 <-> O (c, d), CONSERVE C1 + C2 + O = 1
+    let body = vec![
+        react(vec![(1, 0)], vec![(1, 1)], f(3), Some(f(4))),
+        react(vec![(1, 1)], vec![(1, 2)], f(5), Some(f(6))),
+        conserve(vec![0, 1, 2], 1.0),
+    ];
+    let mut m = mech(
+        vec![
+            field("C1", FieldKind::State, 0.0),
+            field("C2", FieldKind::State, 0.0),
+            field("O", FieldKind::State, 0.0),
+            field("a", FieldKind::Parameter, 2.0),
+            field("b", FieldKind::Parameter, 0.5),
+            field("c", FieldKind::Parameter, 0.3),
+            field("d", FieldKind::Parameter, 0.02),
+        ],
+        vec![kernel(
+            KernelKind::Init,
+            vec![solve_stmt(SolveMethod::SteadyStateSparse, body)],
+        )],
+    );
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, 0.025);
+    mc.run(&m, KernelKind::Init);
+    let (c2_c1, o_c2) = (2.0 / 0.5, 0.3 / 0.02);
+    let c1 = 1.0 / (1.0 + c2_c1 + c2_c1 * o_c2);
+    let want = [c1, c1 * c2_c1, c1 * c2_c1 * o_c2];
+    for (got, want) in mc.fields[..3].iter().zip(want) {
+        assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    }
+}
+
+#[test]
+fn steady_state_of_nonlinear_scheme() {
+    // A + B <-> C (kf, kb), CONSERVE A + C = 1, CONSERVE B + C = 2
+    let body = vec![
+        react(vec![(1, 0), (1, 1)], vec![(1, 2)], f(3), Some(f(4))),
+        conserve(vec![0, 2], 1.0),
+        conserve(vec![1, 2], 2.0),
+    ];
+    let mut m = mech(
+        vec![
+            field("A", FieldKind::State, 0.5),
+            field("B", FieldKind::State, 1.5),
+            field("C", FieldKind::State, 0.5),
+            field("kf", FieldKind::Parameter, 3.0),
+            field("kb", FieldKind::Parameter, 0.7),
+        ],
+        vec![kernel(
+            KernelKind::Init,
+            vec![solve_stmt(SolveMethod::SteadyStateSparse, body)],
+        )],
+    );
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, 0.025);
+    mc.run(&m, KernelKind::Init);
+    let [a, b, cc] = [mc.fields[0], mc.fields[1], mc.fields[2]];
+    assert!((a + cc - 1.0).abs() < 1e-12);
+    assert!((b + cc - 2.0).abs() < 1e-12);
+    assert!((3.0 * a * b - 0.7 * cc).abs() < 1e-9, "{a} {b} {cc}");
+}
+
+#[test]
+fn sparse_flux_and_compartment() {
+    // ~ x << (j) with COMPARTMENT vol {x}: vol * dx/dt = j
+    let mut m = mech(
+        vec![
+            field("x", FieldKind::State, 0.0),
+            field("j", FieldKind::Parameter, 2.0),
+            field("vol", FieldKind::Parameter, 4.0),
+        ],
+        vec![kernel(
+            KernelKind::State,
+            vec![solve_stmt(
+                SolveMethod::Sparse,
+                vec![Stmt::Reaction(Reaction {
+                    lhs: vec![(1, fp(0))],
+                    rhs: vec![],
+                    forward: f(1),
+                    backward: None,
+                    flux: true,
+                    volumes: vec![(fp(0), f(2))],
+                    span: sp(),
+                })],
+            )],
+        )],
+    );
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, 0.1);
+    for _ in 0..10 {
+        mc.run(&m, KernelKind::State);
+    }
+    assert!((mc.fields[0] - 0.5).abs() < 1e-12, "{}", mc.fields[0]);
 }

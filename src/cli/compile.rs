@@ -1,15 +1,25 @@
-//! `nmc compile`: run the front end over files, list the mechanisms found,
-//! and optionally emit intermediate forms.
+//! `nmc compile`: compile files through the pipeline (front end, lowering,
+//! IR passes), list the mechanisms, and optionally emit intermediate forms.
 
 use super::{EXIT_ERRORS, EXIT_OK, Emit, inputs};
 use crate::diag::{self, SourceMap};
-use crate::front::nmodl::{self, ast};
+use crate::front::nmodl;
+use crate::ir::{self, MechKind};
+use crate::pipeline;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-/// Compiles every file, prints a table (file, mechanism, kind, time) on
-/// stdout, diagnostics on stderr, and returns the exit status.
+/// One row of the summary table.
+struct Row {
+    file: String,
+    mechanism: String,
+    kind: &'static str,
+    kernels: String,
+    millis: f64,
+}
+
+/// Compiles every file, prints a table (file, mechanism, kind, kernels,
+/// time) on stdout, diagnostics on stderr, and returns the exit status.
 pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color: bool) -> i32 {
     let files = inputs::expand(paths, "mod");
     let mut map = SourceMap::new();
@@ -26,28 +36,35 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
         return EXIT_ERRORS;
     }
     for path in &files {
-        let start = Instant::now();
-        let checked = nmodl::check_file(&mut map, path);
-        let elapsed = start.elapsed();
-        let failed = checked.diagnostics.iter().any(|d| d.is_error());
-        all.extend(checked.diagnostics);
+        let outcome = pipeline::compile_file(&mut map, path);
+        let failed = outcome.failed();
+        let elapsed = outcome.front_time + outcome.ir_time;
         if failed {
             status = EXIT_ERRORS;
-            continue;
         }
-        let Some(module) = checked.module else {
-            status = EXIT_ERRORS;
-            continue;
-        };
-        let (name, kind) = mechanism_name_kind(&module);
-        rows.push((path.display().to_string(), name, kind, elapsed));
-        if let Some(Emit::Ast) = emit {
-            let text = nmodl::dump::dump(&module, &map);
-            if let Err(e) = write_emitted(out_dir, path, "ast", &text) {
-                eprintln!("error: {e}");
-                status = EXIT_ERRORS;
+        let emitted = match (emit, &outcome.module, &outcome.mechanism) {
+            (Some(Emit::Ast), Some(module), _) if !failed => {
+                Some(("ast", nmodl::dump::dump(module, &map)))
             }
+            (Some(Emit::Ir), _, Some(mech)) if !failed => Some(("ir", ir::print::print(mech))),
+            _ => None,
+        };
+        if let Some((ext, text)) = emitted
+            && let Err(e) = write_emitted(out_dir, path, ext, &text)
+        {
+            eprintln!("error: {e}");
+            status = EXIT_ERRORS;
         }
+        if let (false, Some(mech)) = (failed, &outcome.mechanism) {
+            rows.push(Row {
+                file: path.display().to_string(),
+                mechanism: mech.name.clone(),
+                kind: kind_name(mech.kind),
+                kernels: kernel_list(mech),
+                millis: elapsed.as_secs_f64() * 1e3,
+            });
+        }
+        all.extend(outcome.diagnostics);
     }
     let text = diag::render_human(&map, &all, color);
     let _ = std::io::stderr().write_all(text.as_bytes());
@@ -58,38 +75,46 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
     status
 }
 
-/// The mechanism's name and kind from its NEURON block.
-fn mechanism_name_kind(module: &ast::Module) -> (String, &'static str) {
-    for item in &module.items {
-        if let ast::ItemKind::Neuron(stmts) = &item.kind {
-            for s in stmts {
-                match &s.kind {
-                    ast::NeuronStmtKind::Suffix(n) => return (n.name.clone(), "density"),
-                    ast::NeuronStmtKind::PointProcess(n) => {
-                        return (n.name.clone(), "point process");
-                    }
-                    ast::NeuronStmtKind::ArtificialCell(n) => {
-                        return (n.name.clone(), "artificial cell");
-                    }
-                    _ => {}
-                }
-            }
-        }
+fn kind_name(kind: MechKind) -> &'static str {
+    match kind {
+        MechKind::Density => "density",
+        MechKind::PointProcess => "point process",
+        MechKind::ArtificialCell => "artificial cell",
     }
-    ("-".to_string(), "no NEURON block")
 }
 
-fn print_table(rows: &[(String, String, &'static str, std::time::Duration)]) {
-    let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
-    let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(9).max(9);
+/// The kernels' names, comma-separated.
+fn kernel_list(m: &ir::Mechanism) -> String {
+    let names: Vec<String> = m
+        .kernels
+        .iter()
+        .map(|k| ir::print::kernel_name(k.kind))
+        .collect();
+    names.join(",")
+}
+
+fn print_table(rows: &[Row]) {
+    let w0 = rows.iter().map(|r| r.file.len()).max().unwrap_or(4).max(4);
+    let w1 = rows
+        .iter()
+        .map(|r| r.mechanism.len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    let w3 = rows
+        .iter()
+        .map(|r| r.kernels.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
     println!(
-        "{:<w0$}  {:<w1$}  {:<15}  {:>9}",
-        "file", "mechanism", "kind", "front end"
+        "{:<w0$}  {:<w1$}  {:<15}  {:<w3$}  {:>9}",
+        "file", "mechanism", "kind", "kernels", "time"
     );
-    for (file, name, kind, t) in rows {
+    for r in rows {
         println!(
-            "{file:<w0$}  {name:<w1$}  {kind:<15}  {:>7.2}ms",
-            t.as_secs_f64() * 1e3
+            "{:<w0$}  {:<w1$}  {:<15}  {:<w3$}  {:>7.2}ms",
+            r.file, r.mechanism, r.kind, r.kernels, r.millis
         );
     }
 }

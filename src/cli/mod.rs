@@ -21,7 +21,7 @@ pub const EXIT_USAGE: i32 = 2;
 /// way rustc does: file:line:col, the offending source with a caret, a
 /// stable error code and a suggested fix.
 #[derive(Parser, Debug)]
-#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc compile models/*.mod            run the front end on each file and list the mechanisms\n  nmc compile --emit ast models/hh.mod  print the syntax tree")]
+#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc compile models/*.mod            compile each file and list the mechanisms\n  nmc compile --emit ast models/hh.mod  print the syntax tree\n  nmc compile --emit ir models/hh.mod   print the mechanism IR")]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -50,10 +50,12 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
-    /// Compile .mod files: run the front end and list each mechanism.
+    /// Compile .mod files to the mechanism IR and list each mechanism.
     ///
-    /// With --emit, print an intermediate form of every file (to stdout, or
-    /// to DIR/<file>.<ext> with -o).
+    /// Prints one row per file (mechanism, kind, kernels, compile time).
+    /// Exit status 1 when any file cannot be compiled. With --emit, print an
+    /// intermediate form of every file (to stdout, or to DIR/<stem>.<ext>
+    /// with -o).
     Compile {
         /// Files (or directories) to compile.
         #[arg(required = true, value_name = "FILE")]
@@ -109,6 +111,8 @@ impl ColorChoice {
 pub enum Emit {
     /// The syntax tree, with line:col of every node.
     Ast,
+    /// The mechanism IR (after the solve pass, once it exists).
+    Ir,
 }
 
 /// Parses the command line, runs the subcommand and returns the exit status.
