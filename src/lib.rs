@@ -10,4 +10,5 @@ pub mod diag;
 pub mod front;
 pub mod io;
 pub mod ir;
+pub mod pipeline;
 pub mod units;

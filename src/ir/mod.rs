@@ -13,7 +13,10 @@
 //! - FUNCTION and PROCEDURE bodies are [`Function`]s that kernels call; they
 //!   see the calling instance's fields.
 
+pub mod lower;
+pub mod print;
 pub mod solve;
+pub mod valid;
 
 use crate::diag::Span;
 
