@@ -1,7 +1,7 @@
 //! The kernel ABI: the `#[repr(C)]` argument block every compiled kernel
 //! takes (by pointer, as its only argument) and the engine callbacks it
 //! calls through. Safe code builds it with [`KernelArgs::build`] from a
-//! checked [`MechanismData`] and [`Env`]; nothing else touches raw pointers.
+//! checked [`MechanismData`] and the engine's node data; nothing else touches raw pointers.
 //!
 //! Layout contract (all pointers 8 bytes, see the field docs):
 //! - `columns[s]` is column `s` of [`super::layout::Layout::field_slot`]: `count` f64s
@@ -12,7 +12,7 @@
 
 use std::ffi::c_void;
 
-use super::data::{Env, MechanismData, NODE_ARRAYS};
+use super::data::{Event, MechanismData, NODE_ARRAYS, NodeData, Shared};
 use super::engine::Engine;
 use crate::ir::Builtin;
 
@@ -114,18 +114,21 @@ pub struct Bridge<'a, 'e> {
 }
 
 impl KernelArgs {
-    /// Fills a block for `data` in `env`, with callbacks that forward to
-    /// `bridge`. `data` must have passed [`MechanismData::check`] for the
-    /// kernel about to run; the block is valid while `data`, `env` and
-    /// `bridge` are neither moved nor otherwise used.
+    /// Fills a block for `data` over `nodes`, `shared` and `event`, with
+    /// callbacks that forward to `bridge`. `data` must have passed
+    /// [`MechanismData::check`] for the kernel about to run with the same
+    /// `nodes` and `event`; the block is valid while none of the arguments
+    /// is moved or otherwise used.
     pub fn build(
         data: &mut MechanismData,
-        env: &mut Env<'_>,
+        nodes: &mut NodeData,
+        shared: &Shared,
+        event: Option<&mut Event<'_>>,
         bridge: &mut Bridge<'_, '_>,
     ) -> KernelArgs {
-        data.refresh_pointers(env.nodes);
-        let nodes = NODE_ARRAYS.map(|which| env.nodes.array_mut(which).as_mut_ptr());
-        let (target, net_args) = match env.event.as_mut() {
+        data.refresh_pointers(nodes);
+        let node_arrays = NODE_ARRAYS.map(|which| nodes.array_mut(which).as_mut_ptr());
+        let (target, net_args) = match event {
             Some(event) => (event.target as u64, event.args.as_mut_ptr()),
             None => (0, std::ptr::null_mut()),
         };
@@ -136,24 +139,24 @@ impl KernelArgs {
             globals: data.globals_ptr(),
             global_arrays: data.array_ptrs.as_ptr(),
             node_index: data.node_index_ptr(),
-            nodes,
+            nodes: node_arrays,
             ions: data.ion_ptrs.as_ptr(),
             net_args,
-            t: env.shared.t,
-            dt: env.shared.dt,
-            celsius: env.shared.celsius,
-            flag: env.shared.flag,
+            t: shared.t,
+            dt: shared.dt,
+            celsius: shared.celsius,
+            flag: shared.flag,
             engine: (bridge as *mut Bridge<'_, '_>).cast::<c_void>(),
             callbacks: CALLBACKS,
         }
     }
 
-    /// Copies the scalars a kernel may have written back into `env`.
-    pub fn write_back(&self, env: &mut Env<'_>) {
-        env.shared.t = self.t;
-        env.shared.dt = self.dt;
-        env.shared.celsius = self.celsius;
-        env.shared.flag = self.flag;
+    /// Copies the scalars a kernel may have written back into `shared`.
+    pub fn write_back(&self, shared: &mut Shared) {
+        shared.t = self.t;
+        shared.dt = self.dt;
+        shared.celsius = self.celsius;
+        shared.flag = self.flag;
     }
 }
 

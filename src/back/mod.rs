@@ -5,6 +5,7 @@
 //! ([`engine`]) and the math functions ([`math`]).
 
 pub mod abi;
+pub mod cranelift;
 pub mod data;
 pub mod engine;
 pub mod interp;

@@ -478,7 +478,18 @@ pub fn everything() -> Mechanism {
         MathFn::Ceil,
     ]
     .into_iter()
-    .map(|m| Expr::Math(m, vec![div(vv(), c(100.0))]))
+    .map(|m| {
+        let arg = div(vv(), c(100.0));
+        let positive = matches!(m, MathFn::Log | MathFn::Log10 | MathFn::Sqrt);
+        Expr::Math(
+            m,
+            vec![if positive {
+                Expr::Math(MathFn::Fabs, vec![arg])
+            } else {
+                arg
+            }],
+        )
+    })
     .chain(
         [
             MathFn::Pow,
@@ -488,7 +499,15 @@ pub fn everything() -> Mechanism {
             MathFn::Fmax,
         ]
         .into_iter()
-        .map(|m| Expr::Math(m, vec![add(div(vv(), c(50.0)), c(1.5)), f(x)])),
+        .map(|m| {
+            Expr::Math(
+                m,
+                vec![
+                    add(Expr::Math(MathFn::Fabs, vec![div(vv(), c(50.0))]), c(0.5)),
+                    f(x),
+                ],
+            )
+        }),
     )
     .collect();
     let ops = [
@@ -515,8 +534,10 @@ pub fn everything() -> Mechanism {
         current.push(acc(Place::Local(0), m));
     }
     for op in ops {
-        current.push(acc(Place::Local(0), bin(op, f(v), mul(f(x), c(-100.0)))));
-        current.push(acc(Place::Local(0), bin(op, f(s), c(0.0))));
+        let scaled = Expr::Math(MathFn::Fabs, vec![div(f(v), c(100.0))]);
+        current.push(acc(Place::Local(0), bin(op, scaled, f(x))));
+        current.push(acc(Place::Local(0), bin(op, f(s), c(0.5))));
+        current.push(acc(Place::Local(0), bin(op, c(0.0), f(s))));
     }
     current.extend([
         acc(Place::Local(0), Expr::Unary(UnOp::Not, Box::new(f(s)))),

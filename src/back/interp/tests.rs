@@ -86,4 +86,9 @@ fn everything_runs_and_recursion_works() {
     // p = 2 + fact(5)
     assert_eq!(data.value(slot, 0), Some(122.0));
     assert_eq!(data.global_array(0).expect("tab")[2], 2.0);
+    let arr = data.layout().field_slot[1];
+    for col in arr..arr + 4 {
+        let x = data.value(col, 0).expect("arr");
+        assert!(x.is_finite() && x != 0.5, "arr = {x}");
+    }
 }

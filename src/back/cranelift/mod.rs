@@ -1,0 +1,428 @@
+//! The Cranelift JIT back end: every kernel of a mechanism becomes one
+//! native function `extern "C" fn(*mut KernelArgs)` that loops over all
+//! instances; FUNCTION/PROCEDUREs become functions
+//! `(args, instance, params...) -> f64`; WATCH conditions become
+//! `(args, instance) -> f64`. Math calls go to the functions of
+//! [`crate::back::math`], so results equal the interpreter's bit for bit.
+
+mod translate;
+mod uses;
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::{AbiParam, InstBuilder, UserFuncName, types};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
+
+use self::translate::{Ids, Translator};
+use self::uses::Uses;
+use super::abi::{Bridge, KernelArgs};
+use super::data::{Env, MechanismData, RunError};
+use super::layout::Layout;
+use super::math;
+use crate::diag::Diagnostic;
+use crate::ir::{KernelKind, Mechanism, Phase};
+
+/// A compiled kernel.
+type KernelFn = unsafe extern "C" fn(*mut KernelArgs);
+/// A compiled WATCH condition.
+type WatchFn = unsafe extern "C" fn(*mut KernelArgs, u64) -> f64;
+
+/// A mechanism's kernels in machine code, callable through safe wrappers.
+pub struct CompiledMechanism {
+    module: Option<JITModule>,
+    mech: Mechanism,
+    layout: Layout,
+    kernels: Vec<(KernelKind, KernelFn)>,
+    watches: Vec<WatchFn>,
+}
+
+impl std::fmt::Debug for CompiledMechanism {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledMechanism")
+            .field("mechanism", &self.mech.name)
+            .field(
+                "kernels",
+                &self.kernels.iter().map(|k| k.0).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Compiles every kernel, function and WATCH condition of `mech`.
+pub fn compile(mech: &Mechanism) -> Result<CompiledMechanism, Diagnostic> {
+    let mut built = build(mech, false)?;
+    built
+        .module
+        .finalize_definitions()
+        .map_err(|e| jit_error(mech, e.to_string()))?;
+    let mut kernels = Vec::new();
+    for (kind, id) in built.kernels {
+        let code = built.module.get_finalized_function(id);
+        // SAFETY: `id` was defined with the signature (pointer) -> () in
+        // the host calling convention, which is `extern "C"`.
+        let f = unsafe { std::mem::transmute::<*const u8, KernelFn>(code) };
+        kernels.push((kind, f));
+    }
+    let mut watches = Vec::new();
+    for id in built.watches {
+        let code = built.module.get_finalized_function(id);
+        // SAFETY: watch functions have the signature (pointer, i64) -> f64.
+        let f = unsafe { std::mem::transmute::<*const u8, WatchFn>(code) };
+        watches.push(f);
+    }
+    Ok(CompiledMechanism {
+        module: Some(built.module),
+        mech: mech.clone(),
+        layout: Layout::of(mech),
+        kernels,
+        watches,
+    })
+}
+
+/// The Cranelift IR of every function of `mech`, before optimisation, as
+/// text (`nmc compile --emit clif`).
+pub fn clif_text(mech: &Mechanism) -> Result<String, Diagnostic> {
+    Ok(build(mech, true)?.text)
+}
+
+impl CompiledMechanism {
+    /// The mechanism compiled.
+    pub fn mechanism(&self) -> &Mechanism {
+        &self.mech
+    }
+
+    /// True when the mechanism has a kernel of `kind`.
+    pub fn has_kernel(&self, kind: KernelKind) -> bool {
+        self.kernels.iter().any(|k| k.0 == kind)
+    }
+
+    /// Runs kernel `kind` over `data` (all instances, or the event's
+    /// target for NET_RECEIVE kernels). A missing kernel does nothing.
+    pub fn run(
+        &self,
+        kind: KernelKind,
+        data: &mut MechanismData,
+        env: &mut Env<'_>,
+    ) -> Result<(), RunError> {
+        let Some(&(_, f)) = self.kernels.iter().find(|k| k.0 == kind) else {
+            return Ok(());
+        };
+        self.call(kind, data, env, |args| {
+            // SAFETY: `args` was built by `KernelArgs::build` from data and
+            // an env that passed `check` for this kernel, so every pointer
+            // the kernel follows is valid and in bounds.
+            unsafe { f(args) };
+            0.0
+        })?;
+        Ok(())
+    }
+
+    /// Evaluates WATCH condition `watch` for `instance`: 1.0 or 0.0.
+    pub fn eval_watch(
+        &self,
+        watch: usize,
+        instance: usize,
+        data: &mut MechanismData,
+        env: &mut Env<'_>,
+    ) -> Result<f64, RunError> {
+        let f = *self
+            .watches
+            .get(watch)
+            .ok_or_else(|| RunError::InvalidIr(format!("no watch {watch}")))?;
+        if instance >= data.count() {
+            return Err(RunError::TargetOutOfRange(instance));
+        }
+        self.call(KernelKind::Current, data, env, |args| {
+            // SAFETY: as in `run`; `instance` is below the instance count.
+            unsafe { f(args, instance as u64) }
+        })
+    }
+
+    fn call(
+        &self,
+        kind: KernelKind,
+        data: &mut MechanismData,
+        env: &mut Env<'_>,
+        f: impl FnOnce(*mut KernelArgs) -> f64,
+    ) -> Result<f64, RunError> {
+        if data.layout() != &self.layout {
+            return Err(RunError::WrongMechanism);
+        }
+        data.check(&self.mech, kind, env)?;
+        let Env {
+            nodes,
+            shared,
+            engine,
+            event,
+        } = env;
+        let mut bridge = Bridge {
+            engine: &mut **engine,
+            formats: &self.layout.formats,
+        };
+        let mut args = KernelArgs::build(data, nodes, shared, event.as_mut(), &mut bridge);
+        let value = f(&mut args);
+        args.write_back(shared);
+        Ok(value)
+    }
+}
+
+impl Drop for CompiledMechanism {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            self.kernels.clear();
+            self.watches.clear();
+            // SAFETY: the only pointers into the module's code are in
+            // `kernels` and `watches`, cleared above and never handed out.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+/// The result of translating a mechanism.
+struct Built {
+    module: JITModule,
+    kernels: Vec<(KernelKind, FuncId)>,
+    watches: Vec<FuncId>,
+    text: String,
+}
+
+fn jit_error(mech: &Mechanism, what: String) -> Diagnostic {
+    Diagnostic::error(
+        "E0802",
+        format!("cannot compile mechanism `{}`: {what}", mech.name),
+    )
+    .with_note("this is a bug in nmc's code generator; please report it")
+}
+
+fn ir_error(mech: &Mechanism, name: &str, what: String) -> Diagnostic {
+    Diagnostic::error(
+        "E0801",
+        format!(
+            "cannot compile `{name}` of mechanism `{}`: {what}",
+            mech.name
+        ),
+    )
+}
+
+/// The symbol name of a kernel function.
+pub fn kernel_name(kind: KernelKind) -> String {
+    let phase = |p: Phase| match p {
+        Phase::Breakpoint => "breakpoint",
+        Phase::Solve => "solve",
+        Phase::Initial => "initial",
+        Phase::Step => "step",
+    };
+    match kind {
+        KernelKind::Init => "kernel_init".into(),
+        KernelKind::Current => "kernel_current".into(),
+        KernelKind::State => "kernel_state".into(),
+        KernelKind::NetReceive => "kernel_net_receive".into(),
+        KernelKind::NetReceiveInit => "kernel_net_receive_init".into(),
+        KernelKind::Before(p) => format!("kernel_before_{}", phase(p)),
+        KernelKind::After(p) => format!("kernel_after_{}", phase(p)),
+    }
+}
+
+fn new_module(mech: &Mechanism) -> Result<JITModule, Diagnostic> {
+    let err = |e: String| jit_error(mech, e);
+    let mut flags = settings::builder();
+    for (name, value) in [
+        ("opt_level", "speed"),
+        ("use_colocated_libcalls", "false"),
+        ("is_pic", "false"),
+    ] {
+        flags.set(name, value).map_err(|e| err(e.to_string()))?;
+    }
+    let isa = cranelift_native::builder()
+        .map_err(|e| err(e.to_string()))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| err(e.to_string()))?;
+    let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+    for f in math::ALL {
+        let imp = math::implementation(f);
+        builder.symbol(imp.symbol(), imp.address());
+    }
+    Ok(JITModule::new(builder))
+}
+
+fn build(mech: &Mechanism, want_text: bool) -> Result<Built, Diagnostic> {
+    let mut module = new_module(mech)?;
+    let layout = Layout::of(mech);
+    let err = |e: cranelift_module::ModuleError| jit_error(mech, e.to_string());
+    let ptr = module.target_config().pointer_type();
+
+    // Imports and declarations.
+    let mut math_ids = HashMap::new();
+    for f in math::ALL {
+        let imp = math::implementation(f);
+        let mut sig = module.make_signature();
+        sig.params
+            .extend((0..imp.arity()).map(|_| AbiParam::new(types::F64)));
+        sig.returns.push(AbiParam::new(types::F64));
+        let id = module
+            .declare_function(imp.symbol(), Linkage::Import, &sig)
+            .map_err(err)?;
+        math_ids.insert(imp.symbol(), id);
+    }
+    let mut user = Vec::new();
+    for (k, f) in mech.functions.iter().enumerate() {
+        let mut sig = module.make_signature();
+        sig.params.push(AbiParam::new(ptr));
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params
+            .extend((0..f.params).map(|_| AbiParam::new(types::F64)));
+        sig.returns.push(AbiParam::new(types::F64));
+        let name = format!("fn{k}_{}", f.name);
+        user.push(
+            module
+                .declare_function(&name, Linkage::Local, &sig)
+                .map_err(err)?,
+        );
+    }
+    let ids = Ids {
+        math: math_ids,
+        user,
+    };
+
+    let mut ctx = module.make_context();
+    let mut fctx = FunctionBuilderContext::new();
+    let mut text = String::new();
+    let mut define = |module: &mut JITModule,
+                      ctx: &mut cranelift_codegen::Context,
+                      id: FuncId,
+                      name: &str|
+     -> Result<(), Diagnostic> {
+        if want_text {
+            text.push_str(&format!("; {name}\n{}\n", ctx.func.display()));
+        } else {
+            module
+                .define_function(id, ctx)
+                .map_err(|e| jit_error(mech, format!("{name}: {e:?}")))?;
+        }
+        module.clear_context(ctx);
+        Ok(())
+    };
+
+    // FUNCTION and PROCEDURE bodies.
+    for (k, f) in mech.functions.iter().enumerate() {
+        let id = ids.user[k];
+        let name = format!("fn{k}_{}", f.name);
+        ctx.func.signature = module
+            .declarations()
+            .get_function_decl(id)
+            .signature
+            .clone();
+        ctx.func.name = UserFuncName::user(0, id.as_u32());
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            b.seal_block(entry);
+            let params = b.block_params(entry).to_vec();
+            let uses = Uses::of(&f.body, &[]);
+            let fail = |e: String| ir_error(mech, &f.name, e);
+            let mut t = Translator::new(b, &mut module, mech, &layout, &ids, params[0], &uses)
+                .map_err(fail)?;
+            if f.params > f.locals.len() || f.result >= f.locals.len().max(1) && f.returns_value {
+                return Err(fail("parameters or result outside the locals".into()));
+            }
+            t.declare_locals(f.locals.len());
+            t.zero_locals();
+            for (p, &v) in params[2..].iter().enumerate() {
+                t.def_local(p, v).map_err(fail)?;
+            }
+            t.set_instance(params[1], uses.node_index);
+            let ret = t.exit_block();
+            t.body(&f.body).map_err(fail)?;
+            t.b.ins().jump(ret, &[]);
+            t.b.switch_to_block(ret);
+            t.b.seal_block(ret);
+            let r = if f.returns_value {
+                t.use_local(f.result).map_err(fail)?
+            } else {
+                t.b.ins().f64const(0.0)
+            };
+            t.b.ins().return_(&[r]);
+            t.finish();
+        }
+        define(&mut module, &mut ctx, id, &name)?;
+    }
+
+    // Kernels.
+    let mut kernels = Vec::new();
+    for kernel in &mech.kernels {
+        let name = kernel_name(kernel.kind);
+        let mut sig = module.make_signature();
+        sig.params.push(AbiParam::new(ptr));
+        let id = module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(err)?;
+        ctx.func.signature = sig;
+        ctx.func.name = UserFuncName::user(0, id.as_u32());
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            b.seal_block(entry);
+            let args = b.block_params(entry)[0];
+            let uses = Uses::of(&kernel.body, &[]);
+            let fail = |e: String| ir_error(mech, &name, e);
+            let mut t =
+                Translator::new(b, &mut module, mech, &layout, &ids, args, &uses).map_err(fail)?;
+            t.declare_locals(kernel.locals.len());
+            let single = matches!(
+                kernel.kind,
+                KernelKind::NetReceive | KernelKind::NetReceiveInit
+            );
+            t.kernel_loop(&kernel.body, uses.node_index, single)
+                .map_err(fail)?;
+            t.finish();
+        }
+        define(&mut module, &mut ctx, id, &name)?;
+        kernels.push((kernel.kind, id));
+    }
+
+    // WATCH conditions.
+    let mut watches = Vec::new();
+    for (k, cond) in mech.watches.iter().enumerate() {
+        let name = format!("watch{k}");
+        let mut sig = module.make_signature();
+        sig.params.push(AbiParam::new(ptr));
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::F64));
+        let id = module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(err)?;
+        ctx.func.signature = sig;
+        ctx.func.name = UserFuncName::user(0, id.as_u32());
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            b.seal_block(entry);
+            let params = b.block_params(entry).to_vec();
+            let uses = Uses::of(&[], &[cond]);
+            let fail = |e: String| ir_error(mech, &name, e);
+            let mut t = Translator::new(b, &mut module, mech, &layout, &ids, params[0], &uses)
+                .map_err(fail)?;
+            t.set_instance(params[1], uses.node_index);
+            let v = t.watch_value(cond).map_err(fail)?;
+            t.b.ins().return_(&[v]);
+            t.finish();
+        }
+        define(&mut module, &mut ctx, id, &name)?;
+        watches.push(id);
+    }
+    Ok(Built {
+        module,
+        kernels,
+        watches,
+        text,
+    })
+}

@@ -1,0 +1,771 @@
+//! IR bodies → Cranelift IR. One [`Translator`] builds one function: a
+//! kernel (looping over instances), a FUNCTION/PROCEDURE, or a WATCH test.
+//! The statement and expression semantics are those listed in
+//! [`crate::back::interp`]; every operation is emitted in the
+//! interpreter's order so results agree bit for bit.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData,
+    StackSlotKind, Type, Value, types,
+};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_jit::JITModule;
+use cranelift_module::{FuncId, Module};
+
+use super::uses::{Uses, is_pure, node_slot};
+use crate::back::abi::{builtin_code, offsets};
+use crate::back::layout::Layout;
+use crate::back::math;
+use crate::ir::{BinOp, Expr, FieldKind, MathFn, Mechanism, Place, SharedVar, Stmt, UnOp};
+
+/// Module-level ids every translated function may call.
+pub(super) struct Ids {
+    /// Imported math functions by symbol.
+    pub math: HashMap<&'static str, FuncId>,
+    /// User FUNCTION/PROCEDUREs by index.
+    pub user: Vec<FuncId>,
+}
+
+/// Where an assignable place lives once resolved.
+#[derive(Clone, Copy)]
+enum Lval {
+    /// In memory at this address.
+    Mem(Value),
+    /// A local variable.
+    Var(Variable),
+}
+
+/// Builds one function.
+pub(super) struct Translator<'f, 'm> {
+    /// The builder.
+    pub b: FunctionBuilder<'f>,
+    module: &'m mut JITModule,
+    mech: &'m Mechanism,
+    layout: &'m Layout,
+    ids: &'m Ids,
+    refs: HashMap<FuncId, FuncRef>,
+    ptr: Type,
+    args: Value,
+    /// Current instance (i64) and its byte offset in a column.
+    inst: Value,
+    ioff: Value,
+    /// Byte offset of the instance's node in node arrays, when used.
+    noff: Option<Value>,
+    locals: Vec<Variable>,
+    /// Where `Return` jumps.
+    exit: Block,
+    columns: Value,
+    field_base: HashMap<usize, Value>,
+    node_base: HashMap<usize, Value>,
+    ion_base: HashMap<usize, Value>,
+    array_base: HashMap<usize, Value>,
+    globals: Option<Value>,
+    net_args: Option<Value>,
+    memo: Option<HashMap<String, Value>>,
+}
+
+type R<T> = Result<T, String>;
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+impl<'f, 'm> Translator<'f, 'm> {
+    /// Starts a function whose entry block already received its params;
+    /// `args` is the block pointer. Loads the base pointers `uses` needs.
+    pub fn new(
+        mut b: FunctionBuilder<'f>,
+        module: &'m mut JITModule,
+        mech: &'m Mechanism,
+        layout: &'m Layout,
+        ids: &'m Ids,
+        args: Value,
+        uses: &Uses,
+    ) -> R<Self> {
+        let ptr = module.target_config().pointer_type();
+        let columns = b.ins().load(ptr, flags(), args, offsets::COLUMNS);
+        let mut field_base = HashMap::new();
+        for &id in &uses.fields {
+            let slot = *layout
+                .field_slot
+                .get(id)
+                .ok_or_else(|| format!("field {id} does not exist"))?;
+            let base = b.ins().load(ptr, flags(), columns, (slot * 8) as i32);
+            field_base.insert(id, base);
+        }
+        let mut node_base = HashMap::new();
+        for &k in &uses.nodes {
+            let base = b
+                .ins()
+                .load(ptr, flags(), args, offsets::NODES + 8 * k as i32);
+            node_base.insert(k, base);
+        }
+        let mut ion_base = HashMap::new();
+        if !uses.ions.is_empty() {
+            let ions = b.ins().load(ptr, flags(), args, offsets::IONS);
+            for (ion, name) in &uses.ions {
+                let slot = layout.ion_slot(*ion, name).ok_or_else(|| {
+                    format!("ion variable {name} of ion {ion} is not in the layout")
+                })?;
+                let base = b.ins().load(ptr, flags(), ions, (slot * 8) as i32);
+                ion_base.insert(slot, base);
+            }
+        }
+        let mut array_base = HashMap::new();
+        if !uses.arrays.is_empty() {
+            let arrays = b.ins().load(ptr, flags(), args, offsets::GLOBAL_ARRAYS);
+            for &id in &uses.arrays {
+                if mech.global_arrays.get(id).is_none_or(|a| a.len == 0) {
+                    return Err(format!("global array {id} does not exist or is empty"));
+                }
+                let base = b.ins().load(ptr, flags(), arrays, (id * 8) as i32);
+                array_base.insert(id, base);
+            }
+        }
+        let globals = Some(b.ins().load(ptr, flags(), args, offsets::GLOBALS));
+        let net_args = Some(b.ins().load(ptr, flags(), args, offsets::NET_ARGS));
+        let zero = b.ins().iconst(types::I64, 0);
+        let exit = b.create_block();
+        Ok(Translator {
+            b,
+            module,
+            mech,
+            layout,
+            ids,
+            refs: HashMap::new(),
+            ptr,
+            args,
+            inst: zero,
+            ioff: zero,
+            noff: None,
+            locals: Vec::new(),
+            exit,
+            columns,
+            field_base,
+            node_base,
+            ion_base,
+            array_base,
+            globals,
+            net_args,
+            memo: None,
+        })
+    }
+
+    /// The block `Return` jumps to.
+    pub fn exit_block(&self) -> Block {
+        self.exit
+    }
+
+    /// Sets where `Return` jumps.
+    pub fn set_exit(&mut self, exit: Block) {
+        self.exit = exit;
+    }
+
+    /// Declares `n` f64 locals.
+    pub fn declare_locals(&mut self, n: usize) {
+        self.locals = (0..n).map(|_| self.b.declare_var(types::F64)).collect();
+    }
+
+    /// Sets every local to 0.
+    pub fn zero_locals(&mut self) {
+        let zero = self.b.ins().f64const(0.0);
+        for &var in &self.locals {
+            self.b.def_var(var, zero);
+        }
+    }
+
+    /// Sets local `l` to `v`.
+    pub fn def_local(&mut self, l: usize, v: Value) -> R<()> {
+        let var = *self
+            .locals
+            .get(l)
+            .ok_or_else(|| format!("local {l} does not exist"))?;
+        self.b.def_var(var, v);
+        Ok(())
+    }
+
+    /// The value of local `l`.
+    pub fn use_local(&mut self, l: usize) -> R<Value> {
+        let var = *self
+            .locals
+            .get(l)
+            .ok_or_else(|| format!("local {l} does not exist"))?;
+        Ok(self.b.use_var(var))
+    }
+
+    /// Makes `inst` (i64) the current instance; loads its node when
+    /// `node_index` is set.
+    pub fn set_instance(&mut self, inst: Value, node_index: bool) {
+        self.inst = inst;
+        self.ioff = self.b.ins().ishl_imm_u(inst, 3);
+        self.noff = if node_index {
+            let index = self
+                .b
+                .ins()
+                .load(self.ptr, flags(), self.args, offsets::NODE_INDEX);
+            let off = self.b.ins().ishl_imm_u(inst, 2);
+            let addr = self.b.ins().iadd(index, off);
+            let node = self.b.ins().uload32(flags(), addr, 0);
+            Some(self.b.ins().ishl_imm_u(node, 3))
+        } else {
+            None
+        };
+    }
+
+    /// Translates a statement list; false when control cannot fall through.
+    pub fn body(&mut self, body: &[Stmt]) -> R<()> {
+        for stmt in body {
+            self.stmt(stmt)?;
+        }
+        Ok(())
+    }
+
+    /// Jumps to a fresh block that nothing reaches (after `Return`).
+    fn jump_dead(&mut self, target: Block) {
+        self.b.ins().jump(target, &[]);
+        let dead = self.b.create_block();
+        self.b.switch_to_block(dead);
+        self.b.seal_block(dead);
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) -> R<()> {
+        match stmt {
+            Stmt::Assign(place, value) => {
+                let v = self.expr_top(value)?;
+                let lval = self.resolve(place)?;
+                self.store(lval, v);
+            }
+            Stmt::Accumulate(place, value) => {
+                let v = self.expr_top(value)?;
+                let lval = self.resolve(place)?;
+                let old = self.load(lval);
+                let sum = self.b.ins().fadd(old, v);
+                self.store(lval, sum);
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.expr_top(cond)?;
+                let t = self.truth(c);
+                let (then_block, else_block, merge) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                self.b.ins().brif(t, then_block, &[], else_block, &[]);
+                for (block, stmts) in [(then_block, then), (else_block, otherwise)] {
+                    self.b.switch_to_block(block);
+                    self.b.seal_block(block);
+                    self.body(stmts)?;
+                    self.b.ins().jump(merge, &[]);
+                }
+                self.b.switch_to_block(merge);
+                self.b.seal_block(merge);
+            }
+            Stmt::While { cond, body } => {
+                let (head, inner, after) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                self.b.ins().jump(head, &[]);
+                self.b.switch_to_block(head);
+                let c = self.expr_top(cond)?;
+                let t = self.truth(c);
+                self.b.ins().brif(t, inner, &[], after, &[]);
+                self.b.switch_to_block(inner);
+                self.b.seal_block(inner);
+                self.body(body)?;
+                self.b.ins().jump(head, &[]);
+                self.b.seal_block(head);
+                self.b.switch_to_block(after);
+                self.b.seal_block(after);
+            }
+            Stmt::Eval(e) => {
+                self.expr_top(e)?;
+            }
+            Stmt::Return => {
+                let exit = self.exit;
+                self.jump_dead(exit);
+            }
+            Stmt::NetSend { delay, flag } => {
+                let d = self.expr_top(delay)?;
+                let f = self.expr_top(flag)?;
+                let sig = self.sig(&[self.ptr, types::I64, types::F64, types::F64], None);
+                self.callback(offsets::NET_SEND, sig, &[d, f]);
+            }
+            Stmt::NetEvent(t) | Stmt::NetMove(t) => {
+                let at = if matches!(stmt, Stmt::NetEvent(_)) {
+                    offsets::NET_EVENT
+                } else {
+                    offsets::NET_MOVE
+                };
+                let v = self.expr_top(t)?;
+                let sig = self.sig(&[self.ptr, types::I64, types::F64], None);
+                self.callback(at, sig, &[v]);
+            }
+            Stmt::WatchOn { id, flag } => {
+                if *id >= self.mech.watches.len() {
+                    return Err(format!("watch {id} does not exist"));
+                }
+                let f = self.expr_top(flag)?;
+                let w = self.b.ins().iconst(types::I64, *id as i64);
+                let sig = self.sig(&[self.ptr, types::I64, types::I64, types::F64], None);
+                self.callback(offsets::WATCH_ON, sig, &[w, f]);
+            }
+            Stmt::Print { format, args } => {
+                let id = self
+                    .layout
+                    .format_id(format)
+                    .ok_or_else(|| "printf format missing from the layout".to_string())?;
+                let values = args
+                    .iter()
+                    .map(|a| self.expr_top(a))
+                    .collect::<R<Vec<_>>>()?;
+                let (p, n) = self.spill(&values);
+                let id = self.b.ins().iconst(types::I64, id as i64);
+                let sig = self.sig(
+                    &[self.ptr, types::I64, types::I64, self.ptr, types::I64],
+                    None,
+                );
+                self.callback(offsets::PRINTF, sig, &[id, p, n]);
+            }
+            Stmt::Equation { .. }
+            | Stmt::Solve { .. }
+            | Stmt::Table { .. }
+            | Stmt::Ode { .. }
+            | Stmt::Reaction(_)
+            | Stmt::Conserve { .. } => {
+                return Err("statement not solved before the back end".to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// A signature with the module's calling convention.
+    fn sig(&self, params: &[Type], ret: Option<Type>) -> Signature {
+        let mut sig = self.module.make_signature();
+        sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+        sig.returns.extend(ret.map(AbiParam::new));
+        sig
+    }
+
+    /// Calls the engine callback at block offset `at` with
+    /// `(engine, instance, rest...)`.
+    fn callback(&mut self, at: i32, sig: Signature, rest: &[Value]) -> Option<Value> {
+        let f = self.b.ins().load(self.ptr, flags(), self.args, at);
+        let engine = self
+            .b
+            .ins()
+            .load(self.ptr, flags(), self.args, offsets::ENGINE);
+        let sigref = self.b.import_signature(sig);
+        let mut call_args = vec![engine, self.inst];
+        call_args.extend_from_slice(rest);
+        let call = self.b.ins().call_indirect(sigref, f, &call_args);
+        self.b.inst_results(call).first().copied()
+    }
+
+    /// Stores values in a stack slot; returns its address and the count.
+    fn spill(&mut self, values: &[Value]) -> (Value, Value) {
+        let n = self.b.ins().iconst(types::I64, values.len() as i64);
+        if values.is_empty() {
+            return (self.b.ins().iconst(self.ptr, 0), n);
+        }
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (values.len() * 8) as u32,
+            3,
+        ));
+        for (k, &v) in values.iter().enumerate() {
+            self.b.ins().stack_store(self.ptr, v, slot, (k * 8) as i32);
+        }
+        (self.b.ins().stack_addr(self.ptr, slot, 0), n)
+    }
+
+    /// i8 truth of an f64 (non-zero, NaN included, is true).
+    fn truth(&mut self, v: Value) -> Value {
+        let zero = self.b.ins().f64const(0.0);
+        self.b.ins().fcmp(FloatCC::NotEqual, v, zero)
+    }
+
+    /// 1.0 or 0.0 from an i8 truth value.
+    fn as_f64(&mut self, t: Value) -> Value {
+        let one = self.b.ins().f64const(1.0);
+        let zero = self.b.ins().f64const(0.0);
+        self.b.ins().select(t, one, zero)
+    }
+
+    fn load(&mut self, lval: Lval) -> Value {
+        match lval {
+            Lval::Mem(addr) => self.b.ins().load(types::F64, flags(), addr, 0),
+            Lval::Var(var) => self.b.use_var(var),
+        }
+    }
+
+    fn store(&mut self, lval: Lval, v: Value) {
+        match lval {
+            Lval::Mem(addr) => {
+                self.b.ins().store(flags(), v, addr, 0);
+            }
+            Lval::Var(var) => self.b.def_var(var, v),
+        }
+    }
+
+    /// Truncates and clamps an f64 index into `0..len`, as a byte offset.
+    fn index_offset(&mut self, index: &Expr, len: usize) -> R<Value> {
+        let x = self.expr(index)?;
+        let k = self.b.ins().fcvt_to_uint_sat(types::I64, x);
+        let max = self
+            .b
+            .ins()
+            .iconst(types::I64, len.saturating_sub(1) as i64);
+        let k = self.b.ins().umin(k, max);
+        Ok(self.b.ins().ishl_imm_u(k, 3))
+    }
+
+    fn resolve(&mut self, place: &Place) -> R<Lval> {
+        let ptr = self.ptr;
+        Ok(match place {
+            Place::Field(id, index) => {
+                let field = self
+                    .mech
+                    .fields
+                    .get(*id)
+                    .ok_or_else(|| format!("field {id} does not exist"))?;
+                let pointer = field.kind == FieldKind::Pointer;
+                let len = field.len.max(1);
+                let base = match index {
+                    None => *self
+                        .field_base
+                        .get(id)
+                        .ok_or_else(|| format!("field {id} was not hoisted"))?,
+                    Some(e) => {
+                        let off = self.index_offset(e, len)?;
+                        let slot = self.layout.field_slot.get(*id).copied().unwrap_or(0);
+                        let at = self.b.ins().iadd(self.columns, off);
+                        self.b.ins().load(ptr, flags(), at, (slot * 8) as i32)
+                    }
+                };
+                let addr = self.b.ins().iadd(base, self.ioff);
+                if pointer {
+                    Lval::Mem(self.b.ins().load(ptr, flags(), addr, 0))
+                } else {
+                    Lval::Mem(addr)
+                }
+            }
+            Place::Global(g) => {
+                if *g >= self.mech.globals.len() {
+                    return Err(format!("global {g} does not exist"));
+                }
+                let base = self.globals.ok_or("no globals")?;
+                Lval::Mem(self.b.ins().iadd_imm_s(base, (*g * 8) as i64))
+            }
+            Place::Local(l) => Lval::Var(
+                *self
+                    .locals
+                    .get(*l)
+                    .ok_or_else(|| format!("local {l} does not exist"))?,
+            ),
+            Place::Node(which) => {
+                let base = *self
+                    .node_base
+                    .get(&node_slot(*which))
+                    .ok_or("node array not hoisted")?;
+                let noff = self.noff.ok_or("node index not loaded")?;
+                Lval::Mem(self.b.ins().iadd(base, noff))
+            }
+            Place::Ion(ion, name) => {
+                let slot = self
+                    .layout
+                    .ion_slot(*ion, name)
+                    .ok_or_else(|| format!("ion variable {name} is not in the layout"))?;
+                let base = *self.ion_base.get(&slot).ok_or("ion array not hoisted")?;
+                let noff = self.noff.ok_or("node index not loaded")?;
+                Lval::Mem(self.b.ins().iadd(base, noff))
+            }
+            Place::GlobalArray(id, index) => {
+                let len = self.mech.global_arrays.get(*id).map_or(0, |a| a.len);
+                let base = *self
+                    .array_base
+                    .get(id)
+                    .ok_or_else(|| format!("global array {id} was not hoisted"))?;
+                let off = self.index_offset(index, len)?;
+                Lval::Mem(self.b.ins().iadd(base, off))
+            }
+            Place::Shared(s) => {
+                let at = match s {
+                    SharedVar::T => offsets::T,
+                    SharedVar::Dt => offsets::DT,
+                    SharedVar::Celsius => offsets::CELSIUS,
+                    SharedVar::Flag => offsets::FLAG,
+                };
+                Lval::Mem(self.b.ins().iadd_imm_s(self.args, at as i64))
+            }
+            Place::NetArg(k) => {
+                let base = self.net_args.ok_or("no net args")?;
+                Lval::Mem(self.b.ins().iadd_imm_s(base, (*k * 8) as i64))
+            }
+        })
+    }
+
+    /// Translates a statement-level expression, sharing equal pure
+    /// subexpressions (math calls) when the whole expression is pure.
+    fn expr_top(&mut self, e: &Expr) -> R<Value> {
+        self.memo = is_pure(e).then(HashMap::new);
+        let v = self.expr(e);
+        self.memo = None;
+        v
+    }
+
+    fn expr(&mut self, e: &Expr) -> R<Value> {
+        Ok(match e {
+            Expr::Const(c) => self.b.ins().f64const(*c),
+            Expr::Load(place) => {
+                let lval = self.resolve(place)?;
+                self.load(lval)
+            }
+            Expr::Unary(UnOp::Neg, a) => {
+                let a = self.expr(a)?;
+                self.b.ins().fneg(a)
+            }
+            Expr::Unary(UnOp::Not, a) => {
+                let a = self.expr(a)?;
+                let zero = self.b.ins().f64const(0.0);
+                let t = self.b.ins().fcmp(FloatCC::Equal, a, zero);
+                self.as_f64(t)
+            }
+            Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => self.short_circuit(*op, a, b)?,
+            Expr::Binary(op, a, b) => {
+                let a = self.expr(a)?;
+                let b = self.expr(b)?;
+                self.binary(*op, a, b)?
+            }
+            Expr::Math(f, args) => {
+                if let Some(memo) = &self.memo {
+                    let key = format!("{e:?}");
+                    if let Some(&v) = memo.get(&key) {
+                        return Ok(v);
+                    }
+                    let v = self.math(*f, args)?;
+                    if let Some(memo) = &mut self.memo {
+                        memo.insert(key, v);
+                    }
+                    v
+                } else {
+                    self.math(*f, args)?
+                }
+            }
+            Expr::Call(id, args) => {
+                let f = self
+                    .mech
+                    .functions
+                    .get(*id)
+                    .ok_or_else(|| format!("function {id} does not exist"))?;
+                if args.len() != f.params {
+                    return Err(format!("{} takes {} arguments", f.name, f.params));
+                }
+                let mut values = vec![self.args, self.inst];
+                for a in args {
+                    values.push(self.expr(a)?);
+                }
+                let fid = *self.ids.user.get(*id).ok_or("function not declared")?;
+                let fref = self.func_ref(fid);
+                let call = self.b.ins().call(fref, &values);
+                self.b
+                    .inst_results(call)
+                    .first()
+                    .copied()
+                    .ok_or("no result")?
+            }
+            Expr::Builtin(kind, args) => {
+                let values = args.iter().map(|a| self.expr(a)).collect::<R<Vec<_>>>()?;
+                let (p, n) = self.spill(&values);
+                let code = self.b.ins().iconst(types::I64, builtin_code(*kind) as i64);
+                let sig = self.value_sig();
+                self.callback(offsets::RANDOM, sig, &[code, p, n])
+                    .ok_or("no result")?
+            }
+            Expr::FunctionTable(t, args) => {
+                if *t >= self.mech.function_tables.len() {
+                    return Err(format!("FUNCTION_TABLE {t} does not exist"));
+                }
+                let values = args.iter().map(|a| self.expr(a)).collect::<R<Vec<_>>>()?;
+                let (p, n) = self.spill(&values);
+                let table = self.b.ins().iconst(types::I64, *t as i64);
+                let sig = self.value_sig();
+                self.callback(offsets::FUNCTION_TABLE, sig, &[table, p, n])
+                    .ok_or("no result")?
+            }
+        })
+    }
+
+    fn value_sig(&self) -> Signature {
+        self.sig(
+            &[self.ptr, types::I64, types::I64, self.ptr, types::I64],
+            Some(types::F64),
+        )
+    }
+
+    fn func_ref(&mut self, id: FuncId) -> FuncRef {
+        if let Some(&r) = self.refs.get(&id) {
+            return r;
+        }
+        let r = self.module.declare_func_in_func(id, self.b.func);
+        self.refs.insert(id, r);
+        r
+    }
+
+    fn short_circuit(&mut self, op: BinOp, a: &Expr, b: &Expr) -> R<Value> {
+        let a = self.expr(a)?;
+        let ta = self.truth(a);
+        let (rhs, merge) = (self.b.create_block(), self.b.create_block());
+        let result = self.b.append_block_param(merge, types::F64);
+        let fixed = self
+            .b
+            .ins()
+            .f64const(if op == BinOp::And { 0.0 } else { 1.0 });
+        let fixed = [BlockArg::Value(fixed)];
+        if op == BinOp::And {
+            self.b.ins().brif(ta, rhs, &[], merge, &fixed);
+        } else {
+            self.b.ins().brif(ta, merge, &fixed, rhs, &[]);
+        }
+        self.b.switch_to_block(rhs);
+        self.b.seal_block(rhs);
+        let bv = self.expr(b)?;
+        let tb = self.truth(bv);
+        let r = self.as_f64(tb);
+        self.b.ins().jump(merge, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        Ok(result)
+    }
+
+    fn binary(&mut self, op: BinOp, a: Value, b: Value) -> R<Value> {
+        let cc = match op {
+            BinOp::Add => return Ok(self.b.ins().fadd(a, b)),
+            BinOp::Sub => return Ok(self.b.ins().fsub(a, b)),
+            BinOp::Mul => return Ok(self.b.ins().fmul(a, b)),
+            BinOp::Div => return Ok(self.b.ins().fdiv(a, b)),
+            BinOp::Pow => {
+                return self.call_math(math::implementation(MathFn::Pow).symbol(), &[a, b]);
+            }
+            BinOp::Lt => FloatCC::LessThan,
+            BinOp::Le => FloatCC::LessThanOrEqual,
+            BinOp::Gt => FloatCC::GreaterThan,
+            BinOp::Ge => FloatCC::GreaterThanOrEqual,
+            BinOp::Eq => FloatCC::Equal,
+            BinOp::Ne | BinOp::And | BinOp::Or => FloatCC::NotEqual,
+        };
+        let t = self.b.ins().fcmp(cc, a, b);
+        Ok(self.as_f64(t))
+    }
+
+    fn math(&mut self, f: MathFn, args: &[Expr]) -> R<Value> {
+        let imp = math::implementation(f);
+        if args.len() != imp.arity() {
+            return Err(format!("{f:?} takes {} arguments", imp.arity()));
+        }
+        let values = args.iter().map(|a| self.expr(a)).collect::<R<Vec<_>>>()?;
+        let x = values[0];
+        // IEEE-exact operations are inlined; they give the libm result.
+        Ok(match f {
+            MathFn::Sqrt => self.b.ins().sqrt(x),
+            MathFn::Fabs => self.b.ins().fabs(x),
+            MathFn::Floor => self.b.ins().floor(x),
+            MathFn::Ceil => self.b.ins().ceil(x),
+            _ => self.call_math(imp.symbol(), &values)?,
+        })
+    }
+
+    fn call_math(&mut self, symbol: &str, values: &[Value]) -> R<Value> {
+        let fid = *self
+            .ids
+            .math
+            .get(symbol)
+            .ok_or("math function not declared")?;
+        let fref = self.func_ref(fid);
+        let call = self.b.ins().call(fref, values);
+        self.b
+            .inst_results(call)
+            .first()
+            .copied()
+            .ok_or_else(|| "no result".to_string())
+    }
+
+    /// Emits the instance loop of a kernel: `0..count` (or the event
+    /// target when `single`), zeroing locals per instance, `Return`
+    /// continuing with the next instance. Ends with a return.
+    pub fn kernel_loop(&mut self, body: &[Stmt], node_index: bool, single: bool) -> R<()> {
+        if single {
+            let target = self
+                .b
+                .ins()
+                .load(types::I64, flags(), self.args, offsets::TARGET);
+            let done = self.b.create_block();
+            self.set_exit(done);
+            self.set_instance(target, node_index);
+            self.zero_locals();
+            self.body(body)?;
+            self.b.ins().jump(done, &[]);
+            self.b.switch_to_block(done);
+            self.b.seal_block(done);
+            self.b.ins().return_(&[]);
+            return Ok(());
+        }
+        let count = self
+            .b
+            .ins()
+            .load(types::I64, flags(), self.args, offsets::COUNT);
+        let (head, inner, next, done) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let i = self.b.append_block_param(head, types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(head);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, count);
+        self.b.ins().brif(more, inner, &[], done, &[]);
+        self.b.switch_to_block(inner);
+        self.b.seal_block(inner);
+        self.set_exit(next);
+        self.set_instance(i, node_index);
+        self.zero_locals();
+        self.body(body)?;
+        self.b.ins().jump(next, &[]);
+        self.b.switch_to_block(next);
+        self.b.seal_block(next);
+        let i1 = self.b.ins().iadd_imm_s(i, 1);
+        self.b.ins().jump(head, &[BlockArg::Value(i1)]);
+        self.b.seal_block(head);
+        self.b.switch_to_block(done);
+        self.b.seal_block(done);
+        self.b.ins().return_(&[]);
+        Ok(())
+    }
+}
+
+impl Translator<'_, '_> {
+    /// The 1.0/0.0 value of a WATCH condition for the current instance.
+    pub fn watch_value(&mut self, cond: &Expr) -> R<Value> {
+        let v = self.expr_top(cond)?;
+        let t = self.truth(v);
+        Ok(self.as_f64(t))
+    }
+
+    /// Seals everything and finishes the function.
+    pub fn finish(self) {
+        let config = self.module.target_config();
+        let mut b = self.b;
+        b.seal_all_blocks();
+        b.finalize(config);
+    }
+}

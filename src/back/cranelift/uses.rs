@@ -1,0 +1,129 @@
+//! What a body touches, so a translated function can load every base
+//! pointer it needs once, in its entry block.
+
+use std::collections::BTreeSet;
+
+use crate::ir::{Expr, NodeArray, Place, Stmt};
+
+/// Base pointers a body needs.
+#[derive(Default)]
+pub(super) struct Uses {
+    /// Field ids accessed without an index.
+    pub fields: BTreeSet<usize>,
+    /// Node arrays accessed.
+    pub nodes: BTreeSet<usize>,
+    /// Ion variables accessed, as `(ion, name)`.
+    pub ions: BTreeSet<(usize, String)>,
+    /// Global arrays accessed.
+    pub arrays: BTreeSet<usize>,
+    /// True when any node or ion array is accessed.
+    pub node_index: bool,
+}
+
+/// Position of a node array in the ABI's `nodes` field.
+pub(super) fn node_slot(which: NodeArray) -> usize {
+    match which {
+        NodeArray::V => 0,
+        NodeArray::Rhs => 1,
+        NodeArray::Diag => 2,
+        NodeArray::Area => 3,
+        NodeArray::Diam => 4,
+    }
+}
+
+impl Uses {
+    /// The uses of `body` (and of `extra` expressions).
+    pub fn of(body: &[Stmt], extra: &[&Expr]) -> Uses {
+        let mut uses = Uses::default();
+        for stmt in body {
+            uses.stmt(stmt);
+        }
+        for e in extra {
+            uses.expr(e);
+        }
+        uses
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Assign(p, e) | Stmt::Accumulate(p, e) => {
+                self.place(p);
+                self.expr(e);
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.expr(cond);
+                then.iter().chain(otherwise).for_each(|s| self.stmt(s));
+            }
+            Stmt::While { cond, body } => {
+                self.expr(cond);
+                body.iter().for_each(|s| self.stmt(s));
+            }
+            Stmt::Eval(e) | Stmt::NetEvent(e) | Stmt::NetMove(e) => self.expr(e),
+            Stmt::NetSend { delay, flag } => {
+                self.expr(delay);
+                self.expr(flag);
+            }
+            Stmt::WatchOn { flag, .. } => self.expr(flag),
+            Stmt::Print { args, .. } => args.iter().for_each(|a| self.expr(a)),
+            _ => {}
+        }
+    }
+
+    fn place(&mut self, place: &Place) {
+        match place {
+            Place::Field(id, None) => {
+                self.fields.insert(*id);
+            }
+            Place::Field(_, Some(e)) => self.expr(e),
+            Place::GlobalArray(id, e) => {
+                self.arrays.insert(*id);
+                self.expr(e);
+            }
+            Place::Node(which) => {
+                self.nodes.insert(node_slot(*which));
+                self.node_index = true;
+            }
+            Place::Ion(ion, name) => {
+                self.ions.insert((*ion, name.clone()));
+                self.node_index = true;
+            }
+            Place::Global(_) | Place::Local(_) | Place::Shared(_) | Place::NetArg(_) => {}
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Const(_) => {}
+            Expr::Load(p) => self.place(p),
+            Expr::Unary(_, a) => self.expr(a),
+            Expr::Binary(_, a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            Expr::Math(_, args)
+            | Expr::Call(_, args)
+            | Expr::Builtin(_, args)
+            | Expr::FunctionTable(_, args) => args.iter().for_each(|a| self.expr(a)),
+        }
+    }
+}
+
+/// True when evaluating `expr` has no effect and no branches: no calls,
+/// no engine services, no short-circuit operators. Equal subexpressions of
+/// such an expression have equal values, so they can be computed once.
+pub(super) fn is_pure(expr: &Expr) -> bool {
+    match expr {
+        Expr::Const(_) => true,
+        Expr::Load(Place::Field(_, Some(e)) | Place::GlobalArray(_, e)) => is_pure(e),
+        Expr::Load(_) => true,
+        Expr::Unary(_, a) => is_pure(a),
+        Expr::Binary(crate::ir::BinOp::And | crate::ir::BinOp::Or, ..) => false,
+        Expr::Binary(_, a, b) => is_pure(a) && is_pure(b),
+        Expr::Math(_, args) => args.iter().all(is_pure),
+        Expr::Call(..) | Expr::Builtin(..) | Expr::FunctionTable(..) => false,
+    }
+}

@@ -1,0 +1,321 @@
+//! Differential tests: every kernel of every mechanism runs through the
+//! Cranelift JIT and the reference interpreter on random valid states, and
+//! the two must agree to 1e-12 relative (in practice bit for bit): every
+//! column, global, node and ion array, NET_RECEIVE argument and engine call.
+
+use nmc::back::cranelift::{self, CompiledMechanism};
+use nmc::back::samples;
+use nmc::back::{EngineCall, Env, Event, MechanismData, NodeData, RecordingEngine, Shared, interp};
+use nmc::ir::{FieldKind, KernelKind, Mechanism};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+const INSTANCES: usize = 5;
+const NODES: usize = 3;
+
+/// Random inputs of one trial.
+#[derive(Clone, Debug)]
+struct Trial {
+    v: Vec<f64>,
+    states: Vec<f64>,
+    ions: Vec<f64>,
+    nodes: Vec<u32>,
+    target: usize,
+    weight: f64,
+    t: f64,
+    flag: f64,
+}
+
+fn trial() -> impl Strategy<Value = Trial> {
+    (
+        prop::collection::vec(-100.0..60.0f64, NODES),
+        prop::collection::vec(0.0..1.0f64, 64),
+        prop::collection::vec(0.0..1.0f64, 32),
+        prop::collection::vec(0..NODES as u32, INSTANCES),
+        0..INSTANCES,
+        0.0..0.1f64,
+        0.0..100.0f64,
+        prop::sample::select(vec![0.0, 1.0, 2.0]),
+    )
+        .prop_map(|(v, states, ions, nodes, target, weight, t, flag)| Trial {
+            v,
+            states,
+            ions,
+            nodes,
+            target,
+            weight,
+            t,
+            flag,
+        })
+}
+
+/// Node arrays and mechanism data for `mech` filled from `trial`.
+fn setup(mech: &Mechanism, trial: &Trial) -> (MechanismData, NodeData) {
+    let mut data = MechanismData::new(mech, INSTANCES);
+    assert!(data.set_node_index(&trial.nodes));
+    let mut k = 0;
+    for (id, field) in mech.fields.iter().enumerate() {
+        if field.kind == FieldKind::State {
+            let slot = data.layout().field_slot[id];
+            for col in slot..slot + field.len.max(1) {
+                for i in 0..INSTANCES {
+                    data.set_value(col, i, trial.states[k % trial.states.len()]);
+                    k += 1;
+                }
+            }
+        }
+    }
+    let mut nodes = NodeData::new(NODES);
+    nodes.v.copy_from_slice(&trial.v);
+    for (n, (_, name)) in data.layout().ion_vars.clone().iter().enumerate() {
+        let u = trial.ions[n % trial.ions.len()];
+        let value = if name.starts_with('e') {
+            -100.0 + 200.0 * u
+        } else if name.starts_with('i') || name.starts_with('d') {
+            0.0
+        } else {
+            0.01 + 10.0 * u
+        };
+        nodes.add_ion(name, value);
+    }
+    (data, nodes)
+}
+
+/// Everything a kernel run can change, flattened for comparison.
+fn snapshot(
+    mech: &Mechanism,
+    data: &MechanismData,
+    nodes: &NodeData,
+    shared: &Shared,
+    args: &[f64],
+) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for (id, field) in mech.fields.iter().enumerate() {
+        let slot = data.layout().field_slot[id];
+        for col in slot..slot + field.len.max(1) {
+            for i in 0..data.count() {
+                let v = data.value(col, i).unwrap_or(f64::NAN);
+                out.push((format!("{}[{}] of instance {i}", field.name, col - slot), v));
+            }
+        }
+    }
+    for (g, v) in data.globals().iter().enumerate() {
+        out.push((format!("global {g}"), *v));
+    }
+    for a in 0..mech.global_arrays.len() {
+        for (k, v) in data.global_array(a).unwrap_or(&[]).iter().enumerate() {
+            out.push((format!("global array {a}[{k}]"), *v));
+        }
+    }
+    for (name, array) in [("v", &nodes.v), ("rhs", &nodes.rhs), ("diag", &nodes.diag)] {
+        for (k, v) in array.iter().enumerate() {
+            out.push((format!("{name} of node {k}"), *v));
+        }
+    }
+    for (name, array) in &nodes.ions {
+        for (k, v) in array.iter().enumerate() {
+            out.push((format!("{name} of node {k}"), *v));
+        }
+    }
+    out.push(("t".into(), shared.t));
+    out.push(("flag".into(), shared.flag));
+    for (k, v) in args.iter().enumerate() {
+        out.push((format!("net arg {k}"), *v));
+    }
+    out
+}
+
+fn close(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits()
+        || (a.is_nan() && b.is_nan())
+        || (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
+}
+
+fn calls_close(a: &[EngineCall], b: &[EngineCall]) -> bool {
+    // Engine calls carry values computed by the kernels; compare them via
+    // their Debug text (bitwise-equal values print equally).
+    format!("{a:?}") == format!("{b:?}")
+}
+
+/// The kernels to run in order: the whole life of an instance.
+fn sequence(mech: &Mechanism) -> Vec<KernelKind> {
+    let mut kinds: Vec<KernelKind> = mech.kernels.iter().map(|k| k.kind).collect();
+    let order = |k: &KernelKind| match k {
+        KernelKind::Before(_) => 0,
+        KernelKind::Init => 1,
+        KernelKind::NetReceiveInit => 2,
+        KernelKind::Current => 3,
+        KernelKind::State => 4,
+        KernelKind::NetReceive => 5,
+        KernelKind::After(_) => 6,
+    };
+    kinds.sort_by_key(order);
+    // Run the step twice so states evolve from computed values too.
+    let again = kinds.clone();
+    kinds.extend(again);
+    kinds
+}
+
+/// Runs the kernel sequence on one back end; returns the snapshot after
+/// every kernel and the engine calls.
+fn run(
+    mech: &Mechanism,
+    trial: &Trial,
+    jit: Option<&CompiledMechanism>,
+) -> Result<(Vec<Vec<(String, f64)>>, Vec<EngineCall>), String> {
+    let (mut data, mut nodes) = setup(mech, trial);
+    let mut shared = Shared {
+        t: trial.t,
+        flag: trial.flag,
+        ..Shared::default()
+    };
+    let mut engine = RecordingEngine::new();
+    let mut args = vec![trial.weight; mech.net_receive_args.len().max(4)];
+    let mut snaps = Vec::new();
+    for kind in sequence(mech) {
+        let event =
+            matches!(kind, KernelKind::NetReceive | KernelKind::NetReceiveInit).then(|| Event {
+                target: trial.target,
+                args: &mut args,
+            });
+        let mut env = Env {
+            nodes: &mut nodes,
+            shared: &mut shared,
+            engine: &mut engine,
+            event,
+        };
+        let result = match jit {
+            Some(c) => c.run(kind, &mut data, &mut env),
+            None => interp::run_kernel(mech, kind, &mut data, &mut env),
+        };
+        result.map_err(|e| format!("{kind:?}: {e}"))?;
+        snaps.push(snapshot(mech, &data, &nodes, &shared, &args));
+    }
+    Ok((snaps, engine.calls))
+}
+
+fn differential(name: &str, mech: &Mechanism, cases: u32) {
+    let compiled = cranelift::compile(mech).unwrap_or_else(|d| panic!("{name}: {}", d.message));
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&trial(), |trial| {
+        let (want, want_calls) = run(mech, &trial, None).map_err(TestCaseError::fail)?;
+        let (got, got_calls) = run(mech, &trial, Some(&compiled)).map_err(TestCaseError::fail)?;
+        for (step, (w, g)) in want.iter().zip(&got).enumerate() {
+            for ((what, a), (_, b)) in w.iter().zip(g) {
+                prop_assert!(
+                    close(*a, *b),
+                    "{name}, kernel #{step}: {what}: interp {a:e} vs jit {b:e}"
+                );
+            }
+        }
+        prop_assert!(
+            calls_close(&want_calls, &got_calls),
+            "{name}: engine calls differ:\n{want_calls:?}\n{got_calls:?}"
+        );
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn na_rtm_agrees() {
+    differential("na_rtm", &samples::na_rtm(), 64);
+}
+
+#[test]
+fn k_rtm_agrees() {
+    differential("k_rtm", &samples::k_rtm(), 64);
+}
+
+#[test]
+fn exp2syn_agrees() {
+    differential("exp2syn", &samples::exp2syn(), 64);
+}
+
+#[test]
+fn everything_agrees() {
+    differential("everything", &samples::everything(), 64);
+}
+
+#[test]
+fn watch_conditions_agree() {
+    let mech = samples::everything();
+    let compiled = cranelift::compile(&mech).expect("compiles");
+    for v in [-50.0, -20.0, 0.0, 10.0] {
+        let trial = Trial {
+            v: vec![v; NODES],
+            states: vec![0.5],
+            ions: vec![0.5],
+            nodes: vec![0, 1, 2, 0, 1],
+            target: 0,
+            weight: 0.0,
+            t: 0.0,
+            flag: 0.0,
+        };
+        let (mut data, mut nodes) = setup(&mech, &trial);
+        let mut shared = Shared::default();
+        let mut engine = RecordingEngine::new();
+        let mut env = Env {
+            nodes: &mut nodes,
+            shared: &mut shared,
+            engine: &mut engine,
+            event: None,
+        };
+        // v is copied into the field by the current kernel.
+        interp::run_kernel(&mech, KernelKind::Current, &mut data, &mut env).expect("runs");
+        let want = interp::eval_watch(&mech, 0, 1, &mut data, &mut env).expect("interp");
+        let got = compiled.eval_watch(0, 1, &mut data, &mut env).expect("jit");
+        assert_eq!(want, got);
+        assert_eq!(want, if v > -20.0 { 1.0 } else { 0.0 });
+    }
+}
+
+#[test]
+fn bad_inputs_are_errors_not_crashes() {
+    let mech = samples::na_rtm();
+    let compiled = cranelift::compile(&mech).expect("compiles");
+    let mut data = MechanismData::new(&mech, 4);
+    let mut nodes = NodeData::new(2); // instances 2 and 3 have no node
+    nodes.add_ion("ena", 50.0);
+    nodes.add_ion("ina", 0.0);
+    nodes.add_ion("dinadv", 0.0);
+    let mut shared = Shared::default();
+    let mut engine = RecordingEngine::new();
+    let mut env = Env {
+        nodes: &mut nodes,
+        shared: &mut shared,
+        engine: &mut engine,
+        event: None,
+    };
+    assert!(
+        compiled
+            .run(KernelKind::Current, &mut data, &mut env)
+            .is_err()
+    );
+    assert!(interp::run_kernel(&mech, KernelKind::Current, &mut data, &mut env).is_err());
+    assert!(data.set_node_index(&[0, 1, 1, 0]));
+    assert!(
+        compiled
+            .run(KernelKind::Current, &mut data, &mut env)
+            .is_ok()
+    );
+    env.nodes.ions.remove("ena");
+    assert!(
+        compiled
+            .run(KernelKind::Current, &mut data, &mut env)
+            .is_err()
+    );
+    // Data of another mechanism is refused.
+    let mut other = MechanismData::new(&samples::k_rtm(), 4);
+    assert!(
+        compiled
+            .run(KernelKind::State, &mut other, &mut env)
+            .is_err()
+    );
+}
