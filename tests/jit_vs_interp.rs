@@ -319,3 +319,55 @@ fn bad_inputs_are_errors_not_crashes() {
             .is_err()
     );
 }
+
+/// Every `.mod` file under `dir` (relative to the crate root), sorted.
+fn mod_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "mod"));
+    files.sort();
+    files
+}
+
+/// Compiles `path` through the whole pipeline; `None` when the front end
+/// or the IR passes reject it (their tests cover that).
+fn pipeline_mechanism(path: &std::path::Path) -> Option<Mechanism> {
+    let mut map = nmc::diag::SourceMap::new();
+    let outcome = nmc::pipeline::compile_file(&mut map, path);
+    if outcome.failed() {
+        return None;
+    }
+    outcome.mechanism
+}
+
+fn differential_dir(dir: &str, cases: u32) {
+    let files = mod_files(dir);
+    assert!(!files.is_empty(), "no .mod files in {dir}");
+    let mut tested = 0;
+    for path in &files {
+        let name = path.display().to_string();
+        if let Some(mech) = pipeline_mechanism(path) {
+            if let Err(d) = cranelift::compile(&mech) {
+                eprintln!("skipped (back end rejects it): {name}: {}", d.message);
+                continue;
+            }
+            differential(&name, &mech, cases);
+            tested += 1;
+        } else {
+            eprintln!("skipped (pipeline rejects it): {name}");
+        }
+    }
+    eprintln!("{dir}: {tested} of {} mechanisms agree", files.len());
+}
+
+#[test]
+fn every_model_agrees() {
+    differential_dir("models", 32);
+}
+
+#[test]
+fn every_corpus_file_agrees() {
+    differential_dir("tests/corpus", 16);
+}

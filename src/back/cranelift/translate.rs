@@ -335,9 +335,11 @@ impl<'f, 'm> Translator<'f, 'm> {
                 );
                 self.callback(offsets::PRINTF, sig, &[id, p, n]);
             }
+            // A TABLE not replaced by the table pass: compute directly, as
+            // NEURON does with usetable = 0.
+            Stmt::Table { .. } => {}
             Stmt::Equation { .. }
             | Stmt::Solve { .. }
-            | Stmt::Table { .. }
             | Stmt::Ode { .. }
             | Stmt::Reaction(_)
             | Stmt::Conserve { .. } => {

@@ -118,9 +118,11 @@ impl Machine<'_, '_, '_, '_> {
                 let flag = self.eval(flag, frame)?;
                 self.env.engine.watch_on(i, *id, flag);
             }
+            // A TABLE not replaced by the table pass: compute directly, as
+            // NEURON does with usetable = 0.
+            Stmt::Table { .. } => {}
             Stmt::Equation { .. }
             | Stmt::Solve { .. }
-            | Stmt::Table { .. }
             | Stmt::Ode { .. }
             | Stmt::Reaction(_)
             | Stmt::Conserve { .. } => {

@@ -12,7 +12,10 @@
 //!   condition is true when it is not 0.0 (NaN is true);
 //! - `Return` ends the current instance's body (or function call);
 //! - a PROCEDURE call yields 0.0, a FUNCTION call its `result` local;
-//! - math goes through [`crate::back::math`].
+//! - math goes through [`crate::back::math`];
+//! - a `Table` statement left by the IR passes is skipped (the function is
+//!   computed directly, as NEURON does with `usetable = 0`); other unsolved
+//!   statements are errors.
 
 mod eval;
 
