@@ -98,6 +98,7 @@ impl Machine {
                     MathFn::Pow => a[0].powf(a[1]),
                     MathFn::Cos => a[0].cos(),
                     MathFn::Sin => a[0].sin(),
+                    MathFn::Floor => a[0].floor(),
                     other => panic!("unsupported {other:?}"),
                 }
             }
@@ -604,4 +605,200 @@ fn sparse_flux_and_compartment() {
         mc.run(&m, KernelKind::State);
     }
     assert!((mc.fields[0] - 0.5).abs() < 1e-12, "{}", mc.fields[0]);
+}
+
+// ---------------------------------------------------------------- LINEAR / NONLINEAR
+
+fn equation(lhs: Expr, rhs: Expr) -> Stmt {
+    Stmt::Equation {
+        lhs,
+        rhs,
+        span: sp(),
+    }
+}
+
+#[test]
+fn linear_block_solves_the_system() {
+    // ~ 2x + y = 5 ; ~ x - 3y = -1  => x = 2, y = 1 (written with the states on both sides)
+    let body = vec![
+        equation(add(mul(k(2.0), f(0)), f(1)), k(5.0)),
+        equation(f(0), sub(mul(k(3.0), f(1)), k(1.0))),
+    ];
+    let mut m = mech(
+        vec![
+            field("x", FieldKind::State, 0.0),
+            field("y", FieldKind::State, 0.0),
+        ],
+        vec![kernel(
+            KernelKind::Init,
+            vec![solve_stmt(SolveMethod::Linear, body)],
+        )],
+    );
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, 0.025);
+    mc.run(&m, KernelKind::Init);
+    assert!((mc.fields[0] - 2.0).abs() < 1e-14, "{}", mc.fields[0]);
+    assert!((mc.fields[1] - 1.0).abs() < 1e-14, "{}", mc.fields[1]);
+}
+
+#[test]
+fn linear_block_rejects_nonlinear_equation() {
+    let body = vec![equation(mul(f(0), f(0)), k(4.0))];
+    let mut m = mech(
+        vec![field("x", FieldKind::State, 0.0)],
+        vec![kernel(
+            KernelKind::Init,
+            vec![solve_stmt(SolveMethod::Linear, body)],
+        )],
+    );
+    let e = solve(&mut m).expect_err("not linear");
+    assert_eq!(e[0].code, "E0705");
+}
+
+#[test]
+fn nonlinear_block_newton() {
+    // ~ x*x + y*y = 4 ; ~ x = y  => x = y = sqrt(2)
+    let body = vec![
+        equation(add(mul(f(0), f(0)), mul(f(1), f(1))), k(4.0)),
+        equation(f(0), f(1)),
+    ];
+    let mut m = mech(
+        vec![
+            field("x", FieldKind::State, 1.0),
+            field("y", FieldKind::State, 0.5),
+        ],
+        vec![kernel(
+            KernelKind::Init,
+            vec![solve_stmt(SolveMethod::NonLinear, body)],
+        )],
+    );
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, 0.025);
+    mc.run(&m, KernelKind::Init);
+    let r2 = 2f64.sqrt();
+    assert!((mc.fields[0] - r2).abs() < 1e-9, "{}", mc.fields[0]);
+    assert!((mc.fields[1] - r2).abs() < 1e-9, "{}", mc.fields[1]);
+}
+
+// ---------------------------------------------------------------- TABLE
+
+fn k(v: f64) -> Expr {
+    Expr::Const(v)
+}
+
+/// FUNCTION g(x) { TABLE FROM -100 TO 100 WITH 200  g = exp(x/30) }, called
+/// from INITIAL into field `out` with the argument in field `arg`.
+fn table_function_mech() -> Mechanism {
+    let mut m = mech(
+        vec![
+            field("arg", FieldKind::Parameter, 0.0),
+            field("out", FieldKind::Assigned, 0.0),
+        ],
+        vec![kernel(
+            KernelKind::Init,
+            vec![Stmt::Assign(fp(1), Expr::Call(0, vec![f(0)]))],
+        )],
+    );
+    let x = Expr::Load(Place::Local(0));
+    m.functions.push(Function {
+        name: "g".into(),
+        params: 1,
+        locals: vec!["x".into(), "g".into()],
+        result: 1,
+        body: vec![
+            Stmt::Table {
+                outputs: vec![],
+                depend: vec![],
+                from: k(-100.0),
+                to: k(100.0),
+                with: 200,
+                span: sp(),
+            },
+            Stmt::Assign(
+                Place::Local(1),
+                Expr::Math(MathFn::Exp, vec![div(x, k(30.0))]),
+            ),
+        ],
+        returns_value: true,
+    });
+    m
+}
+
+#[test]
+fn table_function_interpolates_within_error() {
+    let mut m = table_function_mech();
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, 0.025);
+    for &a in &[-100.0, -37.3, 0.0, 0.5, 12.25, 99.9, 100.0] {
+        mc.fields[0] = a;
+        mc.run(&m, KernelKind::Init);
+        let exact = (a / 30.0_f64).exp();
+        // linear interpolation error <= h^2/8 max|g''| with h = 1
+        let bound = exact.max((a.ceil() / 30.0).exp()) / 900.0 / 8.0 + 1e-15;
+        assert!(
+            (mc.fields[1] - exact).abs() <= bound,
+            "{a}: {} vs {exact}",
+            mc.fields[1]
+        );
+    }
+    // outside the range: clamped to the end values
+    mc.fields[0] = 150.0;
+    mc.run(&m, KernelKind::Init);
+    assert!((mc.fields[1] - (100.0_f64 / 30.0).exp()).abs() < 1e-12);
+    mc.fields[0] = -150.0;
+    mc.run(&m, KernelKind::Init);
+    assert!((mc.fields[1] - (-100.0_f64 / 30.0).exp()).abs() < 1e-15);
+    // usetable = 0 computes directly
+    let u = m
+        .globals
+        .iter()
+        .position(|g| g.name == "usetable")
+        .expect("usetable");
+    mc.globals[u] = 0.0;
+    mc.fields[0] = 12.25;
+    mc.run(&m, KernelKind::Init);
+    assert_eq!(mc.fields[1], (12.25_f64 / 30.0).exp());
+}
+
+#[test]
+fn table_procedure_tabulates_outputs_and_rebuilds_on_depend() {
+    // PROCEDURE rates(v) { TABLE minf DEPEND q FROM 0 TO 10 WITH 10  minf = q*v*v }
+    let mut m = mech(
+        vec![
+            field("arg", FieldKind::Parameter, 0.0),
+            field("minf", FieldKind::Assigned, 0.0),
+            field("q", FieldKind::Parameter, 1.0),
+        ],
+        vec![kernel(
+            KernelKind::Init,
+            vec![Stmt::Eval(Expr::Call(0, vec![f(0)]))],
+        )],
+    );
+    let v = Expr::Load(Place::Local(0));
+    m.functions.push(Function {
+        name: "rates".into(),
+        params: 1,
+        locals: vec!["v".into(), "rates".into()],
+        result: 1,
+        body: vec![
+            Stmt::Table {
+                outputs: vec![fp(1)],
+                depend: vec![fp(2)],
+                from: k(0.0),
+                to: k(10.0),
+                with: 10,
+                span: sp(),
+            },
+            Stmt::Assign(fp(1), mul(f(2), mul(v.clone(), v))),
+        ],
+        returns_value: false,
+    });
+    solve_ok(&mut m);
+    let mut mc = Machine::new(&m, 0.025);
+    mc.fields[0] = 2.5;
+    mc.run(&m, KernelKind::Init);
+    assert_eq!(mc.fields[1], 4.0 + 0.5 * (9.0 - 4.0));
+    mc.fields[2] = 2.0; // DEPEND changed: rebuilt
+    mc.run(&m, KernelKind::Init);
+    assert_eq!(mc.fields[1], 2.0 * (4.0 + 0.5 * (9.0 - 4.0)));
 }

@@ -119,7 +119,7 @@ pub fn emit(
         dt,
     };
     let dense = Dense::new(locals, n);
-    let pass = build_pass(&body, &scheme, &lc, info, diags);
+    let pass = build_pass(&body, &scheme, &lc, info);
     if !steady {
         out.extend(newton(&scheme, &lc, &dense, &pass, scheme.linear, locals));
     } else if scheme.linear {
@@ -356,13 +356,7 @@ fn number_states(body: &[Stmt], info: &Info, diags: &mut Vec<Diagnostic>) -> Opt
 }
 
 /// The block with its reactions and CONSERVEs turned into matrix terms.
-fn build_pass(
-    body: &[Stmt],
-    scheme: &Scheme,
-    lc: &Locs,
-    info: &Info,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<Stmt> {
+fn build_pass(body: &[Stmt], scheme: &Scheme, lc: &Locs, info: &Info) -> Vec<Stmt> {
     let n = scheme.states.len();
     let mut out = vec![setl(lc.dt1, div(c(1.0), lc.dt.clone()))];
     for i in scheme.ncons..n {
@@ -379,7 +373,7 @@ fn build_pass(
             out.push(setl(lc.m[i][i], mul(l(lc.m[i][i]), v.clone())));
         }
     }
-    out.extend(rewrite(body.to_vec(), scheme, lc, info, diags));
+    out.extend(rewrite(body.to_vec(), scheme, lc, info));
     out
 }
 
@@ -387,13 +381,7 @@ fn row(scheme: &Scheme, p: &Place) -> Option<usize> {
     scheme.states.iter().position(|s| s == p)
 }
 
-fn rewrite(
-    stmts: Vec<Stmt>,
-    scheme: &Scheme,
-    lc: &Locs,
-    info: &Info,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<Stmt> {
+fn rewrite(stmts: Vec<Stmt>, scheme: &Scheme, lc: &Locs, info: &Info) -> Vec<Stmt> {
     let mut out = Vec::new();
     for s in stmts {
         match s {
@@ -427,12 +415,12 @@ fn rewrite(
                 otherwise,
             } => out.push(Stmt::If {
                 cond,
-                then: rewrite(then, scheme, lc, info, diags),
-                otherwise: rewrite(otherwise, scheme, lc, info, diags),
+                then: rewrite(then, scheme, lc, info),
+                otherwise: rewrite(otherwise, scheme, lc, info),
             }),
             Stmt::While { cond, body } => out.push(Stmt::While {
                 cond,
-                body: rewrite(body, scheme, lc, info, diags),
+                body: rewrite(body, scheme, lc, info),
             }),
             other => out.push(other),
         }
