@@ -1052,3 +1052,13 @@ fn less_than_negative_number_is_a_comparison() {
     assert!(module.is_some(), "{diags:?}");
     assert!(diags.is_empty(), "{diags:?}");
 }
+
+/// Old DOS files end with a Ctrl-Z (0x1A) byte; NEURON ignores it, so do we.
+#[test]
+fn ctrl_z_at_end_of_file_is_whitespace() {
+    let src = "NEURON { SUFFIX dos }\nUNITSON\n\u{1a}";
+    let mut map = nmc::diag::SourceMap::new();
+    let file = map.add("dos.mod", src);
+    let (module, diags) = nmc::front::nmodl::parse::parse(&mut map, file);
+    assert!(module.is_some(), "{diags:?}");
+}

@@ -76,7 +76,7 @@ pub(super) fn scan(src: &str, file: FileId) -> Vec<Diagnostic> {
                 i += 1;
                 continue;
             }
-            b' ' | b'\t' | b'\r' | b'\x0c' => {
+            b' ' | b'\t' | b'\r' | b'\x0c' | b'\x1a' => {
                 i += 1;
                 continue;
             }
