@@ -246,6 +246,12 @@ impl Context<'_> {
                 by,
                 body,
             } => {
+                if has_equations(&body.stmts)
+                    && let Some(stmts) = self.unroll(b, var, from, to, by.as_ref(), body)
+                {
+                    out.extend(stmts);
+                    return;
+                }
                 // FROM i = a TO b BY s { } is C's for (i = a; i <= b; i += s).
                 let from = self.expr(b, from);
                 let to = self.expr(b, to);
@@ -406,6 +412,42 @@ impl Context<'_> {
                 out.extend(inner);
             }
         }
+    }
+
+    /// A FROM loop over equations (KINETIC/DERIVATIVE on array states)
+    /// with constant bounds, unrolled with the loop variable as a constant
+    /// (as nocmodl expands such loops into one equation per element).
+    fn unroll(
+        &mut self,
+        b: &mut Body,
+        var: &ast::Ident,
+        from: &ast::Expr,
+        to: &ast::Expr,
+        by: Option<&ast::Expr>,
+        body: &ast::Block,
+    ) -> Option<Vec<Stmt>> {
+        let lo = self.const_value(b, from)?;
+        let hi = self.const_value(b, to)?;
+        let step = match by {
+            Some(e) => self.const_value(b, e)?,
+            None => 1.0,
+        };
+        if step <= 0.0 || !(hi - lo).is_finite() || (hi - lo) / step > 100_000.0 {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut k = lo;
+        while k <= hi {
+            b.push();
+            if let Some(s) = b.scopes.last_mut() {
+                s.insert(var.name.clone(), Scoped::Const(k));
+            }
+            let stmts = self.block(b, body);
+            b.pop();
+            out.extend(stmts);
+            k += step;
+        }
+        Some(out)
     }
 
     fn if_body(&mut self, b: &mut Body, blk: &ast::Block) -> Vec<Stmt> {
@@ -723,6 +765,8 @@ impl Context<'_> {
                             .is_some_and(|s| s.array_len.is_some());
                     if is_array {
                         let ix = index.clone().unwrap_or(Expr::Const(0.0));
+                        // Constant indices fold (`ca[i+1]` in an unrolled loop).
+                        let ix = fold(&ix).map_or(ix, Expr::Const);
                         return Some(Place::Field(f, Some(Box::new(ix))));
                     }
                     Some(Place::Field(f, None))
@@ -1052,4 +1096,29 @@ fn expr_mentions(x: &ast::Expr, name: &str) -> bool {
         ExprKind::WithUnit { expr, .. } => expr_mentions(expr, name),
         _ => false,
     }
+}
+
+/// True when the statements contain equations (`x' =`, reactions,
+/// CONSERVE, `~ a = b`), directly or nested.
+fn has_equations(stmts: &[ast::Stmt]) -> bool {
+    stmts.iter().any(|s| match &s.kind {
+        StmtKind::Derivative { .. }
+        | StmtKind::Reaction(_)
+        | StmtKind::Conserve { .. }
+        | StmtKind::Equation { .. } => true,
+        StmtKind::If {
+            then,
+            else_ifs,
+            otherwise,
+            ..
+        } => {
+            has_equations(&then.stmts)
+                || else_ifs.iter().any(|(_, b)| has_equations(&b.stmts))
+                || otherwise.as_ref().is_some_and(|b| has_equations(&b.stmts))
+        }
+        StmtKind::While { body, .. } | StmtKind::FromTo { body, .. } | StmtKind::Block(body) => {
+            has_equations(&body.stmts)
+        }
+        _ => false,
+    })
 }

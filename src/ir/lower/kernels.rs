@@ -275,8 +275,8 @@ fn current_kernel(cx: &mut Context, bp: &ast::Block) {
     let mut b = Body::new(Role::Kernel);
     let mut out = Vec::new();
     ions_in(cx, &mut out);
-    let rhs = b.temp("rhs");
-    let g = b.temp("g");
+    let rhs = b.temp("_rhs");
+    let g = b.temp("_g");
     let ion_currents: Vec<(crate::ir::IonId, FieldId, String)> = cx
         .currents
         .iter()
@@ -288,7 +288,7 @@ fn current_kernel(cx: &mut Context, bp: &ast::Block) {
         .collect();
     if conds.is_empty() {
         // _g_local = _nrn_current(v + .001)
-        let i1 = b.temp("i1");
+        let i1 = b.temp("_i1");
         out.push(Stmt::Assign(
             field(v),
             bin(
@@ -303,7 +303,7 @@ fn current_kernel(cx: &mut Context, bp: &ast::Block) {
         let saved: Vec<LocalId> = ion_currents
             .iter()
             .map(|(_, f, name)| {
-                let l = b.temp(&format!("d{name}"));
+                let l = b.temp(&format!("_d{name}"));
                 out.push(Stmt::Assign(Place::Local(l), load(field(*f))));
                 l
             })

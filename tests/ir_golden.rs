@@ -1,0 +1,45 @@
+//! Golden IR: every model in `models/` and every file in `tests/corpus/`
+//! compiles through the pipeline (front end, lowering, solve pass), and
+//! its printed IR is pinned in `tests/golden/ir/`. Review changes with
+//! `cargo insta review`.
+
+use nmc::diag::SourceMap;
+use nmc::pipeline;
+use std::path::Path;
+
+fn relative(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn snapshot(path: &Path) {
+    let mut map = SourceMap::new();
+    let name = relative(path);
+    let outcome = pipeline::compile_file(&mut map, Path::new(&name));
+    let errors: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{name} did not compile: {errors:?}");
+    let mech = outcome
+        .mechanism
+        .unwrap_or_else(|| panic!("{name}: no mechanism"));
+    let ir = nmc::ir::print::print(&mech);
+    insta::with_settings!({snapshot_path => "golden/ir", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(ir);
+    });
+}
+
+#[test]
+fn model_ir_snapshots() {
+    insta::glob!("../models", "*.mod", |path| snapshot(path));
+}
+
+#[test]
+fn corpus_ir_snapshots() {
+    insta::glob!("corpus", "*.mod", |path| snapshot(path));
+}
