@@ -802,3 +802,47 @@ fn table_procedure_tabulates_outputs_and_rebuilds_on_depend() {
     mc.run(&m, KernelKind::Init);
     assert_eq!(mc.fields[1], 2.0 * (4.0 + 0.5 * (9.0 - 4.0)));
 }
+
+// ---------------------------------------------------------------- every model
+
+#[test]
+fn every_model_and_corpus_file_solves() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for dir in ["models", "tests/corpus"] {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if p.extension().is_none_or(|x| x != "mod") {
+                continue;
+            }
+            let mut map = nmc::diag::SourceMap::new();
+            let out = nmc::pipeline::compile_file(&mut map, &p);
+            let errors: Vec<_> = out
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error() || d.code.starts_with("W07"))
+                .map(|d| format!("{} {}", d.code, d.message))
+                .collect();
+            if !errors.is_empty() {
+                failures.push(format!("{}: {errors:?}", p.display()));
+                continue;
+            }
+            let Some(m) = out.mechanism else {
+                failures.push(format!("{}: no mechanism", p.display()));
+                continue;
+            };
+            let left = nmc::ir::valid::validate(&m, nmc::ir::valid::Options { solved: true });
+            if !left.is_empty() {
+                let msgs: Vec<_> = left.iter().map(|d| d.message.clone()).collect();
+                failures.push(format!("{}: {msgs:?}", p.display()));
+            }
+            count += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(count > 40, "only {count} files");
+}

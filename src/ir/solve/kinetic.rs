@@ -87,6 +87,7 @@ pub fn emit(
     info: &Info,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Stmt> {
+    let body = unroll(body);
     let Some(scheme) = number_states(&body, info, diags) else {
         return Vec::new();
     };
@@ -519,4 +520,149 @@ fn reaction(r: &Reaction, scheme: &Scheme, lc: &Locs, info: &Info) -> Vec<Stmt> 
         }
     }
     out
+}
+
+/// The value of a constant expression (what FROM loop bounds and array
+/// indices reduce to once the loop variable is known).
+fn const_value(e: &Expr) -> Option<f64> {
+    use crate::ir::{BinOp, UnOp};
+    match e {
+        Expr::Const(v) => Some(*v),
+        Expr::Unary(UnOp::Neg, a) => Some(-const_value(a)?),
+        Expr::Binary(op, a, b) => {
+            let (a, b) = (const_value(a)?, const_value(b)?);
+            match op {
+                BinOp::Add => Some(a + b),
+                BinOp::Sub => Some(a - b),
+                BinOp::Mul => Some(a * b),
+                BinOp::Div => Some(a / b),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn has_reactions(stmts: &[Stmt]) -> bool {
+    let (mut r, mut c) = (Vec::new(), Vec::new());
+    collect(stmts, &mut r, &mut c);
+    !r.is_empty() || !c.is_empty()
+}
+
+/// Most FROM-loop iterations unrolled.
+const MAX_UNROLL: f64 = 10_000.0;
+
+/// Unrolls the FROM loops (as lowered: `i = from; while (i <= to) { ...;
+/// i = i + step }`, constant bounds) that contain reactions, so every
+/// reaction names fixed array elements; array indices are folded.
+fn unroll(stmts: Vec<Stmt>) -> Vec<Stmt> {
+    let mut out: Vec<Stmt> = Vec::new();
+    for s in stmts {
+        match s {
+            Stmt::While { cond, body } if has_reactions(&body) => {
+                match unroll_loop(out.last(), &cond, &body) {
+                    Some(mut stmts) => {
+                        out.pop();
+                        out.append(&mut stmts);
+                    }
+                    None => out.push(Stmt::While {
+                        cond,
+                        body: unroll(body),
+                    }),
+                }
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => out.push(Stmt::If {
+                cond,
+                then: unroll(then),
+                otherwise: unroll(otherwise),
+            }),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn unroll_loop(init: Option<&Stmt>, cond: &Expr, body: &[Stmt]) -> Option<Vec<Stmt>> {
+    use crate::ir::BinOp;
+    let Some(Stmt::Assign(Place::Local(i), from)) = init else {
+        return None;
+    };
+    let i = *i;
+    let from = const_value(from)?;
+    let Expr::Binary(BinOp::Le, var, to) = cond else {
+        return None;
+    };
+    if **var != Expr::Load(Place::Local(i)) {
+        return None;
+    }
+    let to = const_value(to)?;
+    let (last, rest) = body.split_last()?;
+    let Stmt::Assign(Place::Local(j), Expr::Binary(BinOp::Add, v, step)) = last else {
+        return None;
+    };
+    if *j != i || **v != Expr::Load(Place::Local(i)) {
+        return None;
+    }
+    let step = const_value(step)?;
+    if step <= 0.0 || (to - from) / step > MAX_UNROLL {
+        return None;
+    }
+    // the loop variable may only be read
+    if rest
+        .iter()
+        .any(|s| matches!(s, Stmt::Assign(Place::Local(k), _) if *k == i))
+    {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut x = from;
+    while x <= to {
+        let mut copy = rest.to_vec();
+        substitute_local(&mut copy, i, x);
+        out.extend(unroll(copy));
+        x += step;
+    }
+    out.push(setl(i, c(x)));
+    Some(out)
+}
+
+/// Replaces loads of local `i` by `v` and folds constant array indices.
+fn substitute_local(stmts: &mut [Stmt], i: LocalId, v: f64) {
+    fn fold_expr(e: &mut Expr, i: LocalId, v: f64) {
+        if *e == Expr::Load(Place::Local(i)) {
+            *e = c(v);
+            return;
+        }
+        match e {
+            Expr::Unary(_, a) => fold_expr(a, i, v),
+            Expr::Binary(_, a, b) => {
+                fold_expr(a, i, v);
+                fold_expr(b, i, v);
+            }
+            Expr::Math(_, args)
+            | Expr::Call(_, args)
+            | Expr::Builtin(_, args)
+            | Expr::FunctionTable(_, args) => args.iter_mut().for_each(|a| fold_expr(a, i, v)),
+            Expr::Load(Place::Field(_, Some(idx))) | Expr::Load(Place::GlobalArray(_, idx)) => {
+                fold_expr(idx, i, v);
+                if let Some(k) = const_value(idx) {
+                    **idx = c(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    super::symbolic::map_exprs_stmts(stmts, &mut |e: &mut Expr| fold_expr(e, i, v));
+    map_places_stmts(stmts, &mut |p: &mut Place| {
+        if let Place::Field(_, Some(idx)) | Place::GlobalArray(_, idx) = p {
+            fold_expr(idx, i, v);
+            if let Some(k) = const_value(idx) {
+                **idx = c(k);
+            }
+        }
+    });
 }

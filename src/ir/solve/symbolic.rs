@@ -129,6 +129,58 @@ pub fn map_places_expr(e: &mut Expr, f: &mut dyn FnMut(&mut Place)) {
     }
 }
 
+/// Calls `f` on every root expression of `stmts` (values, conditions,
+/// rates, totals; not array indices of assignment targets).
+pub fn map_exprs_stmts(stmts: &mut [Stmt], f: &mut dyn FnMut(&mut Expr)) {
+    for s in stmts {
+        match s {
+            Stmt::Assign(_, e)
+            | Stmt::Accumulate(_, e)
+            | Stmt::Eval(e)
+            | Stmt::NetEvent(e)
+            | Stmt::NetMove(e) => f(e),
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                f(cond);
+                map_exprs_stmts(then, f);
+                map_exprs_stmts(otherwise, f);
+            }
+            Stmt::While { cond, body } => {
+                f(cond);
+                map_exprs_stmts(body, f);
+            }
+            Stmt::Return => {}
+            Stmt::NetSend { delay, flag } => {
+                f(delay);
+                f(flag);
+            }
+            Stmt::Print { args, .. } => args.iter_mut().for_each(|a| f(a)),
+            Stmt::WatchOn { flag, .. } => f(flag),
+            Stmt::Equation { lhs, rhs, .. } => {
+                f(lhs);
+                f(rhs);
+            }
+            Stmt::Solve { body, .. } => map_exprs_stmts(body, f),
+            Stmt::Table { from, to, .. } => {
+                f(from);
+                f(to);
+            }
+            Stmt::Ode { rhs, .. } => f(rhs),
+            Stmt::Reaction(r) => {
+                f(&mut r.forward);
+                if let Some(b) = &mut r.backward {
+                    f(b);
+                }
+                r.volumes.iter_mut().for_each(|(_, e)| f(e));
+            }
+            Stmt::Conserve { total, .. } => f(total),
+        }
+    }
+}
+
 /// `e` with every load of `p` replaced by `by`.
 pub fn substitute(e: &Expr, p: &Place, by: &Expr) -> Expr {
     match e {
