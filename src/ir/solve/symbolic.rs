@@ -157,7 +157,7 @@ pub fn map_exprs_stmts(stmts: &mut [Stmt], f: &mut dyn FnMut(&mut Expr)) {
                 f(delay);
                 f(flag);
             }
-            Stmt::Print { args, .. } => args.iter_mut().for_each(|a| f(a)),
+            Stmt::Print { args, .. } => args.iter_mut().for_each(&mut *f),
             Stmt::WatchOn { flag, .. } => f(flag),
             Stmt::Equation { lhs, rhs, .. } => {
                 f(lhs);
