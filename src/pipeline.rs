@@ -9,10 +9,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Whether the validator rejects `Solve`/`Ode`/`Reaction`/`Conserve`/
-/// `Equation`/`Table` statements left after the solve pass. False while the
-/// pass is being completed (KINETIC and TABLE lowering), so the back ends
-/// can already run what is solved; flip to true once every method is done.
-pub const REQUIRE_SOLVED: bool = false;
+/// `Equation`/`Table` statements left after the solve pass (always, now
+/// that the pass implements every method nmc accepts).
+pub const REQUIRE_SOLVED: bool = true;
 
 /// What compiling one file produced.
 pub struct CompileOutcome {
