@@ -81,6 +81,9 @@ fn setup(mech: &Mechanism, trial: &Trial) -> (MechanismData, NodeData) {
     (data, nodes)
 }
 
+/// Named values after one kernel.
+type Snapshot = Vec<(String, f64)>;
+
 /// Everything a kernel run can change, flattened for comparison.
 fn snapshot(
     mech: &Mechanism,
@@ -88,7 +91,7 @@ fn snapshot(
     nodes: &NodeData,
     shared: &Shared,
     args: &[f64],
-) -> Vec<(String, f64)> {
+) -> Snapshot {
     let mut out = Vec::new();
     for (id, field) in mech.fields.iter().enumerate() {
         let slot = data.layout().field_slot[id];
@@ -162,7 +165,7 @@ fn run(
     mech: &Mechanism,
     trial: &Trial,
     jit: Option<&CompiledMechanism>,
-) -> Result<(Vec<Vec<(String, f64)>>, Vec<EngineCall>), String> {
+) -> Result<(Vec<Snapshot>, Vec<EngineCall>), String> {
     let (mut data, mut nodes) = setup(mech, trial);
     let mut shared = Shared {
         t: trial.t,

@@ -3,7 +3,7 @@
 //! agree bit for bit. Each forwards to Rust's `f64` method, which is the
 //! platform libm for the transcendental ones, as in NEURON's C.
 
-use crate::ir::MathFn;
+use crate::ir::{BinOp, MathFn};
 
 macro_rules! unary {
     ($($name:ident => $method:ident),* $(,)?) => {$(
@@ -141,3 +141,25 @@ pub const ALL: [MathFn; 21] = [
     MathFn::Fmin,
     MathFn::Fmax,
 ];
+
+/// `a op b` with NMODL's meaning: IEEE arithmetic, `^` through [`nmc_pow`],
+/// comparisons and logic giving 1.0 or 0.0 (a value is true when it is not
+/// 0.0; NaN is true). Both back ends and constant folding use this.
+pub fn binary(op: BinOp, a: f64, b: f64) -> f64 {
+    let truth = |x: bool| if x { 1.0 } else { 0.0 };
+    match op {
+        BinOp::Add => a + b,
+        BinOp::Sub => a - b,
+        BinOp::Mul => a * b,
+        BinOp::Div => a / b,
+        BinOp::Pow => nmc_pow(a, b),
+        BinOp::Lt => truth(a < b),
+        BinOp::Le => truth(a <= b),
+        BinOp::Gt => truth(a > b),
+        BinOp::Ge => truth(a >= b),
+        BinOp::Eq => truth(a == b),
+        BinOp::Ne => truth(a != b),
+        BinOp::And => truth(a != 0.0 && b != 0.0),
+        BinOp::Or => truth(a != 0.0 || b != 0.0),
+    }
+}

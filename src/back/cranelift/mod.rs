@@ -282,9 +282,17 @@ fn build(mech: &Mechanism, want_text: bool) -> Result<Built, Diagnostic> {
                 .map_err(err)?,
         );
     }
+    let inline = uses::inlinable(mech);
+    let inline_bodies: Vec<Option<&[crate::ir::Stmt]>> = mech
+        .functions
+        .iter()
+        .zip(&inline)
+        .map(|(f, &yes)| yes.then_some(f.body.as_slice()))
+        .collect();
     let ids = Ids {
         math: math_ids,
         user,
+        inline,
     };
 
     let mut ctx = module.make_context();
@@ -323,7 +331,7 @@ fn build(mech: &Mechanism, want_text: bool) -> Result<Built, Diagnostic> {
             b.switch_to_block(entry);
             b.seal_block(entry);
             let params = b.block_params(entry).to_vec();
-            let uses = Uses::of(&f.body, &[]);
+            let uses = Uses::of(&f.body, &[], &inline_bodies);
             let fail = |e: String| ir_error(mech, &f.name, e);
             let mut t = Translator::new(b, &mut module, mech, &layout, &ids, params[0], &uses)
                 .map_err(fail)?;
@@ -370,7 +378,7 @@ fn build(mech: &Mechanism, want_text: bool) -> Result<Built, Diagnostic> {
             b.switch_to_block(entry);
             b.seal_block(entry);
             let args = b.block_params(entry)[0];
-            let uses = Uses::of(&kernel.body, &[]);
+            let uses = Uses::of(&kernel.body, &[], &inline_bodies);
             let fail = |e: String| ir_error(mech, &name, e);
             let mut t =
                 Translator::new(b, &mut module, mech, &layout, &ids, args, &uses).map_err(fail)?;
@@ -407,7 +415,7 @@ fn build(mech: &Mechanism, want_text: bool) -> Result<Built, Diagnostic> {
             b.switch_to_block(entry);
             b.seal_block(entry);
             let params = b.block_params(entry).to_vec();
-            let uses = Uses::of(&[], &[cond]);
+            let uses = Uses::of(&[], &[cond], &inline_bodies);
             let fail = |e: String| ir_error(mech, &name, e);
             let mut t = Translator::new(b, &mut module, mech, &layout, &ids, params[0], &uses)
                 .map_err(fail)?;

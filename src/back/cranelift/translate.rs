@@ -4,7 +4,7 @@
 //! [`crate::back::interp`]; every operation is emitted in the
 //! interpreter's order so results agree bit for bit.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
@@ -27,6 +27,8 @@ pub(super) struct Ids {
     pub math: HashMap<&'static str, FuncId>,
     /// User FUNCTION/PROCEDUREs by index.
     pub user: Vec<FuncId>,
+    /// Whether each user function is inlined at its call sites.
+    pub inline: Vec<bool>,
 }
 
 /// Where an assignable place lives once resolved.
@@ -58,13 +60,15 @@ pub(super) struct Translator<'f, 'm> {
     /// Where `Return` jumps.
     exit: Block,
     columns: Value,
-    field_base: HashMap<usize, Value>,
+    field_base: BTreeMap<usize, Value>,
     node_base: HashMap<usize, Value>,
     ion_base: HashMap<usize, Value>,
     array_base: HashMap<usize, Value>,
     globals: Option<Value>,
     net_args: Option<Value>,
     memo: Option<HashMap<String, Value>>,
+    /// Addresses of the current instance's elements of hoisted fields.
+    field_addr: HashMap<usize, Value>,
 }
 
 type R<T> = Result<T, String>;
@@ -87,7 +91,7 @@ impl<'f, 'm> Translator<'f, 'm> {
     ) -> R<Self> {
         let ptr = module.target_config().pointer_type();
         let columns = b.ins().load(ptr, flags(), args, offsets::COLUMNS);
-        let mut field_base = HashMap::new();
+        let mut field_base = BTreeMap::new();
         for &id in &uses.fields {
             let slot = *layout
                 .field_slot
@@ -151,6 +155,7 @@ impl<'f, 'm> Translator<'f, 'm> {
             globals,
             net_args,
             memo: None,
+            field_addr: HashMap::new(),
         })
     }
 
@@ -201,6 +206,16 @@ impl<'f, 'm> Translator<'f, 'm> {
     pub fn set_instance(&mut self, inst: Value, node_index: bool) {
         self.inst = inst;
         self.ioff = self.b.ins().ishl_imm_u(inst, 3);
+        // One address per field and instance, so Cranelift sees repeated
+        // accesses as the same location (store-to-load forwarding).
+        self.field_addr = self
+            .field_base
+            .iter()
+            .map(|(&id, &base)| (id, base))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|(id, base)| (id, self.b.ins().iadd(base, self.ioff)))
+            .collect();
         self.noff = if node_index {
             let index = self
                 .b
@@ -441,19 +456,19 @@ impl<'f, 'm> Translator<'f, 'm> {
                     .ok_or_else(|| format!("field {id} does not exist"))?;
                 let pointer = field.kind == FieldKind::Pointer;
                 let len = field.len.max(1);
-                let base = match index {
+                let addr = match index {
                     None => *self
-                        .field_base
+                        .field_addr
                         .get(id)
                         .ok_or_else(|| format!("field {id} was not hoisted"))?,
                     Some(e) => {
                         let off = self.index_offset(e, len)?;
                         let slot = self.layout.field_slot.get(*id).copied().unwrap_or(0);
                         let at = self.b.ins().iadd(self.columns, off);
-                        self.b.ins().load(ptr, flags(), at, (slot * 8) as i32)
+                        let base = self.b.ins().load(ptr, flags(), at, (slot * 8) as i32);
+                        self.b.ins().iadd(base, self.ioff)
                     }
                 };
-                let addr = self.b.ins().iadd(base, self.ioff);
                 if pointer {
                     Lval::Mem(self.b.ins().load(ptr, flags(), addr, 0))
                 } else {
@@ -525,6 +540,11 @@ impl<'f, 'm> Translator<'f, 'm> {
     }
 
     fn expr(&mut self, e: &Expr) -> R<Value> {
+        if !matches!(e, Expr::Const(_))
+            && let Some(c) = const_value(e)
+        {
+            return Ok(self.b.ins().f64const(c));
+        }
         Ok(match e {
             Expr::Const(c) => self.b.ins().f64const(*c),
             Expr::Load(place) => {
@@ -574,6 +594,9 @@ impl<'f, 'm> Translator<'f, 'm> {
                 let mut values = vec![self.args, self.inst];
                 for a in args {
                     values.push(self.expr(a)?);
+                }
+                if self.ids.inline.get(*id).copied().unwrap_or(false) {
+                    return self.inline_call(f, &values[2..]);
                 }
                 let fid = *self.ids.user.get(*id).ok_or("function not declared")?;
                 let fref = self.func_ref(fid);
@@ -769,5 +792,58 @@ impl Translator<'_, '_> {
         let mut b = self.b;
         b.seal_all_blocks();
         b.finalize(config);
+    }
+}
+
+impl Translator<'_, '_> {
+    /// Translates a call of `f` with argument values `args` in place: the
+    /// body runs with fresh locals, `Return` leaves the body.
+    fn inline_call(&mut self, f: &crate::ir::Function, args: &[Value]) -> R<Value> {
+        if f.params > f.locals.len() || (f.returns_value && f.result >= f.locals.len()) {
+            return Err(format!(
+                "{}: parameters or result outside the locals",
+                f.name
+            ));
+        }
+        let memo = self.memo.take();
+        let ret = self.b.create_block();
+        let saved_exit = std::mem::replace(&mut self.exit, ret);
+        let fresh: Vec<Variable> = (0..f.locals.len())
+            .map(|_| self.b.declare_var(types::F64))
+            .collect();
+        let saved_locals = std::mem::replace(&mut self.locals, fresh);
+        self.zero_locals();
+        for (p, &v) in args.iter().enumerate() {
+            self.def_local(p, v)?;
+        }
+        self.body(&f.body)?;
+        self.b.ins().jump(ret, &[]);
+        self.b.switch_to_block(ret);
+        self.b.seal_block(ret);
+        let result = if f.returns_value {
+            self.use_local(f.result)?
+        } else {
+            self.b.ins().f64const(0.0)
+        };
+        self.locals = saved_locals;
+        self.exit = saved_exit;
+        self.memo = memo;
+        Ok(result)
+    }
+}
+
+/// The value of an expression made of constants only, computed with the
+/// interpreter's operations (so folding changes no bit of any result).
+fn const_value(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Const(c) => Some(*c),
+        Expr::Unary(UnOp::Neg, a) => Some(-const_value(a)?),
+        Expr::Unary(UnOp::Not, a) => Some(if const_value(a)? == 0.0 { 1.0 } else { 0.0 }),
+        Expr::Binary(op, a, b) => Some(math::binary(*op, const_value(a)?, const_value(b)?)),
+        Expr::Math(f, args) => {
+            let values = args.iter().map(const_value).collect::<Option<Vec<_>>>()?;
+            math::apply(*f, &values)
+        }
+        _ => None,
     }
 }

@@ -5,9 +5,14 @@ use std::collections::BTreeSet;
 
 use crate::ir::{Expr, NodeArray, Place, Stmt};
 
-/// Base pointers a body needs.
+/// Base pointers a body needs (including the bodies of the functions it
+/// calls that will be inlined).
 #[derive(Default)]
 pub(super) struct Uses {
+    /// Bodies of inlinable functions by index (`None`: called, not inlined).
+    inline: Vec<Option<Vec<Stmt>>>,
+    /// Inlined functions already scanned.
+    seen: BTreeSet<usize>,
     /// Field ids accessed without an index.
     pub fields: BTreeSet<usize>,
     /// Node arrays accessed.
@@ -32,9 +37,13 @@ pub(super) fn node_slot(which: NodeArray) -> usize {
 }
 
 impl Uses {
-    /// The uses of `body` (and of `extra` expressions).
-    pub fn of(body: &[Stmt], extra: &[&Expr]) -> Uses {
-        let mut uses = Uses::default();
+    /// The uses of `body` (and of `extra` expressions), following calls of
+    /// the functions whose bodies `inline` gives.
+    pub fn of(body: &[Stmt], extra: &[&Expr], inline: &[Option<&[Stmt]>]) -> Uses {
+        let mut uses = Uses {
+            inline: inline.iter().map(|b| b.map(<[Stmt]>::to_vec)).collect(),
+            ..Uses::default()
+        };
         for stmt in body {
             uses.stmt(stmt);
         }
@@ -104,10 +113,17 @@ impl Uses {
                 self.expr(a);
                 self.expr(b);
             }
-            Expr::Math(_, args)
-            | Expr::Call(_, args)
-            | Expr::Builtin(_, args)
-            | Expr::FunctionTable(_, args) => args.iter().for_each(|a| self.expr(a)),
+            Expr::Call(id, args) => {
+                args.iter().for_each(|a| self.expr(a));
+                if self.seen.insert(*id)
+                    && let Some(Some(body)) = self.inline.get(*id).cloned()
+                {
+                    body.iter().for_each(|s| self.stmt(s));
+                }
+            }
+            Expr::Math(_, args) | Expr::Builtin(_, args) | Expr::FunctionTable(_, args) => {
+                args.iter().for_each(|a| self.expr(a))
+            }
         }
     }
 }
@@ -125,5 +141,98 @@ pub(super) fn is_pure(expr: &Expr) -> bool {
         Expr::Binary(_, a, b) => is_pure(a) && is_pure(b),
         Expr::Math(_, args) => args.iter().all(is_pure),
         Expr::Call(..) | Expr::Builtin(..) | Expr::FunctionTable(..) => false,
+    }
+}
+
+/// Which functions can be inlined: those that cannot reach themselves
+/// through calls.
+pub(super) fn inlinable(mech: &crate::ir::Mechanism) -> Vec<bool> {
+    let n = mech.functions.len();
+    let callees: Vec<BTreeSet<usize>> = mech
+        .functions
+        .iter()
+        .map(|f| {
+            let mut calls = BTreeSet::new();
+            f.body.iter().for_each(|s| calls_in_stmt(s, &mut calls));
+            calls
+        })
+        .collect();
+    (0..n)
+        .map(|start| {
+            let mut stack: Vec<usize> = callees[start].iter().copied().collect();
+            let mut seen = BTreeSet::new();
+            while let Some(f) = stack.pop() {
+                if f == start {
+                    return false;
+                }
+                if seen.insert(f)
+                    && let Some(next) = callees.get(f)
+                {
+                    stack.extend(next.iter().copied());
+                }
+            }
+            true
+        })
+        .collect()
+}
+
+fn calls_in_stmt(stmt: &Stmt, out: &mut BTreeSet<usize>) {
+    let mut exprs: Vec<&Expr> = Vec::new();
+    match stmt {
+        Stmt::Assign(p, e) | Stmt::Accumulate(p, e) => {
+            place_exprs(p, &mut exprs);
+            exprs.push(e);
+        }
+        Stmt::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            exprs.push(cond);
+            then.iter()
+                .chain(otherwise)
+                .for_each(|s| calls_in_stmt(s, out));
+        }
+        Stmt::While { cond, body } => {
+            exprs.push(cond);
+            body.iter().for_each(|s| calls_in_stmt(s, out));
+        }
+        Stmt::Eval(e) | Stmt::NetEvent(e) | Stmt::NetMove(e) => exprs.push(e),
+        Stmt::NetSend { delay, flag } => exprs.extend([delay, flag]),
+        Stmt::WatchOn { flag, .. } => exprs.push(flag),
+        Stmt::Print { args, .. } => exprs.extend(args),
+        _ => {}
+    }
+    for e in exprs {
+        calls_in_expr(e, out);
+    }
+}
+
+fn place_exprs<'a>(p: &'a Place, out: &mut Vec<&'a Expr>) {
+    if let Place::Field(_, Some(e)) | Place::GlobalArray(_, e) = p {
+        out.push(e);
+    }
+}
+
+fn calls_in_expr(e: &Expr, out: &mut BTreeSet<usize>) {
+    match e {
+        Expr::Const(_) => {}
+        Expr::Load(p) => {
+            let mut inner = Vec::new();
+            place_exprs(p, &mut inner);
+            inner.into_iter().for_each(|e| calls_in_expr(e, out));
+        }
+        Expr::Unary(_, a) => calls_in_expr(a, out),
+        Expr::Binary(_, a, b) => {
+            calls_in_expr(a, out);
+            calls_in_expr(b, out);
+        }
+        Expr::Call(id, args) => {
+            out.insert(*id);
+            args.iter().for_each(|a| calls_in_expr(a, out));
+        }
+        Expr::Math(_, args) | Expr::Builtin(_, args) | Expr::FunctionTable(_, args) => {
+            args.iter().for_each(|a| calls_in_expr(a, out))
+        }
     }
 }

@@ -151,7 +151,7 @@ impl Machine<'_, '_, '_, '_> {
             Expr::Binary(op, a, b) => {
                 let a = self.eval(a, frame)?;
                 let b = self.eval(b, frame)?;
-                binary(*op, a, b)
+                math::binary(*op, a, b)
             }
             Expr::Math(f, args) => {
                 let values = self.eval_args(args, frame)?;
@@ -349,25 +349,6 @@ impl Machine<'_, '_, '_, '_> {
         };
         *slot = value;
         Ok(())
-    }
-}
-
-/// `a op b` for the arithmetic and comparison operators.
-pub(crate) fn binary(op: BinOp, a: f64, b: f64) -> f64 {
-    match op {
-        BinOp::Add => a + b,
-        BinOp::Sub => a - b,
-        BinOp::Mul => a * b,
-        BinOp::Div => a / b,
-        BinOp::Pow => math::nmc_pow(a, b),
-        BinOp::Lt => truth(a < b),
-        BinOp::Le => truth(a <= b),
-        BinOp::Gt => truth(a > b),
-        BinOp::Ge => truth(a >= b),
-        BinOp::Eq => truth(a == b),
-        BinOp::Ne => truth(a != b),
-        BinOp::And => truth(a != 0.0 && b != 0.0),
-        BinOp::Or => truth(a != 0.0 || b != 0.0),
     }
 }
 
