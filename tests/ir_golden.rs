@@ -36,10 +36,10 @@ fn snapshot(path: &Path) {
 
 #[test]
 fn model_ir_snapshots() {
-    insta::glob!("../models", "*.mod", |path| snapshot(path));
+    insta::glob!("../models", "*.mod", snapshot);
 }
 
 #[test]
 fn corpus_ir_snapshots() {
-    insta::glob!("corpus", "*.mod", |path| snapshot(path));
+    insta::glob!("corpus", "*.mod", snapshot);
 }

@@ -18,6 +18,8 @@ enum Scoped {
     NetArg(usize),
     /// A constant (the index of a COMPARTMENT over array elements).
     Const(f64),
+    /// The NET_RECEIVE flag.
+    Flag,
 }
 
 /// Which kind of body is being lowered, for the statements that only make
@@ -90,6 +92,13 @@ impl Body {
     pub fn bind_net_arg(&mut self, name: &str, k: usize) {
         if let Some(s) = self.scopes.first_mut() {
             s.insert(name.to_string(), Scoped::NetArg(k));
+        }
+    }
+
+    /// Binds `flag` to the event flag (NET_RECEIVE bodies).
+    pub fn bind_flag(&mut self) {
+        if let Some(s) = self.scopes.first_mut() {
+            s.insert("flag".to_string(), Scoped::Flag);
         }
     }
 
@@ -756,6 +765,7 @@ impl Context<'_> {
             Some(Scoped::Local(l)) => Some(Place::Local(l)),
             Some(Scoped::NetArg(k)) => Some(Place::NetArg(k)),
             Some(Scoped::Const(_)) => None,
+            Some(Scoped::Flag) => Some(Place::Shared(crate::ir::SharedVar::Flag)),
             None => match self.names.get(&id.name).copied() {
                 Some(Binding::Field(f)) => {
                     let is_array = self.mech.fields[f].len > 1
@@ -896,6 +906,17 @@ impl Context<'_> {
                 let x = a.remove(0);
                 let sq = |e: Expr| Expr::Binary(BinOp::Mul, Box::new(e.clone()), Box::new(e));
                 return Expr::Math(MathFn::Sqrt, vec![add(sq(x), sq(y))]);
+            }
+            ("at_time", 1) => {
+                // NEURON's fixed-step at_time(te): x = te - 1e-11,
+                // x <= t && x > t - dt.
+                let te = a.remove(0);
+                let x = sub(te, Expr::Const(1e-11));
+                let t = || Expr::Load(Place::Shared(crate::ir::SharedVar::T));
+                let dt = Expr::Load(Place::Shared(crate::ir::SharedVar::Dt));
+                let le = Expr::Binary(BinOp::Le, Box::new(x.clone()), Box::new(t()));
+                let gt = Expr::Binary(BinOp::Gt, Box::new(x), Box::new(sub(t(), dt)));
+                return Expr::Binary(BinOp::And, Box::new(le), Box::new(gt));
             }
             ("nrn_ghk", 4) => {
                 let f = self.synth_ghk();

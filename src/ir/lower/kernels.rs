@@ -421,6 +421,7 @@ fn state_kernel(cx: &mut Context, bp: &ast::Block) {
 fn net_receive(cx: &mut Context, params: &[ast::Param], body: &ast::Block) {
     cx.mech.net_receive_args = params.iter().map(|p| p.name.name.clone()).collect();
     let mut b = Body::new(Role::NetReceive);
+    b.bind_flag();
     for (k, p) in params.iter().enumerate() {
         b.bind_net_arg(&p.name.name, k);
     }
@@ -433,6 +434,7 @@ fn net_receive(cx: &mut Context, params: &[ast::Param], body: &ast::Block) {
     push_kernel(cx, KernelKind::NetReceive, b.locals, out);
     if let Some(init) = nested {
         let mut bi = Body::new(Role::NetReceive);
+        bi.bind_flag();
         for (k, p) in params.iter().enumerate() {
             bi.bind_net_arg(&p.name.name, k);
         }

@@ -259,7 +259,9 @@ impl<'a> Context<'a> {
             };
             for d in decls {
                 let name = d.name.name.as_str();
-                if self.names.contains_key(name) {
+                // A declared `flag` is an ordinary variable outside
+                // NET_RECEIVE (inside, `flag` is always the event's flag).
+                if self.names.contains_key(name) && name != "flag" {
                     continue;
                 }
                 let Some(sym) = self.symbols.get(name) else {
