@@ -10,5 +10,6 @@ pub mod diag;
 pub mod front;
 pub mod io;
 pub mod ir;
+pub mod net;
 pub mod pipeline;
 pub mod units;

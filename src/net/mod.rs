@@ -1,0 +1,212 @@
+//! The concrete network: cells with their sections, inserted mechanisms
+//! and point processes, spike sources, connections, run settings and
+//! recordings. Front ends (NDL, SONATA) build a [`Network`]; the engine
+//! (`sim`) runs one. Everything is in NEURON's units: um, ms, mV, nA,
+//! uS, S/cm2, uF/cm2, ohm*cm, degC.
+
+use std::collections::BTreeMap;
+
+/// Index of a [`Cell`] in [`Network::cells`].
+pub type CellId = usize;
+
+/// A whole model ready to simulate.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Network {
+    /// Real cells, in gid order.
+    pub cells: Vec<Cell>,
+    /// Spike trains given as lists of times (virtual cells, stimuli).
+    pub trains: Vec<SpikeTrain>,
+    /// NetCon-style connections.
+    pub connections: Vec<Connection>,
+    /// Run conditions.
+    pub run: RunSettings,
+    /// Values to record every step.
+    pub records: Vec<Record>,
+}
+
+/// One cell: a tree of sections.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cell {
+    /// Global id (SONATA node id), used in spike output.
+    pub gid: u64,
+    /// Population name (for output grouping).
+    pub population: String,
+    /// Sections; a section's parent must come before it.
+    pub sections: Vec<Section>,
+    /// Point processes placed on the cell (synapses, IClamps).
+    pub point_processes: Vec<PointProcess>,
+    /// Where spikes are detected (NEURON: the NetCon source, soma(0.5)).
+    pub spike_site: Location,
+}
+
+/// A position on a cell: section index and x in [0, 1].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Location {
+    /// Index into [`Cell::sections`].
+    pub section: usize,
+    /// Arc position along the section, 0 to 1.
+    pub x: f64,
+}
+
+/// An unbranched cable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// Name (`soma`, `dend[2]`).
+    pub name: String,
+    /// Length (um).
+    pub length: f64,
+    /// Diameter (um), uniform along the section.
+    pub diam: f64,
+    /// Number of segments.
+    pub nseg: usize,
+    /// Specific membrane capacitance (uF/cm2).
+    pub cm: f64,
+    /// Axial resistivity (ohm*cm).
+    pub ra: f64,
+    /// `Some((parent, x))`: this section's 0 end connects to `parent(x)`.
+    pub parent: Option<(usize, f64)>,
+    /// Density mechanisms with parameter overrides.
+    pub mechanisms: Vec<Insert>,
+    /// Ion variables set on this section, e.g. `("ena", 50.0)`.
+    pub ion_values: BTreeMap<String, f64>,
+}
+
+impl Default for Section {
+    /// NEURON's defaults: L = 100 um, diam = 500 um, nseg = 1, cm = 1, Ra = 35.4.
+    fn default() -> Self {
+        Section {
+            name: "soma".into(),
+            length: 100.0,
+            diam: 500.0,
+            nseg: 1,
+            cm: 1.0,
+            ra: 35.4,
+            parent: None,
+            mechanisms: Vec::new(),
+            ion_values: BTreeMap::new(),
+        }
+    }
+}
+
+/// A density mechanism inserted into a section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Insert {
+    /// Mechanism name (SUFFIX).
+    pub mechanism: String,
+    /// Parameter values overriding the defaults.
+    pub params: BTreeMap<String, f64>,
+}
+
+/// A point process (synapse, clamp) at a location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointProcess {
+    /// Mechanism name (POINT_PROCESS).
+    pub mechanism: String,
+    /// Where it sits.
+    pub location: Location,
+    /// Parameter values overriding the defaults.
+    pub params: BTreeMap<String, f64>,
+}
+
+/// A source of spikes with known times (a VecStim, a SONATA input node).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpikeTrain {
+    /// Node id in the output, if any.
+    pub gid: u64,
+    /// Population name.
+    pub population: String,
+    /// Spike times (ms), ascending.
+    pub times: Vec<f64>,
+}
+
+/// Where a connection's spikes come from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Source {
+    /// A real cell: spikes when v at its spike site crosses the threshold upward.
+    Cell(CellId),
+    /// A spike train (index into [`Network::trains`]).
+    Train(usize),
+}
+
+/// A NetCon: source, target point process, delay and weight vector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Connection {
+    /// The presynaptic source.
+    pub source: Source,
+    /// Target cell.
+    pub target_cell: CellId,
+    /// Index into the target cell's point processes.
+    pub target: usize,
+    /// Weight (the first NET_RECEIVE argument; the others start at 0 and
+    /// are set by the NET_RECEIVE INITIAL block).
+    pub weight: f64,
+    /// Delay (ms).
+    pub delay: f64,
+    /// Threshold (mV); NaN means the run's spike threshold.
+    pub threshold: f64,
+}
+
+/// Run conditions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSettings {
+    /// Start time (ms).
+    pub tstart: f64,
+    /// Stop time (ms).
+    pub tstop: f64,
+    /// Fixed time step (ms).
+    pub dt: f64,
+    /// Temperature (degC).
+    pub celsius: f64,
+    /// Initial membrane potential (mV).
+    pub v_init: f64,
+    /// Default NetCon threshold (mV).
+    pub spike_threshold: f64,
+}
+
+impl Default for RunSettings {
+    /// NEURON's defaults, except celsius and v_init which follow the seed.
+    fn default() -> Self {
+        RunSettings {
+            tstart: 0.0,
+            tstop: 1000.0,
+            dt: 0.025,
+            celsius: 6.3,
+            v_init: -65.0,
+            spike_threshold: 10.0,
+        }
+    }
+}
+
+/// A value recorded every step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// Report name (groups records in the output).
+    pub report: String,
+    /// Cell.
+    pub cell: CellId,
+    /// Where on the cell.
+    pub location: Location,
+    /// What: `v`, or a mechanism variable.
+    pub variable: Variable,
+}
+
+/// A recordable variable.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Variable {
+    /// Membrane potential at the location's node.
+    Voltage,
+    /// A range variable of a density mechanism at the location (`m_na_rtm`).
+    Density {
+        /// Mechanism name.
+        mechanism: String,
+        /// Variable name.
+        name: String,
+    },
+    /// A variable of a point process of the cell.
+    PointProcess {
+        /// Index into the cell's point processes.
+        index: usize,
+        /// Variable name.
+        name: String,
+    },
+}
