@@ -36,9 +36,18 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
         return EXIT_ERRORS;
     }
     for path in &files {
-        let outcome = pipeline::compile_file(&mut map, path);
+        let mut outcome = pipeline::compile_file(&mut map, path);
+        let mut elapsed = outcome.front_time + outcome.ir_time;
+        if let (false, Some(mech)) = (outcome.failed(), &outcome.mechanism) {
+            // Through to machine code: the JIT is part of every compile.
+            let start = std::time::Instant::now();
+            let jit = crate::back::cranelift::compile(mech);
+            elapsed += start.elapsed();
+            if let Err(d) = jit {
+                outcome.diagnostics.push(d);
+            }
+        }
         let failed = outcome.failed();
-        let elapsed = outcome.front_time + outcome.ir_time;
         if failed {
             status = EXIT_ERRORS;
         }
@@ -47,6 +56,16 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
                 Some(("ast", nmodl::dump::dump(module, &map)))
             }
             (Some(Emit::Ir), _, Some(mech)) if !failed => Some(("ir", ir::print::print(mech))),
+            (Some(Emit::Clif), _, Some(mech)) if !failed => {
+                match crate::back::cranelift::clif_text(mech) {
+                    Ok(text) => Some(("clif", text)),
+                    Err(d) => {
+                        all.push(d);
+                        status = EXIT_ERRORS;
+                        None
+                    }
+                }
+            }
             _ => None,
         };
         if let Some((ext, text)) = emitted

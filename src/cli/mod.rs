@@ -111,8 +111,10 @@ impl ColorChoice {
 pub enum Emit {
     /// The syntax tree, with line:col of every node.
     Ast,
-    /// The mechanism IR (after the solve pass, once it exists).
+    /// The mechanism IR after the solve pass.
     Ir,
+    /// The Cranelift IR of every kernel, before machine-code generation.
+    Clif,
 }
 
 /// Parses the command line, runs the subcommand and returns the exit status.
