@@ -3,8 +3,8 @@
 # Sourced by scripts/quickstart and scripts/test; safe to run repeatedly.
 set -euo pipefail
 
-# Debian packages nmc builds against (none yet beyond a C compiler for -sys crates).
-NMC_APT_PACKAGES=(gcc)
+# Debian packages nmc builds against: a C compiler for -sys crates, HDF5 for SONATA files.
+NMC_APT_PACKAGES=(gcc libhdf5-dev pkg-config)
 
 missing=()
 for pkg in "${NMC_APT_PACKAGES[@]}"; do
