@@ -20,10 +20,10 @@ fn sources() -> &'static Vec<String> {
             let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             paths.sort();
             for p in paths {
-                if p.extension().is_some_and(|x| x == "mod") {
-                    if let Ok(text) = std::fs::read_to_string(&p) {
-                        out.push(text);
-                    }
+                if p.extension().is_some_and(|x| x == "mod")
+                    && let Ok(text) = std::fs::read_to_string(&p)
+                {
+                    out.push(text);
                 }
             }
         }
