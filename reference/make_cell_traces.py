@@ -14,9 +14,15 @@ POINT_PROCESS name + "_nmc"), so it is the project's code, not NEURON's
 built-in, that runs. The manifest names every mechanism by its nmc name
 (the name in models/*.mod); `neuron_names` maps it to the compiled name.
 
-The only NEURON built-in used in an experiment is VecStim (NEURON's own,
-vecevent.mod), which replays the input spike train: a spike at time s
-reaches its target at s + delay, as a NetCon from any spike source does.
+Input spike trains: each input time s becomes an event that reaches the
+synapse at exactly s + delay (double sum), queued by hand with
+NetCon(None, syn).event(s + delay) from an FInitializeHandler (NEURON 9.0.2
+has no built-in VecStim). --check-events reruns the synapse experiments
+with the train replayed by nmc's own VecStim (models/VecStim.mod compiled as
+VecStim_nmc, NetCon delay 0.5) and reports the largest difference: a
+VecStim schedules its next spike with net_send(tnext - t), and t + (tnext - t)
+can be 1 ulp off tnext, which moves the synapse's state by ~1e-17 uS and the
+voltage by up to ~1e-7 mV after a few spikes; spike times are identical.
 
 Output: tests/golden/neuron/<experiment>.h5 and manifest.json (schema in
 reference/README.md).
@@ -48,6 +54,7 @@ INPUT_SEED = 20240604
 N_INPUT = 60
 SYN_DELAY = 0.5
 
+EVENT_MODE = True  # input spikes as NetCon.event(s + delay); False: nmc's VecStim
 h = None  # neuron.h, after loading the mechanisms
 
 
@@ -286,21 +293,21 @@ def input_train():
 def syn_specs():
     return [
         {"tag": "exp2syn", "type": "Exp2Syn", "params": {"tau1": 0.5, "tau2": 3.0, "e": 0.0},
-         "weight": {"rtm": 0.4, "wb": 0.3}, "drive": {"rtm": 0.0, "wb": 0.0},
+         "weight": {"rtm": 0.06, "wb": 0.06}, "drive": {"rtm": 0.0, "wb": 0.0},
          "g": ["g"], "note": "excitatory, exp2syn of edge types 100/101 with a larger weight"},
         {"tag": "stp_fac", "type": "Exp2Syn_STP",
          "params": {"initW": 15.0, "tau1": 0.1, "tau2": 13.0, "Use": 0.11, "Dep": 0.0, "Fac": 800.0, "e": 0.0},
-         "weight": {"rtm": 2.0, "wb": 1.5}, "drive": {"rtm": 0.0, "wb": 0.0},
+         "weight": {"rtm": 0.7, "wb": 0.7}, "drive": {"rtm": 0.0, "wb": 0.0},
          "g": ["g"], "note": "facilitating Exp2Syn_STP (Exc->SOM row, edge type 102) with a larger weight"},
         {"tag": "stp_dep", "type": "Exp2Syn_STP",
          "params": {"initW": 1.0, "tau1": 0.5, "tau2": 9.0, "Use": 0.42, "Dep": 125.0, "Fac": 800.0, "e": -90.0},
-         "weight": {"rtm": 8.0, "wb": 8.0}, "drive": {"rtm": 1.0, "wb": 0.5},
+         "weight": {"rtm": 300.0, "wb": 100.0}, "drive": {"rtm": 1.0, "wb": 0.5},
          "g": ["g"], "note": "depressing inhibitory Exp2Syn_STP (PV->Exc row, edge type 103) on a cell driven by a constant IClamp"},
         {"tag": "ampa_nmda", "type": "AMPA_NMDA_STP", "params": {"initW": 300.0},
          "weight": {"rtm": 1.0, "wb": 1.0}, "drive": {"rtm": 0.0, "wb": 0.0},
-         "g": ["g", "g_AMPA", "g_NMDA"], "note": "AMPA_NMDA_STP with its defaults and a large initW"},
+         "g": ["g_AMPA", "g_NMDA"], "note": "AMPA_NMDA_STP with its defaults and a large initW"},
         {"tag": "gaba_a", "type": "GABA_A_STP", "params": {"initW": 300.0},
-         "weight": {"rtm": 1.0, "wb": 1.0}, "drive": {"rtm": 1.0, "wb": 0.5},
+         "weight": {"rtm": 2.0, "wb": 0.3}, "drive": {"rtm": 1.0, "wb": 0.5},
          "g": ["g"], "note": "GABA_A_STP with its defaults and a large initW, on a cell driven by a constant IClamp"},
     ]
 
@@ -326,8 +333,9 @@ def syn_experiments(only_tag=None, overrides=None):
                     pps.append({"id": "drive", "type": "IClamp", "section": "soma", "x": 0.5,
                                 "params": {"del": 0.0, "dur": 1e9, "amp": drive}})
                 recs = base_records()
-                for gname in spec["g"]:
-                    recs[gname] = {"point_process": "syn", "variable": gname, "units": "uS"}
+                if dt == 0.1:  # (size: the dt = 0.025 runs keep t, v, spikes)
+                    for gname in spec["g"]:
+                        recs[gname] = {"point_process": "syn", "variable": gname, "units": "uS"}
                 exps.append({
                     "name": name, "file": name + ".h5", "group": "synapse",
                     "description": "%s: %s; %d input spikes (weight %g uS, delay %g ms)%s"
@@ -338,7 +346,7 @@ def syn_experiments(only_tag=None, overrides=None):
                     "point_processes": pps,
                     "inputs": [{"type": "spike_train", "target": "syn", "weight": w, "delay": SYN_DELAY,
                                 "times": times, "seed": INPUT_SEED,
-                                "semantics": "each time s is a spike of a source (NEURON VecStim); its event reaches 'target' at s + delay with this weight (NetCon)"}],
+                                "semantics": "each time s is a presynaptic spike; its event reaches 'target' at exactly s + delay (double sum) with this weight: NET_RECEIVE(weight) runs with t = s + delay"}],
                     "spike_detector": detector(),
                     "records": recs,
                 })
@@ -346,19 +354,26 @@ def syn_experiments(only_tag=None, overrides=None):
 
 
 def mc_experiments():
+    """hh spikes at its native 6.3 degC; at 34 degC (q10 = 3^2.77 = 21) it is
+    in heat block: no spike for any step amplitude (0.05-2 nA tried), so the
+    34 degC run (dt 0.1 only) shows a subthreshold response."""
     exps = []
-    for dt in DTS:
-        name = "mc_ball_tree_dt%s" % dtag(dt)
+    for celsius, dt in [(6.3, 0.1), (6.3, 0.025), (34.0, 0.1)]:
+        name = "mc_ball_tree_%sC_dt%s" % (dtag(celsius), dtag(dt))
         recs = base_records()
         recs["v_dend"] = {"section": "dend1", "x": 0.9, "variable": "v", "units": "mV"}
-        recs["v_dend1_end"] = {"section": "dend1", "x": 1.0, "variable": "v", "units": "mV",
-                               "note": "zero-area node at the sealed end of dend1"}
-        recs["v_branch"] = {"section": "dend0", "x": 1.0, "variable": "v", "units": "mV",
-                            "note": "zero-area node where dend1 and dend2 attach"}
+        if dt == 0.1 and celsius == 6.3:
+            recs["v_dend1_end"] = {"section": "dend1", "x": 1.0, "variable": "v", "units": "mV",
+                                   "note": "zero-area node at the sealed end of dend1"}
+            recs["v_branch"] = {"section": "dend0", "x": 1.0, "variable": "v", "units": "mV",
+                                "note": "zero-area node where dend1 and dend2 attach"}
+            recs["v_soma_end"] = {"section": "soma", "x": 1.0, "variable": "v", "units": "mV",
+                                  "note": "zero-area node where dend0 attaches"}
         exps.append({
             "name": name, "file": name + ".h5", "group": "multicompartment",
-            "description": "hh soma with a passive 3-section dendritic tree, 0.2 nA step at the soma",
-            "dt": dt, "tstop": TSTOP, "v_init": -65.0, "celsius": CELSIUS,
+            "description": "hh soma with a passive 3-section dendritic tree, 0.2 nA step at the soma, %g degC%s"
+                           % (celsius, " (hh in heat block: no spikes)" if celsius > 30 else ""),
+            "dt": dt, "tstop": TSTOP, "v_init": -65.0, "celsius": celsius,
             "cell": BALL_TREE,
             "point_processes": [{"id": "stim", "type": "IClamp", "section": "soma", "x": 0.5,
                                  "params": {"del": 50.0, "dur": 400.0, "amp": 0.2}}],
@@ -376,13 +391,22 @@ def build_and_run(exp):
         pps[p["id"]] = build_pp(p["type"], secs[p["section"]], p["x"], p["params"])
     keep = []
     for inp in exp["inputs"]:
-        vs = h.VecStim()
         tv = h.Vector(inp["times"])
-        vs.play(tv)
-        nc = h.NetCon(vs, pps[inp["target"]])
+        if EVENT_MODE:  # the events of the train, queued by hand at s + delay
+            nc = h.NetCon(None, pps[inp["target"]])
+            keep.append(h.FInitializeHandler(lambda nc=nc, tv=tv, d=inp["delay"]:
+                                             [nc.event(x + d) for x in tv]))
+        else:
+            # cross-check: nmc's VecStim (FUNCTION_TABLE stimtime), one table per run
+            vs = h.VecStim_nmc()
+            iv = h.Vector(range(int(tv.size())))
+            vs.table_stimtime(tv, iv)
+            vs.first, vs.count = 0, tv.size()
+            nc = h.NetCon(vs, pps[inp["target"]])
+            keep += [vs, iv]
         nc.weight[0] = inp["weight"]
         nc.delay = inp["delay"]
-        keep += [vs, tv, nc]
+        keep += [tv, nc]
     out, ions = run(exp, {"secs": secs, "pps": pps})
     del keep, pps, secs
     return out, ions
@@ -417,6 +441,8 @@ def main():
     ap.add_argument("--work", default="/tmp/nrnref", help="scratch directory (outside the repo)")
     ap.add_argument("--only", default="iclamp,syn,mc", help="comma-separated groups to (re)generate")
     ap.add_argument("--tune", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--check-events", action="store_true",
+                    help="compare VecStim-driven synapse runs with hand-queued events (writes nothing)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     lib = compile_models(args.work)
@@ -437,12 +463,29 @@ def main():
                   np.round(data["spikes"], 1).tolist()[:20])
         return
 
+    if args.check_events:
+        global EVENT_MODE
+        worst = 0.0
+        for exp in syn_experiments():
+            EVENT_MODE = True
+            a, _ = build_and_run(exp)
+            EVENT_MODE = False
+            b, _ = build_and_run(exp)
+            EVENT_MODE = True
+            d = max(float(np.max(np.abs(a[k] - b[k]))) if a[k].size == b[k].size else float("inf") for k in a)
+            worst = max(worst, d)
+            print("%-32s max |VecStim - NetCon.event| = %g" % (exp["name"], d))
+        print("worst", worst)
+        return
+
     os.makedirs(OUT, exist_ok=True)
     mpath = os.path.join(OUT, "manifest.json")
     old = {}
     if os.path.exists(mpath):
         old = {e["name"]: e for e in json.load(open(mpath))["experiments"]}
     groups = args.only.split(",")
+    gname = {"iclamp": "iclamp", "syn": "synapse", "mc": "multicompartment"}
+    old = {k: e for k, e in old.items() if e["group"] not in [gname[g] for g in groups]}
     exps = []
     if "iclamp" in groups:
         exps += iclamp_experiments()
@@ -488,6 +531,10 @@ def main():
         "conventions": conv,
         "experiments": sorted(old.values(), key=lambda e: e["name"]),
     }
+    listed = set(e["file"] for e in manifest["experiments"])
+    for f in glob.glob(OUT + "/*.h5"):
+        if os.path.basename(f) not in listed:
+            os.remove(f)
     with open(mpath, "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
