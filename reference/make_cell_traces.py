@@ -159,6 +159,31 @@ def build_cell(desc):
     return secs
 
 
+def mod_parameters(name):
+    """(name, is_global) of every PARAMETER of models/<name>.mod."""
+    text = open(os.path.join(MODELS, name + ".mod")).read()
+    text = re.sub(r"COMMENT.*?ENDCOMMENT", "", text, flags=re.S)
+    text = re.sub(r":.*", "", text)
+    block = re.search(r"\bPARAMETER\s*\{(.*?)\}", text, re.S)
+    names = re.findall(r"^\s*([A-Za-z_]\w*)", block.group(1), re.M) if block else []
+    glob_ = set()
+    for m in re.finditer(r"\bGLOBAL\b([^\n]*)", text):
+        glob_ |= set(re.findall(r"\w+", m.group(1)))
+    return [(n, n in glob_) for n in names]
+
+
+def resolved_params(name, get):
+    """Every PARAMETER value of mechanism name as NEURON holds it (before
+    finitialize), GLOBALs under their plain name."""
+    out = {}
+    for p, is_global in mod_parameters(name):
+        try:
+            out[p] = float(getattr(h, "%s_%s" % (p, nname(name)))) if is_global else float(get(p))
+        except (AttributeError, LookupError, TypeError):
+            pass
+    return out
+
+
 def set_pp(pp, params):
     for p, val in params.items():
         setattr(pp, p, val)
@@ -388,7 +413,13 @@ def build_and_run(exp):
     secs = build_cell(exp["cell"])
     pps = {}
     for p in exp["point_processes"]:
-        pps[p["id"]] = build_pp(p["type"], secs[p["section"]], p["x"], p["params"])
+        pp = build_pp(p["type"], secs[p["section"]], p["x"], p["params"])
+        pps[p["id"]] = pp
+        p["params_all"] = resolved_params(p["type"], lambda n, pp=pp: getattr(pp, n))
+    for sd in exp["cell"]["sections"]:
+        seg = secs[sd["name"]](0.5)
+        sd["mechanisms_all"] = {m: resolved_params(m, lambda n, m=m, seg=seg: getattr(seg, "%s_%s" % (n, nname(m))))
+                                for m in sd["mechanisms"]}
     keep = []
     for inp in exp["inputs"]:
         tv = h.Vector(inp["times"])
@@ -425,9 +456,9 @@ CONVENTIONS = {
     "integration": "fixed step, backward Euler (h.cvode.active(0), h.secondorder = 0); h.finitialize(v_init) then round(tstop/dt) calls of h.fadvance()",
     "time": "NEURON advances t by two half steps per step (t += dt/2 before the current evaluation, t += dt/2 after it), so t[k] is k-fold accumulation of (t + 0.5*dt) + 0.5*dt in double precision, not k*dt",
     "record": "every recorded array has round(tstop/dt)+1 samples: index 0 is the value after finitialize (t = 0), index k the value after the k-th fadvance; t is NEURON's own t (accumulated in floating point)",
-    "record_assigned": "assigned variables of a point process (g, g_AMPA, g_NMDA) are recorded after the step, i.e. they hold the value computed in that step's BREAKPOINT current evaluation (at t_k - dt/2, from the states after that step's event delivery but before the step's state update); index 0 is what finitialize left",
+    "record_assigned": "assigned variables of a point process (g, g_AMPA, g_NMDA) are recorded after the step, so g[k] is the value computed in the BREAKPOINT current evaluation of the step t[k-1] -> t[k] (at t[k-1] + dt/2, from the states at t[k-1] including events delivered after step k-1, before the step's state update); index 0 is what finitialize left (0). An event delivered after step k changes A and B equally, so g = B - A first shows it at g[k+2]",
     "spike_time": "filled in by the generator from the data (see spike_time_check)",
-    "events": "an input spike at s is delivered at the start of the first step (from t to t + dt) with s + delay <= t + dt/2; NET_RECEIVE runs with t = s + delay exactly",
+    "events": "an event due at te = s + delay is delivered at the end of the first step whose end time t[k] satisfies te <= t[k] + dt/2 (after sample k is recorded and thresholds are checked), i.e. before the step t[k] -> t[k+1]; NET_RECEIVE runs with t = te exactly (so STP's exp(-(t - tsyn)/Dep) uses event times, not step times)",
     "iclamp": "nmc IClamp: i = amp while del <= t < del + dur, evaluated at the mid-step time t + dt/2",
     "zero_area_nodes": "NEURON puts a zero-area node at x = 1 of every section and at x = 0 of the root section; no membrane mechanism lives there; its voltage obeys current balance of its axial connections (children attached at x = 1 attach to that node)",
     "hh_table": "hh runs with its TABLE in use (usetable_hh = 1, NEURON's default): rates are linearly interpolated from 201 points over -100..100 mV computed at celsius",
