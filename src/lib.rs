@@ -12,4 +12,5 @@ pub mod io;
 pub mod ir;
 pub mod net;
 pub mod pipeline;
+pub mod sonata;
 pub mod units;

@@ -1,8 +1,10 @@
 //! `nmc check`: run the front end over files and print diagnostics.
+//! `.ndl` files go through the NDL front end (which also compiles the
+//! mechanisms they name), everything else through the NMODL one.
 
 use super::{EXIT_ERRORS, EXIT_OK, Format, inputs};
 use crate::diag::{self, Diagnostic, Severity, SourceMap};
-use crate::front::nmodl;
+use crate::front::{ndl, nmodl};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -13,8 +15,11 @@ pub fn run(paths: &[PathBuf], format: Format, color: bool, deny_warnings: bool) 
     let mut map = SourceMap::new();
     let mut all: Vec<Diagnostic> = Vec::new();
     for path in &files {
-        let checked = nmodl::check_file(&mut map, path);
-        all.extend(checked.diagnostics);
+        if path.extension().is_some_and(|e| e == "ndl") {
+            all.extend(ndl::check_file(&mut map, path).diagnostics);
+        } else {
+            all.extend(nmodl::check_file(&mut map, path).diagnostics);
+        }
     }
     let text = match format {
         Format::Human => diag::render_human(&map, &all, color),

@@ -2,3 +2,4 @@
 //! syntax tree and checks it, reporting through [`crate::diag`].
 
 pub mod nmodl;
+pub mod ndl;

@@ -1,0 +1,357 @@
+//! The NDL syntax tree: what the user wrote, with a span on every part.
+//! Values keep their unit text; meaning (conversion, checks) comes later.
+
+use crate::diag::Span;
+
+/// A name as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    /// The text.
+    pub name: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// A unit as written after a number (`mV`, `S/cm2`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitText {
+    /// The text.
+    pub text: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// A number with an optional unit: `-67 mV`, `1.25/200/3 uS`, `1`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quantity {
+    /// The value of the arithmetic before the unit.
+    pub value: f64,
+    /// Where the number (expression) is.
+    pub value_span: Span,
+    /// The unit, when one is written.
+    pub unit: Option<UnitText>,
+    /// The whole quantity.
+    pub span: Span,
+}
+
+/// `[0]`, `[0..4]` (exclusive end) or `[0..=4]` (inclusive end).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Selector {
+    /// First index.
+    pub first: u64,
+    /// One past the last index (`[3]` is `3..4`).
+    pub end: u64,
+    /// Where.
+    pub span: Span,
+}
+
+/// A name with optional selector, member and position:
+/// `soma(0.5)`, `Exc[0..4]`, `exc.g`, `all_to_all`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    /// The leading name.
+    pub name: Ident,
+    /// `[i]` or `[a..b]`.
+    pub selector: Option<Selector>,
+    /// `.member`.
+    pub member: Option<Ident>,
+    /// `(x)` with the span of the number.
+    pub position: Option<(f64, Span)>,
+    /// The whole reference.
+    pub span: Span,
+}
+
+/// The right-hand side of `name = value`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `"text"`.
+    Str {
+        /// The text between the quotes.
+        text: String,
+        /// Where (including quotes).
+        span: Span,
+    },
+    /// A number with an optional unit.
+    Quantity(Quantity),
+    /// `[1, 2, 3] ms`.
+    List(List),
+    /// One or more comma-separated references.
+    Refs(Vec<Reference>),
+}
+
+impl Value {
+    /// The span of the whole value.
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Str { span, .. } => *span,
+            Value::Quantity(q) => q.span,
+            Value::List(l) => l.span,
+            Value::Refs(r) => match (r.first(), r.last()) {
+                (Some(a), Some(b)) => a.span.to(b.span),
+                _ => Span::default(),
+            },
+        }
+    }
+}
+
+/// A bracketed list of numbers sharing one unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct List {
+    /// The numbers with their spans.
+    pub items: Vec<(f64, Span)>,
+    /// The unit written after `]`.
+    pub unit: Option<UnitText>,
+    /// The whole list.
+    pub span: Span,
+}
+
+/// `name = value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assign {
+    /// The setting's name.
+    pub name: Ident,
+    /// Its value.
+    pub value: Value,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// A whole `.ndl` file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct File {
+    /// Top-level items in source order.
+    pub items: Vec<Item>,
+}
+
+/// One top-level statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// `network name`.
+    Network(Ident),
+    /// `mechanisms "folder"`.
+    Mechanisms {
+        /// The folder as written (relative to the `.ndl` file).
+        path: String,
+        /// Where the string is.
+        span: Span,
+    },
+    /// `cell Name { ... }`.
+    Cell(CellDef),
+    /// `population Name = N of CellType`.
+    Population(PopulationDef),
+    /// `synapse name = Mechanism { ... }`.
+    Synapse(SynapseDef),
+    /// `input name = spikes [...] ms` or `spikes from "file" ms`.
+    Input(InputDef),
+    /// `stimulus mech at [cells.]section(x) { ... }`.
+    Stimulus(StimulusDef),
+    /// `connect source -> target { ... }`.
+    Connect(ConnectDef),
+    /// `run { ... }`.
+    Run(Settings),
+    /// `output { ... }`.
+    Output(OutputDef),
+}
+
+/// A `{ name = value; ... }` block.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Settings {
+    /// The assignments in order.
+    pub assigns: Vec<Assign>,
+    /// The whole block (or the keyword when the block is absent).
+    pub span: Span,
+}
+
+/// A cell type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellDef {
+    /// Its name.
+    pub name: Ident,
+    /// Sections in source order.
+    pub sections: Vec<SectionDef>,
+    /// Mechanisms inserted into every section.
+    pub inserts: Vec<InsertDef>,
+    /// Ion settings for every section.
+    pub ions: Vec<IonDef>,
+    /// `connect child(0) to parent(x)` statements.
+    pub topology: Vec<Topology>,
+    /// The whole definition.
+    pub span: Span,
+}
+
+/// `section name { L = ...; insert ...; ion ... }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SectionDef {
+    /// Its name.
+    pub name: Ident,
+    /// Geometry and passive properties (`L`, `diam`, `nseg`, `cm`, `Ra`).
+    pub properties: Vec<Assign>,
+    /// Mechanisms inserted into this section only.
+    pub inserts: Vec<InsertDef>,
+    /// Ion settings for this section only.
+    pub ions: Vec<IonDef>,
+    /// The whole definition.
+    pub span: Span,
+}
+
+/// `insert mech { param = value; ... }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InsertDef {
+    /// The mechanism (SUFFIX) name.
+    pub mechanism: Ident,
+    /// Parameter values.
+    pub params: Settings,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `ion na { e = 50 mV }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IonDef {
+    /// The ion's name.
+    pub ion: Ident,
+    /// Values (`e`, `i` and `o` concentrations).
+    pub values: Settings,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `section(x)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Site {
+    /// The section.
+    pub section: Ident,
+    /// The position along it.
+    pub x: f64,
+    /// Where the position is.
+    pub x_span: Span,
+    /// The whole site.
+    pub span: Span,
+}
+
+/// `connect child(0) to parent(x)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Topology {
+    /// The child end.
+    pub child: Site,
+    /// Where it attaches.
+    pub parent: Site,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `population Name = N of CellType`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PopulationDef {
+    /// Its name.
+    pub name: Ident,
+    /// How many cells.
+    pub count: u64,
+    /// Where the count is.
+    pub count_span: Span,
+    /// The cell type.
+    pub cell_type: Ident,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `synapse name = Mechanism { ... }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynapseDef {
+    /// Its name.
+    pub name: Ident,
+    /// The point-process mechanism.
+    pub mechanism: Ident,
+    /// Parameter values.
+    pub params: Settings,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// Where an input's spike times come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Train {
+    /// `spikes [10, 20] ms`.
+    List(List),
+    /// `spikes from "file.txt" ms`: one time per line.
+    File {
+        /// The path as written (relative to the `.ndl` file).
+        path: String,
+        /// Where the string is.
+        path_span: Span,
+        /// The unit of the times.
+        unit: Option<UnitText>,
+    },
+}
+
+/// `input name = spikes ...`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputDef {
+    /// Its name.
+    pub name: Ident,
+    /// The times.
+    pub train: Train,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `Pop` or `Pop[0..4]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellsRef {
+    /// Population or input name.
+    pub name: Ident,
+    /// Which members.
+    pub selector: Option<Selector>,
+    /// The whole reference.
+    pub span: Span,
+}
+
+/// `stimulus mech at [cells.]section(x) { ... }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StimulusDef {
+    /// The point-process mechanism (`iclamp` means `IClamp`).
+    pub mechanism: Ident,
+    /// Which cells; `None` means every cell.
+    pub cells: Option<CellsRef>,
+    /// Where on each cell.
+    pub site: Site,
+    /// Parameter values.
+    pub params: Settings,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `connect source -> target { synapse = ...; weight = ...; ... }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnectDef {
+    /// An input or a population.
+    pub source: CellsRef,
+    /// A population.
+    pub target: CellsRef,
+    /// Settings.
+    pub settings: Settings,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `output { dir = ...; spikes = ...; report name { ... } }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputDef {
+    /// Plain settings (`dir`, `spikes`).
+    pub settings: Vec<Assign>,
+    /// Reports.
+    pub reports: Vec<ReportDef>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// `report name { cells = ...; sections = ...; variable = ... }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportDef {
+    /// Its name.
+    pub name: Ident,
+    /// Settings.
+    pub settings: Settings,
+    /// The whole statement.
+    pub span: Span,
+}

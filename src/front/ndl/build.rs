@@ -1,0 +1,1280 @@
+//! Lowering a checked NDL file to a [`Network`] plus what the run needs
+//! around it (populations, output settings, reports). Every value is
+//! converted to NEURON's units here, with a diagnostic where it cannot be.
+
+use super::ast::*;
+use super::catalogue::{Catalogue, MechInfo, broken_note};
+use super::quantity::{Expect, convert, convert_value};
+use super::suggest::{closest, one_of};
+use super::{Experiment, Output, Population};
+use crate::diag::{Diagnostic, Span};
+use crate::ir::MechKind;
+use crate::net::{
+    self, Cell, Connection, Location, Network, PointProcess, Record, RunSettings, Source,
+    SpikeTrain, Variable,
+};
+use crate::sonata::report::{Report, ReportGroup};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// A cell type ready to copy: the cell, its section names and the
+/// mechanisms inserted in each section.
+struct CellType {
+    cell: Cell,
+    sections: Vec<String>,
+}
+
+/// State of the lowering.
+struct Ctx<'a> {
+    base: &'a Path,
+    out: &'a mut Vec<Diagnostic>,
+    cat: Option<Catalogue>,
+    /// Span of the `mechanisms` string, when given.
+    mech_span: Option<Span>,
+    /// Reported "no mechanisms folder" once.
+    missing_reported: bool,
+    types: HashMap<String, CellType>,
+    pops: Vec<Population>,
+    /// Per cell: the label of each point process (synapse or stimulus name).
+    pp_labels: Vec<Vec<String>>,
+    synapses: HashMap<String, (MechInfo, BTreeMap<String, f64>, Span)>,
+    inputs: HashMap<String, usize>,
+    net: Network,
+}
+
+/// Lowers `file` (whose folder is `base`) into an experiment. Returns
+/// `None` when errors were found (they are in `out`).
+pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Experiment> {
+    let errors_before = out.iter().filter(|d| d.is_error()).count();
+    let mut cx = Ctx {
+        base,
+        out,
+        cat: None,
+        mech_span: None,
+        missing_reported: false,
+        types: HashMap::new(),
+        pops: Vec::new(),
+        pp_labels: Vec::new(),
+        synapses: HashMap::new(),
+        inputs: HashMap::new(),
+        net: Network::default(),
+    };
+    let mut name = None;
+    let mut mechanisms_dir = None;
+    for item in &file.items {
+        match item {
+            Item::Network(n) => name = Some(n.name.clone()),
+            Item::Mechanisms { path, span } => {
+                let dir = base.join(path);
+                cx.mech_span = Some(*span);
+                match Catalogue::load(&dir) {
+                    Ok(c) => {
+                        cx.cat = Some(c);
+                        mechanisms_dir = Some(dir);
+                    }
+                    Err(e) => {
+                        cx.missing_reported = true;
+                        cx.out.push(
+                            Diagnostic::error(
+                                "E1002",
+                                format!("cannot read the mechanisms folder `{}`: {e}", dir.display()),
+                            )
+                            .with_primary(*span, "no such folder")
+                            .with_help("the path is relative to the .ndl file; point it at the folder holding the .mod files"),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for item in &file.items {
+        if let Item::Cell(c) = item {
+            cx.cell_type(c);
+        }
+    }
+    for item in &file.items {
+        match item {
+            Item::Population(p) => cx.population(p),
+            Item::Synapse(s) => cx.synapse(s),
+            Item::Input(i) => cx.input(i),
+            _ => {}
+        }
+    }
+    let mut run_seen = false;
+    let mut output = Output {
+        dir: base.join("output"),
+        spikes: Some("spikes.h5".into()),
+        reports: Vec::new(),
+    };
+    for item in &file.items {
+        match item {
+            Item::Stimulus(s) => cx.stimulus(s),
+            Item::Connect(c) => cx.connect(c),
+            Item::Run(s) => {
+                run_seen = true;
+                cx.net.run = cx.run(s);
+            }
+            _ => {}
+        }
+    }
+    for item in &file.items {
+        if let Item::Output(o) = item {
+            output = cx.output(o);
+        }
+    }
+    if !run_seen {
+        cx.out.push(
+            Diagnostic::warning("W1001", "no `run { ... }` block: NEURON's defaults are used")
+                .with_help("add e.g. `run { tstop = 500 ms; dt = 0.025 ms; celsius = 34 degC; v_init = -65 mV }`"),
+        );
+    }
+    if cx.pops.is_empty() {
+        cx.out.push(
+            Diagnostic::warning("W1002", "no `population`: there is nothing to simulate")
+                .with_help("add e.g. `population cell = 1 of MyCell`"),
+        );
+    }
+    let errors = cx.out.iter().filter(|d| d.is_error()).count();
+    if errors > errors_before {
+        return None;
+    }
+    let inputs = {
+        let mut v: Vec<(usize, String)> = cx.inputs.iter().map(|(k, v)| (*v, k.clone())).collect();
+        v.sort();
+        v.into_iter().map(|(_, k)| k).collect()
+    };
+    Some(Experiment {
+        name,
+        network: cx.net,
+        populations: cx.pops,
+        inputs,
+        mechanisms_dir,
+        output,
+    })
+}
+
+/// The value of a setting as a plain quantity, or E1305.
+fn quantity<'q>(a: &'q Assign, out: &mut Vec<Diagnostic>) -> Option<&'q Quantity> {
+    match &a.value {
+        Value::Quantity(q) => Some(q),
+        other => {
+            out.push(
+                Diagnostic::error(
+                    "E1305",
+                    format!("`{}` takes a number with a unit", a.name.name),
+                )
+                .with_primary(other.span(), "not a number"),
+            );
+            None
+        }
+    }
+}
+
+/// A single plain name (`synapse = exc`), or E1305.
+fn single_ref<'q>(a: &'q Assign, out: &mut Vec<Diagnostic>) -> Option<&'q Reference> {
+    match &a.value {
+        Value::Refs(r) if r.len() == 1 => r.first(),
+        other => {
+            out.push(
+                Diagnostic::error("E1305", format!("`{}` takes one name", a.name.name))
+                    .with_primary(other.span(), "expected a name here"),
+            );
+            None
+        }
+    }
+}
+
+fn unknown_setting(a: &Assign, what: &str, known: &[&str]) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        "E1207",
+        format!("unknown setting `{}` in {what}", a.name.name),
+    )
+    .with_primary(a.name.span, "not a setting here");
+    d = match closest(&a.name.name, known.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d.with_help(format!("{what} accepts {}", one_of(known))),
+    };
+    d
+}
+
+impl Ctx<'_> {
+    fn fixed(&mut self, a: &Assign, unit: &str) -> Option<f64> {
+        let q = quantity(a, self.out)?;
+        let e = Expect {
+            name: &a.name.name,
+            unit: Some(unit),
+            origin: None,
+        };
+        match convert(q, &e) {
+            Ok((v, w)) => {
+                self.out.extend(w);
+                Some(v)
+            }
+            Err(d) => {
+                self.out.push(d);
+                None
+            }
+        }
+    }
+
+    /// Looks up a mechanism of `kind`, reporting an unknown name (E1202,
+    /// with a suggestion), the wrong kind (E1206), a missing folder (E1208)
+    /// or a file with errors (E1004).
+    fn mechanism(&mut self, name: &Ident, kind: MechKind) -> Option<MechInfo> {
+        let Some(cat) = &self.cat else {
+            if !self.missing_reported {
+                self.missing_reported = true;
+                self.out.push(
+                    Diagnostic::error("E1208", format!("mechanism `{}` is used, but no `mechanisms` folder is named", name.name))
+                        .with_primary(name.span, "needs a mechanism")
+                        .with_help("add `mechanisms \"models\"` (the folder of .mod files, relative to this file) at the top"),
+                );
+            }
+            return None;
+        };
+        if let Some(m) = cat.find(&name.name) {
+            if m.kind != kind {
+                let (want, have) = (kind_word(kind), kind_word(m.kind));
+                let hint = match kind {
+                    MechKind::Density => "point processes are used by `synapse` and `stimulus`",
+                    _ => "density mechanisms are put in sections with `insert`",
+                };
+                self.out.push(
+                    Diagnostic::error(
+                        "E1206",
+                        format!("`{}` is {have}, but {want} is needed here", m.name),
+                    )
+                    .with_primary(name.span, format!("{have}"))
+                    .with_help(hint),
+                );
+                return None;
+            }
+            return Some(m.clone());
+        }
+        if let Some(mut d) = broken_note(cat, &name.name) {
+            d = d.with_primary(name.span, "used here");
+            self.out.push(d);
+            return None;
+        }
+        let names = cat.names_of(kind);
+        let mut d = Diagnostic::error("E1202", format!("unknown mechanism `{}`", name.name))
+            .with_primary(
+                name.span,
+                format!(
+                    "no {} of this name in {}",
+                    kind_word(kind),
+                    cat.dir.display()
+                ),
+            );
+        if let Some(s) = self.mech_span {
+            d = d.with_secondary(s, "mechanisms are read from here");
+        }
+        d = match closest(&name.name, names.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("the folder has {}", one_of(&names))),
+        };
+        self.out.push(d);
+        None
+    }
+
+    /// Converts a mechanism's parameter settings (E1203 unknown, E1210 not
+    /// settable, E13xx units).
+    fn params(&mut self, m: &MechInfo, settings: &Settings) -> BTreeMap<String, f64> {
+        self.params_ions(m, settings).0
+    }
+
+    /// [`Ctx::params`], with ion variables (`eleak`) returned apart as
+    /// section ion values.
+    fn params_ions(
+        &mut self,
+        m: &MechInfo,
+        settings: &Settings,
+    ) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
+        let mut map = BTreeMap::new();
+        let mut ions = BTreeMap::new();
+        for a in &settings.assigns {
+            let Some(var) = m.var(&a.name.name) else {
+                let names = m.settable_names();
+                let mut d = Diagnostic::error(
+                    "E1203",
+                    format!("`{}` has no parameter `{}`", m.name, a.name.name),
+                )
+                .with_primary(a.name.span, "unknown parameter");
+                if let Some(s) = closest(&a.name.name, names.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                d = d.with_note(format!(
+                    "the parameters of `{}` are {}",
+                    m.name,
+                    one_of(&names)
+                ));
+                self.out.push(d);
+                continue;
+            };
+            if !var.settable {
+                let why = if var.global {
+                    "it is GLOBAL (one value shared by every instance); NDL sets per-instance parameters only"
+                } else {
+                    "it is computed by the mechanism, not a PARAMETER"
+                };
+                self.out.push(
+                    Diagnostic::error(
+                        "E1210",
+                        format!("`{}` of `{}` cannot be set", var.name, m.name),
+                    )
+                    .with_primary(a.name.span, "not settable")
+                    .with_help(why.to_string()),
+                );
+                continue;
+            }
+            let Some(q) = quantity(a, self.out) else {
+                continue;
+            };
+            let origin = Some(match &var.unit {
+                Some(u) => format!("`{}` is declared ({u}) in {}", var.name, m.file.display()),
+                None => format!(
+                    "`{}` is declared without a unit in {}",
+                    var.name,
+                    m.file.display()
+                ),
+            });
+            let e = Expect {
+                name: &var.name,
+                unit: var.unit.as_deref(),
+                origin,
+            };
+            match convert(q, &e) {
+                Ok((v, w)) => {
+                    self.out.extend(w);
+                    if var.ion {
+                        ions.insert(var.name.clone(), v);
+                    } else {
+                        map.insert(var.name.clone(), v);
+                    }
+                }
+                Err(d) => self.out.push(d),
+            }
+        }
+        (map, ions)
+    }
+
+    fn ion_values(&mut self, ion: &IonDef, into: &mut BTreeMap<String, f64>) {
+        let n = &ion.ion.name;
+        for a in &ion.values.assigns {
+            let (key, unit) = match a.name.name.as_str() {
+                "e" => (format!("e{n}"), "mV"),
+                "i" => (format!("{n}i"), "mM"),
+                "o" => (format!("{n}o"), "mM"),
+                _ => {
+                    self.out
+                        .push(unknown_setting(a, "an `ion` block", &["e", "i", "o"]));
+                    continue;
+                }
+            };
+            if let Some(v) = self.fixed(a, unit) {
+                into.insert(key, v);
+            }
+        }
+    }
+
+    fn cell_type(&mut self, c: &CellDef) {
+        if c.sections.is_empty() {
+            self.out.push(
+                Diagnostic::error("E1208", format!("cell `{}` has no section", c.name.name))
+                    .with_primary(c.name.span, "needs at least one section")
+                    .with_help("add e.g. `section soma { L = 100 um; diam = 500 um }`"),
+            );
+            return;
+        }
+        let Some(order) = super::check::topology(c, self.out) else {
+            return;
+        };
+        let mut cell = Cell::default();
+        let mut names = Vec::new();
+        let mut shared_ions = BTreeMap::new();
+        for ion in &c.ions {
+            self.ion_values(ion, &mut shared_ions);
+        }
+        let mut shared_inserts = Vec::new();
+        for ins in &c.inserts {
+            if let Some(m) = self.mechanism(&ins.mechanism, MechKind::Density) {
+                let (params, ions) = self.params_ions(&m, &ins.params);
+                shared_ions.extend(ions);
+                shared_inserts.push(net::Insert {
+                    mechanism: m.name.clone(),
+                    params,
+                });
+            }
+        }
+        for (idx, parent) in &order {
+            let def = &c.sections[*idx];
+            let mut sec = net::Section {
+                name: def.name.name.clone(),
+                parent: *parent,
+                ..net::Section::default()
+            };
+            for a in &def.properties {
+                match a.name.name.as_str() {
+                    "L" => self.positive(a, "um").map(|v| sec.length = v),
+                    "diam" => self.positive(a, "um").map(|v| sec.diam = v),
+                    "cm" => self.positive(a, "uF/cm2").map(|v| sec.cm = v),
+                    "Ra" => self.positive(a, "ohm*cm").map(|v| sec.ra = v),
+                    "nseg" => self.nseg(a).map(|v| sec.nseg = v),
+                    _ => {
+                        self.out.push(unknown_setting(
+                            a,
+                            "a section",
+                            &["L", "diam", "nseg", "cm", "Ra"],
+                        ));
+                        None
+                    }
+                };
+            }
+            sec.mechanisms = shared_inserts.clone();
+            let mut own_ions = BTreeMap::new();
+            for ins in &def.inserts {
+                if let Some(m) = self.mechanism(&ins.mechanism, MechKind::Density) {
+                    let (params, ions) = self.params_ions(&m, &ins.params);
+                    own_ions.extend(ions);
+                    if let Some(prev) = sec.mechanisms.iter_mut().find(|i| i.mechanism == m.name) {
+                        prev.params.extend(params);
+                    } else {
+                        sec.mechanisms.push(net::Insert {
+                            mechanism: m.name.clone(),
+                            params,
+                        });
+                    }
+                }
+            }
+            sec.ion_values = shared_ions.clone();
+            sec.ion_values.extend(own_ions);
+            for ion in &def.ions {
+                let mut v = BTreeMap::new();
+                self.ion_values(ion, &mut v);
+                sec.ion_values.extend(v);
+            }
+            names.push(sec.name.clone());
+            cell.sections.push(sec);
+        }
+        cell.spike_site = Location { section: 0, x: 0.5 };
+        self.types.insert(
+            c.name.name.clone(),
+            CellType {
+                cell,
+                sections: names,
+            },
+        );
+    }
+
+    fn positive(&mut self, a: &Assign, unit: &str) -> Option<f64> {
+        let v = self.fixed(a, unit)?;
+        if v > 0.0 {
+            Some(v)
+        } else {
+            self.out.push(
+                Diagnostic::error("E1304", format!("`{}` must be positive", a.name.name))
+                    .with_primary(a.value.span(), "zero or negative"),
+            );
+            None
+        }
+    }
+
+    fn nseg(&mut self, a: &Assign) -> Option<usize> {
+        let q = quantity(a, self.out)?;
+        if q.unit.is_none() && q.value >= 1.0 && q.value.fract() == 0.0 && q.value <= 1e6 {
+            Some(q.value as usize)
+        } else {
+            self.out.push(
+                Diagnostic::error(
+                    "E1304",
+                    "`nseg` must be a whole number of segments, at least 1",
+                )
+                .with_primary(q.span, "not a segment count"),
+            );
+            None
+        }
+    }
+
+    fn population(&mut self, p: &PopulationDef) {
+        let Some(t) = self.types.get(&p.cell_type.name) else {
+            let names: Vec<&str> = self.types.keys().map(|s| s.as_str()).collect();
+            let mut d =
+                Diagnostic::error("E1204", format!("unknown cell type `{}`", p.cell_type.name))
+                    .with_primary(p.cell_type.span, "no `cell` of this name");
+            d = match closest(&p.cell_type.name, names.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help("define it with `cell Name { section soma { ... } }`"),
+            };
+            self.out.push(d);
+            return;
+        };
+        let first = self.net.cells.len();
+        for _ in 0..p.count {
+            let mut c = t.cell.clone();
+            c.gid = self.net.cells.len() as u64;
+            c.population = p.name.name.clone();
+            self.net.cells.push(c);
+            self.pp_labels.push(Vec::new());
+        }
+        self.pops.push(Population {
+            name: p.name.name.clone(),
+            cell_type: p.cell_type.name.clone(),
+            first_cell: first,
+            count: p.count as usize,
+            sections: t.sections.clone(),
+        });
+    }
+
+    fn synapse(&mut self, s: &SynapseDef) {
+        let Some(m) = self.mechanism(&s.mechanism, MechKind::PointProcess) else {
+            return;
+        };
+        if !m.receives_events {
+            self.out.push(
+                Diagnostic::error(
+                    "E1206",
+                    format!(
+                        "`{}` has no NET_RECEIVE block, so it cannot be a synapse",
+                        m.name
+                    ),
+                )
+                .with_primary(s.mechanism.span, "receives no events")
+                .with_help("use a point process with NET_RECEIVE, such as Exp2Syn"),
+            );
+            return;
+        }
+        let params = self.params(&m, &s.params);
+        self.synapses
+            .insert(s.name.name.clone(), (m, params, s.name.span));
+    }
+
+    fn input(&mut self, i: &InputDef) {
+        let e = Expect {
+            name: "spike time",
+            unit: Some("ms"),
+            origin: None,
+        };
+        let mut times = Vec::new();
+        match &i.train {
+            Train::List(l) => {
+                for (v, span) in &l.items {
+                    match convert_value(*v, *span, l.unit.as_ref(), &e) {
+                        Ok((t, w)) => {
+                            self.out.extend(w);
+                            times.push(t);
+                        }
+                        Err(d) => {
+                            self.out.push(d.with_help(
+                                "write the unit after the list: `spikes [10, 20, 30] ms`",
+                            ));
+                            break;
+                        }
+                    }
+                }
+            }
+            Train::File {
+                path,
+                path_span,
+                unit,
+            } => {
+                let full = self.base.join(path);
+                let text = match std::fs::read_to_string(&full) {
+                    Ok(t) => t,
+                    Err(err) => {
+                        self.out.push(
+                            Diagnostic::error("E1003", format!("cannot read spike times from `{}`: {err}", full.display()))
+                                .with_primary(*path_span, "cannot read this file")
+                                .with_help("the path is relative to the .ndl file; the file holds one time per line"),
+                        );
+                        return;
+                    }
+                };
+                let factor = match convert_value(1.0, *path_span, unit.as_ref(), &e) {
+                    Ok((f, w)) => {
+                        self.out.extend(w);
+                        f
+                    }
+                    Err(d) => {
+                        self.out.push(d.with_help("write the unit of the file's times after the name: `spikes from \"t.txt\" ms`"));
+                        return;
+                    }
+                };
+                for (ln, line) in text.lines().enumerate() {
+                    let line = line.split('#').next().unwrap_or("");
+                    for tok in line.split(|c: char| c.is_whitespace() || c == ',') {
+                        if tok.is_empty() {
+                            continue;
+                        }
+                        match tok.parse::<f64>() {
+                            Ok(t) if t.is_finite() => times.push(t * factor),
+                            _ => {
+                                self.out.push(
+                                    Diagnostic::error(
+                                        "E1003",
+                                        format!(
+                                            "`{}` line {}: `{tok}` is not a time",
+                                            full.display(),
+                                            ln + 1
+                                        ),
+                                    )
+                                    .with_primary(*path_span, "in this file"),
+                                );
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let idx = self.net.trains.len();
+        self.net.trains.push(SpikeTrain {
+            gid: 0,
+            population: i.name.name.clone(),
+            times,
+        });
+        self.inputs.insert(i.name.name.clone(), idx);
+    }
+
+    /// The cells a reference selects: a population, optionally indexed.
+    fn select(&mut self, r: &CellsRef) -> Option<Vec<usize>> {
+        let Some(p) = self.pops.iter().find(|p| p.name == r.name.name) else {
+            let names: Vec<&str> = self.pops.iter().map(|p| p.name.as_str()).collect();
+            let mut d = Diagnostic::error("E1204", format!("unknown population `{}`", r.name.name))
+                .with_primary(r.name.span, "no `population` of this name");
+            d = match closest(&r.name.name, names.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!("the populations are {}", one_of(&names))),
+            };
+            self.out.push(d);
+            return None;
+        };
+        let range = match r.selector {
+            None => 0..p.count,
+            Some(s) => {
+                if s.end as usize > p.count || s.first >= s.end {
+                    self.out.push(
+                        Diagnostic::error(
+                            "E1304",
+                            format!(
+                                "`{}` has {} cells (indexes 0..{})",
+                                p.name, p.count, p.count
+                            ),
+                        )
+                        .with_primary(s.span, "outside the population or empty"),
+                    );
+                    return None;
+                }
+                s.first as usize..s.end as usize
+            }
+        };
+        Some(range.map(|i| p.first_cell + i).collect())
+    }
+
+    /// Section index of `site` on cell `cell`, with x checked.
+    fn locate(&mut self, cell: usize, site: &Site) -> Option<Location> {
+        if !(0.0..=1.0).contains(&site.x) {
+            self.out.push(
+                Diagnostic::error(
+                    "E1304",
+                    "a position along a section must be between 0 and 1",
+                )
+                .with_primary(site.x_span, "outside [0, 1]"),
+            );
+            return None;
+        }
+        let c = &self.net.cells[cell];
+        match c.sections.iter().position(|s| s.name == site.section.name) {
+            Some(section) => Some(Location { section, x: site.x }),
+            None => {
+                let names: Vec<&str> = c.sections.iter().map(|s| s.name.as_str()).collect();
+                let mut d = Diagnostic::error(
+                    "E1205",
+                    format!(
+                        "cells of `{}` have no section `{}`",
+                        c.population, site.section.name
+                    ),
+                )
+                .with_primary(site.section.span, "unknown section");
+                d = match closest(&site.section.name, names.iter().copied()) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(format!("the sections are {}", one_of(&names))),
+                };
+                self.out.push(d);
+                None
+            }
+        }
+    }
+
+    fn stimulus(&mut self, s: &StimulusDef) {
+        let Some(m) = self.mechanism(&s.mechanism, MechKind::PointProcess) else {
+            return;
+        };
+        let params = self.params(&m, &s.params);
+        let cells: Vec<usize> = match &s.cells {
+            Some(r) => match self.select(r) {
+                Some(c) => c,
+                None => return,
+            },
+            None => (0..self.net.cells.len()).collect(),
+        };
+        for c in cells {
+            let Some(loc) = self.locate(c, &s.site) else {
+                return;
+            };
+            self.net.cells[c].point_processes.push(PointProcess {
+                mechanism: m.name.clone(),
+                location: loc,
+                params: params.clone(),
+            });
+            self.pp_labels[c].push(s.mechanism.name.clone());
+        }
+    }
+
+    fn connect(&mut self, c: &ConnectDef) {
+        const KNOWN: &[&str] = &["synapse", "weight", "delay", "on", "rule", "threshold"];
+        let mut syn = None;
+        let mut weight = None;
+        let mut delay = None;
+        let mut on: Option<Site> = None;
+        let mut one_to_one = false;
+        let mut threshold = f64::NAN;
+        for a in &c.settings.assigns {
+            match a.name.name.as_str() {
+                "synapse" => {
+                    if let Some(r) = single_ref(a, self.out) {
+                        match self.synapses.get(&r.name.name) {
+                            Some(s) => syn = Some((s.0.clone(), s.1.clone(), r.name.span)),
+                            None => {
+                                let names: Vec<&str> =
+                                    self.synapses.keys().map(|s| s.as_str()).collect();
+                                let mut d = Diagnostic::error(
+                                    "E1204",
+                                    format!("unknown synapse `{}`", r.name.name),
+                                )
+                                .with_primary(r.name.span, "no `synapse` of this name");
+                                d = match closest(&r.name.name, names.iter().copied()) {
+                                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                                    None => d.with_help(format!("define it first: `synapse {} = Exp2Syn {{ tau1 = 0.5 ms; tau2 = 3 ms; e = 0 mV }}`", r.name.name)),
+                                };
+                                self.out.push(d);
+                            }
+                        }
+                    }
+                }
+                "weight" => weight = Some(a),
+                "delay" => delay = self.fixed(a, "ms"),
+                "threshold" => {
+                    if let Some(t) = self.fixed(a, "mV") {
+                        threshold = t;
+                    }
+                }
+                "on" => {
+                    if let Some(r) = single_ref(a, self.out) {
+                        match r.position {
+                            Some((x, x_span)) if r.selector.is_none() && r.member.is_none() => {
+                                on = Some(Site {
+                                    section: r.name.clone(),
+                                    x,
+                                    x_span,
+                                    span: r.span,
+                                })
+                            }
+                            _ => self.out.push(
+                                Diagnostic::error("E1305", "`on` takes a site such as `soma(0.5)`")
+                                    .with_primary(r.span, "not a site"),
+                            ),
+                        }
+                    }
+                }
+                "rule" => {
+                    if let Some(r) = single_ref(a, self.out) {
+                        match r.name.name.as_str() {
+                            "all_to_all" => one_to_one = false,
+                            "one_to_one" => one_to_one = true,
+                            other => {
+                                let rules = ["all_to_all", "one_to_one"];
+                                let mut d = Diagnostic::error(
+                                    "E1207",
+                                    format!("unknown connection rule `{other}`"),
+                                )
+                                .with_primary(r.name.span, "not a rule");
+                                d = match closest(other, rules.iter().copied()) {
+                                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                                    None => d.with_help(format!("rules are {}", one_of(&rules))),
+                                };
+                                self.out.push(d);
+                            }
+                        }
+                    }
+                }
+                _ => self.out.push(unknown_setting(a, "a connection", KNOWN)),
+            }
+        }
+        for (have, name, example) in [
+            (
+                c.settings.assigns.iter().any(|a| a.name.name == "synapse"),
+                "synapse",
+                "synapse = exc",
+            ),
+            (weight.is_some(), "weight", "weight = 0.5 nS"),
+            (
+                c.settings.assigns.iter().any(|a| a.name.name == "delay"),
+                "delay",
+                "delay = 1 ms",
+            ),
+        ] {
+            if !have {
+                self.out.push(
+                    Diagnostic::error("E1208", format!("the connection has no `{name}`"))
+                        .with_primary(c.settings.span, format!("`{name}` missing"))
+                        .with_help(format!("add `{example}`")),
+                );
+            }
+        }
+        let (Some((mech, params, _)), Some(wa), Some(delay)) = (syn, weight, delay) else {
+            return;
+        };
+        let Some(wq) = quantity(wa, self.out) else {
+            return;
+        };
+        let origin = Some(match &mech.weight_unit {
+            Some(u) => format!(
+                "`{}` takes its weight in ({u}) (NET_RECEIVE in {})",
+                mech.name,
+                mech.file.display()
+            ),
+            None => format!(
+                "`{}` declares no unit for its weight (NET_RECEIVE in {})",
+                mech.name,
+                mech.file.display()
+            ),
+        });
+        let e = Expect {
+            name: "weight",
+            unit: mech.weight_unit.as_deref(),
+            origin,
+        };
+        let weight = match convert(wq, &e) {
+            Ok((w, warn)) => {
+                self.out.extend(warn);
+                w
+            }
+            Err(d) => {
+                self.out.push(d);
+                return;
+            }
+        };
+        // Sources: an input (one train) or the cells of a population.
+        let sources: Vec<Source> = if let Some(&t) = self.inputs.get(&c.source.name.name) {
+            if let Some(s) = c.source.selector {
+                self.out.push(
+                    Diagnostic::error("E1304", "an input is one spike train and cannot be indexed")
+                        .with_primary(s.span, "remove this"),
+                );
+                return;
+            }
+            vec![Source::Train(t)]
+        } else if self.pops.iter().any(|p| p.name == c.source.name.name) {
+            match self.select(&c.source) {
+                Some(v) => v.into_iter().map(Source::Cell).collect(),
+                None => return,
+            }
+        } else {
+            let names: Vec<&str> = self
+                .pops
+                .iter()
+                .map(|p| p.name.as_str())
+                .chain(self.inputs.keys().map(|s| s.as_str()))
+                .collect();
+            let mut d =
+                Diagnostic::error("E1204", format!("unknown source `{}`", c.source.name.name))
+                    .with_primary(c.source.name.span, "not a population or input");
+            d = match closest(&c.source.name.name, names.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!("sources are {}", one_of(&names))),
+            };
+            self.out.push(d);
+            return;
+        };
+        let Some(targets) = self.select(&c.target) else {
+            return;
+        };
+        if one_to_one && sources.len() != targets.len() {
+            self.out.push(
+                Diagnostic::error(
+                    "E1304",
+                    format!(
+                        "`one_to_one` needs as many sources as targets ({} and {})",
+                        sources.len(),
+                        targets.len()
+                    ),
+                )
+                .with_primary(c.span, "sizes differ"),
+            );
+            return;
+        }
+        let mut pairs = Vec::new();
+        if one_to_one {
+            pairs.extend(sources.iter().copied().zip(targets.iter().copied()));
+        } else {
+            for &t in &targets {
+                for &s in &sources {
+                    pairs.push((s, t));
+                }
+            }
+        }
+        let label = c
+            .settings
+            .assigns
+            .iter()
+            .find(|a| a.name.name == "synapse")
+            .and_then(|a| match &a.value {
+                Value::Refs(r) => r.first().map(|r| r.name.name.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        for (s, t) in pairs {
+            let loc = match &on {
+                Some(site) => match self.locate(t, site) {
+                    Some(l) => l,
+                    None => return,
+                },
+                None => Location { section: 0, x: 0.5 },
+            };
+            let cell = &mut self.net.cells[t];
+            cell.point_processes.push(PointProcess {
+                mechanism: mech.name.clone(),
+                location: loc,
+                params: params.clone(),
+            });
+            self.pp_labels[t].push(label.clone());
+            let target = cell.point_processes.len() - 1;
+            self.net.connections.push(Connection {
+                source: s,
+                target_cell: t,
+                target,
+                weight,
+                delay,
+                threshold,
+            });
+        }
+    }
+
+    fn run(&mut self, s: &Settings) -> RunSettings {
+        const KNOWN: &[&str] = &[
+            "tstart",
+            "tstop",
+            "dt",
+            "celsius",
+            "v_init",
+            "spike_threshold",
+        ];
+        let mut r = RunSettings::default();
+        for a in &s.assigns {
+            let (slot, unit) = match a.name.name.as_str() {
+                "tstart" => (&mut r.tstart, "ms"),
+                "tstop" => (&mut r.tstop, "ms"),
+                "dt" => (&mut r.dt, "ms"),
+                "celsius" => (&mut r.celsius, "degC"),
+                "v_init" => (&mut r.v_init, "mV"),
+                "spike_threshold" => (&mut r.spike_threshold, "mV"),
+                _ => {
+                    self.out.push(unknown_setting(a, "`run`", KNOWN));
+                    continue;
+                }
+            };
+            if let Some(v) = self.fixed(a, unit) {
+                *slot = v;
+            }
+        }
+        if !(r.dt > 0.0) || !(r.tstop > r.tstart) {
+            let at = s
+                .assigns
+                .iter()
+                .find(|a| a.name.name == "dt" || a.name.name == "tstop")
+                .map(|a| a.value.span())
+                .unwrap_or(s.span);
+            self.out.push(
+                Diagnostic::error("E1304", "the run needs dt > 0 and tstop > tstart")
+                    .with_primary(at, "here"),
+            );
+        }
+        r
+    }
+
+    fn output(&mut self, o: &OutputDef) -> Output {
+        let mut out = Output {
+            dir: self.base.join("output"),
+            spikes: Some("spikes.h5".into()),
+            reports: Vec::new(),
+        };
+        for a in &o.settings {
+            let text = match &a.value {
+                Value::Str { text, .. } => Some(text.clone()),
+                _ => None,
+            };
+            match (a.name.name.as_str(), text) {
+                ("dir", Some(t)) => out.dir = self.base.join(t),
+                ("spikes", Some(t)) => out.spikes = Some(t),
+                ("dir" | "spikes", None) => self.out.push(
+                    Diagnostic::error(
+                        "E1305",
+                        format!("`{}` takes a quoted file name", a.name.name),
+                    )
+                    .with_primary(a.value.span(), "expected a string such as \"output\""),
+                ),
+                _ => self
+                    .out
+                    .push(unknown_setting(a, "`output`", &["dir", "spikes", "report"])),
+            }
+        }
+        for r in &o.reports {
+            if let Some(rep) = self.report(r) {
+                out.reports.push(rep);
+            }
+        }
+        out
+    }
+
+    fn report(&mut self, r: &ReportDef) -> Option<Report> {
+        const KNOWN: &[&str] = &["cells", "sections", "variable"];
+        let mut cells: Option<Vec<usize>> = None;
+        let mut sections: Option<Vec<&Ident>> = None;
+        let mut variable: Option<&Reference> = None;
+        for a in &r.settings.assigns {
+            match a.name.name.as_str() {
+                "cells" => {
+                    let Value::Refs(refs) = &a.value else {
+                        self.out.push(
+                            Diagnostic::error(
+                                "E1305",
+                                "`cells` takes populations, e.g. `Exc[0..4]` or `all`",
+                            )
+                            .with_primary(a.value.span(), "not a population"),
+                        );
+                        continue;
+                    };
+                    let mut v = Vec::new();
+                    for rf in refs {
+                        if rf.name.name == "all" && rf.selector.is_none() {
+                            v.extend(0..self.net.cells.len());
+                            continue;
+                        }
+                        let cr = CellsRef {
+                            name: rf.name.clone(),
+                            selector: rf.selector,
+                            span: rf.span,
+                        };
+                        v.extend(self.select(&cr)?);
+                    }
+                    cells = Some(v);
+                }
+                "sections" => match &a.value {
+                    Value::Refs(refs) => sections = Some(refs.iter().map(|r| &r.name).collect()),
+                    other => self.out.push(
+                        Diagnostic::error(
+                            "E1305",
+                            "`sections` takes section names, e.g. `soma` or `all`",
+                        )
+                        .with_primary(other.span(), "not a section name"),
+                    ),
+                },
+                "variable" => variable = single_ref(a, self.out),
+                _ => self.out.push(unknown_setting(a, "a report", KNOWN)),
+            }
+        }
+        let cells = cells.unwrap_or_else(|| (0..self.net.cells.len()).collect());
+        let (var_text, var_span) = match variable {
+            Some(v) => (
+                match &v.member {
+                    Some(m) => format!("{}.{}", v.name.name, m.name),
+                    None => v.name.name.clone(),
+                },
+                v.span,
+            ),
+            None => ("v".to_string(), r.name.span),
+        };
+        let mut unit = String::from("mV");
+        let mut groups: Vec<ReportGroup> = Vec::new();
+        for &c in &cells {
+            let cell = &self.net.cells[c];
+            let pop_name = cell.population.clone();
+            let first = self
+                .pops
+                .iter()
+                .find(|p| p.name == pop_name)
+                .map(|p| p.first_cell)
+                .unwrap_or(0);
+            // Which sections.
+            let secs: Vec<usize> = match &sections {
+                None => vec![0],
+                Some(names) if names.len() == 1 && names[0].name == "all" => {
+                    (0..cell.sections.len()).collect()
+                }
+                Some(names) => {
+                    let mut v = Vec::new();
+                    for n in names {
+                        let site = Site {
+                            section: (*n).clone(),
+                            x: 0.5,
+                            x_span: n.span,
+                            span: n.span,
+                        };
+                        v.push(self.locate(c, &site)?.section);
+                    }
+                    v
+                }
+            };
+            let cell = &self.net.cells[c];
+            let mut elems: Vec<(Location, Variable)> = Vec::new();
+            match variable {
+                Some(v) if v.member.is_some() => {
+                    let label = &v.name.name;
+                    let name = v
+                        .member
+                        .as_ref()
+                        .map(|m| m.name.clone())
+                        .unwrap_or_default();
+                    for (i, pp) in cell.point_processes.iter().enumerate() {
+                        if self.pp_labels[c].get(i) == Some(label)
+                            && secs.contains(&pp.location.section)
+                        {
+                            let known = self.cat.as_ref().and_then(|k| k.find(&pp.mechanism));
+                            match known.and_then(|m| m.var(&name)) {
+                                Some(var) => unit = var.unit.clone().unwrap_or_default(),
+                                None => {
+                                    let names: Vec<&str> = known
+                                        .map(|m| m.vars.iter().map(|v| v.name.as_str()).collect())
+                                        .unwrap_or_default();
+                                    let mut d = Diagnostic::error(
+                                        "E1209",
+                                        format!("`{}` has no variable `{name}`", pp.mechanism),
+                                    )
+                                    .with_primary(v.span, "unknown variable");
+                                    if let Some(s) = closest(&name, names.iter().copied()) {
+                                        d = d.with_help(format!("did you mean `{label}.{s}`?"));
+                                    }
+                                    self.out.push(d.with_note(format!(
+                                        "its variables are {}",
+                                        one_of(&names)
+                                    )));
+                                    return None;
+                                }
+                            }
+                            elems.push((
+                                pp.location,
+                                Variable::PointProcess {
+                                    index: i,
+                                    name: name.clone(),
+                                },
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    for &s in &secs {
+                        let sec = &cell.sections[s];
+                        let var = if var_text == "v" {
+                            Variable::Voltage
+                        } else {
+                            let found = sec.mechanisms.iter().find_map(|ins| {
+                                let name = var_text.strip_suffix(&format!("_{}", ins.mechanism))?;
+                                let m = self.cat.as_ref()?.find(&ins.mechanism)?;
+                                let v = m.var(name)?;
+                                Some((ins.mechanism.clone(), v.name.clone(), v.unit.clone()))
+                            });
+                            match found {
+                                Some((mechanism, name, u)) => {
+                                    unit = u.unwrap_or_default();
+                                    Variable::Density { mechanism, name }
+                                }
+                                None => {
+                                    let mut cands = vec!["v".to_string()];
+                                    for ins in &sec.mechanisms {
+                                        if let Some(m) =
+                                            self.cat.as_ref().and_then(|k| k.find(&ins.mechanism))
+                                        {
+                                            cands.extend(
+                                                m.vars
+                                                    .iter()
+                                                    .filter(|v| !v.global)
+                                                    .map(|v| format!("{}_{}", v.name, m.name)),
+                                            );
+                                        }
+                                    }
+                                    let refs: Vec<&str> =
+                                        cands.iter().map(|s| s.as_str()).collect();
+                                    let mut d = Diagnostic::error(
+                                        "E1209",
+                                        format!(
+                                            "section `{}` has no variable `{var_text}`",
+                                            sec.name
+                                        ),
+                                    )
+                                    .with_primary(var_span, "unknown variable");
+                                    if let Some(s) = closest(&var_text, refs.iter().copied()) {
+                                        d = d.with_help(format!("did you mean `{s}`?"));
+                                    } else {
+                                        d = d.with_help("record `v`, a mechanism variable as `name_mechanism` (`m_na_rtm`), or a synapse variable as `synapse.name` (`exc.g`)");
+                                    }
+                                    self.out.push(d);
+                                    return None;
+                                }
+                            }
+                        };
+                        for k in 0..sec.nseg {
+                            let x = (k as f64 + 0.5) / sec.nseg as f64;
+                            elems.push((Location { section: s, x }, var.clone()));
+                        }
+                    }
+                }
+            }
+            if groups.last().is_none_or(|g| g.population != pop_name) {
+                let start = self.net.records.len();
+                groups.push(ReportGroup {
+                    population: pop_name.clone(),
+                    node_ids: Vec::new(),
+                    index_pointer: vec![0],
+                    element_ids: Vec::new(),
+                    element_pos: Vec::new(),
+                    records: start..start,
+                });
+            }
+            let g = groups.last_mut()?;
+            g.node_ids.push((c - first) as u64);
+            for (loc, var) in elems {
+                g.element_ids.push(loc.section as u64);
+                g.element_pos.push(loc.x);
+                self.net.records.push(Record {
+                    report: r.name.name.clone(),
+                    cell: c,
+                    location: loc,
+                    variable: var,
+                });
+            }
+            g.index_pointer.push(g.element_ids.len() as u64);
+            g.records.end = self.net.records.len();
+        }
+        Some(Report {
+            name: r.name.name.clone(),
+            variable: var_text,
+            unit,
+            groups,
+        })
+    }
+}
+
+fn kind_word(k: MechKind) -> &'static str {
+    match k {
+        MechKind::Density => "a density mechanism (SUFFIX)",
+        MechKind::PointProcess => "a point process",
+        MechKind::ArtificialCell => "an artificial cell",
+    }
+}
+
+/// The path of a file named in an NDL file, relative to the file's folder.
+pub fn relative(base: &Path, p: &str) -> PathBuf {
+    base.join(p)
+}

@@ -1,0 +1,168 @@
+//! NDL, nmc's network description language: grammar `grammar/ndl.pest`,
+//! spanned AST ([`ast`]), parser ([`parse`]), structural checks
+//! ([`check`]), the mechanism catalogue of a `mechanisms` folder
+//! ([`catalogue`]), unit conversion ([`quantity`]) and the lowering to a
+//! [`crate::net::Network`] ([`build`]).
+//!
+//! ```text
+//! network rtm_iclamp
+//! mechanisms "../../models"
+//!
+//! cell RTMExcCell {
+//!   section soma { L = 100 um; diam = 500 um; nseg = 1; cm = 1 uF/cm2 }
+//!   insert leak   { gbar = 1e-4 S/cm2; eleak = -67 mV }
+//!   insert na_rtm { gbar = 0.1 S/cm2 }
+//!   ion na { e = 50 mV }
+//! }
+//! population cell = 1 of RTMExcCell
+//! stimulus iclamp at soma(0.5) { del = 50 ms; dur = 400 ms; amp = 0.5 nA }
+//! run { tstop = 500 ms; dt = 0.025 ms; celsius = 34 degC; v_init = -75 mV }
+//! output { dir = "output"; report soma_v { cells = cell; variable = v } }
+//! ```
+//!
+//! Diagnostic codes:
+//! - `E10xx` files: `E1001` cannot read the `.ndl` file; `E1002` the
+//!   `mechanisms` folder cannot be read; `E1003` a spike-time file cannot be
+//!   read or holds something other than numbers; `E1004` a mechanism whose
+//!   `.mod` file has errors
+//! - `E11xx` syntax: `E1101` expected/found (with what was expected);
+//!   `E1102` unclosed `{`; `E1103` unknown statement keyword (did you mean);
+//!   `E1199` internal parser error
+//! - `E12xx` names: `E1201` defined twice; `E1202` unknown mechanism (did
+//!   you mean); `E1203` unknown parameter of a mechanism (lists the real
+//!   ones); `E1204` unknown cell type, population, input or synapse;
+//!   `E1205` unknown section; `E1206` wrong kind of mechanism (a point
+//!   process inserted, a density mechanism as a synapse, a synapse without
+//!   NET_RECEIVE); `E1207` unknown setting of a block; `E1208` something
+//!   required is missing (mechanisms folder, a connection's synapse, weight
+//!   or delay, a cell's sections); `E1209` unknown report variable;
+//!   `E1210` a mechanism variable that cannot be set (GLOBAL, ASSIGNED, STATE)
+//! - `E13xx` values: `E1301` unit of the wrong kind (caret on the unit);
+//!   `E1302` a number without the unit its setting needs; `E1303` unknown
+//!   unit; `E1304` value out of range (x outside [0, 1], nseg, dt, indexes);
+//!   `E1305` wrong kind of value (a name where a number is needed, ...)
+//! - `E14xx` topology: `E1401` section attached twice; `E1402` loop;
+//!   `E1403` sections not connected to the root; `E1404` a child attached
+//!   by an end other than 0
+//! - warnings: `W1001` no `run` block (defaults used); `W1002` no
+//!   population; `W1302` a unit given where the mechanism declares none
+//!   (cannot be checked, the number is used as written)
+
+pub mod ast;
+pub mod build;
+pub mod catalogue;
+pub mod check;
+pub mod parse;
+pub mod quantity;
+pub mod suggest;
+
+use crate::diag::{Diagnostic, FileId, SourceMap};
+use crate::net::Network;
+use crate::sonata::report::Report;
+use std::path::{Path, PathBuf};
+
+/// A population of identical cells: `cells[first_cell..first_cell + count]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Population {
+    /// Its name (the SONATA population name in the output).
+    pub name: String,
+    /// The cell type.
+    pub cell_type: String,
+    /// Index of its first cell in [`Network::cells`].
+    pub first_cell: usize,
+    /// Number of cells.
+    pub count: usize,
+    /// Section names of its cells, in the network's order.
+    pub sections: Vec<String>,
+}
+
+/// Where and what to write after a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    /// Output folder (relative paths are relative to the `.ndl` file).
+    pub dir: PathBuf,
+    /// Spike file name inside `dir`, if spikes are written.
+    pub spikes: Option<String>,
+    /// Reports, each written to `dir/<name>.h5`.
+    pub reports: Vec<Report>,
+}
+
+/// A whole experiment described by one `.ndl` file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    /// The `network` name, if given.
+    pub name: Option<String>,
+    /// The concrete network.
+    pub network: Network,
+    /// Populations in order.
+    pub populations: Vec<Population>,
+    /// Input names, one per [`Network::trains`] entry.
+    pub inputs: Vec<String>,
+    /// The mechanisms folder, if given.
+    pub mechanisms_dir: Option<PathBuf>,
+    /// Output settings.
+    pub output: Output,
+}
+
+/// What checking one `.ndl` file produced.
+pub struct Checked {
+    /// The syntax tree, when the file parsed.
+    pub file: Option<ast::File>,
+    /// The experiment, when there were no errors.
+    pub experiment: Option<Experiment>,
+    /// All diagnostics, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads, parses, checks and builds the `.ndl` file at `path`.
+pub fn check_file(map: &mut SourceMap, path: &Path) -> Checked {
+    let shown = path.display().to_string();
+    let text = match std::fs::read(path) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => {
+            return Checked {
+                file: None,
+                experiment: None,
+                diagnostics: vec![
+                    Diagnostic::error("E1001", format!("cannot read `{shown}`: {e}"))
+                        .with_help("check the path"),
+                ],
+            };
+        }
+    };
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let id = map.add(shown, text);
+    check_loaded(map, id, &base)
+}
+
+/// Checks NDL text not on disk; `base` is the folder relative paths start from.
+pub fn check_source(map: &mut SourceMap, name: &str, text: &str, base: &Path) -> Checked {
+    let id = map.add(name, text);
+    check_loaded(map, id, base)
+}
+
+fn check_loaded(map: &SourceMap, id: FileId, base: &Path) -> Checked {
+    let mut diagnostics = Vec::new();
+    let file = match parse::parse(map.source(id), id) {
+        Ok(f) => f,
+        Err(d) => {
+            return Checked {
+                file: None,
+                experiment: None,
+                diagnostics: vec![d],
+            };
+        }
+    };
+    check::duplicates(&file, &mut diagnostics);
+    let experiment = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        build::build(&file, base, &mut diagnostics)
+    };
+    crate::diag::sort(&mut diagnostics);
+    Checked {
+        file: Some(file),
+        experiment,
+        diagnostics,
+    }
+}

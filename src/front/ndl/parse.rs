@@ -1,0 +1,696 @@
+//! Parsing NDL text (grammar `grammar/ndl.pest`) into the spanned AST.
+//! A pest failure becomes one diagnostic (E1101-E1103) pointing at the
+//! offending token; a grammar/builder mismatch is E1199, never a panic.
+
+use super::ast::*;
+use super::suggest::closest;
+use crate::diag::{Diagnostic, FileId, Span};
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest_derive::Parser;
+
+/// The pest parser generated from `grammar/ndl.pest`.
+#[derive(Parser)]
+#[grammar = "../grammar/ndl.pest"]
+pub struct NdlParser;
+
+/// Words that start a top-level statement.
+pub const TOP_KEYWORDS: &[&str] = &[
+    "network",
+    "mechanisms",
+    "cell",
+    "population",
+    "synapse",
+    "input",
+    "stimulus",
+    "connect",
+    "run",
+    "output",
+];
+
+/// Parses `src` (file `file`) into the AST, or reports the first syntax error.
+pub fn parse(src: &str, file: FileId) -> Result<File, Diagnostic> {
+    if let Some(d) = unclosed_brace(src, file) {
+        return Err(d);
+    }
+    let mut pairs = NdlParser::parse(Rule::file, src).map_err(|e| syntax_error(&e, src, file))?;
+    let root = pairs
+        .next()
+        .ok_or_else(|| internal(Span::new(file, 0, 0)))?;
+    let b = Builder { file };
+    let mut items = Vec::new();
+    for p in root.into_inner().filter(|q| !is_keyword(q.as_rule())) {
+        if p.as_rule() == Rule::EOI {
+            continue;
+        }
+        items.push(b.item(p)?);
+    }
+    Ok(File { items })
+}
+
+fn internal(span: Span) -> Diagnostic {
+    Diagnostic::error("E1199", "internal parser error (a bug in nmc)")
+        .with_primary(span, "while reading this")
+        .with_help("please report this file to the nmc developers")
+}
+
+/// Finds a `{` never closed (E1102) or a stray `}` (E1101), skipping strings
+/// and comments, so the message names the brace rather than the end of file.
+fn unclosed_brace(src: &str, file: FileId) -> Option<Diagnostic> {
+    let b = src.as_bytes();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'{' => stack.push(i),
+            b'}' => {
+                if stack.pop().is_none() {
+                    return Some(
+                        Diagnostic::error("E1101", "`}` with no `{` to close")
+                            .with_primary(Span::new(file, i, i + 1), "nothing to close here")
+                            .with_help("remove this `}` or add the `{` it closes"),
+                    );
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let open = *stack.last()?;
+    let line_start = src[..open].rfind('\n').map_or(0, |p| p + 1);
+    let head = src[line_start..open].trim();
+    let head_span = Span::new(
+        file,
+        line_start + (src[line_start..open].len() - src[line_start..open].trim_start().len()),
+        open,
+    );
+    let mut d = Diagnostic::error("E1102", "unclosed `{`: a block is missing its `}`")
+        .with_primary(
+            Span::new(file, open, open + 1),
+            "this block is never closed",
+        );
+    if !head.is_empty() {
+        d = d.with_secondary(head_span, "in this statement");
+    }
+    Some(d.with_help("add `}` at the end of the block"))
+}
+
+/// The token at byte `pos`: a word, a number, one punctuation character or end of file.
+fn token_at(src: &str, pos: usize) -> (usize, usize, String) {
+    let rest = &src[pos..];
+    let Some(c) = rest.chars().next() else {
+        return (pos, pos, "end of file".into());
+    };
+    if c == '\n' || c == '\r' {
+        return (pos, pos + 1, "end of line".into());
+    }
+    let len = if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len())
+    } else {
+        c.len_utf8()
+    };
+    (pos, pos + len, format!("`{}`", &rest[..len]))
+}
+
+fn describe(rule: &Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::ident | Rule::cells_ref | Rule::refs | Rule::reference => "a name",
+        Rule::int => "a whole number",
+        Rule::number | Rule::expr | Rule::term | Rule::factor | Rule::quantity => "a number",
+        Rule::string => "a quoted string",
+        Rule::unit => "a unit",
+        Rule::value => "a value",
+        Rule::assign => "a setting `name = value`",
+        Rule::settings => "`{`",
+        Rule::site | Rule::target_site => "a site such as `soma(0.5)`",
+        Rule::selector => "`[`",
+        Rule::list | Rule::train_list => "a list `[...]`",
+        Rule::train_file => "`from \"file\"`",
+        Rule::insert => "`insert`",
+        Rule::ion => "`ion`",
+        Rule::section => "`section`",
+        Rule::topology => "`connect`",
+        Rule::report => "`report`",
+        Rule::add_op | Rule::mul_op => "an operator",
+        Rule::EOI => "end of file",
+        Rule::position => "`(`",
+        Rule::range_op => "`..`",
+        _ => return None,
+    })
+}
+
+fn syntax_error(e: &pest::error::Error<Rule>, src: &str, file: FileId) -> Diagnostic {
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    }
+    .min(src.len());
+    let (s, end, found) = token_at(src, pos);
+    let span = Span::new(file, s, end.max(s));
+    let positives: Vec<Rule> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { message } => {
+            return Diagnostic::error("E1101", format!("syntax error: {message}"))
+                .with_primary(span, "here");
+        }
+    };
+    let word = src[s..end.max(s)].to_string();
+    let is_word = word.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    let at_item = positives.iter().any(|r| {
+        matches!(
+            r,
+            Rule::network_name
+                | Rule::mechanisms
+                | Rule::cell
+                | Rule::population
+                | Rule::synapse
+                | Rule::input
+                | Rule::stimulus
+                | Rule::connection
+                | Rule::run
+                | Rule::output
+        )
+    });
+    if at_item && is_word {
+        let mut d = Diagnostic::error("E1103", format!("unknown statement `{word}`"))
+            .with_primary(span, "not an NDL keyword");
+        d = match closest(&word, TOP_KEYWORDS.iter().copied()) {
+            Some(k) => d.with_help(format!("did you mean `{k}`?")),
+            None => d.with_help(format!(
+                "a statement starts with one of {}",
+                TOP_KEYWORDS.join(", ")
+            )),
+        };
+        return d;
+    }
+    let mut expected: Vec<&str> = Vec::new();
+    for r in &positives {
+        if let Some(w) = describe(r)
+            && !expected.contains(&w)
+        {
+            expected.push(w);
+        }
+    }
+    let list = match expected.len() {
+        0 => "something else".to_string(),
+        1 => expected[0].to_string(),
+        n => format!("{} or {}", expected[..n - 1].join(", "), expected[n - 1]),
+    };
+    let mut d = Diagnostic::error("E1101", format!("expected {list}, found {found}"))
+        .with_primary(span, format!("expected {list}"));
+    if positives.contains(&Rule::unit) || found == "end of line" {
+        d = d.with_help("statements end at a newline or `;`; a unit follows its number on the same line (`50 ms`)");
+    } else if is_word && (positives.contains(&Rule::insert) || positives.contains(&Rule::section)) {
+        let kws = ["insert", "ion", "section", "connect"];
+        if let Some(k) = closest(&word, kws.iter().copied()) {
+            d = d.with_help(format!("did you mean `{k}`?"));
+        }
+    }
+    d
+}
+
+/// True for the keyword tokens, which the builder skips.
+fn is_keyword(r: Rule) -> bool {
+    format!("{r:?}").starts_with("kw_")
+}
+
+/// Turns pest pairs into AST nodes.
+struct Builder {
+    file: FileId,
+}
+
+type R<T> = Result<T, Diagnostic>;
+
+impl Builder {
+    fn span(&self, p: &Pair<Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    fn ident(&self, p: Pair<Rule>) -> Ident {
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
+    }
+
+    fn next<'a>(
+        &self,
+        it: &mut impl Iterator<Item = Pair<'a, Rule>>,
+        at: Span,
+    ) -> R<Pair<'a, Rule>> {
+        it.next().ok_or_else(|| internal(at))
+    }
+
+    fn item(&self, p: Pair<Rule>) -> R<Item> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+        Ok(match rule {
+            Rule::network_name => Item::Network(self.ident(self.next(&mut it, span)?)),
+            Rule::mechanisms => {
+                let s = self.next(&mut it, span)?;
+                let (path, span) = self.string(s);
+                Item::Mechanisms { path, span }
+            }
+            Rule::cell => Item::Cell(self.cell(it, span)?),
+            Rule::population => {
+                let name = self.ident(self.next(&mut it, span)?);
+                let n = self.next(&mut it, span)?;
+                let count_span = self.span(&n);
+                let count = n.as_str().parse::<u64>().map_err(|_| {
+                    Diagnostic::error("E1304", "population size is too large")
+                        .with_primary(count_span, "not a usable count")
+                })?;
+                let cell_type = self.ident(self.next(&mut it, span)?);
+                Item::Population(PopulationDef {
+                    name,
+                    count,
+                    count_span,
+                    cell_type,
+                    span,
+                })
+            }
+            Rule::synapse => {
+                let name = self.ident(self.next(&mut it, span)?);
+                let mechanism = self.ident(self.next(&mut it, span)?);
+                let params = match it.next() {
+                    Some(s) => self.settings(s)?,
+                    None => Settings {
+                        assigns: Vec::new(),
+                        span: mechanism.span,
+                    },
+                };
+                Item::Synapse(SynapseDef {
+                    name,
+                    mechanism,
+                    params,
+                    span,
+                })
+            }
+            Rule::input => {
+                let name = self.ident(self.next(&mut it, span)?);
+                let t = self.next(&mut it, span)?;
+                let train = match t.as_rule() {
+                    Rule::train_list => {
+                        let l = self.next(
+                            &mut t.into_inner().filter(|q| !is_keyword(q.as_rule())),
+                            span,
+                        )?;
+                        Train::List(self.list(l)?)
+                    }
+                    _ => {
+                        let mut ti = t.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                        let (path, path_span) = self.string(self.next(&mut ti, span)?);
+                        let unit = ti.next().map(|u| self.unit(u));
+                        Train::File {
+                            path,
+                            path_span,
+                            unit,
+                        }
+                    }
+                };
+                Item::Input(InputDef { name, train, span })
+            }
+            Rule::stimulus => {
+                let mechanism = self.ident(self.next(&mut it, span)?);
+                let ts = self.next(&mut it, span)?;
+                let mut cells = None;
+                let mut site = None;
+                for q in ts.into_inner().filter(|q| !is_keyword(q.as_rule())) {
+                    match q.as_rule() {
+                        Rule::cells_ref => cells = Some(self.cells_ref(q)?),
+                        _ => site = Some(self.site(q)?),
+                    }
+                }
+                let site = site.ok_or_else(|| internal(span))?;
+                let params = match it.next() {
+                    Some(s) => self.settings(s)?,
+                    None => Settings {
+                        assigns: Vec::new(),
+                        span: mechanism.span,
+                    },
+                };
+                Item::Stimulus(StimulusDef {
+                    mechanism,
+                    cells,
+                    site,
+                    params,
+                    span,
+                })
+            }
+            Rule::connection => {
+                let source = self.cells_ref(self.next(&mut it, span)?)?;
+                let target = self.cells_ref(self.next(&mut it, span)?)?;
+                let settings = self.settings(self.next(&mut it, span)?)?;
+                Item::Connect(ConnectDef {
+                    source,
+                    target,
+                    settings,
+                    span,
+                })
+            }
+            Rule::run => Item::Run(self.settings(self.next(&mut it, span)?)?),
+            Rule::output => {
+                let mut settings = Vec::new();
+                let mut reports = Vec::new();
+                for q in it {
+                    match q.as_rule() {
+                        Rule::assign => settings.push(self.assign(q)?),
+                        Rule::report => {
+                            let rspan = self.span(&q);
+                            let mut ri = q.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                            let name = self.ident(self.next(&mut ri, rspan)?);
+                            let settings = self.settings(self.next(&mut ri, rspan)?)?;
+                            reports.push(ReportDef {
+                                name,
+                                settings,
+                                span: rspan,
+                            });
+                        }
+                        _ => return Err(internal(self.span(&q))),
+                    }
+                }
+                Item::Output(OutputDef {
+                    settings,
+                    reports,
+                    span,
+                })
+            }
+            _ => return Err(internal(span)),
+        })
+    }
+
+    fn cell<'a>(&self, mut it: impl Iterator<Item = Pair<'a, Rule>>, span: Span) -> R<CellDef> {
+        let name = self.ident(self.next(&mut it, span)?);
+        let mut cell = CellDef {
+            name,
+            sections: Vec::new(),
+            inserts: Vec::new(),
+            ions: Vec::new(),
+            topology: Vec::new(),
+            span,
+        };
+        for q in it {
+            match q.as_rule() {
+                Rule::section => {
+                    let sspan = self.span(&q);
+                    let mut si = q.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                    let name = self.ident(self.next(&mut si, sspan)?);
+                    let mut sec = SectionDef {
+                        name,
+                        properties: Vec::new(),
+                        inserts: Vec::new(),
+                        ions: Vec::new(),
+                        span: sspan,
+                    };
+                    for r in si {
+                        match r.as_rule() {
+                            Rule::insert => sec.inserts.push(self.insert(r)?),
+                            Rule::ion => sec.ions.push(self.ion(r)?),
+                            Rule::assign => sec.properties.push(self.assign(r)?),
+                            _ => return Err(internal(self.span(&r))),
+                        }
+                    }
+                    cell.sections.push(sec);
+                }
+                Rule::insert => cell.inserts.push(self.insert(q)?),
+                Rule::ion => cell.ions.push(self.ion(q)?),
+                Rule::topology => {
+                    let tspan = self.span(&q);
+                    let mut ti = q.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                    let child = self.site(self.next(&mut ti, tspan)?)?;
+                    let parent = self.site(self.next(&mut ti, tspan)?)?;
+                    cell.topology.push(Topology {
+                        child,
+                        parent,
+                        span: tspan,
+                    });
+                }
+                _ => return Err(internal(self.span(&q))),
+            }
+        }
+        Ok(cell)
+    }
+
+    fn insert(&self, p: Pair<Rule>) -> R<InsertDef> {
+        let span = self.span(&p);
+        let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+        let mechanism = self.ident(self.next(&mut it, span)?);
+        let params = match it.next() {
+            Some(s) => self.settings(s)?,
+            None => Settings {
+                assigns: Vec::new(),
+                span: mechanism.span,
+            },
+        };
+        Ok(InsertDef {
+            mechanism,
+            params,
+            span,
+        })
+    }
+
+    fn ion(&self, p: Pair<Rule>) -> R<IonDef> {
+        let span = self.span(&p);
+        let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+        let ion = self.ident(self.next(&mut it, span)?);
+        let values = self.settings(self.next(&mut it, span)?)?;
+        Ok(IonDef { ion, values, span })
+    }
+
+    fn site(&self, p: Pair<Rule>) -> R<Site> {
+        let span = self.span(&p);
+        let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+        let section = self.ident(self.next(&mut it, span)?);
+        let e = self.next(&mut it, span)?;
+        let x_span = self.span(&e);
+        let x = self.expr(e)?;
+        Ok(Site {
+            section,
+            x,
+            x_span,
+            span,
+        })
+    }
+
+    fn cells_ref(&self, p: Pair<Rule>) -> R<CellsRef> {
+        let span = self.span(&p);
+        let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+        let name = self.ident(self.next(&mut it, span)?);
+        let selector = match it.next() {
+            Some(s) => Some(self.selector(s)?),
+            None => None,
+        };
+        Ok(CellsRef {
+            name,
+            selector,
+            span,
+        })
+    }
+
+    fn selector(&self, p: Pair<Rule>) -> R<Selector> {
+        let span = self.span(&p);
+        let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+        let bad = |s: Span| {
+            Diagnostic::error("E1304", "index is too large").with_primary(s, "not a usable index")
+        };
+        let a = self.next(&mut it, span)?;
+        let first = a.as_str().parse::<u64>().map_err(|_| bad(self.span(&a)))?;
+        let end = match it.next() {
+            None => first.saturating_add(1),
+            Some(op) => {
+                let b = self.next(&mut it, span)?;
+                let last = b.as_str().parse::<u64>().map_err(|_| bad(self.span(&b)))?;
+                if op.as_str() == "..=" {
+                    last.saturating_add(1)
+                } else {
+                    last
+                }
+            }
+        };
+        Ok(Selector { first, end, span })
+    }
+
+    fn settings(&self, p: Pair<Rule>) -> R<Settings> {
+        let span = self.span(&p);
+        let mut assigns = Vec::new();
+        for a in p.into_inner().filter(|q| !is_keyword(q.as_rule())) {
+            assigns.push(self.assign(a)?);
+        }
+        Ok(Settings { assigns, span })
+    }
+
+    fn assign(&self, p: Pair<Rule>) -> R<Assign> {
+        let span = self.span(&p);
+        let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+        let name = self.ident(self.next(&mut it, span)?);
+        let v = self.next(&mut it, span)?;
+        let v = self.next(
+            &mut v.into_inner().filter(|q| !is_keyword(q.as_rule())),
+            span,
+        )?;
+        let value = match v.as_rule() {
+            Rule::string => {
+                let (text, span) = self.string(v);
+                Value::Str { text, span }
+            }
+            Rule::list => Value::List(self.list(v)?),
+            Rule::quantity => Value::Quantity(self.quantity(v)?),
+            Rule::refs => {
+                let mut refs = Vec::new();
+                for r in v.into_inner().filter(|q| !is_keyword(q.as_rule())) {
+                    refs.push(self.reference(r)?);
+                }
+                Value::Refs(refs)
+            }
+            _ => return Err(internal(self.span(&v))),
+        };
+        Ok(Assign { name, value, span })
+    }
+
+    fn reference(&self, p: Pair<Rule>) -> R<Reference> {
+        let span = self.span(&p);
+        let mut r = Reference {
+            name: Ident {
+                name: String::new(),
+                span,
+            },
+            selector: None,
+            member: None,
+            position: None,
+            span,
+        };
+        for (i, q) in p
+            .into_inner()
+            .filter(|q| !is_keyword(q.as_rule()))
+            .enumerate()
+        {
+            match q.as_rule() {
+                Rule::ident if i == 0 => r.name = self.ident(q),
+                Rule::ident => r.member = Some(self.ident(q)),
+                Rule::selector => r.selector = Some(self.selector(q)?),
+                Rule::position => {
+                    let e = self.next(
+                        &mut q.into_inner().filter(|q| !is_keyword(q.as_rule())),
+                        span,
+                    )?;
+                    let s = self.span(&e);
+                    r.position = Some((self.expr(e)?, s));
+                }
+                _ => return Err(internal(self.span(&q))),
+            }
+        }
+        Ok(r)
+    }
+
+    fn string(&self, p: Pair<Rule>) -> (String, Span) {
+        let span = self.span(&p);
+        let s = p.as_str();
+        let inner = s
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .unwrap_or(s);
+        (inner.to_string(), span)
+    }
+
+    fn unit(&self, p: Pair<Rule>) -> UnitText {
+        UnitText {
+            text: p.as_str().to_string(),
+            span: self.span(&p),
+        }
+    }
+
+    fn quantity(&self, p: Pair<Rule>) -> R<Quantity> {
+        let span = self.span(&p);
+        let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+        let e = self.next(&mut it, span)?;
+        let value_span = self.span(&e);
+        let value = self.expr(e)?;
+        let unit = it.next().map(|u| self.unit(u));
+        Ok(Quantity {
+            value,
+            value_span,
+            unit,
+            span,
+        })
+    }
+
+    fn list(&self, p: Pair<Rule>) -> R<List> {
+        let span = self.span(&p);
+        let mut items = Vec::new();
+        let mut unit = None;
+        for q in p.into_inner().filter(|q| !is_keyword(q.as_rule())) {
+            match q.as_rule() {
+                Rule::expr => {
+                    let s = self.span(&q);
+                    items.push((self.expr(q)?, s));
+                }
+                Rule::unit => unit = Some(self.unit(q)),
+                _ => return Err(internal(self.span(&q))),
+            }
+        }
+        Ok(List { items, unit, span })
+    }
+
+    /// Evaluates constant arithmetic (`1.25/200/3`).
+    fn expr(&self, p: Pair<Rule>) -> R<f64> {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::expr | Rule::term => {
+                let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                let mut acc = self.expr(self.next(&mut it, span)?)?;
+                while let Some(op) = it.next() {
+                    let rhs = self.expr(self.next(&mut it, span)?)?;
+                    acc = match op.as_str() {
+                        "+" => acc + rhs,
+                        "-" => acc - rhs,
+                        "*" => acc * rhs,
+                        _ => acc / rhs,
+                    };
+                }
+                if acc.is_finite() {
+                    Ok(acc)
+                } else {
+                    Err(
+                        Diagnostic::error("E1304", "the value is not a finite number")
+                            .with_primary(span, "this evaluates to infinity or NaN")
+                            .with_help("check for a division by zero"),
+                    )
+                }
+            }
+            Rule::factor => {
+                let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                let first = self.next(&mut it, span)?;
+                match first.as_rule() {
+                    Rule::neg => Ok(-self.expr(self.next(&mut it, span)?)?),
+                    _ => self.expr(first),
+                }
+            }
+            Rule::number => p.as_str().parse::<f64>().map_err(|_| {
+                Diagnostic::error("E1304", "not a usable number").with_primary(span, "here")
+            }),
+            _ => Err(internal(span)),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! SONATA spike files: `/spikes/<population>/{timestamps, node_ids}`,
+//! sorted by time (attribute `sorting` = `by_time`), timestamps in ms.
+//! Written to a temporary file and renamed.
+
+use hdf5_metno as hdf5;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A temporary name next to `dest` (same directory, so rename is atomic).
+pub fn temp_path(dest: &Path) -> PathBuf {
+    let dir = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    dir.join(format!(".{name}.tmp{}", std::process::id()))
+}
+
+/// Writes spikes grouped by population: `spikes[pop]` is a list of
+/// `(node_id, time)`; each population's list is written sorted by time
+/// (ties by node id). Populations with no spikes get empty datasets.
+pub fn write(path: &Path, spikes: &BTreeMap<String, Vec<(u64, f64)>>) -> Result<(), String> {
+    let tmp = temp_path(path);
+    match write_to(&tmp, spikes) {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("cannot write {}: {e}", path.display())
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(format!("cannot write {}: {e}", path.display()))
+        }
+    }
+}
+
+fn write_to(path: &Path, spikes: &BTreeMap<String, Vec<(u64, f64)>>) -> hdf5::Result<()> {
+    let file = hdf5::File::create(path)?;
+    let root = file.create_group("spikes")?;
+    for (pop, list) in spikes {
+        let mut list = list.clone();
+        list.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let g = root.create_group(pop)?;
+        let sorting: hdf5::types::VarLenUnicode = "by_time"
+            .parse()
+            .map_err(|_| hdf5::Error::from("sorting"))?;
+        g.new_attr::<hdf5::types::VarLenUnicode>()
+            .create("sorting")?
+            .write_scalar(&sorting)?;
+        let times: Vec<f64> = list.iter().map(|s| s.1).collect();
+        let ids: Vec<u64> = list.iter().map(|s| s.0).collect();
+        let t = g
+            .new_dataset_builder()
+            .with_data(&times)
+            .create("timestamps")?;
+        super::report::unit_attr(&t, "ms")?;
+        g.new_dataset_builder().with_data(&ids).create("node_ids")?;
+    }
+    file.close()
+}
+
+/// Reads a spike file back: `(population, node_id, time)` for every spike.
+pub fn read(path: &Path) -> Result<Vec<(String, u64, f64)>, String> {
+    let inner = || -> hdf5::Result<Vec<(String, u64, f64)>> {
+        let file = hdf5::File::open(path)?;
+        let root = file.group("spikes")?;
+        let mut out = Vec::new();
+        for pop in root.member_names()? {
+            let g = root.group(&pop)?;
+            let t: Vec<f64> = g.dataset("timestamps")?.read_raw()?;
+            let n: Vec<u64> = g.dataset("node_ids")?.read_raw()?;
+            for (id, time) in n.into_iter().zip(t) {
+                out.push((pop.clone(), id, time));
+            }
+        }
+        Ok(out)
+    };
+    inner().map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
