@@ -34,6 +34,8 @@ struct Ctx<'a> {
     /// Reported "no mechanisms folder" once.
     missing_reported: bool,
     types: HashMap<String, CellType>,
+    /// Cell types whose definition had errors (not reported again when used).
+    failed_types: Vec<String>,
     pops: Vec<Population>,
     /// Per cell: the label of each point process (synapse or stimulus name).
     pp_labels: Vec<Vec<String>>,
@@ -53,6 +55,7 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
         mech_span: None,
         missing_reported: false,
         types: HashMap::new(),
+        failed_types: Vec::new(),
         pops: Vec::new(),
         pp_labels: Vec::new(),
         synapses: HashMap::new(),
@@ -65,7 +68,7 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
         match item {
             Item::Network(n) => name = Some(n.name.clone()),
             Item::Mechanisms { path, span } => {
-                let dir = base.join(path);
+                let dir = normalize(&base.join(path));
                 cx.mech_span = Some(*span);
                 match Catalogue::load(&dir) {
                     Ok(c) => {
@@ -90,7 +93,12 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
     }
     for item in &file.items {
         if let Item::Cell(c) = item {
+            let before = cx.out.iter().filter(|d| d.is_error()).count();
             cx.cell_type(c);
+            if cx.out.iter().filter(|d| d.is_error()).count() > before {
+                cx.types.remove(&c.name.name);
+                cx.failed_types.push(c.name.name.clone());
+            }
         }
     }
     for item in &file.items {
@@ -129,7 +137,7 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
                 .with_help("add e.g. `run { tstop = 500 ms; dt = 0.025 ms; celsius = 34 degC; v_init = -65 mV }`"),
         );
     }
-    if cx.pops.is_empty() {
+    if !file.items.iter().any(|i| matches!(i, Item::Population(_))) {
         cx.out.push(
             Diagnostic::warning("W1002", "no `population`: there is nothing to simulate")
                 .with_help("add e.g. `population cell = 1 of MyCell`"),
@@ -498,6 +506,9 @@ impl Ctx<'_> {
 
     fn population(&mut self, p: &PopulationDef) {
         let Some(t) = self.types.get(&p.cell_type.name) else {
+            if self.failed_types.contains(&p.cell_type.name) {
+                return;
+            }
             let names: Vec<&str> = self.types.keys().map(|s| s.as_str()).collect();
             let mut d =
                 Diagnostic::error("E1204", format!("unknown cell type `{}`", p.cell_type.name))
@@ -1274,7 +1285,22 @@ fn kind_word(k: MechKind) -> &'static str {
     }
 }
 
-/// The path of a file named in an NDL file, relative to the file's folder.
-pub fn relative(base: &Path, p: &str) -> PathBuf {
-    base.join(p)
+/// `a/b/../c` as `a/c` (lexically, so messages show short paths).
+pub fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
 }

@@ -176,21 +176,24 @@ fn syntax_error(e: &pest::error::Error<Rule>, src: &str, file: FileId) -> Diagno
     };
     let word = src[s..end.max(s)].to_string();
     let is_word = word.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    let at_item = positives.iter().any(|r| {
-        matches!(
-            r,
-            Rule::network_name
-                | Rule::mechanisms
-                | Rule::cell
-                | Rule::population
-                | Rule::synapse
-                | Rule::input
-                | Rule::stimulus
-                | Rule::connection
-                | Rule::run
-                | Rule::output
-        )
-    });
+    let line_start = src[..s].rfind('\n').map_or(0, |p| p + 1);
+    let first_on_line = src[line_start..s].trim().is_empty();
+    let at_item = (first_on_line && positives.contains(&Rule::EOI))
+        || positives.iter().any(|r| {
+            matches!(
+                r,
+                Rule::network_name
+                    | Rule::mechanisms
+                    | Rule::cell
+                    | Rule::population
+                    | Rule::synapse
+                    | Rule::input
+                    | Rule::stimulus
+                    | Rule::connection
+                    | Rule::run
+                    | Rule::output
+            )
+        });
     if at_item && is_word {
         let mut d = Diagnostic::error("E1103", format!("unknown statement `{word}`"))
             .with_primary(span, "not an NDL keyword");
@@ -242,9 +245,11 @@ struct Builder {
 type R<T> = Result<T, Diagnostic>;
 
 impl Builder {
+    /// The pair's span without the trailing blanks pest may include.
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let len = p.as_str().trim_end().len();
+        Span::new(self.file, s.start(), s.start() + len)
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
