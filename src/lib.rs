@@ -12,5 +12,6 @@ pub mod io;
 pub mod ir;
 pub mod net;
 pub mod pipeline;
+pub mod sim;
 pub mod sonata;
 pub mod units;

@@ -1,0 +1,167 @@
+//! Sections to nodes, as NEURON's `treeset.cpp` does: a section of `nseg`
+//! segments has `nseg` interior nodes (at the segment centres) plus a node
+//! at x = 1; the root section's x = 0 end is the cell's root node. The end
+//! and root nodes carry no membrane (no capacitance, no mechanisms) and a
+//! nominal area of 100 um2; their voltages follow from current balance.
+
+use std::f64::consts::PI;
+
+use crate::net::{Cell, Location};
+
+/// No parent: a cell's root node.
+pub(crate) const ROOT: u32 = u32::MAX;
+
+/// The nodes of one section.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SectionNodes {
+    /// The node the section's x = 0 end attaches to.
+    pub zero: u32,
+    /// The first interior node (the others follow contiguously).
+    pub first: u32,
+    /// Number of interior nodes.
+    pub nseg: u32,
+    /// The node at x = 1.
+    pub end: u32,
+}
+
+impl SectionNodes {
+    /// The node that represents position `x` (NEURON's node_index): the
+    /// ends for x = 0 and x = 1, otherwise the segment containing x.
+    pub fn node_at(&self, x: f64) -> u32 {
+        if x <= 0.0 {
+            self.zero
+        } else if x >= 1.0 {
+            self.end
+        } else {
+            let k = ((x * f64::from(self.nseg)) as u32).min(self.nseg - 1);
+            self.first + k
+        }
+    }
+
+    /// True when `node` is one of this section's interior nodes.
+    pub fn is_interior(&self, node: u32) -> bool {
+        node >= self.first && node < self.first + self.nseg
+    }
+}
+
+/// Every node of the network: tree structure, geometry and the constant
+/// axial coefficients of the cable matrix.
+#[derive(Debug, Default)]
+pub(crate) struct Nodes {
+    /// Parent node, [`ROOT`] for roots; a parent always precedes its child.
+    pub parent: Vec<u32>,
+    /// Membrane area (um2); 100 for the zero-area end and root nodes.
+    pub area: Vec<f64>,
+    /// Diameter (um).
+    pub diam: Vec<f64>,
+    /// Specific capacitance (uF/cm2); 0 where there is no membrane.
+    pub cm: Vec<f64>,
+    /// Effect of the node on its parent's equation (NEURON's A).
+    pub a: Vec<f64>,
+    /// Effect of the parent on the node's equation (NEURON's B).
+    pub b: Vec<f64>,
+    /// Per cell, per section: its nodes.
+    pub sections: Vec<Vec<SectionNodes>>,
+    /// Nodes that have membrane (capacitance), ascending.
+    pub membrane: Vec<u32>,
+}
+
+impl Nodes {
+    /// The node at `loc` of cell `cell`, if the location exists.
+    pub fn node(&self, cell: usize, loc: Location) -> Option<u32> {
+        Some(self.sections.get(cell)?.get(loc.section)?.node_at(loc.x))
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    fn push(&mut self, parent: u32, area: f64, diam: f64, cm: f64) -> u32 {
+        let id = self.parent.len() as u32;
+        self.parent.push(parent);
+        self.area.push(area);
+        self.diam.push(diam);
+        self.cm.push(cm);
+        self.a.push(0.0);
+        self.b.push(0.0);
+        id
+    }
+}
+
+/// The nodes of `cells`, or why a cell cannot be discretized.
+pub(crate) fn discretize(cells: &[Cell]) -> Result<Nodes, String> {
+    let mut nodes = Nodes::default();
+    for (ci, cell) in cells.iter().enumerate() {
+        if cell.sections.is_empty() {
+            return Err(format!("cell {ci} (gid {}) has no section", cell.gid));
+        }
+        let root = nodes.push(ROOT, 100.0, cell.sections[0].diam, 0.0);
+        let mut secs: Vec<SectionNodes> = Vec::with_capacity(cell.sections.len());
+        // Reciprocal axial resistance (uS) of each node to its parent.
+        let mut rinv: Vec<(u32, f64)> = Vec::new();
+        for (si, sec) in cell.sections.iter().enumerate() {
+            let what = format!("section `{}` of cell {ci} (gid {})", sec.name, cell.gid);
+            if sec.nseg == 0 || sec.nseg > 32767 {
+                return Err(format!("{what}: nseg must be 1 to 32767, not {}", sec.nseg));
+            }
+            let positive = |x: f64| x.is_finite() && x > 0.0;
+            if !positive(sec.length) || !positive(sec.diam) || !positive(sec.ra) {
+                return Err(format!(
+                    "{what}: L, diam and Ra must be positive and finite"
+                ));
+            }
+            if !sec.cm.is_finite() || sec.cm < 0.0 {
+                return Err(format!("{what}: cm must be finite and not negative"));
+            }
+            let zero = match sec.parent {
+                None if si == 0 => root,
+                None => return Err(format!("{what}: only the first section may lack a parent")),
+                Some((p, x)) => {
+                    if p >= si {
+                        return Err(format!(
+                            "{what}: its parent section {p} must come before it"
+                        ));
+                    }
+                    if !(0.0..=1.0).contains(&x) {
+                        return Err(format!("{what}: parent position {x} is outside 0..1"));
+                    }
+                    secs[p].node_at(x)
+                }
+            };
+            let dx = sec.length / sec.nseg as f64;
+            let mut rright = 0.0;
+            let mut prev = zero;
+            let mut first = 0;
+            for j in 0..sec.nseg {
+                let area = PI * sec.diam * dx;
+                let id = nodes.push(prev, area, sec.diam, sec.cm);
+                nodes.membrane.push(id);
+                if j == 0 {
+                    first = id;
+                }
+                let rleft = 1e-2 * sec.ra * (dx / 2.0) / (PI * sec.diam * sec.diam / 4.0);
+                rinv.push((id, 1.0 / (rleft + rright)));
+                rright = rleft;
+                prev = id;
+            }
+            let end = nodes.push(prev, 100.0, sec.diam, 0.0);
+            rinv.push((end, 1.0 / rright));
+            secs.push(SectionNodes {
+                zero,
+                first,
+                nseg: sec.nseg as u32,
+                end,
+            });
+        }
+        for (id, r) in rinv {
+            let i = id as usize;
+            let p = nodes.parent[i] as usize;
+            // Rall branch factor 1.
+            nodes.a[i] = -1.0e2 * 1.0 * r / nodes.area[p];
+            nodes.b[i] = -1.0e2 * r / nodes.area[i];
+        }
+        nodes.sections.push(secs);
+    }
+    Ok(nodes)
+}

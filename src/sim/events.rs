@@ -1,0 +1,178 @@
+//! The event queue: a binary heap ordered by (time, insertion order), so
+//! delivery is deterministic, plus the [`Engine`] kernels call back into
+//! (`net_send` and friends).
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::back::Engine;
+use crate::ir::Builtin;
+
+/// No connection (a self-event sent from INITIAL).
+pub(crate) const NO_CONN: u32 = u32::MAX;
+
+/// What an event does when delivered.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Target {
+    /// Run NET_RECEIVE of connection `0`'s target with its arguments.
+    NetCon(u32),
+    /// A `net_send` self-event.
+    SelfEvent {
+        /// Mechanism slot.
+        mech: u32,
+        /// Instance.
+        instance: u32,
+        /// Flag.
+        flag: f64,
+        /// The connection whose arguments the event carries, or [`NO_CONN`].
+        conn: u32,
+    },
+    /// Spike `index` of train `train`: send its connections' events.
+    Train {
+        /// Train index.
+        train: u32,
+        /// Spike index.
+        index: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    t: f64,
+    seq: u64,
+    target: Target,
+}
+
+impl PartialEq for Item {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Item {}
+
+impl PartialOrd for Item {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Item {
+    /// Reversed, so the max-heap pops the earliest (then first inserted).
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .t
+            .total_cmp(&self.t)
+            .then_with(|| other.seq.cmp(&self.seq))
+    }
+}
+
+/// Pending events.
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    heap: BinaryHeap<Item>,
+    seq: u64,
+}
+
+impl Queue {
+    /// Removes every event.
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        self.seq = 0;
+    }
+
+    /// Reserves room for `n` more events.
+    pub fn reserve(&mut self, n: usize) {
+        self.heap.reserve(n);
+    }
+
+    /// Schedules `target` at `t` (NaN times are dropped).
+    pub fn push(&mut self, t: f64, target: Target) {
+        if t.is_nan() {
+            return;
+        }
+        self.seq += 1;
+        self.heap.push(Item {
+            t,
+            seq: self.seq,
+            target,
+        });
+    }
+
+    /// The earliest event if its time is at most `til`.
+    pub fn pop_until(&mut self, til: f64) -> Option<(f64, Target)> {
+        match self.heap.peek() {
+            Some(item) if item.t <= til => self.heap.pop().map(|i| (i.t, i.target)),
+            _ => None,
+        }
+    }
+}
+
+/// What kernels of one mechanism call back into during one kernel call.
+pub(crate) struct Callbacks<'a> {
+    /// The queue self-events go to.
+    pub queue: &'a mut Queue,
+    /// The mechanism slot running.
+    pub mech: u32,
+    /// Time of the call (the event time in NET_RECEIVE).
+    pub t: f64,
+    /// The connection being delivered, or [`NO_CONN`].
+    pub conn: u32,
+    /// Random number state.
+    pub rng: &'a mut u64,
+}
+
+impl Callbacks<'_> {
+    fn uniform(&mut self) -> f64 {
+        // xorshift64*: deterministic, never zero state.
+        let mut x = *self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        *self.rng = x;
+        let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        (r >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+impl Engine for Callbacks<'_> {
+    fn net_send(&mut self, instance: usize, delay: f64, flag: f64) {
+        self.queue.push(
+            self.t + delay,
+            Target::SelfEvent {
+                mech: self.mech,
+                instance: instance as u32,
+                flag,
+                conn: self.conn,
+            },
+        );
+    }
+
+    fn net_event(&mut self, _instance: usize, _t: f64) {
+        // Artificial cells as spike sources are not part of the network
+        // contract (spike trains are emitted by the engine directly).
+    }
+
+    fn net_move(&mut self, _instance: usize, _t: f64) {}
+
+    fn watch_on(&mut self, _instance: usize, _watch: usize, _flag: f64) {}
+
+    fn printf(&mut self, _instance: usize, _format: &str, _args: &[f64]) {}
+
+    fn random(&mut self, _instance: usize, kind: Builtin, args: &[f64]) -> f64 {
+        let u = self.uniform();
+        match kind {
+            Builtin::UniRand | Builtin::ScopRandom => u,
+            Builtin::ExpRand => -args.first().copied().unwrap_or(1.0) * (1.0 - u).ln(),
+            Builtin::NormRand => {
+                let u2 = self.uniform();
+                let z = (-2.0 * (1.0 - u).ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                args.first().copied().unwrap_or(0.0) + args.get(1).copied().unwrap_or(1.0) * z
+            }
+        }
+    }
+
+    fn function_table(&mut self, _instance: usize, _table: usize, _args: &[f64]) -> f64 {
+        0.0
+    }
+}

@@ -1,0 +1,292 @@
+//! Mechanism instances in structure-of-arrays form: one [`MechanismData`]
+//! per mechanism type in library order, instance → node maps, parameter
+//! values, and the per-node ion arrays with NEURON's default values.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+
+use super::discretize::Nodes;
+use super::library::MechanismLibrary;
+use super::{SimError, SimErrorKind};
+use crate::back::cranelift::CompiledMechanism;
+use crate::back::{MechanismData, NodeData};
+use crate::ir::{FieldKind, KernelKind, MechKind, Mechanism};
+use crate::net::Network;
+
+/// All instances of one mechanism type.
+pub(crate) struct MechInstances {
+    /// Kernels.
+    pub compiled: Rc<CompiledMechanism>,
+    /// Instance data.
+    pub data: MechanismData,
+    /// Which kernels exist: init, current, state, net_receive, net_receive_init.
+    pub has: [bool; 5],
+}
+
+impl MechInstances {
+    /// The mechanism.
+    pub fn mech(&self) -> &Mechanism {
+        self.compiled.mechanism()
+    }
+}
+
+/// Where each network object's instance lives.
+#[derive(Default)]
+pub(crate) struct Placement {
+    /// (cell, point process index) → (mechanism slot, instance).
+    pub point: HashMap<(usize, usize), (u32, u32)>,
+    /// (cell, section, mechanism name) → (mechanism slot, first instance);
+    /// instance k sits at the section's k-th interior node.
+    pub density: HashMap<(usize, usize, String), (u32, u32)>,
+}
+
+const KINDS: [KernelKind; 5] = [
+    KernelKind::Init,
+    KernelKind::Current,
+    KernelKind::State,
+    KernelKind::NetReceive,
+    KernelKind::NetReceiveInit,
+];
+
+/// Builds the instances of every mechanism the network uses.
+pub(crate) fn build(
+    net: &Network,
+    lib: &MechanismLibrary,
+    nodes: &Nodes,
+) -> Result<(Vec<MechInstances>, Placement), SimError> {
+    // Instances per library index: (node, params, origin).
+    type Pending<'a> = Vec<(u32, &'a BTreeMap<String, f64>, Origin)>;
+    let mut pending: BTreeMap<usize, Pending<'_>> = BTreeMap::new();
+    for (ci, cell) in net.cells.iter().enumerate() {
+        for (si, sec) in cell.sections.iter().enumerate() {
+            for ins in &sec.mechanisms {
+                let idx = lookup(lib, &ins.mechanism, MechKind::Density)?;
+                let secn = nodes.sections[ci][si];
+                let list = pending.entry(idx).or_default();
+                if list.iter().any(|p| p.2 == Origin::Density(ci, si)) {
+                    return Err(SimError::new(
+                        SimErrorKind::InvalidNetwork,
+                        format!(
+                            "mechanism `{}` is inserted twice in section `{}` of cell {ci}",
+                            ins.mechanism, sec.name
+                        ),
+                    ));
+                }
+                for k in 0..secn.nseg {
+                    list.push((secn.first + k, &ins.params, Origin::Density(ci, si)));
+                }
+            }
+        }
+        for (pi, pp) in cell.point_processes.iter().enumerate() {
+            let idx = lookup(lib, &pp.mechanism, MechKind::PointProcess)?;
+            let node = nodes.node(ci, pp.location).ok_or_else(|| {
+                SimError::new(
+                    SimErrorKind::InvalidLocation,
+                    format!(
+                        "point process {pi} (`{}`) of cell {ci}: section {} does not exist",
+                        pp.mechanism, pp.location.section
+                    ),
+                )
+            })?;
+            pending
+                .entry(idx)
+                .or_default()
+                .push((node, &pp.params, Origin::Point(ci, pi)));
+        }
+    }
+    let mut mechs = Vec::new();
+    let mut placement = Placement::default();
+    for (idx, list) in pending {
+        let Some(compiled) = lib.shared(idx) else {
+            continue;
+        };
+        let mech = compiled.mechanism();
+        let mut data = MechanismData::new(mech, list.len());
+        let node_index: Vec<u32> = list.iter().map(|p| p.0).collect();
+        data.set_node_index(&node_index);
+        let slot = mechs.len() as u32;
+        for (inst, (_, params, origin)) in list.iter().enumerate() {
+            for (name, &value) in params.iter() {
+                set_param(&mut data, mech, inst, name, value)?;
+            }
+            match *origin {
+                Origin::Point(c, p) => {
+                    placement.point.insert((c, p), (slot, inst as u32));
+                }
+                Origin::Density(c, s) => {
+                    placement
+                        .density
+                        .entry((c, s, mech.name.clone()))
+                        .or_insert((slot, inst as u32));
+                }
+            }
+        }
+        let has = KINDS.map(|k| compiled.has_kernel(k));
+        mechs.push(MechInstances {
+            compiled,
+            data,
+            has,
+        });
+    }
+    Ok((mechs, placement))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Origin {
+    Density(usize, usize),
+    Point(usize, usize),
+}
+
+fn lookup(lib: &MechanismLibrary, name: &str, want: MechKind) -> Result<usize, SimError> {
+    let idx = lib.index(name).ok_or_else(|| {
+        SimError::new(
+            SimErrorKind::UnknownMechanism,
+            format!("unknown mechanism `{name}` (not in the mechanism library)"),
+        )
+    })?;
+    let kind = lib.get(name).map(|m| m.kind);
+    if kind != Some(want) {
+        let what = match want {
+            MechKind::Density => "inserted into a section (it is not a density mechanism)",
+            _ => "placed as a point process (it is not a POINT_PROCESS)",
+        };
+        return Err(SimError::new(
+            SimErrorKind::InvalidNetwork,
+            format!("mechanism `{name}` cannot be {what}"),
+        ));
+    }
+    Ok(idx)
+}
+
+/// Sets `name` (or `name_<mechanism>`) of instance `inst`: a field, or a
+/// settable global.
+fn set_param(
+    data: &mut MechanismData,
+    mech: &Mechanism,
+    inst: usize,
+    name: &str,
+    value: f64,
+) -> Result<(), SimError> {
+    let suffix = format!("_{}", mech.name);
+    let base = name.strip_suffix(&suffix).unwrap_or(name);
+    if let Some(id) = mech.fields.iter().position(|f| f.name == base) {
+        let field = &mech.fields[id];
+        if matches!(
+            field.kind,
+            FieldKind::Voltage | FieldKind::Ion { .. } | FieldKind::Pointer
+        ) {
+            return Err(SimError::new(
+                SimErrorKind::UnknownParameter,
+                format!(
+                    "`{base}` of mechanism `{}` is not a parameter (set ion values on the section)",
+                    mech.name
+                ),
+            ));
+        }
+        if let Some(col) = data.field_mut(mech, base)
+            && let Some(x) = col.get_mut(inst)
+        {
+            *x = value;
+        }
+        return Ok(());
+    }
+    if let Some(g) = mech
+        .globals
+        .iter()
+        .position(|g| g.name == base && g.settable)
+    {
+        if let Some(x) = data.globals_mut().get_mut(g) {
+            *x = value;
+        }
+        return Ok(());
+    }
+    Err(SimError::new(
+        SimErrorKind::UnknownParameter,
+        format!("mechanism `{}` has no parameter `{base}`", mech.name),
+    ))
+}
+
+/// NEURON's default value of ion variable `var` of ion `ion`.
+fn ion_default(ion: &str, var: &str) -> f64 {
+    let table: &[(&str, f64, f64, f64)] = &[
+        // (ion, e, inside, outside)
+        ("na", 50.0, 10.0, 140.0),
+        ("k", -77.0, 54.4, 2.5),
+        ("ca", 132.457_934_774_194_23, 5e-5, 2.0),
+    ];
+    let (e, ci, co) = table
+        .iter()
+        .find(|t| t.0 == ion)
+        .map_or((0.0, 1.0, 1.0), |t| (t.1, t.2, t.3));
+    if var == format!("e{ion}") {
+        e
+    } else if var == format!("{ion}i") {
+        ci
+    } else if var == format!("{ion}o") {
+        co
+    } else {
+        0.0
+    }
+}
+
+/// Ion arrays: adds every ion variable any mechanism uses to `data` with
+/// its default, then the sections' explicit values at their interior
+/// nodes. Returns the names of the current arrays (`ina`, `dinadv`) that
+/// are zeroed before every current evaluation.
+pub(crate) fn ions(
+    net: &Network,
+    nodes: &Nodes,
+    mechs: &[MechInstances],
+    data: &mut NodeData,
+) -> Result<Vec<String>, SimError> {
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    let mut currents = BTreeSet::new();
+    for m in mechs {
+        let mech = m.mech();
+        for (ion, name) in &m.data.layout().ion_vars {
+            let Some(usage) = mech.ions.get(*ion) else {
+                continue;
+            };
+            vars.insert(name.clone(), usage.name.clone());
+            if *name == format!("i{}", usage.name) || *name == format!("di{}dv", usage.name) {
+                currents.insert(name.clone());
+            }
+        }
+        for usage in &mech.ions {
+            for w in &usage.write {
+                if *w == format!("i{}", usage.name) {
+                    currents.insert(w.clone());
+                    let d = format!("di{}dv", usage.name);
+                    vars.insert(d.clone(), usage.name.clone());
+                    currents.insert(d);
+                }
+            }
+        }
+    }
+    for (var, ion) in &vars {
+        data.add_ion(var, ion_default(ion, var));
+    }
+    for (ci, cell) in net.cells.iter().enumerate() {
+        for (si, sec) in cell.sections.iter().enumerate() {
+            for (var, &value) in &sec.ion_values {
+                let Some(array) = data.ions.get_mut(var) else {
+                    if var.is_empty() {
+                        return Err(SimError::new(
+                            SimErrorKind::UnknownParameter,
+                            format!("an empty ion variable name in section `{}`", sec.name),
+                        ));
+                    }
+                    // No mechanism uses this ion: nothing reads it.
+                    continue;
+                };
+                let s = nodes.sections[ci][si];
+                for k in 0..s.nseg {
+                    if let Some(x) = array.get_mut((s.first + k) as usize) {
+                        *x = value;
+                    }
+                }
+            }
+        }
+    }
+    Ok(currents.into_iter().collect())
+}

@@ -1,0 +1,370 @@
+//! The simulation engine: runs a [`net::Network`] with NEURON 9's fixed
+//! step method (backward Euler, `secondorder = 0`) so that its numbers
+//! match NEURON's.
+//!
+//! - [`library`]: `.mod` files compiled once (IR + JIT kernels).
+//! - `discretize`: sections → nodes as NEURON's `treeset.cpp` does.
+//! - `hines`: the tree matrix (axial terms, capacitance, solve).
+//! - `instances`: mechanism instances in SoA form, ion arrays.
+//! - `events`: the event queue and kernel callbacks.
+//! - `step`: `finitialize` and one fixed step, in NEURON's order.
+//! - `record`: recorded values.
+//!
+//! One step from t to t + dt (NEURON's `nrn_fixed_step_thread`):
+//! threshold detection at t (a spike is recorded at t + 1e-10 ms and its
+//! events arrive at that time + delay), delivery of events with time
+//! <= t + dt/2 (NET_RECEIVE runs with t = the event's time), t += dt/2,
+//! currents (one JIT call per kernel per mechanism type), matrix assembly
+//! and solve, v += dv, t += dt/2, states, recording, delivery of events
+//! with time <= t.
+
+pub mod library;
+
+mod discretize;
+mod events;
+mod hines;
+mod instances;
+mod record;
+mod step;
+
+use std::fmt;
+
+pub use library::MechanismLibrary;
+
+use crate::back::{NodeData, Shared};
+use crate::net::{self, Source};
+use discretize::Nodes;
+use events::Queue;
+use instances::MechInstances;
+use record::Probe;
+
+/// What kind of problem a [`SimError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SimErrorKind {
+    /// A mechanism name the library does not have.
+    UnknownMechanism,
+    /// A parameter a mechanism does not have.
+    UnknownParameter,
+    /// A recorded variable that does not exist.
+    UnknownVariable,
+    /// A section or position that does not exist.
+    InvalidLocation,
+    /// A connection whose source or target does not exist.
+    InvalidConnection,
+    /// Run settings that cannot be simulated (dt <= 0, NaN...).
+    InvalidSettings,
+    /// Any other inconsistency in the network.
+    InvalidNetwork,
+    /// A kernel refused to run (a bug in nmc).
+    Kernel,
+}
+
+/// Why a network cannot be simulated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimError {
+    /// What kind of problem.
+    pub kind: SimErrorKind,
+    /// A sentence saying what is wrong and where.
+    pub message: String,
+}
+
+impl SimError {
+    /// An error of `kind` with `message`.
+    pub fn new(kind: SimErrorKind, message: impl Into<String>) -> Self {
+        SimError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// What a run produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Results {
+    /// Sample times (ms): t = tstart after initialisation, then after each
+    /// step (NEURON's accumulated t, not k*dt).
+    pub times: Vec<f64>,
+    /// One trace per [`net::Network::records`] entry, one value per time.
+    pub traces: Vec<Vec<f64>>,
+    /// Spikes of real cells: (gid, time in ms), in time order.
+    pub spikes: Vec<(u64, f64)>,
+    /// Set when the run stopped early because a kernel failed (the results
+    /// hold everything up to that point).
+    pub error: Option<SimError>,
+}
+
+/// A connection as the engine keeps it.
+#[derive(Debug)]
+struct Conn {
+    /// Target mechanism slot.
+    mech: u32,
+    /// Target instance.
+    instance: u32,
+    /// NET_RECEIVE arguments (weight first).
+    args: Vec<f64>,
+    /// Initial weight.
+    weight: f64,
+    /// Delay (ms).
+    delay: f64,
+}
+
+/// Threshold detection on a node (NEURON's PreSyn).
+#[derive(Debug)]
+struct Detector {
+    node: u32,
+    threshold: f64,
+    /// Above threshold at the last check.
+    above: bool,
+    /// Gid to record spikes under, when this is the cell's own detector.
+    gid: Option<u64>,
+    /// Connections fed.
+    targets: Vec<u32>,
+}
+
+/// A spike train source.
+#[derive(Debug)]
+struct Train {
+    times: Vec<f64>,
+    targets: Vec<u32>,
+}
+
+/// A network ready to run.
+pub struct Simulation {
+    nodes: Nodes,
+    data: NodeData,
+    ion_init: Vec<(String, Vec<f64>)>,
+    ion_currents: Vec<String>,
+    mechs: Vec<MechInstances>,
+    shared: Shared,
+    queue: Queue,
+    conns: Vec<Conn>,
+    detectors: Vec<Detector>,
+    trains: Vec<Train>,
+    probes: Vec<Probe>,
+    scratch: Vec<f64>,
+    rng: u64,
+    run: net::RunSettings,
+}
+
+impl fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulation")
+            .field("nodes", &self.nodes.len())
+            .field("mechanisms", &self.mechs.len())
+            .field("connections", &self.conns.len())
+            .finish()
+    }
+}
+
+impl Simulation {
+    /// Builds the engine's data for `net` with mechanisms from `lib`.
+    pub fn new(net: &net::Network, lib: &MechanismLibrary) -> Result<Simulation, SimError> {
+        let run = net.run.clone();
+        let finite = [run.tstart, run.tstop, run.dt, run.celsius, run.v_init];
+        if finite.iter().any(|x| !x.is_finite()) || run.dt <= 0.0 {
+            return Err(SimError::new(
+                SimErrorKind::InvalidSettings,
+                "tstart, tstop, dt, celsius and v_init must be finite and dt positive",
+            ));
+        }
+        if (run.tstop - run.tstart) / run.dt > 1e10 {
+            return Err(SimError::new(
+                SimErrorKind::InvalidSettings,
+                "more than 1e10 steps: check tstop and dt",
+            ));
+        }
+        let nodes = discretize::discretize(&net.cells)
+            .map_err(|m| SimError::new(SimErrorKind::InvalidNetwork, m))?;
+        let n = nodes.len();
+        let mut data = NodeData::new(n);
+        data.area.copy_from_slice(&nodes.area);
+        data.diam.copy_from_slice(&nodes.diam);
+        let (mechs, placement) = instances::build(net, lib, &nodes)?;
+        let ion_currents = instances::ions(net, &nodes, &mechs, &mut data)?;
+        let ion_init = data
+            .ions
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let probes = record::resolve(net, &nodes, &mechs, &placement)?;
+
+        let mut detectors: Vec<Detector> = Vec::with_capacity(net.cells.len());
+        for (ci, cell) in net.cells.iter().enumerate() {
+            let node = nodes.node(ci, cell.spike_site).ok_or_else(|| {
+                SimError::new(
+                    SimErrorKind::InvalidLocation,
+                    format!(
+                        "cell {ci}: spike site section {} does not exist",
+                        cell.spike_site.section
+                    ),
+                )
+            })?;
+            detectors.push(Detector {
+                node,
+                threshold: run.spike_threshold,
+                above: false,
+                gid: Some(cell.gid),
+                targets: Vec::new(),
+            });
+        }
+        let mut trains: Vec<Train> = net
+            .trains
+            .iter()
+            .map(|t| Train {
+                times: t.times.clone(),
+                targets: Vec::new(),
+            })
+            .collect();
+        let mut conns = Vec::with_capacity(net.connections.len());
+        let mut scratch_len = 1;
+        for (k, c) in net.connections.iter().enumerate() {
+            let bad = |m: String| {
+                SimError::new(
+                    SimErrorKind::InvalidConnection,
+                    format!("connection {k}: {m}"),
+                )
+            };
+            let &(mech, instance) =
+                placement
+                    .point
+                    .get(&(c.target_cell, c.target))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "cell {} has no point process {}",
+                            c.target_cell, c.target
+                        ))
+                    })?;
+            let m = &mechs[mech as usize];
+            if !m.has[3] {
+                return Err(bad(format!("`{}` has no NET_RECEIVE block", m.mech().name)));
+            }
+            if !c.delay.is_finite() || c.delay < 0.0 || !c.weight.is_finite() {
+                return Err(bad(
+                    "delay must be finite and not negative, weight finite".into()
+                ));
+            }
+            let nargs = m.data.layout().net_args.max(1);
+            scratch_len = scratch_len.max(nargs);
+            let id = conns.len() as u32;
+            conns.push(Conn {
+                mech,
+                instance,
+                args: vec![0.0; nargs],
+                weight: c.weight,
+                delay: c.delay,
+            });
+            match c.source {
+                Source::Cell(src) => {
+                    let cell = net
+                        .cells
+                        .get(src)
+                        .ok_or_else(|| bad(format!("no source cell {src}")))?;
+                    if c.threshold.is_nan() || c.threshold == run.spike_threshold {
+                        detectors[src].targets.push(id);
+                    } else if let Some(d) = detectors.iter_mut().skip(net.cells.len()).find(|d| {
+                        d.gid.is_none()
+                            && d.threshold == c.threshold
+                            && Some(d.node) == nodes.node(src, cell.spike_site)
+                    }) {
+                        d.targets.push(id);
+                    } else {
+                        detectors.push(Detector {
+                            node: detectors[src].node,
+                            threshold: c.threshold,
+                            above: false,
+                            gid: None,
+                            targets: vec![id],
+                        });
+                    }
+                }
+                Source::Train(t) => trains
+                    .get_mut(t)
+                    .ok_or_else(|| bad(format!("no spike train {t}")))?
+                    .targets
+                    .push(id),
+            }
+        }
+        let mut queue = Queue::default();
+        queue.reserve(1024 + conns.len() + trains.len());
+        Ok(Simulation {
+            nodes,
+            data,
+            ion_init,
+            ion_currents,
+            mechs,
+            shared: Shared {
+                t: run.tstart,
+                dt: run.dt,
+                celsius: run.celsius,
+                flag: 0.0,
+            },
+            queue,
+            conns,
+            detectors,
+            trains,
+            probes,
+            scratch: vec![0.0; scratch_len],
+            rng: 0x9E37_79B9_7F4A_7C15,
+            run,
+        })
+    }
+
+    /// Number of nodes (including NEURON's zero-area end and root nodes).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Initialises (NEURON's `finitialize(v_init)`) and runs to tstop;
+    /// `progress` gets the time now and then.
+    pub fn run(&mut self, progress: &mut dyn FnMut(f64)) -> Results {
+        let nsteps = self.step_count();
+        let mut results = Results {
+            times: Vec::with_capacity(nsteps + 1),
+            traces: (0..self.probes.len())
+                .map(|_| Vec::with_capacity(nsteps + 1))
+                .collect(),
+            spikes: Vec::new(),
+            error: None,
+        };
+        if let Err(e) = self.finitialize() {
+            results.error = Some(e);
+            return results;
+        }
+        self.record(&mut results);
+        let stop = self.run.tstop - 0.5 * self.run.dt;
+        let mut k = 0usize;
+        while self.shared.t < stop && k < nsteps + 1 {
+            if let Err(e) = self.step(&mut results.spikes) {
+                results.error = Some(e);
+                break;
+            }
+            self.record(&mut results);
+            k += 1;
+            if k % 256 == 0 {
+                progress(self.shared.t);
+            }
+        }
+        progress(self.shared.t);
+        results
+    }
+
+    fn step_count(&self) -> usize {
+        let n = ((self.run.tstop - self.run.tstart) / self.run.dt).round();
+        if n > 0.0 { n as usize } else { 0 }
+    }
+
+    fn record(&self, results: &mut Results) {
+        results.times.push(self.shared.t);
+        for (trace, probe) in results.traces.iter_mut().zip(&self.probes) {
+            trace.push(probe.read(&self.data, &self.mechs));
+        }
+    }
+}

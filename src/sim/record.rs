@@ -1,0 +1,155 @@
+//! Recorded values: each [`crate::net::Record`] resolved once to a node
+//! voltage or an instance column, then read every step.
+
+use std::collections::HashMap;
+
+use super::discretize::Nodes;
+use super::instances::{MechInstances, Placement};
+use super::{SimError, SimErrorKind};
+use crate::back::NodeData;
+use crate::net::{Network, Record, Variable};
+
+/// Where a recorded value is read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Probe {
+    /// Membrane potential of a node.
+    Voltage(u32),
+    /// Column `slot` of mechanism `mech`, instance `instance`.
+    Column {
+        /// Mechanism slot.
+        mech: u32,
+        /// Column.
+        slot: u32,
+        /// Instance.
+        instance: u32,
+    },
+}
+
+impl Probe {
+    /// The value now.
+    pub fn read(&self, nodes: &NodeData, mechs: &[MechInstances]) -> f64 {
+        match *self {
+            Probe::Voltage(n) => nodes.v.get(n as usize).copied().unwrap_or(f64::NAN),
+            Probe::Column {
+                mech,
+                slot,
+                instance,
+            } => mechs
+                .get(mech as usize)
+                .and_then(|m| m.data.value(slot as usize, instance as usize))
+                .unwrap_or(f64::NAN),
+        }
+    }
+}
+
+/// Resolves every record of `net`.
+pub(crate) fn resolve(
+    net: &Network,
+    nodes: &Nodes,
+    mechs: &[MechInstances],
+    placement: &Placement,
+) -> Result<Vec<Probe>, SimError> {
+    net.records
+        .iter()
+        .enumerate()
+        .map(|(k, r)| resolve_one(k, r, nodes, mechs, placement))
+        .collect()
+}
+
+fn bad(k: usize, what: String) -> SimError {
+    SimError::new(SimErrorKind::UnknownVariable, format!("record {k}: {what}"))
+}
+
+fn resolve_one(
+    k: usize,
+    r: &Record,
+    nodes: &Nodes,
+    mechs: &[MechInstances],
+    placement: &Placement,
+) -> Result<Probe, SimError> {
+    let node = nodes.node(r.cell, r.location).ok_or_else(|| {
+        SimError::new(
+            SimErrorKind::InvalidLocation,
+            format!(
+                "record {k}: cell {} has no section {}",
+                r.cell, r.location.section
+            ),
+        )
+    })?;
+    match &r.variable {
+        Variable::Voltage => Ok(Probe::Voltage(node)),
+        Variable::Density { mechanism, name } => {
+            let &(slot, first) = placement
+                .density
+                .get(&(r.cell, r.location.section, mechanism.clone()))
+                .ok_or_else(|| {
+                    bad(
+                        k,
+                        format!("mechanism `{mechanism}` is not inserted in that section"),
+                    )
+                })?;
+            let sec = nodes.sections[r.cell][r.location.section];
+            if !sec.is_interior(node) {
+                return Err(bad(
+                    k,
+                    format!(
+                        "x = {} is an end of the section, where no mechanism lives",
+                        r.location.x
+                    ),
+                ));
+            }
+            column(k, mechs, slot, first + (node - sec.first), mechanism, name)
+        }
+        Variable::PointProcess { index, name } => {
+            let &(slot, inst) = placement
+                .point
+                .get(&(r.cell, *index))
+                .ok_or_else(|| bad(k, format!("cell {} has no point process {index}", r.cell)))?;
+            let mech = mechs
+                .get(slot as usize)
+                .map(|m| m.mech().name.clone())
+                .unwrap_or_default();
+            column(k, mechs, slot, inst, &mech, name)
+        }
+    }
+}
+
+fn column(
+    k: usize,
+    mechs: &[MechInstances],
+    slot: u32,
+    instance: u32,
+    mechanism: &str,
+    name: &str,
+) -> Result<Probe, SimError> {
+    let m = mechs
+        .get(slot as usize)
+        .ok_or_else(|| bad(k, format!("no mechanism `{mechanism}`")))?;
+    let mech = m.mech();
+    let suffix = format!("_{}", mech.name);
+    let base = name.strip_suffix(&suffix).unwrap_or(name);
+    let fields: HashMap<&str, usize> = mech
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    let id = fields.get(base).ok_or_else(|| {
+        bad(
+            k,
+            format!("mechanism `{mechanism}` has no variable `{base}`"),
+        )
+    })?;
+    let col = m
+        .data
+        .layout()
+        .field_slot
+        .get(*id)
+        .copied()
+        .ok_or_else(|| bad(k, format!("variable `{base}` has no column")))?;
+    Ok(Probe::Column {
+        mech: slot,
+        slot: col as u32,
+        instance,
+    })
+}

@@ -1,0 +1,299 @@
+//! NEURON's `finitialize` and fixed step (`nrn_fixed_step_thread`), in its
+//! order of operations.
+
+use super::events::{Callbacks, NO_CONN, Queue, Target};
+use super::instances::MechInstances;
+use super::{SimError, SimErrorKind, Simulation, hines};
+use crate::back::{Env, Event, NodeData, Shared};
+use crate::ir::{KernelKind, Phase};
+
+/// Index of each kernel kind in [`MechInstances::has`].
+const INIT: usize = 0;
+const CURRENT: usize = 1;
+const STATE: usize = 2;
+const NET_RECEIVE: usize = 3;
+const NET_RECEIVE_INIT: usize = 4;
+
+/// Everything one kernel call needs besides the mechanism.
+struct Ctx<'a> {
+    nodes: &'a mut NodeData,
+    shared: &'a mut Shared,
+    queue: &'a mut Queue,
+    rng: &'a mut u64,
+}
+
+fn kernel_error(m: &MechInstances, kind: KernelKind, e: impl std::fmt::Display) -> SimError {
+    SimError::new(
+        SimErrorKind::Kernel,
+        format!("{kind:?} kernel of `{}` failed: {e}", m.mech().name),
+    )
+}
+
+/// Runs kernel `kind` of mechanism slot `slot` over all its instances (or
+/// for `event`'s target).
+fn run_kernel(
+    m: &mut MechInstances,
+    slot: u32,
+    kind: KernelKind,
+    ctx: &mut Ctx<'_>,
+    event: Option<Event<'_>>,
+    conn: u32,
+) -> Result<(), SimError> {
+    let mut engine = Callbacks {
+        queue: ctx.queue,
+        mech: slot,
+        t: ctx.shared.t,
+        conn,
+        rng: ctx.rng,
+    };
+    let mut env = Env {
+        nodes: ctx.nodes,
+        shared: ctx.shared,
+        engine: &mut engine,
+        event,
+    };
+    m.compiled
+        .run(kind, &mut m.data, &mut env)
+        .map_err(|e| kernel_error(m, kind, e))
+}
+
+impl Simulation {
+    /// Runs `kind` for every mechanism that has it (loop kernels only).
+    fn all(&mut self, kind: KernelKind, which: Option<usize>) -> Result<(), SimError> {
+        let mut ctx = Ctx {
+            nodes: &mut self.data,
+            shared: &mut self.shared,
+            queue: &mut self.queue,
+            rng: &mut self.rng,
+        };
+        for (slot, m) in self.mechs.iter_mut().enumerate() {
+            let present = match which {
+                Some(k) => m.has[k],
+                None => m.compiled.has_kernel(kind),
+            };
+            if present && m.data.count() > 0 {
+                run_kernel(m, slot as u32, kind, &mut ctx, None, NO_CONN)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// NEURON's `finitialize(v_init)`.
+    pub(super) fn finitialize(&mut self) -> Result<(), SimError> {
+        self.shared.t = self.run.tstart;
+        self.shared.dt = self.run.dt;
+        self.shared.celsius = self.run.celsius;
+        self.shared.flag = 0.0;
+        self.queue.clear();
+        self.data.v.fill(self.run.v_init);
+        for (name, init) in &self.ion_init {
+            if let Some(a) = self.data.ions.get_mut(name) {
+                a.copy_from_slice(init);
+            }
+        }
+        self.all(KernelKind::Before(Phase::Initial), None)?;
+        self.all(KernelKind::Init, Some(INIT))?;
+        // NET_RECEIVE INITIAL per connection, in creation order.
+        for c in 0..self.conns.len() {
+            let conn = &mut self.conns[c];
+            conn.args.fill(0.0);
+            if let Some(w) = conn.args.first_mut() {
+                *w = conn.weight;
+            }
+            let slot = conn.mech;
+            let m = &mut self.mechs[slot as usize];
+            if m.has[NET_RECEIVE_INIT] {
+                let mut ctx = Ctx {
+                    nodes: &mut self.data,
+                    shared: &mut self.shared,
+                    queue: &mut self.queue,
+                    rng: &mut self.rng,
+                };
+                let event = Event {
+                    target: conn.instance as usize,
+                    args: &mut conn.args,
+                };
+                run_kernel(
+                    m,
+                    slot,
+                    KernelKind::NetReceiveInit,
+                    &mut ctx,
+                    Some(event),
+                    c as u32,
+                )?;
+            }
+        }
+        self.all(KernelKind::After(Phase::Initial), None)?;
+        let t0 = self.shared.t;
+        for (k, train) in self.trains.iter().enumerate() {
+            if let Some(i) = train.times.iter().position(|&s| s >= t0) {
+                self.queue.push(
+                    train.times[i],
+                    Target::Train {
+                        train: k as u32,
+                        index: i as u32,
+                    },
+                );
+            }
+        }
+        for d in &mut self.detectors {
+            d.above = false;
+        }
+        self.deliver(t0)?;
+        self.setup_matrix()?;
+        self.deliver(t0)?;
+        Ok(())
+    }
+
+    /// One fixed step from t to t + dt.
+    pub(super) fn step(&mut self, spikes: &mut Vec<(u64, f64)>) -> Result<(), SimError> {
+        self.check_thresholds(spikes);
+        let half = 0.5 * self.shared.dt;
+        let tm = self.shared.t + half;
+        self.deliver(tm)?;
+        self.shared.t += half;
+        self.setup_matrix()?;
+        hines::solve(&self.nodes, &mut self.data.diag, &mut self.data.rhs);
+        for (v, dv) in self.data.v.iter_mut().zip(&self.data.rhs) {
+            *v += *dv;
+        }
+        self.shared.t += half;
+        self.all(KernelKind::Before(Phase::Solve), None)?;
+        self.all(KernelKind::State, Some(STATE))?;
+        self.all(KernelKind::After(Phase::Solve), None)?;
+        let t = self.shared.t;
+        self.deliver(t)?;
+        Ok(())
+    }
+
+    /// NEURON's `setup_tree_matrix`: currents and conductances of every
+    /// mechanism, then capacitance and axial terms.
+    fn setup_matrix(&mut self) -> Result<(), SimError> {
+        self.data.rhs.fill(0.0);
+        self.data.diag.fill(0.0);
+        for name in &self.ion_currents {
+            if let Some(a) = self.data.ions.get_mut(name) {
+                a.fill(0.0);
+            }
+        }
+        self.all(KernelKind::Before(Phase::Breakpoint), None)?;
+        self.all(KernelKind::Current, Some(CURRENT))?;
+        hines::axial_rhs(&self.nodes, &self.data.v, &mut self.data.rhs);
+        let cfac = 0.001 * (1.0 / self.shared.dt);
+        hines::lhs(&self.nodes, cfac, &mut self.data.diag);
+        Ok(())
+    }
+
+    /// Threshold detection at the current t (NEURON's `check_thresh`).
+    fn check_thresholds(&mut self, spikes: &mut Vec<(u64, f64)>) {
+        let t = self.shared.t;
+        for d in &mut self.detectors {
+            let v = self
+                .data
+                .v
+                .get(d.node as usize)
+                .copied()
+                .unwrap_or(f64::NAN);
+            if v - d.threshold > 0.0 {
+                if !d.above {
+                    d.above = true;
+                    let tt = t + 1e-10;
+                    if let Some(gid) = d.gid {
+                        spikes.push((gid, tt));
+                    }
+                    for &c in &d.targets {
+                        self.queue
+                            .push(tt + self.conns[c as usize].delay, Target::NetCon(c));
+                    }
+                }
+            } else {
+                d.above = false;
+            }
+        }
+    }
+
+    /// Delivers every event with time <= `til`, including those the
+    /// deliveries themselves schedule.
+    fn deliver(&mut self, til: f64) -> Result<(), SimError> {
+        let tsav = self.shared.t;
+        while let Some((te, target)) = self.queue.pop_until(til) {
+            match target {
+                Target::NetCon(c) => {
+                    let Some(conn) = self.conns.get_mut(c as usize) else {
+                        continue;
+                    };
+                    self.shared.t = te;
+                    self.shared.flag = 0.0;
+                    let slot = conn.mech;
+                    let m = &mut self.mechs[slot as usize];
+                    let mut ctx = Ctx {
+                        nodes: &mut self.data,
+                        shared: &mut self.shared,
+                        queue: &mut self.queue,
+                        rng: &mut self.rng,
+                    };
+                    let event = Event {
+                        target: conn.instance as usize,
+                        args: &mut conn.args,
+                    };
+                    run_kernel(m, slot, KernelKind::NetReceive, &mut ctx, Some(event), c)?;
+                }
+                Target::SelfEvent {
+                    mech,
+                    instance,
+                    flag,
+                    conn,
+                } => {
+                    let Some(m) = self.mechs.get_mut(mech as usize) else {
+                        continue;
+                    };
+                    if !m.has[NET_RECEIVE] {
+                        continue;
+                    }
+                    self.shared.t = te;
+                    self.shared.flag = flag;
+                    let args = match self.conns.get_mut(conn as usize) {
+                        Some(c) => &mut c.args,
+                        None => {
+                            self.scratch.fill(0.0);
+                            &mut self.scratch
+                        }
+                    };
+                    let mut ctx = Ctx {
+                        nodes: &mut self.data,
+                        shared: &mut self.shared,
+                        queue: &mut self.queue,
+                        rng: &mut self.rng,
+                    };
+                    let event = Event {
+                        target: instance as usize,
+                        args,
+                    };
+                    run_kernel(m, mech, KernelKind::NetReceive, &mut ctx, Some(event), conn)?;
+                    self.shared.flag = 0.0;
+                }
+                Target::Train { train, index } => {
+                    let Some(tr) = self.trains.get(train as usize) else {
+                        continue;
+                    };
+                    for &c in &tr.targets {
+                        let delay = self.conns[c as usize].delay;
+                        self.queue.push(te + delay, Target::NetCon(c));
+                    }
+                    let next = index as usize + 1;
+                    if let Some(&s) = tr.times.get(next) {
+                        self.queue.push(
+                            s,
+                            Target::Train {
+                                train,
+                                index: next as u32,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        self.shared.t = tsav;
+        Ok(())
+    }
+}
