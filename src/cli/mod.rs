@@ -4,6 +4,7 @@
 mod check;
 mod compile;
 mod inputs;
+mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ pub const EXIT_USAGE: i32 = 2;
 /// way rustc does: file:line:col, the offending source with a caret, a
 /// stable error code and a suggested fix.
 #[derive(Parser, Debug)]
-#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc compile models/*.mod            compile each file and list the mechanisms\n  nmc compile --emit ast models/hh.mod  print the syntax tree\n  nmc compile --emit ir models/hh.mod   print the mechanism IR")]
+#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc run tests/cells/rtm_iclamp.ndl  simulate an experiment, write SONATA output\n  nmc compile models/*.mod            compile each file and list the mechanisms\n  nmc compile --emit ast models/hh.mod  print the syntax tree\n  nmc compile --emit ir models/hh.mod   print the mechanism IR")]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -31,7 +32,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Check .mod files and report every problem found.
+    /// Check .mod and .ndl files and report every problem found.
     ///
     /// Exit status: 0 when no file has errors (warnings allowed), 1 when any
     /// file has errors, 2 for a usage error. Errors in one file do not stop
@@ -49,6 +50,25 @@ pub enum Command {
         /// Treat warnings as errors (exit 1 when any warning is reported).
         #[arg(long)]
         deny_warnings: bool,
+    },
+    /// Simulate the experiment an .ndl file describes.
+    ///
+    /// Compiles the mechanisms it uses (from its `mechanisms` folder), runs
+    /// it, writes the SONATA reports and spike file into the output folder
+    /// and prints a summary. Exit status: 0 done, 1 errors, 2 usage.
+    Run {
+        /// The .ndl file.
+        #[arg(value_name = "FILE.ndl")]
+        file: PathBuf,
+        /// Output folder (default: the file's `output { dir = ... }`).
+        #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+        /// No progress bar and no summary.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        /// Colour the diagnostics.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Compile .mod files to the mechanism IR and list each mechanism.
     ///
@@ -140,5 +160,11 @@ pub fn main() -> i32 {
             out_dir,
             color,
         } => compile::run(&files, emit, out_dir.as_deref(), color.enabled()),
+        Command::Run {
+            file,
+            out_dir,
+            quiet,
+            color,
+        } => run::run(&file, out_dir.as_deref(), quiet, color.enabled()),
     }
 }

@@ -31,6 +31,8 @@ struct Ctx<'a> {
     cat: Option<Catalogue>,
     /// Span of the `mechanisms` string, when given.
     mech_span: Option<Span>,
+    /// Files of the mechanisms used.
+    used: std::collections::BTreeSet<PathBuf>,
     /// Reported "no mechanisms folder" once.
     missing_reported: bool,
     types: HashMap<String, CellType>,
@@ -54,6 +56,7 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
         cat: None,
         mech_span: None,
         missing_reported: false,
+        used: Default::default(),
         types: HashMap::new(),
         failed_types: Vec::new(),
         pops: Vec::new(),
@@ -158,6 +161,7 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
         populations: cx.pops,
         inputs,
         mechanisms_dir,
+        mechanism_files: cx.used.into_iter().collect(),
         output,
     })
 }
@@ -253,11 +257,12 @@ impl Ctx<'_> {
                         "E1206",
                         format!("`{}` is {have}, but {want} is needed here", m.name),
                     )
-                    .with_primary(name.span, format!("{have}"))
+                    .with_primary(name.span, have)
                     .with_help(hint),
                 );
                 return None;
             }
+            self.used.insert(m.file.clone());
             return Some(m.clone());
         }
         if let Some(mut d) = broken_note(cat, &name.name) {
@@ -309,14 +314,11 @@ impl Ctx<'_> {
                     format!("`{}` has no parameter `{}`", m.name, a.name.name),
                 )
                 .with_primary(a.name.span, "unknown parameter");
-                if let Some(s) = closest(&a.name.name, names.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                d = d.with_note(format!(
-                    "the parameters of `{}` are {}",
-                    m.name,
-                    one_of(&names)
-                ));
+                let list = format!("the parameters of `{}` are {}", m.name, one_of(&names));
+                d = match closest(&a.name.name, names.iter().copied()) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")).with_note(list),
+                    None => d.with_help(list),
+                };
                 self.out.push(d);
                 continue;
             };
@@ -1000,7 +1002,8 @@ impl Ctx<'_> {
                 *slot = v;
             }
         }
-        if !(r.dt > 0.0) || !(r.tstop > r.tstart) {
+        let usable = r.dt > 0.0 && r.tstop > r.tstart;
+        if !usable {
             let at = s
                 .assigns
                 .iter()

@@ -100,6 +100,8 @@ pub struct Experiment {
     pub inputs: Vec<String>,
     /// The mechanisms folder, if given.
     pub mechanisms_dir: Option<PathBuf>,
+    /// The `.mod` files of the mechanisms the network uses.
+    pub mechanism_files: Vec<PathBuf>,
     /// Output settings.
     pub output: Output,
 }

@@ -82,14 +82,12 @@ fn unclosed_brace(src: &str, file: FileId) -> Option<Diagnostic> {
                 i += 1;
             }
             b'{' => stack.push(i),
-            b'}' => {
-                if stack.pop().is_none() {
-                    return Some(
-                        Diagnostic::error("E1101", "`}` with no `{` to close")
-                            .with_primary(Span::new(file, i, i + 1), "nothing to close here")
-                            .with_help("remove this `}` or add the `{` it closes"),
-                    );
-                }
+            b'}' if stack.pop().is_none() => {
+                return Some(
+                    Diagnostic::error("E1101", "`}` with no `{` to close")
+                        .with_primary(Span::new(file, i, i + 1), "nothing to close here")
+                        .with_help("remove this `}` or add the `{` it closes"),
+                );
             }
             _ => {}
         }

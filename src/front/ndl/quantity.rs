@@ -126,7 +126,7 @@ pub fn convert_value(
                         kind_of(&want)
                     ),
                 )
-                .with_primary(value_span, format!("no unit after this number"))
+                .with_primary(value_span, "no unit after this number")
                 .with_help(format!(
                     "write the unit after the number, e.g. `{name} = {} {want_text}`",
                     crate::units::format_number(value)

@@ -1,0 +1,166 @@
+//! `nmc run FILE.ndl`: check the experiment, compile the mechanisms it
+//! uses, simulate, write the SONATA reports and spike file, print a summary.
+
+use super::{EXIT_ERRORS, EXIT_OK};
+use crate::diag::{self, Diagnostic, SourceMap};
+use crate::front::ndl::{self, Experiment};
+use crate::sim::{MechanismLibrary, Results, Simulation};
+use crate::sonata::{report, spikes};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Runs the experiment in `file`; `out_dir` overrides the file's output
+/// folder; `quiet` turns the progress bar and summary off.
+pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32 {
+    let mut map = SourceMap::new();
+    let checked = ndl::check_file(&mut map, file);
+    if !checked.diagnostics.is_empty() {
+        eprint!("{}", diag::render_human(&map, &checked.diagnostics, color));
+    }
+    let Some(exp) = checked.experiment else {
+        eprintln!("{}", diag::summary_line("checked", 1, &checked.diagnostics));
+        return EXIT_ERRORS;
+    };
+    let lib = match MechanismLibrary::from_files(&exp.mechanism_files) {
+        Ok(lib) => lib,
+        Err(diags) => return fail(&diags, "the mechanisms could not be compiled", color),
+    };
+    let mut sim = match Simulation::new(&exp.network, &lib) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: the network cannot be simulated: {e}");
+            return EXIT_ERRORS;
+        }
+    };
+    let start = Instant::now();
+    let results = simulate(&mut sim, &exp, quiet);
+    let wall = start.elapsed();
+    if let Some(e) = &results.error {
+        eprintln!("error: the run stopped early: {e}");
+    }
+    let dir = out_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| exp.output.dir.clone());
+    if let Err(e) = write_outputs(&dir, &exp, &results) {
+        eprintln!("error: {e}");
+        return EXIT_ERRORS;
+    }
+    if !quiet {
+        print_summary(&exp, &results, wall, &dir);
+    }
+    if results.error.is_some() {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn fail(diags: &[Diagnostic], what: &str, _color: bool) -> i32 {
+    for d in diags {
+        eprintln!("error[{}]: {}", d.code, d.message);
+    }
+    eprintln!("error: {what}");
+    EXIT_ERRORS
+}
+
+/// Runs with a progress bar that appears once the run has taken a second.
+fn simulate(sim: &mut Simulation, exp: &Experiment, quiet: bool) -> Results {
+    let run = &exp.network.run;
+    let span = (run.tstop - run.tstart).max(f64::MIN_POSITIVE);
+    let start = Instant::now();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut progress = |t: f64| {
+        if quiet {
+            return;
+        }
+        if bar.is_none() && start.elapsed() > Duration::from_secs(1) {
+            let b = indicatif::ProgressBar::new(1000);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {msg} (eta {eta})",
+            ) {
+                b.set_style(style);
+            }
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            let frac = ((t - run.tstart) / span).clamp(0.0, 1.0);
+            b.set_position((frac * 1000.0) as u64);
+            b.set_message(format!("t = {t:.1} ms"));
+        }
+    };
+    let results = sim.run(&mut progress);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    results
+}
+
+/// Writes every report and the spike file into `dir`.
+fn write_outputs(dir: &Path, exp: &Experiment, res: &Results) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let run = &exp.network.run;
+    let time = report::TimeAxis {
+        tstart: run.tstart,
+        tstop: run.tstop,
+        dt: run.dt,
+    };
+    for r in &exp.output.reports {
+        report::write(&dir.join(format!("{}.h5", r.name)), r, &res.traces, time)?;
+    }
+    if let Some(name) = &exp.output.spikes {
+        let by_pop = spikes_by_population(exp, res);
+        spikes::write(&dir.join(name), &by_pop)?;
+    }
+    Ok(())
+}
+
+/// Spikes grouped by population, with node ids counted within each.
+pub fn spikes_by_population(exp: &Experiment, res: &Results) -> BTreeMap<String, Vec<(u64, f64)>> {
+    let mut out: BTreeMap<String, Vec<(u64, f64)>> = exp
+        .populations
+        .iter()
+        .map(|p| (p.name.clone(), Vec::new()))
+        .collect();
+    for &(gid, t) in &res.spikes {
+        let Some(cell) = exp.network.cells.iter().position(|c| c.gid == gid) else {
+            continue;
+        };
+        if let Some(p) = exp
+            .populations
+            .iter()
+            .find(|p| (p.first_cell..p.first_cell + p.count).contains(&cell))
+            && let Some(list) = out.get_mut(&p.name)
+        {
+            list.push(((cell - p.first_cell) as u64, t));
+        }
+    }
+    out
+}
+
+fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path) {
+    let steps = res.times.len().saturating_sub(1);
+    let by_pop = spikes_by_population(exp, res);
+    println!(
+        "ran {}: {} cells, {} steps of {} ms, {:.3} s wall",
+        exp.name.as_deref().unwrap_or("network"),
+        exp.network.cells.len(),
+        steps,
+        crate::units::format_number(exp.network.run.dt),
+        wall.as_secs_f64()
+    );
+    for p in &exp.populations {
+        let n = by_pop.get(&p.name).map_or(0, Vec::len);
+        let secs = (exp.network.run.tstop - exp.network.run.tstart) / 1000.0;
+        let rate = if secs > 0.0 && p.count > 0 {
+            n as f64 / p.count as f64 / secs
+        } else {
+            0.0
+        };
+        println!(
+            "  {:<16} {:>6} cells {:>8} spikes {:>9.2} Hz",
+            p.name, p.count, n, rate
+        );
+    }
+    println!("wrote {}", dir.display());
+}
