@@ -348,7 +348,7 @@ impl Simulation {
             }
             self.record(&mut results);
             k += 1;
-            if k % 256 == 0 {
+            if k.is_multiple_of(256) {
                 progress(self.shared.t);
             }
         }
