@@ -1,0 +1,18 @@
+: An assignment written at top level, outside any block.
+NEURON {
+    SUFFIX leak
+    NONSPECIFIC_CURRENT i
+    RANGE g, e
+}
+
+PARAMETER {
+    g = 0.001 (S/cm2)
+    e = -65 (mV)
+}
+
+ASSIGNED {
+    v (mV)
+    i (mA/cm2)
+}
+
+i = g*(v - e)
