@@ -918,7 +918,8 @@ impl<'s> Builder<'s> {
                     Err(_) => {
                         self.diags.push(
                             Diagnostic::error("E0111", "stoichiometric coefficient is too large")
-                                .with_primary(self.span(&c), "does not fit in 32 bits"),
+                                .with_primary(self.span(&c), "does not fit in 32 bits")
+                                .with_help("a coefficient is a small whole number, as in `~ 2 ca <-> ca2 (kf, kb)`"),
                         );
                         1
                     }

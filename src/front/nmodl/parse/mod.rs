@@ -93,7 +93,16 @@ pub fn parse_recovering(map: &mut SourceMap, file: FileId) -> Parsed {
         };
     };
     let mut diagnostics = diagnostics;
-    diagnostics.extend(rec.later_errors);
+    for e in rec.later_errors {
+        // A chunk can fail for the reason already reported (an unterminated
+        // VERBATIM seen both from its block and from its own chunk).
+        let seen = diagnostics
+            .iter()
+            .any(|d| d.code == e.code && d.primary_span() == e.primary_span());
+        if !seen {
+            diagnostics.push(e);
+        }
+    }
     let mut partial = Module {
         items: rec.items,
         span: Span::new(file, 0, src.len()),

@@ -127,6 +127,9 @@ pub(super) fn convert(e: &Error<Rule>, src: &str, file: FileId) -> Diagnostic {
             } else {
                 Diagnostic::error("E0101", format!("syntax error: {message}"))
                     .with_primary(tok_span, "here")
+                    .with_help(
+                        "check this line for a typo, a missing operator or a missing bracket",
+                    )
             }
         }
         ErrorVariant::ParsingError {
@@ -150,19 +153,28 @@ fn parsing_error(
     if (positives.contains(&Rule::item) || positives.contains(&Rule::file))
         && let Some(w) = word
     {
-        let mut d = Diagnostic::error(
+        let suggestion = suggest(w, TOP_KEYWORDS);
+        // A lowercase name here is a statement written outside any block.
+        if suggestion.is_none()
+            && !is_reserved(w)
+            && w.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        {
+            return Diagnostic::error(
+                "E0104",
+                format!("statement outside any block: `{w}` is not a top-level keyword"),
+            )
+            .with_primary(tok_span, "statements cannot appear at top level")
+            .with_help("move it into a block such as INITIAL, BREAKPOINT or a PROCEDURE");
+        }
+        let d = Diagnostic::error(
             "E0104",
             format!("unknown top-level keyword `{w}`: expected a block such as NEURON, PARAMETER or BREAKPOINT"),
         )
         .with_primary(tok_span, "not an NMODL block keyword");
-        d = match suggest(w, TOP_KEYWORDS) {
+        return match suggestion {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => d.with_help(format!("top-level blocks are {}", TOP_KEYWORDS.join(", "))),
         };
-        if !is_reserved(w) && w.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
-            d = d.with_note("statements must be inside a block such as INITIAL or BREAKPOINT");
-        }
-        return d;
     }
 
     // Unknown statement in the NEURON block.
@@ -214,15 +226,29 @@ fn parsing_error(
     };
     if let Some(w) = word {
         if is_reserved(w) && positives.iter().any(|r| is_name_rule(*r)) {
-            d = d.with_note(format!(
-                "`{w}` is a reserved keyword and cannot be used as a name"
-            ));
+            let other = if w.chars().all(|c| c.is_ascii_lowercase()) {
+                format!("{w}_")
+            } else {
+                w.to_ascii_lowercase()
+            };
+            d = d
+                .with_note(format!(
+                    "`{w}` is a reserved keyword and cannot be used as a name"
+                ))
+                .with_help(format!("choose another name, e.g. `{other}`"));
         } else {
             let kws: Vec<&str> = positives.iter().filter_map(|r| keyword_of(*r)).collect();
             if let Some(s) = suggest(w, &kws) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
         }
+    }
+    if d.help.is_none() {
+        let (help, label) = context_help(src, file, pos, tok, positives);
+        if let Some(l) = label {
+            d = d.with_secondary(l.0, l.1);
+        }
+        d = d.with_help(help);
     }
     if tok.text == "=" && positives.contains(&Rule::op_cmp) {
         d = d.with_help("use `==` to compare values");
@@ -237,6 +263,149 @@ fn parsing_error(
             .with_help("add the missing `)`");
     }
     d
+}
+
+/// A help line for a syntax error that has none yet, from the text around
+/// the error (C or Python habits, a keyword missing its argument, ...),
+/// with an optional extra label.
+fn context_help(
+    src: &str,
+    file: FileId,
+    pos: usize,
+    tok: &Token,
+    positives: &[Rule],
+) -> (String, Option<(Span, &'static str)>) {
+    let rest = src.get(pos..).unwrap_or("");
+    let before = src.get(..pos).unwrap_or("");
+    let prev = prev_word(src, pos).map(|(s, e)| &src[s..e]);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = rest.find('\n').map_or(src.len(), |i| pos + i);
+    let line = src.get(line_start..line_end).unwrap_or("");
+    if rest.starts_with("//") || rest.starts_with("/*") {
+        return (
+            "NMODL comments start with `:` (or use COMMENT ... ENDCOMMENT for several lines)"
+                .into(),
+            None,
+        );
+    }
+    if tok.text == ";" {
+        return (
+            "NMODL statements end at the end of the line: remove the `;`".into(),
+            None,
+        );
+    }
+    if tok.text == "*" && before.ends_with('*') {
+        return (
+            "NMODL writes powers with `^`, e.g. `m^3`, not `m**3`".into(),
+            None,
+        );
+    }
+    if tok.text.starts_with('.') && before.ends_with(|c: char| c.is_ascii_digit()) {
+        let start = before
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
+            .len();
+        let number = src.get(start..tok.end).unwrap_or("");
+        return (
+            format!("`{number}` is not a number: a number has at most one decimal point"),
+            None,
+        );
+    }
+    if tok.text == "(" && !src.get(tok.end..line_end).unwrap_or("").contains(')') {
+        return (
+            "this `(` is never closed on its line: add the missing `)`, e.g. `(S/cm2)`".into(),
+            None,
+        );
+    }
+    if tok.text == "else"
+        && let Some(i) = find_elseif(before)
+    {
+        return (
+            "`elseif` is not a keyword, so the `if` ended before it: write `else if`".into(),
+            Some((Span::new(file, i, i + 6), "write `else if` here")),
+        );
+    }
+    // A keyword whose argument is missing, possibly at the end of the line above.
+    let kw_start = before
+        .trim_end()
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let kw_end = before.trim_end().len();
+    let kw_span = Span::new(file, kw_start, kw_end);
+    match src.get(kw_start..kw_end) {
+        Some("METHOD") => {
+            return (
+                "name the integration method, e.g. `METHOD cnexp` for a DERIVATIVE block or `METHOD sparse` for a KINETIC block".into(),
+                Some((kw_span, "no method named after this")),
+            );
+        }
+        Some("VALENCE") => {
+            return (
+                "VALENCE takes the charge of the ion, e.g. `VALENCE 2`".into(),
+                Some((kw_span, "no charge given after this")),
+            );
+        }
+        _ => {}
+    }
+    match prev {
+        Some("if") | Some("while") => {
+            return (
+                "put the condition in parentheses, e.g. `if (v > 0) {`".into(),
+                None,
+            );
+        }
+        _ => {}
+    }
+    if positives.contains(&Rule::kw_to) {
+        return ("a FROM loop reads `FROM i = 0 TO n { ... }`".into(), None);
+    }
+    if tok.text == ")" && line.contains("<->") && positives.contains(&Rule::comma) {
+        return (
+            "a reversible reaction takes two rates, forward and backward: `~ A <-> B (kf, kb)`"
+                .into(),
+            None,
+        );
+    }
+    if positives
+        .iter()
+        .any(|r| matches!(r, Rule::decl_part | Rule::decl_value | Rule::assign))
+        && tok.text.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return (
+            "a declaration reads `name = value (unit)`: add the `=`".into(),
+            None,
+        );
+    }
+    if !line.trim().is_empty() && !before[line_start..].trim().is_empty() {
+        (
+            "check this line for a typo, a missing operator or a missing bracket".into(),
+            None,
+        )
+    } else {
+        (
+            "the statement before this point looks incomplete: check the line above".into(),
+            None,
+        )
+    }
+}
+
+/// The start of the last whole word `elseif` in `text`, within the current
+/// top-level block.
+fn find_elseif(text: &str) -> Option<usize> {
+    let block_start = text.rfind("\n}").map_or(0, |i| i + 2);
+    let scope = &text[block_start..];
+    let mut from = scope.len();
+    while let Some(i) = scope[..from].rfind("elseif") {
+        let b = scope.as_bytes();
+        let before_ok = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        let after_ok = b
+            .get(i + 6)
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
+        if before_ok && after_ok {
+            return Some(block_start + i);
+        }
+        from = i;
+    }
+    None
 }
 
 /// The `(` left open before `pos` in the current statement, if any (a

@@ -664,7 +664,17 @@ impl<'a> Resolver<'a> {
             return;
         };
         self.mark(&name.name, false);
-        if let Some(d) = calls::check(sym, name, args.len(), value, span) {
+        if let Some(mut d) = calls::check(sym, name, args.len(), value, span) {
+            // `~ C = O (kf, kb)`: a reaction written with `=` reads as an
+            // equation whose right side calls `O`.
+            if d.code == "E0306"
+                && self.equation
+                && matches!(self.context, Context::Solvable(SolvableKind::Kinetic))
+            {
+                d = d.with_help(
+                    "a reaction is written with an arrow: `~ C <-> O (kf, kb)`, not with `=`",
+                );
+            }
             self.diags.push(d);
         }
     }

@@ -60,9 +60,21 @@ pub fn check(
             if let Some(first) = sym.span {
                 d = d.with_secondary(first, "declared here");
             }
-            out.push(d.with_help(
-                "SOLVE takes the name of a DERIVATIVE, KINETIC, LINEAR or NONLINEAR block",
-            ));
+            let mut blocks: Vec<&str> = table
+                .symbols
+                .values()
+                .filter(|s| matches!(s.kind, SymbolKind::Solvable(_)))
+                .map(|s| s.name.as_str())
+                .collect();
+            blocks.sort_unstable();
+            let help = match blocks.as_slice() {
+                [one] => format!(
+                    "SOLVE takes the name of a DERIVATIVE, KINETIC, LINEAR or NONLINEAR block: did you mean `SOLVE {one}`?"
+                ),
+                _ => "SOLVE takes the name of a DERIVATIVE, KINETIC, LINEAR or NONLINEAR block"
+                    .to_string(),
+            };
+            out.push(d.with_help(help));
             return out;
         }
     };
@@ -76,14 +88,27 @@ pub fn check(
 
 fn check_method(m: &Ident, target: Option<SolvableKind>, block: &Ident) -> Option<Diagnostic> {
     let Some(meth) = builtins::method(&m.name) else {
+        // Name only the methods that suit the block being solved.
         let known: Vec<&str> = METHODS
             .iter()
             .filter(|x| x.supported)
+            .filter(|x| match target {
+                Some(k) => x.blocks.contains(&k),
+                None => x.blocks.is_empty(),
+            })
             .map(|x| x.name)
             .collect();
+        let what = match target {
+            Some(k) => format!(
+                "nmc's methods for a {} block are",
+                builtins::solvable_keyword(k)
+            ),
+            None => "nmc's methods for a PROCEDURE are".to_string(),
+        };
         let help = match suggest::closest(&m.name, known.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`? nmc's methods are {}", list(&known)),
-            None => format!("nmc's methods are {}", list(&known)),
+            Some(s) => format!("did you mean `{s}`? {what} {}", list(&known)),
+            None if known.is_empty() => "nmc has no method for this kind of block".to_string(),
+            None => format!("{what} {}", list(&known)),
         };
         return Some(
             Diagnostic::error("E0303", format!("unknown integration method `{}`", m.name))
@@ -120,7 +145,13 @@ fn check_method(m: &Ident, target: Option<SolvableKind>, block: &Ident) -> Optio
     if !meth.supported {
         let good = target.map(builtins::supported_for).unwrap_or_default();
         let help = if good.is_empty() {
-            "nmc has no method for this kind of block".to_string()
+            match target {
+                Some(k) => format!(
+                    "nmc has no method for {} blocks yet",
+                    builtins::solvable_keyword(k)
+                ),
+                None => "nmc has no method for this kind of block".to_string(),
+            }
         } else {
             format!("use {} instead", list(&good))
         };
