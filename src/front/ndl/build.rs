@@ -275,7 +275,7 @@ impl Ctx<'_> {
             .with_primary(
                 name.span,
                 format!(
-                    "no {} of this name in {}",
+                    "there is no {} of this name in {}",
                     kind_word(kind),
                     cat.dir.display()
                 ),
