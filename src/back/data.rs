@@ -375,6 +375,33 @@ impl MechanismData {
     /// Checks that a kernel of `kind` of `mech` can run on this data in
     /// `env` without any access out of bounds.
     pub fn check(&self, mech: &Mechanism, kind: KernelKind, env: &Env<'_>) -> Result<(), RunError> {
+        self.check_nodes(mech, env.nodes)?;
+        if matches!(kind, KernelKind::NetReceive | KernelKind::NetReceiveInit) {
+            let event = env.event.as_ref().ok_or(RunError::NoEvent)?;
+            self.check_event(event)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that `event` targets an instance and carries enough
+    /// NET_RECEIVE arguments.
+    pub(crate) fn check_event(&self, event: &Event<'_>) -> Result<(), RunError> {
+        if event.target >= self.count {
+            return Err(RunError::TargetOutOfRange(event.target));
+        }
+        if event.args.len() < self.layout.net_args {
+            return Err(RunError::TooFewNetArgs {
+                needed: self.layout.net_args,
+                given: event.args.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The event-independent part of [`MechanismData::check`]: the data
+    /// belongs to `mech` and every node and ion array covers every node
+    /// index.
+    pub fn check_nodes(&self, mech: &Mechanism, nodes: &NodeData) -> Result<(), RunError> {
         if self.columns.len() != self.layout.columns
             || self.globals.len() != mech.globals.len()
             || self.global_arrays.len() != mech.global_arrays.len()
@@ -385,7 +412,7 @@ impl MechanismData {
         if self.count > 0 {
             let node = self.max_node;
             for which in NODE_ARRAYS {
-                let len = env.nodes.array(which).len();
+                let len = nodes.array(which).len();
                 if node >= len {
                     return Err(RunError::NodeOutOfRange {
                         array: format!("{which:?}"),
@@ -395,8 +422,7 @@ impl MechanismData {
                 }
             }
             for (_, name) in &self.layout.ion_vars {
-                let array = env
-                    .nodes
+                let array = nodes
                     .ions
                     .get(name)
                     .ok_or_else(|| RunError::MissingIon(name.clone()))?;
@@ -409,19 +435,16 @@ impl MechanismData {
                 }
             }
         }
-        if matches!(kind, KernelKind::NetReceive | KernelKind::NetReceiveInit) {
-            let event = env.event.as_ref().ok_or(RunError::NoEvent)?;
-            if event.target >= self.count {
-                return Err(RunError::TargetOutOfRange(event.target));
-            }
-            if event.args.len() < self.layout.net_args {
-                return Err(RunError::TooFewNetArgs {
-                    needed: self.layout.net_args,
-                    given: event.args.len(),
-                });
-            }
-        }
         Ok(())
+    }
+
+    /// True when every node array is longer than the largest node index
+    /// (always true for data with no instances).
+    pub(crate) fn nodes_cover(&self, nodes: &NodeData) -> bool {
+        self.count == 0
+            || NODE_ARRAYS
+                .iter()
+                .all(|&w| nodes.array(w).len() > self.max_node)
     }
 
     /// Refreshes the raw column, global-array and ion pointer tables (no

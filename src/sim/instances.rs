@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::discretize::Nodes;
 use super::library::MechanismLibrary;
 use super::{SimError, SimErrorKind};
-use crate::back::cranelift::CompiledMechanism;
+use crate::back::cranelift::{CompiledMechanism, Prepared};
 use crate::back::{MechanismData, NodeData};
 use crate::ir::{FieldKind, KernelKind, MechKind, Mechanism};
 use crate::net::Network;
@@ -21,6 +21,9 @@ pub(crate) struct MechInstances {
     pub data: MechanismData,
     /// Which kernels exist: init, current, state, net_receive, net_receive_init.
     pub has: [bool; 5],
+    /// The argument block validated once for `data` and the engine's node
+    /// data (see [`prepare`]).
+    pub prepared: Option<Prepared>,
 }
 
 impl MechInstances {
@@ -126,6 +129,7 @@ pub(crate) fn build(
             compiled,
             data,
             has,
+            prepared: None,
         });
     }
     Ok((mechs, placement))
@@ -289,4 +293,20 @@ pub(crate) fn ions(
         }
     }
     Ok(currents.into_iter().collect())
+}
+
+/// Validates every mechanism's data against the node arrays once and
+/// fills its kernel argument block. Call when the ion arrays are complete;
+/// afterwards no node or ion array may be added, removed or resized.
+pub(crate) fn prepare(mechs: &mut [MechInstances], data: &mut NodeData) -> Result<(), SimError> {
+    for m in mechs {
+        let prepared = m.compiled.prepare(&mut m.data, data).map_err(|e| {
+            SimError::new(
+                SimErrorKind::Kernel,
+                format!("mechanism `{}` cannot run: {e}", m.mech().name),
+            )
+        })?;
+        m.prepared = Some(prepared);
+    }
+    Ok(())
 }

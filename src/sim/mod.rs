@@ -187,8 +187,9 @@ impl Simulation {
         let mut data = NodeData::new(n);
         data.area.copy_from_slice(&nodes.area);
         data.diam.copy_from_slice(&nodes.diam);
-        let (mechs, placement) = instances::build(net, lib, &nodes)?;
+        let (mut mechs, placement) = instances::build(net, lib, &nodes)?;
         let ion_currents = instances::ions(net, &nodes, &mechs, &mut data)?;
+        instances::prepare(&mut mechs, &mut data)?;
         let ion_init = data
             .ions
             .iter()

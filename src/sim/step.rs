@@ -52,9 +52,14 @@ fn run_kernel(
         engine: &mut engine,
         event,
     };
-    m.compiled
-        .run(kind, &mut m.data, &mut env)
-        .map_err(|e| kernel_error(m, kind, e))
+    let result = match &mut m.prepared {
+        // SAFETY: `prepared` was made by `instances::prepare` for this data
+        // and the engine's node data; after `Simulation::new` the engine
+        // never adds, removes or resizes an ion array or a column.
+        Some(p) => unsafe { m.compiled.run_prepared(kind, p, &mut m.data, &mut env) },
+        None => m.compiled.run(kind, &mut m.data, &mut env),
+    };
+    result.map_err(|e| kernel_error(m, kind, e))
 }
 
 impl Simulation {

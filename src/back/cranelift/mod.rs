@@ -19,7 +19,8 @@ use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 use self::translate::{Ids, Translator};
 use self::uses::Uses;
 use super::abi::{Bridge, KernelArgs};
-use super::data::{Env, MechanismData, RunError};
+use super::data::{Env, MechanismData, NodeData, RunError, Shared};
+use super::engine::Engine;
 use super::layout::Layout;
 use super::math;
 use crate::diag::Diagnostic;
@@ -141,6 +142,111 @@ impl CompiledMechanism {
         })
     }
 
+    /// Validates `data` against this mechanism and `nodes` once and fills
+    /// the argument block every later [`CompiledMechanism::run_prepared`]
+    /// reuses: column, global-array and ion pointers are looked up here,
+    /// not per call.
+    pub fn prepare(
+        &self,
+        data: &mut MechanismData,
+        nodes: &mut NodeData,
+    ) -> Result<Prepared, RunError> {
+        if data.layout() != &self.layout {
+            return Err(RunError::WrongMechanism);
+        }
+        data.check_nodes(&self.mech, nodes)?;
+        let mut bridge_engine = NullEngine;
+        let mut bridge = Bridge {
+            engine: &mut bridge_engine,
+            formats: &self.layout.formats,
+        };
+        let mut args = KernelArgs::build(data, nodes, &Shared::default(), None, &mut bridge);
+        args.engine = std::ptr::null_mut();
+        Ok(Prepared {
+            args,
+            count: data.count(),
+            owner: self as *const CompiledMechanism,
+        })
+    }
+
+    /// Runs kernel `kind` like [`CompiledMechanism::run`], with the block
+    /// `prepared` for `data`: per call only the node array pointers, the
+    /// scalars, the event and the engine are set (and the event checked).
+    ///
+    /// # Safety
+    /// `prepared` must come from [`CompiledMechanism::prepare`] of this
+    /// mechanism with this `data` and `env.nodes`, and since then neither
+    /// may have had an ion array added, removed, replaced or resized, nor
+    /// a column or global array of `data` replaced or resized (values may
+    /// change freely; the node arrays V, Rhs, Diag, Area, Diam are
+    /// re-read and re-checked every call).
+    pub unsafe fn run_prepared(
+        &self,
+        kind: KernelKind,
+        prepared: &mut Prepared,
+        data: &mut MechanismData,
+        env: &mut Env<'_>,
+    ) -> Result<(), RunError> {
+        let Some(&(_, f)) = self.kernels.iter().find(|k| k.0 == kind) else {
+            return Ok(());
+        };
+        if !std::ptr::eq(prepared.owner, self)
+            || prepared.count != data.count()
+            || !std::ptr::eq(prepared.args.columns, data.column_ptrs.as_ptr())
+            || !data.nodes_cover(env.nodes)
+        {
+            return Err(RunError::WrongMechanism);
+        }
+        let Env {
+            nodes,
+            shared,
+            engine,
+            event,
+        } = env;
+        let args = &mut prepared.args;
+        match event {
+            Some(event) => {
+                data.check_event(event)?;
+                args.target = event.target as u64;
+                args.net_args = event.args.as_mut_ptr();
+            }
+            None if matches!(kind, KernelKind::NetReceive | KernelKind::NetReceiveInit) => {
+                return Err(RunError::NoEvent);
+            }
+            None => {
+                args.target = 0;
+                args.net_args = std::ptr::null_mut();
+            }
+        }
+        args.nodes = [
+            nodes.v.as_mut_ptr(),
+            nodes.rhs.as_mut_ptr(),
+            nodes.diag.as_mut_ptr(),
+            nodes.area.as_mut_ptr(),
+            nodes.diam.as_mut_ptr(),
+        ];
+        args.globals = data.globals_ptr();
+        args.t = shared.t;
+        args.dt = shared.dt;
+        args.celsius = shared.celsius;
+        args.flag = shared.flag;
+        let mut bridge = Bridge {
+            engine: &mut **engine,
+            formats: &self.layout.formats,
+        };
+        args.engine = (&mut bridge as *mut Bridge<'_, '_>).cast();
+        // SAFETY: the block was filled by `KernelArgs::build` after
+        // `check_nodes` passed for this data and these nodes; the caller
+        // guarantees the ion, column and global-array pointers are still
+        // valid, the node arrays were re-read and re-checked above, the
+        // event was checked, and `engine` points at a live bridge.
+        unsafe { f(args) };
+        args.engine = std::ptr::null_mut();
+        args.net_args = std::ptr::null_mut();
+        args.write_back(shared);
+        Ok(())
+    }
+
     fn call(
         &self,
         kind: KernelKind,
@@ -166,6 +272,32 @@ impl CompiledMechanism {
         let value = f(&mut args);
         args.write_back(shared);
         Ok(value)
+    }
+}
+
+/// A kernel argument block validated once for one [`MechanismData`] and
+/// one [`NodeData`] (see [`CompiledMechanism::prepare`]).
+#[derive(Debug)]
+pub struct Prepared {
+    args: KernelArgs,
+    count: usize,
+    owner: *const CompiledMechanism,
+}
+
+/// An engine for blocks that are never called (the engine pointer is set per call).
+struct NullEngine;
+
+impl Engine for NullEngine {
+    fn net_send(&mut self, _: usize, _: f64, _: f64) {}
+    fn net_event(&mut self, _: usize, _: f64) {}
+    fn net_move(&mut self, _: usize, _: f64) {}
+    fn watch_on(&mut self, _: usize, _: usize, _: f64) {}
+    fn printf(&mut self, _: usize, _: &str, _: &[f64]) {}
+    fn random(&mut self, _: usize, _: crate::ir::Builtin, _: &[f64]) -> f64 {
+        0.0
+    }
+    fn function_table(&mut self, _: usize, _: usize, _: &[f64]) -> f64 {
+        0.0
     }
 }
 
