@@ -5,6 +5,7 @@
 
 mod render;
 mod source;
+pub mod suggest;
 
 pub use render::{render_human, render_json, summary_line};
 pub use source::{FileId, SourceMap, Span};

@@ -349,7 +349,7 @@ impl UnitTable {
             let d = if cl == lower {
                 0
             } else {
-                edit_distance(&lower, &cl)
+                crate::diag::suggest::distance(&lower, &cl)
             };
             let better = match &best {
                 None => true,
@@ -366,23 +366,6 @@ impl UnitTable {
     pub fn base(d: BaseDim) -> Unit {
         Unit::new(1.0, Dimension::base(d))
     }
-}
-
-/// Levenshtein distance on characters, capped so long inputs stay cheap.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().take(64).collect();
-    let b: Vec<char> = b.chars().take(64).collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -413,7 +396,7 @@ mod tests {
 
     #[test]
     fn distance() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "ab"), 2);
+        assert_eq!(crate::diag::suggest::distance("kitten", "sitting"), 3);
+        assert_eq!(crate::diag::suggest::distance("", "ab"), 2);
     }
 }

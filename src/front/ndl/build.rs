@@ -5,8 +5,8 @@
 use super::ast::*;
 use super::catalogue::{Catalogue, MechInfo, broken_note};
 use super::quantity::{Expect, convert, convert_value};
-use super::suggest::{closest, one_of};
 use super::{Experiment, Output, Population};
+use crate::diag::suggest::{closest, one_of};
 use crate::diag::{Diagnostic, Span};
 use crate::ir::MechKind;
 use crate::net::{

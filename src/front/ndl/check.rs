@@ -117,11 +117,11 @@ pub fn topology(cell: &CellDef, out: &mut Vec<Diagnostic>) -> Option<Order> {
                     ),
                 )
                 .with_primary(site.section.span, "unknown section");
-                d = match super::suggest::closest(&site.section.name, names.iter().copied()) {
+                d = match crate::diag::suggest::closest(&site.section.name, names.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(format!(
                         "its sections are {}",
-                        super::suggest::one_of(&names)
+                        crate::diag::suggest::one_of(&names)
                     )),
                 };
                 out.push(d);

@@ -54,7 +54,6 @@ pub mod catalogue;
 pub mod check;
 pub mod parse;
 pub mod quantity;
-pub mod suggest;
 
 use crate::diag::{Diagnostic, FileId, SourceMap};
 use crate::net::Network;

@@ -3,7 +3,7 @@
 //! offending token; a grammar/builder mismatch is E1199, never a panic.
 
 use super::ast::*;
-use super::suggest::closest;
+use crate::diag::suggest::closest;
 use crate::diag::{Diagnostic, FileId, Span};
 use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};

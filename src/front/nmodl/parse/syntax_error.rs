@@ -754,7 +754,7 @@ pub(crate) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
         let d = if c.eq_ignore_ascii_case(word) {
             0
         } else {
-            edit_distance(&upper, &c.to_ascii_uppercase())
+            crate::diag::suggest::distance(&upper, &c.to_ascii_uppercase())
         };
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
@@ -763,21 +763,4 @@ pub(crate) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
     let (d, c) = best?;
     let limit = (word.len().max(3) / 3).max(1);
     (d <= limit && *c != *word).then_some(c)
-}
-
-/// Levenshtein distance between two short ASCII words.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a = a.as_bytes();
-    let b = b.as_bytes();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }

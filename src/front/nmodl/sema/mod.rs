@@ -33,13 +33,13 @@ mod declare;
 mod resolve;
 mod scope;
 mod solve;
-mod suggest;
+
 mod symbols;
 mod unused;
 mod verbatim;
 
+pub use crate::diag::suggest::closest as suggest_closest;
 pub use resolve::Usage;
-pub use suggest::closest as suggest_closest;
 pub use symbols::{IonUse, Symbol, SymbolKind, SymbolTable};
 
 use super::ast::{ItemKind, Module, NeuronStmtKind};

@@ -11,9 +11,9 @@ use super::builtins;
 use super::calls;
 use super::scope::{LocalKind, Scopes};
 use super::solve;
-use super::suggest;
 use super::symbols::{SymbolKind, SymbolTable};
 use super::verbatim;
+use crate::diag::suggest;
 use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::front::nmodl::ast::{
     Block, Expr, ExprKind, Ident, Item, ItemKind, LValue, Param, ReactTerm, Reaction, ReactionKind,

@@ -3,9 +3,9 @@
 //! (E0402).
 
 use super::builtins::{self, METHODS};
-use super::suggest;
 use super::symbols::{SymbolKind, SymbolTable};
 use crate::diag::Diagnostic;
+use crate::diag::suggest;
 use crate::front::nmodl::ast::{Ident, SolvableKind};
 
 /// Checks one SOLVE statement.

@@ -1,11 +1,12 @@
-//! "Did you mean `x`?" suggestions by edit distance.
+//! "Did you mean `x`?" by edit distance, shared by every language nmc reads.
 
-/// Levenshtein distance between two names, counted in characters.
+/// Levenshtein distance between two names, counted in characters (only the
+/// first 64 characters of each are compared, so long inputs stay cheap).
 pub fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+    let b: Vec<char> = b.chars().take(64).collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.chars().take(64).enumerate() {
         cur[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let sub = prev[j] + usize::from(ca != cb);
@@ -36,15 +37,21 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         if d > limit {
             continue;
         }
-        let better = match best {
-            None => true,
-            Some((bd, bc)) => d < bd || (d == bd && c < bc),
-        };
-        if better {
+        if best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// `a`, `a or b`, `a, b or c`, each name in backticks.
+pub fn one_of(names: &[&str]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match q.len() {
+        0 => "nothing".into(),
+        1 => q[0].clone(),
+        n => format!("{} or {}", q[..n - 1].join(", "), q[n - 1]),
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +71,11 @@ mod tests {
         assert_eq!(closest("gnabr", c), Some("gnabar"));
         assert_eq!(closest("xyz", c), None);
         assert_eq!(closest("GL", c), Some("gl"));
+    }
+
+    #[test]
+    fn lists() {
+        assert_eq!(one_of(&["a", "b", "c"]), "`a`, `b` or `c`");
+        assert_eq!(one_of(&["a"]), "`a`");
     }
 }
