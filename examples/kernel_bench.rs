@@ -66,6 +66,12 @@ fn nodes(n: usize) -> NodeData {
     nodes
 }
 
+/// Steps per timed block: enough that one block of `n` instances takes
+/// milliseconds, above the resolution of the CPU-time clock.
+fn reps(n: usize) -> usize {
+    (2_000_000 / n.max(1)).max(1)
+}
+
 /// One back end's way of running a kernel.
 type Runner<'a> = dyn FnMut(usize, KernelKind, &mut MechanismData, &mut Env<'_>) + 'a;
 
@@ -91,14 +97,17 @@ fn time_steps(
         run(k, KernelKind::Init, d, &mut env);
     }
     let mut best = f64::INFINITY;
+    let reps = reps(n);
     for _ in 0..steps {
         let start = Clock::start();
-        for kind in [KernelKind::Current, KernelKind::State] {
-            for (k, d) in data.iter_mut().enumerate() {
-                run(k, kind, d, &mut env);
+        for _ in 0..reps {
+            for kind in [KernelKind::Current, KernelKind::State] {
+                for (k, d) in data.iter_mut().enumerate() {
+                    run(k, kind, d, &mut env);
+                }
             }
         }
-        best = best.min(start.elapsed());
+        best = best.min(start.elapsed() / reps as f64);
     }
     black_box(&data);
     Ok(best)
@@ -350,13 +359,16 @@ mod hand {
         }
         let dt = Shared::default().dt;
         let mut best = f64::INFINITY;
+        let reps = super::reps(n);
         for _ in 0..steps {
             let start = Clock::start();
-            na_current(&mut na, &mut nd);
-            k_current(&mut k, &mut nd);
-            na_state(&mut na, &nd, dt);
-            k_state(&mut k, &nd, dt);
-            best = best.min(start.elapsed());
+            for _ in 0..reps {
+                na_current(&mut na, &mut nd);
+                k_current(&mut k, &mut nd);
+                na_state(&mut na, &nd, dt);
+                k_state(&mut k, &nd, dt);
+            }
+            best = best.min(start.elapsed() / reps as f64);
         }
         black_box((&na.h, &k.n, &nd.rhs));
         best
