@@ -1,47 +1,15 @@
 //! Recovery after a syntax error: the file is cut into top-level chunks
-//! (each starting at a line that begins with a block keyword in column 0),
+//! (each starting at a line that begins with a top-level keyword,
+//! [`TOP_KEYWORDS`], in column 0),
 //! and each chunk is parsed on its own, so one broken block does not hide
 //! the problems in the others. Chunks are parsed in a copy of the text with
 //! everything before them blanked out, so every span stays a true offset
 //! into the real file.
 
+use super::syntax_error::TOP_KEYWORDS;
 use super::{MAX_NESTING, parse_strict};
 use crate::diag::{Diagnostic, FileId, Span};
 use crate::front::nmodl::ast::Item;
-
-/// Keywords that start a top-level item when written in column 0.
-const ITEM_STARTS: &[&str] = &[
-    "TITLE",
-    "COMMENT",
-    "NEURON",
-    "UNITS",
-    "PARAMETER",
-    "CONSTANT",
-    "ASSIGNED",
-    "STATE",
-    "INDEPENDENT",
-    "DEPEND",
-    "INITIAL",
-    "BREAKPOINT",
-    "DERIVATIVE",
-    "KINETIC",
-    "LINEAR",
-    "NONLINEAR",
-    "DISCRETE",
-    "PROCEDURE",
-    "FUNCTION",
-    "FUNCTION_TABLE",
-    "NET_RECEIVE",
-    "BEFORE",
-    "AFTER",
-    "CONSTRUCTOR",
-    "DESTRUCTOR",
-    "DEFINE",
-    "INCLUDE",
-    "UNITSON",
-    "UNITSOFF",
-    "VERBATIM",
-];
 
 /// What recovery found.
 pub(super) struct Recovered {
@@ -105,7 +73,7 @@ fn chunk_ranges(src: &str) -> Vec<(usize, usize)> {
                 }
             }
             None => {
-                if ITEM_STARTS.contains(&word.as_str()) && offset > 0 {
+                if TOP_KEYWORDS.contains(&word.as_str()) && offset > 0 {
                     starts.push(offset);
                 }
                 if word == "COMMENT" && !line.contains("ENDCOMMENT") {
