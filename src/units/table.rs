@@ -339,7 +339,7 @@ impl UnitTable {
             3 => 1,
             _ => 2,
         };
-        let mut best: Option<(usize, String)> = None;
+        let mut best: Option<((usize, usize, usize), String)> = None;
         for cand in cands {
             let short = cand.chars().count() < 2 && name.chars().count() > 2;
             if short || !cand.starts_with(char::is_alphabetic) {
@@ -351,12 +351,20 @@ impl UnitTable {
             } else {
                 crate::diag::suggest::distance(&lower, &cl)
             };
+            // Among spellings equal but for case, prefer the fewest case
+            // changes: `mv` means millivolt (`mV`), not megavolt (`MV`).
+            let case_changes = name
+                .chars()
+                .zip(cand.chars())
+                .filter(|(a, b)| a != b)
+                .count();
+            let key = (d, case_changes, cand.len());
             let better = match &best {
                 None => true,
-                Some((bd, bn)) => (d, cand.len(), &cand) < (*bd, bn.len(), bn),
+                Some((bk, bn)) => (key, &cand) < (*bk, bn),
             };
             if d <= limit && better {
-                best = Some((d, cand));
+                best = Some((key, cand));
             }
         }
         best.map(|(_, b)| b)
@@ -392,6 +400,12 @@ mod tests {
         assert_eq!(t.suggest("DegC").as_deref(), Some("degC"));
         assert_eq!(t.suggest("millivot").as_deref(), Some("millivolt"));
         assert_eq!(t.suggest("coulumb").as_deref(), Some("coulomb"));
+    }
+
+    #[test]
+    fn case_only_typos_keep_the_prefix_meaning() {
+        let t = UnitTable::new();
+        assert_eq!(t.suggest("mv").as_deref(), Some("mV"));
     }
 
     #[test]
