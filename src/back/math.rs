@@ -21,6 +21,13 @@ unary! {
     nmc_acos => acos, nmc_atan => atan, nmc_floor => floor, nmc_ceil => ceil,
 }
 
+unsafe extern "C" {
+    /// The C library's `exp`, the function `f64::exp` lowers to; kernels
+    /// call it directly, without a Rust frame in between.
+    #[link_name = "exp"]
+    safe fn libm_exp(x: f64) -> f64;
+}
+
 /// `pow(x, y)` (also the `^` operator).
 pub extern "C" fn nmc_pow(x: f64, y: f64) -> f64 {
     x.powf(y)
@@ -84,7 +91,7 @@ impl MathImpl {
 pub fn implementation(f: MathFn) -> MathImpl {
     use MathImpl::{Binary, Unary};
     match f {
-        MathFn::Exp => Unary("nmc_exp", nmc_exp),
+        MathFn::Exp => Unary("nmc_exp", libm_exp),
         MathFn::Log => Unary("nmc_log", nmc_log),
         MathFn::Log10 => Unary("nmc_log10", nmc_log10),
         MathFn::Sqrt => Unary("nmc_sqrt", nmc_sqrt),
