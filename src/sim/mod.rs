@@ -141,7 +141,9 @@ pub struct Simulation {
     nodes: Nodes,
     data: NodeData,
     ion_init: Vec<(String, Vec<f64>)>,
-    ion_currents: Vec<String>,
+    /// Per ion array (in `data.ions` order): zeroed before every current
+    /// evaluation (`ina`, `dinadv`, ...).
+    ion_currents: Vec<bool>,
     mechs: Vec<MechInstances>,
     shared: Shared,
     queue: Queue,
@@ -188,7 +190,8 @@ impl Simulation {
         data.area.copy_from_slice(&nodes.area);
         data.diam.copy_from_slice(&nodes.diam);
         let (mut mechs, placement) = instances::build(net, lib, &nodes)?;
-        let ion_currents = instances::ions(net, &nodes, &mechs, &mut data)?;
+        let currents = instances::ions(net, &nodes, &mechs, &mut data)?;
+        let ion_currents = data.ions.keys().map(|k| currents.contains(k)).collect();
         instances::prepare(&mut mechs, &mut data)?;
         let ion_init = data
             .ions

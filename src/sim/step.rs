@@ -176,8 +176,8 @@ impl Simulation {
     fn setup_matrix(&mut self) -> Result<(), SimError> {
         self.data.rhs.fill(0.0);
         self.data.diag.fill(0.0);
-        for name in &self.ion_currents {
-            if let Some(a) = self.data.ions.get_mut(name) {
+        for (a, &zero) in self.data.ions.values_mut().zip(&self.ion_currents) {
+            if zero {
                 a.fill(0.0);
             }
         }
