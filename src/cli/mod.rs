@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod inputs;
 mod run;
+mod sonata_run;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -51,7 +52,8 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
-    /// Simulate the experiment an .ndl file describes.
+    /// Simulate the experiment an .ndl file describes, or a SONATA
+    /// simulation_config.json (BMTK's layout).
     ///
     /// Compiles the mechanisms it uses (from its `mechanisms` folder), runs
     /// it, writes the SONATA reports and spike file into the output folder
@@ -69,6 +71,14 @@ pub enum Command {
         /// Colour the diagnostics.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        /// SONATA runs: folder of NDL cell templates (`hoc:<Name>` →
+        /// `DIR/<Name>.ndl`) instead of the circuit's templates_dir.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+        /// SONATA runs: folder of .mod files instead of the circuit's
+        /// mechanisms_dir.
+        #[arg(long, value_name = "DIR")]
+        mechanisms: Option<PathBuf>,
     },
     /// Compile .mod files to the mechanism IR and list each mechanism.
     ///
@@ -165,6 +175,19 @@ pub fn main() -> i32 {
             out_dir,
             quiet,
             color,
-        } => run::run(&file, out_dir.as_deref(), quiet, color.enabled()),
+            templates,
+            mechanisms,
+        } => {
+            if file.extension().is_some_and(|e| e == "json") {
+                let opts = crate::sonata::build::Options {
+                    templates,
+                    mechanisms,
+                    tstop: None,
+                };
+                sonata_run::run(&file, &opts, out_dir.as_deref(), quiet, color.enabled())
+            } else {
+                run::run(&file, out_dir.as_deref(), quiet, color.enabled())
+            }
+        }
     }
 }

@@ -1,0 +1,849 @@
+//! A SONATA circuit and simulation config → a [`Network`] ready to run,
+//! the way BMTK's bionet builds it for NEURON:
+//!
+//! - `model_template` `hoc:<Name>` → the NDL cell definition `<Name>` in
+//!   `<templates_dir>/<Name>.ndl` (or `--templates DIR`);
+//! - edges: BMTK's built-in `exp2syn` → `Exp2Syn` with the JSON's `tau1`,
+//!   `tau2` and `erev` (as `e`); any other `model_template` → the mechanism
+//!   of that name from `mechanisms_dir` (its `modfiles/` folder or the
+//!   folder itself; or `--mechanisms DIR`), parameters from the
+//!   `dynamics_params` JSON (incl. `initW`); one synapse per edge (per
+//!   `nsyns` when given) at `sec_id(sec_x)` or soma(0.5); NetCon weight
+//!   `syn_weight`, delay `delay`, threshold the run's `spike_threshold`;
+//! - virtual populations → spike trains from the `spikes` inputs.
+//!
+//! Synapses are created in BMTK's order: recurrent edge populations first,
+//! then those from virtual populations; within one, target by target (node
+//! order), each target's edges in edge id order.
+//!
+//! Diagnostic codes: `E1501` unreadable file, `E1502` a value the reader
+//! cannot map (names the file, row and value), `E1503` a component folder
+//! that does not exist, `E1504` a cell template with errors, `W1501`
+//! something BMTK ignores or a likely slip.
+
+use super::config::{self, SimulationConfig};
+use super::edges::{EdgePopulation, read_edges};
+use super::inputs::read_spike_input;
+use super::nodes::{NodePopulation, read_nodes};
+use crate::diag::{Diagnostic, SourceMap};
+use crate::ir::FieldKind;
+use crate::net::{
+    Cell, Connection, Location, Network, PointProcess, RunSettings, Source, SpikeTrain,
+};
+use crate::sim::{MechanismLibrary, Results};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Overrides from the command line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Options {
+    /// Folder of NDL cell templates (`--templates`), instead of the
+    /// circuit's `templates_dir`.
+    pub templates: Option<PathBuf>,
+    /// Folder of `.mod` files (`--mechanisms`), instead of the circuit's
+    /// `mechanisms_dir`.
+    pub mechanisms: Option<PathBuf>,
+    /// Stop time (ms) instead of the config's `run.tstop`.
+    pub tstop: Option<f64>,
+}
+
+/// A real cell of the network: where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellOrigin {
+    /// Node population.
+    pub population: String,
+    /// Node id within it.
+    pub node_id: u64,
+    /// `pop_name` of its node type (or the population name).
+    pub pop_name: String,
+}
+
+/// A loaded SONATA run.
+pub struct Loaded {
+    /// The simulation config.
+    pub config: SimulationConfig,
+    /// The network (cell `k` has gid `k`; see [`Loaded::cells`]).
+    pub network: Network,
+    /// The compiled mechanisms.
+    pub library: MechanismLibrary,
+    /// Origin of every cell, by index.
+    pub cells: Vec<CellOrigin>,
+    /// Real node populations in order.
+    pub populations: Vec<String>,
+    /// Warnings.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loaded")
+            .field("cells", &self.cells.len())
+            .field("connections", &self.network.connections.len())
+            .finish()
+    }
+}
+
+impl Loaded {
+    /// Spikes grouped by node population: `(node_id, time)` lists.
+    pub fn spikes_by_population(&self, res: &Results) -> BTreeMap<String, Vec<(u64, f64)>> {
+        let mut out: BTreeMap<String, Vec<(u64, f64)>> = self
+            .populations
+            .iter()
+            .map(|p| (p.clone(), Vec::new()))
+            .collect();
+        for &(gid, t) in &res.spikes {
+            if let Some(c) = usize::try_from(gid).ok().and_then(|g| self.cells.get(g))
+                && let Some(list) = out.get_mut(&c.population)
+            {
+                list.push((c.node_id, t));
+            }
+        }
+        out
+    }
+
+    /// Rows `(pop_name, cells, spikes, mean rate in Hz)` in order of first appearance.
+    pub fn rates(&self, res: &Results) -> Vec<(String, usize, usize, f64)> {
+        let mut rows: Vec<(String, usize, usize, f64)> = Vec::new();
+        let mut spikes_of = vec![0usize; self.cells.len()];
+        for &(gid, _) in &res.spikes {
+            if let Some(n) = usize::try_from(gid).ok().and_then(|g| spikes_of.get_mut(g)) {
+                *n += 1;
+            }
+        }
+        for (c, n) in self.cells.iter().zip(&spikes_of) {
+            match rows.iter_mut().find(|r| r.0 == c.pop_name) {
+                Some(r) => {
+                    r.1 += 1;
+                    r.2 += n;
+                }
+                None => rows.push((c.pop_name.clone(), 1, *n, 0.0)),
+            }
+        }
+        let secs = (self.network.run.tstop - self.network.run.tstart) / 1000.0;
+        for r in &mut rows {
+            if secs > 0.0 && r.1 > 0 {
+                r.3 = r.2 as f64 / r.1 as f64 / secs;
+            }
+        }
+        rows
+    }
+}
+
+fn e1502(msg: String) -> Diagnostic {
+    Diagnostic::error("E1502", msg)
+}
+
+/// The folder of `.mod` files: `dir/modfiles` when it exists, else `dir`.
+fn mod_folder(dir: &Path) -> PathBuf {
+    let m = dir.join("modfiles");
+    if m.is_dir() { m } else { dir.to_path_buf() }
+}
+
+fn missing_dir(what: &str, key: &str, dir: Option<&Path>, circuit: &Path) -> Diagnostic {
+    let where_ = match dir {
+        Some(d) => format!("the circuit's {key} `{}` does not exist", d.display()),
+        None => format!("the circuit `{}` names no {key}", circuit.display()),
+    };
+    Diagnostic::error("E1503", format!("{where_}, so nmc has no {what}"))
+        .with_help("point nmc at the project's own with `--templates components/templates --mechanisms models`")
+}
+
+/// Loads the simulation config at `path` and everything it refers to.
+/// Diagnostics from cell templates are added to `map`.
+pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, Vec<Diagnostic>> {
+    let config = config::load(path).map_err(|d| vec![d])?;
+    let mut warnings = config.warnings.clone();
+    let circuit = &config.circuit;
+    // Component folders.
+    let mech_dir = match &opts.mechanisms {
+        Some(d) => d.clone(),
+        None => match &circuit.mechanisms_dir {
+            Some(d) if d.is_dir() => d.clone(),
+            d => {
+                return Err(vec![missing_dir(
+                    "mechanisms (.mod files)",
+                    "mechanisms_dir",
+                    d.as_deref(),
+                    &circuit.path,
+                )]);
+            }
+        },
+    };
+    let mech_dir = mod_folder(&mech_dir);
+    if !mech_dir.is_dir() {
+        return Err(vec![Diagnostic::error(
+            "E1503",
+            format!(
+                "the mechanisms folder `{}` does not exist",
+                mech_dir.display()
+            ),
+        )]);
+    }
+    let templates_dir = match &opts.templates {
+        Some(d) => d.clone(),
+        None => match &circuit.templates_dir {
+            Some(d) if d.is_dir() => d.clone(),
+            d => {
+                return Err(vec![missing_dir(
+                    "cell templates",
+                    "templates_dir",
+                    d.as_deref(),
+                    &circuit.path,
+                )]);
+            }
+        },
+    };
+    if !templates_dir.is_dir() {
+        return Err(vec![Diagnostic::error(
+            "E1503",
+            format!(
+                "the templates folder `{}` does not exist",
+                templates_dir.display()
+            ),
+        )]);
+    }
+    let library = MechanismLibrary::load_dir(&mech_dir)?;
+
+    // Nodes.
+    let mut pops: Vec<NodePopulation> = Vec::new();
+    for (f, t) in &circuit.nodes {
+        pops.extend(read_nodes(f, t).map_err(|d| vec![d])?);
+    }
+    let mut edge_pops: Vec<EdgePopulation> = Vec::new();
+    for (f, t) in &circuit.edges {
+        edge_pops.extend(read_edges(f, t).map_err(|d| vec![d])?);
+    }
+
+    let mut net = Network {
+        run: RunSettings {
+            tstart: config.tstart,
+            tstop: opts.tstop.unwrap_or(config.tstop),
+            dt: config.dt,
+            celsius: config.celsius,
+            v_init: config.v_init,
+            spike_threshold: config.spike_threshold,
+        },
+        ..Network::default()
+    };
+    let mut templates: HashMap<String, Cell> = HashMap::new();
+    let mut cells: Vec<CellOrigin> = Vec::new();
+    let mut cell_of: HashMap<(String, u64), usize> = HashMap::new();
+    let mut populations = Vec::new();
+    let mut errors = Vec::new();
+    for p in pops.iter().filter(|p| !p.is_virtual()) {
+        populations.push(p.name.clone());
+        let mut order: Vec<usize> = (0..p.len()).collect();
+        order.sort_by_key(|&k| p.node_ids[k]);
+        for k in order {
+            let row = p.type_ids[k];
+            let Some(tmpl) = p.attr(k, "model_template") else {
+                errors.push(e1502(format!(
+                    "`{}` node type {row} (node {} of `{}`) has no model_template",
+                    p.types_file.display(),
+                    p.node_ids[k],
+                    p.name
+                )));
+                continue;
+            };
+            let Some(name) = tmpl.strip_prefix("hoc:") else {
+                errors.push(e1502(format!(
+                    "`{}` node type {row}: model_template `{tmpl}` cannot be mapped (nmc reads `hoc:<Name>` templates as NDL cell definitions)",
+                    p.types_file.display()
+                )));
+                continue;
+            };
+            if !templates.contains_key(name) {
+                match load_template(map, &templates_dir, &mech_dir, name) {
+                    Ok(c) => {
+                        templates.insert(name.to_string(), c);
+                    }
+                    Err(mut d) => {
+                        errors.append(&mut d);
+                        // Do not try again for the next node of this type.
+                        templates.insert(name.to_string(), Cell::default());
+                        continue;
+                    }
+                }
+            }
+            let Some(t) = templates.get(name) else {
+                continue;
+            };
+            if t.sections.is_empty() {
+                continue;
+            }
+            let id = net.cells.len();
+            let mut cell = t.clone();
+            cell.gid = id as u64;
+            cell.population = p.name.clone();
+            net.cells.push(cell);
+            cell_of.insert((p.name.clone(), p.node_ids[k]), id);
+            cells.push(CellOrigin {
+                population: p.name.clone(),
+                node_id: p.node_ids[k],
+                pop_name: p
+                    .attr(k, "pop_name")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| p.name.clone()),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    // Virtual populations → spike trains.
+    let mut train_of: HashMap<(String, u64), usize> = HashMap::new();
+    let virtual_pops: Vec<&NodePopulation> = pops.iter().filter(|p| p.is_virtual()).collect();
+    for input in &config.inputs {
+        if input.input_type != "spikes" {
+            errors.push(e1502(format!(
+                "`{}` input `{}`: input_type `{}` is not supported (nmc reads `spikes` inputs)",
+                config.path.display(),
+                input.name,
+                input.input_type
+            )));
+            continue;
+        }
+        let Some(file) = &input.input_file else {
+            errors.push(e1502(format!(
+                "`{}` input `{}` has no input_file",
+                config.path.display(),
+                input.name
+            )));
+            continue;
+        };
+        let mut restrict: Option<Vec<String>> = None;
+        if let Some(ns) = &input.node_set {
+            match config.node_sets.get(ns) {
+                None => errors.push(e1502(format!(
+                    "`{}` input `{}`: node set `{ns}` is not defined",
+                    config.path.display(),
+                    input.name
+                ))),
+                Some(v) => {
+                    if let Some(p) = v.get("population") {
+                        restrict = Some(match p {
+                            Value::String(s) => vec![s.clone()],
+                            Value::Array(a) => a
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect(),
+                            _ => Vec::new(),
+                        });
+                    }
+                    let selected = count_node_set(&pops, v);
+                    if selected == 0 {
+                        warnings.push(Diagnostic::warning(
+                            "W1501",
+                            format!(
+                                "input `{}`: node set `{ns}` ({v}) selects no node; like BMTK, nmc feeds the spike file to every virtual population{}",
+                                input.name,
+                                config
+                                    .node_sets_file
+                                    .as_ref()
+                                    .map(|f| format!(" (node set defined in `{}`)", f.display()))
+                                    .unwrap_or_default()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let spikes = read_spike_input(file).map_err(|d| vec![d])?;
+        for vp in &virtual_pops {
+            if let Some(r) = &restrict
+                && !r.contains(&vp.name)
+            {
+                continue;
+            }
+            let Some(trains) = spikes.get(&vp.name) else {
+                continue;
+            };
+            for &id in &vp.node_ids {
+                let times = trains.get(&id).cloned().unwrap_or_default();
+                let key = (vp.name.clone(), id);
+                match train_of.get(&key) {
+                    Some(&t) => {
+                        let tr = &mut net.trains[t].times;
+                        tr.extend(times);
+                        tr.sort_by(f64::total_cmp);
+                    }
+                    None => {
+                        train_of.insert(key, net.trains.len());
+                        net.trains.push(SpikeTrain {
+                            gid: id,
+                            population: vp.name.clone(),
+                            times,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    // Edges: recurrent populations first, then those from virtual nodes.
+    let is_virtual = |name: &str| virtual_pops.iter().any(|p| p.name == name);
+    let mut ordered: Vec<&EdgePopulation> = edge_pops
+        .iter()
+        .filter(|e| !is_virtual(&e.source_population))
+        .collect();
+    ordered.extend(
+        edge_pops
+            .iter()
+            .filter(|e| is_virtual(&e.source_population)),
+    );
+    let syn_dir = circuit
+        .synaptic_models_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut json_cache: HashMap<String, Value> = HashMap::new();
+    for ep in ordered {
+        let virt = is_virtual(&ep.source_population);
+        if virt {
+            check_one_to_one(ep, &mut warnings);
+        }
+        if let Some(c) = ep.text_columns.iter().find(|c| {
+            matches!(
+                c.as_str(),
+                "model_template" | "dynamics_params" | "weight_function"
+            )
+        }) {
+            errors.push(e1502(format!(
+                "`{}` /edges/{}: per-edge column `{c}` is not supported (nmc reads it from the edge types)",
+                ep.file.display(),
+                ep.name
+            )));
+            continue;
+        }
+        // Edge ids grouped by target cell, target cells in cell order.
+        let mut by_target: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for k in 0..ep.len() {
+            let Some(&tc) = cell_of.get(&(ep.target_population.clone(), ep.target[k])) else {
+                errors.push(e1502(format!(
+                    "`{}` /edges/{}/target_node_id row {k}: node {} of population `{}` is not a real cell of the circuit",
+                    ep.file.display(),
+                    ep.name,
+                    ep.target[k],
+                    ep.target_population
+                )));
+                break;
+            };
+            by_target.entry(tc).or_default().push(k);
+        }
+        let mut specs: HashMap<i64, SynSpec> = HashMap::new();
+        for (tc, list) in by_target {
+            for k in list {
+                let tid = ep.type_ids[k];
+                let spec = match specs.entry(tid) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        match syn_spec(ep, k, &syn_dir, &library, &mut json_cache, &mut warnings) {
+                            Ok(s) => e.insert(s),
+                            Err(d) => {
+                                errors.push(d);
+                                return Err(errors);
+                            }
+                        }
+                    }
+                };
+                let num = |col: &str| {
+                    ep.number(k, col).map_err(|v| {
+                        e1502(format!(
+                            "`{}` edge type {tid}: `{col}` is `{v}`, not a number",
+                            ep.types_file.display()
+                        ))
+                    })
+                };
+                let weight = match num("syn_weight") {
+                    Ok(Some(w)) => w,
+                    Ok(None) => {
+                        errors.push(e1502(format!(
+                            "`{}` edge {k} of `{}` (type {tid}) has no syn_weight",
+                            ep.file.display(),
+                            ep.name
+                        )));
+                        return Err(errors);
+                    }
+                    Err(d) => return Err(vec![d]),
+                };
+                let delay = match num("delay") {
+                    Ok(Some(d)) => d,
+                    Ok(None) => {
+                        errors.push(e1502(format!(
+                            "`{}` edge {k} of `{}` (type {tid}) has no delay",
+                            ep.file.display(),
+                            ep.name
+                        )));
+                        return Err(errors);
+                    }
+                    Err(d) => return Err(vec![d]),
+                };
+                let nsyns = match num("nsyns") {
+                    Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => n as usize,
+                    Ok(None) => 1,
+                    Ok(Some(n)) => {
+                        return Err(vec![e1502(format!(
+                            "`{}` edge {k} of `{}`: nsyns is {n}",
+                            ep.file.display(),
+                            ep.name
+                        ))]);
+                    }
+                    Err(d) => return Err(vec![d]),
+                };
+                let location = match site(ep, k, &net.cells[tc]) {
+                    Ok(l) => l,
+                    Err(d) => return Err(vec![d]),
+                };
+                let source = if virt {
+                    match train_of.get(&(ep.source_population.clone(), ep.source[k])) {
+                        Some(&t) => Source::Train(t),
+                        None => {
+                            // A virtual node without input: BMTK gives it no spikes.
+                            let t = net.trains.len();
+                            train_of.insert((ep.source_population.clone(), ep.source[k]), t);
+                            net.trains.push(SpikeTrain {
+                                gid: ep.source[k],
+                                population: ep.source_population.clone(),
+                                times: Vec::new(),
+                            });
+                            Source::Train(t)
+                        }
+                    }
+                } else {
+                    match cell_of.get(&(ep.source_population.clone(), ep.source[k])) {
+                        Some(&c) => Source::Cell(c),
+                        None => {
+                            return Err(vec![e1502(format!(
+                                "`{}` /edges/{}/source_node_id row {k}: node {} of population `{}` does not exist",
+                                ep.file.display(),
+                                ep.name,
+                                ep.source[k],
+                                ep.source_population
+                            ))]);
+                        }
+                    }
+                };
+                for _ in 0..nsyns {
+                    let cell = &mut net.cells[tc];
+                    let target = cell.point_processes.len();
+                    cell.point_processes.push(PointProcess {
+                        mechanism: spec.mechanism.clone(),
+                        location,
+                        params: spec.params.clone(),
+                    });
+                    net.connections.push(Connection {
+                        source,
+                        target_cell: tc,
+                        target,
+                        weight,
+                        delay,
+                        threshold: f64::NAN,
+                    });
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Loaded {
+        config,
+        network: net,
+        library,
+        cells,
+        populations,
+        warnings,
+    })
+}
+
+/// How many nodes a node set (a JSON object of attribute = value) selects.
+fn count_node_set(pops: &[NodePopulation], v: &Value) -> usize {
+    let Some(obj) = v.as_object() else {
+        return 1; // compound node sets: not evaluated
+    };
+    let mut n = 0;
+    for p in pops {
+        for k in 0..p.len() {
+            let all = obj.iter().all(|(key, want)| {
+                let have: Option<String> = match key.as_str() {
+                    "population" => Some(p.name.clone()),
+                    "node_id" => Some(p.node_ids[k].to_string()),
+                    _ => p.attr(k, key).map(str::to_string).or_else(|| {
+                        p.columns
+                            .get(key)
+                            .and_then(|c| c.get(k))
+                            .map(|x| x.to_string())
+                    }),
+                };
+                let Some(have) = have else { return false };
+                let matches = |w: &Value| match w {
+                    Value::String(s) => *s == have,
+                    Value::Number(x) => x
+                        .as_f64()
+                        .is_some_and(|x| have.parse::<f64>().is_ok_and(|h| h == x)),
+                    _ => false,
+                };
+                match want {
+                    Value::Array(a) => a.iter().any(matches),
+                    w => matches(w),
+                }
+            });
+            if all {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Warns when a population of edges from virtual nodes is one-to-one but
+/// not in index order (the seed's offset slip).
+fn check_one_to_one(ep: &EdgePopulation, warnings: &mut Vec<Diagnostic>) {
+    let n = ep.len();
+    if n == 0 {
+        return;
+    }
+    let mut srcs: Vec<u64> = ep.source.clone();
+    let mut trgs: Vec<u64> = ep.target.clone();
+    srcs.sort_unstable();
+    trgs.sort_unstable();
+    srcs.dedup();
+    trgs.dedup();
+    if srcs.len() != n || trgs.len() != n {
+        return;
+    }
+    // Rank of each source and target: identity map means rank(s) == rank(t).
+    let permuted: Vec<usize> = (0..n)
+        .filter(|&k| {
+            srcs.binary_search(&ep.source[k]).ok() != trgs.binary_search(&ep.target[k]).ok()
+        })
+        .collect();
+    if let Some(&k) = permuted.first() {
+        warnings.push(Diagnostic::warning(
+            "W1501",
+            format!(
+                "`{}` /edges/{}: a one-to-one map that is permuted ({} of {n} sources reach a target of another rank; e.g. source {} → target {}): an offset slip in the builder? (the simulation uses the edges as given)",
+                ep.file.display(),
+                ep.name,
+                permuted.len(),
+                ep.source[k],
+                ep.target[k]
+            ),
+        ));
+    }
+}
+
+/// A synapse type: mechanism and parameters.
+#[derive(Clone, Debug)]
+struct SynSpec {
+    mechanism: String,
+    params: BTreeMap<String, f64>,
+}
+
+fn syn_spec(
+    ep: &EdgePopulation,
+    k: usize,
+    syn_dir: &Path,
+    lib: &MechanismLibrary,
+    cache: &mut HashMap<String, Value>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<SynSpec, Diagnostic> {
+    let tid = ep.type_ids[k];
+    let types = ep.types_file.display();
+    let Some(tmpl) = ep.text(k, "model_template") else {
+        return Err(e1502(format!(
+            "`{types}` edge type {tid} has no model_template"
+        )));
+    };
+    if let Some(w) = ep.text(k, "weight_function") {
+        warnings.push(Diagnostic::warning(
+            "W1501",
+            format!("`{types}` edge type {tid}: weight_function `{w}` is ignored; syn_weight is used as the weight"),
+        ));
+    }
+    let json = match ep.text(k, "dynamics_params") {
+        None => Value::Object(Default::default()),
+        Some(f) => {
+            let path = syn_dir.join(f);
+            let key = path.display().to_string();
+            if let Some(v) = cache.get(&key) {
+                v.clone()
+            } else {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Diagnostic::error(
+                        "E1501",
+                        format!(
+                            "`{types}` edge type {tid}: cannot read dynamics_params `{}`: {e}",
+                            path.display()
+                        ),
+                    )
+                })?;
+                let v: Value = serde_json::from_str(&text)
+                    .map_err(|e| e1502(format!("`{}` is not valid JSON: {e}", path.display())))?;
+                cache.insert(key, v.clone());
+                v
+            }
+        }
+    };
+    let file = ep
+        .text(k, "dynamics_params")
+        .unwrap_or("(no dynamics_params)");
+    let Some(obj) = json.as_object() else {
+        return Err(e1502(format!(
+            "`{file}` (edge type {tid}) is not a JSON object"
+        )));
+    };
+    let mut params = BTreeMap::new();
+    if tmpl == "exp2syn" {
+        for (key, name) in [("tau1", "tau1"), ("tau2", "tau2"), ("erev", "e")] {
+            if let Some(v) = obj.get(key) {
+                let x = v.as_f64().ok_or_else(|| {
+                    e1502(format!(
+                        "`{file}` (edge type {tid}): `{key}` is `{v}`, not a number"
+                    ))
+                })?;
+                params.insert(name.to_string(), x);
+            }
+        }
+        return Ok(SynSpec {
+            mechanism: "Exp2Syn".into(),
+            params,
+        });
+    }
+    let Some(mech) = lib.get(tmpl) else {
+        let names: Vec<&str> = lib.names().collect();
+        let mut d = e1502(format!(
+            "`{types}` edge type {tid}: model_template `{tmpl}` is neither `exp2syn` nor a mechanism of the mechanisms folder"
+        ));
+        if let Some(s) = crate::diag::suggest::closest(tmpl, names.iter().copied()) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+        return Err(d);
+    };
+    if obj.contains_key("stdevW") {
+        return Err(e1502(format!(
+            "`{file}` (edge type {tid}): `stdevW` (a lognormal initW) is not supported"
+        )));
+    }
+    for (key, v) in obj {
+        let Some(x) = v.as_f64() else {
+            continue; // text such as level_of_detail
+        };
+        let settable = mech
+            .fields
+            .iter()
+            .any(|f| f.name == *key && matches!(f.kind, FieldKind::Parameter));
+        if settable {
+            params.insert(key.clone(), x);
+        } else {
+            warnings.push(Diagnostic::warning(
+                "W1501",
+                format!("`{file}` (edge type {tid}): `{key}` = {x} is not a parameter of `{tmpl}`; ignored"),
+            ));
+        }
+    }
+    Ok(SynSpec {
+        mechanism: tmpl.to_string(),
+        params,
+    })
+}
+
+/// Where edge `k`'s synapse goes on `cell`.
+fn site(ep: &EdgePopulation, k: usize, cell: &Cell) -> Result<Location, Diagnostic> {
+    let sec_id = ep.number(k, "sec_id").ok().flatten();
+    let sec_x = ep.number(k, "sec_x").ok().flatten();
+    if let Some(s) = sec_id {
+        let x = sec_x.unwrap_or(0.5);
+        if s < 0.0
+            || s.fract() != 0.0
+            || s as usize >= cell.sections.len()
+            || !(0.0..=1.0).contains(&x)
+        {
+            return Err(e1502(format!(
+                "`{}` edge {k} of `{}`: sec_id {s}, sec_x {x} is not a place on the target cell ({} sections)",
+                ep.file.display(),
+                ep.name,
+                cell.sections.len()
+            )));
+        }
+        return Ok(Location {
+            section: s as usize,
+            x,
+        });
+    }
+    let want = ep
+        .text(k, "target_sections")
+        .map(|s| {
+            s.trim_matches(|c| c == '[' || c == ']')
+                .split(',')
+                .map(|x| x.trim().trim_matches(|c| c == '\'' || c == '"').to_string())
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_else(|| vec!["soma".to_string()]);
+    if want.iter().any(|w| w == "soma")
+        && let Some(i) = cell.sections.iter().position(|s| s.name == "soma")
+    {
+        return Ok(Location { section: i, x: 0.5 });
+    }
+    Err(e1502(format!(
+        "`{}` edge type {}: target_sections {:?} cannot be placed without sec_id/sec_x columns (nmc places such synapses at soma(0.5) only)",
+        ep.types_file.display(),
+        ep.type_ids[k],
+        want
+    )))
+}
+
+/// Loads `<dir>/<name>.ndl` (a `cell <name> { ... }` definition) as a cell.
+fn load_template(
+    map: &mut SourceMap,
+    dir: &Path,
+    mech_dir: &Path,
+    name: &str,
+) -> Result<Cell, Vec<Diagnostic>> {
+    let path = dir.join(format!("{name}.ndl"));
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        vec![
+            Diagnostic::error(
+                "E1501",
+                format!("cannot read the cell template `{}`: {e}", path.display()),
+            )
+            .with_help(format!(
+                "templates `hoc:{name}` are read as NDL cell definitions `{name}.ndl`"
+            )),
+        ]
+    })?;
+    let mech_abs = std::fs::canonicalize(mech_dir).unwrap_or_else(|_| mech_dir.to_path_buf());
+    let mut full = text.clone();
+    if !text
+        .lines()
+        .any(|l| l.trim_start().starts_with("mechanisms"))
+    {
+        full.push_str(&format!("\nmechanisms \"{}\"\n", mech_abs.display()));
+    }
+    full.push_str(&format!("\npopulation __template = 1 of {name}\n"));
+    let checked = crate::front::ndl::check_source(map, &path.display().to_string(), &full, dir);
+    let mut diags: Vec<Diagnostic> = checked
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code != "W1001")
+        .collect();
+    let cell = checked
+        .experiment
+        .and_then(|e| e.network.cells.into_iter().next());
+    match cell {
+        Some(c) if !diags.iter().any(Diagnostic::is_error) => Ok(c),
+        _ => {
+            diags.push(Diagnostic::error(
+                "E1504",
+                format!("the cell template `{}` cannot be used", path.display()),
+            ));
+            Err(diags)
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! SONATA configuration files: the simulation config (`run`,
+//! `conditions`, `inputs`, `output`, `node_sets_file`, `network`) and the
+//! circuit config (`components`, `networks.nodes`, `networks.edges`), with
+//! `manifest` variables (`$NAME`, `${NAME}`, `${configdir}`) and paths
+//! relative to the config's folder; and `node_sets.json`.
+
+use crate::diag::Diagnostic;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The circuit: component folders and node/edge files.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CircuitConfig {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// `components.templates_dir`.
+    pub templates_dir: Option<PathBuf>,
+    /// `components.mechanisms_dir`.
+    pub mechanisms_dir: Option<PathBuf>,
+    /// `components.synaptic_models_dir`.
+    pub synaptic_models_dir: Option<PathBuf>,
+    /// `(nodes_file, node_types_file)` pairs, in order.
+    pub nodes: Vec<(PathBuf, PathBuf)>,
+    /// `(edges_file, edge_types_file)` pairs, in order.
+    pub edges: Vec<(PathBuf, PathBuf)>,
+}
+
+/// One entry of `inputs`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputConfig {
+    /// Its key in `inputs`.
+    pub name: String,
+    /// `input_type` (`spikes`...).
+    pub input_type: String,
+    /// `module` (`sonata`, `h5`...).
+    pub module: String,
+    /// `input_file`, resolved.
+    pub input_file: Option<PathBuf>,
+    /// `node_set`.
+    pub node_set: Option<String>,
+}
+
+/// A simulation config with its circuit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimulationConfig {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// `run.tstart` (ms).
+    pub tstart: f64,
+    /// `run.tstop` (ms).
+    pub tstop: f64,
+    /// `run.dt` (ms).
+    pub dt: f64,
+    /// `run.spike_threshold` (mV).
+    pub spike_threshold: f64,
+    /// `conditions.celsius` (degC).
+    pub celsius: f64,
+    /// `conditions.v_init` (mV).
+    pub v_init: f64,
+    /// The inputs, in file order.
+    pub inputs: Vec<InputConfig>,
+    /// `output.output_dir`, resolved.
+    pub output_dir: PathBuf,
+    /// `output.spikes_file` (relative to `output_dir`).
+    pub spikes_file: String,
+    /// Node sets: name → the JSON object or list.
+    pub node_sets: BTreeMap<String, Value>,
+    /// The node sets file, if any.
+    pub node_sets_file: Option<PathBuf>,
+    /// The circuit.
+    pub circuit: CircuitConfig,
+    /// Warnings found while reading.
+    pub warnings: Vec<Diagnostic>,
+}
+
+fn err(path: &Path, msg: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::error("E1502", format!("`{}`: {msg}", path.display()))
+}
+
+fn read_json(path: &Path) -> Result<Value, Diagnostic> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::error("E1501", format!("cannot read `{}`: {e}", path.display()))
+    })?;
+    serde_json::from_str(&text).map_err(|e| err(path, format!("not valid JSON: {e}")))
+}
+
+/// Manifest variables of a config, fully expanded.
+struct Manifest {
+    vars: BTreeMap<String, String>,
+    dir: PathBuf,
+}
+
+impl Manifest {
+    fn new(path: &Path, json: &Value) -> Result<Manifest, Diagnostic> {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let mut m = Manifest {
+            vars: BTreeMap::new(),
+            dir,
+        };
+        let mut raw: BTreeMap<String, String> = BTreeMap::new();
+        if let Some(obj) = json.get("manifest").and_then(Value::as_object) {
+            for (k, v) in obj {
+                let Some(s) = v.as_str() else {
+                    return Err(err(path, format!("manifest entry `{k}` is not a string")));
+                };
+                raw.insert(k.trim_start_matches('$').to_string(), s.to_string());
+            }
+        }
+        // Expand until nothing changes (at most one pass per variable).
+        for _ in 0..=raw.len() {
+            let mut changed = false;
+            let snapshot = raw.clone();
+            for v in raw.values_mut() {
+                let e = m.expand_with(v, &snapshot);
+                if e != *v {
+                    *v = e;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for (k, v) in &raw {
+            if v.contains('$') {
+                return Err(err(
+                    path,
+                    format!(
+                        "manifest entry `${k}` = `{v}` refers to an unknown or circular variable"
+                    ),
+                ));
+            }
+        }
+        m.vars = raw;
+        Ok(m)
+    }
+
+    fn expand_with(&self, s: &str, vars: &BTreeMap<String, String>) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let (name, tail) = if let Some(b) = after.strip_prefix('{') {
+                match b.find('}') {
+                    Some(j) => (&b[..j], &b[j + 1..]),
+                    None => (b, ""),
+                }
+            } else {
+                let j = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..j], &after[j..])
+            };
+            if name == "configdir" {
+                out.push_str(&self.dir.to_string_lossy());
+            } else if let Some(v) = vars.get(name) {
+                out.push_str(v);
+            } else {
+                out.push('$');
+                out.push_str(&rest[i + 1..rest.len() - tail.len()]);
+            }
+            rest = tail;
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Expands variables and makes a relative path relative to the config's folder.
+    fn path(&self, cfg: &Path, s: &str) -> Result<PathBuf, Diagnostic> {
+        let e = self.expand_with(s, &self.vars);
+        if e.contains('$') {
+            return Err(err(cfg, format!("`{s}` uses an unknown manifest variable")));
+        }
+        let p = PathBuf::from(e);
+        Ok(if p.is_relative() { self.dir.join(p) } else { p })
+    }
+}
+
+fn string_at<'a>(json: &'a Value, keys: &[&str]) -> Option<&'a str> {
+    let mut v = json;
+    for k in keys {
+        v = v.get(k)?;
+    }
+    v.as_str()
+}
+
+fn number_at(cfg: &Path, json: &Value, keys: &[&str]) -> Result<Option<f64>, Diagnostic> {
+    let mut v = json;
+    for k in keys {
+        match v.get(k) {
+            Some(x) => v = x,
+            None => return Ok(None),
+        }
+    }
+    v.as_f64()
+        .map(Some)
+        .ok_or_else(|| err(cfg, format!("`{}` is `{v}`, not a number", keys.join("."))))
+}
+
+/// Reads the circuit part of `json` (a circuit config or a merged config).
+fn circuit_from(path: &Path, json: &Value) -> Result<CircuitConfig, Diagnostic> {
+    let m = Manifest::new(path, json)?;
+    let comp = |k: &str| -> Result<Option<PathBuf>, Diagnostic> {
+        match string_at(json, &["components", k]) {
+            Some(s) => m.path(path, s).map(Some),
+            None => Ok(None),
+        }
+    };
+    let mut c = CircuitConfig {
+        path: path.to_path_buf(),
+        templates_dir: comp("templates_dir")?,
+        mechanisms_dir: comp("mechanisms_dir")?,
+        synaptic_models_dir: comp("synaptic_models_dir")?,
+        ..CircuitConfig::default()
+    };
+    for (kind, file_key, types_key) in [
+        ("nodes", "nodes_file", "node_types_file"),
+        ("edges", "edges_file", "edge_types_file"),
+    ] {
+        let list = json
+            .get("networks")
+            .and_then(|n| n.get(kind))
+            .and_then(Value::as_array);
+        for (i, entry) in list.into_iter().flatten().enumerate() {
+            let f = entry
+                .get(file_key)
+                .and_then(Value::as_str)
+                .ok_or_else(|| err(path, format!("networks.{kind}[{i}] has no `{file_key}`")))?;
+            let t = entry
+                .get(types_key)
+                .and_then(Value::as_str)
+                .ok_or_else(|| err(path, format!("networks.{kind}[{i}] has no `{types_key}`")))?;
+            let pair = (m.path(path, f)?, m.path(path, t)?);
+            if kind == "nodes" {
+                c.nodes.push(pair);
+            } else {
+                c.edges.push(pair);
+            }
+        }
+    }
+    Ok(c)
+}
+
+/// Reads a simulation config (and the circuit config it names, or the
+/// circuit part of the same file).
+pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
+    let json = read_json(path)?;
+    let m = Manifest::new(path, &json)?;
+    let mut warnings = Vec::new();
+    let circuit = match string_at(&json, &["network"]) {
+        Some(s) => {
+            let cpath = m.path(path, s)?;
+            let cjson = read_json(&cpath)?;
+            circuit_from(&cpath, &cjson)?
+        }
+        None => circuit_from(path, &json)?,
+    };
+    if circuit.nodes.is_empty() {
+        return Err(err(path, "the circuit lists no nodes (`networks.nodes`)"));
+    }
+    let num = |keys: &[&str], default: f64, warn: &mut Vec<Diagnostic>| {
+        number_at(path, &json, keys).map(|v| {
+            v.unwrap_or_else(|| {
+                warn.push(Diagnostic::warning(
+                    "W1501",
+                    format!(
+                        "`{}` has no `{}`; using {default}",
+                        path.display(),
+                        keys.join(".")
+                    ),
+                ));
+                default
+            })
+        })
+    };
+    let tstart = number_at(path, &json, &["run", "tstart"])?.unwrap_or(0.0);
+    let tstop = num(&["run", "tstop"], 1000.0, &mut warnings)?;
+    let dt = num(&["run", "dt"], 0.025, &mut warnings)?;
+    let spike_threshold = num(&["run", "spike_threshold"], -15.0, &mut warnings)?;
+    let celsius = num(&["conditions", "celsius"], 34.0, &mut warnings)?;
+    let v_init = num(&["conditions", "v_init"], -80.0, &mut warnings)?;
+    let mut inputs = Vec::new();
+    if let Some(obj) = json.get("inputs").and_then(Value::as_object) {
+        for (name, v) in obj {
+            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+            inputs.push(InputConfig {
+                name: name.clone(),
+                input_type: s("input_type").unwrap_or_default(),
+                module: s("module").unwrap_or_default(),
+                input_file: match v.get("input_file").and_then(Value::as_str) {
+                    Some(f) => Some(m.path(path, f)?),
+                    None => None,
+                },
+                node_set: s("node_set"),
+            });
+        }
+    }
+    let output_dir = match string_at(&json, &["output", "output_dir"]) {
+        Some(s) => m.path(path, s)?,
+        None => m.dir.join("output"),
+    };
+    let spikes_file = string_at(&json, &["output", "spikes_file"])
+        .unwrap_or("spikes.h5")
+        .to_string();
+    let mut node_sets = BTreeMap::new();
+    let node_sets_file = match string_at(&json, &["node_sets_file"]) {
+        Some(s) => Some(m.path(path, s)?),
+        None => None,
+    };
+    if let Some(f) = &node_sets_file {
+        let ns = read_json(f)?;
+        let Some(obj) = ns.as_object() else {
+            return Err(err(f, "node sets must be a JSON object"));
+        };
+        node_sets.extend(obj.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    if let Some(obj) = json.get("node_sets").and_then(Value::as_object) {
+        node_sets.extend(obj.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    Ok(SimulationConfig {
+        path: path.to_path_buf(),
+        tstart,
+        tstop,
+        dt,
+        spike_threshold,
+        celsius,
+        v_init,
+        inputs,
+        output_dir,
+        spikes_file,
+        node_sets,
+        node_sets_file,
+        circuit,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_manifest_variables() {
+        let json: Value = serde_json::json!({
+            "manifest": {"$BASE_DIR": "${configdir}", "$NET": "$BASE_DIR/network"}
+        });
+        let m = Manifest::new(Path::new("/a/b/config.json"), &json).unwrap();
+        assert_eq!(
+            m.path(Path::new("x"), "$NET/n.h5").unwrap(),
+            PathBuf::from("/a/b/network/n.h5")
+        );
+        assert_eq!(
+            m.path(Path::new("x"), "rel/f.h5").unwrap(),
+            PathBuf::from("/a/b/rel/f.h5")
+        );
+        assert!(m.path(Path::new("x"), "$NOPE/f").is_err());
+    }
+}

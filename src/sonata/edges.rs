@@ -1,0 +1,223 @@
+//! SONATA edge populations: `/edges/<population>/{source_node_id,
+//! target_node_id (attribute node_population), edge_type_id,
+//! edge_group_id, edge_group_index}` plus per-group columns (`syn_weight`,
+//! `delay`, `sec_id`, `sec_x`, `nsyns`...), and the edge types CSV.
+
+use super::nodes::{TypeTable, h5_error, numeric_columns, read_ints, read_type_table, string_attr};
+use crate::diag::Diagnostic;
+use hdf5_metno as hdf5;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One edge population, in file (edge id) order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EdgePopulation {
+    /// Population name (the group under `/edges`).
+    pub name: String,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// The edge types CSV.
+    pub types_file: PathBuf,
+    /// Node population of the sources.
+    pub source_population: String,
+    /// Node population of the targets.
+    pub target_population: String,
+    /// Source node id of each edge.
+    pub source: Vec<u64>,
+    /// Target node id of each edge.
+    pub target: Vec<u64>,
+    /// Edge type id of each edge.
+    pub type_ids: Vec<i64>,
+    /// Per-edge numeric attributes from the edge groups (`NaN` where an
+    /// edge's group lacks the column).
+    pub columns: BTreeMap<String, Vec<f64>>,
+    /// Names of per-edge text columns (not used by the reader).
+    pub text_columns: Vec<String>,
+    /// The edge types table.
+    pub types: TypeTable,
+}
+
+impl EdgePopulation {
+    /// Number of edges.
+    pub fn len(&self) -> usize {
+        self.source.len()
+    }
+
+    /// True when the population has no edge.
+    pub fn is_empty(&self) -> bool {
+        self.source.is_empty()
+    }
+
+    /// A numeric attribute of edge `k`: its group column, else its type's.
+    /// `Err` carries the text of a type value that is not a number.
+    pub fn number(&self, k: usize, column: &str) -> Result<Option<f64>, String> {
+        if let Some(v) = self.columns.get(column).and_then(|c| c.get(k))
+            && !v.is_nan()
+        {
+            return Ok(Some(*v));
+        }
+        let Some(t) = self.type_ids.get(k) else {
+            return Ok(None);
+        };
+        match self.types.get(*t, column) {
+            None => Ok(None),
+            Some(s) => s.trim().parse::<f64>().map(Some).map_err(|_| s.to_string()),
+        }
+    }
+
+    /// A text attribute of edge `k` (from its type).
+    pub fn text(&self, k: usize, column: &str) -> Option<&str> {
+        self.type_ids
+            .get(k)
+            .and_then(|&t| self.types.get(t, column))
+    }
+}
+
+fn unsigned(file: &Path, what: &str, v: Vec<i64>) -> Result<Vec<u64>, Diagnostic> {
+    let mut out = Vec::with_capacity(v.len());
+    for (row, x) in v.into_iter().enumerate() {
+        out.push(u64::try_from(x).map_err(|_| {
+            Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` {what} row {row}: {x} is not a node id",
+                    file.display()
+                ),
+            )
+        })?);
+    }
+    Ok(out)
+}
+
+/// Reads every population of an edges file with its types CSV.
+pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>, Diagnostic> {
+    let types = read_type_table(types_file, "edge_type_id")?;
+    let h5 = hdf5::File::open(file).map_err(|e| h5_error(file, "the edges", e))?;
+    let root = h5
+        .group("edges")
+        .map_err(|e| h5_error(file, "group /edges", e))?;
+    let names = root
+        .member_names()
+        .map_err(|e| h5_error(file, "group /edges", e))?;
+    let mut out = Vec::new();
+    for name in names {
+        let g = root
+            .group(&name)
+            .map_err(|e| h5_error(file, &format!("/edges/{name}"), e))?;
+        let what = |c: &str| format!("/edges/{name}/{c}");
+        let src_ds = g
+            .dataset("source_node_id")
+            .map_err(|e| h5_error(file, &what("source_node_id"), e))?;
+        let trg_ds = g
+            .dataset("target_node_id")
+            .map_err(|e| h5_error(file, &what("target_node_id"), e))?;
+        let source_population = string_attr(&src_ds, "node_population").ok_or_else(|| {
+            Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` {} has no `node_population` attribute",
+                    file.display(),
+                    what("source_node_id")
+                ),
+            )
+        })?;
+        let target_population = string_attr(&trg_ds, "node_population").ok_or_else(|| {
+            Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` {} has no `node_population` attribute",
+                    file.display(),
+                    what("target_node_id")
+                ),
+            )
+        })?;
+        let source = unsigned(
+            file,
+            &what("source_node_id"),
+            src_ds
+                .read_raw::<i64>()
+                .map_err(|e| h5_error(file, &what("source_node_id"), e))?,
+        )?;
+        let target = unsigned(
+            file,
+            &what("target_node_id"),
+            trg_ds
+                .read_raw::<i64>()
+                .map_err(|e| h5_error(file, &what("target_node_id"), e))?,
+        )?;
+        let type_ids =
+            read_ints(&g, "edge_type_id").map_err(|e| h5_error(file, &what("edge_type_id"), e))?;
+        let n = source.len();
+        if target.len() != n || type_ids.len() != n {
+            return Err(Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` population `{name}`: {n} sources, {} targets, {} edge type ids",
+                    file.display(),
+                    target.len(),
+                    type_ids.len()
+                ),
+            ));
+        }
+        for (row, t) in type_ids.iter().enumerate() {
+            if !types.rows.contains_key(t) {
+                return Err(Diagnostic::error(
+                    "E1502",
+                    format!(
+                        "`{}` {} row {row}: edge type {t} is not in `{}`",
+                        file.display(),
+                        what("edge_type_id"),
+                        types_file.display()
+                    ),
+                ));
+            }
+        }
+        let mut columns: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        let mut text_columns = Vec::new();
+        if g.link_exists("edge_group_id") && g.link_exists("edge_group_index") {
+            let gid = read_ints(&g, "edge_group_id")
+                .map_err(|e| h5_error(file, &what("edge_group_id"), e))?;
+            let gix = read_ints(&g, "edge_group_index")
+                .map_err(|e| h5_error(file, &what("edge_group_index"), e))?;
+            let mut groups: BTreeMap<i64, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+            for k in 0..n.min(gid.len()).min(gix.len()) {
+                let grp = groups.entry(gid[k]).or_insert_with(|| {
+                    let Ok(gg) = g.group(&gid[k].to_string()) else {
+                        return BTreeMap::new();
+                    };
+                    let cols = numeric_columns(&gg);
+                    for m in gg.member_names().unwrap_or_default() {
+                        if !cols.contains_key(&m) && !text_columns.contains(&m) {
+                            text_columns.push(m);
+                        }
+                    }
+                    cols
+                });
+                for (col, vals) in grp.iter() {
+                    let v = usize::try_from(gix[k])
+                        .ok()
+                        .and_then(|i| vals.get(i))
+                        .copied()
+                        .unwrap_or(f64::NAN);
+                    columns
+                        .entry(col.clone())
+                        .or_insert_with(|| vec![f64::NAN; n])[k] = v;
+                }
+            }
+        }
+        out.push(EdgePopulation {
+            name,
+            file: file.to_path_buf(),
+            types_file: types_file.to_path_buf(),
+            source_population,
+            target_population,
+            source,
+            target,
+            type_ids,
+            columns,
+            text_columns,
+            types: types.clone(),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,78 @@
+//! SONATA spike input files for virtual populations:
+//! `/spikes/<population>/{node_ids, timestamps}` (or the older `gids`
+//! name), times in ms.
+
+use super::nodes::{h5_error, read_floats, read_ints};
+use crate::diag::Diagnostic;
+use hdf5_metno as hdf5;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Spike times per population and node id, each list ascending (ties
+/// keep file order).
+pub type SpikeInput = BTreeMap<String, BTreeMap<u64, Vec<f64>>>;
+
+/// Reads a spike file.
+pub fn read_spike_input(path: &Path) -> Result<SpikeInput, Diagnostic> {
+    let file = hdf5::File::open(path).map_err(|e| h5_error(path, "the spikes", e))?;
+    let root = file
+        .group("spikes")
+        .map_err(|e| h5_error(path, "group /spikes", e))?;
+    let names = root
+        .member_names()
+        .map_err(|e| h5_error(path, "group /spikes", e))?;
+    let mut out = SpikeInput::new();
+    for pop in names {
+        let g = root
+            .group(&pop)
+            .map_err(|e| h5_error(path, &format!("/spikes/{pop}"), e))?;
+        let id_name = if g.link_exists("node_ids") {
+            "node_ids"
+        } else {
+            "gids"
+        };
+        let ids = read_ints(&g, id_name)
+            .map_err(|e| h5_error(path, &format!("/spikes/{pop}/{id_name}"), e))?;
+        let times = g
+            .dataset("timestamps")
+            .and_then(|d| read_floats(&d))
+            .map_err(|e| h5_error(path, &format!("/spikes/{pop}/timestamps"), e))?;
+        if ids.len() != times.len() {
+            return Err(Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` /spikes/{pop}: {} node ids but {} timestamps",
+                    path.display(),
+                    ids.len(),
+                    times.len()
+                ),
+            ));
+        }
+        let trains = out.entry(pop.clone()).or_default();
+        for (row, (id, t)) in ids.into_iter().zip(times).enumerate() {
+            let Ok(id) = u64::try_from(id) else {
+                return Err(Diagnostic::error(
+                    "E1502",
+                    format!(
+                        "`{}` /spikes/{pop}/{id_name} row {row}: {id} is not a node id",
+                        path.display()
+                    ),
+                ));
+            };
+            if !t.is_finite() {
+                return Err(Diagnostic::error(
+                    "E1502",
+                    format!(
+                        "`{}` /spikes/{pop}/timestamps row {row}: {t} is not a time",
+                        path.display()
+                    ),
+                ));
+            }
+            trains.entry(id).or_default().push(t);
+        }
+        for list in trains.values_mut() {
+            list.sort_by(f64::total_cmp);
+        }
+    }
+    Ok(out)
+}

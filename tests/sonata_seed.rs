@@ -1,0 +1,156 @@
+//! The BMTK-built seed network (`../shared/reference/bmtk_test_net`),
+//! unmodified, run through the SONATA reader with the project's cell
+//! templates and mechanisms, compared spike by spike with NEURON 9.0.2's
+//! `output/spikes_neuron.h5`.
+//!
+//! Release builds simulate the full 1000 ms (about 15 s); debug builds
+//! simulate the first 150 ms and compare up to there.
+
+use nmc::diag::SourceMap;
+use nmc::sim::Simulation;
+use nmc::sonata::build::{Options, load};
+use nmc::sonata::spikes;
+use std::path::{Path, PathBuf};
+
+fn reference() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/bmtk_test_net");
+    let dir = if dir.is_dir() {
+        dir
+    } else {
+        PathBuf::from("/work/shared/reference/bmtk_test_net")
+    };
+    dir.join("simulation_config.json").is_file().then_some(dir)
+}
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+/// Fraction of `want`'s spikes that `got` has on the same node within `tol` ms.
+fn matched(want: &[(u64, f64)], got: &[(u64, f64)], tol: f64) -> f64 {
+    if want.is_empty() {
+        return 1.0;
+    }
+    let n = want
+        .iter()
+        .filter(|(id, t)| got.iter().any(|(g, s)| g == id && (s - t).abs() <= tol))
+        .count();
+    n as f64 / want.len() as f64
+}
+
+#[test]
+fn missing_components_name_the_flags() {
+    let Some(dir) = reference() else { return };
+    let mut map = SourceMap::new();
+    let err = load(
+        &mut map,
+        &dir.join("simulation_config.json"),
+        &Options::default(),
+    )
+    .err()
+    .unwrap_or_default();
+    let text: String = err
+        .iter()
+        .map(|d| format!("{} {:?}\n", d.message, d.help))
+        .collect();
+    assert!(text.contains("does not exist"), "{text}");
+    assert!(
+        err.iter()
+            .any(|d| format!("{d:?}")
+                .contains("--templates components/templates --mechanisms models")),
+        "{text}"
+    );
+}
+
+#[test]
+fn seed_network_matches_neuron() {
+    let Some(dir) = reference() else {
+        eprintln!("skipped: no reference network");
+        return;
+    };
+    let tstop = if cfg!(debug_assertions) {
+        150.0
+    } else {
+        1000.0
+    };
+    let opts = Options {
+        templates: Some(repo("components/templates")),
+        mechanisms: Some(repo("models")),
+        tstop: Some(tstop),
+    };
+    let mut map = SourceMap::new();
+    let loaded = match load(&mut map, &dir.join("simulation_config.json"), &opts) {
+        Ok(l) => l,
+        Err(d) => panic!("{d:?}"),
+    };
+    assert_eq!(loaded.network.cells.len(), 300);
+    assert_eq!(loaded.network.connections.len(), 85_200);
+    assert_eq!(loaded.network.trains.len(), 200);
+    // Both slips of the seed are reported.
+    let warn: String = loaded.warnings.iter().map(|d| d.message.clone()).collect();
+    assert!(warn.contains("bgnoisevirtExc"), "{warn}");
+    assert!(warn.contains("permuted"), "{warn}");
+
+    let mut sim = Simulation::new(&loaded.network, &loaded.library).expect("simulation");
+    let start = std::time::Instant::now();
+    let res = sim.run(&mut |_| {});
+    eprintln!(
+        "simulated {tstop} ms in {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
+    assert!(res.error.is_none(), "{:?}", res.error);
+
+    let ours = loaded.spikes_by_population(&res);
+    let theirs = spikes::read(&dir.join("output/spikes_neuron.h5")).expect("reference spikes");
+    let got = ours.get("network").cloned().unwrap_or_default();
+    // (pop_name, node range) of the seed.
+    let pops = [("PV", 0..50u64), ("SOM", 50..100), ("Exc", 100..300)];
+    let mut report = String::new();
+    let mut fractions = Vec::new();
+    for (name, range) in pops {
+        let want: Vec<(u64, f64)> = theirs
+            .iter()
+            .filter(|(p, id, t)| p == "network" && range.contains(id) && *t <= tstop - 1.0)
+            .map(|(_, id, t)| (*id, *t))
+            .collect();
+        let g: Vec<(u64, f64)> = got
+            .iter()
+            .filter(|(id, _)| range.contains(id))
+            .copied()
+            .collect();
+        let exact = matched(&want, &g, 1e-6);
+        let close = matched(&want, &g, 0.1);
+        report.push_str(&format!(
+            "{name}: {} NEURON spikes, {} ours; {:.4} within 1e-6 ms, {:.4} within 0.1 ms\n",
+            want.len(),
+            g.len(),
+            exact,
+            close
+        ));
+        fractions.push((name, exact, close));
+    }
+    eprint!("{report}");
+    // What the reader achieves today (see the report for the figures).
+    for (name, exact, close) in fractions {
+        let (min_exact, min_close) = match name {
+            "PV" => (1.0, 1.0),
+            "SOM" => (0.8, 1.0),
+            _ => (0.99, 0.995),
+        };
+        assert!(exact >= min_exact, "{name}: {report}");
+        assert!(close >= min_close, "{name}: {report}");
+    }
+    // Per-population rates within 2% of NEURON's (full runs only).
+    if tstop >= 1000.0 {
+        for (name, n, spikes, rate) in loaded.rates(&res) {
+            let want = match name.as_str() {
+                "Exc" => 22.01,
+                _ => 10.0,
+            };
+            assert!(
+                (rate - want).abs() <= 0.02 * want,
+                "{name}: {n} cells {spikes} spikes {rate} Hz"
+            );
+        }
+    }
+}
