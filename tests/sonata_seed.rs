@@ -101,6 +101,23 @@ fn seed_network_matches_neuron() {
     assert!(res.error.is_none(), "{:?}", res.error);
 
     let ours = loaded.spikes_by_population(&res);
+    // The spike file is written as BMTK writes it.
+    let out = std::env::temp_dir().join(format!("nmc_sonata_seed_{}.h5", std::process::id()));
+    spikes::write(&out, &ours).expect("write spikes");
+    {
+        use hdf5_metno as hdf5;
+        let f = hdf5::File::open(&out).expect("open spikes");
+        let magic: u32 = f
+            .attr("magic")
+            .and_then(|a| a.read_scalar())
+            .expect("magic");
+        assert_eq!(magic, 0x0A7A);
+        let ids = f.dataset("spikes/network/node_ids").expect("node_ids");
+        assert!(ids.dtype().expect("dtype").is::<i64>());
+        let back = spikes::read(&out).expect("read back");
+        assert_eq!(back.len(), res.spikes.len());
+    }
+    let _ = std::fs::remove_file(&out);
     let theirs = spikes::read(&dir.join("output/spikes_neuron.h5")).expect("reference spikes");
     let got = ours.get("network").cloned().unwrap_or_default();
     // (pop_name, node range) of the seed.

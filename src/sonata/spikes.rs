@@ -1,10 +1,15 @@
 //! SONATA spike files: `/spikes/<population>/{timestamps, node_ids}`,
-//! sorted by time (attribute `sorting` = `by_time`), timestamps in ms.
+//! sorted by time (attribute `sorting` = `by_time`), timestamps in ms
+//! (float64), node ids int64, root attributes `magic` and `version` as
+//! BMTK writes them.
 //! Written to a temporary file and renamed.
 
 use hdf5_metno as hdf5;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// The `magic` attribute of a SONATA file's root (0x0A7A).
+pub const SONATA_MAGIC: u32 = 0x0A7A;
 
 /// A temporary name next to `dest` (same directory, so rename is atomic).
 pub fn temp_path(dest: &Path) -> PathBuf {
@@ -38,6 +43,14 @@ pub fn write(path: &Path, spikes: &BTreeMap<String, Vec<(u64, f64)>>) -> Result<
 
 fn write_to(path: &Path, spikes: &BTreeMap<String, Vec<(u64, f64)>>) -> hdf5::Result<()> {
     let file = hdf5::File::create(path)?;
+    // SONATA's file markers, as BMTK writes them.
+    file.new_attr::<u32>()
+        .create("magic")?
+        .write_scalar(&SONATA_MAGIC)?;
+    file.new_attr::<u32>()
+        .shape(2)
+        .create("version")?
+        .write_raw(&[0u32, 1])?;
     let root = file.create_group("spikes")?;
     for (pop, list) in spikes {
         let mut list = list.clone();
@@ -50,7 +63,11 @@ fn write_to(path: &Path, spikes: &BTreeMap<String, Vec<(u64, f64)>>) -> hdf5::Re
             .create("sorting")?
             .write_scalar(&sorting)?;
         let times: Vec<f64> = list.iter().map(|s| s.1).collect();
-        let ids: Vec<u64> = list.iter().map(|s| s.0).collect();
+        // int64, as BMTK writes node ids.
+        let ids: Vec<i64> = list
+            .iter()
+            .map(|s| i64::try_from(s.0).unwrap_or(i64::MAX))
+            .collect();
         let t = g
             .new_dataset_builder()
             .with_data(&times)
