@@ -385,6 +385,23 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
+    for vp in &virtual_pops {
+        let fed = vp
+            .node_ids
+            .iter()
+            .any(|&id| train_of.contains_key(&(vp.name.clone(), id)));
+        if !fed {
+            warnings.push(Diagnostic::warning(
+                "W1501",
+                format!(
+                    "virtual population `{}` (`{}`) gets no spikes: no `spikes` input of `{}` has a population of that name",
+                    vp.name,
+                    vp.file.display(),
+                    config.path.display()
+                ),
+            ));
+        }
+    }
 
     // Edges: recurrent populations first, then those from virtual nodes.
     let is_virtual = |name: &str| virtual_pops.iter().any(|p| p.name == name);
