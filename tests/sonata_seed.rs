@@ -182,3 +182,57 @@ fn seed_network_matches_neuron() {
         }
     }
 }
+
+/// Copies the reference circuit (without its output) into a fresh temp folder.
+fn copy_reference(dir: &Path, tag: &str) -> PathBuf {
+    let dst = std::env::temp_dir().join(format!("nmc_sonata_{tag}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dst);
+    fn copy(src: &Path, dst: &Path) {
+        std::fs::create_dir_all(dst).expect("mkdir");
+        for e in std::fs::read_dir(src).expect("read_dir").flatten() {
+            let p = e.path();
+            let name = e.file_name();
+            if p.is_dir() {
+                if name != "output" && name != "seed_figures" {
+                    copy(&p, &dst.join(&name));
+                }
+            } else {
+                std::fs::copy(&p, dst.join(&name)).expect("copy");
+            }
+        }
+    }
+    copy(dir, &dst);
+    dst
+}
+
+#[test]
+fn unmappable_model_template_names_file_row_and_value() {
+    let Some(dir) = reference() else { return };
+    let tmp = copy_reference(&dir, "badtmpl");
+    let csv = tmp.join("network/network_network_edge_types.csv");
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    std::fs::write(
+        &csv,
+        text.replacen("PV2Exc.json Exp2Syn_STP", "PV2Exc.json Exp2Syn_STPX", 1),
+    )
+    .expect("write");
+    let opts = Options {
+        templates: Some(repo("components/templates")),
+        mechanisms: Some(repo("models")),
+        tstop: Some(1.0),
+    };
+    let mut map = SourceMap::new();
+    let err = load(&mut map, &tmp.join("simulation_config.json"), &opts)
+        .err()
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&tmp);
+    let d = err.first().expect("a diagnostic");
+    assert!(
+        d.message.contains("network_network_edge_types.csv"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("edge type 103"), "{}", d.message);
+    assert!(d.message.contains("`Exp2Syn_STPX`"), "{}", d.message);
+    assert_eq!(d.help.as_deref(), Some("did you mean `Exp2Syn_STP`?"));
+}

@@ -672,11 +672,6 @@ fn syn_spec(
 ) -> Result<SynSpec, Diagnostic> {
     let tid = ep.type_ids[k];
     let types = ep.types_file.display();
-    let Some(tmpl) = ep.text(k, "model_template") else {
-        return Err(e1502(format!(
-            "`{types}` edge type {tid} has no model_template"
-        )));
-    };
     if let Some(w) = ep.text(k, "weight_function") {
         warnings.push(Diagnostic::warning(
             "W1501",
@@ -713,6 +708,15 @@ fn syn_spec(
     let Some(obj) = json.as_object() else {
         return Err(e1502(format!(
             "`{file}` (edge type {tid}) is not a JSON object"
+        )));
+    };
+    // BMTK falls back on the JSON's `level_of_detail` without a model_template.
+    let Some(tmpl) = ep
+        .text(k, "model_template")
+        .or_else(|| obj.get("level_of_detail").and_then(Value::as_str))
+    else {
+        return Err(e1502(format!(
+            "`{types}` edge type {tid} has no model_template (and `{file}` no level_of_detail)"
         )));
     };
     let mut params = BTreeMap::new();
