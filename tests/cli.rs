@@ -120,3 +120,25 @@ fn three_problems_three_diagnostics_human_and_json() {
         }
     }
 }
+
+/// A config path given relative to the working directory resolves once (not
+/// twice through `${configdir}`), and without `--templates/--mechanisms` the
+/// error says how to point nmc at the project's own.
+#[test]
+fn relative_sonata_config_path_and_missing_mechanisms_help() {
+    let config = "../shared/reference/bmtk_test_net/simulation_config.json";
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join(config).exists() {
+        eprintln!("skipped: {config} is not beside this checkout");
+        return;
+    }
+    let out = nmc().args(["run", config]).output().expect("run nmc");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("bmtk_test_net/../shared"), "{stderr}");
+    assert!(stderr.contains("mechanisms_dir"), "{stderr}");
+    assert!(
+        stderr.contains("--templates components/templates --mechanisms models"),
+        "{stderr}"
+    );
+}

@@ -99,6 +99,10 @@ impl Manifest {
         } else {
             dir
         };
+        // `${configdir}` must expand to a path that stays right when joined
+        // again, so it is made absolute (a relative config path given on the
+        // command line would otherwise be applied twice).
+        let dir = std::path::absolute(&dir).unwrap_or(dir);
         let mut m = Manifest {
             vars: BTreeMap::new(),
             dir,
