@@ -3,6 +3,7 @@
 //! edge_group_id, edge_group_index}` plus per-group columns (`syn_weight`,
 //! `delay`, `sec_id`, `sec_x`, `nsyns`...), and the edge types CSV.
 
+use super::nodes::scatter_group_row;
 use super::nodes::{TypeTable, h5_error, numeric_columns, read_ints, read_type_table, string_attr};
 use crate::diag::Diagnostic;
 use hdf5_metno as hdf5;
@@ -193,16 +194,7 @@ pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>,
                     }
                     cols
                 });
-                for (col, vals) in grp.iter() {
-                    let v = usize::try_from(gix[k])
-                        .ok()
-                        .and_then(|i| vals.get(i))
-                        .copied()
-                        .unwrap_or(f64::NAN);
-                    columns
-                        .entry(col.clone())
-                        .or_insert_with(|| vec![f64::NAN; n])[k] = v;
-                }
+                scatter_group_row(&mut columns, grp, gix[k], k, n);
             }
         }
         out.push(EdgePopulation {

@@ -300,16 +300,7 @@ pub fn read_nodes(file: &Path, types_file: &Path) -> Result<Vec<NodePopulation>,
                         .map(|gg| numeric_columns(&gg))
                         .unwrap_or_default()
                 });
-                for (col, vals) in grp.iter() {
-                    let v = usize::try_from(gix[k])
-                        .ok()
-                        .and_then(|i| vals.get(i))
-                        .copied()
-                        .unwrap_or(f64::NAN);
-                    columns
-                        .entry(col.clone())
-                        .or_insert_with(|| vec![f64::NAN; n])[k] = v;
-                }
+                scatter_group_row(&mut columns, grp, gix[k], k, n);
             }
         }
         out.push(NodePopulation {
@@ -323,6 +314,28 @@ pub fn read_nodes(file: &Path, types_file: &Path) -> Result<Vec<NodePopulation>,
         });
     }
     Ok(out)
+}
+
+/// Copies row `k` of a SONATA group (its element `group_index` in every
+/// numeric column of the group) into the population-wide `columns`, which
+/// hold `n` rows each and NaN where a row's group lacks the column.
+pub(super) fn scatter_group_row(
+    columns: &mut BTreeMap<String, Vec<f64>>,
+    group: &BTreeMap<String, Vec<f64>>,
+    group_index: i64,
+    k: usize,
+    n: usize,
+) {
+    for (col, vals) in group {
+        let v = usize::try_from(group_index)
+            .ok()
+            .and_then(|i| vals.get(i))
+            .copied()
+            .unwrap_or(f64::NAN);
+        columns
+            .entry(col.clone())
+            .or_insert_with(|| vec![f64::NAN; n])[k] = v;
+    }
 }
 
 #[cfg(test)]
