@@ -9,35 +9,21 @@
 //! - E0106: a `}` with no `{` to close.
 
 use super::MAX_NESTING;
+use super::syntax_error::TOP_KEYWORDS;
 use crate::diag::{Diagnostic, FileId, Span};
+
+/// Top-level keywords that may also be written inside a block (comments,
+/// VERBATIM, UNITSON/UNITSOFF, the nested INITIAL of NET_RECEIVE, TABLE's
+/// DEPEND, and TITLE-like text): seeing them in a block proves nothing.
+const ALSO_INSIDE_BLOCKS: &[&str] = &[
+    "TITLE", "COMMENT", "DEPEND", "INITIAL", "VERBATIM", "UNITSON", "UNITSOFF",
+];
 
 /// Block keywords that only appear at top level; seeing one at the start of
 /// a line inside an open block means a `}` is probably missing before it.
-const TOP_LEVEL: &[&str] = &[
-    "NEURON",
-    "UNITS",
-    "PARAMETER",
-    "CONSTANT",
-    "ASSIGNED",
-    "STATE",
-    "INDEPENDENT",
-    "BREAKPOINT",
-    "DERIVATIVE",
-    "KINETIC",
-    "LINEAR",
-    "NONLINEAR",
-    "DISCRETE",
-    "PROCEDURE",
-    "FUNCTION",
-    "FUNCTION_TABLE",
-    "NET_RECEIVE",
-    "BEFORE",
-    "AFTER",
-    "CONSTRUCTOR",
-    "DESTRUCTOR",
-    "DEFINE",
-    "INCLUDE",
-];
+fn only_top_level(word: &str) -> bool {
+    TOP_KEYWORDS.contains(&word) && !ALSO_INSIDE_BLOCKS.contains(&word)
+}
 
 fn is_ident_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -163,7 +149,7 @@ pub(super) fn scan(src: &str, file: FileId) -> Vec<Diagnostic> {
                     _ => {
                         if line_blank
                             && suspicious.is_none()
-                            && TOP_LEVEL.contains(&word)
+                            && only_top_level(word)
                             && let Some(&open) = braces.first()
                         {
                             suspicious = Some((Span::new(file, start, i), open));
