@@ -4,6 +4,8 @@
 //! (`sim`) runs one. Everything is in NEURON's units: um, ms, mV, nA,
 //! uS, S/cm2, uF/cm2, ohm*cm, degC.
 
+pub mod circuit;
+
 use std::collections::BTreeMap;
 
 /// Index of a [`Cell`] in [`Network::cells`].
