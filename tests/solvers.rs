@@ -259,6 +259,7 @@ fn solve_stmt(method: SolveMethod, body: Vec<Stmt>) -> Stmt {
     Stmt::Solve {
         method,
         body,
+        solvefor: Vec::new(),
         span: sp(),
     }
 }

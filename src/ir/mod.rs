@@ -321,6 +321,8 @@ pub enum Stmt {
         method: SolveMethod,
         /// The block's statements (with `Ode`, `Reaction`, `Conserve`, `Equation`).
         body: Vec<Stmt>,
+        /// The block's `SOLVEFOR` unknowns (empty: all STATEs it mentions).
+        solvefor: Vec<Place>,
         /// The SOLVE statement in the source.
         span: Span,
     },

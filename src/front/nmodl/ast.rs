@@ -93,6 +93,9 @@ pub enum ItemKind {
         kind: SolvableKind,
         /// Its name, referred to by SOLVE.
         name: Ident,
+        /// `SOLVEFOR a, b`: the unknowns of a LINEAR/NONLINEAR block (empty:
+        /// every STATE its equations mention).
+        solvefor: Vec<Ident>,
         /// Its body.
         body: Block,
     },

@@ -135,8 +135,18 @@ impl Dumper<'_> {
                 self.line(0, "Item Breakpoint", s);
                 self.block_body(1, b);
             }
-            ItemKind::Solvable { kind, name, body } => {
-                self.line(0, &format!("Item {kind:?} {}", name.name), s);
+            ItemKind::Solvable {
+                kind,
+                name,
+                solvefor,
+                body,
+            } => {
+                let mut head = format!("Item {kind:?} {}", name.name);
+                if !solvefor.is_empty() {
+                    let names: Vec<&str> = solvefor.iter().map(|i| i.name.as_str()).collect();
+                    head.push_str(&format!(" SOLVEFOR {}", names.join(", ")));
+                }
+                self.line(0, &head, s);
                 self.block_body(1, body);
             }
             ItemKind::Procedure(f) => self.func("Procedure", f, s),

@@ -6,7 +6,9 @@ use super::layout::{Binding, Context};
 use super::{E_CONSERVE, E_NAME, E_NOT_CONST, E_UNSUPPORTED};
 use crate::diag::Span;
 use crate::front::nmodl::ast::{self, ExprKind, StmtKind};
-use crate::ir::{BinOp, Builtin, Expr, LocalId, MathFn, Place, Reaction, SolveMethod, Stmt, UnOp};
+use crate::ir::{
+    BinOp, Builtin, Expr, FieldKind, LocalId, MathFn, Place, Reaction, SolveMethod, Stmt, UnOp,
+};
 use std::collections::HashMap;
 
 /// A name bound inside a body.
@@ -474,7 +476,7 @@ impl Context<'_> {
         out: &mut Vec<Stmt>,
     ) {
         let solvable = self.solvables.get(&block.name).copied();
-        let kind = solvable.map(|(k, _)| k);
+        let kind = solvable.map(|(k, _, _)| k);
         let m = solve_method(
             kind,
             method.map(|m| m.name.as_str()),
@@ -492,7 +494,7 @@ impl Context<'_> {
             return;
         };
         let body = match solvable {
-            Some((ast::SolvableKind::Discrete, _)) => {
+            Some((ast::SolvableKind::Discrete, _, _)) => {
                 self.error(
                     E_UNSUPPORTED,
                     block.span,
@@ -501,7 +503,7 @@ impl Context<'_> {
                 );
                 return;
             }
-            Some((kind, blk)) => {
+            Some((kind, blk, _)) => {
                 let saved = std::mem::take(&mut b.volumes);
                 let saved_flux = b.flux;
                 b.push();
@@ -529,9 +531,15 @@ impl Context<'_> {
                 }
             },
         };
+        let solvefor = solvable.map_or(&[][..], |(_, _, names)| names);
+        let solvefor = solvefor
+            .iter()
+            .filter_map(|id| self.name_place(b, id, None))
+            .collect();
         out.push(Stmt::Solve {
             method: m,
             body,
+            solvefor,
             span,
         });
     }
@@ -921,6 +929,15 @@ impl Context<'_> {
             ("nrn_ghk", 4) => {
                 let f = self.synth_ghk();
                 return Expr::Call(f, a);
+            }
+            ("nrn_pointing", 1) => {
+                if let Some(Expr::Load(Place::Field(id, None))) = a.first()
+                    && let Some(f) = self.mech.fields.get(*id)
+                    && f.kind == FieldKind::Pointer
+                {
+                    let flag = self.pointing_flag(*id);
+                    return Expr::Load(Place::Field(flag, None));
+                }
             }
             _ => {}
         }

@@ -73,7 +73,7 @@ pub struct Context<'a> {
     /// FUNCTION_TABLE indices by name.
     pub tables: HashMap<String, usize>,
     /// Equation blocks by name.
-    pub solvables: HashMap<String, (ast::SolvableKind, &'a ast::Block)>,
+    pub solvables: HashMap<String, (ast::SolvableKind, &'a ast::Block, &'a [ast::Ident])>,
     /// USEION variables.
     pub ion_vars: Vec<IonVar>,
     /// Currents in NEURON-block order.
@@ -415,8 +415,14 @@ impl<'a> Context<'a> {
                         .insert(name.name.clone(), self.mech.function_tables.len());
                     self.mech.function_tables.push(name.name.clone());
                 }
-                ItemKind::Solvable { kind, name, body } => {
-                    self.solvables.insert(name.name.clone(), (*kind, body));
+                ItemKind::Solvable {
+                    kind,
+                    name,
+                    solvefor,
+                    body,
+                } => {
+                    self.solvables
+                        .insert(name.name.clone(), (*kind, body, solvefor.as_slice()));
                 }
                 _ => {}
             }

@@ -57,6 +57,9 @@ pub fn lower(module: &ast::Module, analysis: &Analysis) -> Lowered {
     let mechanism = diagnostics.is_empty().then_some(cx.mech);
     diagnostics.extend(cx.diags_warn);
     crate::diag::sort(&mut diagnostics);
+    // A body lowered twice (BREAKPOINT's currents at v and v + 0.001)
+    // reports its problems twice; say each once.
+    diagnostics.dedup();
     Lowered {
         mechanism,
         diagnostics,

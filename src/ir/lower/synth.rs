@@ -1,10 +1,14 @@
 //! Functions nocmodl takes from NEURON's C library, written out in IR so
 //! the back ends need nothing extra: `nrn_ghk(v, ci, co, z)`, the
 //! Goldman-Hodgkin-Katz current density (mA/cm2 per cm/s of permeability)
-//! with NEURON's CODATA 2018 constants and its `efun` near zero.
+//! with NEURON's CODATA 2018 constants and its `efun` near zero; and
+//! `nrn_pointing(p)`, read from a per-instance flag the engine sets to 1
+//! when it binds the POINTER `p` (0 until then, like an unset POINTER).
 
 use super::layout::Context;
-use crate::ir::{BinOp, Expr, FuncId, Function, LocalId, MathFn, Place, SharedVar, Stmt};
+use crate::ir::{
+    BinOp, Expr, FieldId, FieldKind, FuncId, Function, LocalId, MathFn, Place, SharedVar, Stmt,
+};
 use crate::units::{FARADAY, GAS_CONSTANT};
 
 fn load(l: LocalId) -> Expr {
@@ -43,6 +47,22 @@ fn efun(x: Expr, out: LocalId) -> Stmt {
 }
 
 impl Context<'_> {
+    /// The field `nrn_pointing_<p>` that tells whether POINTER field `p` is
+    /// bound (1) or not (0), adding it on first use.
+    pub fn pointing_flag(&mut self, pointer: FieldId) -> FieldId {
+        let name = format!(
+            "nrn_pointing_{}",
+            self.mech
+                .fields
+                .get(pointer)
+                .map_or("", |f| f.name.as_str())
+        );
+        if let Some(id) = self.mech.fields.iter().position(|f| f.name == name) {
+            return id;
+        }
+        self.add_field(&name, FieldKind::Assigned, None, 0.0, 1, false)
+    }
+
     /// The id of the synthesized `nrn_ghk`, adding it on first use.
     pub fn synth_ghk(&mut self) -> FuncId {
         if let Some(&f) = self.funcs.get("nrn_ghk") {

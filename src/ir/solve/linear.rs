@@ -1,7 +1,8 @@
 //! LINEAR and NONLINEAR blocks.
 //!
 //! The unknowns are the STATEs the `~ lhs = rhs` equations mention, in order
-//! of first appearance; each equation is one row, in order.
+//! of first appearance (only those the block's `SOLVEFOR` names, when it
+//! has one); each equation is one row, in order.
 //!
 //! - LINEAR (NEURON: fill `_coef` while running the block, then `simeq`):
 //!   each equation, where it stands, stores its row of coefficients
@@ -100,6 +101,7 @@ fn replace_equations(
 /// Unknowns and residuals of the block, or `None` after a diagnostic.
 fn system(
     body: &[Stmt],
+    solvefor: &[Place],
     span: Span,
     info: &Info,
     diags: &mut Vec<Diagnostic>,
@@ -109,6 +111,10 @@ fn system(
     let mut unknowns = Vec::new();
     for (r, _) in &eqs {
         places_in(r, info, &mut unknowns);
+    }
+    if !solvefor.is_empty() {
+        // SOLVEFOR names the unknowns; other STATEs are known values here.
+        unknowns.retain(|p| solvefor.contains(p));
     }
     if eqs.len() != unknowns.len() {
         diags.push(
@@ -127,12 +133,13 @@ fn system(
 /// The explicit statements for a LINEAR block.
 pub fn emit_linear(
     body: Vec<Stmt>,
+    solvefor: &[Place],
     span: Span,
     locals: &mut Locals,
     info: &Info,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Stmt> {
-    let Some((unknowns, eqs)) = system(&body, span, info, diags) else {
+    let Some((unknowns, eqs)) = system(&body, solvefor, span, info, diags) else {
         return Vec::new();
     };
     let n = unknowns.len();
@@ -186,12 +193,13 @@ pub fn emit_linear(
 /// The explicit statements for a NONLINEAR block.
 pub fn emit_nonlinear(
     body: Vec<Stmt>,
+    solvefor: &[Place],
     span: Span,
     locals: &mut Locals,
     info: &Info,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Stmt> {
-    let Some((unknowns, _)) = system(&body, span, info, diags) else {
+    let Some((unknowns, _)) = system(&body, solvefor, span, info, diags) else {
         return Vec::new();
     };
     let resid = locals.fresh_n("_resid", unknowns.len());

@@ -32,7 +32,7 @@ pub mod symbolic;
 pub mod table;
 
 use crate::diag::{Diagnostic, Span};
-use crate::ir::{Field, IonUse, Mechanism, SolveMethod, Stmt};
+use crate::ir::{Field, IonUse, Mechanism, Place, SolveMethod, Stmt};
 
 use build::Locals;
 
@@ -79,10 +79,20 @@ fn lower_stmts(
     let mut out = Vec::with_capacity(stmts.len());
     for s in stmts {
         match s {
-            Stmt::Solve { method, body, span } => {
+            Stmt::Solve {
+                method,
+                body,
+                solvefor,
+                span,
+            } => {
                 // nested SOLVEs inside the block first
                 let body = lower_stmts(body, locals, info, diags);
-                out.extend(solve_block(method, body, span, locals, info, diags));
+                let block = Block {
+                    body,
+                    solvefor,
+                    span,
+                };
+                out.extend(solve_block(method, block, locals, info, diags));
             }
             Stmt::If {
                 cond,
@@ -146,14 +156,25 @@ fn cannot(diags: &mut Vec<Diagnostic>, span: Span, what: &str, method: &str, hel
     );
 }
 
+/// One SOLVE's block, its unknowns and where the SOLVE stands.
+struct Block {
+    body: Vec<Stmt>,
+    solvefor: Vec<Place>,
+    span: Span,
+}
+
 fn solve_block(
     method: SolveMethod,
-    body: Vec<Stmt>,
-    span: Span,
+    block: Block,
     locals: &mut Locals,
     info: &Info,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Stmt> {
+    let Block {
+        body,
+        solvefor,
+        span,
+    } = block;
     let mut c = Content::default();
     content(&body, &mut c);
     let method = match method {
@@ -221,8 +242,10 @@ fn solve_block(
         SolveMethod::Euler => euler::emit(body, locals),
         SolveMethod::Sparse => kinetic::emit(body, false, locals, info, diags),
         SolveMethod::SteadyStateSparse => kinetic::emit(body, true, locals, info, diags),
-        SolveMethod::Linear => linear::emit_linear(body, span, locals, info, diags),
-        SolveMethod::NonLinear => linear::emit_nonlinear(body, span, locals, info, diags),
+        SolveMethod::Linear => linear::emit_linear(body, &solvefor, span, locals, info, diags),
+        SolveMethod::NonLinear => {
+            linear::emit_nonlinear(body, &solvefor, span, locals, info, diags)
+        }
         SolveMethod::Procedure => body,
     }
 }

@@ -383,10 +383,17 @@ impl<'s> Builder<'s> {
                     _ => SolvableKind::Discrete,
                 };
                 let name = self.ident(&k.want(Rule::ident)?);
-                // `SOLVEFOR a, b` is accepted and not kept (nmc solves for all states).
-                let _ = k.opt(Rule::name_list);
+                let solvefor = match k.opt(Rule::name_list) {
+                    Some(list) => self.name_list(list),
+                    None => Vec::new(),
+                };
                 let body = self.block(k.want(Rule::block)?)?;
-                ItemKind::Solvable { kind, name, body }
+                ItemKind::Solvable {
+                    kind,
+                    name,
+                    solvefor,
+                    body,
+                }
             }
             Rule::procedure | Rule::function => {
                 let is_fn = inner.as_rule() == Rule::function;
