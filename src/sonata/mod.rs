@@ -10,3 +10,4 @@ pub mod inputs;
 pub mod nodes;
 pub mod report;
 pub mod spikes;
+pub mod write;

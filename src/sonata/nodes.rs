@@ -181,6 +181,41 @@ pub(crate) fn numeric_columns(g: &hdf5::Group) -> BTreeMap<String, Vec<f64>> {
     out
 }
 
+/// The text 1-D datasets of a group (variable-length strings), as columns.
+pub(crate) fn text_columns(g: &hdf5::Group) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for n in g.member_names().unwrap_or_default() {
+        let Ok(ds) = g.dataset(&n) else { continue };
+        if ds.ndim() != 1 {
+            continue;
+        }
+        if let Ok(v) = ds.read_raw::<hdf5::types::VarLenUnicode>() {
+            out.insert(n, v.iter().map(|s| s.as_str().to_string()).collect());
+        } else if let Ok(v) = ds.read_raw::<hdf5::types::VarLenAscii>() {
+            out.insert(n, v.iter().map(|s| s.as_str().to_string()).collect());
+        }
+    }
+    out
+}
+
+/// A group's `positions` table (n x 3, um), if it has one.
+fn positions(g: &hdf5::Group) -> Option<Vec<[f64; 3]>> {
+    let ds = g.dataset("positions").ok()?;
+    if ds.ndim() != 2 || ds.shape().get(1) != Some(&3) {
+        return None;
+    }
+    let flat = ds.read_raw::<f64>().ok()?;
+    Some(flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+}
+
+/// The columns of one node group.
+#[derive(Default)]
+struct NodeGroup {
+    numbers: BTreeMap<String, Vec<f64>>,
+    texts: BTreeMap<String, Vec<String>>,
+    positions: Option<Vec<[f64; 3]>>,
+}
+
 /// One node population.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodePopulation {
@@ -197,6 +232,12 @@ pub struct NodePopulation {
     /// Per-node numeric attributes from the node groups (`NaN` where a
     /// node's group lacks the column).
     pub columns: BTreeMap<String, Vec<f64>>,
+    /// Per-node text attributes from the node groups (`None` where a
+    /// node's group lacks the column).
+    pub texts: BTreeMap<String, Vec<Option<String>>>,
+    /// Position of each node (the group's `positions` table, um), `None`
+    /// where its group has none; empty when no group has positions.
+    pub positions: Vec<Option<[f64; 3]>>,
     /// The node types table.
     pub types: TypeTable,
 }
@@ -288,19 +329,36 @@ pub fn read_nodes(file: &Path, types_file: &Path) -> Result<Vec<NodePopulation>,
             }
         }
         let mut columns: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        let mut texts: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
+        let mut pos: Vec<Option<[f64; 3]>> = Vec::new();
         if g.link_exists("node_group_id") && g.link_exists("node_group_index") {
             let gid = read_ints(&g, "node_group_id")
                 .map_err(|e| h5_error(file, &what("node_group_id"), e))?;
             let gix = read_ints(&g, "node_group_index")
                 .map_err(|e| h5_error(file, &what("node_group_index"), e))?;
-            let mut groups: BTreeMap<i64, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+            let mut groups: BTreeMap<i64, NodeGroup> = BTreeMap::new();
             for k in 0..n.min(gid.len()).min(gix.len()) {
                 let grp = groups.entry(gid[k]).or_insert_with(|| {
                     g.group(&gid[k].to_string())
-                        .map(|gg| numeric_columns(&gg))
+                        .map(|gg| NodeGroup {
+                            numbers: numeric_columns(&gg),
+                            texts: text_columns(&gg),
+                            positions: positions(&gg),
+                        })
                         .unwrap_or_default()
                 });
-                scatter_group_row(&mut columns, grp, gix[k], k, n);
+                scatter_group_row(&mut columns, &grp.numbers, gix[k], k, n);
+                let at = usize::try_from(gix[k]).ok();
+                for (col, vals) in &grp.texts {
+                    texts.entry(col.clone()).or_insert_with(|| vec![None; n])[k] =
+                        at.and_then(|i| vals.get(i)).cloned();
+                }
+                if let Some(p) = &grp.positions {
+                    if pos.is_empty() {
+                        pos = vec![None; n];
+                    }
+                    pos[k] = at.and_then(|i| p.get(i)).copied();
+                }
             }
         }
         out.push(NodePopulation {
@@ -310,6 +368,8 @@ pub fn read_nodes(file: &Path, types_file: &Path) -> Result<Vec<NodePopulation>,
             node_ids,
             type_ids,
             columns,
+            texts,
+            positions: pos,
             types: types.clone(),
         });
     }

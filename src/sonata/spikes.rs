@@ -27,55 +27,30 @@ pub fn temp_path(dest: &Path) -> PathBuf {
 /// Writes spikes grouped by population: `spikes[pop]` is a list of
 /// `(node_id, time)`; each population's list is written sorted by time
 /// (ties by node id). Populations with no spikes get empty datasets.
+/// Datasets are chunked and gzip-compressed as h5py writes them for BMTK.
 pub fn write(path: &Path, spikes: &BTreeMap<String, Vec<(u64, f64)>>) -> Result<(), String> {
-    let tmp = temp_path(path);
-    match write_to(&tmp, spikes) {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("cannot write {}: {e}", path.display())
-        }),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(format!("cannot write {}: {e}", path.display()))
-        }
-    }
+    super::write::h5::write_file(path, |file| write_to(file, spikes)).map_err(|d| d.message)
 }
 
-fn write_to(path: &Path, spikes: &BTreeMap<String, Vec<(u64, f64)>>) -> hdf5::Result<()> {
-    let file = hdf5::File::create(path)?;
-    // SONATA's file markers, as BMTK writes them.
-    file.new_attr::<u32>()
-        .create("magic")?
-        .write_scalar(&SONATA_MAGIC)?;
-    file.new_attr::<u32>()
-        .shape(2)
-        .create("version")?
-        .write_raw(&[0u32, 1])?;
+fn write_to(file: &hdf5::File, spikes: &BTreeMap<String, Vec<(u64, f64)>>) -> hdf5::Result<()> {
+    use super::write::h5::{dataset, string_attr};
     let root = file.create_group("spikes")?;
     for (pop, list) in spikes {
         let mut list = list.clone();
         list.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         let g = root.create_group(pop)?;
-        let sorting: hdf5::types::VarLenUnicode = "by_time"
-            .parse()
-            .map_err(|_| hdf5::Error::from("sorting"))?;
-        g.new_attr::<hdf5::types::VarLenUnicode>()
-            .create("sorting")?
-            .write_scalar(&sorting)?;
+        string_attr(&g, "sorting", "by_time")?;
         let times: Vec<f64> = list.iter().map(|s| s.1).collect();
         // int64, as BMTK writes node ids.
         let ids: Vec<i64> = list
             .iter()
             .map(|s| i64::try_from(s.0).unwrap_or(i64::MAX))
             .collect();
-        let t = g
-            .new_dataset_builder()
-            .with_data(&times)
-            .create("timestamps")?;
+        let t = dataset(&g, "timestamps", &times)?;
         super::report::unit_attr(&t, "ms")?;
-        g.new_dataset_builder().with_data(&ids).create("node_ids")?;
+        dataset(&g, "node_ids", &ids)?;
     }
-    file.close()
+    Ok(())
 }
 
 /// Reads a spike file back: `(population, node_id, time)` for every spike.

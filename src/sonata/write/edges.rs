@@ -1,0 +1,311 @@
+//! Edge populations: `/edges/<pop>/{source_node_id, target_node_id}`
+//! (uint64, attribute `node_population`), `edge_type_id` (uint32),
+//! `edge_group_id` (uint16), `edge_group_index` (uint32), group `0` with
+//! `nsyns` (uint32) and the per-edge columns a population needs
+//! (`syn_weight`, `delay` as float64; `sec_id` int32 and `sec_x` float64
+//! unless every synapse sits at soma(0.5)), and the `indices` groups BMTK
+//! writes; and the edge types CSV.
+
+use super::csv::{TypeCsv, number};
+use super::h5::{dataset, dataset_2d, string_attr, write_file};
+use super::invalid;
+use crate::diag::Diagnostic;
+use crate::net::circuit::{EdgePopulation, EdgeType};
+use hdf5_metno as hdf5;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One direction of a SONATA edge index: `node_id_to_range[n]` is the
+/// half-open range of rows of `range_to_edge_id` that hold node `n`'s edges,
+/// each row a half-open range of edge ids; nodes without edges get `[0, 0]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EdgeIndex {
+    /// One row per node of the indexed node population.
+    pub node_id_to_range: Vec<[u64; 2]>,
+    /// Runs of consecutive edge ids.
+    pub range_to_edge_id: Vec<[u64; 2]>,
+}
+
+/// Builds the index of edges by `keys[e]` (the source or target node id of
+/// edge `e`) over a node population of `n_nodes` nodes. Each node's edge
+/// ids are listed in increasing order, consecutive ids merged into one range.
+pub fn edge_index(keys: &[u64], n_nodes: usize) -> EdgeIndex {
+    let n = n_nodes.max(keys.iter().map(|&k| k as usize + 1).max().unwrap_or(0));
+    let mut by_node: Vec<Vec<u64>> = vec![Vec::new(); n];
+    for (e, &k) in keys.iter().enumerate() {
+        by_node[k as usize].push(e as u64);
+    }
+    let mut idx = EdgeIndex::default();
+    for edges in by_node {
+        if edges.is_empty() {
+            idx.node_id_to_range.push([0, 0]);
+            continue;
+        }
+        let first = idx.range_to_edge_id.len() as u64;
+        let mut start = edges[0];
+        let mut end = start + 1;
+        for &e in &edges[1..] {
+            if e == end {
+                end += 1;
+            } else {
+                idx.range_to_edge_id.push([start, end]);
+                start = e;
+                end = e + 1;
+            }
+        }
+        idx.range_to_edge_id.push([start, end]);
+        idx.node_id_to_range
+            .push([first, idx.range_to_edge_id.len() as u64]);
+    }
+    idx
+}
+
+/// The per-edge values of a population, resolved and checked.
+struct Columns {
+    source: Vec<u64>,
+    target: Vec<u64>,
+    type_id: Vec<u32>,
+    nsyns: Vec<u32>,
+    syn_weight: Option<Vec<f64>>,
+    delay: Option<Vec<f64>>,
+    site: Option<(Vec<i32>, Vec<f64>)>,
+}
+
+fn is_soma_only(t: &EdgeType) -> bool {
+    t.target_sections.len() == 1 && t.target_sections[0] == "soma"
+}
+
+fn columns(pop: &EdgePopulation, n_source: usize, n_target: usize) -> Result<Columns, Diagnostic> {
+    let types: BTreeMap<u64, &EdgeType> =
+        pop.edge_types.iter().map(|t| (t.edge_type_id, t)).collect();
+    let n = pop.edges.len();
+    let mut c = Columns {
+        source: Vec::with_capacity(n),
+        target: Vec::with_capacity(n),
+        type_id: Vec::with_capacity(n),
+        nsyns: Vec::with_capacity(n),
+        syn_weight: None,
+        delay: None,
+        site: None,
+    };
+    let mut weights = Vec::with_capacity(n);
+    let mut delays = Vec::with_capacity(n);
+    let mut any_weight = false;
+    let mut any_delay = false;
+    let mut at_soma_center = true;
+    let row_err =
+        |k: usize, what: String| invalid(format!("edge population `{}` row {k}: {what}", pop.name));
+    for (k, e) in pop.edges.iter().enumerate() {
+        let Some(t) = types.get(&e.edge_type_id) else {
+            return Err(row_err(
+                k,
+                format!(
+                    "edge type {} is not one of the population's edge types",
+                    e.edge_type_id
+                ),
+            ));
+        };
+        if e.source as usize >= n_source {
+            return Err(row_err(
+                k,
+                format!(
+                    "source node {} is not in `{}` ({n_source} nodes)",
+                    e.source, pop.source_population
+                ),
+            ));
+        }
+        if e.target as usize >= n_target {
+            return Err(row_err(
+                k,
+                format!(
+                    "target node {} is not in `{}` ({n_target} nodes)",
+                    e.target, pop.target_population
+                ),
+            ));
+        }
+        let type_id = u32::try_from(e.edge_type_id)
+            .map_err(|_| row_err(k, format!("edge type id {} exceeds uint32", e.edge_type_id)))?;
+        let nsyns = u32::try_from(e.nsyns)
+            .map_err(|_| row_err(k, format!("nsyns {} exceeds uint32", e.nsyns)))?;
+        any_weight |= e.syn_weight.is_some();
+        any_delay |= e.delay.is_some();
+        let w = e.syn_weight.or(t.syn_weight).ok_or_else(|| {
+            row_err(
+                k,
+                format!(
+                    "no syn_weight (neither the edge nor edge type {} has one)",
+                    t.edge_type_id
+                ),
+            )
+        })?;
+        let d = e.delay.or(t.delay).ok_or_else(|| {
+            row_err(
+                k,
+                format!(
+                    "no delay (neither the edge nor edge type {} has one)",
+                    t.edge_type_id
+                ),
+            )
+        })?;
+        if !w.is_finite() || !d.is_finite() || !e.sec_x.is_finite() {
+            return Err(row_err(
+                k,
+                format!(
+                    "syn_weight {w}, delay {d}, sec_x {} must be finite numbers",
+                    e.sec_x
+                ),
+            ));
+        }
+        at_soma_center &= e.sec_id == 0 && e.sec_x == 0.5 && is_soma_only(t);
+        c.source.push(e.source);
+        c.target.push(e.target);
+        c.type_id.push(type_id);
+        c.nsyns.push(nsyns);
+        weights.push(w);
+        delays.push(d);
+    }
+    if any_weight {
+        c.syn_weight = Some(weights);
+    }
+    if any_delay {
+        c.delay = Some(delays);
+    }
+    if !at_soma_center {
+        let mut ids = Vec::with_capacity(n);
+        for (k, e) in pop.edges.iter().enumerate() {
+            ids.push(
+                i32::try_from(e.sec_id)
+                    .map_err(|_| row_err(k, format!("sec_id {} exceeds int32", e.sec_id)))?,
+            );
+        }
+        c.site = Some((ids, pop.edges.iter().map(|e| e.sec_x).collect()));
+    }
+    Ok(c)
+}
+
+/// Writes `/edges/<pop>` into `path`; `n_source` and `n_target` are the
+/// sizes of the source and target node populations (the index tables have
+/// one row per node).
+pub fn write_edges(
+    path: &Path,
+    pop: &EdgePopulation,
+    n_source: usize,
+    n_target: usize,
+) -> Result<(), Diagnostic> {
+    let c = columns(pop, n_source, n_target)?;
+    let n = c.source.len();
+    if u32::try_from(n).is_err() {
+        return Err(invalid(format!(
+            "edge population `{}` has {n} edges; BMTK's uint32 edge_group_index holds at most {}",
+            pop.name,
+            u32::MAX
+        )));
+    }
+    let s2t = edge_index(&c.source, n_source);
+    let t2s = edge_index(&c.target, n_target);
+    write_file(path, |f| {
+        let root = f.create_group("edges")?;
+        let g = root.create_group(&pop.name)?;
+        let s = dataset(&g, "source_node_id", &c.source)?;
+        string_attr(&s, "node_population", &pop.source_population)?;
+        let t = dataset(&g, "target_node_id", &c.target)?;
+        string_attr(&t, "node_population", &pop.target_population)?;
+        dataset(&g, "edge_type_id", &c.type_id)?;
+        dataset(&g, "edge_group_id", &vec![0u16; n])?;
+        let index: Vec<u32> = (0..n as u32).collect();
+        dataset(&g, "edge_group_index", &index)?;
+        let g0 = g.create_group("0")?;
+        dataset(&g0, "nsyns", &c.nsyns)?;
+        if let Some(w) = &c.syn_weight {
+            dataset(&g0, "syn_weight", w)?;
+        }
+        if let Some(d) = &c.delay {
+            dataset(&g0, "delay", d)?;
+        }
+        if let Some((ids, xs)) = &c.site {
+            dataset(&g0, "sec_id", ids)?;
+            dataset(&g0, "sec_x", xs)?;
+        }
+        let ix = g.create_group("indices")?;
+        for (name, index) in [("source_to_target", &s2t), ("target_to_source", &t2s)] {
+            let d = ix.create_group(name)?;
+            write_index(&d, index)?;
+        }
+        Ok(())
+    })
+}
+
+fn write_index(g: &hdf5::Group, index: &EdgeIndex) -> hdf5::Result<()> {
+    dataset_2d(g, "node_id_to_range", &index.node_id_to_range)?;
+    dataset_2d(g, "range_to_edge_id", &index.range_to_edge_id)?;
+    Ok(())
+}
+
+/// Python's text for a list of strings: `['soma', 'dend']`.
+fn py_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("'{s}'")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The edge types CSV of `pop`, with BMTK's columns: `edge_type_id
+/// target_query source_query distance_range target_sections
+/// dynamics_params model_template syn_weight delay`.
+pub fn edge_types_csv(pop: &EdgePopulation) -> Result<String, Diagnostic> {
+    let header = [
+        "edge_type_id",
+        "target_query",
+        "source_query",
+        "distance_range",
+        "target_sections",
+        "dynamics_params",
+        "model_template",
+        "syn_weight",
+        "delay",
+    ];
+    let mut csv = TypeCsv::new(
+        &format!("edge types of `{}`", pop.name),
+        header.iter().map(|s| s.to_string()).collect(),
+    );
+    for t in &pop.edge_types {
+        let mut row: BTreeMap<&str, String> = BTreeMap::new();
+        row.insert("edge_type_id", t.edge_type_id.to_string());
+        row.insert("target_query", t.target_query.clone());
+        row.insert("source_query", t.source_query.clone());
+        if let Some([a, b]) = t.distance_range {
+            row.insert("distance_range", format!("[{}, {}]", number(a), number(b)));
+        }
+        if !t.target_sections.is_empty() {
+            row.insert("target_sections", py_list(&t.target_sections));
+        }
+        row.insert("dynamics_params", t.dynamics_params.clone());
+        row.insert("model_template", t.model_template.clone());
+        if let Some(w) = t.syn_weight {
+            row.insert("syn_weight", number(w));
+        }
+        if let Some(d) = t.delay {
+            row.insert("delay", number(d));
+        }
+        csv.row(&row)?;
+    }
+    Ok(csv.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edge_index;
+
+    #[test]
+    fn index_merges_runs_and_leaves_empty_nodes_at_zero() {
+        // Targets sorted (as BMTK writes): node 1 has edges 0..2, node 3 edge 2.
+        let t = edge_index(&[1, 1, 3], 5);
+        assert_eq!(
+            t.node_id_to_range,
+            vec![[0, 0], [0, 1], [0, 0], [1, 2], [0, 0]]
+        );
+        assert_eq!(t.range_to_edge_id, vec![[0, 2], [2, 3]]);
+        // Sources interleaved: node 0 owns edges 0 and 2 (two ranges).
+        let s = edge_index(&[0, 1, 0], 2);
+        assert_eq!(s.node_id_to_range, vec![[0, 2], [2, 3]]);
+        assert_eq!(s.range_to_edge_id, vec![[0, 1], [2, 3], [1, 2]]);
+    }
+}
