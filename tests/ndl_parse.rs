@@ -52,7 +52,7 @@ fn rtm_iclamp_builds_the_seed_cell() {
     assert_eq!(net.run.spike_threshold, -15.0);
     assert_eq!(net.records.len(), 1);
     assert_eq!(net.records[0].variable, Variable::Voltage);
-    assert_eq!(e.output.reports[0].groups[0].population, "cell");
+    assert_eq!(e.output.reports[0].groups[0].population, "rtm_iclamp");
 }
 
 #[test]

@@ -31,17 +31,17 @@ fn rtm_iclamp_runs_and_matches_neuron() {
     assert!(status.stdout.is_empty(), "--quiet prints nothing");
 
     let f = hdf5::File::open(out.join("soma_v.h5")).expect("report opens");
-    let data = f.dataset("report/cell/data").expect("data");
+    let data = f.dataset("report/rtm_iclamp/data").expect("data");
     assert_eq!(attr(&data, "units"), "mV");
     let shape = data.shape();
     assert_eq!(shape, vec![20001, 1]);
     let v: Vec<f32> = data.read_raw().expect("read data");
-    let time = f.dataset("report/cell/mapping/time").expect("time");
+    let time = f.dataset("report/rtm_iclamp/mapping/time").expect("time");
     assert_eq!(attr(&time, "units"), "ms");
     let t: Vec<f64> = time.read_raw().expect("read time");
     assert_eq!(t, vec![0.0, 500.0, 0.025]);
     let ids: Vec<u64> = f
-        .dataset("report/cell/mapping/node_ids")
+        .dataset("report/rtm_iclamp/mapping/node_ids")
         .and_then(|d| d.read_raw())
         .expect("node_ids");
     assert_eq!(ids, vec![0]);

@@ -115,32 +115,45 @@ fn write_outputs(dir: &Path, exp: &Experiment, res: &Results) -> Result<(), Stri
     Ok(())
 }
 
-/// Spikes grouped by population, with node ids counted within each.
+/// Spikes grouped by SONATA node population (the `network` name for every
+/// real cell), with node ids counted within each, as BMTK writes them.
 pub fn spikes_by_population(exp: &Experiment, res: &Results) -> BTreeMap<String, Vec<(u64, f64)>> {
-    let mut out: BTreeMap<String, Vec<(u64, f64)>> = exp
-        .populations
-        .iter()
-        .map(|p| (p.name.clone(), Vec::new()))
-        .collect();
+    let cells = &exp.network.cells;
+    let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+    for (k, c) in cells.iter().enumerate() {
+        first.entry(c.population.as_str()).or_insert(k);
+    }
+    let mut out: BTreeMap<String, Vec<(u64, f64)>> =
+        first.keys().map(|p| (p.to_string(), Vec::new())).collect();
     for &(gid, t) in &res.spikes {
-        let Some(cell) = exp.network.cells.iter().position(|c| c.gid == gid) else {
+        let Some(k) = cells.iter().position(|c| c.gid == gid) else {
             continue;
         };
-        if let Some(p) = exp
-            .populations
-            .iter()
-            .find(|p| (p.first_cell..p.first_cell + p.count).contains(&cell))
-            && let Some(list) = out.get_mut(&p.name)
-        {
-            list.push(((cell - p.first_cell) as u64, t));
+        let pop = cells[k].population.as_str();
+        if let (Some(f), Some(list)) = (first.get(pop), out.get_mut(pop)) {
+            list.push(((k - f) as u64, t));
         }
     }
     out
 }
 
+/// Spike count of every NDL population (by its cells).
+fn spikes_per_population(exp: &Experiment, res: &Results) -> Vec<usize> {
+    let mut of_cell = vec![0usize; exp.network.cells.len()];
+    for &(gid, _) in &res.spikes {
+        if let Some(k) = exp.network.cells.iter().position(|c| c.gid == gid) {
+            of_cell[k] += 1;
+        }
+    }
+    exp.populations
+        .iter()
+        .map(|p| of_cell[p.first_cell..p.first_cell + p.count].iter().sum())
+        .collect()
+}
+
 fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path) {
     let steps = res.times.len().saturating_sub(1);
-    let by_pop = spikes_by_population(exp, res);
+    let counts = spikes_per_population(exp, res);
     println!(
         "ran {}: {} cells, {} steps of {} ms, {:.3} s wall",
         exp.name.as_deref().unwrap_or("network"),
@@ -149,8 +162,7 @@ fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path) {
         crate::units::format_number(exp.network.run.dt),
         wall.as_secs_f64()
     );
-    for p in &exp.populations {
-        let n = by_pop.get(&p.name).map_or(0, Vec::len);
+    for (p, &n) in exp.populations.iter().zip(&counts) {
         let secs = (exp.network.run.tstop - exp.network.run.tstart) / 1000.0;
         let rate = if secs > 0.0 && p.count > 0 {
             n as f64 / p.count as f64 / secs

@@ -32,6 +32,68 @@ pub struct Quantity {
     pub unit: Option<UnitText>,
     /// The whole quantity.
     pub span: Span,
+    /// The arithmetic as a formula, when it names variables (`distance`)
+    /// and so is evaluated per connection; `value` is NaN then.
+    pub formula: Option<Expr>,
+}
+
+/// Arithmetic with variables and function calls: `0.5*exp(-distance/20)`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// A number.
+    Num(f64),
+    /// A variable, such as `distance`.
+    Var(Ident),
+    /// `-x`.
+    Neg(Box<Expr>),
+    /// `a op b` with op one of `+ - * /`.
+    Bin(char, Box<Expr>, Box<Expr>),
+    /// `f(a, b)`.
+    Call(Ident, Vec<Expr>),
+}
+
+impl Expr {
+    /// True when the expression names a variable somewhere.
+    pub fn has_vars(&self) -> bool {
+        match self {
+            Expr::Num(_) => false,
+            Expr::Var(_) => true,
+            Expr::Neg(e) => e.has_vars(),
+            Expr::Bin(_, a, b) => a.has_vars() || b.has_vars(),
+            Expr::Call(_, args) => args.iter().any(Expr::has_vars),
+        }
+    }
+}
+
+/// `name(arg, key = arg)`: a rule, a distribution, a placement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// The function's name.
+    pub name: Ident,
+    /// Arguments in order, each optionally named.
+    pub args: Vec<Arg>,
+    /// The whole call.
+    pub span: Span,
+}
+
+/// One argument of a [`Call`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arg {
+    /// `key` of `key = value`, when named.
+    pub name: Option<Ident>,
+    /// The value.
+    pub value: Value,
+}
+
+/// `[(x, y, z), ...] unit`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Points {
+    /// The points with their spans.
+    pub items: Vec<([f64; 3], Span)>,
+    /// The unit written after `]`.
+    pub unit: Option<UnitText>,
+    /// The whole list.
+    pub span: Span,
 }
 
 /// `[0]`, `[0..4]` (exclusive end) or `[0..=4]` (inclusive end).
@@ -77,6 +139,21 @@ pub enum Value {
     List(List),
     /// One or more comma-separated references.
     Refs(Vec<Reference>),
+    /// `name(args)`.
+    Call(Call),
+    /// `[(0, 0, 0), (1, 2, 3)] um`.
+    Points(Points),
+    /// `from "file" unit`.
+    File {
+        /// The path as written (relative to the `.ndl` file).
+        path: String,
+        /// Where the string is.
+        path_span: Span,
+        /// The unit of the numbers in the file.
+        unit: Option<UnitText>,
+        /// The whole value.
+        span: Span,
+    },
 }
 
 impl Value {
@@ -90,6 +167,9 @@ impl Value {
                 (Some(a), Some(b)) => a.span.to(b.span),
                 _ => Span::default(),
             },
+            Value::Call(c) => c.span,
+            Value::Points(p) => p.span,
+            Value::File { span, .. } => *span,
         }
     }
 }
@@ -135,6 +215,22 @@ pub enum Item {
         /// Where the string is.
         span: Span,
     },
+    /// `use "file.ndl"`: the cell types defined in another file.
+    Use {
+        /// The file as written (relative to this file).
+        path: String,
+        /// Where the string is.
+        span: Span,
+    },
+    /// `seed N`: the seed of every random choice the build makes.
+    Seed {
+        /// The seed.
+        value: u64,
+        /// Where the number is.
+        span: Span,
+    },
+    /// `node_set name { pop_name = Exc }`.
+    NodeSet(NodeSetDef),
     /// `cell Name { ... }`.
     Cell(CellDef),
     /// `population Name = N of CellType`.
@@ -251,6 +347,19 @@ pub struct PopulationDef {
     pub count_span: Span,
     /// The cell type.
     pub cell_type: Ident,
+    /// `{ positions = ...; column = value }`, when given.
+    pub settings: Option<Settings>,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `node_set name { key = value; ... }`: nodes whose columns match.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeSetDef {
+    /// Its name.
+    pub name: Ident,
+    /// The conditions (all must hold).
+    pub settings: Settings,
     /// The whole statement.
     pub span: Span,
 }
@@ -282,6 +391,8 @@ pub enum Train {
         /// The unit of the times.
         unit: Option<UnitText>,
     },
+    /// `poisson { count = 200; rate = 60 Hz; start = 0 ms; stop = 5 s; seed = 1 }`.
+    Poisson(Settings),
 }
 
 /// `input name = spikes ...`.

@@ -1,57 +1,94 @@
 //! Lowering a checked NDL file to a [`Network`] plus what the run needs
-//! around it (populations, output settings, reports). Every value is
+//! around it (populations, output settings, reports) and the SONATA-shaped
+//! [`crate::net::circuit::Circuit`] of the same network. Every value is
 //! converted to NEURON's units here, with a diagnostic where it cannot be.
+//! Populations, inputs and node sets are in [`super::nodes`], connection
+//! rules in [`super::connect`], the circuit record in [`super::circuit`].
 
 use super::ast::*;
 use super::catalogue::{Catalogue, MechInfo, broken_note};
-use super::quantity::{Expect, convert, convert_value};
+use super::quantity::{Expect, convert};
 use super::{Experiment, Output, Population};
 use crate::diag::suggest::{closest, one_of};
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::ir::MechKind;
-use crate::net::{
-    self, Cell, Connection, Location, Network, PointProcess, Record, RunSettings, Source,
-    SpikeTrain, Variable,
-};
+use crate::net::{self, Cell, Location, Network, PointProcess, Record, RunSettings, Variable};
 use crate::sonata::report::{Report, ReportGroup};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// A cell type ready to copy: the cell, its section names and the
 /// mechanisms inserted in each section.
-struct CellType {
-    cell: Cell,
-    sections: Vec<String>,
+pub(super) struct CellType {
+    pub(super) cell: Cell,
+    pub(super) sections: Vec<String>,
+    /// The NDL text of its definition (a SONATA cell template).
+    pub(super) text: String,
+}
+
+/// An input: a virtual population of spike trains.
+pub(super) struct InputInfo {
+    /// Its name (also its SONATA node population).
+    pub(super) name: String,
+    /// Index of its first train in [`Network::trains`].
+    pub(super) first_train: usize,
+    /// Number of nodes (trains).
+    pub(super) count: usize,
+}
+
+/// A synapse type: mechanism, converted parameters, where defined.
+pub(super) struct SynapseType {
+    pub(super) mech: MechInfo,
+    pub(super) params: BTreeMap<String, f64>,
 }
 
 /// State of the lowering.
-struct Ctx<'a> {
-    base: &'a Path,
-    out: &'a mut Vec<Diagnostic>,
-    cat: Option<Catalogue>,
+pub(super) struct Ctx<'a> {
+    pub(super) base: &'a Path,
+    pub(super) map: &'a SourceMap,
+    pub(super) out: &'a mut Vec<Diagnostic>,
+    pub(super) cat: Option<Catalogue>,
     /// Span of the `mechanisms` string, when given.
-    mech_span: Option<Span>,
+    pub(super) mech_span: Option<Span>,
     /// Files of the mechanisms used.
-    used: std::collections::BTreeSet<PathBuf>,
+    pub(super) used: std::collections::BTreeSet<PathBuf>,
     /// Reported "no mechanisms folder" once.
-    missing_reported: bool,
-    types: HashMap<String, CellType>,
+    pub(super) missing_reported: bool,
+    pub(super) types: HashMap<String, CellType>,
     /// Cell types whose definition had errors (not reported again when used).
-    failed_types: Vec<String>,
-    pops: Vec<Population>,
+    pub(super) failed_types: Vec<String>,
+    pub(super) pops: Vec<Population>,
     /// Per cell: the label of each point process (synapse or stimulus name).
-    pp_labels: Vec<Vec<String>>,
-    synapses: HashMap<String, (MechInfo, BTreeMap<String, f64>, Span)>,
-    inputs: HashMap<String, usize>,
-    net: Network,
+    pub(super) pp_labels: Vec<Vec<String>>,
+    pub(super) synapses: BTreeMap<String, SynapseType>,
+    /// Inputs in declaration order.
+    pub(super) inputs: Vec<InputInfo>,
+    /// The SONATA node population of every real cell (the `network` name).
+    pub(super) node_pop: String,
+    /// The file's `seed` (0 when none is given).
+    pub(super) seed: u64,
+    /// Connections made by the rules, before they are placed.
+    pub(super) pending: Vec<super::connect::Pending>,
+    /// One per `connect` statement that made connections.
+    pub(super) edge_types: Vec<super::connect::EdgeTypeDef>,
+    /// Node sets by name: their JSON and how many nodes they select.
+    pub(super) node_sets: BTreeMap<String, serde_json::Value>,
+    pub(super) net: Network,
 }
 
-/// Lowers `file` (whose folder is `base`) into an experiment. Returns
-/// `None` when errors were found (they are in `out`).
-pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Experiment> {
+/// Lowers `file` (whose folder is `base`; its text and that of the files it
+/// `use`s are in `map`) into an experiment. Returns `None` when errors were
+/// found (they are in `out`).
+pub fn build(
+    file: &File,
+    base: &Path,
+    map: &SourceMap,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Experiment> {
     let errors_before = out.iter().filter(|d| d.is_error()).count();
     let mut cx = Ctx {
         base,
+        map,
         out,
         cat: None,
         mech_span: None,
@@ -61,15 +98,24 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
         failed_types: Vec::new(),
         pops: Vec::new(),
         pp_labels: Vec::new(),
-        synapses: HashMap::new(),
-        inputs: HashMap::new(),
+        synapses: BTreeMap::new(),
+        inputs: Vec::new(),
+        node_pop: "network".into(),
+        seed: 0,
+        pending: Vec::new(),
+        edge_types: Vec::new(),
+        node_sets: BTreeMap::new(),
         net: Network::default(),
     };
     let mut name = None;
     let mut mechanisms_dir = None;
     for item in &file.items {
         match item {
-            Item::Network(n) => name = Some(n.name.clone()),
+            Item::Network(n) => {
+                name = Some(n.name.clone());
+                cx.node_pop = n.name.clone();
+            }
+            Item::Seed { value, .. } => cx.seed = *value,
             Item::Mechanisms { path, span } => {
                 let dir = normalize(&base.join(path));
                 cx.mech_span = Some(*span);
@@ -104,6 +150,13 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
             }
         }
     }
+    let mut run_seen = false;
+    for item in &file.items {
+        if let Item::Run(s) = item {
+            run_seen = true;
+            cx.net.run = cx.run(s);
+        }
+    }
     for item in &file.items {
         match item {
             Item::Population(p) => cx.population(p),
@@ -112,23 +165,29 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
             _ => {}
         }
     }
-    let mut run_seen = false;
+    for item in &file.items {
+        if let Item::NodeSet(n) = item {
+            cx.node_set(n);
+        }
+    }
     let mut output = Output {
         dir: base.join("output"),
         spikes: Some("spikes.h5".into()),
         reports: Vec::new(),
     };
     for item in &file.items {
-        match item {
-            Item::Stimulus(s) => cx.stimulus(s),
-            Item::Connect(c) => cx.connect(c),
-            Item::Run(s) => {
-                run_seen = true;
-                cx.net.run = cx.run(s);
-            }
-            _ => {}
+        if let Item::Stimulus(s) = item {
+            cx.stimulus(s);
         }
     }
+    let mut connects = 0;
+    for item in &file.items {
+        if let Item::Connect(c) = item {
+            cx.connect(c, connects);
+            connects += 1;
+        }
+    }
+    cx.place_connections();
     for item in &file.items {
         if let Item::Output(o) = item {
             output = cx.output(o);
@@ -150,11 +209,11 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
     if errors > errors_before {
         return None;
     }
-    let inputs = {
-        let mut v: Vec<(usize, String)> = cx.inputs.iter().map(|(k, v)| (*v, k.clone())).collect();
-        v.sort();
-        v.into_iter().map(|(_, k)| k).collect()
-    };
+    let mut inputs = Vec::new();
+    for i in &cx.inputs {
+        inputs.extend(std::iter::repeat_n(i.name.clone(), i.count));
+    }
+    let circuit = cx.circuit(mechanisms_dir.clone());
     Some(Experiment {
         name,
         network: cx.net,
@@ -163,13 +222,25 @@ pub fn build(file: &File, base: &Path, out: &mut Vec<Diagnostic>) -> Option<Expe
         mechanisms_dir,
         mechanism_files: cx.used.into_iter().collect(),
         output,
+        circuit,
     })
 }
 
 /// The value of a setting as a plain quantity, or E1305.
-fn quantity<'q>(a: &'q Assign, out: &mut Vec<Diagnostic>) -> Option<&'q Quantity> {
+pub(super) fn quantity<'q>(a: &'q Assign, out: &mut Vec<Diagnostic>) -> Option<&'q Quantity> {
     match &a.value {
-        Value::Quantity(q) => Some(q),
+        Value::Quantity(q) if q.formula.is_none() => Some(q),
+        Value::Quantity(q) => {
+            out.push(
+                Diagnostic::error(
+                    "E1305",
+                    format!("`{}` takes a number, not a formula", a.name.name),
+                )
+                .with_primary(q.value_span, "names a variable")
+                .with_help("variables such as `distance` are allowed in connection weights, delays and probabilities"),
+            );
+            None
+        }
         other => {
             out.push(
                 Diagnostic::error(
@@ -184,7 +255,7 @@ fn quantity<'q>(a: &'q Assign, out: &mut Vec<Diagnostic>) -> Option<&'q Quantity
 }
 
 /// A single plain name (`synapse = exc`), or E1305.
-fn single_ref<'q>(a: &'q Assign, out: &mut Vec<Diagnostic>) -> Option<&'q Reference> {
+pub(super) fn single_ref<'q>(a: &'q Assign, out: &mut Vec<Diagnostic>) -> Option<&'q Reference> {
     match &a.value {
         Value::Refs(r) if r.len() == 1 => r.first(),
         other => {
@@ -197,7 +268,7 @@ fn single_ref<'q>(a: &'q Assign, out: &mut Vec<Diagnostic>) -> Option<&'q Refere
     }
 }
 
-fn unknown_setting(a: &Assign, what: &str, known: &[&str]) -> Diagnostic {
+pub(super) fn unknown_setting(a: &Assign, what: &str, known: &[&str]) -> Diagnostic {
     let mut d = Diagnostic::error(
         "E1207",
         format!("unknown setting `{}` in {what}", a.name.name),
@@ -211,7 +282,16 @@ fn unknown_setting(a: &Assign, what: &str, known: &[&str]) -> Diagnostic {
 }
 
 impl Ctx<'_> {
-    fn fixed(&mut self, a: &Assign, unit: &str) -> Option<f64> {
+    /// The source text under `span` (a cell definition, for templates).
+    pub(super) fn text_of(&self, span: Span) -> String {
+        self.map
+            .source(span.file)
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub(super) fn fixed(&mut self, a: &Assign, unit: &str) -> Option<f64> {
         let q = quantity(a, self.out)?;
         let e = Expect {
             name: &a.name.name,
@@ -233,7 +313,7 @@ impl Ctx<'_> {
     /// Looks up a mechanism of `kind`, reporting an unknown name (E1202,
     /// with a suggestion), the wrong kind (E1206), a missing folder (E1208)
     /// or a file with errors (E1004).
-    fn mechanism(&mut self, name: &Ident, kind: MechKind) -> Option<MechInfo> {
+    pub(super) fn mechanism(&mut self, name: &Ident, kind: MechKind) -> Option<MechInfo> {
         let Some(cat) = &self.cat else {
             if !self.missing_reported {
                 self.missing_reported = true;
@@ -293,7 +373,7 @@ impl Ctx<'_> {
 
     /// Converts a mechanism's parameter settings (E1203 unknown, E1210 not
     /// settable, E13xx units).
-    fn params(&mut self, m: &MechInfo, settings: &Settings) -> BTreeMap<String, f64> {
+    pub(super) fn params(&mut self, m: &MechInfo, settings: &Settings) -> BTreeMap<String, f64> {
         self.params_ions(m, settings).0
     }
 
@@ -473,11 +553,12 @@ impl Ctx<'_> {
             CellType {
                 cell,
                 sections: names,
+                text: self.text_of(c.span),
             },
         );
     }
 
-    fn positive(&mut self, a: &Assign, unit: &str) -> Option<f64> {
+    pub(super) fn positive(&mut self, a: &Assign, unit: &str) -> Option<f64> {
         let v = self.fixed(a, unit)?;
         if v > 0.0 {
             Some(v)
@@ -506,39 +587,6 @@ impl Ctx<'_> {
         }
     }
 
-    fn population(&mut self, p: &PopulationDef) {
-        let Some(t) = self.types.get(&p.cell_type.name) else {
-            if self.failed_types.contains(&p.cell_type.name) {
-                return;
-            }
-            let names: Vec<&str> = self.types.keys().map(|s| s.as_str()).collect();
-            let mut d =
-                Diagnostic::error("E1204", format!("unknown cell type `{}`", p.cell_type.name))
-                    .with_primary(p.cell_type.span, "no `cell` of this name");
-            d = match closest(&p.cell_type.name, names.iter().copied()) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help("define it with `cell Name { section soma { ... } }`"),
-            };
-            self.out.push(d);
-            return;
-        };
-        let first = self.net.cells.len();
-        for _ in 0..p.count {
-            let mut c = t.cell.clone();
-            c.gid = self.net.cells.len() as u64;
-            c.population = p.name.name.clone();
-            self.net.cells.push(c);
-            self.pp_labels.push(Vec::new());
-        }
-        self.pops.push(Population {
-            name: p.name.name.clone(),
-            cell_type: p.cell_type.name.clone(),
-            first_cell: first,
-            count: p.count as usize,
-            sections: t.sections.clone(),
-        });
-    }
-
     fn synapse(&mut self, s: &SynapseDef) {
         let Some(m) = self.mechanism(&s.mechanism, MechKind::PointProcess) else {
             return;
@@ -559,99 +607,10 @@ impl Ctx<'_> {
         }
         let params = self.params(&m, &s.params);
         self.synapses
-            .insert(s.name.name.clone(), (m, params, s.name.span));
+            .insert(s.name.name.clone(), SynapseType { mech: m, params });
     }
 
-    fn input(&mut self, i: &InputDef) {
-        let e = Expect {
-            name: "spike time",
-            unit: Some("ms"),
-            origin: None,
-        };
-        let mut times = Vec::new();
-        match &i.train {
-            Train::List(l) => {
-                for (v, span) in &l.items {
-                    match convert_value(*v, *span, l.unit.as_ref(), &e) {
-                        Ok((t, w)) => {
-                            self.out.extend(w);
-                            times.push(t);
-                        }
-                        Err(d) => {
-                            self.out.push(d.with_help(
-                                "write the unit after the list: `spikes [10, 20, 30] ms`",
-                            ));
-                            break;
-                        }
-                    }
-                }
-            }
-            Train::File {
-                path,
-                path_span,
-                unit,
-            } => {
-                let full = self.base.join(path);
-                let text = match std::fs::read_to_string(&full) {
-                    Ok(t) => t,
-                    Err(err) => {
-                        self.out.push(
-                            Diagnostic::error("E1003", format!("cannot read spike times from `{}`: {err}", full.display()))
-                                .with_primary(*path_span, "cannot read this file")
-                                .with_help("the path is relative to the .ndl file; the file holds one time per line"),
-                        );
-                        return;
-                    }
-                };
-                let factor = match convert_value(1.0, *path_span, unit.as_ref(), &e) {
-                    Ok((f, w)) => {
-                        self.out.extend(w);
-                        f
-                    }
-                    Err(d) => {
-                        self.out.push(d.with_help("write the unit of the file's times after the name: `spikes from \"t.txt\" ms`"));
-                        return;
-                    }
-                };
-                for (ln, line) in text.lines().enumerate() {
-                    let line = line.split('#').next().unwrap_or("");
-                    for tok in line.split(|c: char| c.is_whitespace() || c == ',') {
-                        if tok.is_empty() {
-                            continue;
-                        }
-                        match tok.parse::<f64>() {
-                            Ok(t) if t.is_finite() => times.push(t * factor),
-                            _ => {
-                                self.out.push(
-                                    Diagnostic::error(
-                                        "E1003",
-                                        format!(
-                                            "`{}` line {}: `{tok}` is not a time",
-                                            full.display(),
-                                            ln + 1
-                                        ),
-                                    )
-                                    .with_primary(*path_span, "in this file"),
-                                );
-                                return;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        times.sort_by(f64::total_cmp);
-        let idx = self.net.trains.len();
-        self.net.trains.push(SpikeTrain {
-            gid: 0,
-            population: i.name.name.clone(),
-            times,
-        });
-        self.inputs.insert(i.name.name.clone(), idx);
-    }
-
-    /// The cells a reference selects: a population, optionally indexed.
-    fn select(&mut self, r: &CellsRef) -> Option<Vec<usize>> {
+    pub(super) fn select(&mut self, r: &CellsRef) -> Option<Vec<usize>> {
         let Some(p) = self.pops.iter().find(|p| p.name == r.name.name) else {
             let names: Vec<&str> = self.pops.iter().map(|p| p.name.as_str()).collect();
             let mut d = Diagnostic::error("E1204", format!("unknown population `{}`", r.name.name))
@@ -686,7 +645,7 @@ impl Ctx<'_> {
     }
 
     /// Section index of `site` on cell `cell`, with x checked.
-    fn locate(&mut self, cell: usize, site: &Site) -> Option<Location> {
+    pub(super) fn locate(&mut self, cell: usize, site: &Site) -> Option<Location> {
         if !(0.0..=1.0).contains(&site.x) {
             self.out.push(
                 Diagnostic::error(
@@ -742,236 +701,6 @@ impl Ctx<'_> {
                 params: params.clone(),
             });
             self.pp_labels[c].push(s.mechanism.name.clone());
-        }
-    }
-
-    fn connect(&mut self, c: &ConnectDef) {
-        const KNOWN: &[&str] = &["synapse", "weight", "delay", "on", "rule", "threshold"];
-        let mut syn = None;
-        let mut weight = None;
-        let mut delay = None;
-        let mut on: Option<Site> = None;
-        let mut one_to_one = false;
-        let mut threshold = f64::NAN;
-        for a in &c.settings.assigns {
-            match a.name.name.as_str() {
-                "synapse" => {
-                    if let Some(r) = single_ref(a, self.out) {
-                        match self.synapses.get(&r.name.name) {
-                            Some(s) => syn = Some((s.0.clone(), s.1.clone(), r.name.span)),
-                            None => {
-                                let names: Vec<&str> =
-                                    self.synapses.keys().map(|s| s.as_str()).collect();
-                                let mut d = Diagnostic::error(
-                                    "E1204",
-                                    format!("unknown synapse `{}`", r.name.name),
-                                )
-                                .with_primary(r.name.span, "no `synapse` of this name");
-                                d = match closest(&r.name.name, names.iter().copied()) {
-                                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                                    None => d.with_help(format!("define it first: `synapse {} = Exp2Syn {{ tau1 = 0.5 ms; tau2 = 3 ms; e = 0 mV }}`", r.name.name)),
-                                };
-                                self.out.push(d);
-                            }
-                        }
-                    }
-                }
-                "weight" => weight = Some(a),
-                "delay" => delay = self.fixed(a, "ms"),
-                "threshold" => {
-                    if let Some(t) = self.fixed(a, "mV") {
-                        threshold = t;
-                    }
-                }
-                "on" => {
-                    if let Some(r) = single_ref(a, self.out) {
-                        match r.position {
-                            Some((x, x_span)) if r.selector.is_none() && r.member.is_none() => {
-                                on = Some(Site {
-                                    section: r.name.clone(),
-                                    x,
-                                    x_span,
-                                    span: r.span,
-                                })
-                            }
-                            _ => self.out.push(
-                                Diagnostic::error("E1305", "`on` takes a site such as `soma(0.5)`")
-                                    .with_primary(r.span, "not a site"),
-                            ),
-                        }
-                    }
-                }
-                "rule" => {
-                    if let Some(r) = single_ref(a, self.out) {
-                        match r.name.name.as_str() {
-                            "all_to_all" => one_to_one = false,
-                            "one_to_one" => one_to_one = true,
-                            other => {
-                                let rules = ["all_to_all", "one_to_one"];
-                                let mut d = Diagnostic::error(
-                                    "E1207",
-                                    format!("unknown connection rule `{other}`"),
-                                )
-                                .with_primary(r.name.span, "not a rule");
-                                d = match closest(other, rules.iter().copied()) {
-                                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                                    None => d.with_help(format!("rules are {}", one_of(&rules))),
-                                };
-                                self.out.push(d);
-                            }
-                        }
-                    }
-                }
-                _ => self.out.push(unknown_setting(a, "a connection", KNOWN)),
-            }
-        }
-        for (have, name, example) in [
-            (
-                c.settings.assigns.iter().any(|a| a.name.name == "synapse"),
-                "synapse",
-                "synapse = exc",
-            ),
-            (weight.is_some(), "weight", "weight = 0.5 nS"),
-            (
-                c.settings.assigns.iter().any(|a| a.name.name == "delay"),
-                "delay",
-                "delay = 1 ms",
-            ),
-        ] {
-            if !have {
-                self.out.push(
-                    Diagnostic::error("E1208", format!("the connection has no `{name}`"))
-                        .with_primary(c.settings.span, format!("`{name}` missing"))
-                        .with_help(format!("add `{example}`")),
-                );
-            }
-        }
-        let (Some((mech, params, _)), Some(wa), Some(delay)) = (syn, weight, delay) else {
-            return;
-        };
-        let Some(wq) = quantity(wa, self.out) else {
-            return;
-        };
-        let origin = Some(match &mech.weight_unit {
-            Some(u) => format!(
-                "`{}` takes its weight in ({u}) (NET_RECEIVE in {})",
-                mech.name,
-                mech.file.display()
-            ),
-            None => format!(
-                "`{}` declares no unit for its weight (NET_RECEIVE in {})",
-                mech.name,
-                mech.file.display()
-            ),
-        });
-        let e = Expect {
-            name: "weight",
-            unit: mech.weight_unit.as_deref(),
-            origin,
-        };
-        let weight = match convert(wq, &e) {
-            Ok((w, warn)) => {
-                self.out.extend(warn);
-                w
-            }
-            Err(d) => {
-                self.out.push(d);
-                return;
-            }
-        };
-        // Sources: an input (one train) or the cells of a population.
-        let sources: Vec<Source> = if let Some(&t) = self.inputs.get(&c.source.name.name) {
-            if let Some(s) = c.source.selector {
-                self.out.push(
-                    Diagnostic::error("E1304", "an input is one spike train and cannot be indexed")
-                        .with_primary(s.span, "remove this"),
-                );
-                return;
-            }
-            vec![Source::Train(t)]
-        } else if self.pops.iter().any(|p| p.name == c.source.name.name) {
-            match self.select(&c.source) {
-                Some(v) => v.into_iter().map(Source::Cell).collect(),
-                None => return,
-            }
-        } else {
-            let names: Vec<&str> = self
-                .pops
-                .iter()
-                .map(|p| p.name.as_str())
-                .chain(self.inputs.keys().map(|s| s.as_str()))
-                .collect();
-            let mut d =
-                Diagnostic::error("E1204", format!("unknown source `{}`", c.source.name.name))
-                    .with_primary(c.source.name.span, "not a population or input");
-            d = match closest(&c.source.name.name, names.iter().copied()) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(format!("sources are {}", one_of(&names))),
-            };
-            self.out.push(d);
-            return;
-        };
-        let Some(targets) = self.select(&c.target) else {
-            return;
-        };
-        if one_to_one && sources.len() != targets.len() {
-            self.out.push(
-                Diagnostic::error(
-                    "E1304",
-                    format!(
-                        "`one_to_one` needs as many sources as targets ({} and {})",
-                        sources.len(),
-                        targets.len()
-                    ),
-                )
-                .with_primary(c.span, "sizes differ"),
-            );
-            return;
-        }
-        let mut pairs = Vec::new();
-        if one_to_one {
-            pairs.extend(sources.iter().copied().zip(targets.iter().copied()));
-        } else {
-            for &t in &targets {
-                for &s in &sources {
-                    pairs.push((s, t));
-                }
-            }
-        }
-        let label = c
-            .settings
-            .assigns
-            .iter()
-            .find(|a| a.name.name == "synapse")
-            .and_then(|a| match &a.value {
-                Value::Refs(r) => r.first().map(|r| r.name.name.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
-        for (s, t) in pairs {
-            let loc = match &on {
-                Some(site) => match self.locate(t, site) {
-                    Some(l) => l,
-                    None => return,
-                },
-                None => Location { section: 0, x: 0.5 },
-            };
-            let cell = &mut self.net.cells[t];
-            cell.point_processes.push(PointProcess {
-                mechanism: mech.name.clone(),
-                location: loc,
-                params: params.clone(),
-            });
-            self.pp_labels[t].push(label.clone());
-            let target = cell.point_processes.len() - 1;
-            self.net.connections.push(Connection {
-                source: s,
-                target_cell: t,
-                target,
-                weight,
-                delay,
-                threshold,
-            });
         }
     }
 
@@ -1115,12 +844,8 @@ impl Ctx<'_> {
         for &c in &cells {
             let cell = &self.net.cells[c];
             let pop_name = cell.population.clone();
-            let first = self
-                .pops
-                .iter()
-                .find(|p| p.name == pop_name)
-                .map(|p| p.first_cell)
-                .unwrap_or(0);
+            // Every real cell is in the one node population; node id = index.
+            let first = 0;
             // Which sections.
             let secs: Vec<usize> = match &sections {
                 None => vec![0],

@@ -13,6 +13,7 @@ pub fn duplicates(file: &File, out: &mut Vec<Diagnostic>) {
     let mut sources = Names::new("population or input");
     let mut synapses = Names::new("synapse");
     let mut reports = Names::new("report");
+    let mut node_sets = Names::new("node set");
     for item in &file.items {
         match item {
             Item::Cell(c) => {
@@ -23,8 +24,6 @@ pub fn duplicates(file: &File, out: &mut Vec<Diagnostic>) {
                     settings_twice(&s.properties, out);
                 }
             }
-            Item::Population(p) => sources.add(&p.name, out),
-            Item::Input(i) => sources.add(&i.name, out),
             Item::Synapse(s) => {
                 synapses.add(&s.name, out);
                 settings_twice(&s.params.assigns, out);
@@ -39,7 +38,23 @@ pub fn duplicates(file: &File, out: &mut Vec<Diagnostic>) {
             Item::Run(s) => settings_twice(&s.assigns, out),
             Item::Stimulus(s) => settings_twice(&s.params.assigns, out),
             Item::Connect(c) => settings_twice(&c.settings.assigns, out),
-            Item::Network(_) | Item::Mechanisms { .. } => {}
+            Item::Population(p) => {
+                sources.add(&p.name, out);
+                if let Some(s) = &p.settings {
+                    settings_twice(&s.assigns, out);
+                }
+            }
+            Item::NodeSet(n) => {
+                node_sets.add(&n.name, out);
+                settings_twice(&n.settings.assigns, out);
+            }
+            Item::Input(i) => {
+                sources.add(&i.name, out);
+                if let super::ast::Train::Poisson(s) = &i.train {
+                    settings_twice(&s.assigns, out);
+                }
+            }
+            Item::Network(_) | Item::Mechanisms { .. } | Item::Use { .. } | Item::Seed { .. } => {}
         }
     }
 }

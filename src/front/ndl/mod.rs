@@ -52,12 +52,19 @@ pub mod ast;
 pub mod build;
 pub mod catalogue;
 pub mod check;
+mod circuit;
+mod connect;
+pub mod formula;
+mod nodes;
 pub mod parse;
 pub mod quantity;
+pub mod random;
 
 use crate::diag::{Diagnostic, FileId, SourceMap};
 use crate::net::Network;
+use crate::net::circuit::{Attribute, Circuit};
 use crate::sonata::report::Report;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A population of identical cells: `cells[first_cell..first_cell + count]`.
@@ -73,6 +80,19 @@ pub struct Population {
     pub count: usize,
     /// Section names of its cells, in the network's order.
     pub sections: Vec<String>,
+    /// Soma positions (um), one per cell, or empty when none are given.
+    pub positions: Vec<[f64; 3]>,
+    /// User columns (`layer = "L4"`, `ei = [1, 0, ...]`).
+    pub properties: BTreeMap<String, Column>,
+}
+
+/// A user column of a population: one value for all, or one per cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Column {
+    /// The same value for every cell (a node type column in SONATA).
+    Same(Attribute),
+    /// One value per cell (a node column in SONATA).
+    PerNode(Vec<Attribute>),
 }
 
 /// Where and what to write after a run.
@@ -103,6 +123,22 @@ pub struct Experiment {
     pub mechanism_files: Vec<PathBuf>,
     /// Output settings.
     pub output: Output,
+    /// The same network as SONATA would store it (what `nmc build` writes).
+    /// Its correspondence with [`Experiment::network`]:
+    /// - real cells: node population `circuit.node_populations[0]` (named
+    ///   by `network`), node id k = `network.cells[k]` (populations in
+    ///   declaration order, each a node type with its `pop_name`);
+    /// - inputs: one virtual node population each, in declaration order,
+    ///   node id k = the input's k-th train (`network.trains` holds the
+    ///   inputs' trains one input after the other);
+    /// - edges: `network.connections` lists the edges of the edge
+    ///   populations in circuit order (recurrent first, then one per input
+    ///   in declaration order), each population's edges in file order
+    ///   (sorted by target node, then by `connect` statement and rule
+    ///   order); edge k's synapse is the next point process of its target
+    ///   cell (after the cell's stimuli), exactly as the SONATA reader
+    ///   creates them.
+    pub circuit: Circuit,
 }
 
 /// What checking one `.ndl` file produced.
@@ -136,13 +172,75 @@ pub fn check_file(map: &mut SourceMap, path: &Path) -> Checked {
     check_loaded(map, id, &base)
 }
 
+/// `file` with every `use "other.ndl"` replaced by the cell types the other
+/// file defines (E1005 when it cannot be read or defines anything else).
+fn resolve_uses(
+    map: &mut SourceMap,
+    file: &ast::File,
+    base: &Path,
+    out: &mut Vec<Diagnostic>,
+    depth: usize,
+) -> ast::File {
+    let mut items = Vec::new();
+    for item in &file.items {
+        let ast::Item::Use { path, span } = item else {
+            items.push(item.clone());
+            continue;
+        };
+        let full = build::normalize(&base.join(path));
+        if depth > 8 {
+            out.push(
+                Diagnostic::error("E1005", "`use` nested too deeply (a cycle?)")
+                    .with_primary(*span, "used here"),
+            );
+            continue;
+        }
+        let text = match std::fs::read(&full) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) => {
+                out.push(
+                    Diagnostic::error("E1005", format!("cannot read `{}`: {e}", full.display()))
+                        .with_primary(*span, "cannot read this file")
+                        .with_help("the path is relative to this .ndl file"),
+                );
+                continue;
+            }
+        };
+        let id = map.add(full.display().to_string(), text);
+        let used = match parse::parse(map.source(id), id) {
+            Ok(f) => f,
+            Err(d) => {
+                out.push(d);
+                continue;
+            }
+        };
+        let dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
+        let used = resolve_uses(map, &used, &dir, out, depth + 1);
+        for u in used.items {
+            match u {
+                ast::Item::Cell(_) => items.push(u),
+                ast::Item::Mechanisms { .. } => {}
+                _ => out.push(
+                    Diagnostic::error(
+                        "E1005",
+                        format!("`{}` may only define cell types", full.display()),
+                    )
+                    .with_primary(*span, "used here")
+                    .with_help("a used file holds `cell` definitions (and may name its `mechanisms` folder, which is ignored)"),
+                ),
+            }
+        }
+    }
+    ast::File { items }
+}
+
 /// Checks NDL text not on disk; `base` is the folder relative paths start from.
 pub fn check_source(map: &mut SourceMap, name: &str, text: &str, base: &Path) -> Checked {
     let id = map.add(name, text);
     check_loaded(map, id, base)
 }
 
-fn check_loaded(map: &SourceMap, id: FileId, base: &Path) -> Checked {
+fn check_loaded(map: &mut SourceMap, id: FileId, base: &Path) -> Checked {
     let mut diagnostics = Vec::new();
     let file = match parse::parse(map.source(id), id) {
         Ok(f) => f,
@@ -154,11 +252,12 @@ fn check_loaded(map: &SourceMap, id: FileId, base: &Path) -> Checked {
             };
         }
     };
-    check::duplicates(&file, &mut diagnostics);
+    let full = resolve_uses(map, &file, base, &mut diagnostics, 0);
+    check::duplicates(&full, &mut diagnostics);
     let experiment = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
-        build::build(&file, base, &mut diagnostics)
+        build::build(&full, base, map, &mut diagnostics)
     };
     crate::diag::sort(&mut diagnostics);
     Checked {

@@ -19,10 +19,13 @@ pub struct NdlParser;
 pub const TOP_KEYWORDS: &[&str] = &[
     "network",
     "mechanisms",
+    "use",
+    "seed",
     "cell",
     "population",
     "synapse",
     "input",
+    "node_set",
     "stimulus",
     "connect",
     "run",
@@ -151,7 +154,13 @@ fn describe(rule: &Rule) -> Option<&'static str> {
         Rule::report => "`report`",
         Rule::add_op | Rule::mul_op => "an operator",
         Rule::EOI => "end of file",
-        Rule::position => "`(`",
+        Rule::position | Rule::tuple => "`(`",
+        Rule::call | Rule::fcall => "a call such as `probability(0.1)`",
+        Rule::arg | Rule::arg_name => "an argument",
+        Rule::points => "a list of points `[(x, y, z), ...]`",
+        Rule::from_file => "`from \"file\"`",
+        Rule::poisson => "`poisson`",
+        Rule::var => "a name",
         Rule::range_op => "`..`",
         _ => return None,
     })
@@ -182,6 +191,9 @@ fn syntax_error(e: &pest::error::Error<Rule>, src: &str, file: FileId) -> Diagno
                 r,
                 Rule::network_name
                     | Rule::mechanisms
+                    | Rule::use_file
+                    | Rule::seed
+                    | Rule::node_set
                     | Rule::cell
                     | Rule::population
                     | Rule::synapse
@@ -276,6 +288,29 @@ impl Builder {
                 let (path, span) = self.string(s);
                 Item::Mechanisms { path, span }
             }
+            Rule::use_file => {
+                let (path, span) = self.string(self.next(&mut it, span)?);
+                Item::Use { path, span }
+            }
+            Rule::seed => {
+                let n = self.next(&mut it, span)?;
+                let nspan = self.span(&n);
+                let value = n.as_str().parse::<u64>().map_err(|_| {
+                    Diagnostic::error("E1304", "the seed is too large")
+                        .with_primary(nspan, "not a usable seed")
+                        .with_help("a seed is a whole number below 2^64")
+                })?;
+                Item::Seed { value, span: nspan }
+            }
+            Rule::node_set => {
+                let name = self.ident(self.next(&mut it, span)?);
+                let settings = self.settings(self.next(&mut it, span)?)?;
+                Item::NodeSet(NodeSetDef {
+                    name,
+                    settings,
+                    span,
+                })
+            }
             Rule::cell => Item::Cell(self.cell(it, span)?),
             Rule::population => {
                 let name = self.ident(self.next(&mut it, span)?);
@@ -286,11 +321,16 @@ impl Builder {
                         .with_primary(count_span, "not a usable count")
                 })?;
                 let cell_type = self.ident(self.next(&mut it, span)?);
+                let settings = match it.next() {
+                    Some(s) => Some(self.settings(s)?),
+                    None => None,
+                };
                 Item::Population(PopulationDef {
                     name,
                     count,
                     count_span,
                     cell_type,
+                    settings,
                     span,
                 })
             }
@@ -315,6 +355,13 @@ impl Builder {
                 let name = self.ident(self.next(&mut it, span)?);
                 let t = self.next(&mut it, span)?;
                 let train = match t.as_rule() {
+                    Rule::poisson => {
+                        let st = self.next(
+                            &mut t.into_inner().filter(|q| !is_keyword(q.as_rule())),
+                            span,
+                        )?;
+                        Train::Poisson(self.settings(st)?)
+                    }
                     Rule::train_list => {
                         let l = self.next(
                             &mut t.into_inner().filter(|q| !is_keyword(q.as_rule())),
@@ -488,7 +535,7 @@ impl Builder {
         let section = self.ident(self.next(&mut it, span)?);
         let e = self.next(&mut it, span)?;
         let x_span = self.span(&e);
-        let x = self.expr(e)?;
+        let x = self.constant(e)?;
         Ok(Site {
             section,
             x,
@@ -549,11 +596,83 @@ impl Builder {
         let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
         let name = self.ident(self.next(&mut it, span)?);
         let v = self.next(&mut it, span)?;
+        let value = self.value(v)?;
+        Ok(Assign { name, value, span })
+    }
+
+    fn value(&self, v: Pair<Rule>) -> R<Value> {
+        let span = self.span(&v);
         let v = self.next(
             &mut v.into_inner().filter(|q| !is_keyword(q.as_rule())),
             span,
         )?;
         let value = match v.as_rule() {
+            Rule::call => {
+                let cspan = self.span(&v);
+                let mut ci = v.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                let name = self.ident(self.next(&mut ci, cspan)?);
+                let mut args = Vec::new();
+                for a in ci {
+                    let mut ai = a.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                    let first = self.next(&mut ai, cspan)?;
+                    let (name, value) = if first.as_rule() == Rule::arg_name {
+                        let n = self.next(
+                            &mut first.into_inner().filter(|q| !is_keyword(q.as_rule())),
+                            cspan,
+                        )?;
+                        (Some(self.ident(n)), self.value(self.next(&mut ai, cspan)?)?)
+                    } else {
+                        (None, self.value(first)?)
+                    };
+                    args.push(Arg { name, value });
+                }
+                Value::Call(Call {
+                    name,
+                    args,
+                    span: cspan,
+                })
+            }
+            Rule::points => {
+                let pspan = self.span(&v);
+                let mut items = Vec::new();
+                let mut unit = None;
+                for q in v.into_inner().filter(|q| !is_keyword(q.as_rule())) {
+                    match q.as_rule() {
+                        Rule::tuple => {
+                            let tspan = self.span(&q);
+                            let mut xyz = [0.0; 3];
+                            for (k, e) in q
+                                .into_inner()
+                                .filter(|q| !is_keyword(q.as_rule()))
+                                .enumerate()
+                                .take(3)
+                            {
+                                xyz[k] = self.constant(e)?;
+                            }
+                            items.push((xyz, tspan));
+                        }
+                        Rule::unit => unit = Some(self.unit(q)),
+                        _ => return Err(internal(self.span(&q))),
+                    }
+                }
+                Value::Points(Points {
+                    items,
+                    unit,
+                    span: pspan,
+                })
+            }
+            Rule::from_file => {
+                let fspan = self.span(&v);
+                let mut fi = v.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                let (path, path_span) = self.string(self.next(&mut fi, fspan)?);
+                let unit = fi.next().map(|u| self.unit(u));
+                Value::File {
+                    path,
+                    path_span,
+                    unit,
+                    span: fspan,
+                }
+            }
             Rule::string => {
                 let (text, span) = self.string(v);
                 Value::Str { text, span }
@@ -569,7 +688,7 @@ impl Builder {
             }
             _ => return Err(internal(self.span(&v))),
         };
-        Ok(Assign { name, value, span })
+        Ok(value)
     }
 
     fn reference(&self, p: Pair<Rule>) -> R<Reference> {
@@ -599,7 +718,7 @@ impl Builder {
                         span,
                     )?;
                     let s = self.span(&e);
-                    r.position = Some((self.expr(e)?, s));
+                    r.position = Some((self.constant(e)?, s));
                 }
                 _ => return Err(internal(self.span(&q))),
             }
@@ -629,13 +748,19 @@ impl Builder {
         let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
         let e = self.next(&mut it, span)?;
         let value_span = self.span(&e);
-        let value = self.expr(e)?;
+        let tree = self.expr(e)?;
         let unit = it.next().map(|u| self.unit(u));
+        let (value, formula) = if tree.has_vars() {
+            (f64::NAN, Some(tree))
+        } else {
+            (finite(eval_const(&tree, value_span)?, value_span)?, None)
+        };
         Ok(Quantity {
             value,
             value_span,
             unit,
             span,
+            formula,
         })
     }
 
@@ -647,7 +772,7 @@ impl Builder {
             match q.as_rule() {
                 Rule::expr => {
                     let s = self.span(&q);
-                    items.push((self.expr(q)?, s));
+                    items.push((self.constant(q)?, s));
                 }
                 Rule::unit => unit = Some(self.unit(q)),
                 _ => return Err(internal(self.span(&q))),
@@ -656,8 +781,23 @@ impl Builder {
         Ok(List { items, unit, span })
     }
 
-    /// Evaluates constant arithmetic (`1.25/200/3`).
-    fn expr(&self, p: Pair<Rule>) -> R<f64> {
+    /// Arithmetic that must not name variables, evaluated (`1.25/200/3`).
+    fn constant(&self, p: Pair<Rule>) -> R<f64> {
+        let span = self.span(&p);
+        let tree = self.expr(p)?;
+        if let Some(v) = first_var(&tree) {
+            return Err(Diagnostic::error(
+                "E1305",
+                format!("`{}` cannot be used here: a plain number is needed", v.name),
+            )
+            .with_primary(v.span, "a variable")
+            .with_help("variables such as `distance` are allowed in connection weights, delays and probabilities"));
+        }
+        finite(eval_const(&tree, span)?, span)
+    }
+
+    /// The syntax tree of arithmetic.
+    fn expr(&self, p: Pair<Rule>) -> R<Expr> {
         let span = self.span(&p);
         match p.as_rule() {
             Rule::expr | Rule::term => {
@@ -665,35 +805,74 @@ impl Builder {
                 let mut acc = self.expr(self.next(&mut it, span)?)?;
                 while let Some(op) = it.next() {
                     let rhs = self.expr(self.next(&mut it, span)?)?;
-                    acc = match op.as_str() {
-                        "+" => acc + rhs,
-                        "-" => acc - rhs,
-                        "*" => acc * rhs,
-                        _ => acc / rhs,
-                    };
+                    let c = op.as_str().chars().next().unwrap_or('+');
+                    acc = Expr::Bin(c, Box::new(acc), Box::new(rhs));
                 }
-                if acc.is_finite() {
-                    Ok(acc)
-                } else {
-                    Err(
-                        Diagnostic::error("E1304", "the value is not a finite number")
-                            .with_primary(span, "this evaluates to infinity or NaN")
-                            .with_help("check for a division by zero"),
-                    )
-                }
+                Ok(acc)
             }
             Rule::factor => {
                 let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
                 let first = self.next(&mut it, span)?;
                 match first.as_rule() {
-                    Rule::neg => Ok(-self.expr(self.next(&mut it, span)?)?),
+                    Rule::neg => Ok(Expr::Neg(Box::new(self.expr(self.next(&mut it, span)?)?))),
                     _ => self.expr(first),
                 }
             }
-            Rule::number => p.as_str().parse::<f64>().map_err(|_| {
+            Rule::var => {
+                let id = self.next(
+                    &mut p.into_inner().filter(|q| !is_keyword(q.as_rule())),
+                    span,
+                )?;
+                Ok(Expr::Var(self.ident(id)))
+            }
+            Rule::fcall => {
+                let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                let name = self.ident(self.next(&mut it, span)?);
+                let mut args = Vec::new();
+                for a in it {
+                    args.push(self.expr(a)?);
+                }
+                Ok(Expr::Call(name, args))
+            }
+            Rule::number => p.as_str().parse::<f64>().map(Expr::Num).map_err(|_| {
                 Diagnostic::error("E1304", "not a usable number").with_primary(span, "here")
             }),
             _ => Err(internal(span)),
         }
+    }
+}
+
+/// The first variable an expression names.
+fn first_var(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Num(_) => None,
+        Expr::Var(v) => Some(v),
+        Expr::Neg(a) => first_var(a),
+        Expr::Bin(_, a, b) => first_var(a).or_else(|| first_var(b)),
+        Expr::Call(_, args) => args.iter().find_map(first_var),
+    }
+}
+
+/// Evaluates an expression without variables (calls of known functions allowed).
+fn eval_const(e: &Expr, span: Span) -> R<f64> {
+    super::formula::eval(e, &|_| None).map_err(|d| {
+        if d.primary_span().is_some() {
+            d
+        } else {
+            d.with_primary(span, "here")
+        }
+    })
+}
+
+/// `x` itself when finite, else E1304.
+fn finite(x: f64, span: Span) -> R<f64> {
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(
+            Diagnostic::error("E1304", "the value is not a finite number")
+                .with_primary(span, "this evaluates to infinity or NaN")
+                .with_help("check for a division by zero"),
+        )
     }
 }

@@ -1,0 +1,189 @@
+//! The SONATA-shaped record ([`Circuit`]) of the network the builder made,
+//! laid out as BMTK 1.2.0 would store it: the real cells of the file form
+//! one node population named by `network` (node types numbered from 100,
+//! one per population, `pop_name` its name, `model_template`
+//! `hoc:<CellType>`), every input is a virtual node population of its own,
+//! the edges are grouped into `<source>_to_<target>` populations with one
+//! edge type per `connect` statement. See [`super::Experiment::circuit`]
+//! for how it lines up with the [`crate::net::Network`].
+
+use super::Column;
+use super::build::Ctx;
+use crate::net::circuit::{
+    Attribute, Circuit, Edge, EdgePopulation, EdgeType, InputSpikes, Node, NodePopulation, NodeType,
+};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The SONATA `model_template` of a synapse mechanism: BMTK's built-in
+/// `exp2syn` for Exp2Syn, else the mechanism's name.
+pub fn model_template(mechanism: &str) -> String {
+    if mechanism == "Exp2Syn" {
+        "exp2syn".into()
+    } else {
+        mechanism.into()
+    }
+}
+
+/// The `dynamics_params` JSON of a synapse: the parameters the file set,
+/// under the names BMTK's builders read (`erev` for exp2syn's `e`).
+pub fn dynamics_params(mechanism: &str, params: &BTreeMap<String, f64>) -> Map<String, Value> {
+    let mut m = Map::new();
+    for (k, v) in params {
+        let key = if mechanism == "Exp2Syn" && k == "e" {
+            "erev"
+        } else {
+            k.as_str()
+        };
+        m.insert(key.to_string(), Value::from(*v));
+    }
+    m
+}
+
+fn text(a: &Attribute) -> String {
+    match a {
+        Attribute::Number(x) => crate::units::format_number(*x),
+        Attribute::Text(t) => t.clone(),
+    }
+}
+
+impl Ctx<'_> {
+    /// Fills the circuit from the built network (after
+    /// [`Ctx::place_connections`]).
+    pub(super) fn circuit(&self, mechanisms_dir: Option<PathBuf>) -> Circuit {
+        let mut c = Circuit {
+            mechanisms_dir,
+            node_sets: self.node_sets.clone(),
+            ..Circuit::default()
+        };
+        // Real cells: one node population.
+        let mut real = NodePopulation {
+            name: self.node_pop.clone(),
+            is_virtual: false,
+            ..NodePopulation::default()
+        };
+        for (i, p) in self.pops.iter().enumerate() {
+            let type_id = 100 + i as u64;
+            let mut extra = BTreeMap::new();
+            for (k, col) in &p.properties {
+                if let Column::Same(a) = col {
+                    extra.insert(k.clone(), text(a));
+                }
+            }
+            real.node_types.push(NodeType {
+                node_type_id: type_id,
+                pop_name: p.name.clone(),
+                model_type: "biophysical".into(),
+                model_template: Some(format!("hoc:{}", p.cell_type)),
+                extra,
+            });
+            for k in 0..p.count {
+                let mut attributes = BTreeMap::new();
+                for (name, col) in &p.properties {
+                    if let Column::PerNode(v) = col {
+                        attributes.insert(name.clone(), v[k].clone());
+                    }
+                }
+                real.nodes.push(Node {
+                    node_id: (p.first_cell + k) as u64,
+                    node_type_id: type_id,
+                    position: p.positions.get(k).copied(),
+                    attributes,
+                });
+            }
+            if let Some(t) = self.types.get(&p.cell_type) {
+                c.cell_templates.insert(p.cell_type.clone(), t.text.clone());
+            }
+        }
+        if !self.pops.is_empty() {
+            c.node_populations.push(real);
+        }
+        // Inputs: a virtual population each, with its spikes.
+        for i in &self.inputs {
+            c.node_populations.push(NodePopulation {
+                name: i.name.clone(),
+                is_virtual: true,
+                node_types: vec![NodeType {
+                    node_type_id: 100,
+                    pop_name: i.name.clone(),
+                    model_type: "virtual".into(),
+                    model_template: None,
+                    extra: BTreeMap::new(),
+                }],
+                nodes: (0..i.count as u64)
+                    .map(|k| Node {
+                        node_id: k,
+                        node_type_id: 100,
+                        ..Node::default()
+                    })
+                    .collect(),
+            });
+            let mut spikes: Vec<(u64, f64)> = Vec::new();
+            for k in 0..i.count {
+                for &t in &self.net.trains[i.first_train + k].times {
+                    spikes.push((k as u64, t));
+                }
+            }
+            spikes.sort_by(|a, b| a.1.total_cmp(&b.1));
+            c.inputs.push(InputSpikes {
+                name: i.name.clone(),
+                population: i.name.clone(),
+                spikes,
+            });
+        }
+        // Edge populations: recurrent (rank 0), then one per input.
+        let mut ranks: Vec<usize> = self.edge_types.iter().map(|e| e.rank).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        for rank in ranks {
+            let Some(first) = self.edge_types.iter().find(|e| e.rank == rank) else {
+                continue;
+            };
+            let mut ep = EdgePopulation {
+                name: format!("{}_to_{}", first.source_population, self.node_pop),
+                source_population: first.source_population.clone(),
+                target_population: self.node_pop.clone(),
+                ..EdgePopulation::default()
+            };
+            let mut type_id: BTreeMap<usize, u64> = BTreeMap::new();
+            for (k, et) in self.edge_types.iter().enumerate() {
+                if et.rank != rank {
+                    continue;
+                }
+                let id = 100 + type_id.len() as u64;
+                type_id.insert(k, id);
+                let file = format!("{}.json", et.synapse);
+                c.synapse_params
+                    .entry(file.clone())
+                    .or_insert_with(|| dynamics_params(&et.mechanism, &et.params));
+                ep.edge_types.push(EdgeType {
+                    edge_type_id: id,
+                    source_query: et.source_query.clone(),
+                    target_query: et.target_query.clone(),
+                    model_template: model_template(&et.mechanism),
+                    dynamics_params: file,
+                    syn_weight: et.weight,
+                    delay: et.delay,
+                    target_sections: vec![et.section.clone()],
+                    distance_range: None,
+                });
+            }
+            for p in self.pending.iter().filter(|p| p.rank == rank) {
+                let et = &self.edge_types[p.edge_type];
+                ep.edges.push(Edge {
+                    source: p.source_node,
+                    target: p.target as u64,
+                    edge_type_id: type_id.get(&p.edge_type).copied().unwrap_or(100),
+                    syn_weight: et.weight.is_none().then_some(p.weight),
+                    delay: et.delay.is_none().then_some(p.delay),
+                    sec_id: p.location.section as u64,
+                    sec_x: p.location.x,
+                    nsyns: 1,
+                });
+            }
+            c.edge_populations.push(ep);
+        }
+        c
+    }
+}
