@@ -7,7 +7,6 @@
 //! - `E0202` a module-level name declared twice
 //! - `E0203` a LOCAL or parameter declared twice in one scope
 //! - `E0204` assignment to a CONSTANT, UNITS constant or DEFINE
-//! - `E0205` assignment to a GLOBAL PARAMETER in BREAKPOINT, DERIVATIVE or KINETIC
 //! - `E0206` `x' = ...` where `x` is not a STATE
 //! - `E0207` assignment to a function, procedure or block
 //! - `E0209` NONSPECIFIC_CURRENT/ELECTRODE_CURRENT not declared in ASSIGNED
@@ -26,6 +25,7 @@
 //! - `W0202` a RANGE or GLOBAL name never declared
 //! - `W0203` a STATE that nothing changes
 //! - `W0204` assignment to a RANGE PARAMETER in BREAKPOINT, DERIVATIVE or KINETIC
+//! - `W0205` assignment to a GLOBAL PARAMETER there (shared by all instances)
 
 pub mod builtins;
 mod calls;

@@ -2,7 +2,7 @@
 //! arguments, FROM loop variables), resolving each name and reporting:
 //! undefined names (E0201), duplicate LOCALs and parameters (E0203),
 //! assignments to constants (E0204) and to PARAMETERs where they must stay
-//! fixed (E0205), `x' =` on a non-STATE (E0206), assignments to functions
+//! fixed (W0205), `x' =` on a non-STATE (E0206), assignments to functions
 //! and blocks (E0207), functions and blocks used as values (E0210),
 //! reactants that are not STATEs (E0211), unused LOCALs (W0201) and the
 //! call and SOLVE errors of [`super::calls`] and [`super::solve`].
@@ -683,7 +683,8 @@ impl<'a> Resolver<'a> {
 /// A PARAMETER assigned where it should stay fixed. A RANGE PARAMETER has
 /// one value per instance, so NEURON's behaviour is well defined and this is
 /// a warning (W0204); a GLOBAL one is shared by every instance, so each
-/// instance overwrites the others' value mid-step: an error (E0205).
+/// instance overwrites the others' value mid-step: still compiled, as
+/// NEURON does, with a sharper warning (W0205).
 fn assigned_parameter(
     name: &str,
     range: bool,
@@ -701,13 +702,13 @@ fn assigned_parameter(
             "PARAMETERs are meant to stay fixed during a run; declare `{name}` in ASSIGNED since the mechanism computes it"
         ))
     } else {
-        Diagnostic::error(
-            "E0205",
+        Diagnostic::warning(
+            "W0205",
             format!("GLOBAL PARAMETER `{name}` is assigned in {block}"),
         )
         .with_primary(at, "assigned here")
         .with_help(format!(
-            "every instance shares `{name}`, so each one overwrites it; declare it in ASSIGNED and list it in RANGE"
+            "every instance shares `{name}`, so each one overwrites it in turn and the value depends on instance order (NEURON compiles this too, as not thread-safe); declare it in ASSIGNED and list it in RANGE"
         ))
     };
     if let Some(f) = declared {
