@@ -92,6 +92,7 @@ pub fn builtin_code(b: Builtin) -> u64 {
         Builtin::ExpRand => 1,
         Builtin::UniRand => 2,
         Builtin::ScopRandom => 3,
+        Builtin::SetSeed => 4,
     }
 }
 
@@ -100,6 +101,7 @@ fn builtin_of(code: u64) -> Builtin {
         0 => Builtin::NormRand,
         1 => Builtin::ExpRand,
         2 => Builtin::UniRand,
+        4 => Builtin::SetSeed,
         _ => Builtin::ScopRandom,
     }
 }

@@ -18,7 +18,8 @@ pub trait Engine {
     /// `printf(format, args...)`.
     fn printf(&mut self, instance: usize, format: &str, args: &[f64]);
     /// A random number (`normrand(mean, sd)`, `exprand(mean)`, `unirand()`,
-    /// `scop_random()`); `args` are the call's arguments.
+    /// `scop_random()`), or `set_seed(seed)` restarting the stream (value
+    /// 0); `args` are the call's arguments.
     fn random(&mut self, instance: usize, kind: Builtin, args: &[f64]) -> f64;
     /// The value of FUNCTION_TABLE `table` at `args`.
     fn function_table(&mut self, instance: usize, table: usize, args: &[f64]) -> f64;

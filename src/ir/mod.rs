@@ -439,6 +439,9 @@ pub enum Builtin {
     UniRand,
     /// `scop_random()` in [0, 1).
     ScopRandom,
+    /// `set_seed(seed)`: restarts the engine's random stream from `seed`
+    /// (value 0).
+    SetSeed,
 }
 
 /// Unary operators.

@@ -205,6 +205,7 @@ fn builtin_name(b: Builtin) -> &'static str {
         Builtin::ExpRand => "exprand",
         Builtin::UniRand => "unirand",
         Builtin::ScopRandom => "scop_random",
+        Builtin::SetSeed => "set_seed",
     }
 }
 

@@ -163,6 +163,12 @@ impl Engine for Callbacks<'_> {
         let u = self.uniform();
         match kind {
             Builtin::UniRand | Builtin::ScopRandom => u,
+            Builtin::SetSeed => {
+                // xorshift state must not be 0; mix the seed so small seeds differ widely.
+                let seed = args.first().copied().unwrap_or(0.0).to_bits();
+                *self.rng = (seed ^ 0x9E37_79B9_7F4A_7C15).max(1);
+                0.0
+            }
             Builtin::ExpRand => -args.first().copied().unwrap_or(1.0) * (1.0 - u).ln(),
             Builtin::NormRand => {
                 let u2 = self.uniform();

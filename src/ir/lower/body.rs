@@ -901,6 +901,7 @@ impl Context<'_> {
             ("exprand", 1) => return Expr::Builtin(Builtin::ExpRand, a),
             ("unirand", 0) => return Expr::Builtin(Builtin::UniRand, a),
             ("scop_random", 0) => return Expr::Builtin(Builtin::ScopRandom, a),
+            ("set_seed", 1) => return Expr::Builtin(Builtin::SetSeed, a),
             ("expm1", 1) => {
                 let x = a.remove(0);
                 return sub(Expr::Math(MathFn::Exp, vec![x]), Expr::Const(1.0));
