@@ -79,6 +79,13 @@ pub enum Command {
         /// mechanisms_dir.
         #[arg(long, value_name = "DIR")]
         mechanisms: Option<PathBuf>,
+        /// Integrate every synapse instance on its own, as NEURON does
+        /// (results equal NEURON's bit for bit; slower). By default,
+        /// instances of a linear synapse mechanism on one node with equal
+        /// parameters share their state: the same dynamics in real
+        /// arithmetic, rounded differently.
+        #[arg(long)]
+        exact: bool,
     },
     /// Compile .mod files to the mechanism IR and list each mechanism.
     ///
@@ -177,6 +184,7 @@ pub fn main() -> i32 {
             color,
             templates,
             mechanisms,
+            exact,
         } => {
             if file.extension().is_some_and(|e| e == "json") {
                 let opts = crate::sonata::build::Options {
@@ -184,9 +192,16 @@ pub fn main() -> i32 {
                     mechanisms,
                     tstop: None,
                 };
-                sonata_run::run(&file, &opts, out_dir.as_deref(), quiet, color.enabled())
+                sonata_run::run(
+                    &file,
+                    &opts,
+                    out_dir.as_deref(),
+                    quiet,
+                    exact,
+                    color.enabled(),
+                )
             } else {
-                run::run(&file, out_dir.as_deref(), quiet, color.enabled())
+                run::run(&file, out_dir.as_deref(), quiet, exact, color.enabled())
             }
         }
     }

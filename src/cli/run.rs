@@ -11,8 +11,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Runs the experiment in `file`; `out_dir` overrides the file's output
-/// folder; `quiet` turns the progress bar and summary off.
-pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32 {
+/// folder; `quiet` turns the progress bar and summary off; `exact`
+/// integrates every synapse instance on its own (see
+/// [`Simulation::set_exact`]).
+pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, exact: bool, color: bool) -> i32 {
     let mut map = SourceMap::new();
     let checked = ndl::check_file(&mut map, file);
     if !checked.diagnostics.is_empty() {
@@ -33,6 +35,7 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             return EXIT_ERRORS;
         }
     };
+    sim.set_exact(exact);
     let start = Instant::now();
     let results = simulate(&mut sim, &exp, quiet);
     let wall = start.elapsed();

@@ -10,8 +10,16 @@ use crate::sonata::spikes;
 use std::path::Path;
 use std::time::Instant;
 
-/// Runs the SONATA simulation config `file`.
-pub fn run(file: &Path, opts: &Options, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32 {
+/// Runs the SONATA simulation config `file`; `exact` integrates every
+/// synapse instance on its own (see [`Simulation::set_exact`]).
+pub fn run(
+    file: &Path,
+    opts: &Options,
+    out_dir: Option<&Path>,
+    quiet: bool,
+    exact: bool,
+    color: bool,
+) -> i32 {
     let t0 = Instant::now();
     let mut map = SourceMap::new();
     let loaded = match build::load(&mut map, file, opts) {
@@ -32,6 +40,7 @@ pub fn run(file: &Path, opts: &Options, out_dir: Option<&Path>, quiet: bool, col
             return EXIT_ERRORS;
         }
     };
+    sim.set_exact(exact);
     let load_time = t0.elapsed();
     let t1 = Instant::now();
     let results = sim.run(&mut |_| {});
@@ -63,6 +72,9 @@ pub fn run(file: &Path, opts: &Options, out_dir: Option<&Path>, quiet: bool, col
             load_time.as_secs_f64(),
             sim_time.as_secs_f64()
         );
+        for (name, n, leaders) in sim.aggregation() {
+            println!("  {name}: {n} instances integrated as {leaders} (linear aggregation; --exact for one by one)");
+        }
         println!(
             "  {:<16} {:>6} {:>8} {:>9}",
             "population", "cells", "spikes", "rate"

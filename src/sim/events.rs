@@ -16,6 +16,8 @@ pub(crate) const NO_CONN: u32 = u32::MAX;
 pub(crate) enum Target {
     /// Run NET_RECEIVE of connection `0`'s target with its arguments.
     NetCon(u32),
+    /// Run NET_RECEIVE for every connection of fan-out list `0`, in order.
+    Fanout(u32),
     /// A `net_send` self-event.
     SelfEvent {
         /// Mechanism slot.

@@ -5,8 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
+use super::aggregate::Merged;
 use super::discretize::Nodes;
 use super::library::MechanismLibrary;
+use super::linear::{self, Linearity};
 use super::{SimError, SimErrorKind};
 use crate::back::cranelift::{CompiledMechanism, Prepared};
 use crate::back::{MechanismData, NodeData};
@@ -24,6 +26,11 @@ pub(crate) struct MechInstances {
     /// The argument block validated once for `data` and the engine's node
     /// data (see [`prepare`]).
     pub prepared: Option<Prepared>,
+    /// When instances may share state: what the analysis proved.
+    pub linearity: Option<Linearity>,
+    /// The leaders while instances share state (set at every
+    /// initialisation, see `aggregate`).
+    pub merged: Option<Merged>,
 }
 
 impl MechInstances {
@@ -125,11 +132,14 @@ pub(crate) fn build(
             }
         }
         let has = KINDS.map(|k| compiled.has_kernel(k));
+        let linearity = linear::analyse(compiled.mechanism()).ok();
         mechs.push(MechInstances {
             compiled,
             data,
             has,
             prepared: None,
+            linearity,
+            merged: None,
         });
     }
     Ok((mechs, placement))

@@ -19,7 +19,9 @@
 //! with time <= t.
 
 pub mod library;
+pub mod linear;
 
+mod aggregate;
 mod discretize;
 mod events;
 mod hines;
@@ -127,6 +129,8 @@ struct Detector {
     gid: Option<u64>,
     /// Connections fed.
     targets: Vec<u32>,
+    /// `targets` by delay: (delay, fan-out list), see `step::send`.
+    groups: Vec<(f64, u32)>,
 }
 
 /// A spike train source.
@@ -134,6 +138,8 @@ struct Detector {
 struct Train {
     times: Vec<f64>,
     targets: Vec<u32>,
+    /// `targets` by delay: (delay, fan-out list), see `step::send`.
+    groups: Vec<(f64, u32)>,
 }
 
 /// A network ready to run.
@@ -148,12 +154,16 @@ pub struct Simulation {
     shared: Shared,
     queue: Queue,
     conns: Vec<Conn>,
+    /// Connection lists delivered by one event each (same source, same delay).
+    fanouts: Vec<Vec<u32>>,
     detectors: Vec<Detector>,
     trains: Vec<Train>,
     probes: Vec<Probe>,
     scratch: Vec<f64>,
     rng: u64,
     run: net::RunSettings,
+    /// Integrate every synapse instance on its own (no aggregation).
+    exact: bool,
 }
 
 impl fmt::Debug for Simulation {
@@ -164,6 +174,31 @@ impl fmt::Debug for Simulation {
             .field("connections", &self.conns.len())
             .finish()
     }
+}
+
+/// Groups `targets` by delay (bit-identical delays, in order of first
+/// appearance), adding one list per group to `fanouts`.
+fn fan_out(targets: &[u32], conns: &[Conn], fanouts: &mut Vec<Vec<u32>>) -> Vec<(f64, u32)> {
+    let mut groups: Vec<(f64, u32)> = Vec::new();
+    for &c in targets {
+        let Some(conn) = conns.get(c as usize) else {
+            continue;
+        };
+        let list = match groups
+            .iter()
+            .find(|g| g.0.to_bits() == conn.delay.to_bits())
+        {
+            Some(g) => g.1,
+            None => {
+                let id = fanouts.len() as u32;
+                fanouts.push(Vec::new());
+                groups.push((conn.delay, id));
+                id
+            }
+        };
+        fanouts[list as usize].push(c);
+    }
+    groups
 }
 
 impl Simulation {
@@ -217,6 +252,7 @@ impl Simulation {
                 above: false,
                 gid: Some(cell.gid),
                 targets: Vec::new(),
+                groups: Vec::new(),
             });
         }
         let mut trains: Vec<Train> = net
@@ -225,6 +261,7 @@ impl Simulation {
             .map(|t| Train {
                 times: t.times.clone(),
                 targets: Vec::new(),
+                groups: Vec::new(),
             })
             .collect();
         let mut conns = Vec::with_capacity(net.connections.len());
@@ -286,6 +323,7 @@ impl Simulation {
                             above: false,
                             gid: None,
                             targets: vec![id],
+                            groups: Vec::new(),
                         });
                     }
                 }
@@ -295,6 +333,13 @@ impl Simulation {
                     .targets
                     .push(id),
             }
+        }
+        let mut fanouts = Vec::new();
+        for d in &mut detectors {
+            d.groups = fan_out(&d.targets, &conns, &mut fanouts);
+        }
+        for t in &mut trains {
+            t.groups = fan_out(&t.targets, &conns, &mut fanouts);
         }
         let mut queue = Queue::default();
         queue.reserve(1024 + conns.len() + trains.len());
@@ -312,13 +357,37 @@ impl Simulation {
             },
             queue,
             conns,
+            fanouts,
             detectors,
             trains,
             probes,
             scratch: vec![0.0; scratch_len],
             rng: 0x9E37_79B9_7F4A_7C15,
             run,
+            exact: false,
         })
+    }
+
+    /// With `exact`, every synapse instance is integrated on its own, as
+    /// NEURON does, so results equal NEURON's bit for bit. Without it (the
+    /// default), instances of a linear synapse mechanism on one node with
+    /// equal parameters share their state (see [`linear`]): the same
+    /// dynamics in real arithmetic, rounded differently, much faster for
+    /// networks with many synapses per cell.
+    pub fn set_exact(&mut self, exact: bool) {
+        self.exact = exact;
+    }
+
+    /// Per mechanism with aggregated instances (after [`Simulation::run`]
+    /// initialised): (name, instances, leaders integrated).
+    pub fn aggregation(&self) -> Vec<(String, usize, usize)> {
+        self.mechs
+            .iter()
+            .filter_map(|m| {
+                let g = m.merged.as_ref()?;
+                Some((m.mech().name.clone(), m.data.count(), g.leaders()))
+            })
+            .collect()
     }
 
     /// Number of nodes (including NEURON's zero-area end and root nodes).

@@ -26,6 +26,14 @@ pub(crate) enum Probe {
 }
 
 impl Probe {
+    /// The mechanism instance read, if any: (mechanism slot, instance).
+    pub fn instance(&self) -> Option<(u32, u32)> {
+        match *self {
+            Probe::Voltage(_) => None,
+            Probe::Column { mech, instance, .. } => Some((mech, instance)),
+        }
+    }
+
     /// The value now.
     pub fn read(&self, nodes: &NodeData, mechs: &[MechInstances]) -> f64 {
         match *self {
@@ -34,10 +42,22 @@ impl Probe {
                 mech,
                 slot,
                 instance,
-            } => mechs
-                .get(mech as usize)
-                .and_then(|m| m.data.value(slot as usize, instance as usize))
-                .unwrap_or(f64::NAN),
+            } => {
+                let Some(m) = mechs.get(mech as usize) else {
+                    return f64::NAN;
+                };
+                let (slot, instance) = (slot as usize, instance as usize);
+                let value = match &m.merged {
+                    // A recorded instance is never grouped with another:
+                    // its leader row holds exactly its own values.
+                    Some(g) if g.owned.get(slot) == Some(&true) => g
+                        .leader_of
+                        .get(instance)
+                        .and_then(|&l| g.data.value(slot, l as usize)),
+                    _ => m.data.value(slot, instance),
+                };
+                value.unwrap_or(f64::NAN)
+            }
         }
     }
 }

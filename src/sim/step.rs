@@ -1,9 +1,12 @@
 //! NEURON's `finitialize` and fixed step (`nrn_fixed_step_thread`), in its
 //! order of operations.
 
+use std::collections::BTreeSet;
+
+use super::aggregate;
 use super::events::{Callbacks, NO_CONN, Queue, Target};
 use super::instances::MechInstances;
-use super::{SimError, SimErrorKind, Simulation, hines};
+use super::{Conn, SimError, SimErrorKind, Simulation, hines};
 use crate::back::{Env, Event, NodeData, Shared};
 use crate::ir::{KernelKind, Phase};
 
@@ -30,7 +33,8 @@ fn kernel_error(m: &MechInstances, kind: KernelKind, e: impl std::fmt::Display) 
 }
 
 /// Runs kernel `kind` of mechanism slot `slot` over all its instances (or
-/// for `event`'s target).
+/// for `event`'s target). The state and current kernels of aggregated
+/// mechanisms run over the leaders; everything else over every instance.
 fn run_kernel(
     m: &mut MechInstances,
     slot: u32,
@@ -52,14 +56,37 @@ fn run_kernel(
         engine: &mut engine,
         event,
     };
-    let result = match &mut m.prepared {
-        // SAFETY: `prepared` was made by `instances::prepare` for this data
-        // and the engine's node data; after `Simulation::new` the engine
-        // never adds, removes or resizes an ion array or a column.
-        Some(p) => unsafe { m.compiled.run_prepared(kind, p, &mut m.data, &mut env) },
-        None => m.compiled.run(kind, &mut m.data, &mut env),
+    let leaders = matches!(kind, KernelKind::Current | KernelKind::State);
+    let (data, prepared) = match &mut m.merged {
+        Some(g) if leaders => (&mut g.data, &mut g.prepared),
+        _ => (&mut m.data, &mut m.prepared),
+    };
+    let result = match prepared {
+        // SAFETY: `prepared` was made by `instances::prepare` (or
+        // `Simulation::aggregate`) for this data and the engine's node
+        // data; after `Simulation::new` the engine never adds, removes or
+        // resizes an ion array or a column.
+        Some(p) => unsafe { m.compiled.run_prepared(kind, p, data, &mut env) },
+        None => m.compiled.run(kind, data, &mut env),
     };
     result.map_err(|e| kernel_error(m, kind, e))
+}
+
+/// Delivers one event to instance `instance` of `m` and, when the
+/// mechanism is aggregated, moves the state increment into the leader.
+fn receive(
+    m: &mut MechInstances,
+    slot: u32,
+    ctx: &mut Ctx<'_>,
+    event: Event<'_>,
+    conn: u32,
+) -> Result<(), SimError> {
+    let row = event.target;
+    run_kernel(m, slot, KernelKind::NetReceive, ctx, Some(event), conn)?;
+    if let Some(g) = &mut m.merged {
+        g.settle(&mut m.data, row);
+    }
+    Ok(())
 }
 
 impl Simulation {
@@ -90,6 +117,9 @@ impl Simulation {
         self.shared.celsius = self.run.celsius;
         self.shared.flag = 0.0;
         self.queue.clear();
+        for m in &mut self.mechs {
+            m.merged = None;
+        }
         self.data.v.fill(self.run.v_init);
         for (name, init) in &self.ion_init {
             if let Some(a) = self.data.ions.get_mut(name) {
@@ -129,6 +159,7 @@ impl Simulation {
             }
         }
         self.all(KernelKind::After(Phase::Initial), None)?;
+        self.aggregate()?;
         let t0 = self.shared.t;
         for (k, train) in self.trains.iter().enumerate() {
             if let Some(i) = train.times.iter().position(|&s| s >= t0) {
@@ -147,6 +178,37 @@ impl Simulation {
         self.deliver(t0)?;
         self.setup_matrix()?;
         self.deliver(t0)?;
+        Ok(())
+    }
+
+    /// Groups the instances of every mechanism that allows it (unless the
+    /// run is exact): see `aggregate`. Recorded instances stay alone.
+    fn aggregate(&mut self) -> Result<(), SimError> {
+        if self.exact {
+            return Ok(());
+        }
+        for (slot, m) in self.mechs.iter_mut().enumerate() {
+            let Some(lin) = &m.linearity else {
+                continue;
+            };
+            let pinned: BTreeSet<u32> = self
+                .probes
+                .iter()
+                .filter_map(|p| p.instance())
+                .filter(|&(mech, _)| mech as usize == slot)
+                .map(|(_, i)| i)
+                .collect();
+            let mech = m.compiled.mechanism();
+            let Some(mut g) = aggregate::build(mech, &mut m.data, lin, &pinned) else {
+                continue;
+            };
+            let p = m
+                .compiled
+                .prepare(&mut g.data, &mut self.data)
+                .map_err(|e| kernel_error(m, KernelKind::State, e))?;
+            g.prepared = Some(p);
+            m.merged = Some(g);
+        }
         Ok(())
     }
 
@@ -206,10 +268,7 @@ impl Simulation {
                     if let Some(gid) = d.gid {
                         spikes.push((gid, tt));
                     }
-                    for &c in &d.targets {
-                        self.queue
-                            .push(tt + self.conns[c as usize].delay, Target::NetCon(c));
-                    }
+                    send(&mut self.queue, tt, &d.groups, &d.targets, &self.conns);
                 }
             } else {
                 d.above = false;
@@ -223,25 +282,13 @@ impl Simulation {
         let tsav = self.shared.t;
         while let Some((te, target)) = self.queue.pop_until(til) {
             match target {
-                Target::NetCon(c) => {
-                    let Some(conn) = self.conns.get_mut(c as usize) else {
-                        continue;
-                    };
-                    self.shared.t = te;
-                    self.shared.flag = 0.0;
-                    let slot = conn.mech;
-                    let m = &mut self.mechs[slot as usize];
-                    let mut ctx = Ctx {
-                        nodes: &mut self.data,
-                        shared: &mut self.shared,
-                        queue: &mut self.queue,
-                        rng: &mut self.rng,
-                    };
-                    let event = Event {
-                        target: conn.instance as usize,
-                        args: &mut conn.args,
-                    };
-                    run_kernel(m, slot, KernelKind::NetReceive, &mut ctx, Some(event), c)?;
+                Target::NetCon(c) => self.deliver_netcon(c, te)?,
+                Target::Fanout(list) => {
+                    let len = self.fanouts.get(list as usize).map_or(0, Vec::len);
+                    for k in 0..len {
+                        let c = self.fanouts[list as usize][k];
+                        self.deliver_netcon(c, te)?;
+                    }
                 }
                 Target::SelfEvent {
                     mech,
@@ -274,17 +321,14 @@ impl Simulation {
                         target: instance as usize,
                         args,
                     };
-                    run_kernel(m, mech, KernelKind::NetReceive, &mut ctx, Some(event), conn)?;
+                    receive(m, mech, &mut ctx, event, conn)?;
                     self.shared.flag = 0.0;
                 }
                 Target::Train { train, index } => {
                     let Some(tr) = self.trains.get(train as usize) else {
                         continue;
                     };
-                    for &c in &tr.targets {
-                        let delay = self.conns[c as usize].delay;
-                        self.queue.push(te + delay, Target::NetCon(c));
-                    }
+                    send(&mut self.queue, te, &tr.groups, &tr.targets, &self.conns);
                     let next = index as usize + 1;
                     if let Some(&s) = tr.times.get(next) {
                         self.queue.push(
@@ -300,5 +344,56 @@ impl Simulation {
         }
         self.shared.t = tsav;
         Ok(())
+    }
+
+    /// Runs NET_RECEIVE of connection `c`'s target for an event at `te`.
+    fn deliver_netcon(&mut self, c: u32, te: f64) -> Result<(), SimError> {
+        let Some(conn) = self.conns.get_mut(c as usize) else {
+            return Ok(());
+        };
+        self.shared.t = te;
+        self.shared.flag = 0.0;
+        let slot = conn.mech;
+        let m = &mut self.mechs[slot as usize];
+        let mut ctx = Ctx {
+            nodes: &mut self.data,
+            shared: &mut self.shared,
+            queue: &mut self.queue,
+            rng: &mut self.rng,
+        };
+        let event = Event {
+            target: conn.instance as usize,
+            args: &mut conn.args,
+        };
+        receive(m, slot, &mut ctx, event, c)
+    }
+}
+
+/// Queues the events of a spike at `t0` to `targets` (connection ids),
+/// one event per distinct delay (`groups`: delay and fan-out list, in
+/// order of first appearance). That delivers in exactly the order of one
+/// event per connection (time, then creation): a list's events would all
+/// have the same time and consecutive creation numbers. When two delays
+/// give the same time, one event per connection is queued instead.
+fn send(queue: &mut Queue, t0: f64, groups: &[(f64, u32)], targets: &[u32], conns: &[Conn]) {
+    let distinct = match groups {
+        [] => return,
+        [_] => true,
+        _ => {
+            let mut times: Vec<f64> = groups.iter().map(|g| t0 + g.0).collect();
+            times.sort_by(f64::total_cmp);
+            times.windows(2).all(|w| w[0] != w[1])
+        }
+    };
+    if distinct {
+        for &(delay, list) in groups {
+            queue.push(t0 + delay, Target::Fanout(list));
+        }
+    } else {
+        for &c in targets {
+            if let Some(conn) = conns.get(c as usize) {
+                queue.push(t0 + conn.delay, Target::NetCon(c));
+            }
+        }
     }
 }
