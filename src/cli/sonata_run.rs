@@ -73,7 +73,9 @@ pub fn run(
             sim_time.as_secs_f64()
         );
         for (name, n, leaders) in sim.aggregation() {
-            println!("  {name}: {n} instances integrated as {leaders} (linear aggregation; --exact for one by one)");
+            println!(
+                "  {name}: {n} instances integrated as {leaders} (linear aggregation; --exact for one by one)"
+            );
         }
         println!(
             "  {:<16} {:>6} {:>8} {:>9}",

@@ -301,7 +301,7 @@ impl Analysis<'_> {
                 binary(*op, a, b)
             }
             Expr::Math(_, args) => {
-                let all = args.iter().fold(true, |ok, a| self.expr(a).uniform() && ok);
+                let all = args.iter().all(|a| self.expr(a).uniform());
                 if all { Uniform } else { Bad }
             }
             Expr::Call(f, args) => self.call(*f, args),
@@ -375,8 +375,8 @@ impl Analysis<'_> {
                 let c = self.expr(e);
                 match p {
                     Place::Field(f, None) => {
-                        let is_state = self.mech.fields.get(*f).map(|x| &x.kind)
-                            == Some(&FieldKind::State);
+                        let is_state =
+                            self.mech.fields.get(*f).map(|x| &x.kind) == Some(&FieldKind::State);
                         if is_state && !c.homogeneous() {
                             return no(format!(
                                 "state `{}` is not updated by a linear map of the states",
@@ -625,11 +625,7 @@ impl EventCheck<'_> {
                 self.stmts(then)?;
                 let after_then = std::mem::replace(&mut self.assigned, before);
                 self.stmts(otherwise)?;
-                self.assigned = self
-                    .assigned
-                    .intersection(&after_then)
-                    .copied()
-                    .collect();
+                self.assigned = self.assigned.intersection(&after_then).copied().collect();
                 Ok(())
             }
             Stmt::While { cond, body } => {
