@@ -10,6 +10,7 @@ pub mod diag;
 pub mod front;
 pub mod io;
 pub mod ir;
+pub mod lsp;
 pub mod net;
 pub mod pipeline;
 pub mod sim;

@@ -4,6 +4,7 @@
 mod check;
 mod compile;
 mod inputs;
+mod lsp;
 mod run;
 mod sonata_run;
 
@@ -107,6 +108,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+    /// Run the language server (LSP over stdin/stdout) for editors.
+    ///
+    /// Live diagnostics, hover, go to definition, completion and document
+    /// symbols for .mod and .ndl files; see editors/README.md.
+    Lsp,
 }
 
 /// Diagnostic output formats.
@@ -177,6 +183,7 @@ pub fn main() -> i32 {
             out_dir,
             color,
         } => compile::run(&files, emit, out_dir.as_deref(), color.enabled()),
+        Command::Lsp => lsp::run(),
         Command::Run {
             file,
             out_dir,

@@ -85,6 +85,21 @@ pub fn build(
     map: &SourceMap,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Experiment> {
+    build_with(file, base, map, out, &Catalogue::load)
+}
+
+/// Reads the mechanism catalogue of a folder (see [`build_with`]).
+pub type LoadCatalogue<'l> = &'l dyn Fn(&Path) -> std::io::Result<Catalogue>;
+
+/// [`build`] with the catalogue read by `load`, so an editor can supply
+/// unsaved `.mod` buffers and reuse catalogues between keystrokes.
+pub fn build_with(
+    file: &File,
+    base: &Path,
+    map: &SourceMap,
+    out: &mut Vec<Diagnostic>,
+    load: LoadCatalogue,
+) -> Option<Experiment> {
     let errors_before = out.iter().filter(|d| d.is_error()).count();
     let mut cx = Ctx {
         base,
@@ -119,7 +134,7 @@ pub fn build(
             Item::Mechanisms { path, span } => {
                 let dir = normalize(&base.join(path));
                 cx.mech_span = Some(*span);
-                match Catalogue::load(&dir) {
+                match load(&dir) {
                     Ok(c) => {
                         cx.cat = Some(c);
                         mechanisms_dir = Some(dir);

@@ -79,6 +79,15 @@ impl Catalogue {
     /// kept (`nmc check` on the file shows them); a mechanism whose file has
     /// errors is listed in [`Catalogue::broken`].
     pub fn load(dir: &Path) -> std::io::Result<Catalogue> {
+        Self::load_with(dir, &|_| None)
+    }
+
+    /// [`Catalogue::load`], reading a file's text from `overlay` when it
+    /// gives one (an editor's unsaved buffer) instead of from disk.
+    pub fn load_with(
+        dir: &Path,
+        overlay: &dyn Fn(&Path) -> Option<String>,
+    ) -> std::io::Result<Catalogue> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "mod"))
@@ -90,7 +99,12 @@ impl Catalogue {
         };
         for path in files {
             let mut map = SourceMap::new();
-            let out = crate::pipeline::compile_file(&mut map, &path);
+            let out = match overlay(&path) {
+                Some(text) => {
+                    crate::pipeline::compile_source(&mut map, &path.display().to_string(), &text)
+                }
+                None => crate::pipeline::compile_file(&mut map, &path),
+            };
             let errors = out.diagnostics.iter().filter(|d| d.is_error()).count();
             let name_in_ast = out.module.as_ref().and_then(declared_name);
             match (&out.mechanism, errors) {

@@ -169,7 +169,7 @@ pub fn check_file(map: &mut SourceMap, path: &Path) -> Checked {
     };
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let id = map.add(shown, text);
-    check_loaded(map, id, &base)
+    check_loaded(map, id, &base, &catalogue::Catalogue::load)
 }
 
 /// `file` with every `use "other.ndl"` replaced by the cell types the other
@@ -236,11 +236,28 @@ fn resolve_uses(
 
 /// Checks NDL text not on disk; `base` is the folder relative paths start from.
 pub fn check_source(map: &mut SourceMap, name: &str, text: &str, base: &Path) -> Checked {
-    let id = map.add(name, text);
-    check_loaded(map, id, base)
+    check_source_with(map, name, text, base, &catalogue::Catalogue::load)
 }
 
-fn check_loaded(map: &mut SourceMap, id: FileId, base: &Path) -> Checked {
+/// [`check_source`] with the mechanism catalogue read by `load` (editors:
+/// unsaved `.mod` buffers, cached catalogues).
+pub fn check_source_with(
+    map: &mut SourceMap,
+    name: &str,
+    text: &str,
+    base: &Path,
+    load: build::LoadCatalogue,
+) -> Checked {
+    let id = map.add(name, text);
+    check_loaded(map, id, base, load)
+}
+
+fn check_loaded(
+    map: &mut SourceMap,
+    id: FileId,
+    base: &Path,
+    load: build::LoadCatalogue,
+) -> Checked {
     let mut diagnostics = Vec::new();
     let file = match parse::parse(map.source(id), id) {
         Ok(f) => f,
@@ -257,7 +274,7 @@ fn check_loaded(map: &mut SourceMap, id: FileId, base: &Path) -> Checked {
     let experiment = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
-        build::build(&full, base, map, &mut diagnostics)
+        build::build_with(&full, base, map, &mut diagnostics, load)
     };
     crate::diag::sort(&mut diagnostics);
     Checked {

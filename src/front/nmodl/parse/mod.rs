@@ -17,6 +17,9 @@ mod prescan;
 mod recover;
 mod syntax_error;
 
+/// The keyword lists the parser suggests from (editors complete them).
+pub use syntax_error::{NEURON_KEYWORDS, STMT_KEYWORDS, TOP_KEYWORDS};
+
 use super::ast::Module;
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use pest::Parser as _;

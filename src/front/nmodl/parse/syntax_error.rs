@@ -10,7 +10,7 @@ use crate::diag::{Diagnostic, FileId, Span};
 use pest::error::{Error, ErrorVariant, InputLocation};
 
 /// Keywords that start top-level blocks, for suggestions.
-pub(crate) const TOP_KEYWORDS: &[&str] = &[
+pub const TOP_KEYWORDS: &[&str] = &[
     "TITLE",
     "COMMENT",
     "DEFINE",
@@ -44,7 +44,7 @@ pub(crate) const TOP_KEYWORDS: &[&str] = &[
 ];
 
 /// Statements of the NEURON block.
-const NEURON_KEYWORDS: &[&str] = &[
+pub const NEURON_KEYWORDS: &[&str] = &[
     "SUFFIX",
     "POINT_PROCESS",
     "ARTIFICIAL_CELL",
@@ -62,7 +62,7 @@ const NEURON_KEYWORDS: &[&str] = &[
 ];
 
 /// Keywords that start statements inside blocks.
-const STMT_KEYWORDS: &[&str] = &[
+pub const STMT_KEYWORDS: &[&str] = &[
     "LOCAL",
     "SOLVE",
     "TABLE",
