@@ -519,6 +519,34 @@ fn ndl_is_checked_against_the_mod_files_it_uses() {
     assert!(c.diagnostics(&mod_uri).is_empty());
     assert_eq!(c.diagnostics(&ndl_uri).len(), 1);
 
+    // A cell type from a `use`d file: definition goes to that file.
+    let cells_path = dir.join("cells.ndl");
+    let cells = "// shared cells\ncell D {\n  section soma { L = 10 um; diam = 10 um }\n}\n";
+    std::fs::write(&cells_path, cells).expect("write cells");
+    let net2 =
+        "mechanisms \"mods\"\nuse \"cells.ndl\"\npopulation Q = 1 of D\nrun { tstop = 1 ms }\n";
+    let net2_path = dir.join("net2.ndl");
+    std::fs::write(&net2_path, net2).expect("write net2");
+    let net2_uri = file_uri(&net2_path);
+    c.open(&net2_uri, "ndl", net2);
+    assert!(c.diagnostics(&net2_uri).is_empty());
+    let def = c.request("textDocument/definition", at(&net2_uri, 2, 20));
+    assert_eq!(
+        def["result"]["uri"],
+        file_uri(&cells_path).as_str(),
+        "{def}"
+    );
+    assert_eq!(def["result"]["range"], range(1, 5, 1, 6));
+    let h = c.request("textDocument/hover", at(&net2_uri, 2, 20));
+    let text = h["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        text.contains("cell type **D**") && text.contains("sections: soma"),
+        "{text}"
+    );
+
     assert_eq!(c.finish(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -220,6 +220,9 @@ fn dedup(mut items: Vec<CompletionItem>) -> Vec<CompletionItem> {
 const NDL_TOP: &[&str] = &[
     "network",
     "mechanisms",
+    "use",
+    "seed",
+    "node_set",
     "cell",
     "population",
     "synapse",

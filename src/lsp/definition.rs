@@ -11,9 +11,11 @@ use super::nmodl_names::{self, Target};
 use super::position::LineIndex;
 use super::workspace::Workspace;
 use crate::diag::{SourceMap, Span};
+use crate::front::ndl::ast::{CellDef, File as NdlFile, Item as NdlItem};
+use crate::front::ndl::build::normalize;
 use crate::front::nmodl::ast::{ItemKind, Module, NeuronStmtKind};
 use lsp_types::{Location, Position, Range};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Where the name at byte `offset` of `doc` is defined.
 pub fn definition(ws: &Workspace, doc: &Document, offset: usize) -> Option<Location> {
@@ -48,6 +50,16 @@ pub fn definition(ws: &Workspace, doc: &Document, offset: usize) -> Option<Locat
                     let m = cat.find(mech)?;
                     in_mod_file(ws, &m.file, &Find::Variable(name))
                 }
+                NdlTarget::CellType(name) => match ndl_names::definition(&occ, &o.target) {
+                    Some(span) => location(doc, span),
+                    None => {
+                        let (path, text, cell) = used_cell(ws, doc, file, name)?;
+                        let lines = LineIndex::new(&text);
+                        let s = cell.name.span;
+                        let range = lines.range(&text, s.start as usize, s.end as usize);
+                        Some(Location::new(super::uri::from_path(&path)?, range))
+                    }
+                },
                 target => {
                     let span = ndl_names::definition(&occ, target)?;
                     location(doc, span)
@@ -55,6 +67,38 @@ pub fn definition(ws: &Workspace, doc: &Document, offset: usize) -> Option<Locat
             }
         }
     }
+}
+
+/// The cell type `name` from a file that `file` brings in with `use`:
+/// that file's path and text, and the definition.
+pub fn used_cell(
+    ws: &Workspace,
+    doc: &Document,
+    file: &NdlFile,
+    name: &str,
+) -> Option<(PathBuf, String, CellDef)> {
+    let base = doc.path.as_deref()?.parent()?;
+    for item in &file.items {
+        let NdlItem::Use { path, .. } = item else {
+            continue;
+        };
+        let full = normalize(&base.join(path));
+        let open = super::uri::from_path(&full).and_then(|u| ws.get(&u).map(|d| d.text.clone()));
+        let Some(text) = open.or_else(|| std::fs::read_to_string(&full).ok()) else {
+            continue;
+        };
+        let Ok(used) = crate::front::ndl::parse::parse(&text, 0) else {
+            continue;
+        };
+        let cell = used.items.into_iter().find_map(|i| match i {
+            NdlItem::Cell(c) if c.name.name == name => Some(c),
+            _ => None,
+        });
+        if let Some(c) = cell {
+            return Some((full, text, c));
+        }
+    }
+    None
 }
 
 /// What to look for in a `.mod` file.

@@ -35,7 +35,13 @@ pub fn hover(ws: &Workspace, doc: &Document, offset: usize) -> Option<Hover> {
             let occ = ndl_names::occurrences(file);
             let o = ndl_names::at(&occ, offset)?;
             let cat = f.mech_dir.as_deref().and_then(|d| ws.catalogue(d).ok());
-            let text = ndl_text(file, &o.target, cat.as_ref())?;
+            let text = ndl_text(file, &o.target, cat.as_ref()).or_else(|| match &o.target {
+                NdlTarget::CellType(name) => {
+                    let (path, _, c) = super::definition::used_cell(ws, doc, file, name)?;
+                    Some(cell_text(&c, Some(&path)))
+                }
+                _ => None,
+            })?;
             (text, (o.span.start as usize, o.span.end as usize))
         }
     };
@@ -165,8 +171,7 @@ fn ndl_text(
                 crate::front::ndl::ast::Item::Cell(c) if c.name.name == *name => Some(c),
                 _ => None,
             })?;
-            let sections: Vec<&str> = c.sections.iter().map(|s| s.name.name.as_str()).collect();
-            format!("cell type **{name}**\n\nsections: {}", sections.join(", "))
+            cell_text(c, None)
         }
         NdlTarget::Source(name) => match ndl_names::cell_type_of(file, name) {
             Some(cell) => format!("population **{name}** of cell type `{cell}`"),
@@ -178,6 +183,18 @@ fn ndl_text(
             None => format!("section **{name}**"),
         },
     })
+}
+
+fn cell_text(c: &crate::front::ndl::ast::CellDef, from: Option<&std::path::Path>) -> String {
+    let sections: Vec<&str> = c.sections.iter().map(|s| s.name.name.as_str()).collect();
+    let from = from
+        .map(|p| format!(" from `{}`", p.display()))
+        .unwrap_or_default();
+    format!(
+        "cell type **{}**{from}\n\nsections: {}",
+        c.name.name,
+        sections.join(", ")
+    )
 }
 
 /// Markdown describing a mechanism: kind, file and a table of variables.

@@ -168,7 +168,12 @@ pub fn occurrences(file: &File) -> Vec<Occurrence> {
                     }
                 }
             }
-            Item::Network(_) | Item::Mechanisms { .. } | Item::Run(_) => {}
+            Item::Network(_)
+            | Item::Mechanisms { .. }
+            | Item::Use { .. }
+            | Item::Seed { .. }
+            | Item::NodeSet(_)
+            | Item::Run(_) => {}
         }
     }
     out

@@ -273,7 +273,16 @@ fn ndl(doc: &Document, file: &crate::front::ndl::ast::File) -> Vec<DocumentSymbo
                 n.span,
                 vec![],
             ),
-            NdlItem::Mechanisms { .. } => continue,
+            NdlItem::NodeSet(n) => symbol(
+                doc,
+                n.name.name.clone(),
+                Some("node set".into()),
+                SymbolKind::KEY,
+                n.span,
+                n.name.span,
+                vec![],
+            ),
+            NdlItem::Mechanisms { .. } | NdlItem::Use { .. } | NdlItem::Seed { .. } => continue,
         };
         out.push(s);
     }
