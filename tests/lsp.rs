@@ -15,6 +15,8 @@ const WAIT: Duration = Duration::from_secs(20);
 
 struct Client {
     child: Child,
+    /// Reads what the server writes on stderr (a panic would show there).
+    stderr: Option<std::thread::JoinHandle<String>>,
     stdin: Option<ChildStdin>,
     rx: Receiver<Value>,
     next_id: i64,
@@ -26,9 +28,16 @@ impl Client {
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start nmc lsp");
+        let stderr = child.stderr.take().map(|mut err| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = err.read_to_string(&mut text);
+                text
+            })
+        });
         let stdout = child.stdout.take().expect("stdout");
         let stdin = child.stdin.take();
         let (tx, rx) = channel();
@@ -61,6 +70,7 @@ impl Client {
         });
         Client {
             child,
+            stderr,
             stdin,
             rx,
             next_id: 1,
@@ -150,10 +160,17 @@ impl Client {
         self.exit_status()
     }
 
+    /// Waits for the server to exit; it must not have panicked.
     fn exit_status(&mut self) -> Option<i32> {
         let deadline = Instant::now() + WAIT;
         loop {
             if let Ok(Some(s)) = self.child.try_wait() {
+                let err = self
+                    .stderr
+                    .take()
+                    .and_then(|h| h.join().ok())
+                    .unwrap_or_default();
+                assert!(!err.contains("panicked"), "the server panicked:\n{err}");
                 return s.code();
             }
             if Instant::now() > deadline {
@@ -568,6 +585,42 @@ fn ndl_is_checked_against_the_mod_files_it_uses() {
     assert!(
         text.contains("cell type **D**") && text.contains("sections: soma"),
         "{text}"
+    );
+
+    // A name declared in an INCLUDEd file: definition goes there.
+    let inc_path = dir.join("shared.inc");
+    std::fs::write(&inc_path, "PARAMETER {\n    gk = 0.036 (S/cm2)\n}\n").expect("write inc");
+    let main_text = "NEURON {\n    SUFFIX withinc\n    RANGE gk\n}\nINCLUDE \"shared.inc\"\nASSIGNED { g (S/cm2) }\nBREAKPOINT {\n    g = gk\n}\n";
+    let main_path = dir.join("withinc.mod");
+    std::fs::write(&main_path, main_text).expect("write mod");
+    let main_uri = file_uri(&main_path);
+    c.open(&main_uri, "nmodl", main_text);
+    assert!(c.diagnostics(&main_uri).is_empty());
+    let def = c.request("textDocument/definition", at(&main_uri, 7, 9));
+    assert_eq!(def["result"]["uri"], file_uri(&inc_path).as_str(), "{def}");
+    assert_eq!(def["result"]["range"], range(1, 4, 1, 6));
+    let h = c.request("textDocument/hover", at(&main_uri, 7, 9));
+    let text = h["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        text.contains("gk = 0.036 (S/cm2)") && text.contains("RANGE"),
+        "{text}"
+    );
+    // Its outline holds its own blocks only.
+    let s = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": main_uri}}),
+    );
+    let names: Vec<&str> = s["result"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        vec!["NEURON", "INCLUDE \"shared.inc\"", "ASSIGNED", "BREAKPOINT"],
+        "{s}"
     );
 
     assert_eq!(c.finish(), Some(0));

@@ -136,7 +136,10 @@ fn symbol_text(
 }
 
 fn line_of(text: &str, offset: usize) -> &str {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let end = text[offset..]
         .find('\n')

@@ -169,9 +169,13 @@ fn block_locals(b: &Block, offset: usize, owner: &str, out: &mut Vec<Local>) {
     }
 }
 
-/// The top-level item containing `offset`.
+/// The top-level item of the module's own file (not one it INCLUDEs)
+/// containing `offset`.
 pub fn item_at(module: &Module, offset: usize) -> Option<&Item> {
-    module.items.iter().find(|i| contains(i.span, offset))
+    module
+        .items
+        .iter()
+        .find(|i| i.span.file == module.span.file && contains(i.span, offset))
 }
 
 /// A block's keyword and name, e.g. `PROCEDURE rates` or `BREAKPOINT`.
