@@ -480,3 +480,53 @@ fn unwritable_folder_and_bad_rows_are_diagnosed() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn run_of_a_written_circuit_writes_spikes_reports_and_a_log() {
+    let dir = scratch("run");
+    write_circuit(&dir, &circuit(), &settings()).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .arg("run")
+        .arg(dir.join("simulation_config.json"))
+        .output()
+        .expect("nmc runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("population") && stdout.contains("Exc"),
+        "{stdout}"
+    );
+    let spikes = nmc::sonata::spikes::read(&dir.join("output/spikes.h5")).expect("spikes");
+    assert!(
+        spikes
+            .iter()
+            .all(|(pop, id, t)| pop == "network" && *id < 6 && *t <= 50.0)
+    );
+    // The report: cells 0 and 3 of `network`, one soma element each, 501 samples.
+    let h5 = hdf5_metno::File::open(dir.join("output/soma_v.h5")).expect("report");
+    let data = h5.dataset("report/network/data").expect("data");
+    assert_eq!(data.shape(), vec![501, 2]);
+    let ids: Vec<u64> = h5
+        .dataset("report/network/mapping/node_ids")
+        .and_then(|d| d.read_raw())
+        .expect("node ids");
+    assert_eq!(ids, vec![0, 3]);
+    let v: Vec<f32> = data.read_raw().expect("values");
+    assert_eq!(v[0], -75.0);
+    let log = std::fs::read_to_string(dir.join("output/log.txt")).expect("log");
+    for want in [
+        "network: 6 cells",
+        "9 connections",
+        "3 input trains with 4 spikes",
+        "simulate",
+        "Exc",
+        "soma_v.h5",
+    ] {
+        assert!(log.contains(want), "log lacks `{want}`:\n{log}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod inputs;
 mod lsp;
+mod progress;
 mod run;
 mod sonata_run;
 

@@ -70,33 +70,7 @@ fn fail(diags: &[Diagnostic], what: &str, _color: bool) -> i32 {
 /// Runs with a progress bar that appears once the run has taken a second.
 fn simulate(sim: &mut Simulation, exp: &Experiment, quiet: bool) -> Results {
     let run = &exp.network.run;
-    let span = (run.tstop - run.tstart).max(f64::MIN_POSITIVE);
-    let start = Instant::now();
-    let mut bar: Option<indicatif::ProgressBar> = None;
-    let mut progress = |t: f64| {
-        if quiet {
-            return;
-        }
-        if bar.is_none() && start.elapsed() > Duration::from_secs(1) {
-            let b = indicatif::ProgressBar::new(1000);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {msg} (eta {eta})",
-            ) {
-                b.set_style(style);
-            }
-            bar = Some(b);
-        }
-        if let Some(b) = &bar {
-            let frac = ((t - run.tstart) / span).clamp(0.0, 1.0);
-            b.set_position((frac * 1000.0) as u64);
-            b.set_message(format!("t = {t:.1} ms"));
-        }
-    };
-    let results = sim.run(&mut progress);
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    results
+    super::progress::simulate(sim, run.tstart, run.tstop, quiet)
 }
 
 /// Writes every report and the spike file into `dir`.

@@ -1,14 +1,17 @@
 //! `nmc run simulation_config.json`: load a SONATA circuit as BMTK built
-//! it, simulate, write `spikes.h5` the way BMTK does and print a table of
-//! per-population rates.
+//! it, simulate (with a progress bar on a terminal), write `spikes.h5` and
+//! the config's compartment reports the way BMTK does, a run log
+//! (`output.log_file`, default `log.txt` in the output folder) and print a
+//! table of per-population rates.
 
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::diag::{self, SourceMap};
-use crate::sim::Simulation;
-use crate::sonata::build::{self, Options};
-use crate::sonata::spikes;
-use std::path::Path;
-use std::time::Instant;
+use crate::sim::{Results, Simulation};
+use crate::sonata::build::{self, Loaded, Options};
+use crate::sonata::{report, spikes};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Runs the SONATA simulation config `file`; `exact` integrates every
 /// synapse instance on its own (see [`Simulation::set_exact`]).
@@ -43,25 +46,51 @@ pub fn run(
     sim.set_exact(exact);
     let load_time = t0.elapsed();
     let t1 = Instant::now();
-    let results = sim.run(&mut |_| {});
+    let run = &loaded.network.run;
+    let results = super::progress::simulate(&mut sim, run.tstart, run.tstop, quiet);
     let sim_time = t1.elapsed();
     if let Some(e) = &results.error {
         eprintln!("error: the run stopped early: {e}");
     }
+    let t2 = Instant::now();
     let dir = out_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| loaded.config.output_dir.clone());
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("error: cannot create {}: {e}", dir.display());
-        return EXIT_ERRORS;
+    let written = match write_outputs(&dir, out_dir.is_some(), &loaded, &results) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERRORS;
+        }
+    };
+    let times = Timings {
+        load: load_time,
+        simulate: sim_time,
+        write: t2.elapsed(),
+    };
+    // The log: BMTK's `output.log_file`, else `log.txt` in the output folder.
+    let log_path = match (&loaded.config.log_file, out_dir) {
+        (Some(l), Some(d)) => d.join(l.file_name().unwrap_or_else(|| "log.txt".as_ref())),
+        (Some(l), None) => l.clone(),
+        (None, _) => dir.join("log.txt"),
+    };
+    let text = log_text(
+        file,
+        &loaded,
+        &results,
+        &times,
+        &written,
+        &map,
+        &sim.aggregation(),
+    );
+    if let Some(parent) = log_path.parent() {
+        let _ = std::fs::create_dir_all(parent);
     }
-    let out = dir.join(&loaded.config.spikes_file);
-    if let Err(e) = spikes::write(&out, &loaded.spikes_by_population(&results)) {
-        eprintln!("error: {e}");
+    if let Err(e) = crate::io::write_atomic(&log_path, text.as_bytes()) {
+        eprintln!("error: cannot write {}: {e}", log_path.display());
         return EXIT_ERRORS;
     }
     if !quiet {
-        let run = &loaded.network.run;
         println!(
             "ran {}: {} cells, {} connections, {} ms in steps of {} ms; load {:.2} s, simulate {:.2} s",
             file.display(),
@@ -77,18 +106,152 @@ pub fn run(
                 "  {name}: {n} instances integrated as {leaders} (linear aggregation; --exact for one by one)"
             );
         }
-        println!(
-            "  {:<16} {:>6} {:>8} {:>9}",
-            "population", "cells", "spikes", "rate"
-        );
-        for (name, n, s, rate) in loaded.rates(&results) {
-            println!("  {name:<16} {n:>6} {s:>8} {rate:>6.2} Hz");
+        print!("{}", rate_table(&loaded, &results));
+        for w in &written {
+            println!("wrote {}", w.display());
         }
-        println!("wrote {}", out.display());
+        println!("log {}", log_path.display());
     }
     if results.error.is_some() {
         EXIT_ERRORS
     } else {
         EXIT_OK
     }
+}
+
+/// Wall-clock times of the phases of a run.
+struct Timings {
+    load: Duration,
+    simulate: Duration,
+    write: Duration,
+}
+
+/// Writes the spike file and every report; returns the files written.
+/// With `-o` (`moved`), report files go into `dir` under their own names.
+fn write_outputs(
+    dir: &Path,
+    moved: bool,
+    loaded: &Loaded,
+    results: &Results,
+) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    let out = dir.join(&loaded.config.spikes_file);
+    spikes::write(&out, &loaded.spikes_by_population(results))?;
+    written.push(out);
+    let run = &loaded.network.run;
+    let time = report::TimeAxis {
+        tstart: run.tstart,
+        tstop: run.tstop,
+        dt: run.dt,
+    };
+    for (r, entry) in loaded.reports.iter().zip(&loaded.config.reports) {
+        let path = match entry.file.file_name() {
+            Some(name) if moved => dir.join(name),
+            _ => entry.file.clone(),
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        report::write(&path, r, &results.traces, time)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The per-population table: cells, spikes, mean rate.
+fn rate_table(loaded: &Loaded, results: &Results) -> String {
+    let mut s = format!(
+        "  {:<16} {:>6} {:>8} {:>9}\n",
+        "population", "cells", "spikes", "rate"
+    );
+    for (name, n, k, rate) in loaded.rates(results) {
+        let _ = writeln!(s, "  {name:<16} {n:>6} {k:>8} {rate:>6.2} Hz");
+    }
+    s
+}
+
+/// The run log: what ran, its size, settings, warnings, timings, rates and files.
+fn log_text(
+    file: &Path,
+    loaded: &Loaded,
+    results: &Results,
+    times: &Timings,
+    written: &[PathBuf],
+    map: &SourceMap,
+    aggregation: &[(String, usize, usize)],
+) -> String {
+    let c = &loaded.config;
+    let net = &loaded.network;
+    let r = &net.run;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "nmc {} run of {}",
+        env!("CARGO_PKG_VERSION"),
+        file.display()
+    );
+    let _ = writeln!(s, "circuit: {}", c.circuit.path.display());
+    let _ = writeln!(
+        s,
+        "run: tstart {} ms, tstop {} ms, dt {} ms, spike_threshold {} mV; celsius {} degC, v_init {} mV",
+        r.tstart, r.tstop, r.dt, r.spike_threshold, r.celsius, r.v_init
+    );
+    let input_spikes: usize = net.trains.iter().map(|t| t.times.len()).sum();
+    let _ = writeln!(
+        s,
+        "network: {} cells in {} populations ({}), {} connections, {} input trains with {} spikes, {} recorded values",
+        net.cells.len(),
+        loaded.populations.len(),
+        loaded.populations.join(", "),
+        net.connections.len(),
+        net.trains.len(),
+        input_spikes,
+        net.records.len()
+    );
+    for i in &c.inputs {
+        let _ = writeln!(
+            s,
+            "input {}: {} {} from {}",
+            i.name,
+            i.input_type,
+            i.module,
+            i.input_file
+                .as_ref()
+                .map_or("(no file)".into(), |f| f.display().to_string())
+        );
+    }
+    for (name, n, leaders) in aggregation {
+        let _ = writeln!(
+            s,
+            "synapses {name}: {n} instances integrated as {leaders} (linear aggregation)"
+        );
+    }
+    let _ = writeln!(s, "warnings: {}", loaded.warnings.len());
+    if !loaded.warnings.is_empty() {
+        s.push_str(&diag::render_human(map, &loaded.warnings, false));
+    }
+    let total = times.load + times.simulate + times.write;
+    let _ = writeln!(
+        s,
+        "time: load and compile {:.3} s, simulate {:.3} s, write {:.3} s, total {:.3} s",
+        times.load.as_secs_f64(),
+        times.simulate.as_secs_f64(),
+        times.write.as_secs_f64(),
+        total.as_secs_f64()
+    );
+    match &results.error {
+        Some(e) => {
+            let _ = writeln!(s, "stopped early: {e}");
+        }
+        None => {
+            let _ = writeln!(s, "completed: {} spikes", results.spikes.len());
+        }
+    }
+    s.push_str(&rate_table(loaded, results));
+    for w in written {
+        let _ = writeln!(s, "wrote {}", w.display());
+    }
+    s
 }

@@ -71,6 +71,8 @@ pub struct Loaded {
     pub cells: Vec<CellOrigin>,
     /// Real node populations in order.
     pub populations: Vec<String>,
+    /// Compartment reports of the config (their records are in the network).
+    pub reports: Vec<super::report::Report>,
     /// Warnings.
     pub warnings: Vec<Diagnostic>,
 }
@@ -333,7 +335,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                             _ => Vec::new(),
                         });
                     }
-                    let selected = count_node_set(&pops, v);
+                    let selected = count_node_set(&pops, &config.node_sets, v);
                     if selected == 0 {
                         warnings.push(Diagnostic::warning(
                             "W1501",
@@ -568,54 +570,23 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
+    let reports =
+        super::records::add_reports(&config, &pops, &cell_of, &cells, &mut net, &library)?;
     Ok(Loaded {
         config,
         network: net,
         library,
         cells,
         populations,
+        reports,
         warnings,
     })
 }
 
-/// How many nodes a node set (a JSON object of attribute = value) selects.
-fn count_node_set(pops: &[NodePopulation], v: &Value) -> usize {
-    let Some(obj) = v.as_object() else {
-        return 1; // compound node sets: not evaluated
-    };
-    let mut n = 0;
-    for p in pops {
-        for k in 0..p.len() {
-            let all = obj.iter().all(|(key, want)| {
-                let have: Option<String> = match key.as_str() {
-                    "population" => Some(p.name.clone()),
-                    "node_id" => Some(p.node_ids[k].to_string()),
-                    _ => p.attr(k, key).map(str::to_string).or_else(|| {
-                        p.columns
-                            .get(key)
-                            .and_then(|c| c.get(k))
-                            .map(|x| x.to_string())
-                    }),
-                };
-                let Some(have) = have else { return false };
-                let matches = |w: &Value| match w {
-                    Value::String(s) => *s == have,
-                    Value::Number(x) => x
-                        .as_f64()
-                        .is_some_and(|x| have.parse::<f64>().is_ok_and(|h| h == x)),
-                    _ => false,
-                };
-                match want {
-                    Value::Array(a) => a.iter().any(matches),
-                    w => matches(w),
-                }
-            });
-            if all {
-                n += 1;
-            }
-        }
-    }
-    n
+/// How many nodes a node set selects (1 for forms nmc does not evaluate,
+/// so they are not reported as empty).
+fn count_node_set(pops: &[NodePopulation], sets: &BTreeMap<String, Value>, v: &Value) -> usize {
+    super::records::select(pops, sets, v, 0).map_or(1, |s| s.len())
 }
 
 /// Warns when a population of edges from virtual nodes is one-to-one but

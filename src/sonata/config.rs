@@ -41,6 +41,24 @@ pub struct InputConfig {
     pub node_set: Option<String>,
 }
 
+/// One entry of `reports` (BMTK's `membrane_report`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportEntry {
+    /// Its key in `reports`.
+    pub name: String,
+    /// `module` (`membrane_report`).
+    pub module: String,
+    /// `cells`: a node set name, an inline node set, or `None` for every
+    /// real cell.
+    pub cells: Option<Value>,
+    /// `variable_name` (`v`, `m_na_rtm`).
+    pub variable: String,
+    /// `sections`: `soma` (default) or `all`.
+    pub sections: String,
+    /// The report file: `file_name` (default `<name>.h5`) inside the output folder.
+    pub file: PathBuf,
+}
+
 /// A simulation config with its circuit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimulationConfig {
@@ -64,6 +82,10 @@ pub struct SimulationConfig {
     pub output_dir: PathBuf,
     /// `output.spikes_file` (relative to `output_dir`).
     pub spikes_file: String,
+    /// `output.log_file`, resolved against `output_dir` as BMTK does.
+    pub log_file: Option<PathBuf>,
+    /// Compartment reports, in file order.
+    pub reports: Vec<ReportEntry>,
     /// Node sets: name → the JSON object or list.
     pub node_sets: BTreeMap<String, Value>,
     /// The node sets file, if any.
@@ -313,6 +335,35 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
     let spikes_file = string_at(&json, &["output", "spikes_file"])
         .unwrap_or("spikes.h5")
         .to_string();
+    // BMTK reads a relative log file and report file inside output_dir.
+    let in_output = |f: &str| {
+        let e = PathBuf::from(m.expand_with(f, &m.vars));
+        if e.is_relative() {
+            output_dir.join(e)
+        } else {
+            e
+        }
+    };
+    let log_file = string_at(&json, &["output", "log_file"]).map(in_output);
+    let mut reports = Vec::new();
+    if let Some(obj) = json.get("reports").and_then(Value::as_object) {
+        for (name, v) in obj {
+            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+            let Some(variable) = s("variable_name") else {
+                return Err(err(path, format!("report `{name}` has no `variable_name`")));
+            };
+            let file_name = s("file_name").unwrap_or_else(|| format!("{name}.h5"));
+            let file = in_output(&file_name);
+            reports.push(ReportEntry {
+                name: name.clone(),
+                module: s("module").unwrap_or_else(|| "membrane_report".into()),
+                cells: v.get("cells").cloned(),
+                variable,
+                sections: s("sections").unwrap_or_else(|| "soma".into()),
+                file,
+            });
+        }
+    }
     let mut node_sets = BTreeMap::new();
     let node_sets_file = match string_at(&json, &["node_sets_file"]) {
         Some(s) => Some(m.path(path, s)?),
@@ -339,6 +390,8 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
         inputs,
         output_dir,
         spikes_file,
+        log_file,
+        reports,
         node_sets,
         node_sets_file,
         circuit,

@@ -8,6 +8,7 @@ pub mod config;
 pub mod edges;
 pub mod inputs;
 pub mod nodes;
+pub mod records;
 pub mod report;
 pub mod spikes;
 pub mod write;

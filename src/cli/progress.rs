@@ -1,0 +1,37 @@
+//! The progress bar of `nmc run`: it appears on stderr (only when stderr
+//! is a terminal, which indicatif checks) once a simulation has run for a
+//! second, and shows simulated time and an estimate of the time left.
+
+use crate::sim::{Results, Simulation};
+use std::time::{Duration, Instant};
+
+/// Runs `sim` from `tstart` to `tstop` (ms), with a progress bar unless `quiet`.
+pub fn simulate(sim: &mut Simulation, tstart: f64, tstop: f64, quiet: bool) -> Results {
+    let span = (tstop - tstart).max(f64::MIN_POSITIVE);
+    let start = Instant::now();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut progress = |t: f64| {
+        if quiet {
+            return;
+        }
+        if bar.is_none() && start.elapsed() > Duration::from_secs(1) {
+            let b = indicatif::ProgressBar::new(1000);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {msg} (eta {eta})",
+            ) {
+                b.set_style(style);
+            }
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            let frac = ((t - tstart) / span).clamp(0.0, 1.0);
+            b.set_position((frac * 1000.0) as u64);
+            b.set_message(format!("t = {t:.1} ms"));
+        }
+    };
+    let results = sim.run(&mut progress);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    results
+}
