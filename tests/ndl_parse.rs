@@ -187,3 +187,94 @@ fn binary_exits_1_on_errors_and_0_when_clean() {
         String::from_utf8_lossy(&good.stderr)
     );
 }
+
+/// The network statements of `tests/cells/net_small.ndl` (use, seed,
+/// positions, columns, Poisson and list inputs, every rule, lognormal and
+/// formula weights, node sets) build the circuit pinned in
+/// `tests/golden/ndl/net_small_circuit.snap`.
+#[test]
+fn net_small_builds_the_pinned_circuit() {
+    use std::fmt::Write as _;
+    let e = build("tests/cells/net_small.ndl");
+    let c = &e.circuit;
+    let mut s = String::new();
+    for p in &c.node_populations {
+        let _ = writeln!(
+            s,
+            "nodes {} virtual={} nodes={}",
+            p.name,
+            p.is_virtual,
+            p.nodes.len()
+        );
+        for t in &p.node_types {
+            let _ = writeln!(
+                s,
+                "  type {} {} {} {:?} {:?}",
+                t.node_type_id, t.pop_name, t.model_type, t.model_template, t.extra
+            );
+        }
+        for n in p.nodes.iter().take(3) {
+            let _ = writeln!(
+                s,
+                "  node {} type {} at {:?} {:?}",
+                n.node_id, n.node_type_id, n.position, n.attributes
+            );
+        }
+    }
+    for p in &c.edge_populations {
+        let _ = writeln!(
+            s,
+            "edges {} ({} -> {}) edges={}",
+            p.name,
+            p.source_population,
+            p.target_population,
+            p.edges.len()
+        );
+        for t in &p.edge_types {
+            let n = p
+                .edges
+                .iter()
+                .filter(|x| x.edge_type_id == t.edge_type_id)
+                .count();
+            let _ = writeln!(
+                s,
+                "  type {} {} -> {} {} {} weight {:?} delay {:?} {:?}: {n} edges",
+                t.edge_type_id,
+                t.source_query,
+                t.target_query,
+                t.model_template,
+                t.dynamics_params,
+                t.syn_weight,
+                t.delay,
+                t.target_sections
+            );
+        }
+        for x in p.edges.iter().take(4) {
+            let _ = writeln!(s, "  edge {x:?}");
+        }
+    }
+    for (k, v) in &c.synapse_params {
+        let _ = writeln!(s, "synapse {k} {}", serde_json::Value::Object(v.clone()));
+    }
+    for (k, v) in &c.node_sets {
+        let _ = writeln!(s, "node_set {k} {v}");
+    }
+    for i in &c.inputs {
+        let _ = writeln!(
+            s,
+            "input {} ({}) spikes={} first={:?}",
+            i.name,
+            i.population,
+            i.spikes.len(),
+            i.spikes.first()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "templates {:?}",
+        c.cell_templates.keys().collect::<Vec<_>>()
+    );
+    insta::with_settings!({snapshot_path => "golden/ndl", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("net_small_circuit", s);
+    });
+}

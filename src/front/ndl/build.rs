@@ -246,6 +246,15 @@ pub(super) fn quantity<'q>(a: &'q Assign, out: &mut Vec<Diagnostic>) -> Option<&
     match &a.value {
         Value::Quantity(q) if q.formula.is_none() => Some(q),
         Value::Quantity(q) => {
+            if let Some(Err(d)) = q
+                .formula
+                .as_ref()
+                .map(|f| super::formula::eval(f, &|_| None))
+                && !d.message.starts_with("unknown variable")
+            {
+                out.push(d);
+                return None;
+            }
             out.push(
                 Diagnostic::error(
                     "E1305",

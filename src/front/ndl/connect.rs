@@ -284,7 +284,8 @@ impl Ctx<'_> {
             Some(s) => random::seeded(s),
             None => random::generator(self.seed, Stream::Connect(index)),
         };
-        let Some(pairs) = self.pairs(c, &rule, &source, &target, &mut rng) else {
+        let at = rule_v.map_or(c.span, Value::span);
+        let Some(pairs) = self.pairs(c, at, &rule, &source, &target, &mut rng) else {
             return;
         };
         if pairs.is_empty() {
@@ -783,6 +784,7 @@ impl Ctx<'_> {
     fn pairs(
         &mut self,
         c: &ConnectDef,
+        at: Span,
         rule: &Rule,
         src: &Side,
         tgt: &Side,
@@ -895,7 +897,7 @@ impl Ctx<'_> {
                                 parts.join("; ")
                             ),
                         )
-                        .with_primary(c.span, "not a one-to-one map")
+                        .with_primary(at, "not a one-to-one map")
                         .with_help("source i reaches target i + offset; make the sizes match, or set the offset (and `wrap = true` to map around)"),
                     );
                 }

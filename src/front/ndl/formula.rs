@@ -8,7 +8,8 @@ use super::ast::Expr;
 use crate::diag::Diagnostic;
 use crate::diag::suggest::{closest, one_of};
 
-/// The functions a formula may call, with their argument counts.
+/// The functions a formula may call, with their argument counts (the
+/// grammar's `math_fn` lists the same names).
 pub const FUNCTIONS: &[(&str, usize)] = &[
     ("exp", 1),
     ("log", 1),

@@ -373,12 +373,13 @@ impl Ctx<'_> {
         if x.fract() == 0.0 && x >= min as f64 && x.abs() < 1e15 {
             Some(x as i64)
         } else {
+            let what = if min > i64::MIN / 8 {
+                format!("`{name}` must be a whole number, at least {min}")
+            } else {
+                format!("`{name}` must be a whole number")
+            };
             self.out.push(
-                Diagnostic::error(
-                    "E1304",
-                    format!("`{name}` must be a whole number, at least {min}"),
-                )
-                .with_primary(v.span(), "not a usable count"),
+                Diagnostic::error("E1304", what).with_primary(v.span(), "not a whole number"),
             );
             None
         }

@@ -750,10 +750,16 @@ impl Builder {
         let value_span = self.span(&e);
         let tree = self.expr(e)?;
         let unit = it.next().map(|u| self.unit(u));
+        // Names (variables, unknown functions) are resolved by the builder,
+        // which knows where formulas are allowed.
         let (value, formula) = if tree.has_vars() {
             (f64::NAN, Some(tree))
         } else {
-            (finite(eval_const(&tree, value_span)?, value_span)?, None)
+            match eval_const(&tree, value_span) {
+                Ok(v) => (finite(v, value_span)?, None),
+                Err(d) if d.code == "E1211" => (f64::NAN, Some(tree)),
+                Err(d) => return Err(d),
+            }
         };
         Ok(Quantity {
             value,

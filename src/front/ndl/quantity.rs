@@ -139,6 +139,22 @@ pub fn convert_value(
         }
         (Some(u), Some(text)) => match conversion_factor(&u, &want) {
             Some(f) => Ok((value * f, None)),
+            None if want.is_dimensionless() && want_text == "1" => {
+                let mut d = Diagnostic::error(
+                    "E1301",
+                    format!(
+                        "unit mismatch: `{name}` is a plain number, but `{}` is {}",
+                        text.text,
+                        kind_of(&u)
+                    ),
+                )
+                .with_primary(text.span, "expected no unit")
+                .with_help(format!("write `{name}` without a unit"));
+                if let Some(o) = &expect.origin {
+                    d = d.with_note(o.clone());
+                }
+                Err(d)
+            }
             None => {
                 let mut d = Diagnostic::error(
                     "E1301",
