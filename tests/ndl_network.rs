@@ -230,3 +230,47 @@ fn the_same_file_builds_the_same_network_bit_for_bit() {
     assert!(format!("{:?}", a.network) == format!("{:?}", b.network));
     assert!(a.circuit == b.circuit);
 }
+
+/// The circuit written as SONATA (`sonata::write`) and read back by the
+/// SONATA reader gives the network the NDL builder made: same cells, same
+/// synapses per cell in the same order, same connections, same trains.
+#[test]
+fn circuit_written_and_read_back_is_the_same_network() {
+    use nmc::sonata::build::{Options, load};
+    use nmc::sonata::write::{SimulationSettings, write_circuit};
+    for file in [SEED, "tests/cells/net_small.ndl"] {
+        let e = build(file);
+        let dir = std::env::temp_dir().join(format!(
+            "nmc_ndl_roundtrip_{}_{}",
+            std::process::id(),
+            file.len()
+        ));
+        let sim = SimulationSettings {
+            run: e.network.run.clone(),
+            ..SimulationSettings::default()
+        };
+        write_circuit(&dir, &e.circuit, &sim).expect("written");
+        let mut map = SourceMap::new();
+        let loaded = load(
+            &mut map,
+            &dir.join("simulation_config.json"),
+            &Options::default(),
+        )
+        .unwrap_or_else(|d| panic!("{file}: {d:#?}"));
+        let (a, b) = (&e.network, &loaded.network);
+        assert_eq!(a.cells.len(), b.cells.len(), "{file}");
+        for (k, (x, y)) in a.cells.iter().zip(&b.cells).enumerate() {
+            assert_eq!(x.sections, y.sections, "{file}: cell {k}");
+            assert_eq!(x.point_processes, y.point_processes, "{file}: cell {k}");
+            assert_eq!(x.population, y.population, "{file}: cell {k}");
+        }
+        assert_eq!(
+            format!("{:?}", a.connections),
+            format!("{:?}", b.connections),
+            "{file}"
+        );
+        assert_eq!(a.trains, b.trains, "{file}");
+        assert_eq!(format!("{:?}", a.run), format!("{:?}", b.run), "{file}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
