@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use nmc::back::cranelift::{self, CompiledMechanism};
+use nmc::back::math::MathMode;
 use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::diag::SourceMap;
 use nmc::ir::{KernelKind, Mechanism};
@@ -125,9 +126,29 @@ fn main() -> Result<(), String> {
         .map(|m| cranelift::compile(m).map_err(|d| d.message))
         .collect::<Result<_, _>>()?;
     let compile_ms = start.elapsed().as_secs_f64() * 1e3;
+    let fast: Vec<CompiledMechanism> = mechs
+        .iter()
+        .map(|m| cranelift::compile_with(m, MathMode::Fast).map_err(|d| d.message))
+        .collect::<Result<_, _>>()?;
 
+    if std::env::var_os("KB_FAST_ONLY").is_some() {
+        // For profiling: only the fast-math JIT kernels.
+        for _ in 0..20 {
+            time_steps(&mechs, n, STEPS, &mut |k, kind, d, env| {
+                if let Err(e) = fast[k].run(kind, d, env) {
+                    eprintln!("{e}");
+                }
+            })?;
+        }
+        return Ok(());
+    }
     let jit = time_steps(&mechs, n, STEPS, &mut |k, kind, d, env| {
         if let Err(e) = compiled[k].run(kind, d, env) {
+            eprintln!("{e}");
+        }
+    })?;
+    let jit_fast = time_steps(&mechs, n, STEPS, &mut |k, kind, d, env| {
+        if let Err(e) = fast[k].run(kind, d, env) {
             eprintln!("{e}");
         }
     })?;
@@ -148,9 +169,14 @@ fn main() -> Result<(), String> {
     println!("| back end          | ms per step | ns per instance-step |");
     println!("|-------------------|------------:|---------------------:|");
     println!(
-        "| Cranelift JIT     | {:11.2} | {:20.2} |",
+        "| JIT, exact math   | {:11.2} | {:20.2} |",
         jit * 1e3,
         per(jit, n)
+    );
+    println!(
+        "| JIT, fast math    | {:11.2} | {:20.2} |",
+        jit_fast * 1e3,
+        per(jit_fast, n)
     );
     println!(
         "| hand-written Rust | {:11.2} | {:20.2} |",

@@ -1,11 +1,12 @@
 //! Engine speed: one RTM cell for 1 s at dt 0.025 ms (40,000 steps), and
 //! 10,000 independent RTM cells, each under a 1 nA IClamp, for 100 ms at
-//! dt 0.1 ms. `cargo run --release --example sim_bench`.
+//! dt 0.1 ms. `cargo run --release --example sim_bench [one|many] [exact|fast]`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
+use nmc::back::math::MathMode;
 use nmc::net::{
     Cell, Insert, Location, Network, PointProcess, Record, RunSettings, Section, Variable,
 };
@@ -101,7 +102,12 @@ fn bench(lib: &MechanismLibrary, label: &str, cells: usize, tstop: f64, dt: f64,
 
 fn main() {
     let start = Instant::now();
-    let lib = match MechanismLibrary::load_dir(Path::new("models")) {
+    // `sim_bench many exact` compiles the kernels with the C library's exp.
+    let mode = match std::env::args().nth(2).as_deref() {
+        Some("exact") => MathMode::Exact,
+        _ => MathMode::Fast,
+    };
+    let lib = match MechanismLibrary::load_dir_with(Path::new("models"), mode) {
         Ok(l) => l,
         Err(d) => {
             eprintln!("models/ did not compile: {} errors", d.len());
@@ -109,7 +115,7 @@ fn main() {
         }
     };
     println!(
-        "compile models/ ({} mechanisms): {:.1} ms",
+        "compile models/ ({} mechanisms, {mode:?} math): {:.1} ms",
         lib.len(),
         start.elapsed().as_secs_f64() * 1e3
     );

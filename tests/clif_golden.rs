@@ -1,9 +1,12 @@
 //! Golden Cranelift IR: every model in `models/` and every corpus file in
 //! `tests/corpus/` that the pipeline compiles has its CLIF (before
 //! optimisation, host calling convention) pinned by a snapshot in
-//! `tests/golden/clif/`. Review changes with `cargo insta review`.
+//! `tests/golden/clif/`, in exact math mode (calls of the C library's
+//! `exp`); `na_rtm` is pinned in fast mode too (nmc's inline `exp`).
+//! Review changes with `cargo insta review`.
 
 use nmc::back::cranelift;
+use nmc::back::math::MathMode;
 use nmc::diag::SourceMap;
 use std::path::Path;
 
@@ -17,7 +20,7 @@ fn relative(path: &Path) -> String {
 
 /// The CLIF of `path`, or `None` when the front end or IR passes reject
 /// the file (their own tests cover that).
-fn clif(path: &Path) -> Option<String> {
+fn clif(path: &Path, mode: MathMode) -> Option<String> {
     let mut map = SourceMap::new();
     let name = relative(path);
     let outcome = nmc::pipeline::compile_file(&mut map, Path::new(&name));
@@ -25,7 +28,7 @@ fn clif(path: &Path) -> Option<String> {
         return None;
     }
     let mech = outcome.mechanism?;
-    Some(match cranelift::clif_text(&mech) {
+    Some(match cranelift::clif_text_with(&mech, mode) {
         Ok(text) => text,
         Err(d) => format!("error[{}]: {}\n", d.code, d.message),
     })
@@ -34,7 +37,8 @@ fn clif(path: &Path) -> Option<String> {
 #[test]
 fn model_clif_snapshots() {
     insta::glob!("../models", "*.mod", |path| {
-        let text = clif(path).unwrap_or_else(|| panic!("{} does not compile", relative(path)));
+        let text = clif(path, MathMode::Exact)
+            .unwrap_or_else(|| panic!("{} does not compile", relative(path)));
         assert!(
             text.contains("function "),
             "{}: no functions",
@@ -49,10 +53,24 @@ fn model_clif_snapshots() {
 #[test]
 fn corpus_clif_snapshots() {
     insta::glob!("corpus", "*.mod", |path| {
-        let text = clif(path)
+        let text = clif(path, MathMode::Exact)
             .unwrap_or_else(|| "not compiled: the pipeline rejects this file\n".to_string());
         insta::with_settings!({snapshot_path => "golden/clif", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(text);
         });
+    });
+}
+
+#[test]
+fn fast_math_clif_snapshot() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/na_rtm.mod");
+    let text = clif(&path, MathMode::Fast).expect("na_rtm compiles");
+    assert!(
+        !text.contains("call fn"),
+        "fast mode still calls a math function"
+    );
+    assert!(text.contains("fma"), "no inline exp");
+    insta::with_settings!({snapshot_path => "golden/clif", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("na_rtm_fast_math", text);
     });
 }

@@ -2,12 +2,15 @@
 //! `tests/golden/neuron/manifest.json` is rebuilt as a `net::Network` from
 //! the manifest alone, run, and compared with NEURON's recorded arrays:
 //! same spike count, spike times within 1e-6 ms, max |dV| <= 1e-3 mV on one
-//! compartment and <= 0.01 mV on the multi-compartment cell.
+//! compartment and <= 0.01 mV on the multi-compartment cell. With exact
+//! math (the C library's `exp`) every trace and spike time must also be
+//! bit-identical; with nmc's fast `exp` (module `fast`) the tolerances hold.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use nmc::back::math::MathMode;
 use nmc::net::{
     Cell, Connection, Insert, Location, Network, PointProcess, Record, RunSettings, Section,
     Source, SpikeTrain, Variable,
@@ -165,14 +168,22 @@ fn build(exp: &Value) -> (Network, Vec<String>) {
     (net, names)
 }
 
-fn library() -> &'static MechanismLibrary {
+fn library(mode: MathMode) -> &'static MechanismLibrary {
     // The library holds JIT code that is not Sync; leak one per thread.
     std::thread_local! {
-        static L: &'static MechanismLibrary = Box::leak(Box::new(
-            MechanismLibrary::load_dir(&root().join("models")).expect("models compile"),
+        static EXACT: &'static MechanismLibrary = Box::leak(Box::new(
+            MechanismLibrary::load_dir_with(&root().join("models"), MathMode::Exact)
+                .expect("models compile"),
+        ));
+        static FAST: &'static MechanismLibrary = Box::leak(Box::new(
+            MechanismLibrary::load_dir_with(&root().join("models"), MathMode::Fast)
+                .expect("models compile"),
         ));
     }
-    L.with(|l| *l)
+    match mode {
+        MathMode::Exact => EXACT.with(|l| *l),
+        MathMode::Fast => FAST.with(|l| *l),
+    }
 }
 
 fn read(file: &Path, name: &str) -> Vec<f64> {
@@ -182,10 +193,13 @@ fn read(file: &Path, name: &str) -> Vec<f64> {
         .unwrap_or_else(|e| panic!("{}: {name}: {e}", file.display()))
 }
 
-fn check(name: &str) {
+/// Runs experiment `name` with kernels in `mode` and compares with NEURON:
+/// issue 4's tolerances in both modes, and in `Exact` mode bit identity.
+fn check(name: &str, mode: MathMode) {
+    let exact = mode == MathMode::Exact;
     let exp = experiment(name);
     let (net, names) = build(exp);
-    let mut sim = Simulation::new(&net, library()).expect("network builds");
+    let mut sim = Simulation::new(&net, library(mode)).expect("network builds");
     let res = sim.run(&mut |_| {});
     assert!(res.error.is_none(), "{:?}", res.error);
     let file = root()
@@ -202,7 +216,7 @@ fn check(name: &str) {
     assert_eq!(dt_max, 0.0, "{name}: t differs from NEURON's by {dt_max}");
     let mc = exp["group"] == "multicompartment";
     let vtol = if mc { 0.01 } else { 1e-3 };
-    let mut report = format!("{name}:");
+    let mut report = format!("{name} ({mode:?}):");
     for (trace, key) in res.traces.iter().zip(&names) {
         let want = read(&file, key);
         let (mut worst, mut at) = (0.0f64, 0);
@@ -214,6 +228,9 @@ fn check(name: &str) {
             }
         }
         report += &format!(" max|d{key}|={worst:.3e}@{}", res.times[at]);
+        if exact {
+            assert_eq!(worst, 0.0, "{name}: {key} is not bit-identical to NEURON's");
+        }
         if key.starts_with('v') {
             assert!(
                 worst <= vtol,
@@ -246,6 +263,12 @@ fn check(name: &str) {
         "{name}: spike count (nmc {ours:?})"
     );
     assert!(sd <= 1e-6, "{name}: spike times differ by {sd} ms");
+    if exact {
+        assert_eq!(
+            sd, 0.0,
+            "{name}: spike times are not bit-identical to NEURON's"
+        );
+    }
 }
 
 macro_rules! experiments {
@@ -254,9 +277,21 @@ macro_rules! experiments {
             #[test]
             #[allow(non_snake_case)]
             fn $name() {
-                check(stringify!($name));
+                check(stringify!($name), MathMode::Exact);
             }
         )*
+
+        /// The same experiments with nmc's fast `exp`: issue 4's tolerances.
+        mod fast {
+            use super::*;
+            $(
+                #[test]
+                #[allow(non_snake_case)]
+                fn $name() {
+                    check(stringify!($name), MathMode::Fast);
+                }
+            )*
+        }
 
         #[test]
         fn every_manifest_experiment_has_a_test() {

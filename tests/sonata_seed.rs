@@ -91,6 +91,7 @@ fn seed_network_matches_neuron() {
         templates: Some(repo("components/templates")),
         mechanisms: Some(repo("models")),
         tstop: Some(tstop),
+        math: Default::default(),
     };
     let mut map = SourceMap::new();
     let loaded = match load(&mut map, &dir.join("simulation_config.json"), &opts) {
@@ -220,6 +221,7 @@ fn seed_network_aggregated_meets_the_acceptance_figures() {
         templates: Some(repo("components/templates")),
         mechanisms: Some(repo("models")),
         tstop: Some(tstop),
+        math: Default::default(),
     };
     let mut map = SourceMap::new();
     let loaded = match load(&mut map, &dir.join("simulation_config.json"), &opts) {
@@ -324,6 +326,7 @@ fn unmappable_model_template_names_file_row_and_value() {
         templates: Some(repo("components/templates")),
         mechanisms: Some(repo("models")),
         tstop: Some(1.0),
+        math: Default::default(),
     };
     let mut map = SourceMap::new();
     let err = load(&mut map, &tmp.join("simulation_config.json"), &opts)

@@ -8,6 +8,7 @@ pub mod abi;
 pub mod cranelift;
 pub mod data;
 pub mod engine;
+pub mod fast_math;
 pub mod interp;
 pub mod layout;
 pub mod math;

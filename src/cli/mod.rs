@@ -88,6 +88,12 @@ pub enum Command {
         /// arithmetic, rounded differently.
         #[arg(long)]
         exact: bool,
+        /// How kernels compute `exp`: `exact` calls the C library as NEURON
+        /// does (bit-identical results), `fast` inlines nmc's own (within
+        /// 1 ulp). Default: `exact` with --exact, else `fast` (see the
+        /// README's "Math modes").
+        #[arg(long, value_enum)]
+        math: Option<MathArg>,
     },
     /// Compile .mod files to the mechanism IR and list each mechanism.
     ///
@@ -150,6 +156,29 @@ impl ColorChoice {
     }
 }
 
+/// The `--math` choices of `nmc run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MathArg {
+    /// The C library's `exp`, bit-identical to NEURON.
+    Exact,
+    /// nmc's inline `exp`, within 1 ulp.
+    Fast,
+}
+
+impl MathArg {
+    /// The math mode chosen; without `--math`, exact when `--exact` asks
+    /// for NEURON's bits, else the default one.
+    fn mode(arg: Option<MathArg>, exact: bool) -> crate::back::math::MathMode {
+        use crate::back::math::MathMode;
+        match arg {
+            Some(MathArg::Exact) => MathMode::Exact,
+            Some(MathArg::Fast) => MathMode::Fast,
+            None if exact => MathMode::Exact,
+            None => MathMode::default(),
+        }
+    }
+}
+
 /// Intermediate forms `nmc compile --emit` can print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Emit {
@@ -193,12 +222,15 @@ pub fn main() -> i32 {
             templates,
             mechanisms,
             exact,
+            math,
         } => {
+            let math = MathArg::mode(math, exact);
             if file.extension().is_some_and(|e| e == "json") {
                 let opts = crate::sonata::build::Options {
                     templates,
                     mechanisms,
                     tstop: None,
+                    math,
                 };
                 sonata_run::run(
                     &file,
@@ -209,7 +241,14 @@ pub fn main() -> i32 {
                     color.enabled(),
                 )
             } else {
-                run::run(&file, out_dir.as_deref(), quiet, exact, color.enabled())
+                run::run(
+                    &file,
+                    out_dir.as_deref(),
+                    quiet,
+                    exact,
+                    color.enabled(),
+                    math,
+                )
             }
         }
     }

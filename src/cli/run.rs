@@ -13,8 +13,15 @@ use std::time::{Duration, Instant};
 /// Runs the experiment in `file`; `out_dir` overrides the file's output
 /// folder; `quiet` turns the progress bar and summary off; `exact`
 /// integrates every synapse instance on its own (see
-/// [`Simulation::set_exact`]).
-pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, exact: bool, color: bool) -> i32 {
+/// [`Simulation::set_exact`]); `math` is how the kernels compute `exp`.
+pub fn run(
+    file: &Path,
+    out_dir: Option<&Path>,
+    quiet: bool,
+    exact: bool,
+    color: bool,
+    math: crate::back::math::MathMode,
+) -> i32 {
     let mut map = SourceMap::new();
     let checked = ndl::check_file(&mut map, file);
     if !checked.diagnostics.is_empty() {
@@ -24,7 +31,7 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, exact: bool, color:
         eprintln!("{}", diag::summary_line("checked", 1, &checked.diagnostics));
         return EXIT_ERRORS;
     };
-    let lib = match MechanismLibrary::from_files(&exp.mechanism_files) {
+    let lib = match MechanismLibrary::from_files_with(&exp.mechanism_files, math) {
         Ok(lib) => lib,
         Err(diags) => return fail(&diags, "the mechanisms could not be compiled", color),
     };

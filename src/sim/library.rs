@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::back::cranelift::{self, CompiledMechanism};
+use crate::back::math::MathMode;
 use crate::diag::{Diagnostic, SourceMap};
 use crate::ir;
 use crate::pipeline;
@@ -31,6 +32,11 @@ impl MechanismLibrary {
     /// name). Any error in any file fails the whole load; every diagnostic
     /// is returned.
     pub fn load_dir(dir: &Path) -> Result<Self, Vec<Diagnostic>> {
+        Self::load_dir_with(dir, MathMode::default())
+    }
+
+    /// [`MechanismLibrary::load_dir`] with kernels compiled in `mode`.
+    pub fn load_dir_with(dir: &Path, mode: MathMode) -> Result<Self, Vec<Diagnostic>> {
         let read = std::fs::read_dir(dir).map_err(|e| {
             vec![Diagnostic::error(
                 "E0001",
@@ -43,11 +49,16 @@ impl MechanismLibrary {
             .filter(|p| p.extension().is_some_and(|e| e == "mod") && p.is_file())
             .collect();
         files.sort();
-        Self::from_files(&files)
+        Self::from_files_with(&files, mode)
     }
 
     /// Compiles the given `.mod` files, in the given order.
     pub fn from_files(files: &[PathBuf]) -> Result<Self, Vec<Diagnostic>> {
+        Self::from_files_with(files, MathMode::default())
+    }
+
+    /// [`MechanismLibrary::from_files`] with kernels compiled in `mode`.
+    pub fn from_files_with(files: &[PathBuf], mode: MathMode) -> Result<Self, Vec<Diagnostic>> {
         let mut map = SourceMap::new();
         let mut errors = Vec::new();
         let mut mechs = Vec::new();
@@ -70,16 +81,24 @@ impl MechanismLibrary {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Self::from_mechanisms(mechs)
+        Self::from_mechanisms_with(mechs, mode)
     }
 
     /// JIT-compiles already lowered and solved mechanisms.
     pub fn from_mechanisms(mechs: Vec<ir::Mechanism>) -> Result<Self, Vec<Diagnostic>> {
+        Self::from_mechanisms_with(mechs, MathMode::default())
+    }
+
+    /// [`MechanismLibrary::from_mechanisms`] with kernels compiled in `mode`.
+    pub fn from_mechanisms_with(
+        mechs: Vec<ir::Mechanism>,
+        mode: MathMode,
+    ) -> Result<Self, Vec<Diagnostic>> {
         let mut errors = Vec::new();
         let mut entries = Vec::new();
         let mut by_name = HashMap::new();
         for mech in &mechs {
-            match cranelift::compile(mech) {
+            match cranelift::compile_with(mech, mode) {
                 Ok(c) => {
                     if by_name.insert(mech.name.clone(), entries.len()).is_some() {
                         errors.push(Diagnostic::error(

@@ -46,6 +46,8 @@ pub struct Options {
     pub mechanisms: Option<PathBuf>,
     /// Stop time (ms) instead of the config's `run.tstop`.
     pub tstop: Option<f64>,
+    /// How the kernels compute `exp` (`nmc run --math`).
+    pub math: crate::back::math::MathMode,
 }
 
 /// A real cell of the network: where it came from.
@@ -205,7 +207,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             ),
         )]);
     }
-    let library = MechanismLibrary::load_dir(&mech_dir)?;
+    let library = MechanismLibrary::load_dir_with(&mech_dir, opts.math)?;
 
     // Nodes.
     let mut pops: Vec<NodePopulation> = Vec::new();

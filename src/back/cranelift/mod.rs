@@ -5,6 +5,7 @@
 //! `(args, instance) -> f64`. Math calls go to the functions of
 //! [`crate::back::math`], so results equal the interpreter's bit for bit.
 
+mod fast_math;
 mod translate;
 mod uses;
 
@@ -22,7 +23,7 @@ use super::abi::{Bridge, KernelArgs};
 use super::data::{Env, MechanismData, NodeData, RunError, Shared};
 use super::engine::Engine;
 use super::layout::Layout;
-use super::math;
+use super::math::{self, MathMode};
 use crate::diag::Diagnostic;
 use crate::ir::{KernelKind, Mechanism, Phase};
 
@@ -38,6 +39,7 @@ pub struct CompiledMechanism {
     layout: Layout,
     kernels: Vec<(KernelKind, KernelFn)>,
     watches: Vec<WatchFn>,
+    mode: MathMode,
 }
 
 impl std::fmt::Debug for CompiledMechanism {
@@ -52,9 +54,16 @@ impl std::fmt::Debug for CompiledMechanism {
     }
 }
 
-/// Compiles every kernel, function and WATCH condition of `mech`.
+/// Compiles every kernel, function and WATCH condition of `mech` in the
+/// default math mode.
 pub fn compile(mech: &Mechanism) -> Result<CompiledMechanism, Diagnostic> {
-    let mut built = build(mech, false)?;
+    compile_with(mech, MathMode::default())
+}
+
+/// Compiles every kernel, function and WATCH condition of `mech` with the
+/// math functions of `mode`.
+pub fn compile_with(mech: &Mechanism, mode: MathMode) -> Result<CompiledMechanism, Diagnostic> {
+    let mut built = build(mech, false, mode)?;
     built
         .module
         .finalize_definitions()
@@ -80,16 +89,27 @@ pub fn compile(mech: &Mechanism) -> Result<CompiledMechanism, Diagnostic> {
         layout: Layout::of(mech),
         kernels,
         watches,
+        mode,
     })
 }
 
 /// The Cranelift IR of every function of `mech`, before optimisation, as
-/// text (`nmc compile --emit clif`).
+/// text (`nmc compile --emit clif`), in the default math mode.
 pub fn clif_text(mech: &Mechanism) -> Result<String, Diagnostic> {
-    Ok(build(mech, true)?.text)
+    clif_text_with(mech, MathMode::default())
+}
+
+/// [`clif_text`] for kernels compiled in `mode`.
+pub fn clif_text_with(mech: &Mechanism, mode: MathMode) -> Result<String, Diagnostic> {
+    Ok(build(mech, true, mode)?.text)
 }
 
 impl CompiledMechanism {
+    /// The math mode the kernels were compiled in.
+    pub fn math_mode(&self) -> MathMode {
+        self.mode
+    }
+
     /// The mechanism compiled.
     pub fn mechanism(&self) -> &Mechanism {
         &self.mech
@@ -380,7 +400,7 @@ fn new_module(mech: &Mechanism) -> Result<JITModule, Diagnostic> {
     Ok(JITModule::new(builder))
 }
 
-fn build(mech: &Mechanism, want_text: bool) -> Result<Built, Diagnostic> {
+fn build(mech: &Mechanism, want_text: bool, mode: MathMode) -> Result<Built, Diagnostic> {
     let mut module = new_module(mech)?;
     let layout = Layout::of(mech);
     let err = |e: cranelift_module::ModuleError| jit_error(mech, e.to_string());
@@ -425,6 +445,7 @@ fn build(mech: &Mechanism, want_text: bool) -> Result<Built, Diagnostic> {
         math: math_ids,
         user,
         inline,
+        mode,
     };
 
     let mut ctx = module.make_context();

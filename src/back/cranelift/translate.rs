@@ -18,7 +18,7 @@ use cranelift_module::{FuncId, Module};
 use super::uses::{Uses, is_pure, node_slot};
 use crate::back::abi::{builtin_code, offsets};
 use crate::back::layout::Layout;
-use crate::back::math;
+use crate::back::math::{self, MathMode};
 use crate::ir::{BinOp, Expr, FieldKind, MathFn, Mechanism, Place, SharedVar, Stmt, UnOp};
 
 /// Module-level ids every translated function may call.
@@ -29,6 +29,8 @@ pub(super) struct Ids {
     pub user: Vec<FuncId>,
     /// Whether each user function is inlined at its call sites.
     pub inline: Vec<bool>,
+    /// Which math functions kernels use.
+    pub mode: MathMode,
 }
 
 /// Where an assignable place lives once resolved.
@@ -541,7 +543,7 @@ impl<'f, 'm> Translator<'f, 'm> {
 
     fn expr(&mut self, e: &Expr) -> R<Value> {
         if !matches!(e, Expr::Const(_))
-            && let Some(c) = const_value(e)
+            && let Some(c) = const_value(e, self.ids.mode)
         {
             return Ok(self.b.ins().f64const(c));
         }
@@ -704,6 +706,9 @@ impl<'f, 'm> Translator<'f, 'm> {
             MathFn::Fabs => self.b.ins().fabs(x),
             MathFn::Floor => self.b.ins().floor(x),
             MathFn::Ceil => self.b.ins().ceil(x),
+            MathFn::Exp if self.ids.mode == MathMode::Fast => {
+                super::fast_math::emit_exp(&mut self.b, x)
+            }
             _ => self.call_math(imp.symbol(), &values)?,
         })
     }
@@ -834,15 +839,16 @@ impl Translator<'_, '_> {
 
 /// The value of an expression made of constants only, computed with the
 /// interpreter's operations (so folding changes no bit of any result).
-fn const_value(e: &Expr) -> Option<f64> {
+fn const_value(e: &Expr, mode: MathMode) -> Option<f64> {
+    let value = |e| const_value(e, mode);
     match e {
         Expr::Const(c) => Some(*c),
-        Expr::Unary(UnOp::Neg, a) => Some(-const_value(a)?),
-        Expr::Unary(UnOp::Not, a) => Some(if const_value(a)? == 0.0 { 1.0 } else { 0.0 }),
-        Expr::Binary(op, a, b) => Some(math::binary(*op, const_value(a)?, const_value(b)?)),
+        Expr::Unary(UnOp::Neg, a) => Some(-value(a)?),
+        Expr::Unary(UnOp::Not, a) => Some(if value(a)? == 0.0 { 1.0 } else { 0.0 }),
+        Expr::Binary(op, a, b) => Some(math::binary(*op, value(a)?, value(b)?)),
         Expr::Math(f, args) => {
-            let values = args.iter().map(const_value).collect::<Option<Vec<_>>>()?;
-            math::apply(*f, &values)
+            let values = args.iter().map(value).collect::<Option<Vec<_>>>()?;
+            math::apply_in(mode, *f, &values)
         }
         _ => None,
     }

@@ -34,6 +34,8 @@ pub(super) struct Machine<'m, 'd, 'e, 'a> {
     pub env: &'e mut Env<'a>,
     /// Current FUNCTION/PROCEDURE call nesting.
     pub depth: usize,
+    /// Which math functions to use.
+    pub mode: math::MathMode,
 }
 
 fn invalid(what: impl Into<String>) -> RunError {
@@ -155,7 +157,7 @@ impl Machine<'_, '_, '_, '_> {
             }
             Expr::Math(f, args) => {
                 let values = self.eval_args(args, frame)?;
-                math::apply(*f, &values).ok_or_else(|| {
+                math::apply_in(self.mode, *f, &values).ok_or_else(|| {
                     invalid(format!(
                         "{f:?} takes {} arguments",
                         math::implementation(*f).arity()

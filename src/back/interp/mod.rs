@@ -20,12 +20,25 @@
 mod eval;
 
 use super::data::{Env, MechanismData, RunError};
+use super::math::MathMode;
 use crate::ir::{KernelKind, Mechanism};
 
 /// Runs the kernel `kind` of `mech` over `data`: every instance in order,
 /// or for NET_RECEIVE kernels the event's target only. A mechanism without
 /// that kernel does nothing.
 pub fn run_kernel(
+    mech: &Mechanism,
+    kind: KernelKind,
+    data: &mut MechanismData,
+    env: &mut Env<'_>,
+) -> Result<(), RunError> {
+    run_kernel_in(MathMode::Exact, mech, kind, data, env)
+}
+
+/// [`run_kernel`] with the math functions of `mode` (the JIT's results for
+/// kernels compiled in that mode).
+pub fn run_kernel_in(
+    mode: MathMode,
     mech: &Mechanism,
     kind: KernelKind,
     data: &mut MechanismData,
@@ -46,6 +59,7 @@ pub fn run_kernel(
         data,
         env,
         depth: 0,
+        mode,
     };
     for instance in instances {
         let mut frame = eval::Frame {
@@ -66,6 +80,18 @@ pub fn eval_watch(
     data: &mut MechanismData,
     env: &mut Env<'_>,
 ) -> Result<f64, RunError> {
+    eval_watch_in(MathMode::Exact, mech, watch, instance, data, env)
+}
+
+/// [`eval_watch`] with the math functions of `mode`.
+pub fn eval_watch_in(
+    mode: MathMode,
+    mech: &Mechanism,
+    watch: usize,
+    instance: usize,
+    data: &mut MechanismData,
+    env: &mut Env<'_>,
+) -> Result<f64, RunError> {
     let cond = mech
         .watches
         .get(watch)
@@ -79,6 +105,7 @@ pub fn eval_watch(
         data,
         env,
         depth: 0,
+        mode,
     };
     let mut frame = eval::Frame {
         instance,
