@@ -60,6 +60,19 @@ fn corpus_checks_clean() {
 }
 
 #[test]
+fn scalar_state_in_indexed_compartment_compiles_with_w0602() {
+    let out = nmc()
+        .args(["compile", "tests/corpus/kinetic_indexed_compartment.mod"])
+        .output()
+        .expect("run nmc");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}");
+    assert_eq!(stderr.matches("warning[W0602]").count(), 1, "{stderr}");
+    assert!(stderr.contains("44:31"), "{stderr}");
+    assert!(stderr.contains("0 errors, 1 warning"), "{stderr}");
+}
+
+#[test]
 fn missing_file_is_an_error_not_a_crash() {
     let out = nmc()
         .args(["check", "does/not/exist.mod"])

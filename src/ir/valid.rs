@@ -193,12 +193,9 @@ impl Validator<'_> {
             Place::Field(f, idx) => match self.m.fields.get(*f) {
                 None => self.report(scope, format!("field {f} out of range")),
                 Some(field) => match idx {
-                    Some(i) => {
-                        if field.len <= 1 {
-                            self.report(scope, format!("index on scalar field `{}`", field.name));
-                        }
-                        self.expr(scope, i);
-                    }
+                    // An index on a one-element field is an array declared
+                    // `x[1]`; the front end rejects indexes on scalars.
+                    Some(i) => self.expr(scope, i),
                     None if field.len > 1 => {
                         self.report(scope, format!("array field `{}` without index", field.name))
                     }

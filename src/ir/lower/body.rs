@@ -3,7 +3,7 @@
 //! statements of DERIVATIVE/KINETIC/LINEAR/NONLINEAR blocks.
 
 use super::layout::{Binding, Context};
-use super::{E_CONSERVE, E_NAME, E_NOT_CONST, E_UNSUPPORTED};
+use super::{E_CONSERVE, E_NAME, E_NOT_CONST, E_UNSUPPORTED, W_SCALAR_COMPARTMENT};
 use crate::diag::Span;
 use crate::front::nmodl::ast::{self, ExprKind, StmtKind};
 use crate::ir::{
@@ -570,7 +570,35 @@ impl Context<'_> {
                         }
                     }
                 }
-                _ => {
+                Some(ix) => {
+                    // A scalar STATE in an indexed COMPARTMENT: nocmodl's C
+                    // reads the index left over from an earlier loop (one
+                    // past the states), which is undefined; nmc uses 0.
+                    self.diags_warn.push(
+                        crate::diag::Diagnostic::warning(
+                            W_SCALAR_COMPARTMENT,
+                            format!(
+                                "`{}` is not an array, so the COMPARTMENT index `{}` has no value for it",
+                                st.name, ix.name
+                            ),
+                        )
+                        .with_primary(st.span, "scalar STATE")
+                        .with_help(format!(
+                            "nmc evaluates the volume with `{} = 0`; give `{}` a COMPARTMENT statement of its own",
+                            ix.name, st.name
+                        )),
+                    );
+                    b.push();
+                    if let Some(s) = b.scopes.last_mut() {
+                        s.insert(ix.name.clone(), Scoped::Const(0.0));
+                    }
+                    let vol = self.expr(b, volume);
+                    b.pop();
+                    if let Some(p) = self.name_place(b, st, None) {
+                        b.volumes.push((p, vol));
+                    }
+                }
+                None => {
                     let vol = self.expr(b, volume);
                     if let Some(p) = self.name_place(b, st, None) {
                         b.volumes.push((p, vol));

@@ -18,6 +18,8 @@
 //! - `E0605` a name the lowering cannot place (a bug if the front end passed)
 //! - `E0699` internal compiler error (see [`crate::ir::valid`])
 //! - `W0601` (warning) CONSTRUCTOR/DESTRUCTOR code, which nmc ignores
+//! - `W0602` (warning) a scalar STATE in `COMPARTMENT i, vol {...}` (volume
+//!   taken at i = 0)
 //!
 //! Representation choices other passes must know: EXTERNAL names are
 //! [`crate::ir::FieldKind::Pointer`] fields named after the variable they
@@ -47,6 +49,8 @@ pub const E_CONSERVE: &str = "E0604";
 pub const E_NAME: &str = "E0605";
 /// Code (warning): code nmc ignores (CONSTRUCTOR/DESTRUCTOR bodies).
 pub const W_IGNORED: &str = "W0601";
+/// Code (warning): a scalar STATE listed in an indexed COMPARTMENT.
+pub const W_SCALAR_COMPARTMENT: &str = "W0602";
 
 /// Lowers a module the front end accepted (never panics on any input).
 pub fn lower(module: &ast::Module, analysis: &Analysis) -> Lowered {
