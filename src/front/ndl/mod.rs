@@ -24,7 +24,9 @@
 //! - `E10xx` files: `E1001` cannot read the `.ndl` file; `E1002` the
 //!   `mechanisms` folder cannot be read; `E1003` a spike-time file cannot be
 //!   read or holds something other than numbers; `E1004` a mechanism whose
-//!   `.mod` file has errors
+//!   `.mod` file has errors; `E1005` a `use`d file cannot be read or
+//!   defines more than cell types; `E1006` a positions file cannot be read
+//!   or is malformed; `E1007` a SONATA spike file cannot be read
 //! - `E11xx` syntax: `E1101` expected/found (with what was expected);
 //!   `E1102` unclosed `{`; `E1103` unknown statement keyword (did you mean);
 //!   `E1199` internal parser error
@@ -36,7 +38,10 @@
 //!   NET_RECEIVE); `E1207` unknown setting of a block; `E1208` something
 //!   required is missing (mechanisms folder, a connection's synapse, weight
 //!   or delay, a cell's sections); `E1209` unknown report variable;
-//!   `E1210` a mechanism variable that cannot be set (GLOBAL, ASSIGNED, STATE)
+//!   `E1210` a mechanism variable that cannot be set (GLOBAL, ASSIGNED, STATE);
+//!   `E1211` unknown variable or function in a formula (or a wrong
+//!   argument count); `E1212` a call's arguments: unknown, repeated,
+//!   surplus or missing (rules, `lognormal`, `cuboid`)
 //! - `E13xx` values: `E1301` unit of the wrong kind (caret on the unit);
 //!   `E1302` a number without the unit its setting needs; `E1303` unknown
 //!   unit; `E1304` value out of range (x outside [0, 1], nseg, dt, indexes);
@@ -45,17 +50,23 @@
 //!   `E1403` sections not connected to the root; `E1404` a child attached
 //!   by an end other than 0
 //! - warnings: `W1001` no `run` block (defaults used); `W1002` no
-//!   population; `W1302` a unit given where the mechanism declares none
-//!   (cannot be checked, the number is used as written)
+//!   population; `W1101` a rule or node set that selects nobody (names the
+//!   selector); `W1102` a `one_to_one` map that leaves targets without a
+//!   source or gives one more than one; `W1302` a unit given where the
+//!   mechanism declares none (cannot be checked, the number is used as
+//!   written)
+//!
+//! Networks (populations, rules, inputs, node sets) are described in
+//! [`nodes`] and [`connect`]; the SONATA record in [`Experiment::circuit`].
 
 pub mod ast;
 pub mod build;
 pub mod catalogue;
 pub mod check;
-mod circuit;
-mod connect;
+pub mod circuit;
+pub mod connect;
 pub mod formula;
-mod nodes;
+pub mod nodes;
 pub mod parse;
 pub mod quantity;
 pub mod random;
