@@ -520,6 +520,9 @@ fn ndl_is_checked_against_the_mod_files_it_uses() {
         .map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(labels, vec!["g", "e"], "{comp}");
+    // After `insert `: the folder's density mechanisms.
+    let comp = c.request("textDocument/completion", at(&ndl_uri, 5, 9));
+    assert_eq!(comp["result"][0]["label"], "leaky", "{comp}");
     // Symbols: the cell with its section, the population, run, output.
     let s = c.request(
         "textDocument/documentSymbol",
@@ -558,6 +561,13 @@ fn ndl_is_checked_against_the_mod_files_it_uses() {
     );
     assert!(c.diagnostics(&mod_uri).is_empty());
     assert_eq!(c.diagnostics(&ndl_uri).len(), 1);
+    // A change on disk, reported by the client's file watcher.
+    std::fs::write(&mod_path, &renamed).expect("rewrite mod");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": mod_uri, "type": 2}]}),
+    );
+    assert_eq!(c.diagnostics(&ndl_uri).len(), 2);
 
     // A cell type from a `use`d file: definition goes to that file.
     let cells_path = dir.join("cells.ndl");
@@ -622,6 +632,22 @@ fn ndl_is_checked_against_the_mod_files_it_uses() {
         vec!["NEURON", "INCLUDE \"shared.inc\"", "ASSIGNED", "BREAKPOINT"],
         "{s}"
     );
+    // An error inside an INCLUDEd file: shown on the INCLUDE, located in
+    // the file by the related information.
+    let bad_path = dir.join("bad.inc");
+    std::fs::write(&bad_path, "PROCEDURE q() {\n    y = 1\n}\n").expect("write inc");
+    let with_bad = main_text
+        .replace("shared.inc", "bad.inc")
+        .replace("RANGE gk", "RANGE g")
+        .replace("g = gk", "g = 1");
+    c.change(&main_uri, 2, &with_bad);
+    let d = c.diagnostics(&main_uri);
+    let undefined: Vec<&Value> = d.iter().filter(|d| d["code"] == "E0201").collect();
+    assert_eq!(undefined.len(), 1, "{d:#?}");
+    assert_eq!(undefined[0]["range"], range(4, 0, 4, 17), "{d:#?}");
+    let rel = &undefined[0]["relatedInformation"][0]["location"];
+    assert_eq!(rel["uri"], file_uri(&bad_path).as_str(), "{d:#?}");
+    assert_eq!(rel["range"], range(1, 4, 1, 5), "{d:#?}");
 
     assert_eq!(c.finish(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);

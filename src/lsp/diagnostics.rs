@@ -2,9 +2,10 @@
 //! as `nmc check`; the primary label gives the range, the other labels
 //! become related information.
 
-use super::document::Document;
+use super::document::{Document, Facts};
 use super::position::LineIndex;
 use crate::diag::{self, Severity, SourceMap, Span};
+use crate::front::nmodl::ast::ItemKind;
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position,
     PublishDiagnosticsParams, Range,
@@ -24,7 +25,13 @@ pub fn convert(doc: &Document, d: &diag::Diagnostic) -> lsp_types::Diagnostic {
         .position(|l| l.primary)
         .or(if d.labels.is_empty() { None } else { Some(0) });
     let in_doc = |s: Span| s.file == doc.file;
-    let range = match primary.map(|i| d.labels[i].span) {
+    // A problem in an INCLUDEd file is shown on the INCLUDE statement.
+    let span = primary.map(|i| d.labels[i].span);
+    let span = match span {
+        Some(s) if !in_doc(s) => include_site(doc, s.file).or(Some(s)),
+        other => other,
+    };
+    let range = match span {
         Some(s) if in_doc(s) => doc.lines.range(&doc.text, s.start as usize, s.end as usize),
         _ => Range::new(Position::new(0, 0), Position::new(0, 0)),
     };
@@ -69,6 +76,25 @@ pub fn convert(doc: &Document, d: &diag::Diagnostic) -> lsp_types::Diagnostic {
         related_information: (!related.is_empty()).then_some(related),
         ..Default::default()
     }
+}
+
+/// The INCLUDE statement of `doc` that brought in `file`.
+fn include_site(doc: &Document, file: crate::diag::FileId) -> Option<Span> {
+    let Facts::Nmodl(f) = &doc.facts else {
+        return None;
+    };
+    let name = std::path::Path::new(doc.map.name(file))
+        .file_name()?
+        .to_owned();
+    f.module.as_ref()?.items.iter().find_map(|i| match &i.kind {
+        ItemKind::Include { path, .. }
+            if i.span.file == doc.file
+                && std::path::Path::new(path).file_name() == Some(name.as_os_str()) =>
+        {
+            Some(i.span)
+        }
+        _ => None,
+    })
 }
 
 /// Where a span is, in the document or in a file it INCLUDEs.

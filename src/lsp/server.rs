@@ -9,8 +9,8 @@ use super::workspace::Workspace;
 use super::{completion, definition, diagnostics, hover, symbols};
 use lsp_server::{ErrorCode, Notification, RequestId, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _, PublishDiagnostics,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
     Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, Initialize, Request as _,
@@ -284,6 +284,18 @@ impl<W: Write> Server<W> {
                     ));
                     if let (Lang::Nmodl, Some(path)) = (doc.lang, &doc.path) {
                         self.refresh_dependents(path);
+                    }
+                }
+                return Ok(());
+            }
+            DidChangeWatchedFiles::METHOD => {
+                // `.mod` files changed on disk: re-check their dependents.
+                let p: lsp_types::DidChangeWatchedFilesParams = parse(params)?;
+                for change in p.changes {
+                    if let Some(path) = super::uri::to_path(&change.uri)
+                        && path.extension().is_some_and(|e| e == "mod")
+                    {
+                        self.refresh_dependents(&path);
                     }
                 }
                 return Ok(());

@@ -20,6 +20,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: "untitled", language: "nmodl" },
       { scheme: "untitled", language: "ndl" },
     ],
+    // .mod files changed on disk re-check the NDL files that use them.
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.mod") },
   };
   client = new LanguageClient("nmc", "nmc language server", serverOptions, clientOptions);
   context.subscriptions.push(
