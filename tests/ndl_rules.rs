@@ -418,3 +418,41 @@ fn network_statements_report_bad_arguments_and_units() {
         );
     }
 }
+
+#[test]
+fn sonata_spike_files_become_virtual_populations() {
+    let dir = std::env::temp_dir().join(format!("nmc_ndl_spikes_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("in.h5");
+    let mut spikes = std::collections::BTreeMap::new();
+    spikes.insert(
+        "ext".to_string(),
+        vec![(3u64, 12.5), (0, 5.0), (3, 2.0), (1, 7.25)],
+    );
+    nmc::sonata::spikes::write(&file, &spikes).expect("spike file");
+    let e = build(&format!(
+        "population A = 4 of RTMExcCell
+input ext = spikes from \"{}\"
+connect ext -> A {{ rule = one_to_one; synapse = exc; weight = 1 nS; delay = 1 ms }}",
+        file.display()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let t: Vec<(u64, Vec<f64>)> = e
+        .network
+        .trains
+        .iter()
+        .map(|t| (t.gid, t.times.clone()))
+        .collect();
+    assert_eq!(
+        t,
+        [
+            (0, vec![5.0]),
+            (1, vec![7.25]),
+            (2, vec![]),
+            (3, vec![2.0, 12.5])
+        ]
+    );
+    assert_eq!(e.circuit.node_populations[1].name, "ext");
+    assert_eq!(e.circuit.node_populations[1].nodes.len(), 4);
+    assert_eq!(e.circuit.inputs[0].spikes[0], (3, 2.0));
+}

@@ -109,8 +109,9 @@ pub fn spikes_by_population(exp: &Experiment, res: &Results) -> BTreeMap<String,
     }
     let mut out: BTreeMap<String, Vec<(u64, f64)>> =
         first.keys().map(|p| (p.to_string(), Vec::new())).collect();
+    let index = cell_index(exp);
     for &(gid, t) in &res.spikes {
-        let Some(k) = cells.iter().position(|c| c.gid == gid) else {
+        let Some(&k) = index.get(&gid) else {
             continue;
         };
         let pop = cells[k].population.as_str();
@@ -121,11 +122,22 @@ pub fn spikes_by_population(exp: &Experiment, res: &Results) -> BTreeMap<String,
     out
 }
 
+/// Cell index by gid.
+fn cell_index(exp: &Experiment) -> std::collections::HashMap<u64, usize> {
+    exp.network
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (c.gid, k))
+        .collect()
+}
+
 /// Spike count of every NDL population (by its cells).
 fn spikes_per_population(exp: &Experiment, res: &Results) -> Vec<usize> {
     let mut of_cell = vec![0usize; exp.network.cells.len()];
+    let index = cell_index(exp);
     for &(gid, _) in &res.spikes {
-        if let Some(k) = exp.network.cells.iter().position(|c| c.gid == gid) {
+        if let Some(&k) = index.get(&gid) {
             of_cell[k] += 1;
         }
     }
