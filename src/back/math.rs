@@ -9,13 +9,13 @@ use crate::ir::{BinOp, MathFn};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum MathMode {
     /// The C library's functions, as NEURON calls them: results agree with
-    /// NEURON bit for bit.
+    /// NEURON bit for bit. The default: `Fast` keeps every reference
+    /// experiment within issue 4's tolerances but is not faster in the
+    /// engine (see the README's "Math modes").
+    #[default]
     Exact,
     /// `exp` is nmc's own ([`super::fast_math::fast_exp`], within 1 ulp of
     /// glibc's), inlined by the JIT; every other function as in `Exact`.
-    /// The default: all of NEURON's reference experiments stay within
-    /// issue 4's tolerances (see the README's "Math modes").
-    #[default]
     Fast,
 }
 

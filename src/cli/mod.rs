@@ -90,8 +90,7 @@ pub enum Command {
         exact: bool,
         /// How kernels compute `exp`: `exact` calls the C library as NEURON
         /// does (bit-identical results), `fast` inlines nmc's own (within
-        /// 1 ulp). Default: `exact` with --exact, else `fast` (see the
-        /// README's "Math modes").
+        /// 1 ulp). Default: `exact` (see the README's "Math modes").
         #[arg(long, value_enum)]
         math: Option<MathArg>,
     },
