@@ -1,5 +1,5 @@
-//! The event queue: a binary heap ordered by (time, insertion order), so
-//! delivery is deterministic, plus the [`Engine`] kernels call back into
+//! The event queue: a binary heap ordered by (time, creation stamp), so
+//! delivery is deterministic and the same in any number of threads, plus the [`Engine`] kernels call back into
 //! (`net_send` and friends).
 
 use std::cmp::Ordering;
@@ -38,10 +38,27 @@ pub(crate) enum Target {
     },
 }
 
+/// When an event was created, as an order that every partition of the
+/// network into threads agrees on: step number, then phase (0: threshold
+/// detection, 1: everything else), then for phase 0 the global detector
+/// index and the event's index among that detector's events, for phase 1
+/// a counter. Phase-1 events never cross threads (self-events, spike
+/// trains, whose copies live in every thread that has targets), so their
+/// counter only has to order the events of one thread. In one thread the
+/// stamp order is creation order, which is NEURON's tie-break for events
+/// of equal time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Stamp {
+    step: u64,
+    phase: u8,
+    source: u32,
+    seq: u64,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Item {
     t: f64,
-    seq: u64,
+    stamp: Stamp,
     target: Target,
 }
 
@@ -60,12 +77,12 @@ impl PartialOrd for Item {
 }
 
 impl Ord for Item {
-    /// Reversed, so the max-heap pops the earliest (then first inserted).
+    /// Reversed, so the max-heap pops the earliest (then first created).
     fn cmp(&self, other: &Self) -> Ordering {
         other
             .t
             .total_cmp(&self.t)
-            .then_with(|| other.seq.cmp(&self.seq))
+            .then_with(|| other.stamp.cmp(&self.stamp))
     }
 }
 
@@ -73,14 +90,18 @@ impl Ord for Item {
 #[derive(Debug, Default)]
 pub(crate) struct Queue {
     heap: BinaryHeap<Item>,
+    /// Step number now (0 during initialisation).
+    step: u64,
+    /// Phase-1 counter.
     seq: u64,
 }
 
 impl Queue {
-    /// Removes every event.
+    /// Removes every event and restarts the step count.
     pub fn clear(&mut self) {
         self.heap.clear();
         self.seq = 0;
+        self.step = 0;
     }
 
     /// Reserves room for `n` more events.
@@ -88,17 +109,46 @@ impl Queue {
         self.heap.reserve(n);
     }
 
-    /// Schedules `target` at `t` (NaN times are dropped).
+    /// Starts step `step` (numbered from 1).
+    pub fn start_step(&mut self, step: u64) {
+        self.step = step;
+    }
+
+    /// The step number now.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// Schedules `target` at `t` (NaN times are dropped), created now
+    /// outside threshold detection.
     pub fn push(&mut self, t: f64, target: Target) {
+        self.seq += 1;
+        let stamp = Stamp {
+            step: self.step,
+            phase: 1,
+            source: 0,
+            seq: self.seq,
+        };
+        self.push_stamped(t, stamp, target);
+    }
+
+    /// Schedules `target` at `t`: event `index` of a spike that global
+    /// detector `detector` detected at the start of step `step`.
+    pub fn push_spike(&mut self, t: f64, step: u64, detector: u32, index: u64, target: Target) {
+        let stamp = Stamp {
+            step,
+            phase: 0,
+            source: detector,
+            seq: index,
+        };
+        self.push_stamped(t, stamp, target);
+    }
+
+    fn push_stamped(&mut self, t: f64, stamp: Stamp, target: Target) {
         if t.is_nan() {
             return;
         }
-        self.seq += 1;
-        self.heap.push(Item {
-            t,
-            seq: self.seq,
-            target,
-        });
+        self.heap.push(Item { t, stamp, target });
     }
 
     /// The earliest event if its time is at most `til`.

@@ -131,6 +131,8 @@ struct Detector {
     targets: Vec<u32>,
     /// `targets` by delay: (delay, fan-out list), see `step::send`.
     groups: Vec<(f64, u32)>,
+    /// Index among the whole network's detectors (see `events::Stamp`).
+    global: u32,
 }
 
 /// A spike train source.
@@ -253,6 +255,7 @@ impl Simulation {
                 gid: Some(cell.gid),
                 targets: Vec::new(),
                 groups: Vec::new(),
+                global: ci as u32,
             });
         }
         let mut trains: Vec<Train> = net
@@ -324,6 +327,7 @@ impl Simulation {
                             gid: None,
                             targets: vec![id],
                             groups: Vec::new(),
+                            global: detectors.len() as u32,
                         });
                     }
                 }

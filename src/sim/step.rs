@@ -214,6 +214,8 @@ impl Simulation {
 
     /// One fixed step from t to t + dt.
     pub(super) fn step(&mut self, spikes: &mut Vec<(u64, f64)>) -> Result<(), SimError> {
+        let step = self.queue.step() + 1;
+        self.queue.start_step(step);
         self.check_thresholds(spikes);
         let half = 0.5 * self.shared.dt;
         let tm = self.shared.t + half;
@@ -268,7 +270,8 @@ impl Simulation {
                     if let Some(gid) = d.gid {
                         spikes.push((gid, tt));
                     }
-                    send(&mut self.queue, tt, &d.groups, &d.targets, &self.conns);
+                    let origin = Some((self.queue.step(), d.global));
+                    send(&mut self.queue, tt, origin, &d.groups, &d.targets, &self.conns);
                 }
             } else {
                 d.above = false;
@@ -328,7 +331,7 @@ impl Simulation {
                     let Some(tr) = self.trains.get(train as usize) else {
                         continue;
                     };
-                    send(&mut self.queue, te, &tr.groups, &tr.targets, &self.conns);
+                    send(&mut self.queue, te, None, &tr.groups, &tr.targets, &self.conns);
                     let next = index as usize + 1;
                     if let Some(&s) = tr.times.get(next) {
                         self.queue.push(
@@ -375,7 +378,20 @@ impl Simulation {
 /// event per connection (time, then creation): a list's events would all
 /// have the same time and consecutive creation numbers. When two delays
 /// give the same time, one event per connection is queued instead.
-fn send(queue: &mut Queue, t0: f64, groups: &[(f64, u32)], targets: &[u32], conns: &[Conn]) {
+/// `origin`: (step, global detector) of a detected spike, None for a
+/// spike train's spike (see `events::Stamp`).
+pub(super) fn send(
+    queue: &mut Queue,
+    t0: f64,
+    origin: Option<(u64, u32)>,
+    groups: &[(f64, u32)],
+    targets: &[u32],
+    conns: &[Conn],
+) {
+    let mut push = |index: usize, t: f64, target: Target| match origin {
+        Some((step, detector)) => queue.push_spike(t, step, detector, index as u64, target),
+        None => queue.push(t, target),
+    };
     let distinct = match groups {
         [] => return,
         [_] => true,
@@ -386,13 +402,13 @@ fn send(queue: &mut Queue, t0: f64, groups: &[(f64, u32)], targets: &[u32], conn
         }
     };
     if distinct {
-        for &(delay, list) in groups {
-            queue.push(t0 + delay, Target::Fanout(list));
+        for (k, &(delay, list)) in groups.iter().enumerate() {
+            push(k, t0 + delay, Target::Fanout(list));
         }
     } else {
-        for &c in targets {
+        for (k, &c) in targets.iter().enumerate() {
             if let Some(conn) = conns.get(c as usize) {
-                queue.push(t0 + conn.delay, Target::NetCon(c));
+                push(k, t0 + conn.delay, Target::NetCon(c));
             }
         }
     }
