@@ -1,7 +1,8 @@
 //! Engine speed: one RTM cell for 1 s at dt 0.025 ms (40,000 steps), and
 //! 10,000 independent RTM cells, each under a 1 nA IClamp, for 100 ms at
-//! dt 0.1 ms. `cargo run --release --example sim_bench [one|many] [exact|fast]`
-//! (run time as wall time and as this thread's CPU time).
+//! dt 0.1 ms, on one thread and on every core.
+//! `cargo run --release --example sim_bench [one|many] [exact|fast] [THREADS]`
+//! (run time as wall time and as the calling thread's CPU time).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -78,10 +79,17 @@ fn thread_cpu() -> Option<f64> {
     Some(ns * 1e-9)
 }
 
-fn bench(lib: &MechanismLibrary, label: &str, cells: usize, tstop: f64, dt: f64, repeats: usize) {
+fn bench(
+    lib: &MechanismLibrary,
+    label: &str,
+    (cells, threads): (usize, usize),
+    tstop: f64,
+    dt: f64,
+    repeats: usize,
+) {
     let net = network(cells, tstop, dt);
     let start = Instant::now();
-    let mut sim = match Simulation::new(&net, lib) {
+    let mut sim = match Simulation::with_threads(&net, lib, threads) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{label}: {e}");
@@ -106,8 +114,9 @@ fn bench(lib: &MechanismLibrary, label: &str, cells: usize, tstop: f64, dt: f64,
         }
     }
     let steps = (tstop / dt).round();
+    let threads = sim.threads();
     println!(
-        "{label}: {cells} cells, {steps} steps: build {:.1} ms, run {:.2} ms wall, {:.2} ms on this thread's CPU (best of {repeats}), {:.1} ns per cell-step (CPU), {spikes} spikes",
+        "{label}, {threads} thread(s): {cells} cells, {steps} steps: build {:.1} ms, run {:.2} ms wall, {:.2} ms on this thread's CPU (best of {repeats}), {:.1} ns per cell-step (CPU), {spikes} spikes",
         build.as_secs_f64() * 1e3,
         best * 1e3,
         best_cpu * 1e3,
@@ -137,16 +146,30 @@ fn main() {
     // `sim_bench one` or `sim_bench many` runs one of the two.
     let which = std::env::args().nth(1).unwrap_or_default();
     if which != "many" {
-        bench(&lib, "one RTM cell, 1 s at dt 0.025", 1, 1000.0, 0.025, 5);
-    }
-    if which != "one" {
         bench(
             &lib,
-            "10,000 RTM cells, 100 ms at dt 0.1",
-            10_000,
-            100.0,
-            0.1,
-            3,
+            "one RTM cell, 1 s at dt 0.025",
+            (1, 1),
+            1000.0,
+            0.025,
+            5,
         );
+    }
+    if which != "one" {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads: usize = std::env::args()
+            .nth(3)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(cores);
+        for t in [1, threads] {
+            bench(
+                &lib,
+                "10,000 RTM cells, 100 ms at dt 0.1",
+                (10_000, t),
+                100.0,
+                0.1,
+                3,
+            );
+        }
     }
 }

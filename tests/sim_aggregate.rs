@@ -3,7 +3,9 @@
 //! inhibitory, Exp2Syn_STP with facilitation and depression), driven by
 //! spike trains and by each other. Aggregated and exact runs must give the
 //! same spikes and voltages within rounding, and a recorded synapse (which
-//! is never grouped) must be integrated exactly as in the exact run.
+//! is never grouped) must be integrated exactly as in the exact run. Runs
+//! on 2 and 3 threads (cells 0 and 1 drive cell 2 across threads) must
+//! equal the one-thread run bit for bit, exact or aggregated.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -160,8 +162,13 @@ fn network() -> Network {
 }
 
 fn run(exact: bool) -> (Results, Vec<(String, usize, usize)>) {
+    run_on(exact, 1)
+}
+
+fn run_on(exact: bool, threads: usize) -> (Results, Vec<(String, usize, usize)>) {
     let lib = library();
-    let mut sim = Simulation::new(&network(), &lib).expect("builds");
+    let mut sim = Simulation::with_threads(&network(), &lib, threads).expect("builds");
+    assert_eq!(sim.threads(), threads);
     sim.set_exact(exact);
     let res = sim.run(&mut |_| {});
     assert!(res.error.is_none(), "{:?}", res.error);
@@ -210,4 +217,19 @@ fn aggregated_run_equals_the_exact_one_within_rounding() {
     // exact run's bit for bit (it does not depend on v).
     assert_eq!(exact.traces[3], merged.traces[3]);
     assert!(exact.traces[3].iter().any(|&b| b > 0.0));
+}
+
+#[test]
+fn threads_give_the_one_thread_results_bit_for_bit() {
+    for exact in [true, false] {
+        let (one, agg1) = run_on(exact, 1);
+        assert!(one.spikes.iter().any(|s| s.0 == 2));
+        for threads in [2, 3] {
+            let (many, agg) = run_on(exact, threads);
+            assert_eq!(many.times, one.times);
+            assert_eq!(many.spikes, one.spikes, "{threads} threads, exact {exact}");
+            assert_eq!(many.traces, one.traces, "{threads} threads, exact {exact}");
+            assert_eq!(agg, agg1);
+        }
+    }
 }

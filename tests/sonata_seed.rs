@@ -247,6 +247,16 @@ fn seed_network_aggregated_meets_the_acceptance_figures() {
             ("Exp2Syn_STP".to_string(), 30_000, 450)
         ]
     );
+    // Two threads (PV and SOM in one, Exc in the other, 0.5 ms between
+    // exchanges): the same spikes bit for bit.
+    let mut two =
+        Simulation::with_threads(&loaded.network, &loaded.library, 2).expect("simulation");
+    assert_eq!(two.threads(), 2);
+    let res2 = two.run(&mut |_| {});
+    assert!(res2.error.is_none(), "{:?}", res2.error);
+    assert_eq!(res2.spikes, res.spikes);
+    assert_eq!(two.aggregation(), agg);
+
     let theirs = spikes::read(&dir.join("output/spikes_neuron.h5")).expect("reference spikes");
     let ours = loaded.spikes_by_population(&res);
     let got = ours.get("network").cloned().unwrap_or_default();

@@ -93,6 +93,10 @@ pub enum Command {
         /// 1 ulp). Default: `exact` (see the README's "Math modes").
         #[arg(long, value_enum)]
         math: Option<MathArg>,
+        /// Threads to simulate on (default: every core). Results are the
+        /// same bit for bit for any number of threads.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
     },
     /// Compile .mod files to the mechanism IR and list each mechanism.
     ///
@@ -222,8 +226,12 @@ pub fn main() -> i32 {
             mechanisms,
             exact,
             math,
+            threads,
         } => {
             let math = MathArg::mode(math, exact);
+            let threads = threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            });
             if file.extension().is_some_and(|e| e == "json") {
                 let opts = crate::sonata::build::Options {
                     templates,
@@ -236,7 +244,7 @@ pub fn main() -> i32 {
                     &opts,
                     out_dir.as_deref(),
                     quiet,
-                    exact,
+                    (exact, threads),
                     color.enabled(),
                 )
             } else {
@@ -244,7 +252,7 @@ pub fn main() -> i32 {
                     &file,
                     out_dir.as_deref(),
                     quiet,
-                    exact,
+                    (exact, threads),
                     color.enabled(),
                     math,
                 )

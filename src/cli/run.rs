@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 /// Runs the experiment in `file`; `out_dir` overrides the file's output
 /// folder; `quiet` turns the progress bar and summary off; `exact`
 /// integrates every synapse instance on its own (see
-/// [`Simulation::set_exact`]); `math` is how the kernels compute `exp`.
+/// [`Simulation::set_exact`]), `threads` bounds the threads used;
+/// `math` is how the kernels compute `exp`.
 pub fn run(
     file: &Path,
     out_dir: Option<&Path>,
     quiet: bool,
-    exact: bool,
+    (exact, threads): (bool, usize),
     color: bool,
     math: crate::back::math::MathMode,
 ) -> i32 {
@@ -35,7 +36,7 @@ pub fn run(
         Ok(lib) => lib,
         Err(diags) => return fail(&diags, "the mechanisms could not be compiled", color),
     };
-    let mut sim = match Simulation::new(&exp.network, &lib) {
+    let mut sim = match Simulation::with_threads(&exp.network, &lib, threads) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: the network cannot be simulated: {e}");

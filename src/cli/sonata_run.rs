@@ -14,13 +14,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Runs the SONATA simulation config `file`; `exact` integrates every
-/// synapse instance on its own (see [`Simulation::set_exact`]).
+/// synapse instance on its own (see [`Simulation::set_exact`]), `threads`
+/// bounds the threads used.
 pub fn run(
     file: &Path,
     opts: &Options,
     out_dir: Option<&Path>,
     quiet: bool,
-    exact: bool,
+    (exact, threads): (bool, usize),
     color: bool,
 ) -> i32 {
     let t0 = Instant::now();
@@ -36,7 +37,7 @@ pub fn run(
     if !loaded.warnings.is_empty() {
         eprint!("{}", diag::render_human(&map, &loaded.warnings, color));
     }
-    let mut sim = match Simulation::new(&loaded.network, &loaded.library) {
+    let mut sim = match Simulation::with_threads(&loaded.network, &loaded.library, threads) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: the network cannot be simulated: {e}");
@@ -92,12 +93,14 @@ pub fn run(
     }
     if !quiet {
         println!(
-            "ran {}: {} cells, {} connections, {} ms in steps of {} ms; load {:.2} s, simulate {:.2} s",
+            "ran {}: {} cells, {} connections, {} ms in steps of {} ms on {} thread{}; load {:.2} s, simulate {:.2} s",
             file.display(),
             loaded.network.cells.len(),
             loaded.network.connections.len(),
             crate::units::format_number(run.tstop - run.tstart),
             crate::units::format_number(run.dt),
+            sim.threads(),
+            if sim.threads() == 1 { "" } else { "s" },
             load_time.as_secs_f64(),
             sim_time.as_secs_f64()
         );

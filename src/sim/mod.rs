@@ -28,10 +28,12 @@ mod hines;
 mod instances;
 mod record;
 mod step;
+mod threads;
 
 use std::fmt;
 
 pub use library::MechanismLibrary;
+pub use threads::Simulation;
 
 use crate::back::{NodeData, Shared};
 use crate::net::{self, Source};
@@ -133,6 +135,10 @@ struct Detector {
     groups: Vec<(f64, u32)>,
     /// Index among the whole network's detectors (see `events::Stamp`).
     global: u32,
+    /// The cell watched.
+    cell: u32,
+    /// Other threads have targets: spikes go to the outbox too.
+    export: bool,
 }
 
 /// A spike train source.
@@ -144,8 +150,9 @@ struct Train {
     groups: Vec<(f64, u32)>,
 }
 
-/// A network ready to run.
-pub struct Simulation {
+/// A network (or, with threads, one part of it: see `threads`) ready to
+/// run on one thread.
+pub(crate) struct Part {
     nodes: Nodes,
     data: NodeData,
     ion_init: Vec<(String, Vec<f64>)>,
@@ -166,11 +173,16 @@ pub struct Simulation {
     run: net::RunSettings,
     /// Integrate every synapse instance on its own (no aggregation).
     exact: bool,
+    /// Steps done since initialisation.
+    steps_done: usize,
+    /// Spikes of exported detectors since the last exchange: (step,
+    /// time, global detector).
+    outbox: Vec<(u64, f64, u32)>,
 }
 
-impl fmt::Debug for Simulation {
+impl fmt::Debug for Part {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Simulation")
+        f.debug_struct("Part")
             .field("nodes", &self.nodes.len())
             .field("mechanisms", &self.mechs.len())
             .field("connections", &self.conns.len())
@@ -203,9 +215,9 @@ fn fan_out(targets: &[u32], conns: &[Conn], fanouts: &mut Vec<Vec<u32>>) -> Vec<
     groups
 }
 
-impl Simulation {
+impl Part {
     /// Builds the engine's data for `net` with mechanisms from `lib`.
-    pub fn new(net: &net::Network, lib: &MechanismLibrary) -> Result<Simulation, SimError> {
+    pub fn new(net: &net::Network, lib: &MechanismLibrary) -> Result<Part, SimError> {
         let run = net.run.clone();
         let finite = [run.tstart, run.tstop, run.dt, run.celsius, run.v_init];
         if finite.iter().any(|x| !x.is_finite()) || run.dt <= 0.0 {
@@ -256,6 +268,8 @@ impl Simulation {
                 targets: Vec::new(),
                 groups: Vec::new(),
                 global: ci as u32,
+                cell: ci as u32,
+                export: false,
             });
         }
         let mut trains: Vec<Train> = net
@@ -328,6 +342,8 @@ impl Simulation {
                             targets: vec![id],
                             groups: Vec::new(),
                             global: detectors.len() as u32,
+                            cell: src as u32,
+                            export: false,
                         });
                     }
                 }
@@ -347,7 +363,7 @@ impl Simulation {
         }
         let mut queue = Queue::default();
         queue.reserve(1024 + conns.len() + trains.len());
-        Ok(Simulation {
+        Ok(Part {
             nodes,
             data,
             ion_init,
@@ -369,22 +385,18 @@ impl Simulation {
             rng: 0x9E37_79B9_7F4A_7C15,
             run,
             exact: false,
+            steps_done: 0,
+            outbox: Vec::new(),
         })
     }
 
-    /// With `exact`, every synapse instance is integrated on its own, as
-    /// NEURON does, so results equal NEURON's bit for bit. Without it (the
-    /// default), instances of a linear synapse mechanism on one node with
-    /// equal parameters share their state (see [`linear`]): the same
-    /// dynamics in real arithmetic, rounded differently, much faster for
-    /// networks with many synapses per cell.
-    pub fn set_exact(&mut self, exact: bool) {
+    /// See [`Simulation::set_exact`].
+    pub(crate) fn set_exact(&mut self, exact: bool) {
         self.exact = exact;
     }
 
-    /// Per mechanism with aggregated instances (after [`Simulation::run`]
-    /// initialised): (name, instances, leaders integrated).
-    pub fn aggregation(&self) -> Vec<(String, usize, usize)> {
+    /// See [`Simulation::aggregation`].
+    pub(crate) fn aggregation(&self) -> Vec<(String, usize, usize)> {
         self.mechs
             .iter()
             .filter_map(|m| {
@@ -395,13 +407,13 @@ impl Simulation {
     }
 
     /// Number of nodes (including NEURON's zero-area end and root nodes).
-    pub fn node_count(&self) -> usize {
+    pub(crate) fn node_count(&self) -> usize {
         self.nodes.len()
     }
 
-    /// Initialises (NEURON's `finitialize(v_init)`) and runs to tstop;
-    /// `progress` gets the time now and then.
-    pub fn run(&mut self, progress: &mut dyn FnMut(f64)) -> Results {
+    /// Initialises (NEURON's `finitialize(v_init)`) and records the first
+    /// sample; the results then grow with [`Part::advance`].
+    pub fn start(&mut self) -> Results {
         let nsteps = self.step_count();
         let mut results = Results {
             times: Vec::with_capacity(nsteps + 1),
@@ -411,26 +423,41 @@ impl Simulation {
             spikes: Vec::new(),
             error: None,
         };
+        self.steps_done = 0;
+        self.outbox.clear();
         if let Err(e) = self.finitialize() {
             results.error = Some(e);
             return results;
         }
         self.record(&mut results);
+        results
+    }
+
+    /// Runs up to `max` more steps (fewer at tstop or on an error).
+    /// Returns true when the run is over.
+    pub fn advance(&mut self, max: usize, results: &mut Results) -> bool {
+        if results.error.is_some() {
+            return true;
+        }
+        let nsteps = self.step_count();
         let stop = self.run.tstop - 0.5 * self.run.dt;
-        let mut k = 0usize;
-        while self.shared.t < stop && k < nsteps + 1 {
+        for _ in 0..max {
+            if !(self.shared.t < stop && self.steps_done < nsteps + 1) {
+                return true;
+            }
             if let Err(e) = self.step(&mut results.spikes) {
                 results.error = Some(e);
-                break;
+                return true;
             }
-            self.record(&mut results);
-            k += 1;
-            if k.is_multiple_of(256) {
-                progress(self.shared.t);
-            }
+            self.record(results);
+            self.steps_done += 1;
         }
-        progress(self.shared.t);
-        results
+        !(self.shared.t < stop && self.steps_done < nsteps + 1)
+    }
+
+    /// Time now (ms).
+    pub fn t(&self) -> f64 {
+        self.shared.t
     }
 
     fn step_count(&self) -> usize {

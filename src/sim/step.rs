@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::aggregate;
 use super::events::{Callbacks, NO_CONN, Queue, Target};
 use super::instances::MechInstances;
-use super::{Conn, SimError, SimErrorKind, Simulation, hines};
+use super::{Conn, Part, SimError, SimErrorKind, hines};
 use crate::back::{Env, Event, NodeData, Shared};
 use crate::ir::{KernelKind, Phase};
 
@@ -63,8 +63,8 @@ fn run_kernel(
     };
     let result = match prepared {
         // SAFETY: `prepared` was made by `instances::prepare` (or
-        // `Simulation::aggregate`) for this data and the engine's node
-        // data; after `Simulation::new` the engine never adds, removes or
+        // `Part::aggregate`) for this data and the engine's node
+        // data; after `Part::new` the engine never adds, removes or
         // resizes an ion array or a column.
         Some(p) => unsafe { m.compiled.run_prepared(kind, p, data, &mut env) },
         None => m.compiled.run(kind, data, &mut env),
@@ -89,7 +89,7 @@ fn receive(
     Ok(())
 }
 
-impl Simulation {
+impl Part {
     /// Runs `kind` for every mechanism that has it (loop kernels only).
     fn all(&mut self, kind: KernelKind, which: Option<usize>) -> Result<(), SimError> {
         let mut ctx = Ctx {
@@ -271,7 +271,17 @@ impl Simulation {
                         spikes.push((gid, tt));
                     }
                     let origin = Some((self.queue.step(), d.global));
-                    send(&mut self.queue, tt, origin, &d.groups, &d.targets, &self.conns);
+                    send(
+                        &mut self.queue,
+                        tt,
+                        origin,
+                        &d.groups,
+                        &d.targets,
+                        &self.conns,
+                    );
+                    if d.export {
+                        self.outbox.push((self.queue.step(), tt, d.global));
+                    }
                 }
             } else {
                 d.above = false;
@@ -331,7 +341,14 @@ impl Simulation {
                     let Some(tr) = self.trains.get(train as usize) else {
                         continue;
                     };
-                    send(&mut self.queue, te, None, &tr.groups, &tr.targets, &self.conns);
+                    send(
+                        &mut self.queue,
+                        te,
+                        None,
+                        &tr.groups,
+                        &tr.targets,
+                        &self.conns,
+                    );
                     let next = index as usize + 1;
                     if let Some(&s) = tr.times.get(next) {
                         self.queue.push(

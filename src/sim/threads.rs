@@ -1,0 +1,553 @@
+//! [`Simulation`]: a network split into parts of consecutive cells, each
+//! stepped by its own thread, with the same results bit for bit as one
+//! thread.
+//!
+//! Each part is a [`Part`] built from a sub-network: its cells, every spike
+//! train, the connections onto its cells, and for each detector of another
+//! part that feeds it a "ghost" spike train without spikes. The threads run
+//! windows of steps no longer than the smallest delay of a connection
+//! between parts, then exchange the spikes detected in the window (step,
+//! time, global detector): a part queues a received spike's events through
+//! the ghost train's connections, exactly as the sending detector would
+//! have, with the same creation stamp (`events::Stamp`), so the delivery
+//! order is the one-thread order. Spikes and traces are merged back in
+//! network order.
+//!
+//! One thread is used when there is nothing to gain or exactness cannot be
+//! kept: a single cell, a connection between parts with a delay of less
+//! than one step, or a mechanism drawing random numbers (one stream in
+//! the network's event order).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Barrier, Mutex};
+
+use super::library::MechanismLibrary;
+use super::{Part, Results, SimError};
+use crate::ir::{Expr, Stmt};
+use crate::net::{Network, Source, SpikeTrain};
+
+/// Spikes for one part: (step, time, global detector, ghost train).
+type Inbox = Mutex<Vec<(u64, f64, u32, u32)>>;
+
+/// A network ready to run.
+pub struct Simulation {
+    parts: Vec<Part>,
+    /// Per record of the network: (part, its index in the part).
+    records: Vec<(usize, usize)>,
+    /// Steps between spike exchanges.
+    window: usize,
+    /// Per global detector: (part, ghost train) of every part it feeds
+    /// from another part.
+    importers: Vec<Vec<(u32, u32)>>,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("parts", &self.parts)
+            .field("window", &self.window)
+            .finish()
+    }
+}
+
+impl Simulation {
+    /// Builds the engine's data for `net` with mechanisms from `lib`, to
+    /// run on one thread.
+    pub fn new(net: &Network, lib: &MechanismLibrary) -> Result<Simulation, SimError> {
+        Self::with_threads(net, lib, 1)
+    }
+
+    /// Like [`Simulation::new`], split to run on up to `threads` threads
+    /// (see the module documentation for when fewer are used).
+    pub fn with_threads(
+        net: &Network,
+        lib: &MechanismLibrary,
+        threads: usize,
+    ) -> Result<Simulation, SimError> {
+        let threads = threads.clamp(1, net.cells.len().max(1));
+        if threads > 1
+            && !uses_random(net, lib)
+            && let Some(sim) = split(net, lib, threads)?
+        {
+            return Ok(sim);
+        }
+        Ok(Simulation {
+            parts: vec![Part::new(net, lib)?],
+            records: (0..net.records.len()).map(|k| (0, k)).collect(),
+            window: usize::MAX,
+            importers: Vec::new(),
+        })
+    }
+
+    /// Number of threads the run uses.
+    pub fn threads(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// With `exact`, every synapse instance is integrated on its own, as
+    /// NEURON does, so results equal NEURON's bit for bit. Without it (the
+    /// default), instances of a linear synapse mechanism on one node with
+    /// equal parameters share their state (see [`super::linear`]): the
+    /// same dynamics in real arithmetic, rounded differently, much faster
+    /// for networks with many synapses per cell.
+    pub fn set_exact(&mut self, exact: bool) {
+        for p in &mut self.parts {
+            p.set_exact(exact);
+        }
+    }
+
+    /// Per mechanism with aggregated instances (after [`Simulation::run`]
+    /// initialised): (name, instances, leaders integrated), summed over
+    /// the threads' parts, sorted by name.
+    pub fn aggregation(&self) -> Vec<(String, usize, usize)> {
+        let mut sum: Vec<(String, usize, usize)> = Vec::new();
+        for (name, n, l) in self.parts.iter().flat_map(Part::aggregation) {
+            match sum.iter_mut().find(|s| s.0 == name) {
+                Some(s) => {
+                    s.1 += n;
+                    s.2 += l;
+                }
+                None => sum.push((name, n, l)),
+            }
+        }
+        sum.sort();
+        sum
+    }
+
+    /// Number of nodes (including NEURON's zero-area end and root nodes).
+    pub fn node_count(&self) -> usize {
+        self.parts.iter().map(Part::node_count).sum()
+    }
+
+    /// Initialises (NEURON's `finitialize(v_init)`) and runs to tstop;
+    /// `progress` gets the time now and then.
+    pub fn run(&mut self, progress: &mut dyn FnMut(f64)) -> Results {
+        if let [part] = self.parts.as_mut_slice() {
+            let mut results = part.start();
+            while !part.advance(256, &mut results) {
+                progress(part.t());
+            }
+            progress(part.t());
+            return results;
+        }
+        let n = self.parts.len();
+        let inboxes: Vec<Inbox> = (0..n).map(|_| Mutex::new(Vec::new())).collect();
+        let shared = Exchange {
+            inboxes: &inboxes,
+            barrier: Barrier::new(n),
+            stop: AtomicBool::new(false),
+            window: self.window,
+            importers: &self.importers,
+        };
+        let mut parts = self.parts.iter_mut();
+        let first = parts.next();
+        let mut all: Vec<Results> = std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .enumerate()
+                .map(|(k, p)| {
+                    let shared = &shared;
+                    let mut p = SendPart(p);
+                    s.spawn(move || shared.work(k + 1, p.get(), None))
+                })
+                .collect();
+            let mut out = Vec::with_capacity(n);
+            if let Some(p) = first {
+                out.push(shared.work(0, p, Some(progress)));
+            }
+            for h in handles {
+                out.push(h.join().unwrap_or_else(|_| Results {
+                    error: Some(SimError::new(
+                        super::SimErrorKind::Kernel,
+                        "a simulation thread panicked (a bug in nmc)",
+                    )),
+                    ..Results::default()
+                }));
+            }
+            out
+        });
+        merge(&mut all, &self.records)
+    }
+}
+
+/// A part handed to its thread.
+struct SendPart<'a>(&'a mut Part);
+
+// SAFETY: a part owns all the data its kernels touch (node arrays,
+// instance columns, argument blocks whose raw pointers aim into those
+// columns and arrays, its queue). What parts share is read only while
+// threads run: the compiled mechanisms (`Rc<CompiledMechanism>`: the
+// threads never clone or drop these `Rc`s, so the counts are not touched;
+// kernels are immutable machine code). Each part is used by one thread
+// at a time: the scope hands each `&mut Part` to exactly one thread.
+unsafe impl Send for SendPart<'_> {}
+
+impl<'a> SendPart<'a> {
+    fn get(&mut self) -> &mut Part {
+        self.0
+    }
+}
+
+/// What the threads share during a run.
+struct Exchange<'a> {
+    inboxes: &'a [Inbox],
+    barrier: Barrier,
+    stop: AtomicBool,
+    window: usize,
+    importers: &'a [Vec<(u32, u32)>],
+}
+
+impl Exchange<'_> {
+    /// One thread's run of part `k`.
+    fn work(
+        &self,
+        k: usize,
+        part: &mut Part,
+        mut progress: Option<&mut dyn FnMut(f64)>,
+    ) -> Results {
+        let mut results = part.start();
+        // `stop` is only set before the first barrier of a round and only
+        // read between the two, so every thread leaves after the same round.
+        if results.error.is_some() {
+            self.stop.store(true, Ordering::SeqCst);
+        }
+        self.barrier.wait();
+        let mut halt = self.stop.load(Ordering::SeqCst);
+        self.barrier.wait();
+        while !halt {
+            if part.advance(self.window, &mut results) {
+                self.stop.store(true, Ordering::SeqCst);
+            }
+            for &(step, t, d) in &part.outbox {
+                for &(p, ghost) in self
+                    .importers
+                    .get(d as usize)
+                    .map_or(&[][..], Vec::as_slice)
+                {
+                    if let Some(inbox) = self.inboxes.get(p as usize) {
+                        let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
+                        inbox.push((step, t, d, ghost));
+                    }
+                }
+            }
+            part.outbox.clear();
+            self.barrier.wait();
+            let received = match self.inboxes.get(k) {
+                Some(inbox) => {
+                    std::mem::take(&mut *inbox.lock().unwrap_or_else(|e| e.into_inner()))
+                }
+                None => Vec::new(),
+            };
+            for (step, t, d, ghost) in received {
+                if let Err(e) = part.import(step, t, d, ghost)
+                    && results.error.is_none()
+                {
+                    // `advance` sees it and stops next round.
+                    results.error = Some(e);
+                }
+            }
+            if let Some(p) = progress.as_mut() {
+                p(part.t());
+            }
+            halt = self.stop.load(Ordering::SeqCst);
+            self.barrier.wait();
+        }
+        results
+    }
+}
+
+/// Network-order results from the parts' results.
+fn merge(all: &mut [Results], records: &[(usize, usize)]) -> Results {
+    let mut out = Results {
+        times: all
+            .first_mut()
+            .map(|r| std::mem::take(&mut r.times))
+            .unwrap_or_default(),
+        ..Results::default()
+    };
+    for &(p, k) in records {
+        let trace = all
+            .get_mut(p)
+            .and_then(|r| r.traces.get_mut(k))
+            .map(std::mem::take)
+            .unwrap_or_default();
+        out.traces.push(trace);
+    }
+    // Parts hold consecutive cells: within one time, part order is cell
+    // order, the order of one thread's threshold checks.
+    for r in all.iter_mut() {
+        out.spikes.append(&mut r.spikes);
+        if out.error.is_none() {
+            out.error = r.error.take();
+        }
+    }
+    out.spikes.sort_by(|a, b| a.1.total_cmp(&b.1));
+    out
+}
+
+/// True when a mechanism the network uses draws random numbers.
+fn uses_random(net: &Network, lib: &MechanismLibrary) -> bool {
+    fn expr(e: &Expr) -> bool {
+        match e {
+            Expr::Builtin(..) => true,
+            Expr::Const(_) | Expr::Load(_) => false,
+            Expr::Unary(_, a) => expr(a),
+            Expr::Binary(_, a, b) => expr(a) || expr(b),
+            Expr::Math(_, args) | Expr::Call(_, args) | Expr::FunctionTable(_, args) => {
+                args.iter().any(expr)
+            }
+        }
+    }
+    fn stmts(body: &[Stmt]) -> bool {
+        body.iter().any(|s| match s {
+            Stmt::Assign(_, e)
+            | Stmt::Accumulate(_, e)
+            | Stmt::Eval(e)
+            | Stmt::NetEvent(e)
+            | Stmt::NetMove(e) => expr(e),
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => expr(cond) || stmts(then) || stmts(otherwise),
+            Stmt::While { cond, body } => expr(cond) || stmts(body),
+            Stmt::NetSend { delay, flag } => expr(delay) || expr(flag),
+            Stmt::Print { args, .. } => args.iter().any(expr),
+            Stmt::WatchOn { flag, .. } => expr(flag),
+            _ => false,
+        })
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for c in &net.cells {
+        names.extend(c.point_processes.iter().map(|p| p.mechanism.as_str()));
+        for s in &c.sections {
+            names.extend(s.mechanisms.iter().map(|m| m.mechanism.as_str()));
+        }
+    }
+    names.sort_unstable();
+    names.dedup();
+    names.iter().filter_map(|n| lib.get(n)).any(|m| {
+        m.kernels.iter().any(|k| stmts(&k.body))
+            || m.functions.iter().any(|f| stmts(&f.body))
+            || m.watches.iter().any(expr)
+    })
+}
+
+/// The network's detectors as one thread numbers them: one per cell, then
+/// one per (source cell, threshold) of connections with their own
+/// threshold, in connection order. Returns the global detector of each
+/// connection from a cell.
+fn global_detectors(net: &Network) -> (Vec<Option<u32>>, Vec<(usize, f64)>) {
+    let n = net.cells.len();
+    let mut extra: Vec<(usize, f64)> = Vec::new();
+    let of = net
+        .connections
+        .iter()
+        .map(|c| match c.source {
+            Source::Cell(src) => {
+                if c.threshold.is_nan() || c.threshold == net.run.spike_threshold {
+                    Some(src as u32)
+                } else {
+                    let k = match extra
+                        .iter()
+                        .position(|&(s, th)| s == src && th == c.threshold)
+                    {
+                        Some(k) => k,
+                        None => {
+                            extra.push((src, c.threshold));
+                            extra.len() - 1
+                        }
+                    };
+                    Some((n + k) as u32)
+                }
+            }
+            Source::Train(_) => None,
+        })
+        .collect();
+    (of, extra)
+}
+
+/// Splits `net` into up to `threads` parts of consecutive cells with
+/// about equal work. None when one thread must be used.
+fn split(
+    net: &Network,
+    lib: &MechanismLibrary,
+    threads: usize,
+) -> Result<Option<Simulation>, SimError> {
+    let ncells = net.cells.len();
+    // Work per cell: compartments times mechanisms, plus synapses.
+    let work: Vec<f64> = net
+        .cells
+        .iter()
+        .map(|c| {
+            let comp: usize = c
+                .sections
+                .iter()
+                .map(|s| s.nseg.max(1) * (2 + s.mechanisms.len()))
+                .sum();
+            comp as f64 + c.point_processes.len() as f64 / 8.0
+        })
+        .collect();
+    let total: f64 = work.iter().sum();
+    let mut part_of = vec![0u32; ncells];
+    let mut starts = vec![0usize];
+    let mut acc = 0.0;
+    for (c, w) in work.iter().enumerate() {
+        let next = starts.len();
+        if next < threads && acc >= total * next as f64 / threads as f64 && c > 0 {
+            starts.push(c);
+        }
+        part_of[c] = (starts.len() - 1) as u32;
+        acc += w;
+    }
+    let nparts = starts.len();
+    if nparts < 2 {
+        return Ok(None);
+    }
+    let (det_of, extra) = global_detectors(net);
+    let ndet = ncells + extra.len();
+    // The smallest delay between parts decides the exchange window.
+    let mut min_delay = f64::INFINITY;
+    for c in &net.connections {
+        if let Source::Cell(src) = c.source
+            && part_of.get(src) != part_of.get(c.target_cell)
+        {
+            min_delay = min_delay.min(c.delay);
+        }
+    }
+    let dt = net.run.dt;
+    let window = if min_delay.is_infinite() {
+        usize::MAX
+    } else {
+        // A spike found at the start of a window's first step reaches
+        // another part no earlier than min_delay later; t accumulates
+        // rounding, hence the margin.
+        let w = ((min_delay - 1e-9) / dt).floor();
+        if w.is_nan() || w < 1.0 {
+            return Ok(None);
+        }
+        w.min(1e9) as usize
+    };
+    let mut parts = Vec::with_capacity(nparts);
+    let mut records = vec![(0usize, 0usize); net.records.len()];
+    let mut importers: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ndet];
+    for p in 0..nparts {
+        let start = starts[p];
+        let end = starts.get(p + 1).copied().unwrap_or(ncells);
+        let mut sub = Network {
+            cells: net.cells[start..end].to_vec(),
+            trains: net.trains.clone(),
+            connections: Vec::new(),
+            run: net.run.clone(),
+            records: Vec::new(),
+        };
+        let mut ghosts: HashMap<u32, u32> = HashMap::new();
+        for (c, conn) in net.connections.iter().enumerate() {
+            if !(start..end).contains(&conn.target_cell) {
+                continue;
+            }
+            let mut local = conn.clone();
+            local.target_cell -= start;
+            if let Source::Cell(src) = conn.source {
+                if (start..end).contains(&src) {
+                    local.source = Source::Cell(src - start);
+                } else {
+                    let d = det_of[c].unwrap_or(0);
+                    let ghost = *ghosts.entry(d).or_insert_with(|| {
+                        sub.trains.push(SpikeTrain {
+                            gid: u64::MAX,
+                            population: String::new(),
+                            times: Vec::new(),
+                        });
+                        (sub.trains.len() - 1) as u32
+                    });
+                    local.source = Source::Train(ghost as usize);
+                    local.threshold = f64::NAN;
+                }
+            }
+            sub.connections.push(local);
+        }
+        for (k, r) in net.records.iter().enumerate() {
+            if (start..end).contains(&r.cell) {
+                let mut local = r.clone();
+                local.cell -= start;
+                records[k] = (p, sub.records.len());
+                sub.records.push(local);
+            }
+        }
+        let mut part = Part::new(&sub, lib)?;
+        part.localise(start, ncells, &extra);
+        for (&d, &ghost) in &ghosts {
+            if let Some(list) = importers.get_mut(d as usize) {
+                list.push((p as u32, ghost));
+            }
+        }
+        parts.push(part);
+    }
+    for list in &mut importers {
+        list.sort_unstable();
+    }
+    for part in &mut parts {
+        part.mark_exports(&importers);
+    }
+    Ok(Some(Simulation {
+        parts,
+        records,
+        window,
+        importers,
+    }))
+}
+
+/// Helpers on [`Part`] for running as one part of a network.
+impl Part {
+    /// Gives the detectors of a part whose first cell is network cell
+    /// `start` their network-wide numbers (`ncells` cells, `extra` as
+    /// [`global_detectors`] returns).
+    fn localise(&mut self, start: usize, ncells: usize, extra: &[(usize, f64)]) {
+        for d in &mut self.detectors {
+            let cell = start + d.cell as usize;
+            d.global = if d.gid.is_some() {
+                cell as u32
+            } else {
+                extra
+                    .iter()
+                    .position(|&(s, th)| s == cell && th == d.threshold)
+                    .map_or(u32::MAX, |k| (ncells + k) as u32)
+            };
+        }
+    }
+
+    /// Marks the detectors other parts listen to.
+    fn mark_exports(&mut self, importers: &[Vec<(u32, u32)>]) {
+        for d in &mut self.detectors {
+            d.export = importers
+                .get(d.global as usize)
+                .is_some_and(|l| !l.is_empty());
+        }
+    }
+
+    /// Queues the events of a spike that global detector `global` of
+    /// another part detected at the start of step `step` at time `t`, fed
+    /// to this part through ghost train `ghost`.
+    fn import(&mut self, step: u64, t: f64, global: u32, ghost: u32) -> Result<(), SimError> {
+        let Some(train) = self.trains.get(ghost as usize) else {
+            return Ok(());
+        };
+        let now = self.t();
+        if train.groups.iter().any(|g| t + g.0 <= now) {
+            return Err(SimError::new(
+                super::SimErrorKind::Kernel,
+                "a spike reached another thread too late (a bug in nmc)",
+            ));
+        }
+        super::step::send(
+            &mut self.queue,
+            t,
+            Some((step, global)),
+            &train.groups,
+            &train.targets,
+            &self.conns,
+        );
+        Ok(())
+    }
+}
