@@ -91,7 +91,9 @@ fn seed_network_matches_neuron() {
         templates: Some(repo("components/templates")),
         mechanisms: Some(repo("models")),
         tstop: Some(tstop),
-        math: Default::default(),
+        // The exact path: `nmc run --exact` (libm's exp, every synapse
+        // on its own).
+        math: nmc::back::math::MathMode::Exact,
     };
     let mut map = SourceMap::new();
     let loaded = match load(&mut map, &dir.join("simulation_config.json"), &opts) {
