@@ -4,6 +4,7 @@
 //! end (`front::nmodl` for mechanisms), problems are reported through `diag`,
 //! and physical units are checked by `units`.
 
+pub mod analyze;
 pub mod back;
 pub mod cli;
 pub mod diag;

@@ -1,7 +1,9 @@
 //! The `nmc` command line: argument parsing (clap) and dispatch. Each
 //! subcommand lives in its own module; this one owns exit codes.
 
+mod analyze;
 mod check;
+mod compare;
 mod compile;
 mod inputs;
 mod lsp;
@@ -97,6 +99,65 @@ pub enum Command {
         /// same bit for bit for any number of threads.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// After the run, analyze its spikes as `nmc analyze` does (table,
+        /// stats.json/csv and plots in the output folder).
+        #[arg(long)]
+        analyze: bool,
+    },
+    /// Analyze a SONATA spike file: per-group rates, CV of ISIs, Fano
+    /// factor, dominant frequency, volleys; raster, rate and
+    /// rate-distribution plots.
+    ///
+    /// Writes stats.json, stats.csv, raster, rates and rate_distribution
+    /// pictures into the output folder and prints the table.
+    Analyze {
+        /// The spike file (`/spikes/<population>/timestamps`, `node_ids`).
+        #[arg(value_name = "SPIKES.h5")]
+        spikes: PathBuf,
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// Output folder.
+        #[arg(
+            short = 'o',
+            long = "out-dir",
+            value_name = "DIR",
+            default_value = "analysis"
+        )]
+        out_dir: PathBuf,
+        /// Picture format.
+        #[arg(long, value_enum, default_value_t = ImageFormatArg::Png)]
+        format: ImageFormatArg,
+        /// Standard deviation (ms) of the Gaussian that smooths the rate plot.
+        #[arg(long, value_name = "MS", default_value_t = 20.0)]
+        smooth: f64,
+        /// Bin width (ms) of the raw rate and of the Fano factor.
+        #[arg(long, value_name = "MS", default_value_t = 5.0)]
+        bin: f64,
+        /// Print how long each step took (on stderr).
+        #[arg(long)]
+        timing: bool,
+        /// Colour the diagnostics.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Compare two spike files of the same network, group by group: rate
+    /// difference, volley and first-spike timing, spikes matched within a
+    /// tolerance.
+    Compare {
+        /// The first spike file (A, e.g. NEURON's).
+        #[arg(value_name = "A.h5")]
+        a: PathBuf,
+        /// The second spike file (B, e.g. nmc's).
+        #[arg(value_name = "B.h5")]
+        b: PathBuf,
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// Two spikes of the same cell match when at most this far apart (ms).
+        #[arg(long, value_name = "MS", default_value_t = 0.1)]
+        tolerance: f64,
+        /// Colour the diagnostics.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Compile .mod files to the mechanism IR and list each mechanism.
     ///
@@ -123,6 +184,54 @@ pub enum Command {
     /// Live diagnostics, hover, go to definition, completion and document
     /// symbols for .mod and .ndl files; see editors/README.md.
     Lsp,
+}
+
+/// Where `nmc analyze` and `nmc compare` learn the cells and groups.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NetworkArgs {
+    /// SONATA simulation config: all its cells, grouped by --group-by.
+    #[arg(
+        long,
+        value_name = "simulation_config.json",
+        conflicts_with = "network"
+    )]
+    config: Option<PathBuf>,
+    /// NDL network: its cells, grouped by --group-by (`pop_name` is the
+    /// NDL population).
+    #[arg(long, value_name = "net.ndl")]
+    network: Option<PathBuf>,
+    /// Node column to group cells by (`pop_name`, `model_template`,
+    /// `population`, a user column...).
+    #[arg(long, value_name = "COLUMN", default_value = "pop_name")]
+    group_by: String,
+}
+
+impl NetworkArgs {
+    /// The grouping these flags ask for (the spike file's populations
+    /// when neither --config nor --network is given).
+    fn grouping(&self) -> crate::analyze::Grouping<'_> {
+        use crate::analyze::Grouping;
+        match (&self.config, &self.network) {
+            (Some(c), _) => Grouping::Sonata {
+                config: c,
+                column: &self.group_by,
+            },
+            (None, Some(n)) => Grouping::Ndl {
+                network: n,
+                column: &self.group_by,
+            },
+            (None, None) => Grouping::Populations,
+        }
+    }
+}
+
+/// Picture formats of `nmc analyze`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImageFormatArg {
+    /// PNG bitmaps.
+    Png,
+    /// SVG vector drawings.
+    Svg,
 }
 
 /// Diagnostic output formats.
@@ -227,6 +336,7 @@ pub fn main() -> i32 {
             exact,
             math,
             threads,
+            analyze,
         } => {
             let math = MathArg::mode(math, exact);
             let threads = threads.unwrap_or_else(|| {
@@ -246,6 +356,7 @@ pub fn main() -> i32 {
                     quiet,
                     (exact, threads),
                     color.enabled(),
+                    analyze,
                 )
             } else {
                 run::run(
@@ -255,8 +366,42 @@ pub fn main() -> i32 {
                     (exact, threads),
                     color.enabled(),
                     math,
+                    analyze,
                 )
             }
         }
+        Command::Analyze {
+            spikes,
+            network,
+            out_dir,
+            format,
+            smooth,
+            bin,
+            timing,
+            color,
+        } => {
+            let opts = analyze::Options {
+                format: match format {
+                    ImageFormatArg::Png => crate::analyze::plot::ImageFormat::Png,
+                    ImageFormatArg::Svg => crate::analyze::plot::ImageFormat::Svg,
+                },
+                settings: crate::analyze::Settings { bin, smooth },
+                timing,
+            };
+            analyze::run(
+                &spikes,
+                network.grouping(),
+                &out_dir,
+                &opts,
+                color.enabled(),
+            )
+        }
+        Command::Compare {
+            a,
+            b,
+            network,
+            tolerance,
+            color,
+        } => compare::run(&a, &b, network.grouping(), tolerance, color.enabled()),
     }
 }

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 /// folder; `quiet` turns the progress bar and summary off; `exact`
 /// integrates every synapse instance on its own (see
 /// [`Simulation::set_exact`]), `threads` bounds the threads used;
-/// `math` is how the kernels compute `exp`.
+/// `math` is how the kernels compute `exp`; `analyze` analyzes the spike
+/// file into the output folder afterwards.
 pub fn run(
     file: &Path,
     out_dir: Option<&Path>,
@@ -22,6 +23,7 @@ pub fn run(
     (exact, threads): (bool, usize),
     color: bool,
     math: crate::back::math::MathMode,
+    analyze: bool,
 ) -> i32 {
     let mut map = SourceMap::new();
     let checked = ndl::check_file(&mut map, file);
@@ -59,6 +61,22 @@ pub fn run(
     }
     if !quiet {
         print_summary(&exp, &results, wall, &dir);
+    }
+    if analyze {
+        let Some(name) = &exp.output.spikes else {
+            eprintln!(
+                "error: --analyze needs a spike file: add `spikes = \"spikes.h5\"` to `output`"
+            );
+            return EXIT_ERRORS;
+        };
+        let grouping = crate::analyze::Grouping::Ndl {
+            network: file,
+            column: "pop_name",
+        };
+        let code = super::analyze::run(&dir.join(name), grouping, &dir, &Default::default(), color);
+        if code != EXIT_OK {
+            return code;
+        }
     }
     if results.error.is_some() {
         EXIT_ERRORS

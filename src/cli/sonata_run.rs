@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 /// Runs the SONATA simulation config `file`; `exact` integrates every
 /// synapse instance on its own (see [`Simulation::set_exact`]), `threads`
-/// bounds the threads used.
+/// bounds the threads used; with `analyze`, analyzes the spikes into the
+/// output folder afterwards (as `nmc analyze` does).
 pub fn run(
     file: &Path,
     opts: &Options,
@@ -23,6 +24,7 @@ pub fn run(
     quiet: bool,
     (exact, threads): (bool, usize),
     color: bool,
+    analyze: bool,
 ) -> i32 {
     let t0 = Instant::now();
     let mut map = SourceMap::new();
@@ -114,6 +116,17 @@ pub fn run(
             println!("wrote {}", w.display());
         }
         println!("log {}", log_path.display());
+    }
+    if analyze {
+        let grouping = crate::analyze::Grouping::Sonata {
+            config: file,
+            column: "pop_name",
+        };
+        let spikes = dir.join(&loaded.config.spikes_file);
+        let code = super::analyze::run(&spikes, grouping, &dir, &Default::default(), color);
+        if code != EXIT_OK {
+            return code;
+        }
     }
     if results.error.is_some() {
         EXIT_ERRORS
