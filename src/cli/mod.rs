@@ -2,6 +2,7 @@
 //! subcommand lives in its own module; this one owns exit codes.
 
 mod analyze;
+mod build;
 mod check;
 mod compare;
 mod compile;
@@ -27,7 +28,7 @@ pub const EXIT_USAGE: i32 = 2;
 /// way rustc does: file:line:col, the offending source with a caret, a
 /// stable error code and a suggested fix.
 #[derive(Parser, Debug)]
-#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc run tests/cells/rtm_iclamp.ndl  simulate an experiment, write SONATA output\n  nmc compile models/*.mod            compile each file and list the mechanisms\n  nmc compile --emit ast models/hh.mod  print the syntax tree\n  nmc compile --emit ir models/hh.mod   print the mechanism IR")]
+#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc run tests/cells/rtm_iclamp.ndl  simulate an experiment, write SONATA output\n  nmc build examples/bmtk_test_net/network.ndl -o /tmp/seed  write it as SONATA (BMTK layout)\n  nmc compile models/*.mod            compile each file and list the mechanisms\n  nmc compile --emit ast models/hh.mod  print the syntax tree\n  nmc compile --emit ir models/hh.mod   print the mechanism IR")]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -155,6 +156,30 @@ pub enum Command {
         /// Two spikes of the same cell match when at most this far apart (ms).
         #[arg(long, value_name = "MS", default_value_t = 0.1)]
         tolerance: f64,
+        /// Colour the diagnostics.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Build the network an .ndl file describes and write it as SONATA
+    /// (BMTK 1.2.0's layout).
+    ///
+    /// Writes DIR/circuit_config.json, simulation_config.json,
+    /// node_sets.json, network/ (nodes and edges HDF5 with their type
+    /// CSVs), input/ (spike files), components/templates/ and
+    /// components/synaptic_models/; the mechanisms_dir points at the .mod
+    /// folder. DIR defaults to the .ndl file's folder. Run the result with
+    /// `nmc run DIR/simulation_config.json`. Exit status: 0 written, 1
+    /// errors, 2 usage.
+    Build {
+        /// The .ndl file.
+        #[arg(value_name = "NET.ndl")]
+        file: PathBuf,
+        /// Output folder (default: the folder of the .ndl file).
+        #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+        /// No summary.
+        #[arg(long, short = 'q')]
+        quiet: bool,
         /// Colour the diagnostics.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
@@ -319,6 +344,12 @@ pub fn main() -> i32 {
             color,
             deny_warnings,
         } => check::run(&files, format, color.enabled(), deny_warnings),
+        Command::Build {
+            file,
+            out_dir,
+            quiet,
+            color,
+        } => build::run(&file, out_dir.as_deref(), quiet, color.enabled()),
         Command::Compile {
             files,
             emit,

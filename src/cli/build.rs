@@ -1,0 +1,157 @@
+//! `nmc build NET.ndl [-o DIR]`: check and build the network an `.ndl`
+//! file describes and write it as the SONATA folder BMTK 1.2.0 would have
+//! built (`sonata::write`), ready for `nmc run DIR/simulation_config.json`
+//! or BMTK's bionet. The default folder is the `.ndl` file's own.
+
+use super::{EXIT_ERRORS, EXIT_OK};
+use crate::diag::{self, Diagnostic, SourceMap};
+use crate::front::ndl::{self, Experiment};
+use crate::net::Variable;
+use crate::sonata::write::{ReportConfig, SimulationSettings, write_circuit};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Builds `file` and writes its SONATA form into `out_dir` (default: the
+/// file's folder).
+pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32 {
+    let t0 = Instant::now();
+    let mut map = SourceMap::new();
+    let checked = ndl::check_file(&mut map, file);
+    if !checked.diagnostics.is_empty() {
+        eprint!("{}", diag::render_human(&map, &checked.diagnostics, color));
+    }
+    let Some(exp) = checked.experiment else {
+        eprintln!("{}", diag::summary_line("checked", 1, &checked.diagnostics));
+        return EXIT_ERRORS;
+    };
+    let dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| {
+        file.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    });
+    let (settings, warnings) = simulation_settings(&exp);
+    if !warnings.is_empty() {
+        eprint!("{}", diag::render_human(&map, &warnings, color));
+    }
+    let written = match write_circuit(&dir, &exp.circuit, &settings) {
+        Ok(w) => w,
+        Err(d) => {
+            eprint!("{}", diag::render_human(&map, &[d], color));
+            return EXIT_ERRORS;
+        }
+    };
+    if !quiet {
+        let c = &exp.circuit;
+        let real: usize = c
+            .node_populations
+            .iter()
+            .filter(|p| !p.is_virtual)
+            .map(|p| p.nodes.len())
+            .sum();
+        let edges: usize = c.edge_populations.iter().map(|e| e.edges.len()).sum();
+        println!(
+            "built {}: {real} cells, {edges} edges in {} edge populations, {} inputs; wrote {} files to {} in {:.2} s",
+            exp.name.as_deref().unwrap_or("network"),
+            c.edge_populations.len(),
+            c.inputs.len(),
+            written.files.len(),
+            dir.display(),
+            t0.elapsed().as_secs_f64()
+        );
+        println!(
+            "run it with: nmc run {}",
+            dir.join("simulation_config.json").display()
+        );
+    }
+    EXIT_OK
+}
+
+/// The run settings, spike file and reports of the experiment as a SONATA
+/// simulation config holds them. Reports SONATA's `membrane_report` cannot
+/// express (point-process variables, some but not all sections) are left
+/// out with a warning (`W1505`).
+fn simulation_settings(exp: &Experiment) -> (SimulationSettings, Vec<Diagnostic>) {
+    let mut warnings = Vec::new();
+    let mut reports = Vec::new();
+    let population = exp
+        .circuit
+        .node_populations
+        .iter()
+        .find(|p| !p.is_virtual)
+        .map_or_else(|| "network".to_string(), |p| p.name.clone());
+    for r in &exp.output.reports {
+        let records: Vec<_> = exp
+            .network
+            .records
+            .iter()
+            .filter(|x| x.report == r.name)
+            .collect();
+        let skip = |why: &str| {
+            Diagnostic::warning(
+                "W1505",
+                format!(
+                    "report `{}` is not written to the simulation config: {why}",
+                    r.name
+                ),
+            )
+        };
+        if records
+            .iter()
+            .any(|x| matches!(x.variable, Variable::PointProcess { .. }))
+        {
+            warnings.push(skip(
+                "SONATA membrane reports record section variables, not synapse variables",
+            ));
+            continue;
+        }
+        let cells: BTreeSet<usize> = records.iter().map(|x| x.cell).collect();
+        let mut soma_only = true;
+        let mut all = true;
+        for &c in &cells {
+            let Some(cell) = exp.network.cells.get(c) else {
+                continue;
+            };
+            let secs: BTreeSet<usize> = records
+                .iter()
+                .filter(|x| x.cell == c)
+                .map(|x| x.location.section)
+                .collect();
+            let soma = cell
+                .sections
+                .iter()
+                .position(|s| s.name == "soma")
+                .unwrap_or(0);
+            soma_only &= secs.len() == 1 && secs.contains(&soma);
+            all &= secs.len() == cell.sections.len();
+        }
+        let sections = if soma_only {
+            "soma"
+        } else if all {
+            "all"
+        } else {
+            warnings.push(skip(
+                "it records some sections of a cell; SONATA reports take `soma` or `all`",
+            ));
+            continue;
+        };
+        reports.push(ReportConfig {
+            name: r.name.clone(),
+            cells: json!({ "population": population, "node_id": cells.into_iter().collect::<Vec<_>>() }),
+            variable: r.variable.clone(),
+            sections: sections.into(),
+        });
+    }
+    let settings = SimulationSettings {
+        run: exp.network.run.clone(),
+        spikes_file: exp
+            .output
+            .spikes
+            .clone()
+            .unwrap_or_else(|| "spikes.h5".into()),
+        reports,
+        ..SimulationSettings::default()
+    };
+    (settings, warnings)
+}
