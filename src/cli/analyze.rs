@@ -98,7 +98,7 @@ pub fn analyze(
     let pictures = plot::write_all(&ds, &opts.settings, out_dir, opts.format).map_err(e1903)?;
     let t3 = Instant::now();
     let total: usize = st.iter().map(|g| g.spikes).sum();
-    println!(
+    outln!(
         "analyzed {}: {} spikes of {} cells, {} to {} ms",
         spikes.display(),
         total,
@@ -107,14 +107,14 @@ pub fn analyze(
         crate::units::format_number(ds.tstop)
     );
     if ds.dropped > 0 {
-        println!(
+        outln!(
             "  ({} spikes left out: outside the window or from nodes the network lacks)",
             ds.dropped
         );
     }
-    print!("{}", stats::table(&ds, &st));
+    out!("{}", stats::table(&ds, &st));
     for p in [&json, &csv].into_iter().chain(&pictures) {
-        println!("wrote {}", p.display());
+        outln!("wrote {}", p.display());
     }
     if opts.timing {
         eprintln!(

@@ -51,7 +51,7 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             .map(|p| p.nodes.len())
             .sum();
         let edges: usize = c.edge_populations.iter().map(|e| e.edges.len()).sum();
-        println!(
+        outln!(
             "built {}: {real} cells, {edges} edges in {} edge populations, {} inputs; wrote {} files to {} in {:.2} s",
             exp.name.as_deref().unwrap_or("network"),
             c.edge_populations.len(),
@@ -60,7 +60,7 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             dir.display(),
             t0.elapsed().as_secs_f64()
         );
-        println!(
+        outln!(
             "run it with: nmc run {}",
             dir.join("simulation_config.json").display()
         );

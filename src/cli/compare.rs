@@ -34,7 +34,7 @@ pub fn run(a: &Path, b: &Path, grouping: Grouping<'_>, tolerance: f64, color: bo
     })();
     match result {
         Ok(text) => {
-            print!("{text}");
+            out!("{text}");
             EXIT_OK
         }
         Err(diags) => {

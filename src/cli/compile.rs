@@ -126,14 +126,22 @@ fn print_table(rows: &[Row]) {
         .max()
         .unwrap_or(7)
         .max(7);
-    println!(
+    outln!(
         "{:<w0$}  {:<w1$}  {:<15}  {:<w3$}  {:>9}",
-        "file", "mechanism", "kind", "kernels", "time"
+        "file",
+        "mechanism",
+        "kind",
+        "kernels",
+        "time"
     );
     for r in rows {
-        println!(
+        outln!(
             "{:<w0$}  {:<w1$}  {:<15}  {:<w3$}  {:>7.2}ms",
-            r.file, r.mechanism, r.kind, r.kernels, r.millis
+            r.file,
+            r.mechanism,
+            r.kind,
+            r.kernels,
+            r.millis
         );
     }
 }

@@ -1,6 +1,22 @@
 //! The `nmc` command line: argument parsing (clap) and dispatch. Each
 //! subcommand lives in its own module; this one owns exit codes.
 
+/// `println!` for command output that ends the process quietly (exit 0)
+/// when stdout is closed early (`nmc analyze ... | head`) instead of
+/// panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` with the same closed-pipe handling as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod analyze;
 mod build;
 mod check;
@@ -434,5 +450,19 @@ pub fn main() -> i32 {
             tolerance,
             color,
         } => compare::run(&a, &b, network.grouping(), tolerance, color.enabled()),
+    }
+}
+
+/// Writes command output to stdout; a closed pipe ends the process with
+/// exit code 0, as a reader that stopped early expects, other errors are
+/// reported on stderr.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("nmc: cannot write to stdout: {e}");
     }
 }

@@ -169,7 +169,7 @@ fn spikes_per_population(exp: &Experiment, res: &Results) -> Vec<usize> {
 fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path) {
     let steps = res.times.len().saturating_sub(1);
     let counts = spikes_per_population(exp, res);
-    println!(
+    outln!(
         "ran {}: {} cells, {} steps of {} ms, {:.3} s wall",
         exp.name.as_deref().unwrap_or("network"),
         exp.network.cells.len(),
@@ -184,10 +184,13 @@ fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path) {
         } else {
             0.0
         };
-        println!(
+        outln!(
             "  {:<16} {:>6} cells {:>8} spikes {:>9.2} Hz",
-            p.name, p.count, n, rate
+            p.name,
+            p.count,
+            n,
+            rate
         );
     }
-    println!("wrote {}", dir.display());
+    outln!("wrote {}", dir.display());
 }

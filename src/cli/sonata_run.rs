@@ -94,7 +94,7 @@ pub fn run(
         return EXIT_ERRORS;
     }
     if !quiet {
-        println!(
+        outln!(
             "ran {}: {} cells, {} connections, {} ms in steps of {} ms on {} thread{}; load {:.2} s, simulate {:.2} s",
             file.display(),
             loaded.network.cells.len(),
@@ -107,15 +107,15 @@ pub fn run(
             sim_time.as_secs_f64()
         );
         for (name, n, leaders) in sim.aggregation() {
-            println!(
+            outln!(
                 "  {name}: {n} instances integrated as {leaders} (linear aggregation; --exact for one by one)"
             );
         }
-        print!("{}", rate_table(&loaded, &results));
+        out!("{}", rate_table(&loaded, &results));
         for w in &written {
-            println!("wrote {}", w.display());
+            outln!("wrote {}", w.display());
         }
-        println!("log {}", log_path.display());
+        outln!("log {}", log_path.display());
     }
     if analyze {
         let grouping = crate::analyze::Grouping::Sonata {
