@@ -14,6 +14,7 @@
 //!   see the calling instance's fields.
 
 pub mod lower;
+pub mod opt;
 pub mod print;
 pub mod solve;
 pub mod valid;

