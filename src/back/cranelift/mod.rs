@@ -432,8 +432,6 @@ fn build(
     let layout = Layout::of(original);
     let specialized = opt::specialize(original, spec).map_err(|e| jit_error(original, e))?;
     let mech = &specialized.mech;
-    // Which written fields kernels must store (see `opt::Specialized`).
-    let _persistent = &specialized.persistent;
     let mut module = new_module(mech)?;
     let err = |e: cranelift_module::ModuleError| jit_error(mech, e.to_string());
     let ptr = module.target_config().pointer_type();
@@ -478,6 +476,7 @@ fn build(
         user,
         inline,
         mode,
+        persistent: specialized.persistent.clone(),
     };
 
     let mut ctx = module.make_context();

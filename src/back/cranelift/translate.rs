@@ -31,6 +31,11 @@ pub(super) struct Ids {
     pub inline: Vec<bool>,
     /// Which math functions kernels use.
     pub mode: MathMode,
+    /// Fields a kernel must leave in memory when it writes them
+    /// ([`crate::ir::opt::Specialized::persistent`]); field promotion to
+    /// registers may skip storing the others.
+    #[allow(dead_code)] // read by field promotion (in progress)
+    pub persistent: std::collections::BTreeSet<usize>,
 }
 
 /// Where an assignable place lives once resolved.
