@@ -38,6 +38,27 @@ impl MechInstances {
     pub fn mech(&self) -> &Mechanism {
         self.compiled.mechanism()
     }
+
+    /// Runs `compiled` (the same mechanism, e.g. kernels specialised for
+    /// this run) from now on: the argument block is made again for it.
+    /// Only before the first run (no aggregated leaders yet).
+    pub fn switch(
+        &mut self,
+        compiled: Rc<CompiledMechanism>,
+        nodes: &mut NodeData,
+    ) -> Result<(), SimError> {
+        let prepared = compiled.prepare(&mut self.data, nodes).map_err(|e| {
+            SimError::new(
+                SimErrorKind::Kernel,
+                format!("mechanism `{}` cannot run: {e}", compiled.mechanism().name),
+            )
+        })?;
+        self.has = KINDS.map(|k| compiled.has_kernel(k));
+        self.compiled = compiled;
+        self.prepared = Some(prepared);
+        self.merged = None;
+        Ok(())
+    }
 }
 
 /// Where each network object's instance lives.

@@ -9,6 +9,7 @@
 //! - `events`: the event queue and kernel callbacks.
 //! - `step`: `finitialize` and one fixed step, in NEURON's order.
 //! - `record`: recorded values.
+//! - `specialize`: kernels compiled again for the run's own data.
 //!
 //! One step from t to t + dt (NEURON's `nrn_fixed_step_thread`):
 //! threshold detection at t (a spike is recorded at t + 1e-10 ms and its
@@ -27,13 +28,15 @@ mod events;
 mod hines;
 mod instances;
 mod record;
+mod specialize;
 mod step;
 mod threads;
 
 use std::fmt;
 
 pub use library::MechanismLibrary;
-pub use threads::Simulation;
+pub use specialize::ENV as SPECIALIZE_ENV;
+pub use threads::{SimOptions, Simulation};
 
 use crate::back::{NodeData, Shared};
 use crate::net::{self, Source};

@@ -21,9 +21,12 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, Mutex};
+use std::time::Duration;
 
 use super::library::MechanismLibrary;
+use super::specialize;
 use super::{Part, Results, SimError};
+use crate::ir::opt::Specialization;
 use crate::ir::{Expr, Stmt};
 use crate::net::{Network, Source, SpikeTrain};
 
@@ -40,6 +43,30 @@ pub struct Simulation {
     /// Per global detector: (part, ghost train) of every part it feeds
     /// from another part.
     importers: Vec<Vec<(u32, u32)>>,
+    /// What specialising the kernels for this run did (empty when off).
+    special: specialize::Report,
+}
+
+/// How to build a [`Simulation`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimOptions {
+    /// Threads to use at most (see [`Simulation::with_threads`]).
+    pub threads: usize,
+    /// Compile each mechanism's kernels again for this run's data (see
+    /// [`crate::ir::opt`]): same bits, less work. Off: the library's plain
+    /// kernels, for debugging.
+    pub specialize: bool,
+}
+
+impl Default for SimOptions {
+    /// One thread; specialised unless the environment variable
+    /// `NMC_SPECIALIZE` is `0`, `off`, `no` or `false`.
+    fn default() -> Self {
+        SimOptions {
+            threads: 1,
+            specialize: specialize::enabled_by_env(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Simulation {
@@ -59,25 +86,57 @@ impl Simulation {
     }
 
     /// Like [`Simulation::new`], split to run on up to `threads` threads
-    /// (see the module documentation for when fewer are used).
+    /// (see the module documentation for when fewer are used), with
+    /// kernels specialised for the run (see [`SimOptions::default`]).
     pub fn with_threads(
         net: &Network,
         lib: &MechanismLibrary,
         threads: usize,
     ) -> Result<Simulation, SimError> {
-        let threads = threads.clamp(1, net.cells.len().max(1));
-        if threads > 1
-            && !uses_random(net, lib)
-            && let Some(sim) = split(net, lib, threads)?
-        {
-            return Ok(sim);
+        let options = SimOptions {
+            threads,
+            ..SimOptions::default()
+        };
+        Self::with_options(net, lib, options)
+    }
+
+    /// Builds the engine's data for `net` as `options` say.
+    pub fn with_options(
+        net: &Network,
+        lib: &MechanismLibrary,
+        options: SimOptions,
+    ) -> Result<Simulation, SimError> {
+        let threads = options.threads.clamp(1, net.cells.len().max(1));
+        let split = if threads > 1 && !uses_random(net, lib) {
+            split(net, lib, threads)?
+        } else {
+            None
+        };
+        let mut sim = match split {
+            Some(sim) => sim,
+            None => Simulation {
+                parts: vec![Part::new(net, lib)?],
+                records: (0..net.records.len()).map(|k| (0, k)).collect(),
+                window: usize::MAX,
+                importers: Vec::new(),
+                special: specialize::Report::default(),
+            },
+        };
+        if options.specialize {
+            sim.special = specialize::specialize(&mut sim.parts)?;
         }
-        Ok(Simulation {
-            parts: vec![Part::new(net, lib)?],
-            records: (0..net.records.len()).map(|k| (0, k)).collect(),
-            window: usize::MAX,
-            importers: Vec::new(),
-        })
+        Ok(sim)
+    }
+
+    /// Per mechanism the run uses, what its kernels were specialised for
+    /// (empty when specialisation is off).
+    pub fn specializations(&self) -> &[(String, Specialization)] {
+        &self.special.specs
+    }
+
+    /// Time spent compiling the specialised kernels.
+    pub fn specialization_time(&self) -> Duration {
+        self.special.compile
     }
 
     /// Number of threads the run uses.
@@ -495,6 +554,7 @@ fn split(
         records,
         window,
         importers,
+        special: specialize::Report::default(),
     }))
 }
 
