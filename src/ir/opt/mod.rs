@@ -7,9 +7,12 @@
 //! made for its own data: parameters every instance shares become
 //! constants, values nobody reads are neither computed nor stored.
 
+pub mod inline;
+mod walk;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{FieldId, Mechanism};
+use super::{FieldId, Mechanism, valid};
 
 /// What one simulation promises about a mechanism's data.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -44,12 +47,32 @@ pub struct Specialized {
     pub persistent: BTreeSet<FieldId>,
 }
 
-/// Specialises `mech` for `spec`. With [`Specialization::none`] the
-/// kernels are unchanged and every field is persistent.
+/// Specialises `mech` for `spec`: inlines calls into kernels, then (with
+/// a non-trivial `spec`) folds constant fields and drops assignments
+/// nobody can observe. The result passes the IR validator or this returns
+/// the validator's findings as an error (a bug in a pass).
 pub fn specialize(mech: &Mechanism, spec: &Specialization) -> Result<Specialized, String> {
     let _ = spec;
+    let mut out = mech.clone();
+    inline::inline_kernels(&mut out);
+    check(mech, &out)?;
     Ok(Specialized {
-        mech: mech.clone(),
+        mech: out,
         persistent: (0..mech.fields.len()).collect(),
     })
+}
+
+/// Validates `out` as strictly as `input` validates (solved or not).
+fn check(input: &Mechanism, out: &Mechanism) -> Result<(), String> {
+    let solved = valid::validate(input, valid::Options { solved: true }).is_empty();
+    let found = valid::validate(out, valid::Options { solved });
+    if found.is_empty() {
+        return Ok(());
+    }
+    let messages: Vec<String> = found.into_iter().map(|d| d.message).collect();
+    Err(format!(
+        "specialising `{}` broke the IR: {}",
+        out.name,
+        messages.join("; ")
+    ))
 }

@@ -1,0 +1,377 @@
+//! The IR specialisation passes (`ir::opt`) keep every observable result
+//! bit for bit: for every mechanism in models/ and tests/corpus/, the
+//! reference interpreter runs the original and the specialised mechanism
+//! over the same random data (init, then current/state steps) and every
+//! persistent field, global, node array, ion array someone reads, NET_RECEIVE
+//! argument and engine call must be identical.
+
+use std::collections::BTreeSet;
+
+use nmc::back::{EngineCall, Env, Event, MechanismData, NodeData, RecordingEngine, Shared, interp};
+use nmc::ir::opt::{self, Specialization};
+use nmc::ir::{Expr, FieldKind, KernelKind, Mechanism, Stmt};
+
+const INSTANCES: usize = 5;
+const NODES: usize = 3;
+
+/// A small deterministic generator (splitmix64) for the random data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.next()
+    }
+}
+
+/// Data for `mech`: random states, v in -100..60, plausible ion values.
+fn setup(mech: &Mechanism, seed: u64) -> (MechanismData, NodeData) {
+    let mut rng = Rng(seed);
+    let mut data = MechanismData::new(mech, INSTANCES);
+    let nodes_of: Vec<u32> = (0..INSTANCES).map(|i| (i % NODES) as u32).collect();
+    assert!(data.set_node_index(&nodes_of));
+    for (id, field) in mech.fields.iter().enumerate() {
+        if field.kind == FieldKind::State {
+            let slot = data.layout().field_slot[id];
+            for col in slot..slot + field.len.max(1) {
+                for i in 0..INSTANCES {
+                    data.set_value(col, i, rng.next());
+                }
+            }
+        }
+    }
+    let mut nodes = NodeData::new(NODES);
+    for v in &mut nodes.v {
+        *v = rng.range(-100.0, 60.0);
+    }
+    for (_, name) in data.layout().ion_vars.clone() {
+        let u = rng.next();
+        let value = if name.starts_with('e') {
+            -100.0 + 200.0 * u
+        } else if name.starts_with('i') || name.starts_with('d') {
+            0.0
+        } else {
+            0.01 + 10.0 * u
+        };
+        nodes.add_ion(&name, value);
+    }
+    (data, nodes)
+}
+
+/// The kernels of an instance's life, the step twice.
+fn sequence(mech: &Mechanism) -> Vec<KernelKind> {
+    let mut kinds: Vec<KernelKind> = mech.kernels.iter().map(|k| k.kind).collect();
+    let order = |k: &KernelKind| match k {
+        KernelKind::Before(_) => 0,
+        KernelKind::Init => 1,
+        KernelKind::NetReceiveInit => 2,
+        KernelKind::Current => 3,
+        KernelKind::State => 4,
+        KernelKind::NetReceive => 5,
+        KernelKind::After(_) => 6,
+    };
+    kinds.sort_by_key(order);
+    let step: Vec<KernelKind> = kinds
+        .iter()
+        .copied()
+        .filter(|k| !matches!(k, KernelKind::Init | KernelKind::NetReceiveInit))
+        .collect();
+    kinds.extend(step.iter().copied());
+    kinds.extend(step);
+    kinds
+}
+
+/// What one run leaves that someone may observe.
+type Snapshot = Vec<(String, u64)>;
+
+/// Runs `mech`'s kernels on data made for `layout_of` (the original)
+/// and snapshots after every kernel: the fields in `keep`, globals,
+/// global arrays, node arrays, ion arrays except `unread`, shared values
+/// and NET_RECEIVE arguments; plus the engine calls.
+fn run(
+    layout_of: &Mechanism,
+    mech: &Mechanism,
+    seed: u64,
+    keep: &BTreeSet<usize>,
+    unread: &BTreeSet<String>,
+) -> Result<(Vec<Snapshot>, Vec<EngineCall>), String> {
+    let (mut data, mut nodes) = setup(layout_of, seed);
+    let mut shared = Shared {
+        t: 1.5,
+        dt: 0.025,
+        celsius: 6.3,
+        flag: 1.0,
+    };
+    let mut engine = RecordingEngine::new();
+    let mut args = vec![0.05; mech.net_receive_args.len().max(4)];
+    let mut snaps = Vec::new();
+    for kind in sequence(layout_of) {
+        let event =
+            matches!(kind, KernelKind::NetReceive | KernelKind::NetReceiveInit).then(|| Event {
+                target: 1,
+                args: &mut args,
+            });
+        let mut env = Env {
+            nodes: &mut nodes,
+            shared: &mut shared,
+            engine: &mut engine,
+            event,
+        };
+        interp::run_kernel(mech, kind, &mut data, &mut env)
+            .map_err(|e| format!("{kind:?}: {e}"))?;
+        let mut snap = Snapshot::new();
+        for (id, field) in layout_of.fields.iter().enumerate() {
+            if !keep.contains(&id) {
+                continue;
+            }
+            let slot = data.layout().field_slot[id];
+            for col in slot..slot + field.len.max(1) {
+                for i in 0..data.count() {
+                    let v = data.value(col, i).unwrap_or(f64::NAN);
+                    snap.push((
+                        format!("{}[{}] of {i}", field.name, col - slot),
+                        v.to_bits(),
+                    ));
+                }
+            }
+        }
+        for (g, v) in data.globals().iter().enumerate() {
+            snap.push((format!("global {g}"), v.to_bits()));
+        }
+        for a in 0..layout_of.global_arrays.len() {
+            for (k, v) in data.global_array(a).unwrap_or(&[]).iter().enumerate() {
+                snap.push((format!("global array {a}[{k}]"), v.to_bits()));
+            }
+        }
+        for (name, array) in [("v", &nodes.v), ("rhs", &nodes.rhs), ("diag", &nodes.diag)] {
+            for (k, v) in array.iter().enumerate() {
+                snap.push((format!("{name} of node {k}"), v.to_bits()));
+            }
+        }
+        for (name, array) in &nodes.ions {
+            if unread.contains(name) {
+                continue;
+            }
+            for (k, v) in array.iter().enumerate() {
+                snap.push((format!("{name} of node {k}"), v.to_bits()));
+            }
+        }
+        snap.push(("t".into(), shared.t.to_bits()));
+        for (k, v) in args.iter().enumerate() {
+            snap.push((format!("net arg {k}"), v.to_bits()));
+        }
+        snaps.push(snap);
+    }
+    Ok((snaps, engine.calls))
+}
+
+/// Every `.mod` file under `dir`, compiled; files the pipeline rejects are
+/// skipped (their own tests cover that).
+fn mechanisms(dir: &str) -> Vec<(String, Mechanism)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "mod"));
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let mut map = nmc::diag::SourceMap::new();
+        let outcome = nmc::pipeline::compile_file(&mut map, &path);
+        if !outcome.failed()
+            && let Some(m) = outcome.mechanism
+        {
+            out.push((path.display().to_string(), m));
+        }
+    }
+    out
+}
+
+/// The aggressive specialisation: nothing observed, every unindexed
+/// parameter constant at its default, every written ion current (and its
+/// conductance) unread.
+fn aggressive(mech: &Mechanism) -> Specialization {
+    let constants = mech
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FieldKind::Parameter && f.len == 1)
+        .map(|(id, f)| (id, f.default))
+        .collect();
+    let mut unread = BTreeSet::new();
+    for ion in &mech.ions {
+        let current = format!("i{}", ion.name);
+        if ion.write.contains(&current) {
+            unread.insert(current);
+            unread.insert(format!("di{}dv", ion.name));
+        }
+    }
+    Specialization {
+        observed: Some(BTreeSet::new()),
+        constants,
+        unread_ion_vars: unread,
+    }
+}
+
+/// Runs original and specialised mechanism on a few random data sets and
+/// requires identical observable results. Returns false when the
+/// interpreter cannot run the original (e.g. it needs a POINTER target).
+fn agree(name: &str, mech: &Mechanism, spec: &Specialization) -> bool {
+    let specialized =
+        opt::specialize(mech, spec).unwrap_or_else(|e| panic!("{name}: specialize: {e}"));
+    let keep = &specialized.persistent;
+    for seed in 1..=4u64 {
+        let Ok((want, want_calls)) = run(mech, mech, seed, keep, &spec.unread_ion_vars) else {
+            return false;
+        };
+        let (got, got_calls) = run(mech, &specialized.mech, seed, keep, &spec.unread_ion_vars)
+            .unwrap_or_else(|e| panic!("{name}: specialised run fails: {e}"));
+        for (step, (w, g)) in want.iter().zip(&got).enumerate() {
+            assert_eq!(w.len(), g.len());
+            for ((what, a), (_, b)) in w.iter().zip(g) {
+                assert_eq!(
+                    a,
+                    b,
+                    "{name} ({spec:?}), seed {seed}, kernel #{step}: {what}: {} vs {}",
+                    f64::from_bits(*a),
+                    f64::from_bits(*b)
+                );
+            }
+        }
+        assert_eq!(
+            format!("{want_calls:?}"),
+            format!("{got_calls:?}"),
+            "{name}: engine calls differ"
+        );
+    }
+    true
+}
+
+fn agree_dir(dir: &str) {
+    let mechs = mechanisms(dir);
+    assert!(!mechs.is_empty(), "no mechanisms in {dir}");
+    let mut tested = 0;
+    for (name, mech) in &mechs {
+        if agree(name, mech, &Specialization::none()) {
+            assert!(agree(name, mech, &aggressive(mech)));
+            tested += 1;
+        } else {
+            eprintln!("skipped (interpreter cannot run it): {name}");
+        }
+    }
+    eprintln!("{dir}: {tested} of {} mechanisms agree", mechs.len());
+    assert!(tested * 2 >= mechs.len(), "too few mechanisms ran");
+}
+
+#[test]
+fn every_model_agrees_when_specialised() {
+    agree_dir("models");
+}
+
+#[test]
+fn every_corpus_file_agrees_when_specialised() {
+    agree_dir("tests/corpus");
+}
+
+fn model(name: &str) -> Mechanism {
+    mechanisms("models")
+        .into_iter()
+        .find(|(p, _)| p.ends_with(name))
+        .map(|(_, m)| m)
+        .unwrap_or_else(|| panic!("{name} compiles"))
+}
+
+fn calls_in(body: &[Stmt]) -> usize {
+    let text = format!("{body:?}");
+    text.matches("Call(").count()
+}
+
+#[test]
+fn na_rtm_kernels_become_straight_line() {
+    let mech = model("na_rtm.mod");
+    let s = opt::specialize(&mech, &Specialization::none()).expect("specialises");
+    for k in &s.mech.kernels {
+        assert_eq!(calls_in(&k.body), 0, "{:?} still calls", k.kind);
+    }
+    // The functions stay for calls from elsewhere.
+    assert_eq!(s.mech.functions, mech.functions);
+    let state = s
+        .mech
+        .kernels
+        .iter()
+        .find(|k| k.kind == KernelKind::State)
+        .expect("state kernel");
+    assert!(state.locals.len() > 1, "rates' locals join the kernel");
+}
+
+#[test]
+fn specialising_with_none_keeps_every_field() {
+    let mech = model("na_rtm.mod");
+    let s = opt::specialize(&mech, &Specialization::none()).expect("specialises");
+    assert_eq!(s.persistent, (0..mech.fields.len()).collect());
+}
+
+/// Counts `exp` calls a kernel makes per instance (straight-line bodies).
+fn exps(body: &[Stmt]) -> usize {
+    let mut n = 0;
+    fn expr(e: &Expr, n: &mut usize) {
+        match e {
+            Expr::Math(nmc::ir::MathFn::Exp, args) => {
+                *n += 1;
+                args.iter().for_each(|a| expr(a, n));
+            }
+            Expr::Math(_, args) | Expr::Call(_, args) => args.iter().for_each(|a| expr(a, n)),
+            Expr::Unary(_, a) => expr(a, n),
+            Expr::Binary(_, a, b) => {
+                expr(a, n);
+                expr(b, n);
+            }
+            _ => {}
+        }
+    }
+    for s in body {
+        if let Stmt::Assign(_, e) | Stmt::Accumulate(_, e) = s {
+            expr(e, &mut n);
+        }
+    }
+    n
+}
+
+#[test]
+fn emitted_ir_is_the_unspecialised_ir() {
+    // `nmc compile --emit ir` prints the pipeline's mechanism, which calls
+    // `rates`; specialisation happens only inside the JIT.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/na_rtm.mod");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .args(["compile", "--emit", "ir"])
+        .arg(&path)
+        .output()
+        .expect("nmc runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mech = model("na_rtm.mod");
+    assert_eq!(text.trim_end(), nmc::ir::print::print(&mech).trim_end());
+    assert!(text.contains("  rates(v)"), "{text}");
+}
+
+#[test]
+fn inlined_state_kernel_keeps_its_exp_calls_without_specialisation() {
+    let mech = model("na_rtm.mod");
+    let s = opt::specialize(&mech, &Specialization::none()).expect("specialises");
+    let state = s
+        .mech
+        .kernels
+        .iter()
+        .find(|k| k.kind == KernelKind::State)
+        .expect("state kernel");
+    // rates: 1 (minf) + 1 (hinf) + 3 (htau) + 4 (mtau); the update: 1.
+    assert_eq!(exps(&state.body), 10);
+}
