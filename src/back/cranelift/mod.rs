@@ -6,6 +6,7 @@
 //! [`crate::back::math`], so results equal the interpreter's bit for bit.
 
 mod fast_math;
+mod promote;
 mod translate;
 mod uses;
 
@@ -17,6 +18,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 
+use self::promote::Promotion;
 use self::translate::{Ids, Translator};
 use self::uses::Uses;
 use super::abi::{Bridge, KernelArgs};
@@ -567,6 +569,14 @@ fn build(
             let mut t =
                 Translator::new(b, &mut module, mech, &layout, &ids, args, &uses).map_err(fail)?;
             t.declare_locals(kernel.locals.len());
+            t.promote(Promotion::plan(
+                mech,
+                &kernel.body,
+                &uses,
+                &inline_bodies,
+                &ids.persistent,
+            ))
+            .map_err(fail)?;
             let single = matches!(
                 kernel.kind,
                 KernelKind::NetReceive | KernelKind::NetReceiveInit

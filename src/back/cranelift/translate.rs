@@ -15,6 +15,7 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Module};
 
+use super::promote::Promotion;
 use super::uses::{Uses, is_pure, node_slot};
 use crate::back::abi::{builtin_code, offsets};
 use crate::back::layout::Layout;
@@ -34,7 +35,6 @@ pub(super) struct Ids {
     /// Fields a kernel must leave in memory when it writes them
     /// ([`crate::ir::opt::Specialized::persistent`]); field promotion to
     /// registers may skip storing the others.
-    #[allow(dead_code)] // read by field promotion (in progress)
     pub persistent: std::collections::BTreeSet<usize>,
 }
 
@@ -76,6 +76,13 @@ pub(super) struct Translator<'f, 'm> {
     memo: Option<HashMap<String, Value>>,
     /// Addresses of the current instance's elements of hoisted fields.
     field_addr: HashMap<usize, Value>,
+    /// What lives in variables for one instance (empty outside kernels).
+    promotion: Promotion,
+    /// Variables of promoted fields, node arrays (by slot) and ion
+    /// variables (by layout slot).
+    promoted_fields: HashMap<usize, Variable>,
+    promoted_nodes: BTreeMap<usize, Variable>,
+    promoted_ions: BTreeMap<usize, Variable>,
 }
 
 type R<T> = Result<T, String>;
@@ -163,6 +170,10 @@ impl<'f, 'm> Translator<'f, 'm> {
             net_args,
             memo: None,
             field_addr: HashMap::new(),
+            promotion: Promotion::default(),
+            promoted_fields: HashMap::new(),
+            promoted_nodes: BTreeMap::new(),
+            promoted_ions: BTreeMap::new(),
         })
     }
 
@@ -319,7 +330,7 @@ impl<'f, 'm> Translator<'f, 'm> {
                 let d = self.expr_top(delay)?;
                 let f = self.expr_top(flag)?;
                 let sig = self.sig(&[self.ptr, types::I64, types::F64, types::F64], None);
-                self.callback(offsets::NET_SEND, sig, &[d, f]);
+                self.callback(offsets::NET_SEND, sig, &[d, f])?;
             }
             Stmt::NetEvent(t) | Stmt::NetMove(t) => {
                 let at = if matches!(stmt, Stmt::NetEvent(_)) {
@@ -329,7 +340,7 @@ impl<'f, 'm> Translator<'f, 'm> {
                 };
                 let v = self.expr_top(t)?;
                 let sig = self.sig(&[self.ptr, types::I64, types::F64], None);
-                self.callback(at, sig, &[v]);
+                self.callback(at, sig, &[v])?;
             }
             Stmt::WatchOn { id, flag } => {
                 if *id >= self.mech.watches.len() {
@@ -338,7 +349,7 @@ impl<'f, 'm> Translator<'f, 'm> {
                 let f = self.expr_top(flag)?;
                 let w = self.b.ins().iconst(types::I64, *id as i64);
                 let sig = self.sig(&[self.ptr, types::I64, types::I64, types::F64], None);
-                self.callback(offsets::WATCH_ON, sig, &[w, f]);
+                self.callback(offsets::WATCH_ON, sig, &[w, f])?;
             }
             Stmt::Print { format, args } => {
                 let id = self
@@ -355,7 +366,7 @@ impl<'f, 'm> Translator<'f, 'm> {
                     &[self.ptr, types::I64, types::I64, self.ptr, types::I64],
                     None,
                 );
-                self.callback(offsets::PRINTF, sig, &[id, p, n]);
+                self.callback(offsets::PRINTF, sig, &[id, p, n])?;
             }
             // A TABLE not replaced by the table pass: compute directly, as
             // NEURON does with usetable = 0.
@@ -381,7 +392,8 @@ impl<'f, 'm> Translator<'f, 'm> {
 
     /// Calls the engine callback at block offset `at` with
     /// `(engine, instance, rest...)`.
-    fn callback(&mut self, at: i32, sig: Signature, rest: &[Value]) -> Option<Value> {
+    fn callback(&mut self, at: i32, sig: Signature, rest: &[Value]) -> R<Option<Value>> {
+        self.flush_written();
         let f = self.b.ins().load(self.ptr, flags(), self.args, at);
         let engine = self
             .b
@@ -391,7 +403,9 @@ impl<'f, 'm> Translator<'f, 'm> {
         let mut call_args = vec![engine, self.inst];
         call_args.extend_from_slice(rest);
         let call = self.b.ins().call_indirect(sigref, f, &call_args);
-        self.b.inst_results(call).first().copied()
+        let result = self.b.inst_results(call).first().copied();
+        self.reload_promoted()?;
+        Ok(result)
     }
 
     /// Stores values in a stack slot; returns its address and the count.
@@ -462,6 +476,11 @@ impl<'f, 'm> Translator<'f, 'm> {
                     .get(*id)
                     .ok_or_else(|| format!("field {id} does not exist"))?;
                 let pointer = field.kind == FieldKind::Pointer;
+                if index.is_none()
+                    && let Some(&var) = self.promoted_fields.get(id)
+                {
+                    return Ok(Lval::Var(var));
+                }
                 let len = field.len.max(1);
                 let addr = match index {
                     None => *self
@@ -496,6 +515,9 @@ impl<'f, 'm> Translator<'f, 'm> {
                     .ok_or_else(|| format!("local {l} does not exist"))?,
             ),
             Place::Node(which) => {
+                if let Some(&var) = self.promoted_nodes.get(&node_slot(*which)) {
+                    return Ok(Lval::Var(var));
+                }
                 let base = *self
                     .node_base
                     .get(&node_slot(*which))
@@ -508,6 +530,9 @@ impl<'f, 'm> Translator<'f, 'm> {
                     .layout
                     .ion_slot(*ion, name)
                     .ok_or_else(|| format!("ion variable {name} is not in the layout"))?;
+                if let Some(&var) = self.promoted_ions.get(&slot) {
+                    return Ok(Lval::Var(var));
+                }
                 let base = *self.ion_base.get(&slot).ok_or("ion array not hoisted")?;
                 let noff = self.noff.ok_or("node index not loaded")?;
                 Lval::Mem(self.b.ins().iadd(base, noff))
@@ -607,19 +632,23 @@ impl<'f, 'm> Translator<'f, 'm> {
                 }
                 let fid = *self.ids.user.get(*id).ok_or("function not declared")?;
                 let fref = self.func_ref(fid);
+                self.flush_written();
                 let call = self.b.ins().call(fref, &values);
-                self.b
+                let result = self
+                    .b
                     .inst_results(call)
                     .first()
                     .copied()
-                    .ok_or("no result")?
+                    .ok_or("no result")?;
+                self.reload_promoted()?;
+                result
             }
             Expr::Builtin(kind, args) => {
                 let values = args.iter().map(|a| self.expr(a)).collect::<R<Vec<_>>>()?;
                 let (p, n) = self.spill(&values);
                 let code = self.b.ins().iconst(types::I64, builtin_code(*kind) as i64);
                 let sig = self.value_sig();
-                self.callback(offsets::RANDOM, sig, &[code, p, n])
+                self.callback(offsets::RANDOM, sig, &[code, p, n])?
                     .ok_or("no result")?
             }
             Expr::FunctionTable(t, args) => {
@@ -630,7 +659,7 @@ impl<'f, 'm> Translator<'f, 'm> {
                 let (p, n) = self.spill(&values);
                 let table = self.b.ins().iconst(types::I64, *t as i64);
                 let sig = self.value_sig();
-                self.callback(offsets::FUNCTION_TABLE, sig, &[table, p, n])
+                self.callback(offsets::FUNCTION_TABLE, sig, &[table, p, n])?
                     .ok_or("no result")?
             }
         })
@@ -745,11 +774,13 @@ impl<'f, 'm> Translator<'f, 'm> {
             let done = self.b.create_block();
             self.set_exit(done);
             self.set_instance(target, node_index);
+            self.begin_instance()?;
             self.zero_locals();
             self.body(body)?;
             self.b.ins().jump(done, &[]);
             self.b.switch_to_block(done);
             self.b.seal_block(done);
+            self.end_instance()?;
             self.b.ins().return_(&[]);
             return Ok(());
         }
@@ -773,11 +804,13 @@ impl<'f, 'm> Translator<'f, 'm> {
         self.b.seal_block(inner);
         self.set_exit(next);
         self.set_instance(i, node_index);
+        self.begin_instance()?;
         self.zero_locals();
         self.body(body)?;
         self.b.ins().jump(next, &[]);
         self.b.switch_to_block(next);
         self.b.seal_block(next);
+        self.end_instance()?;
         let i1 = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(head, &[BlockArg::Value(i1)]);
         self.b.seal_block(head);
@@ -789,6 +822,117 @@ impl<'f, 'm> Translator<'f, 'm> {
 }
 
 impl Translator<'_, '_> {
+    /// Keeps what `plan` lists in variables from here on (kernels only:
+    /// [`Translator::kernel_loop`] loads and stores them per instance).
+    pub fn promote(&mut self, plan: Promotion) -> R<()> {
+        for &id in &plan.fields {
+            if !self.field_base.contains_key(&id) {
+                return Err(format!("field {id} was not hoisted"));
+            }
+            let var = self.b.declare_var(types::F64);
+            self.promoted_fields.insert(id, var);
+        }
+        for &slot in &plan.nodes {
+            if !self.node_base.contains_key(&slot) {
+                return Err("node array not hoisted".into());
+            }
+            let var = self.b.declare_var(types::F64);
+            self.promoted_nodes.insert(slot, var);
+        }
+        for (ion, name) in &plan.ions {
+            let slot = self
+                .layout
+                .ion_slot(*ion, name)
+                .ok_or_else(|| format!("ion variable {name} is not in the layout"))?;
+            if !self.ion_base.contains_key(&slot) {
+                return Err("ion array not hoisted".into());
+            }
+            let var = self.b.declare_var(types::F64);
+            self.promoted_ions.insert(slot, var);
+        }
+        self.promotion = plan;
+        Ok(())
+    }
+
+    /// Address of the current instance's element of promoted field `id`.
+    fn promoted_addr(&self, id: usize) -> R<(Variable, Value)> {
+        let var = *self
+            .promoted_fields
+            .get(&id)
+            .ok_or_else(|| format!("field {id} is not promoted"))?;
+        let addr = *self
+            .field_addr
+            .get(&id)
+            .ok_or_else(|| format!("field {id} was not hoisted"))?;
+        Ok((var, addr))
+    }
+
+    /// Loads the promoted node and ion values of the current instance.
+    fn load_promoted_arrays(&mut self) -> R<()> {
+        if self.promoted_nodes.is_empty() && self.promoted_ions.is_empty() {
+            return Ok(());
+        }
+        let noff = self.noff.ok_or("node index not loaded")?;
+        let arrays: Vec<(Variable, Value)> = self
+            .promoted_nodes
+            .iter()
+            .map(|(slot, &var)| (var, self.node_base[slot]))
+            .chain(
+                self.promoted_ions
+                    .iter()
+                    .map(|(slot, &var)| (var, self.ion_base[slot])),
+            )
+            .collect();
+        for (var, base) in arrays {
+            let addr = self.b.ins().iadd(base, noff);
+            let v = self.b.ins().load(types::F64, flags(), addr, 0);
+            self.b.def_var(var, v);
+        }
+        Ok(())
+    }
+
+    /// Loads what an instance may read before assigning it.
+    fn begin_instance(&mut self) -> R<()> {
+        for id in self.promotion.load.clone() {
+            let (var, addr) = self.promoted_addr(id)?;
+            let v = self.b.ins().load(types::F64, flags(), addr, 0);
+            self.b.def_var(var, v);
+        }
+        self.load_promoted_arrays()
+    }
+
+    /// Stores the written persistent fields when an instance ends.
+    fn end_instance(&mut self) -> R<()> {
+        for id in self.promotion.store.clone() {
+            let (var, addr) = self.promoted_addr(id)?;
+            let v = self.b.use_var(var);
+            self.b.ins().store(flags(), v, addr, 0);
+        }
+        Ok(())
+    }
+
+    /// Before a call that may read fields: stores every written field.
+    fn flush_written(&mut self) {
+        for id in self.promotion.written.clone() {
+            if let Ok((var, addr)) = self.promoted_addr(id) {
+                let v = self.b.use_var(var);
+                self.b.ins().store(flags(), v, addr, 0);
+            }
+        }
+    }
+
+    /// After a call that may write fields or arrays: reloads every
+    /// promoted value.
+    fn reload_promoted(&mut self) -> R<()> {
+        let fields: Vec<usize> = self.promotion.fields.iter().copied().collect();
+        for id in fields {
+            let (var, addr) = self.promoted_addr(id)?;
+            let v = self.b.ins().load(types::F64, flags(), addr, 0);
+            self.b.def_var(var, v);
+        }
+        self.load_promoted_arrays()
+    }
+
     /// The 1.0/0.0 value of a WATCH condition for the current instance.
     pub fn watch_value(&mut self, cond: &Expr) -> R<Value> {
         let v = self.expr_top(cond)?;

@@ -23,6 +23,17 @@ pub(super) struct Uses {
     pub arrays: BTreeSet<usize>,
     /// True when any node or ion array is accessed.
     pub node_index: bool,
+    /// Field ids accessed with an index somewhere.
+    pub indexed: BTreeSet<usize>,
+    /// Field ids assigned (or accumulated into) without an index.
+    pub written: BTreeSet<usize>,
+    /// Node arrays assigned or accumulated into.
+    pub written_nodes: BTreeSet<usize>,
+    /// Ion variables assigned or accumulated into.
+    pub written_ions: BTreeSet<(usize, String)>,
+    /// True when the body calls something that may read or write fields
+    /// in memory: a function that is not inlined or an engine service.
+    pub barrier: bool,
 }
 
 /// Position of a node array in the ABI's `nodes` field.
@@ -57,6 +68,7 @@ impl Uses {
         match stmt {
             Stmt::Assign(p, e) | Stmt::Accumulate(p, e) => {
                 self.place(p);
+                self.written_place(p);
                 self.expr(e);
             }
             Stmt::If {
@@ -71,13 +83,24 @@ impl Uses {
                 self.expr(cond);
                 body.iter().for_each(|s| self.stmt(s));
             }
-            Stmt::Eval(e) | Stmt::NetEvent(e) | Stmt::NetMove(e) => self.expr(e),
+            Stmt::Eval(e) => self.expr(e),
+            Stmt::NetEvent(e) | Stmt::NetMove(e) => {
+                self.barrier = true;
+                self.expr(e);
+            }
             Stmt::NetSend { delay, flag } => {
+                self.barrier = true;
                 self.expr(delay);
                 self.expr(flag);
             }
-            Stmt::WatchOn { flag, .. } => self.expr(flag),
-            Stmt::Print { args, .. } => args.iter().for_each(|a| self.expr(a)),
+            Stmt::WatchOn { flag, .. } => {
+                self.barrier = true;
+                self.expr(flag);
+            }
+            Stmt::Print { args, .. } => {
+                self.barrier = true;
+                args.iter().for_each(|a| self.expr(a));
+            }
             _ => {}
         }
     }
@@ -87,7 +110,10 @@ impl Uses {
             Place::Field(id, None) => {
                 self.fields.insert(*id);
             }
-            Place::Field(_, Some(e)) => self.expr(e),
+            Place::Field(id, Some(e)) => {
+                self.indexed.insert(*id);
+                self.expr(e);
+            }
             Place::GlobalArray(id, e) => {
                 self.arrays.insert(*id);
                 self.expr(e);
@@ -104,6 +130,21 @@ impl Uses {
         }
     }
 
+    fn written_place(&mut self, place: &Place) {
+        match place {
+            Place::Field(id, None) => {
+                self.written.insert(*id);
+            }
+            Place::Node(which) => {
+                self.written_nodes.insert(node_slot(*which));
+            }
+            Place::Ion(ion, name) => {
+                self.written_ions.insert((*ion, name.clone()));
+            }
+            _ => {}
+        }
+    }
+
     fn expr(&mut self, expr: &Expr) {
         match expr {
             Expr::Const(_) => {}
@@ -115,13 +156,20 @@ impl Uses {
             }
             Expr::Call(id, args) => {
                 args.iter().for_each(|a| self.expr(a));
-                if self.seen.insert(*id)
-                    && let Some(Some(body)) = self.inline.get(*id).cloned()
-                {
-                    body.iter().for_each(|s| self.stmt(s));
+                match self.inline.get(*id) {
+                    Some(Some(_)) => {
+                        if self.seen.insert(*id)
+                            && let Some(Some(body)) = self.inline.get(*id).cloned()
+                        {
+                            body.iter().for_each(|s| self.stmt(s));
+                        }
+                    }
+                    _ => self.barrier = true,
                 }
             }
-            Expr::Math(_, args) | Expr::Builtin(_, args) | Expr::FunctionTable(_, args) => {
+            Expr::Math(_, args) => args.iter().for_each(|a| self.expr(a)),
+            Expr::Builtin(_, args) | Expr::FunctionTable(_, args) => {
+                self.barrier = true;
                 args.iter().for_each(|a| self.expr(a))
             }
         }
