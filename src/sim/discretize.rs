@@ -62,8 +62,8 @@ pub(crate) struct Nodes {
     pub b: Vec<f64>,
     /// Per cell, per section: its nodes.
     pub sections: Vec<Vec<SectionNodes>>,
-    /// Nodes that have membrane (capacitance), ascending.
-    pub membrane: Vec<u32>,
+    /// Per node: true when it has membrane (capacitance, mechanisms).
+    pub membrane: Vec<bool>,
 }
 
 impl Nodes {
@@ -83,6 +83,7 @@ impl Nodes {
         self.area.push(area);
         self.diam.push(diam);
         self.cm.push(cm);
+        self.membrane.push(false);
         self.a.push(0.0);
         self.b.push(0.0);
         id
@@ -136,7 +137,9 @@ pub(crate) fn discretize(cells: &[Cell]) -> Result<Nodes, String> {
             for j in 0..sec.nseg {
                 let area = PI * sec.diam * dx;
                 let id = nodes.push(prev, area, sec.diam, sec.cm);
-                nodes.membrane.push(id);
+                if let Some(m) = nodes.membrane.get_mut(id as usize) {
+                    *m = true;
+                }
                 if j == 0 {
                     first = id;
                 }

@@ -4,61 +4,58 @@
 
 use super::discretize::{Nodes, ROOT};
 
-/// Adds the axial currents to `rhs` (NEURON's `nrn_rhs` tail).
-pub(crate) fn axial_rhs(nodes: &Nodes, v: &[f64], rhs: &mut [f64]) {
-    let n = nodes.parent.len().min(v.len()).min(rhs.len());
+/// The tail of NEURON's `setup_tree_matrix` in one pass over the nodes:
+/// `nrn_rhs`'s axial currents into `rhs` and `nrn_lhs`'s capacitance
+/// (`cfac` = 0.001/dt, membrane nodes) and axial terms into `d`. Every
+/// element receives its terms in NEURON's order: a node's own terms at
+/// its index, its children's (which come after it) later.
+pub(crate) fn assemble(nodes: &Nodes, cfac: f64, v: &[f64], rhs: &mut [f64], d: &mut [f64]) {
+    let n = nodes.parent.len().min(v.len()).min(rhs.len()).min(d.len());
+    let parent = &nodes.parent[..n];
+    let (a, b) = (&nodes.a[..n], &nodes.b[..n]);
+    let (cm, membrane) = (&nodes.cm[..n], &nodes.membrane[..n]);
+    let (v, rhs, d) = (&v[..n], &mut rhs[..n], &mut d[..n]);
     for i in 0..n {
-        let p = nodes.parent[i];
+        if membrane[i] {
+            d[i] += cfac * cm[i];
+        }
+        let p = parent[i];
         if p == ROOT {
             continue;
         }
         let p = p as usize;
         let dv = v[p] - v[i];
-        rhs[i] -= nodes.b[i] * dv;
-        rhs[p] += nodes.a[i] * dv;
+        rhs[i] -= b[i] * dv;
+        rhs[p] += a[i] * dv;
+        d[i] -= b[i];
+        d[p] -= a[i];
     }
 }
 
-/// Adds capacitance and axial terms to `d` (NEURON's `nrn_lhs` tail);
-/// `cfac` is 0.001/dt.
-pub(crate) fn lhs(nodes: &Nodes, cfac: f64, d: &mut [f64]) {
-    for &i in &nodes.membrane {
-        let i = i as usize;
-        if let Some(x) = d.get_mut(i) {
-            *x += cfac * nodes.cm[i];
-        }
-    }
-    let n = nodes.parent.len().min(d.len());
-    for i in 0..n {
-        let p = nodes.parent[i];
-        if p == ROOT {
-            continue;
-        }
-        d[i] -= nodes.b[i];
-        d[p as usize] -= nodes.a[i];
-    }
-}
-
-/// Solves the matrix in place: `rhs` becomes dv, `d` is destroyed.
-pub(crate) fn solve(nodes: &Nodes, d: &mut [f64], rhs: &mut [f64]) {
-    let n = nodes.parent.len().min(d.len()).min(rhs.len());
+/// Solves the matrix in place (NEURON's triangularisation and back
+/// substitution): `rhs` becomes dv, `d` is destroyed, and each node's
+/// `v` gets its dv added as soon as it is known (NEURON's `v += rhs`).
+pub(crate) fn solve(nodes: &Nodes, d: &mut [f64], rhs: &mut [f64], v: &mut [f64]) {
+    let n = nodes.parent.len().min(d.len()).min(rhs.len()).min(v.len());
+    let parent = &nodes.parent[..n];
+    let (a, b) = (&nodes.a[..n], &nodes.b[..n]);
+    let (d, rhs, v) = (&mut d[..n], &mut rhs[..n], &mut v[..n]);
     for i in (0..n).rev() {
-        let p = nodes.parent[i];
+        let p = parent[i];
         if p == ROOT {
             continue;
         }
         let p = p as usize;
-        let f = nodes.a[i] / d[i];
-        d[p] -= f * nodes.b[i];
+        let f = a[i] / d[i];
+        d[p] -= f * b[i];
         rhs[p] -= f * rhs[i];
     }
     for i in 0..n {
-        let p = nodes.parent[i];
-        if p == ROOT {
-            rhs[i] /= d[i];
-        } else {
-            rhs[i] -= nodes.b[i] * rhs[p as usize];
-            rhs[i] /= d[i];
+        let p = parent[i];
+        if p != ROOT {
+            rhs[i] -= b[i] * rhs[p as usize];
         }
+        rhs[i] /= d[i];
+        v[i] += rhs[i];
     }
 }

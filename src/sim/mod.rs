@@ -123,13 +123,12 @@ struct Conn {
     delay: f64,
 }
 
-/// Threshold detection on a node (NEURON's PreSyn).
+/// Threshold detection on a node (NEURON's PreSyn). What every step
+/// reads is kept apart, compact, in [`Watch`].
 #[derive(Debug)]
 struct Detector {
     node: u32,
     threshold: f64,
-    /// Above threshold at the last check.
-    above: bool,
     /// Gid to record spikes under, when this is the cell's own detector.
     gid: Option<u64>,
     /// Connections fed.
@@ -142,6 +141,17 @@ struct Detector {
     cell: u32,
     /// Other threads have targets: spikes go to the outbox too.
     export: bool,
+}
+
+/// What a step's threshold check reads of one detector (same index as
+/// [`Part::detectors`]): 16 bytes, so the check streams through 10,000
+/// detectors in a few cache lines per hundred.
+#[derive(Clone, Copy, Debug)]
+struct Watch {
+    threshold: f64,
+    node: u32,
+    /// Above threshold at the last check.
+    above: bool,
 }
 
 /// A spike train source.
@@ -169,6 +179,8 @@ pub(crate) struct Part {
     /// Connection lists delivered by one event each (same source, same delay).
     fanouts: Vec<Vec<u32>>,
     detectors: Vec<Detector>,
+    /// Per detector, what the threshold check reads and updates.
+    watches: Vec<Watch>,
     trains: Vec<Train>,
     probes: Vec<Probe>,
     scratch: Vec<f64>,
@@ -266,7 +278,6 @@ impl Part {
             detectors.push(Detector {
                 node,
                 threshold: run.spike_threshold,
-                above: false,
                 gid: Some(cell.gid),
                 targets: Vec::new(),
                 groups: Vec::new(),
@@ -340,7 +351,6 @@ impl Part {
                         detectors.push(Detector {
                             node: detectors[src].node,
                             threshold: c.threshold,
-                            above: false,
                             gid: None,
                             targets: vec![id],
                             groups: Vec::new(),
@@ -364,6 +374,14 @@ impl Part {
         for t in &mut trains {
             t.groups = fan_out(&t.targets, &conns, &mut fanouts);
         }
+        let watches = detectors
+            .iter()
+            .map(|d| Watch {
+                threshold: d.threshold,
+                node: d.node,
+                above: false,
+            })
+            .collect();
         let mut queue = Queue::default();
         queue.reserve(1024 + conns.len() + trains.len());
         Ok(Part {
@@ -382,6 +400,7 @@ impl Part {
             conns,
             fanouts,
             detectors,
+            watches,
             trains,
             probes,
             scratch: vec![0.0; scratch_len],

@@ -172,8 +172,8 @@ impl Part {
                 );
             }
         }
-        for d in &mut self.detectors {
-            d.above = false;
+        for w in &mut self.watches {
+            w.above = false;
         }
         self.deliver(t0)?;
         self.setup_matrix()?;
@@ -222,10 +222,12 @@ impl Part {
         self.deliver(tm)?;
         self.shared.t += half;
         self.setup_matrix()?;
-        hines::solve(&self.nodes, &mut self.data.diag, &mut self.data.rhs);
-        for (v, dv) in self.data.v.iter_mut().zip(&self.data.rhs) {
-            *v += *dv;
-        }
+        hines::solve(
+            &self.nodes,
+            &mut self.data.diag,
+            &mut self.data.rhs,
+            &mut self.data.v,
+        );
         self.shared.t += half;
         self.all(KernelKind::Before(Phase::Solve), None)?;
         self.all(KernelKind::State, Some(STATE))?;
@@ -247,25 +249,29 @@ impl Part {
         }
         self.all(KernelKind::Before(Phase::Breakpoint), None)?;
         self.all(KernelKind::Current, Some(CURRENT))?;
-        hines::axial_rhs(&self.nodes, &self.data.v, &mut self.data.rhs);
         let cfac = 0.001 * (1.0 / self.shared.dt);
-        hines::lhs(&self.nodes, cfac, &mut self.data.diag);
+        hines::assemble(
+            &self.nodes,
+            cfac,
+            &self.data.v,
+            &mut self.data.rhs,
+            &mut self.data.diag,
+        );
         Ok(())
     }
 
     /// Threshold detection at the current t (NEURON's `check_thresh`).
     fn check_thresholds(&mut self, spikes: &mut Vec<(u64, f64)>) {
         let t = self.shared.t;
-        for d in &mut self.detectors {
-            let v = self
-                .data
-                .v
-                .get(d.node as usize)
-                .copied()
-                .unwrap_or(f64::NAN);
-            if v - d.threshold > 0.0 {
-                if !d.above {
-                    d.above = true;
+        let v = &self.data.v;
+        for (k, w) in self.watches.iter_mut().enumerate() {
+            let v = v.get(w.node as usize).copied().unwrap_or(f64::NAN);
+            if v - w.threshold > 0.0 {
+                if !w.above {
+                    w.above = true;
+                    let Some(d) = self.detectors.get(k) else {
+                        continue;
+                    };
                     let tt = t + 1e-10;
                     if let Some(gid) = d.gid {
                         spikes.push((gid, tt));
@@ -284,7 +290,7 @@ impl Part {
                     }
                 }
             } else {
-                d.above = false;
+                w.above = false;
             }
         }
     }
