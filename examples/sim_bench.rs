@@ -126,6 +126,13 @@ fn bench(
         best_cpu * 1e3,
         best_cpu * 1e9 / (steps * cells as f64),
     );
+    // One line for scripts/bench to read.
+    let mode = std::env::args().nth(2).unwrap_or_else(|| "exact".into());
+    println!(
+        "RESULT {} {mode} threads={threads} wall_s={best:.6} cpu_s={best_cpu:.6} spikes={spikes} specialise_s={:.6}",
+        if cells == 1 { "one" } else { "many" },
+        special.as_secs_f64(),
+    );
 }
 
 fn main() {
