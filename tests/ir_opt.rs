@@ -375,3 +375,92 @@ fn inlined_state_kernel_keeps_its_exp_calls_without_specialisation() {
     // rates: 1 (minf) + 1 (hinf) + 3 (htau) + 4 (mtau); the update: 1.
     assert_eq!(exps(&state.body), 10);
 }
+
+fn field_names(mech: &Mechanism, ids: &BTreeSet<usize>) -> Vec<String> {
+    ids.iter().map(|&id| mech.fields[id].name.clone()).collect()
+}
+
+#[test]
+fn na_rtm_with_nothing_observed_keeps_only_what_kernels_carry_over() {
+    let mech = model("na_rtm.mod");
+    let spec = aggressive(&mech);
+    let s = opt::specialize(&mech, &spec).expect("specialises");
+    assert_eq!(field_names(&mech, &s.persistent), ["minf", "h"]);
+    // Without constants the parameters are read from memory, so they stay.
+    let plain = Specialization {
+        observed: Some(BTreeSet::new()),
+        ..Specialization::none()
+    };
+    let p = opt::specialize(&mech, &plain).expect("specialises");
+    assert_eq!(
+        field_names(&mech, &p.persistent),
+        [
+            "gbar",
+            "minfvhalf",
+            "minfk",
+            "hinfvhalf",
+            "hinfk",
+            "minf",
+            "h"
+        ]
+    );
+    let state = s
+        .mech
+        .kernels
+        .iter()
+        .find(|k| k.kind == KernelKind::State)
+        .expect("state kernel");
+    // mtau's 4 exp calls are gone: minf 1, hinf 1, htau 3, the update 1.
+    assert_eq!(exps(&state.body), 6, "{}", nmc::ir::print::print(&s.mech));
+    // The current kernel no longer accumulates ina/dinadv into the ion.
+    let current = s
+        .mech
+        .kernels
+        .iter()
+        .find(|k| k.kind == KernelKind::Current)
+        .expect("current kernel");
+    let text = format!("{:?}", current.body);
+    assert!(!text.contains("Accumulate(Ion("), "{text}");
+    assert!(!text.contains("Field(3, None)"), "gbar folded: {text}");
+}
+
+#[test]
+fn observed_fields_keep_their_stores() {
+    let mech = model("na_rtm.mod");
+    let mtau = mech
+        .fields
+        .iter()
+        .position(|f| f.name == "mtau")
+        .expect("mtau");
+    let mut spec = aggressive(&mech);
+    spec.observed = Some(BTreeSet::from([mtau]));
+    let s = opt::specialize(&mech, &spec).expect("specialises");
+    assert!(s.persistent.contains(&mtau));
+    let state = s
+        .mech
+        .kernels
+        .iter()
+        .find(|k| k.kind == KernelKind::State)
+        .expect("state kernel");
+    assert_eq!(exps(&state.body), 10);
+}
+
+#[test]
+fn written_fields_are_not_folded_as_constants() {
+    let mech = model("na_rtm.mod");
+    let minf = mech
+        .fields
+        .iter()
+        .position(|f| f.name == "minf")
+        .expect("minf");
+    let mut spec = aggressive(&mech);
+    spec.constants.insert(minf, 0.5);
+    let s = opt::specialize(&mech, &spec).expect("specialises");
+    let current = s
+        .mech
+        .kernels
+        .iter()
+        .find(|k| k.kind == KernelKind::Current)
+        .expect("current kernel");
+    assert!(format!("{:?}", current.body).contains(&format!("Field({minf}, None)")));
+}

@@ -7,7 +7,10 @@
 //! made for its own data: parameters every instance shares become
 //! constants, values nobody reads are neither computed nor stored.
 
+pub mod consts;
+pub mod dce;
 pub mod inline;
+pub mod persist;
 mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,18 +50,23 @@ pub struct Specialized {
     pub persistent: BTreeSet<FieldId>,
 }
 
-/// Specialises `mech` for `spec`: inlines calls into kernels, then (with
-/// a non-trivial `spec`) folds constant fields and drops assignments
-/// nobody can observe. The result passes the IR validator or this returns
-/// the validator's findings as an error (a bug in a pass).
+/// Specialises `mech` for `spec`: inlines calls into kernels
+/// ([`inline`]), folds the usable constant fields ([`consts`]), finds the
+/// persistent fields ([`persist`]) and drops assignments nobody can
+/// observe ([`dce`]; with [`Specialization::none`] only stores that are
+/// overwritten before any read). The result passes the IR validator or
+/// this returns the validator's findings as an error (a bug in a pass).
 pub fn specialize(mech: &Mechanism, spec: &Specialization) -> Result<Specialized, String> {
-    let _ = spec;
     let mut out = mech.clone();
     inline::inline_kernels(&mut out);
+    let constants = consts::usable(&out, &spec.constants);
+    consts::fold(&mut out, &constants);
+    let persistent = persist::persistent(&out, spec.observed.as_ref());
+    dce::eliminate(&mut out, &persistent, &spec.unread_ion_vars);
     check(mech, &out)?;
     Ok(Specialized {
         mech: out,
-        persistent: (0..mech.fields.len()).collect(),
+        persistent,
     })
 }
 

@@ -332,3 +332,136 @@ fn body_write_free(body: &[Stmt]) -> bool {
     });
     ok
 }
+/// Per function: the fields it (or anything it calls) may read, by id.
+/// Accumulating into a field reads it.
+pub(super) fn function_field_reads(mech: &Mechanism) -> Vec<BTreeSet<usize>> {
+    let own: Vec<BTreeSet<usize>> = mech
+        .functions
+        .iter()
+        .map(|f| body_field_reads(&f.body))
+        .collect();
+    reachable(mech)
+        .iter()
+        .enumerate()
+        .map(|(k, reach)| {
+            let mut all = own[k].clone();
+            for &g in reach {
+                if let Some(r) = own.get(g) {
+                    all.extend(r.iter().copied());
+                }
+            }
+            all
+        })
+        .collect()
+}
+
+/// Fields `body` loads or accumulates into anywhere (not following calls).
+pub(super) fn body_field_reads(body: &[Stmt]) -> BTreeSet<usize> {
+    let mut out = BTreeSet::new();
+    each_expr(body, &mut |e| {
+        if let Expr::Load(Place::Field(id, _)) = e {
+            out.insert(*id);
+        }
+    });
+    each_stmt(body, &mut |s| {
+        if let Stmt::Accumulate(Place::Field(id, _), _) = s {
+            out.insert(*id);
+        }
+    });
+    out
+}
+
+/// Fields `body` assigns or accumulates into anywhere (not following calls).
+pub(super) fn body_field_writes(body: &[Stmt]) -> BTreeSet<usize> {
+    let mut out = BTreeSet::new();
+    each_stmt(body, &mut |s| match s {
+        Stmt::Assign(Place::Field(id, _), _) | Stmt::Accumulate(Place::Field(id, _), _) => {
+            out.insert(*id);
+        }
+        Stmt::Ode {
+            state: Place::Field(id, _),
+            ..
+        } => {
+            out.insert(*id);
+        }
+        _ => {}
+    });
+    out
+}
+
+/// True when evaluating `e` has no effect beyond its value: no engine
+/// service and only calls of functions `write_free` marks.
+pub(super) fn effect_free(e: &Expr, write_free: &[bool]) -> bool {
+    match e {
+        Expr::Builtin(..) | Expr::FunctionTable(..) => false,
+        Expr::Call(id, _) if !write_free.get(*id).copied().unwrap_or(false) => false,
+        _ => children(e).into_iter().all(|c| effect_free(c, write_free)),
+    }
+}
+
+/// Fields some place of `mech` (kernels, functions, WATCH conditions)
+/// accesses with an index, or declared with more than one element: their
+/// elements are not tracked one by one.
+pub(super) fn indexed_fields(mech: &Mechanism) -> BTreeSet<usize> {
+    let mut out: BTreeSet<usize> = mech
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.len > 1)
+        .map(|(id, _)| id)
+        .collect();
+    let mut note_place = |p: &Place| {
+        if let Place::Field(id, Some(_)) = p {
+            out.insert(*id);
+        }
+    };
+    let bodies = mech
+        .kernels
+        .iter()
+        .map(|k| &k.body)
+        .chain(mech.functions.iter().map(|f| &f.body));
+    let watch_body: Vec<Stmt> = mech.watches.iter().cloned().map(Stmt::Eval).collect();
+    for body in bodies.chain(std::iter::once(&watch_body)) {
+        each_stmt(body, &mut |s| {
+            if let Stmt::Assign(p, _) | Stmt::Accumulate(p, _) | Stmt::Ode { state: p, .. } = s {
+                note_place(p);
+            }
+        });
+        each_expr(body, &mut |e| {
+            if let Expr::Load(p) = e {
+                note_place(p);
+            }
+        });
+    }
+    out
+}
+
+/// Adds to `out` the fields evaluating `e` may read, including everything
+/// the functions it calls may read (`fn_reads`, see
+/// [`function_field_reads`]).
+pub(super) fn expr_field_reads(e: &Expr, fn_reads: &[BTreeSet<usize>], out: &mut BTreeSet<usize>) {
+    match e {
+        Expr::Load(Place::Field(id, _)) => {
+            out.insert(*id);
+        }
+        Expr::Call(id, _) => {
+            if let Some(r) = fn_reads.get(*id) {
+                out.extend(r.iter().copied());
+            }
+        }
+        _ => {}
+    }
+    for c in children(e) {
+        expr_field_reads(c, fn_reads, out);
+    }
+}
+
+/// Adds to `out` the locals `e` loads.
+pub(super) fn expr_local_reads(e: &Expr, out: &mut BTreeSet<usize>) {
+    if let Expr::Load(Place::Local(l)) = e {
+        out.insert(*l);
+    }
+    for c in children(e) {
+        expr_local_reads(c, out);
+    }
+}
