@@ -9,6 +9,7 @@ mod fast_math;
 mod promote;
 mod translate;
 mod uses;
+mod vector;
 
 use std::collections::HashMap;
 
@@ -382,6 +383,28 @@ fn ir_error(mech: &Mechanism, name: &str, what: String) -> Diagnostic {
     )
 }
 
+/// The kernels of `mech` that [`compile_specialized`] with `spec` turns
+/// into f64x2 loops over pairs of instances (the others, and an odd last
+/// instance, run one instance at a time), each with `None`, or with the
+/// reason it stays scalar.
+pub fn vectorized_kernels(
+    mech: &Mechanism,
+    spec: &Specialization,
+) -> Result<Vec<(KernelKind, Option<String>)>, Diagnostic> {
+    let layout = Layout::of(mech);
+    let specialized = opt::specialize(mech, spec).map_err(|e| jit_error(mech, e))?;
+    let inline = uses::inlinable(&specialized.mech);
+    Ok(specialized
+        .mech
+        .kernels
+        .iter()
+        .map(|k| {
+            let why = vector::check(&specialized.mech, k, &layout, &inline).err();
+            (k.kind, why)
+        })
+        .collect())
+}
+
 /// The symbol name of a kernel function.
 pub fn kernel_name(kind: KernelKind) -> String {
     let phase = |p: Phase| match p {
@@ -557,6 +580,7 @@ fn build(
             .map_err(err)?;
         ctx.func.signature = sig;
         ctx.func.name = UserFuncName::user(0, id.as_u32());
+        let mut vectorized = false;
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             let entry = b.create_block();
@@ -566,8 +590,30 @@ fn build(
             let args = b.block_params(entry)[0];
             let uses = Uses::of(&kernel.body, &[], &inline_bodies);
             let fail = |e: String| ir_error(mech, &name, e);
+            // Eligible kernels do pairs of instances in f64x2 first; the
+            // scalar loop below finishes from where that loop stopped.
+            let start = match vector::check(mech, kernel, &layout, &ids.inline) {
+                Ok(scan) => Some(
+                    vector::emit_pairs(
+                        &mut b,
+                        &mut module,
+                        mech,
+                        &layout,
+                        &ids,
+                        args,
+                        kernel,
+                        scan,
+                    )
+                    .map_err(fail)?,
+                ),
+                Err(_) => None,
+            };
             let mut t =
                 Translator::new(b, &mut module, mech, &layout, &ids, args, &uses).map_err(fail)?;
+            if let Some(start) = start {
+                t.set_loop_start(start);
+                vectorized = true;
+            }
             t.declare_locals(kernel.locals.len());
             t.promote(Promotion::plan(
                 mech,
@@ -585,7 +631,12 @@ fn build(
                 .map_err(fail)?;
             t.finish();
         }
-        define(&mut module, &mut ctx, id, &name)?;
+        let label = if vectorized {
+            format!("{name} (f64x2 pairs, then one by one)")
+        } else {
+            name
+        };
+        define(&mut module, &mut ctx, id, &label)?;
         kernels.push((kernel.kind, id));
     }
 

@@ -83,6 +83,8 @@ pub(super) struct Translator<'f, 'm> {
     promoted_fields: HashMap<usize, Variable>,
     promoted_nodes: BTreeMap<usize, Variable>,
     promoted_ions: BTreeMap<usize, Variable>,
+    /// First instance of the kernel loop (0 when unset).
+    loop_start: Option<Value>,
 }
 
 type R<T> = Result<T, String>;
@@ -174,6 +176,7 @@ impl<'f, 'm> Translator<'f, 'm> {
             promoted_fields: HashMap::new(),
             promoted_nodes: BTreeMap::new(),
             promoted_ions: BTreeMap::new(),
+            loop_start: None,
         })
     }
 
@@ -762,7 +765,14 @@ impl<'f, 'm> Translator<'f, 'm> {
             .ok_or_else(|| "no result".to_string())
     }
 
-    /// Emits the instance loop of a kernel: `0..count` (or the event
+    /// Makes the kernel loop start at instance `start` (i64) instead of 0,
+    /// after a loop that did the instances before it.
+    pub fn set_loop_start(&mut self, start: Value) {
+        self.loop_start = Some(start);
+    }
+
+    /// Emits the instance loop of a kernel: `0..count` (from the loop start
+    /// when set) or the event
     /// target when `single`), zeroing locals per instance, `Return`
     /// continuing with the next instance. Ends with a return.
     pub fn kernel_loop(&mut self, body: &[Stmt], node_index: bool, single: bool) -> R<()> {
@@ -795,7 +805,10 @@ impl<'f, 'm> Translator<'f, 'm> {
             self.b.create_block(),
         );
         let i = self.b.append_block_param(head, types::I64);
-        let zero = self.b.ins().iconst(types::I64, 0);
+        let zero = match self.loop_start {
+            Some(start) => start,
+            None => self.b.ins().iconst(types::I64, 0),
+        };
         self.b.ins().jump(head, &[BlockArg::Value(zero)]);
         self.b.switch_to_block(head);
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, count);
@@ -988,7 +1001,7 @@ impl Translator<'_, '_> {
 
 /// The value of an expression made of constants only, computed with the
 /// interpreter's operations (so folding changes no bit of any result).
-fn const_value(e: &Expr, mode: MathMode) -> Option<f64> {
+pub(super) fn const_value(e: &Expr, mode: MathMode) -> Option<f64> {
     let value = |e| const_value(e, mode);
     match e {
         Expr::Const(c) => Some(*c),

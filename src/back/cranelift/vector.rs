@@ -1,0 +1,764 @@
+//! The f64x2 translation of straight-line density kernels: a loop over
+//! PAIRS of instances with every value an `f64x2` (lane 0 the even
+//! instance, lane 1 the odd one), before the scalar loop of
+//! [`super::translate`], which finishes what the pair loop leaves (an odd
+//! last instance, or everything from a pair whose two instances share a
+//! node when that matters, see below).
+//!
+//! Results equal the scalar kernel's bit for bit:
+//! - `fadd`, `fsub`, `fmul`, `fdiv`, `sqrt`, `fneg`, `fabs` round each lane
+//!   as the scalar instruction does; there is no fma contraction;
+//!   comparisons become lane masks selecting 1.0 or 0.0;
+//! - library math (`exp` in exact mode, `pow`, `log`, ...) is called once
+//!   per lane with the scalar's symbol; fast-mode `exp` is the inline
+//!   [`super::fast_math::emit_exp_x2`] on both lanes (its operations are the
+//!   scalar ones, lane by lane);
+//! - fields are per instance, so each is loaded once (a vector load at the
+//!   pair's offset), kept in a register while the body runs and stored
+//!   once at the end when written and persistent;
+//! - node and ion arrays are gathered lane by lane through the node index.
+//!   When the kernel reads no node or ion array it writes, its writes into
+//!   them are deferred to the end of the body and done lane 0 first, each
+//!   lane's in statement order: exactly the scalar order, even when both
+//!   instances sit on one node. Otherwise (an array both read and written)
+//!   writes happen in place lane by lane, and a pair whose instances share
+//!   a node leaves the rest to the scalar loop.
+//!
+//! Eligible ([`check`]): density mechanisms' INITIAL, current and state
+//! kernels whose bodies, with the FUNCTIONs and PROCEDUREs they call
+//! inlined, have no branch, loop, `return`, engine service (events,
+//! printf, WATCH, random numbers, FUNCTION_TABLE), indexed field, global
+//! array, POINTER field or write to a global or shared scalar, and no call
+//! inside `&&` / `||` (which the scalar code evaluates lazily).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    BlockArg, Endianness, FuncRef, InstBuilder, MemFlagsData, Value, types,
+};
+use cranelift_frontend::FunctionBuilder;
+use cranelift_jit::JITModule;
+use cranelift_module::{FuncId, Module};
+
+use super::translate::{Ids, const_value};
+use super::uses::{is_pure, node_slot};
+use crate::back::abi::offsets;
+use crate::back::layout::Layout;
+use crate::back::math::{self, MathMode};
+use crate::ir::{
+    BinOp, Expr, FieldKind, Kernel, KernelKind, MathFn, MechKind, Mechanism, Place, SharedVar,
+    Stmt, UnOp,
+};
+
+type R<T> = Result<T, String>;
+
+const VEC: types::Type = types::F64X2;
+
+/// A node array (by ABI slot) or an ion variable array (by layout slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Array {
+    Node(usize),
+    Ion(usize),
+}
+
+/// A value every instance shares: a mechanism global or a shared scalar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Uniform {
+    Global(usize),
+    Shared(SharedVar),
+}
+
+/// What an eligible kernel touches (found by [`check`]).
+#[derive(Debug, Default)]
+pub(super) struct Scan {
+    fields: BTreeSet<usize>,
+    uniforms: Vec<Uniform>,
+    read: BTreeSet<Array>,
+    written: BTreeSet<Array>,
+}
+
+impl Scan {
+    /// True when some node or ion array is both read and written.
+    fn hazard(&self) -> bool {
+        !self.read.is_disjoint(&self.written)
+    }
+
+    fn uses_nodes(&self) -> bool {
+        !self.read.is_empty() || !self.written.is_empty()
+    }
+}
+
+/// Whether `kernel` of `mech` gets the pair loop: `Ok` with what it
+/// touches, or why not.
+pub(super) fn check(
+    mech: &Mechanism,
+    kernel: &Kernel,
+    layout: &Layout,
+    inline: &[bool],
+) -> R<Scan> {
+    if mech.kind != MechKind::Density {
+        return Err("not a density mechanism".into());
+    }
+    if !matches!(
+        kernel.kind,
+        KernelKind::Init | KernelKind::Current | KernelKind::State
+    ) {
+        return Err("only INITIAL, current and state kernels are vectorised".into());
+    }
+    let mut checker = Checker {
+        mech,
+        layout,
+        inline,
+        scan: Scan::default(),
+    };
+    checker.body(&kernel.body)?;
+    Ok(checker.scan)
+}
+
+struct Checker<'a> {
+    mech: &'a Mechanism,
+    layout: &'a Layout,
+    inline: &'a [bool],
+    scan: Scan,
+}
+
+impl Checker<'_> {
+    fn body(&mut self, body: &[Stmt]) -> R<()> {
+        body.iter().try_for_each(|s| self.stmt(s))
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) -> R<()> {
+        match stmt {
+            Stmt::Assign(place, e) | Stmt::Accumulate(place, e) => {
+                self.expr(e)?;
+                self.place(place, true)
+            }
+            Stmt::Eval(e) => self.expr(e),
+            // The scalar code skips an unreplaced TABLE too.
+            Stmt::Table { .. } => Ok(()),
+            Stmt::If { .. } | Stmt::While { .. } => Err("has a branch or loop".into()),
+            Stmt::Return => Err("has a return".into()),
+            _ => Err("uses an engine service".into()),
+        }
+    }
+
+    fn place(&mut self, place: &Place, write: bool) -> R<()> {
+        if let Some(array) = array_of(self.layout, place)? {
+            if write {
+                self.scan.written.insert(array);
+            } else {
+                self.scan.read.insert(array);
+            }
+            return Ok(());
+        }
+        let uniform = match place {
+            Place::Field(id, None) => {
+                let field = self
+                    .mech
+                    .fields
+                    .get(*id)
+                    .ok_or_else(|| format!("field {id} does not exist"))?;
+                if field.kind == FieldKind::Pointer {
+                    return Err("uses a POINTER field".into());
+                }
+                self.scan.fields.insert(*id);
+                return Ok(());
+            }
+            Place::Local(_) => return Ok(()),
+            Place::Global(g) if *g < self.mech.globals.len() => Uniform::Global(*g),
+            Place::Shared(s) => Uniform::Shared(*s),
+            _ => {
+                return Err(
+                    "uses an indexed field, a global array or a NET_RECEIVE argument".into(),
+                );
+            }
+        };
+        if write {
+            return Err("writes a global or shared value".into());
+        }
+        if !self.scan.uniforms.contains(&uniform) {
+            self.scan.uniforms.push(uniform);
+        }
+        Ok(())
+    }
+
+    fn expr(&mut self, e: &Expr) -> R<()> {
+        match e {
+            Expr::Const(_) => Ok(()),
+            Expr::Load(place) => self.place(place, false),
+            Expr::Unary(_, a) => self.expr(a),
+            Expr::Binary(op, a, b) => {
+                if matches!(op, BinOp::And | BinOp::Or) && (has_call(a) || has_call(b)) {
+                    return Err("calls a function inside && or ||".into());
+                }
+                self.expr(a)?;
+                self.expr(b)
+            }
+            Expr::Math(_, args) => args.iter().try_for_each(|a| self.expr(a)),
+            Expr::Call(id, args) => {
+                let f = self
+                    .mech
+                    .functions
+                    .get(*id)
+                    .ok_or_else(|| format!("function {id} does not exist"))?;
+                if !self.inline.get(*id).copied().unwrap_or(false) {
+                    return Err(format!("calls `{}`, which is not inlined", f.name));
+                }
+                args.iter().try_for_each(|a| self.expr(a))?;
+                self.body(&f.body)
+            }
+            Expr::Builtin(..) | Expr::FunctionTable(..) => {
+                Err("uses random numbers or a FUNCTION_TABLE".into())
+            }
+        }
+    }
+}
+
+/// The node or ion array `place` is in, if any.
+fn array_of(layout: &Layout, place: &Place) -> R<Option<Array>> {
+    Ok(match place {
+        Place::Node(which) => Some(Array::Node(node_slot(*which))),
+        Place::Ion(ion, name) => {
+            Some(Array::Ion(layout.ion_slot(*ion, name).ok_or_else(
+                || format!("ion variable {name} is not in the layout"),
+            )?))
+        }
+        _ => None,
+    })
+}
+
+fn has_call(e: &Expr) -> bool {
+    match e {
+        Expr::Const(_) | Expr::Load(_) => false,
+        Expr::Unary(_, a) => has_call(a),
+        Expr::Binary(_, a, b) => has_call(a) || has_call(b),
+        Expr::Math(_, args) => args.iter().any(has_call),
+        Expr::Call(..) | Expr::Builtin(..) | Expr::FunctionTable(..) => true,
+    }
+}
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Vector loads and stores: in bounds, not necessarily 16-byte aligned.
+fn vflags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+/// Emits the pair loop of `kernel` (which passed [`check`] with `scan`)
+/// into `b`, whose current block is the function's entry with the block
+/// pointer `args`. Leaves `b` in a fresh block and returns the instance
+/// (i64) where the scalar loop must continue.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn emit_pairs(
+    b: &mut FunctionBuilder<'_>,
+    module: &mut JITModule,
+    mech: &Mechanism,
+    layout: &Layout,
+    ids: &Ids,
+    args: Value,
+    kernel: &Kernel,
+    scan: Scan,
+) -> R<Value> {
+    let ptr = module.target_config().pointer_type();
+    // Loop-invariant pointers and uniform values.
+    let columns = b.ins().load(ptr, flags(), args, offsets::COLUMNS);
+    let mut field_base = BTreeMap::new();
+    for &id in &scan.fields {
+        let slot = *layout
+            .field_slot
+            .get(id)
+            .ok_or_else(|| format!("field {id} does not exist"))?;
+        field_base.insert(id, b.ins().load(ptr, flags(), columns, (slot * 8) as i32));
+    }
+    let mut array_base = BTreeMap::new();
+    let ions = b.ins().load(ptr, flags(), args, offsets::IONS);
+    for &array in scan.read.union(&scan.written) {
+        let base = match array {
+            Array::Node(k) => b
+                .ins()
+                .load(ptr, flags(), args, offsets::NODES + 8 * k as i32),
+            Array::Ion(slot) => b.ins().load(ptr, flags(), ions, (slot * 8) as i32),
+        };
+        array_base.insert(array, base);
+    }
+    let globals = b.ins().load(ptr, flags(), args, offsets::GLOBALS);
+    let mut uniforms = HashMap::new();
+    for &u in &scan.uniforms {
+        let x = match u {
+            Uniform::Global(g) => b.ins().load(types::F64, flags(), globals, (g * 8) as i32),
+            Uniform::Shared(s) => {
+                let at = match s {
+                    SharedVar::T => offsets::T,
+                    SharedVar::Dt => offsets::DT,
+                    SharedVar::Celsius => offsets::CELSIUS,
+                    SharedVar::Flag => offsets::FLAG,
+                };
+                b.ins().load(types::F64, flags(), args, at)
+            }
+        };
+        uniforms.insert(u, b.ins().splat(VEC, x));
+    }
+    let node_index = b.ins().load(ptr, flags(), args, offsets::NODE_INDEX);
+    let count = b.ins().load(types::I64, flags(), args, offsets::COUNT);
+
+    // head(i): while i + 2 <= count.
+    let (head, body, done) = (b.create_block(), b.create_block(), b.create_block());
+    let i = b.append_block_param(head, types::I64);
+    let rest = b.append_block_param(done, types::I64);
+    let zero = b.ins().iconst(types::I64, 0);
+    b.ins().jump(head, &[BlockArg::Value(zero)]);
+    b.switch_to_block(head);
+    let next = b.ins().iadd_imm_s(i, 2);
+    let more = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, next, count);
+    b.ins().brif(more, body, &[], done, &[BlockArg::Value(i)]);
+    b.switch_to_block(body);
+    b.seal_block(body);
+    let ioff = b.ins().ishl_imm_u(i, 3);
+    let noff = if scan.uses_nodes() {
+        let at = b.ins().ishl_imm_u(i, 2);
+        let at = b.ins().iadd(node_index, at);
+        let n0 = b.ins().uload32(flags(), at, 0);
+        let n1 = b.ins().uload32(flags(), at, 4);
+        if scan.hazard() {
+            let apart = b.ins().icmp(IntCC::NotEqual, n0, n1);
+            let work = b.create_block();
+            b.ins().brif(apart, work, &[], done, &[BlockArg::Value(i)]);
+            b.switch_to_block(work);
+            b.seal_block(work);
+        }
+        [b.ins().ishl_imm_u(n0, 3), b.ins().ishl_imm_u(n1, 3)]
+    } else {
+        [ioff, ioff]
+    };
+    let defer = !scan.hazard();
+    let zero_vec = {
+        let z = b.ins().f64const(0.0);
+        b.ins().splat(VEC, z)
+    };
+    let mut v = Vectorizer {
+        b,
+        module,
+        mech,
+        layout,
+        ids,
+        refs: HashMap::new(),
+        written: scan.written,
+        field_base,
+        array_base,
+        uniforms,
+        ioff,
+        noff,
+        fields: BTreeMap::new(),
+        dirty: BTreeSet::new(),
+        cache: BTreeMap::new(),
+        defer,
+        deferred: Vec::new(),
+        locals: vec![zero_vec; kernel.locals.len()],
+        memo: None,
+    };
+    v.body(&kernel.body)?;
+    v.finish_pair()?;
+    let b = v.b;
+    b.ins().jump(head, &[BlockArg::Value(next)]);
+    b.seal_block(head);
+    b.switch_to_block(done);
+    b.seal_block(done);
+    Ok(rest)
+}
+
+/// Translates one pair's body.
+struct Vectorizer<'a, 'f> {
+    b: &'a mut FunctionBuilder<'f>,
+    module: &'a mut JITModule,
+    mech: &'a Mechanism,
+    layout: &'a Layout,
+    ids: &'a Ids,
+    refs: HashMap<FuncId, FuncRef>,
+    /// Arrays the kernel writes (their loads are never cached).
+    written: BTreeSet<Array>,
+    field_base: BTreeMap<usize, Value>,
+    array_base: BTreeMap<Array, Value>,
+    uniforms: HashMap<Uniform, Value>,
+    /// Byte offset of the pair's first instance in a column.
+    ioff: Value,
+    /// Byte offsets of the two instances' nodes in node arrays.
+    noff: [Value; 2],
+    /// Current value of every field read or written so far.
+    fields: BTreeMap<usize, Value>,
+    /// Fields written.
+    dirty: BTreeSet<usize>,
+    /// Gathered values of arrays the kernel does not write.
+    cache: BTreeMap<Array, Value>,
+    /// Whether array writes wait for the end of the body.
+    defer: bool,
+    /// Deferred array writes `(array, accumulate, value)` in order.
+    deferred: Vec<(Array, bool, Value)>,
+    locals: Vec<Value>,
+    memo: Option<HashMap<String, Value>>,
+}
+
+impl Vectorizer<'_, '_> {
+    fn body(&mut self, body: &[Stmt]) -> R<()> {
+        body.iter().try_for_each(|s| self.stmt(s))
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) -> R<()> {
+        match stmt {
+            Stmt::Assign(place, e) => {
+                let v = self.expr_top(e)?;
+                self.assign(place, v, false)
+            }
+            Stmt::Accumulate(place, e) => {
+                let v = self.expr_top(e)?;
+                self.assign(place, v, true)
+            }
+            Stmt::Eval(e) => self.expr_top(e).map(|_| ()),
+            Stmt::Table { .. } => Ok(()),
+            _ => Err("statement not vectorisable".into()),
+        }
+    }
+
+    fn local(&self, l: usize) -> R<Value> {
+        self.locals
+            .get(l)
+            .copied()
+            .ok_or_else(|| format!("local {l} does not exist"))
+    }
+
+    fn array_of(&self, place: &Place) -> R<Array> {
+        array_of(self.layout, place)?.ok_or_else(|| "not a node or ion array".into())
+    }
+
+    fn assign(&mut self, place: &Place, v: Value, accumulate: bool) -> R<()> {
+        match place {
+            Place::Field(id, None) => {
+                let v = if accumulate {
+                    let old = self.field(*id)?;
+                    self.b.ins().fadd(old, v)
+                } else {
+                    v
+                };
+                self.fields.insert(*id, v);
+                self.dirty.insert(*id);
+            }
+            Place::Local(l) => {
+                let v = if accumulate {
+                    let old = self.local(*l)?;
+                    self.b.ins().fadd(old, v)
+                } else {
+                    v
+                };
+                *self
+                    .locals
+                    .get_mut(*l)
+                    .ok_or_else(|| format!("local {l} does not exist"))? = v;
+            }
+            Place::Node(_) | Place::Ion(..) => {
+                let array = self.array_of(place)?;
+                if self.defer {
+                    self.deferred.push((array, accumulate, v));
+                } else {
+                    for lane in 0..2 {
+                        self.write_lane(array, lane, accumulate, v)?;
+                    }
+                }
+            }
+            _ => return Err("place not vectorisable".into()),
+        }
+        Ok(())
+    }
+
+    /// Lane `lane` of `v` into (or added to) `array` at its node.
+    fn write_lane(&mut self, array: Array, lane: u8, accumulate: bool, v: Value) -> R<()> {
+        let base = *self.array_base.get(&array).ok_or("array not loaded")?;
+        let addr = self.b.ins().iadd(base, self.noff[lane as usize]);
+        let x = self.b.ins().extractlane(v, lane);
+        let x = if accumulate {
+            let old = self.b.ins().load(types::F64, flags(), addr, 0);
+            self.b.ins().fadd(old, x)
+        } else {
+            x
+        };
+        self.b.ins().store(flags(), x, addr, 0);
+        Ok(())
+    }
+
+    /// Ends the pair: deferred array writes (lane 0's, then lane 1's),
+    /// then the written fields that must stay in memory.
+    fn finish_pair(&mut self) -> R<()> {
+        let deferred = std::mem::take(&mut self.deferred);
+        for lane in 0..2 {
+            for &(array, accumulate, v) in &deferred {
+                self.write_lane(array, lane, accumulate, v)?;
+            }
+        }
+        for &id in &self.dirty {
+            if !self.ids.persistent.contains(&id) {
+                continue;
+            }
+            let (Some(&base), Some(&v)) = (self.field_base.get(&id), self.fields.get(&id)) else {
+                return Err(format!("field {id} not loaded"));
+            };
+            let addr = self.b.ins().iadd(base, self.ioff);
+            self.b.ins().store(vflags(), v, addr, 0);
+        }
+        Ok(())
+    }
+
+    fn field(&mut self, id: usize) -> R<Value> {
+        if let Some(&v) = self.fields.get(&id) {
+            return Ok(v);
+        }
+        let base = *self
+            .field_base
+            .get(&id)
+            .ok_or_else(|| format!("field {id} not loaded"))?;
+        let addr = self.b.ins().iadd(base, self.ioff);
+        let v = self.b.ins().load(VEC, vflags(), addr, 0);
+        self.fields.insert(id, v);
+        Ok(v)
+    }
+
+    fn load(&mut self, place: &Place) -> R<Value> {
+        Ok(match place {
+            Place::Field(id, None) => self.field(*id)?,
+            Place::Local(l) => self.local(*l)?,
+            Place::Global(g) => *self
+                .uniforms
+                .get(&Uniform::Global(*g))
+                .ok_or("global not loaded")?,
+            Place::Shared(s) => *self
+                .uniforms
+                .get(&Uniform::Shared(*s))
+                .ok_or("shared value not loaded")?,
+            Place::Node(_) | Place::Ion(..) => {
+                let array = self.array_of(place)?;
+                if let Some(&v) = self.cache.get(&array) {
+                    return Ok(v);
+                }
+                let base = *self.array_base.get(&array).ok_or("array not loaded")?;
+                let a0 = self.b.ins().iadd(base, self.noff[0]);
+                let a1 = self.b.ins().iadd(base, self.noff[1]);
+                let x0 = self.b.ins().load(types::F64, flags(), a0, 0);
+                let x1 = self.b.ins().load(types::F64, flags(), a1, 0);
+                let v = self.pack(x0, x1);
+                if !self.written.contains(&array) {
+                    self.cache.insert(array, v);
+                }
+                v
+            }
+            _ => return Err("place not vectorisable".into()),
+        })
+    }
+
+    /// The vector `[x0, x1]`.
+    fn pack(&mut self, x0: Value, x1: Value) -> Value {
+        let v = self.b.ins().scalar_to_vector(VEC, x0);
+        self.b.ins().insertlane(v, x1, 1)
+    }
+
+    fn splat(&mut self, c: f64) -> Value {
+        let x = self.b.ins().f64const(c);
+        self.b.ins().splat(VEC, x)
+    }
+
+    /// 1.0 where `mask` (an i64x2 lane mask) is set, else 0.0.
+    fn mask_to_f64(&mut self, mask: Value) -> Value {
+        let mask = self.b.ins().bitcast(
+            VEC,
+            MemFlagsData::new().with_endianness(Endianness::Little),
+            mask,
+        );
+        let (one, zero) = (self.splat(1.0), self.splat(0.0));
+        self.b.ins().bitselect(mask, one, zero)
+    }
+
+    /// Lane mask of `v != 0` (NaN is true, as in the scalar code).
+    fn truth(&mut self, v: Value) -> Value {
+        let zero = self.splat(0.0);
+        self.b.ins().fcmp(FloatCC::NotEqual, v, zero)
+    }
+
+    fn expr_top(&mut self, e: &Expr) -> R<Value> {
+        self.memo = is_pure(e).then(HashMap::new);
+        let v = self.expr(e);
+        self.memo = None;
+        v
+    }
+
+    fn expr(&mut self, e: &Expr) -> R<Value> {
+        if !matches!(e, Expr::Const(_))
+            && let Some(c) = const_value(e, self.ids.mode)
+        {
+            return Ok(self.splat(c));
+        }
+        Ok(match e {
+            Expr::Const(c) => self.splat(*c),
+            Expr::Load(place) => self.load(place)?,
+            Expr::Unary(UnOp::Neg, a) => {
+                let a = self.expr(a)?;
+                self.b.ins().fneg(a)
+            }
+            Expr::Unary(UnOp::Not, a) => {
+                let a = self.expr(a)?;
+                let zero = self.splat(0.0);
+                let m = self.b.ins().fcmp(FloatCC::Equal, a, zero);
+                self.mask_to_f64(m)
+            }
+            Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                // Both sides are free of effects (see `check`), so
+                // evaluating the right one eagerly changes nothing.
+                let a = self.expr(a)?;
+                let b = self.expr(b)?;
+                let (ta, tb) = (self.truth(a), self.truth(b));
+                let m = if *op == BinOp::And {
+                    self.b.ins().band(ta, tb)
+                } else {
+                    self.b.ins().bor(ta, tb)
+                };
+                self.mask_to_f64(m)
+            }
+            Expr::Binary(op, a, b) => {
+                let a = self.expr(a)?;
+                let b = self.expr(b)?;
+                self.binary(*op, a, b)?
+            }
+            Expr::Math(f, args) => {
+                let key = self.memo.as_ref().map(|_| format!("{e:?}"));
+                if let (Some(memo), Some(key)) = (&self.memo, &key)
+                    && let Some(&v) = memo.get(key)
+                {
+                    return Ok(v);
+                }
+                let v = self.math(*f, args)?;
+                if let (Some(memo), Some(key)) = (&mut self.memo, key) {
+                    memo.insert(key, v);
+                }
+                v
+            }
+            Expr::Call(id, args) => {
+                let values = args.iter().map(|a| self.expr(a)).collect::<R<Vec<_>>>()?;
+                self.inline_call(*id, &values)?
+            }
+            Expr::Builtin(..) | Expr::FunctionTable(..) => {
+                return Err("expression not vectorisable".into());
+            }
+        })
+    }
+
+    fn binary(&mut self, op: BinOp, a: Value, b: Value) -> R<Value> {
+        let cc = match op {
+            BinOp::Add => return Ok(self.b.ins().fadd(a, b)),
+            BinOp::Sub => return Ok(self.b.ins().fsub(a, b)),
+            BinOp::Mul => return Ok(self.b.ins().fmul(a, b)),
+            BinOp::Div => return Ok(self.b.ins().fdiv(a, b)),
+            BinOp::Pow => {
+                return self.per_lane(math::implementation(MathFn::Pow).symbol(), &[a, b]);
+            }
+            BinOp::Lt => FloatCC::LessThan,
+            BinOp::Le => FloatCC::LessThanOrEqual,
+            BinOp::Gt => FloatCC::GreaterThan,
+            BinOp::Ge => FloatCC::GreaterThanOrEqual,
+            BinOp::Eq => FloatCC::Equal,
+            BinOp::Ne | BinOp::And | BinOp::Or => FloatCC::NotEqual,
+        };
+        let m = self.b.ins().fcmp(cc, a, b);
+        Ok(self.mask_to_f64(m))
+    }
+
+    fn math(&mut self, f: MathFn, args: &[Expr]) -> R<Value> {
+        let imp = math::implementation(f);
+        if args.len() != imp.arity() {
+            return Err(format!("{f:?} takes {} arguments", imp.arity()));
+        }
+        let values = args.iter().map(|a| self.expr(a)).collect::<R<Vec<_>>>()?;
+        let x = values[0];
+        Ok(match f {
+            MathFn::Sqrt => self.b.ins().sqrt(x),
+            MathFn::Fabs => self.b.ins().fabs(x),
+            MathFn::Floor | MathFn::Ceil => {
+                let lanes: Vec<Value> = (0..2u8)
+                    .map(|lane| {
+                        let s = self.b.ins().extractlane(x, lane);
+                        if f == MathFn::Floor {
+                            self.b.ins().floor(s)
+                        } else {
+                            self.b.ins().ceil(s)
+                        }
+                    })
+                    .collect();
+                self.pack(lanes[0], lanes[1])
+            }
+            MathFn::Exp if self.ids.mode == MathMode::Fast => {
+                super::fast_math::emit_exp_x2(self.b, x)
+            }
+            _ => self.per_lane(imp.symbol(), &values)?,
+        })
+    }
+
+    /// Calls the library function `symbol` once per lane.
+    fn per_lane(&mut self, symbol: &str, values: &[Value]) -> R<Value> {
+        let fid = *self
+            .ids
+            .math
+            .get(symbol)
+            .ok_or("math function not declared")?;
+        let fref = match self.refs.get(&fid) {
+            Some(&r) => r,
+            None => {
+                let r = self.module.declare_func_in_func(fid, self.b.func);
+                self.refs.insert(fid, r);
+                r
+            }
+        };
+        let mut lanes = Vec::with_capacity(2);
+        for lane in 0..2u8 {
+            let scalars: Vec<Value> = values
+                .iter()
+                .map(|&v| self.b.ins().extractlane(v, lane))
+                .collect();
+            let call = self.b.ins().call(fref, &scalars);
+            lanes.push(
+                self.b
+                    .inst_results(call)
+                    .first()
+                    .copied()
+                    .ok_or("no result")?,
+            );
+        }
+        Ok(self.pack(lanes[0], lanes[1]))
+    }
+
+    /// A FUNCTION or PROCEDURE call, in place: fresh zeroed locals, the
+    /// parameters set, the body, the result local (0 for a PROCEDURE).
+    fn inline_call(&mut self, id: usize, args: &[Value]) -> R<Value> {
+        let mech = self.mech;
+        let f = mech
+            .functions
+            .get(id)
+            .ok_or_else(|| format!("function {id} does not exist"))?;
+        if args.len() != f.params
+            || f.params > f.locals.len()
+            || (f.returns_value && f.result >= f.locals.len())
+        {
+            return Err(format!("{}: bad parameters or result", f.name));
+        }
+        let zero = self.splat(0.0);
+        let mut fresh = vec![zero; f.locals.len()];
+        fresh[..args.len()].copy_from_slice(args);
+        let saved = std::mem::replace(&mut self.locals, fresh);
+        let memo = self.memo.take();
+        self.body(&f.body)?;
+        let result = if f.returns_value {
+            self.local(f.result)?
+        } else {
+            zero
+        };
+        self.locals = saved;
+        self.memo = memo;
+        Ok(result)
+    }
+}
