@@ -2,13 +2,24 @@
 //! Cranelift instructions: the operations of
 //! [`crate::back::fast_math::fast_exp`], one for one and in the same order
 //! (so the JIT and the interpreter agree bit for bit), on an `f64` or on
-//! each lane of an `f64x2`.
+//! each lane of an `f64x2`. The table [`EXP_TABLE`] is a `static`; its
+//! address is embedded as a constant (valid for the life of the program).
 
 use cranelift_codegen::ir::condcodes::FloatCC;
-use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
+use cranelift_codegen::ir::{
+    ConstantData, Endianness, InstBuilder, MemFlagsData, Type, Value, types,
+};
 use cranelift_frontend::FunctionBuilder;
 
-use crate::back::fast_math::{CLAMP_HI, CLAMP_LO, COEFFS, EXP_BIAS, LN2_HI, LN2_LO, LOG2E, MAGIC};
+use crate::back::fast_math::{
+    C1, C2, C3, C4, CLAMP_HI, CLAMP_LO, EXP_TABLE, INV_LN2_N, LN2_N_HI, LN2_N_LO, MAGIC, N, SHIFT,
+    SIGN_BIT, SIGN_TO_EXP, SMALL_FACTOR_BITS,
+};
+
+/// The address of the table, as JIT code embeds it.
+pub(super) fn table_address() -> i64 {
+    EXP_TABLE.0.as_ptr() as i64
+}
 
 /// Emits instructions for one `exp` of a scalar or vector of f64.
 struct Emitter<'a, 'f> {
@@ -32,6 +43,16 @@ impl Emitter<'_, '_> {
         }
     }
 
+    /// The integer constant `c` in every lane.
+    fn int(&mut self, c: i64) -> Value {
+        let s = self.b.ins().iconst(types::I64, c);
+        if self.vector() {
+            self.b.ins().splat(types::I64X2, s)
+        } else {
+            s
+        }
+    }
+
     fn int_ty(&self) -> Type {
         if self.vector() {
             types::I64X2
@@ -49,10 +70,28 @@ impl Emitter<'_, '_> {
         self.b.ins().bitcast(to, flags, v)
     }
 
-    /// `if x cc limit { limit } else { x }` (false for NaN, which passes).
-    fn replace_if(&mut self, cc: FloatCC, x: Value, limit: f64) -> Value {
+    /// `if a < b { a } else { b }`, in the operand order that x86-64 lowers
+    /// to one `minsd`/`maxsd` (NaN in `b` passes).
+    fn select_less(&mut self, a: Value, b: Value) -> Value {
+        let cond = self.b.ins().fcmp(FloatCC::LessThan, a, b);
+        if self.vector() {
+            let mask = self.bitcast(self.ty, cond);
+            self.b.ins().bitselect(mask, a, b)
+        } else {
+            self.b.ins().select(cond, a, b)
+        }
+    }
+
+    /// `if limit < x { limit } else { x }`.
+    fn clamp_above(&mut self, x: Value, limit: f64) -> Value {
         let limit = self.float(limit);
-        let cond = self.b.ins().fcmp(cc, x, limit);
+        self.select_less(limit, x)
+    }
+
+    /// `if x < limit { limit } else { x }`.
+    fn clamp_below(&mut self, x: Value, limit: f64) -> Value {
+        let limit = self.float(limit);
+        let cond = self.b.ins().fcmp(FloatCC::LessThan, x, limit);
         if self.vector() {
             let mask = self.bitcast(self.ty, cond);
             self.b.ins().bitselect(mask, limit, x)
@@ -66,68 +105,89 @@ impl Emitter<'_, '_> {
         self.b.ins().fma(a, b, c)
     }
 
+    /// `a * b + c` with a constant `b`.
+    fn fma_c(&mut self, a: Value, b: f64, c: Value) -> Value {
+        let b = self.float(b);
+        self.fma(a, b, c)
+    }
+
     /// `a * b + c` with constants `b` and `c`.
     fn fma_cc(&mut self, a: Value, b: f64, c: f64) -> Value {
         let (b, c) = (self.float(b), self.float(c));
         self.fma(a, b, c)
     }
 
-    /// 2^j from `t = MAGIC + j`.
-    fn pow2(&mut self, t: Value) -> Value {
-        let int = self.int_ty();
-        let bits = self.bitcast(int, t);
-        let bias = self.b.ins().iconst(types::I64, EXP_BIAS);
-        let bias = if self.vector() {
-            self.b.ins().splat(int, bias)
-        } else {
-            bias
+    /// The table entry at byte offset `offset` (an `I64`): its tail as an
+    /// `F64` and its scale bits as an `I64`.
+    fn load_entry(&mut self, offset: Value) -> (Value, Value) {
+        let base = self.b.ins().iconst(types::I64, table_address());
+        let addr = self.b.ins().iadd(base, offset);
+        // The table is immutable, aligned and always in bounds.
+        let flags = MemFlagsData::trusted().with_readonly();
+        let tail = self.b.ins().load(types::F64, flags, addr, 0);
+        let bits = self.b.ins().load(types::I64, flags, addr, 8);
+        (tail, bits)
+    }
+
+    /// Tails (`F64X2`) and scale bits (`I64X2`) of the entries at the two
+    /// byte offsets in the `I64X2` `offsets`: one 16-byte load per lane,
+    /// then the low and high halves interleaved.
+    fn load_entries_x2(&mut self, offsets: Value) -> (Value, Value) {
+        let base = self.b.ins().iconst(types::I64, table_address());
+        let flags = MemFlagsData::trusted().with_readonly();
+        let entries: Vec<Value> = (0..2u8)
+            .map(|lane| {
+                let offset = self.b.ins().extractlane(offsets, lane);
+                let addr = self.b.ins().iadd(base, offset);
+                self.b.ins().load(types::I8X16, flags, addr, 0)
+            })
+            .collect();
+        let mut interleave = |first: u8| {
+            let bytes: Vec<u8> = (first..first + 8).chain(first + 16..first + 24).collect();
+            let mask = self.b.func.dfg.immediates.push(ConstantData::from(bytes));
+            self.b.ins().shuffle(entries[0], entries[1], mask)
         };
-        let biased = self.b.ins().iadd(bits, bias);
-        let shifted = self.b.ins().ishl_imm_u(biased, 52);
-        self.bitcast(self.ty, shifted)
+        let (lows, highs) = (interleave(0), interleave(8));
+        let tails = self.bitcast(types::F64X2, lows);
+        let bits = self.bitcast(types::I64X2, highs);
+        (tails, bits)
     }
 
     fn exp(&mut self, x: Value) -> Value {
-        let x = self.replace_if(FloatCC::GreaterThan, x, CLAMP_HI);
-        let x = self.replace_if(FloatCC::LessThan, x, CLAMP_LO);
-        let t = self.fma_cc(x, LOG2E, MAGIC);
+        let x = self.clamp_above(x, CLAMP_HI);
+        let x = self.clamp_below(x, CLAMP_LO);
+        let kd = self.fma_cc(x, INV_LN2_N, MAGIC);
         let magic = self.float(MAGIC);
-        let k = self.b.ins().fsub(t, magic);
-        let neg_hi = self.float(-LN2_HI);
-        let rhi = self.fma(k, neg_hi, x);
-        let neg_lo = self.float(-LN2_LO);
-        let rlo = self.b.ins().fmul(k, neg_lo);
-        let r = self.b.ins().fadd(rhi, rlo);
+        let kf = self.b.ins().fsub(kd, magic);
+        let rhi = self.fma_c(kf, -LN2_N_HI, x);
+        let r = self.fma_c(kf, -LN2_N_LO, rhi);
+        let int = self.int_ty();
+        let bits = self.bitcast(int, kd);
+        let index_mask = self.int(N as i64 - 1);
+        let index = self.b.ins().band(bits, index_mask);
+        let offset = self.b.ins().ishl_imm_u(index, 4);
+        let (tail, sbits) = if self.vector() {
+            self.load_entries_x2(offset)
+        } else {
+            self.load_entry(offset)
+        };
+        let sign_bit = self.int(SIGN_BIT);
+        let sign = self.b.ins().band(bits, sign_bit);
+        let sign = self.b.ins().ishl_imm_u(sign, SIGN_TO_EXP);
+        let small = self.int(SMALL_FACTOR_BITS);
+        let factor = self.b.ins().iadd(sign, small);
+        let shifted = self.b.ins().ishl_imm_u(bits, SHIFT);
+        let scale = self.b.ins().iadd(sbits, shifted);
+        let scale = self.b.ins().isub(scale, factor);
+        let scale = self.bitcast(self.ty, scale);
         let r2 = self.b.ins().fmul(r, r);
-        let r4 = self.b.ins().fmul(r2, r2);
-        let c = COEFFS;
-        let a: Vec<Value> = (0..6)
-            .map(|j| {
-                let hi = self.float(c[2 * j + 1]);
-                let lo = self.float(c[2 * j]);
-                self.fma(hi, r, lo)
-            })
-            .collect();
-        let b0 = self.fma(a[1], r2, a[0]);
-        let b1 = self.fma(a[3], r2, a[2]);
-        let b2 = self.fma(a[5], r2, a[4]);
-        let inner = self.fma(b2, r4, b1);
-        let q = self.fma(inner, r4, b0);
-        let one = self.float(1.0);
-        let hi = self.b.ins().fadd(one, rhi);
-        let err = self.b.ins().fsub(one, hi);
-        let lo = self.b.ins().fadd(err, rhi);
-        let tail = self.b.ins().fadd(lo, rlo);
-        let poly = self.fma(r2, q, tail);
-        let m = self.b.ins().fadd(hi, poly);
-        let half = self.fma_cc(k, 0.5, MAGIC);
-        let k1 = self.b.ins().fsub(half, magic);
-        let k2 = self.b.ins().fsub(k, k1);
-        let t2 = self.b.ins().fadd(k2, magic);
-        let s1 = self.pow2(half);
-        let s2 = self.pow2(t2);
-        let scaled = self.b.ins().fmul(m, s1);
-        self.b.ins().fmul(scaled, s2)
+        let a = self.fma_cc(r, C3, C2);
+        let a = self.fma_c(r2, C4, a);
+        let t = self.fma_c(r, C1, tail);
+        let p = self.fma(r2, a, t);
+        let m = self.fma(scale, p, scale);
+        let factor = self.bitcast(self.ty, factor);
+        self.b.ins().fmul(m, factor)
     }
 }
 

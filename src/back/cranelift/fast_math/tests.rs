@@ -73,7 +73,11 @@ fn compile_loop(lanes: i64) -> (JITModule, ExpLoop) {
         b.seal_all_blocks();
         b.finalize(module.target_config());
     }
+    ctx.set_disasm(std::env::var_os("NMC_EXP_DISASM").is_some());
     module.define_function(id, &mut ctx).expect("define");
+    if let Some(code) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
+        eprintln!("{lanes} lane(s):\n{code}");
+    }
     module.finalize_definitions().expect("finalize");
     let code = module.get_finalized_function(id);
     // SAFETY: the function was declared with exactly this signature.
