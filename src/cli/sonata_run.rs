@@ -111,6 +111,14 @@ pub fn run(
                 "  {name}: {n} instances integrated as {leaders} (linear aggregation; --exact for one by one)"
             );
         }
+        if !sim.specializations().is_empty() {
+            outln!(
+                "  kernels of {} mechanisms specialised for this run in {:.1} ms ({}=0: plain kernels)",
+                sim.specializations().len(),
+                sim.specialization_time().as_secs_f64() * 1e3,
+                crate::sim::SPECIALIZE_ENV
+            );
+        }
         out!("{}", rate_table(&loaded, &results));
         for w in &written {
             outln!("wrote {}", w.display());
