@@ -36,6 +36,12 @@ pub(super) struct Promotion {
     /// Ion variables the kernel reads and never writes: loaded once per
     /// instance.
     pub ions: BTreeSet<(usize, String)>,
+    /// Scalar globals the kernel accesses: loaded once before the instance
+    /// loop and carried through it (instance after instance, as in memory).
+    pub globals: BTreeSet<usize>,
+    /// Scalar globals the kernel assigns: stored after the loop and before
+    /// a barrier.
+    pub written_globals: BTreeSet<usize>,
 }
 
 impl Promotion {
@@ -82,6 +88,18 @@ impl Promotion {
                 .copied()
                 .collect(),
             ions: uses.ions.difference(&uses.written_ions).cloned().collect(),
+            globals: uses
+                .globals
+                .iter()
+                .copied()
+                .filter(|&g| g < mech.globals.len())
+                .collect(),
+            written_globals: uses
+                .written_globals
+                .iter()
+                .copied()
+                .filter(|&g| g < mech.globals.len())
+                .collect(),
             fields,
             load,
             written,
@@ -282,9 +300,10 @@ NEURON {
     SUFFIX promo
     NONSPECIFIC_CURRENT i
     RANGE a, b, c, g, w
+    GLOBAL q
 }
 PARAMETER { g = 1 }
-ASSIGNED { v (mV) i a b c w }
+ASSIGNED { v (mV) i a b c w q }
 BREAKPOINT {
     if (v > 0) {
         a = 1
@@ -294,6 +313,7 @@ BREAKPOINT {
     }
     c = b + g
     w = 5
+    q = q + 1
     i = c*v
 }
 ";
@@ -332,6 +352,10 @@ BREAKPOINT {
             plan.nodes,
             BTreeSet::from([super::super::uses::node_slot(crate::ir::NodeArray::V)])
         );
+        let q = mech.globals.iter().position(|g| g.name == "q");
+        assert!(q.is_some(), "q is a global");
+        assert_eq!(plan.globals, q.into_iter().collect());
+        assert_eq!(plan.written_globals, plan.globals);
     }
 
     #[test]

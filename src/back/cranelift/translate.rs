@@ -85,6 +85,7 @@ pub(super) struct Translator<'f, 'm> {
     promoted_ions: BTreeMap<usize, Variable>,
     /// First instance of the kernel loop (0 when unset).
     loop_start: Option<Value>,
+    promoted_globals: BTreeMap<usize, Variable>,
 }
 
 type R<T> = Result<T, String>;
@@ -177,6 +178,7 @@ impl<'f, 'm> Translator<'f, 'm> {
             promoted_nodes: BTreeMap::new(),
             promoted_ions: BTreeMap::new(),
             loop_start: None,
+            promoted_globals: BTreeMap::new(),
         })
     }
 
@@ -396,7 +398,7 @@ impl<'f, 'm> Translator<'f, 'm> {
     /// Calls the engine callback at block offset `at` with
     /// `(engine, instance, rest...)`.
     fn callback(&mut self, at: i32, sig: Signature, rest: &[Value]) -> R<Option<Value>> {
-        self.flush_written();
+        self.flush_written()?;
         let f = self.b.ins().load(self.ptr, flags(), self.args, at);
         let engine = self
             .b
@@ -507,6 +509,9 @@ impl<'f, 'm> Translator<'f, 'm> {
             Place::Global(g) => {
                 if *g >= self.mech.globals.len() {
                     return Err(format!("global {g} does not exist"));
+                }
+                if let Some(&var) = self.promoted_globals.get(g) {
+                    return Ok(Lval::Var(var));
                 }
                 let base = self.globals.ok_or("no globals")?;
                 Lval::Mem(self.b.ins().iadd_imm_s(base, (*g * 8) as i64))
@@ -635,7 +640,7 @@ impl<'f, 'm> Translator<'f, 'm> {
                 }
                 let fid = *self.ids.user.get(*id).ok_or("function not declared")?;
                 let fref = self.func_ref(fid);
-                self.flush_written();
+                self.flush_written()?;
                 let call = self.b.ins().call(fref, &values);
                 let result = self
                     .b
@@ -774,8 +779,11 @@ impl<'f, 'm> Translator<'f, 'm> {
     /// Emits the instance loop of a kernel: `0..count` (from the loop start
     /// when set) or the event
     /// target when `single`), zeroing locals per instance, `Return`
-    /// continuing with the next instance. Ends with a return.
+    /// continuing with the next instance. Ends with a return. Promoted
+    /// fields are loaded and stored per instance, promoted globals once
+    /// around the loop.
     pub fn kernel_loop(&mut self, body: &[Stmt], node_index: bool, single: bool) -> R<()> {
+        self.load_globals()?;
         if single {
             let target = self
                 .b
@@ -791,6 +799,7 @@ impl<'f, 'm> Translator<'f, 'm> {
             self.b.switch_to_block(done);
             self.b.seal_block(done);
             self.end_instance()?;
+            self.store_globals()?;
             self.b.ins().return_(&[]);
             return Ok(());
         }
@@ -829,6 +838,7 @@ impl<'f, 'm> Translator<'f, 'm> {
         self.b.seal_block(head);
         self.b.switch_to_block(done);
         self.b.seal_block(done);
+        self.store_globals()?;
         self.b.ins().return_(&[]);
         Ok(())
     }
@@ -862,6 +872,10 @@ impl Translator<'_, '_> {
             }
             let var = self.b.declare_var(types::F64);
             self.promoted_ions.insert(slot, var);
+        }
+        for &g in &plan.globals {
+            let var = self.b.declare_var(types::F64);
+            self.promoted_globals.insert(g, var);
         }
         self.promotion = plan;
         Ok(())
@@ -924,18 +938,54 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
-    /// Before a call that may read fields: stores every written field.
-    fn flush_written(&mut self) {
-        for id in self.promotion.written.clone() {
-            if let Ok((var, addr)) = self.promoted_addr(id) {
-                let v = self.b.use_var(var);
-                self.b.ins().store(flags(), v, addr, 0);
-            }
-        }
+    /// Promoted globals with their addresses.
+    fn promoted_global_addrs(&mut self, written_only: bool) -> R<Vec<(Variable, Value)>> {
+        let base = self.globals.ok_or("no globals")?;
+        let list: Vec<(usize, Variable)> = self
+            .promoted_globals
+            .iter()
+            .filter(|(g, _)| !written_only || self.promotion.written_globals.contains(g))
+            .map(|(&g, &var)| (g, var))
+            .collect();
+        Ok(list
+            .into_iter()
+            .map(|(g, var)| (var, self.b.ins().iadd_imm_s(base, (g * 8) as i64)))
+            .collect())
     }
 
-    /// After a call that may write fields or arrays: reloads every
-    /// promoted value.
+    /// Loads every promoted global (before the instance loop, after a
+    /// barrier).
+    fn load_globals(&mut self) -> R<()> {
+        for (var, addr) in self.promoted_global_addrs(false)? {
+            let v = self.b.ins().load(types::F64, flags(), addr, 0);
+            self.b.def_var(var, v);
+        }
+        Ok(())
+    }
+
+    /// Stores every written promoted global (after the instance loop,
+    /// before a barrier).
+    fn store_globals(&mut self) -> R<()> {
+        for (var, addr) in self.promoted_global_addrs(true)? {
+            let v = self.b.use_var(var);
+            self.b.ins().store(flags(), v, addr, 0);
+        }
+        Ok(())
+    }
+
+    /// Before a call that may read fields or globals: stores every written
+    /// one.
+    fn flush_written(&mut self) -> R<()> {
+        for id in self.promotion.written.clone() {
+            let (var, addr) = self.promoted_addr(id)?;
+            let v = self.b.use_var(var);
+            self.b.ins().store(flags(), v, addr, 0);
+        }
+        self.store_globals()
+    }
+
+    /// After a call that may write fields, globals or arrays: reloads
+    /// every promoted value.
     fn reload_promoted(&mut self) -> R<()> {
         let fields: Vec<usize> = self.promotion.fields.iter().copied().collect();
         for id in fields {
@@ -943,6 +993,7 @@ impl Translator<'_, '_> {
             let v = self.b.ins().load(types::F64, flags(), addr, 0);
             self.b.def_var(var, v);
         }
+        self.load_globals()?;
         self.load_promoted_arrays()
     }
 

@@ -31,6 +31,10 @@ pub(super) struct Uses {
     pub written_nodes: BTreeSet<usize>,
     /// Ion variables assigned or accumulated into.
     pub written_ions: BTreeSet<(usize, String)>,
+    /// Scalar globals accessed.
+    pub globals: BTreeSet<usize>,
+    /// Scalar globals assigned or accumulated into.
+    pub written_globals: BTreeSet<usize>,
     /// True when the body calls something that may read or write fields
     /// in memory: a function that is not inlined or an engine service.
     pub barrier: bool,
@@ -126,7 +130,10 @@ impl Uses {
                 self.ions.insert((*ion, name.clone()));
                 self.node_index = true;
             }
-            Place::Global(_) | Place::Local(_) | Place::Shared(_) | Place::NetArg(_) => {}
+            Place::Global(g) => {
+                self.globals.insert(*g);
+            }
+            Place::Local(_) | Place::Shared(_) | Place::NetArg(_) => {}
         }
     }
 
@@ -140,6 +147,9 @@ impl Uses {
             }
             Place::Ion(ion, name) => {
                 self.written_ions.insert((*ion, name.clone()));
+            }
+            Place::Global(g) => {
+                self.written_globals.insert(*g);
             }
             _ => {}
         }
