@@ -1,9 +1,12 @@
 //! The f64x2 translation of straight-line density kernels: a loop over
 //! PAIRS of instances with every value an `f64x2` (lane 0 the even
 //! instance, lane 1 the odd one), before the scalar loop of
-//! [`super::translate`], which finishes what the pair loop leaves (an odd
-//! last instance, or everything from a pair whose two instances share a
-//! node when that matters, see below).
+//! [`super::translate`], which finishes what the pair loop leaves (up to
+//! three last instances, or everything from a pair whose two instances
+//! share a node when that matters, see below). Each iteration does two
+//! pairs, statement by statement interleaved, so the CPU has two
+//! independent dependency chains to overlap (the kernels are long chains
+//! of divisions and `exp`s); kernels with the node hazard below do one.
 //!
 //! Results equal the scalar kernel's bit for bit:
 //! - `fadd`, `fsub`, `fmul`, `fdiv`, `sqrt`, `fneg`, `fabs` round each lane
@@ -304,34 +307,46 @@ pub(super) fn emit_pairs(
     let node_index = b.ins().load(ptr, flags(), args, offsets::NODE_INDEX);
     let count = b.ins().load(types::I64, flags(), args, offsets::COUNT);
 
-    // head(i): while i + 2 <= count.
+    // Without a hazard, two pairs per iteration, their statements
+    // interleaved: two independent dependency chains for the CPU to
+    // overlap. With one, one pair (whose nodes are checked).
+    let group = if scan.hazard() { 1 } else { 2 };
+    let step = 2 * group as i64;
+    // head(i): while i + step <= count.
     let (head, body, done) = (b.create_block(), b.create_block(), b.create_block());
     let i = b.append_block_param(head, types::I64);
     let rest = b.append_block_param(done, types::I64);
     let zero = b.ins().iconst(types::I64, 0);
     b.ins().jump(head, &[BlockArg::Value(zero)]);
     b.switch_to_block(head);
-    let next = b.ins().iadd_imm_s(i, 2);
+    let next = b.ins().iadd_imm_s(i, step);
     let more = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, next, count);
     b.ins().brif(more, body, &[], done, &[BlockArg::Value(i)]);
     b.switch_to_block(body);
     b.seal_block(body);
-    let ioff = b.ins().ishl_imm_u(i, 3);
-    let noff = if scan.uses_nodes() {
+    let first = b.ins().ishl_imm_u(i, 3);
+    let ioff: Vec<Value> = (0..group)
+        .map(|j| b.ins().iadd_imm_s(first, 16 * j as i64))
+        .collect();
+    let noff: Vec<[Value; 2]> = if scan.uses_nodes() {
         let at = b.ins().ishl_imm_u(i, 2);
         let at = b.ins().iadd(node_index, at);
-        let n0 = b.ins().uload32(flags(), at, 0);
-        let n1 = b.ins().uload32(flags(), at, 4);
-        if scan.hazard() {
-            let apart = b.ins().icmp(IntCC::NotEqual, n0, n1);
-            let work = b.create_block();
-            b.ins().brif(apart, work, &[], done, &[BlockArg::Value(i)]);
-            b.switch_to_block(work);
-            b.seal_block(work);
+        let mut noff = Vec::new();
+        for j in 0..group as i32 {
+            let n0 = b.ins().uload32(flags(), at, 8 * j);
+            let n1 = b.ins().uload32(flags(), at, 8 * j + 4);
+            if scan.hazard() {
+                let apart = b.ins().icmp(IntCC::NotEqual, n0, n1);
+                let work = b.create_block();
+                b.ins().brif(apart, work, &[], done, &[BlockArg::Value(i)]);
+                b.switch_to_block(work);
+                b.seal_block(work);
+            }
+            noff.push([b.ins().ishl_imm_u(n0, 3), b.ins().ishl_imm_u(n1, 3)]);
         }
-        [b.ins().ishl_imm_u(n0, 3), b.ins().ishl_imm_u(n1, 3)]
+        noff
     } else {
-        [ioff, ioff]
+        ioff.iter().map(|&o| [o, o]).collect()
     };
     let defer = !scan.hazard();
     let zero_vec = {
@@ -356,11 +371,11 @@ pub(super) fn emit_pairs(
         cache: BTreeMap::new(),
         defer,
         deferred: Vec::new(),
-        locals: vec![zero_vec; kernel.locals.len()],
+        locals: vec![vec![zero_vec; group]; kernel.locals.len()],
         memo: None,
     };
     v.body(&kernel.body)?;
-    v.finish_pair()?;
+    v.finish_group()?;
     let b = v.b;
     b.ins().jump(head, &[BlockArg::Value(next)]);
     b.seal_block(head);
@@ -369,7 +384,11 @@ pub(super) fn emit_pairs(
     Ok(rest)
 }
 
-/// Translates one pair's body.
+/// One `f64x2` per pair of the group.
+type V = Vec<Value>;
+
+/// Translates one group's body (one or two pairs, statement by
+/// statement; every value a [`V`]).
 struct Vectorizer<'a, 'f> {
     b: &'a mut FunctionBuilder<'f>,
     module: &'a mut JITModule,
@@ -382,25 +401,30 @@ struct Vectorizer<'a, 'f> {
     field_base: BTreeMap<usize, Value>,
     array_base: BTreeMap<Array, Value>,
     uniforms: HashMap<Uniform, Value>,
-    /// Byte offset of the pair's first instance in a column.
-    ioff: Value,
-    /// Byte offsets of the two instances' nodes in node arrays.
-    noff: [Value; 2],
+    /// Byte offset of each pair's first instance in a column.
+    ioff: Vec<Value>,
+    /// Byte offsets of each pair's two instances' nodes in node arrays.
+    noff: Vec<[Value; 2]>,
     /// Current value of every field read or written so far.
-    fields: BTreeMap<usize, Value>,
+    fields: BTreeMap<usize, V>,
     /// Fields written.
     dirty: BTreeSet<usize>,
     /// Gathered values of arrays the kernel does not write.
-    cache: BTreeMap<Array, Value>,
+    cache: BTreeMap<Array, V>,
     /// Whether array writes wait for the end of the body.
     defer: bool,
     /// Deferred array writes `(array, accumulate, value)` in order.
-    deferred: Vec<(Array, bool, Value)>,
-    locals: Vec<Value>,
-    memo: Option<HashMap<String, Value>>,
+    deferred: Vec<(Array, bool, V)>,
+    locals: Vec<V>,
+    memo: Option<HashMap<String, V>>,
 }
 
 impl Vectorizer<'_, '_> {
+    /// Pairs per group.
+    fn group(&self) -> usize {
+        self.ioff.len()
+    }
+
     fn body(&mut self, body: &[Stmt]) -> R<()> {
         body.iter().try_for_each(|s| self.stmt(s))
     }
@@ -421,10 +445,10 @@ impl Vectorizer<'_, '_> {
         }
     }
 
-    fn local(&self, l: usize) -> R<Value> {
+    fn local(&self, l: usize) -> R<V> {
         self.locals
             .get(l)
-            .copied()
+            .cloned()
             .ok_or_else(|| format!("local {l} does not exist"))
     }
 
@@ -432,12 +456,19 @@ impl Vectorizer<'_, '_> {
         array_of(self.layout, place)?.ok_or_else(|| "not a node or ion array".into())
     }
 
-    fn assign(&mut self, place: &Place, v: Value, accumulate: bool) -> R<()> {
+    fn add(&mut self, a: &V, b: &V) -> V {
+        a.iter()
+            .zip(b)
+            .map(|(&x, &y)| self.b.ins().fadd(x, y))
+            .collect()
+    }
+
+    fn assign(&mut self, place: &Place, v: V, accumulate: bool) -> R<()> {
         match place {
             Place::Field(id, None) => {
                 let v = if accumulate {
                     let old = self.field(*id)?;
-                    self.b.ins().fadd(old, v)
+                    self.add(&old, &v)
                 } else {
                     v
                 };
@@ -447,7 +478,7 @@ impl Vectorizer<'_, '_> {
             Place::Local(l) => {
                 let v = if accumulate {
                     let old = self.local(*l)?;
-                    self.b.ins().fadd(old, v)
+                    self.add(&old, &v)
                 } else {
                     v
                 };
@@ -461,8 +492,10 @@ impl Vectorizer<'_, '_> {
                 if self.defer {
                     self.deferred.push((array, accumulate, v));
                 } else {
-                    for lane in 0..2 {
-                        self.write_lane(array, lane, accumulate, v)?;
+                    for (j, &x) in v.iter().enumerate() {
+                        for lane in 0..2 {
+                            self.write_lane(array, j, lane, accumulate, x)?;
+                        }
                     }
                 }
             }
@@ -471,10 +504,18 @@ impl Vectorizer<'_, '_> {
         Ok(())
     }
 
-    /// Lane `lane` of `v` into (or added to) `array` at its node.
-    fn write_lane(&mut self, array: Array, lane: u8, accumulate: bool, v: Value) -> R<()> {
+    /// Lane `lane` of `v` (of pair `pair`) into (or added to) `array` at
+    /// its node.
+    fn write_lane(
+        &mut self,
+        array: Array,
+        pair: usize,
+        lane: u8,
+        accumulate: bool,
+        v: Value,
+    ) -> R<()> {
         let base = *self.array_base.get(&array).ok_or("array not loaded")?;
-        let addr = self.b.ins().iadd(base, self.noff[lane as usize]);
+        let addr = self.b.ins().iadd(base, self.noff[pair][lane as usize]);
         let x = self.b.ins().extractlane(v, lane);
         let x = if accumulate {
             let old = self.b.ins().load(types::F64, flags(), addr, 0);
@@ -486,67 +527,79 @@ impl Vectorizer<'_, '_> {
         Ok(())
     }
 
-    /// Ends the pair: deferred array writes (lane 0's, then lane 1's),
-    /// then the written fields that must stay in memory.
-    fn finish_pair(&mut self) -> R<()> {
+    /// Ends the group: deferred array writes instance by instance (pair
+    /// 0 lane 0, lane 1, pair 1 lane 0, ...), then the written fields that
+    /// must stay in memory.
+    fn finish_group(&mut self) -> R<()> {
         let deferred = std::mem::take(&mut self.deferred);
-        for lane in 0..2 {
-            for &(array, accumulate, v) in &deferred {
-                self.write_lane(array, lane, accumulate, v)?;
+        for pair in 0..self.group() {
+            for lane in 0..2 {
+                for (array, accumulate, v) in &deferred {
+                    self.write_lane(*array, pair, lane, *accumulate, v[pair])?;
+                }
             }
         }
         for &id in &self.dirty {
             if !self.ids.persistent.contains(&id) {
                 continue;
             }
-            let (Some(&base), Some(&v)) = (self.field_base.get(&id), self.fields.get(&id)) else {
+            let (Some(&base), Some(v)) = (self.field_base.get(&id), self.fields.get(&id)) else {
                 return Err(format!("field {id} not loaded"));
             };
-            let addr = self.b.ins().iadd(base, self.ioff);
-            self.b.ins().store(vflags(), v, addr, 0);
+            for (&x, &ioff) in v.iter().zip(&self.ioff) {
+                let addr = self.b.ins().iadd(base, ioff);
+                self.b.ins().store(vflags(), x, addr, 0);
+            }
         }
         Ok(())
     }
 
-    fn field(&mut self, id: usize) -> R<Value> {
-        if let Some(&v) = self.fields.get(&id) {
-            return Ok(v);
+    fn field(&mut self, id: usize) -> R<V> {
+        if let Some(v) = self.fields.get(&id) {
+            return Ok(v.clone());
         }
         let base = *self
             .field_base
             .get(&id)
             .ok_or_else(|| format!("field {id} not loaded"))?;
-        let addr = self.b.ins().iadd(base, self.ioff);
-        let v = self.b.ins().load(VEC, vflags(), addr, 0);
-        self.fields.insert(id, v);
+        let v: V = (0..self.group())
+            .map(|j| {
+                let addr = self.b.ins().iadd(base, self.ioff[j]);
+                self.b.ins().load(VEC, vflags(), addr, 0)
+            })
+            .collect();
+        self.fields.insert(id, v.clone());
         Ok(v)
     }
 
-    fn load(&mut self, place: &Place) -> R<Value> {
+    fn uniform(&self, u: Uniform) -> R<V> {
+        let x = *self.uniforms.get(&u).ok_or("uniform value not loaded")?;
+        Ok(vec![x; self.group()])
+    }
+
+    fn load(&mut self, place: &Place) -> R<V> {
         Ok(match place {
             Place::Field(id, None) => self.field(*id)?,
             Place::Local(l) => self.local(*l)?,
-            Place::Global(g) => *self
-                .uniforms
-                .get(&Uniform::Global(*g))
-                .ok_or("global not loaded")?,
-            Place::Shared(s) => *self
-                .uniforms
-                .get(&Uniform::Shared(*s))
-                .ok_or("shared value not loaded")?,
+            Place::Global(g) => self.uniform(Uniform::Global(*g))?,
+            Place::Shared(s) => self.uniform(Uniform::Shared(*s))?,
             Place::Node(_) | Place::Ion(..) => {
                 let array = self.array_of(place)?;
-                if let Some(&v) = self.cache.get(&array) {
-                    return Ok(v);
+                if let Some(v) = self.cache.get(&array) {
+                    return Ok(v.clone());
                 }
                 let base = *self.array_base.get(&array).ok_or("array not loaded")?;
-                let a0 = self.b.ins().iadd(base, self.noff[0]);
-                let a1 = self.b.ins().iadd(base, self.noff[1]);
-                let x0 = self.b.ins().load(types::F64, flags(), a0, 0);
-                let x1 = self.b.ins().load(types::F64, flags(), a1, 0);
-                let v = self.pack(x0, x1);
+                let mut v = Vec::with_capacity(self.group());
+                for j in 0..self.group() {
+                    let [o0, o1] = self.noff[j];
+                    let a0 = self.b.ins().iadd(base, o0);
+                    let a1 = self.b.ins().iadd(base, o1);
+                    let x0 = self.b.ins().load(types::F64, flags(), a0, 0);
+                    let x1 = self.b.ins().load(types::F64, flags(), a1, 0);
+                    v.push(self.pack(x0, x1));
+                }
                 if !self.written.contains(&array) {
-                    self.cache.insert(array, v);
+                    self.cache.insert(array, v.clone());
                 }
                 v
             }
@@ -560,36 +613,53 @@ impl Vectorizer<'_, '_> {
         self.b.ins().insertlane(v, x1, 1)
     }
 
-    fn splat(&mut self, c: f64) -> Value {
+    fn splat1(&mut self, c: f64) -> Value {
         let x = self.b.ins().f64const(c);
         self.b.ins().splat(VEC, x)
     }
 
-    /// 1.0 where `mask` (an i64x2 lane mask) is set, else 0.0.
-    fn mask_to_f64(&mut self, mask: Value) -> Value {
-        let mask = self.b.ins().bitcast(
-            VEC,
-            MemFlagsData::new().with_endianness(Endianness::Little),
-            mask,
-        );
-        let (one, zero) = (self.splat(1.0), self.splat(0.0));
-        self.b.ins().bitselect(mask, one, zero)
+    fn splat(&mut self, c: f64) -> V {
+        let x = self.splat1(c);
+        vec![x; self.group()]
     }
 
-    /// Lane mask of `v != 0` (NaN is true, as in the scalar code).
-    fn truth(&mut self, v: Value) -> Value {
+    /// 1.0 where `mask` (an i64x2 lane mask per pair) is set, else 0.0.
+    fn mask_to_f64(&mut self, mask: V) -> V {
+        let (one, zero) = (self.splat1(1.0), self.splat1(0.0));
+        mask.into_iter()
+            .map(|m| {
+                let m = self.b.ins().bitcast(
+                    VEC,
+                    MemFlagsData::new().with_endianness(Endianness::Little),
+                    m,
+                );
+                self.b.ins().bitselect(m, one, zero)
+            })
+            .collect()
+    }
+
+    /// Lane masks of `a cc b`.
+    fn fcmp(&mut self, cc: FloatCC, a: &V, b: &V) -> V {
+        a.iter()
+            .zip(b)
+            .map(|(&x, &y)| self.b.ins().fcmp(cc, x, y))
+            .collect()
+    }
+
+    /// Lane masks of `v != 0` (NaN is true, as in the scalar code).
+    fn truth(&mut self, v: &V) -> V {
         let zero = self.splat(0.0);
-        self.b.ins().fcmp(FloatCC::NotEqual, v, zero)
+        self.fcmp(FloatCC::NotEqual, v, &zero)
     }
 
-    fn expr_top(&mut self, e: &Expr) -> R<Value> {
+    fn expr_top(&mut self, e: &Expr) -> R<V> {
         self.memo = is_pure(e).then(HashMap::new);
         let v = self.expr(e);
         self.memo = None;
         v
     }
 
-    fn expr(&mut self, e: &Expr) -> R<Value> {
+    fn expr(&mut self, e: &Expr) -> R<V> {
         if !matches!(e, Expr::Const(_))
             && let Some(c) = const_value(e, self.ids.mode)
         {
@@ -600,12 +670,12 @@ impl Vectorizer<'_, '_> {
             Expr::Load(place) => self.load(place)?,
             Expr::Unary(UnOp::Neg, a) => {
                 let a = self.expr(a)?;
-                self.b.ins().fneg(a)
+                a.into_iter().map(|x| self.b.ins().fneg(x)).collect()
             }
             Expr::Unary(UnOp::Not, a) => {
                 let a = self.expr(a)?;
                 let zero = self.splat(0.0);
-                let m = self.b.ins().fcmp(FloatCC::Equal, a, zero);
+                let m = self.fcmp(FloatCC::Equal, &a, &zero);
                 self.mask_to_f64(m)
             }
             Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
@@ -613,35 +683,41 @@ impl Vectorizer<'_, '_> {
                 // evaluating the right one eagerly changes nothing.
                 let a = self.expr(a)?;
                 let b = self.expr(b)?;
-                let (ta, tb) = (self.truth(a), self.truth(b));
-                let m = if *op == BinOp::And {
-                    self.b.ins().band(ta, tb)
-                } else {
-                    self.b.ins().bor(ta, tb)
-                };
+                let (ta, tb) = (self.truth(&a), self.truth(&b));
+                let m = ta
+                    .into_iter()
+                    .zip(tb)
+                    .map(|(x, y)| {
+                        if *op == BinOp::And {
+                            self.b.ins().band(x, y)
+                        } else {
+                            self.b.ins().bor(x, y)
+                        }
+                    })
+                    .collect();
                 self.mask_to_f64(m)
             }
             Expr::Binary(op, a, b) => {
                 let a = self.expr(a)?;
                 let b = self.expr(b)?;
-                self.binary(*op, a, b)?
+                self.binary(*op, &a, &b)?
             }
             Expr::Math(f, args) => {
                 let key = self.memo.as_ref().map(|_| format!("{e:?}"));
                 if let (Some(memo), Some(key)) = (&self.memo, &key)
-                    && let Some(&v) = memo.get(key)
+                    && let Some(v) = memo.get(key)
                 {
-                    return Ok(v);
+                    return Ok(v.clone());
                 }
                 let v = self.math(*f, args)?;
                 if let (Some(memo), Some(key)) = (&mut self.memo, key) {
-                    memo.insert(key, v);
+                    memo.insert(key, v.clone());
                 }
                 v
             }
             Expr::Call(id, args) => {
                 let values = args.iter().map(|a| self.expr(a)).collect::<R<Vec<_>>>()?;
-                self.inline_call(*id, &values)?
+                self.inline_call(*id, values)?
             }
             Expr::Builtin(..) | Expr::FunctionTable(..) => {
                 return Err("expression not vectorisable".into());
@@ -649,58 +725,74 @@ impl Vectorizer<'_, '_> {
         })
     }
 
-    fn binary(&mut self, op: BinOp, a: Value, b: Value) -> R<Value> {
+    fn binary(&mut self, op: BinOp, a: &V, b: &V) -> R<V> {
+        let arith = |op: BinOp, b: &mut FunctionBuilder<'_>, x: Value, y: Value| match op {
+            BinOp::Add => Some(b.ins().fadd(x, y)),
+            BinOp::Sub => Some(b.ins().fsub(x, y)),
+            BinOp::Mul => Some(b.ins().fmul(x, y)),
+            BinOp::Div => Some(b.ins().fdiv(x, y)),
+            _ => None,
+        };
+        if matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div) {
+            return a
+                .iter()
+                .zip(b)
+                .map(|(&x, &y)| arith(op, self.b, x, y).ok_or_else(|| "not arithmetic".into()))
+                .collect();
+        }
         let cc = match op {
-            BinOp::Add => return Ok(self.b.ins().fadd(a, b)),
-            BinOp::Sub => return Ok(self.b.ins().fsub(a, b)),
-            BinOp::Mul => return Ok(self.b.ins().fmul(a, b)),
-            BinOp::Div => return Ok(self.b.ins().fdiv(a, b)),
             BinOp::Pow => {
-                return self.per_lane(math::implementation(MathFn::Pow).symbol(), &[a, b]);
+                let symbol = math::implementation(MathFn::Pow).symbol();
+                return self.per_lane(symbol, &[a.clone(), b.clone()]);
             }
             BinOp::Lt => FloatCC::LessThan,
             BinOp::Le => FloatCC::LessThanOrEqual,
             BinOp::Gt => FloatCC::GreaterThan,
             BinOp::Ge => FloatCC::GreaterThanOrEqual,
             BinOp::Eq => FloatCC::Equal,
-            BinOp::Ne | BinOp::And | BinOp::Or => FloatCC::NotEqual,
+            _ => FloatCC::NotEqual,
         };
-        let m = self.b.ins().fcmp(cc, a, b);
+        let m = self.fcmp(cc, a, b);
         Ok(self.mask_to_f64(m))
     }
 
-    fn math(&mut self, f: MathFn, args: &[Expr]) -> R<Value> {
+    fn math(&mut self, f: MathFn, args: &[Expr]) -> R<V> {
         let imp = math::implementation(f);
         if args.len() != imp.arity() {
             return Err(format!("{f:?} takes {} arguments", imp.arity()));
         }
         let values = args.iter().map(|a| self.expr(a)).collect::<R<Vec<_>>>()?;
-        let x = values[0];
+        let x = values[0].clone();
         Ok(match f {
-            MathFn::Sqrt => self.b.ins().sqrt(x),
-            MathFn::Fabs => self.b.ins().fabs(x),
+            MathFn::Sqrt => x.into_iter().map(|v| self.b.ins().sqrt(v)).collect(),
+            MathFn::Fabs => x.into_iter().map(|v| self.b.ins().fabs(v)).collect(),
             MathFn::Floor | MathFn::Ceil => {
-                let lanes: Vec<Value> = (0..2u8)
-                    .map(|lane| {
-                        let s = self.b.ins().extractlane(x, lane);
-                        if f == MathFn::Floor {
-                            self.b.ins().floor(s)
-                        } else {
-                            self.b.ins().ceil(s)
-                        }
-                    })
-                    .collect();
-                self.pack(lanes[0], lanes[1])
+                let mut out = Vec::with_capacity(x.len());
+                for v in x {
+                    let lanes: Vec<Value> = (0..2u8)
+                        .map(|lane| {
+                            let s = self.b.ins().extractlane(v, lane);
+                            if f == MathFn::Floor {
+                                self.b.ins().floor(s)
+                            } else {
+                                self.b.ins().ceil(s)
+                            }
+                        })
+                        .collect();
+                    out.push(self.pack(lanes[0], lanes[1]));
+                }
+                out
             }
-            MathFn::Exp if self.ids.mode == MathMode::Fast => {
-                super::fast_math::emit_exp_x2(self.b, x)
-            }
+            MathFn::Exp if self.ids.mode == MathMode::Fast => x
+                .into_iter()
+                .map(|v| super::fast_math::emit_exp_x2(self.b, v))
+                .collect(),
             _ => self.per_lane(imp.symbol(), &values)?,
         })
     }
 
-    /// Calls the library function `symbol` once per lane.
-    fn per_lane(&mut self, symbol: &str, values: &[Value]) -> R<Value> {
+    /// Calls the library function `symbol` once per lane of every pair.
+    fn per_lane(&mut self, symbol: &str, values: &[V]) -> R<V> {
         let fid = *self
             .ids
             .math
@@ -714,27 +806,31 @@ impl Vectorizer<'_, '_> {
                 r
             }
         };
-        let mut lanes = Vec::with_capacity(2);
-        for lane in 0..2u8 {
-            let scalars: Vec<Value> = values
-                .iter()
-                .map(|&v| self.b.ins().extractlane(v, lane))
-                .collect();
-            let call = self.b.ins().call(fref, &scalars);
-            lanes.push(
-                self.b
-                    .inst_results(call)
-                    .first()
-                    .copied()
-                    .ok_or("no result")?,
-            );
+        let mut out = Vec::with_capacity(self.group());
+        for pair in 0..self.group() {
+            let mut lanes = Vec::with_capacity(2);
+            for lane in 0..2u8 {
+                let scalars: Vec<Value> = values
+                    .iter()
+                    .map(|v| self.b.ins().extractlane(v[pair], lane))
+                    .collect();
+                let call = self.b.ins().call(fref, &scalars);
+                lanes.push(
+                    self.b
+                        .inst_results(call)
+                        .first()
+                        .copied()
+                        .ok_or("no result")?,
+                );
+            }
+            out.push(self.pack(lanes[0], lanes[1]));
         }
-        Ok(self.pack(lanes[0], lanes[1]))
+        Ok(out)
     }
 
     /// A FUNCTION or PROCEDURE call, in place: fresh zeroed locals, the
     /// parameters set, the body, the result local (0 for a PROCEDURE).
-    fn inline_call(&mut self, id: usize, args: &[Value]) -> R<Value> {
+    fn inline_call(&mut self, id: usize, args: Vec<V>) -> R<V> {
         let mech = self.mech;
         let f = mech
             .functions
@@ -747,8 +843,10 @@ impl Vectorizer<'_, '_> {
             return Err(format!("{}: bad parameters or result", f.name));
         }
         let zero = self.splat(0.0);
-        let mut fresh = vec![zero; f.locals.len()];
-        fresh[..args.len()].copy_from_slice(args);
+        let mut fresh = vec![zero.clone(); f.locals.len()];
+        for (slot, a) in fresh.iter_mut().zip(args) {
+            *slot = a;
+        }
         let saved = std::mem::replace(&mut self.locals, fresh);
         let memo = self.memo.take();
         self.body(&f.body)?;
