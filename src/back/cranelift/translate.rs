@@ -90,6 +90,17 @@ pub(super) struct Translator<'f, 'm> {
 
 type R<T> = Result<T, String>;
 
+impl Ids {
+    /// The imported library function `symbol` (e.g. `exp`), declared for
+    /// every module by `build`.
+    pub fn math_fn(&self, symbol: &str) -> R<FuncId> {
+        self.math
+            .get(symbol)
+            .copied()
+            .ok_or_else(|| format!("math function {symbol} not declared"))
+    }
+}
+
 fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
@@ -756,11 +767,7 @@ impl<'f, 'm> Translator<'f, 'm> {
     }
 
     fn call_math(&mut self, symbol: &str, values: &[Value]) -> R<Value> {
-        let fid = *self
-            .ids
-            .math
-            .get(symbol)
-            .ok_or("math function not declared")?;
+        let fid = self.ids.math_fn(symbol)?;
         let fref = self.func_ref(fid);
         let call = self.b.ins().call(fref, values);
         self.b

@@ -793,11 +793,7 @@ impl Vectorizer<'_, '_> {
 
     /// Calls the library function `symbol` once per lane of every pair.
     fn per_lane(&mut self, symbol: &str, values: &[V]) -> R<V> {
-        let fid = *self
-            .ids
-            .math
-            .get(symbol)
-            .ok_or("math function not declared")?;
+        let fid = self.ids.math_fn(symbol)?;
         let fref = match self.refs.get(&fid) {
             Some(&r) => r,
             None => {
