@@ -17,6 +17,7 @@ use crate::pipeline;
 pub struct MechanismLibrary {
     entries: Vec<Rc<CompiledMechanism>>,
     by_name: HashMap<String, usize>,
+    mode: MathMode,
 }
 
 impl std::fmt::Debug for MechanismLibrary {
@@ -112,10 +113,20 @@ impl MechanismLibrary {
             }
         }
         if errors.is_empty() {
-            Ok(MechanismLibrary { entries, by_name })
+            Ok(MechanismLibrary {
+                entries,
+                by_name,
+                mode,
+            })
         } else {
             Err(errors)
         }
+    }
+
+    /// The math mode every kernel of the library was compiled in; the
+    /// simulator's own arithmetic (the matrix solve) follows it.
+    pub fn math_mode(&self) -> MathMode {
+        self.mode
     }
 
     /// The IR of mechanism `name`.

@@ -38,6 +38,7 @@ pub use library::MechanismLibrary;
 pub use specialize::ENV as SPECIALIZE_ENV;
 pub use threads::{SimOptions, Simulation};
 
+use crate::back::math::MathMode;
 use crate::back::{NodeData, Shared};
 use crate::net::{self, Source};
 use discretize::Nodes;
@@ -188,6 +189,9 @@ pub(crate) struct Part {
     run: net::RunSettings,
     /// Integrate every synapse instance on its own (no aggregation).
     exact: bool,
+    /// Solve the matrix with one reciprocal per node instead of two
+    /// divisions (fast math mode; see `hines::solve_fast`).
+    fast_solve: bool,
     /// Steps done since initialisation.
     steps_done: usize,
     /// Spikes of exported detectors since the last exchange: (step,
@@ -407,6 +411,7 @@ impl Part {
             rng: 0x9E37_79B9_7F4A_7C15,
             run,
             exact: false,
+            fast_solve: lib.math_mode() == MathMode::Fast,
             steps_done: 0,
             outbox: Vec::new(),
         })

@@ -222,7 +222,12 @@ impl Part {
         self.deliver(tm)?;
         self.shared.t += half;
         self.setup_matrix()?;
-        hines::solve(
+        let solve = if self.fast_solve {
+            hines::solve_fast
+        } else {
+            hines::solve
+        };
+        solve(
             &self.nodes,
             &mut self.data.diag,
             &mut self.data.rhs,
