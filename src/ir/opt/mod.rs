@@ -8,7 +8,9 @@
 //! constants, values nobody reads are neither computed nor stored.
 
 pub mod consts;
+pub mod cse;
 pub mod dce;
+pub mod fold;
 pub mod inline;
 pub mod persist;
 mod walk;
@@ -51,18 +53,22 @@ pub struct Specialized {
 }
 
 /// Specialises `mech` for `spec`: inlines calls into kernels
-/// ([`inline`]), folds the usable constant fields ([`consts`]), finds the
-/// persistent fields ([`persist`]) and drops assignments nobody can
-/// observe ([`dce`]; with [`Specialization::none`] only stores that are
-/// overwritten before any read). The result passes the IR validator or
-/// this returns the validator's findings as an error (a bug in a pass).
+/// ([`inline`]), folds the usable constant fields ([`consts`]) and
+/// constant arithmetic ([`fold`]), finds the persistent fields
+/// ([`persist`]), drops assignments nobody can observe ([`dce`]; with
+/// [`Specialization::none`] only stores that are overwritten before any
+/// read) and computes repeated pure subexpressions once ([`cse`]). The
+/// result passes the IR validator or this returns the validator's
+/// findings as an error (a bug in a pass).
 pub fn specialize(mech: &Mechanism, spec: &Specialization) -> Result<Specialized, String> {
     let mut out = mech.clone();
     inline::inline_kernels(&mut out);
     let constants = consts::usable(&out, &spec.constants);
     consts::fold(&mut out, &constants);
+    fold::fold_constants(&mut out);
     let persistent = persist::persistent(&out, spec.observed.as_ref());
     dce::eliminate(&mut out, &persistent, &spec.unread_ion_vars);
+    cse::eliminate_common(&mut out);
     check(mech, &out)?;
     Ok(Specialized {
         mech: out,

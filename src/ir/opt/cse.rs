@@ -1,0 +1,399 @@
+//! Common subexpression elimination: a pure subexpression (arithmetic,
+//! comparisons, math functions such as `exp`) computed a second time with
+//! nothing it reads written in between is computed once, into a new
+//! kernel local (`_cse<k>`), and the later occurrences load that local.
+//!
+//! Results keep every bit: an occurrence is only replaced by the value of
+//! an identical expression over identical inputs, and the value's own
+//! operations stay as written (nothing is reassociated). The first
+//! occurrence moves into an assignment just before its statement; that is
+//! safe because it is pure and nothing of the statement that runs before
+//! it can write what it reads (statements that call a FUNCTION or
+//! PROCEDURE able to write anything are left alone).
+//!
+//! Availability follows the control flow: a value computed before an
+//! `if` or `while` can be reused inside it (for a loop: when the loop
+//! writes nothing it reads); a value first computed inside a branch or a
+//! loop body is reused only further down that same body; after an `if`
+//! or `while`, whatever it may write is forgotten. Occurrences evaluated
+//! only sometimes (the right operand of `&&`/`||`, a `while` condition)
+//! may reuse a value but never define one. Expressions reading a POINTER
+//! (which may alias other memory) are never shared.
+//!
+//! Only kernel bodies are rewritten, and not those that still hold
+//! unsolved statements.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use super::walk;
+use crate::ir::{BinOp, Expr, FieldKind, Kernel, LocalId, Mechanism, Place, Stmt};
+
+/// Computes repeated pure subexpressions of every kernel of `mech` once
+/// (see the module docs for the rules that keep results bit-identical).
+/// Safe to run again after other rewrites.
+pub fn eliminate_common(mech: &mut Mechanism) {
+    let pointers: BTreeSet<usize> = mech
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FieldKind::Pointer)
+        .map(|(id, _)| id)
+        .collect();
+    let write_free = walk::write_free(mech);
+    for kernel in &mut mech.kernels {
+        if unsolved(&kernel.body) {
+            continue;
+        }
+        let ctx = Ctx {
+            pointers: &pointers,
+            write_free: &write_free,
+        };
+        kernel_body(&ctx, kernel);
+    }
+}
+
+fn unsolved(body: &[Stmt]) -> bool {
+    let mut found = false;
+    walk::each_stmt(body, &mut |s| {
+        found |= matches!(
+            s,
+            Stmt::Solve { .. }
+                | Stmt::Ode { .. }
+                | Stmt::Reaction(_)
+                | Stmt::Conserve { .. }
+                | Stmt::Equation { .. }
+        )
+    });
+    found
+}
+
+/// Two passes over the same traversal: the first counts, per defining
+/// occurrence, how many later occurrences could reuse it; the second
+/// gives each reused one a local and rewrites.
+fn kernel_body(ctx: &Ctx<'_>, kernel: &mut Kernel) {
+    let mut count = Pass {
+        ctx,
+        rewrite: false,
+        uses: Vec::new(),
+        next_def: 0,
+        def_local: Vec::new(),
+        locals: &mut kernel.locals,
+    };
+    count.block(&mut kernel.body, &mut Avail::new());
+    if count.uses.iter().all(|&u| u == 0) {
+        return;
+    }
+    let uses = std::mem::take(&mut count.uses);
+    let defs = uses.len();
+    let mut rewrite = Pass {
+        ctx,
+        rewrite: true,
+        uses,
+        next_def: 0,
+        def_local: vec![None; defs],
+        locals: &mut kernel.locals,
+    };
+    rewrite.block(&mut kernel.body, &mut Avail::new());
+}
+
+/// Something an expression reads and a statement may write.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Loc {
+    Local(usize),
+    /// Every element of a field.
+    Field(usize),
+    Global(usize),
+    Node(u8),
+    /// Every element of a mechanism-wide array.
+    GlobalArray(usize),
+    /// An ion variable, by name.
+    Ion(String),
+    Shared(u8),
+    NetArg(usize),
+}
+
+fn loc(p: &Place) -> Loc {
+    match p {
+        Place::Local(l) => Loc::Local(*l),
+        Place::Field(id, _) => Loc::Field(*id),
+        Place::Global(g) => Loc::Global(*g),
+        Place::Node(a) => Loc::Node(*a as u8),
+        Place::GlobalArray(id, _) => Loc::GlobalArray(*id),
+        Place::Ion(_, name) => Loc::Ion(name.clone()),
+        Place::Shared(s) => Loc::Shared(*s as u8),
+        Place::NetArg(k) => Loc::NetArg(*k),
+    }
+}
+
+/// An available value: its defining occurrence and what it reads.
+#[derive(Clone)]
+struct Entry {
+    def: usize,
+    reads: BTreeSet<Loc>,
+}
+
+/// Available values by structural key.
+type Avail = BTreeMap<String, Entry>;
+
+/// What statements may write: places, and (through calls of functions
+/// that may write) anything but the body's own locals.
+#[derive(Default)]
+struct Writes {
+    places: BTreeSet<Loc>,
+    anything_shared: bool,
+}
+
+impl Writes {
+    fn forget(&self, avail: &mut Avail) {
+        avail.retain(|_, e| {
+            !e.reads.iter().any(|r| {
+                self.places.contains(r) || (self.anything_shared && !matches!(r, Loc::Local(_)))
+            })
+        });
+    }
+}
+
+struct Ctx<'a> {
+    pointers: &'a BTreeSet<usize>,
+    write_free: &'a [bool],
+}
+
+impl Ctx<'_> {
+    /// True when evaluating `e` may call a function that writes.
+    fn writing_call(&self, e: &Expr) -> bool {
+        if let Expr::Call(id, _) = e
+            && !self.write_free.get(*id).copied().unwrap_or(false)
+        {
+            return true;
+        }
+        walk::children(e).into_iter().any(|c| self.writing_call(c))
+    }
+
+    /// Everything `body` may write, at any depth.
+    fn writes(&self, body: &[Stmt], out: &mut Writes) {
+        walk::each_stmt(body, &mut |s| {
+            match s {
+                Stmt::Assign(p, _) | Stmt::Accumulate(p, _) => {
+                    out.places.insert(loc(p));
+                }
+                Stmt::Ode { state, .. } => {
+                    out.places.insert(loc(state));
+                }
+                _ => {}
+            }
+            if walk::stmt_exprs(s).iter().any(|e| self.writing_call(e)) {
+                out.anything_shared = true;
+            }
+        });
+    }
+
+    /// The key and reads of `e` when it may be shared: an operation (not a
+    /// constant or plain load) with no call, engine service or POINTER
+    /// load anywhere in it.
+    fn shareable(&self, e: &Expr) -> Option<(String, BTreeSet<Loc>)> {
+        if !matches!(e, Expr::Unary(..) | Expr::Binary(..) | Expr::Math(..)) {
+            return None;
+        }
+        let mut key = String::new();
+        let mut reads = BTreeSet::new();
+        self.describe(e, &mut key, &mut reads)
+            .then_some((key, reads))
+    }
+
+    /// Writes `e`'s structural key into `key` (constants by their bits)
+    /// and adds what it reads to `reads`; false when `e` is not pure.
+    fn describe(&self, e: &Expr, key: &mut String, reads: &mut BTreeSet<Loc>) -> bool {
+        match e {
+            Expr::Const(c) => {
+                let _ = write!(key, "#{:x}", c.to_bits());
+                true
+            }
+            Expr::Load(p) => {
+                if let Place::Field(id, _) = p
+                    && self.pointers.contains(id)
+                {
+                    return false;
+                }
+                reads.insert(loc(p));
+                let _ = write!(key, "{:?}", loc(p));
+                match p {
+                    Place::Field(_, Some(ix)) | Place::GlobalArray(_, ix) => {
+                        key.push('[');
+                        let ok = self.describe(ix, key, reads);
+                        key.push(']');
+                        ok
+                    }
+                    _ => true,
+                }
+            }
+            Expr::Unary(op, a) => {
+                let _ = write!(key, "u{op:?}(");
+                let ok = self.describe(a, key, reads);
+                key.push(')');
+                ok
+            }
+            Expr::Binary(op, a, b) => {
+                let _ = write!(key, "b{op:?}(");
+                let ok = self.describe(a, key, reads);
+                key.push(',');
+                let ok = ok && self.describe(b, key, reads);
+                key.push(')');
+                ok
+            }
+            Expr::Math(f, args) => {
+                let _ = write!(key, "m{f:?}(");
+                for a in args {
+                    if !self.describe(a, key, reads) {
+                        return false;
+                    }
+                    key.push(',');
+                }
+                key.push(')');
+                true
+            }
+            Expr::Call(..) | Expr::Builtin(..) | Expr::FunctionTable(..) => false,
+        }
+    }
+}
+
+struct Pass<'a, 'b> {
+    ctx: &'a Ctx<'a>,
+    /// False: count reuses; true: rewrite.
+    rewrite: bool,
+    /// Per defining occurrence (in traversal order): later reuses.
+    uses: Vec<usize>,
+    next_def: usize,
+    /// Per defining occurrence: its local, once assigned (rewrite pass).
+    def_local: Vec<Option<LocalId>>,
+    locals: &'b mut Vec<String>,
+}
+
+impl Pass<'_, '_> {
+    fn block(&mut self, body: &mut Vec<Stmt>, avail: &mut Avail) {
+        let old = std::mem::take(body);
+        for mut s in old {
+            let mut before = Vec::new();
+            self.stmt(&mut s, avail, &mut before);
+            body.extend(before);
+            body.push(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &mut Stmt, avail: &mut Avail, before: &mut Vec<Stmt>) {
+        match s {
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.exprs(vec![cond], avail, before, true);
+                let mut inner = avail.clone();
+                self.block(then, &mut inner);
+                let mut inner = avail.clone();
+                self.block(otherwise, &mut inner);
+                let mut w = Writes::default();
+                self.ctx.writes(then, &mut w);
+                self.ctx.writes(otherwise, &mut w);
+                w.forget(avail);
+            }
+            Stmt::While { cond, body } => {
+                // Whatever the loop writes differs from one iteration to
+                // the next: forget it before looking at the loop.
+                let mut w = Writes::default();
+                self.ctx.writes(body, &mut w);
+                w.forget(avail);
+                self.exprs(vec![cond], avail, before, false);
+                let mut inner = avail.clone();
+                self.block(body, &mut inner);
+            }
+            _ => {
+                self.exprs(walk::stmt_exprs_mut(s), avail, before, true);
+                let mut w = Writes::default();
+                self.ctx.writes(std::slice::from_ref(s), &mut w);
+                w.forget(avail);
+                for list in walk::nested_mut(s) {
+                    // (Only unsolved statements nest otherwise; those
+                    // kernels are skipped.)
+                    self.block(list, &mut avail.clone());
+                }
+            }
+        }
+    }
+
+    /// Visits the expressions one statement evaluates, unless one of them
+    /// may call a function that writes (then the statement is left alone;
+    /// the caller forgets what the call may change).
+    fn exprs(
+        &mut self,
+        exprs: Vec<&mut Expr>,
+        avail: &mut Avail,
+        before: &mut Vec<Stmt>,
+        define: bool,
+    ) {
+        if exprs.iter().any(|e| self.ctx.writing_call(e)) {
+            let w = Writes {
+                places: BTreeSet::new(),
+                anything_shared: true,
+            };
+            w.forget(avail);
+            return;
+        }
+        for e in exprs {
+            self.expr(e, avail, before, define);
+        }
+    }
+
+    /// Visits `e` outermost first: an available value replaces it whole;
+    /// otherwise (when `define`) it becomes available itself, and its
+    /// operands are visited.
+    fn expr(&mut self, e: &mut Expr, avail: &mut Avail, before: &mut Vec<Stmt>, define: bool) {
+        if let Some((key, reads)) = self.ctx.shareable(e) {
+            if let Some(entry) = avail.get(&key) {
+                let def = entry.def;
+                if !self.rewrite {
+                    self.uses[def] += 1;
+                } else if let Some(Some(l)) = self.def_local.get(def) {
+                    *e = Expr::Load(Place::Local(*l));
+                }
+                return;
+            }
+            if define {
+                let def = self.next_def;
+                self.next_def += 1;
+                if !self.rewrite {
+                    self.uses.push(0);
+                }
+                avail.insert(key, Entry { def, reads });
+                self.operands(e, avail, before, define);
+                if self.rewrite && self.uses.get(def).is_some_and(|&u| u > 0) {
+                    let l = self.locals.len();
+                    let name = (0..)
+                        .map(|k| format!("_cse{k}"))
+                        .find(|n| !self.locals.contains(n))
+                        .unwrap_or_default();
+                    self.locals.push(name);
+                    if let Some(slot) = self.def_local.get_mut(def) {
+                        *slot = Some(l);
+                    }
+                    let value = std::mem::replace(e, Expr::Load(Place::Local(l)));
+                    before.push(Stmt::Assign(Place::Local(l), value));
+                }
+                return;
+            }
+        }
+        self.operands(e, avail, before, define);
+    }
+
+    fn operands(&mut self, e: &mut Expr, avail: &mut Avail, before: &mut Vec<Stmt>, define: bool) {
+        if let Expr::Binary(BinOp::And | BinOp::Or, a, b) = e {
+            // The right operand runs only sometimes.
+            self.expr(a, avail, before, define);
+            self.expr(b, avail, before, false);
+            return;
+        }
+        for c in walk::children_mut(e) {
+            self.expr(c, avail, before, define);
+        }
+    }
+}
