@@ -455,7 +455,12 @@ fn build(
     // Slots come from the original mechanism: specialised kernels may
     // mention fewer ion variables, the data is laid out for all of them.
     let layout = Layout::of(original);
-    let specialized = opt::specialize(original, spec).map_err(|e| jit_error(original, e))?;
+    // Fast math mode also gets the rewrites that change last bits.
+    let specialized = match mode {
+        MathMode::Exact => opt::specialize(original, spec),
+        MathMode::Fast => opt::relax::specialize_fast(original, spec),
+    }
+    .map_err(|e| jit_error(original, e))?;
     let mech = &specialized.mech;
     let mut module = new_module(mech)?;
     let err = |e: cranelift_module::ModuleError| jit_error(mech, e.to_string());

@@ -21,6 +21,7 @@ mod eval;
 
 use super::data::{Env, MechanismData, RunError};
 use super::math::MathMode;
+use crate::ir::opt::{Specialization, relax};
 use crate::ir::{KernelKind, Mechanism};
 
 /// Runs the kernel `kind` of `mech` over `data`: every instance in order,
@@ -36,8 +37,27 @@ pub fn run_kernel(
 }
 
 /// [`run_kernel`] with the math functions of `mode` (the JIT's results for
-/// kernels compiled in that mode).
+/// kernels compiled in that mode). In [`MathMode::Fast`] the kernels run
+/// are those the JIT compiles for `mode` without specialisation:
+/// [`crate::ir::opt::relax::specialize_fast`] of `mech`, whose rewrites
+/// change last bits.
 pub fn run_kernel_in(
+    mode: MathMode,
+    mech: &Mechanism,
+    kind: KernelKind,
+    data: &mut MechanismData,
+    env: &mut Env<'_>,
+) -> Result<(), RunError> {
+    if mode == MathMode::Fast {
+        let fast =
+            relax::specialize_fast(mech, &Specialization::none()).map_err(RunError::InvalidIr)?;
+        return run_ir(mode, &fast.mech, kind, data, env);
+    }
+    run_ir(mode, mech, kind, data, env)
+}
+
+/// [`run_kernel_in`] on `mech` exactly as given.
+fn run_ir(
     mode: MathMode,
     mech: &Mechanism,
     kind: KernelKind,

@@ -13,6 +13,7 @@ pub mod dce;
 pub mod fold;
 pub mod inline;
 pub mod persist;
+pub mod relax;
 mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
