@@ -62,6 +62,19 @@ pub struct Specialized {
 /// result passes the IR validator or this returns the validator's
 /// findings as an error (a bug in a pass).
 pub fn specialize(mech: &Mechanism, spec: &Specialization) -> Result<Specialized, String> {
+    specialize_with(mech, spec, |_, _| {})
+}
+
+/// [`specialize`] with `rewrite` applied to the mechanism (given the
+/// persistent fields) after dead assignments are dropped and before
+/// common subexpressions are shared: the fast-math rewrites of
+/// [`relax`] see whole expressions, and what they leave repeated is
+/// still shared.
+fn specialize_with(
+    mech: &Mechanism,
+    spec: &Specialization,
+    rewrite: impl FnOnce(&mut Mechanism, &BTreeSet<FieldId>),
+) -> Result<Specialized, String> {
     let mut out = mech.clone();
     inline::inline_kernels(&mut out);
     let constants = consts::usable(&out, &spec.constants);
@@ -69,6 +82,7 @@ pub fn specialize(mech: &Mechanism, spec: &Specialization) -> Result<Specialized
     fold::fold_constants(&mut out);
     let persistent = persist::persistent(&out, spec.observed.as_ref());
     dce::eliminate(&mut out, &persistent, &spec.unread_ion_vars);
+    rewrite(&mut out, &persistent);
     cse::eliminate_common(&mut out);
     check(mech, &out)?;
     Ok(Specialized {

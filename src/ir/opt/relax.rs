@@ -42,13 +42,12 @@ use crate::ir::{BinOp, Expr, FieldId, Kernel, Mechanism, Place, Stmt, UnOp};
 /// terminate, each shrinks the tree or moves divisions and negations up).
 const BUDGET: usize = 10_000;
 
-/// [`super::specialize`] followed by [`relax`]: the kernels the back ends
-/// run in fast math mode. Validated as `specialize` validates.
+/// [`super::specialize`] with [`relax`] run before common subexpressions
+/// are shared (a shared `-1/tau` would hide the quotients that cancel):
+/// the kernels the back ends run in fast math mode. Validated as
+/// `specialize` validates.
 pub fn specialize_fast(mech: &Mechanism, spec: &Specialization) -> Result<Specialized, String> {
-    let mut out = super::specialize(mech, spec)?;
-    relax(&mut out.mech, &out.persistent);
-    super::check(mech, &out.mech)?;
-    Ok(out)
+    super::specialize_with(mech, spec, relax)
 }
 
 /// Rewrites every solved kernel of `mech` (see the module documentation);
