@@ -2,7 +2,10 @@
 //! are built, each mechanism the run uses is compiled again with a
 //! [`Specialization`] saying what this run promises about it (see
 //! [`crate::ir::opt`]), and every part switches to those kernels. The
-//! results stay bit for bit those of the library's plain kernels.
+//! results stay bit for bit those of the library's plain kernels in exact
+//! math mode; in fast mode the specialised kernels also get the rewrites
+//! of [`crate::ir::opt::relax`] that need the run's promises, which move
+//! last bits.
 //!
 //! What the run promises, per mechanism:
 //! - observed fields: the columns read outside the kernels — recorded
