@@ -16,6 +16,8 @@ pub enum MathMode {
     Exact,
     /// `exp` is nmc's own ([`super::fast_math::fast_exp`], within 1 ulp of
     /// glibc's), inlined by the JIT; every other function as in `Exact`.
+    /// Kernels are also rewritten to cheaper forms equal in real
+    /// arithmetic ([`crate::ir::opt::relax`]).
     Fast,
 }
 
