@@ -117,6 +117,20 @@ fn arguments() -> Vec<f64> {
         -745.1332191019412,
         -746.0,
         0.34657359027997264,
+        // The final factor follows the sign of x: small arguments of
+        // either sign (i = 0 for both, but factors 2^512 and 2^-512), and
+        // -0.0 next to the largest finite result.
+        -1e-5,
+        1e-5,
+        -1e-300,
+        1e-300,
+        -0.0013538,
+        0.0013538,
+        -0.0,
+        709.78,
+        // Subnormal results and the underflow edge in both lanes.
+        -740.0,
+        -745.0,
     ];
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     for i in 0..400_000 {
