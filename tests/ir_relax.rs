@@ -223,6 +223,48 @@ fn cnexp_update_simplifies() {
 }
 
 #[test]
+fn exp_of_a_multiple_becomes_a_power() {
+    // exp(-0.2x - 10.4) next to exp(-0.025x - 1.425): the first is the
+    // eighth power of the second times e.
+    let affine = |k: f64, c0: f64| exp(sub(mul(local("x"), c(k)), c(c0)));
+    let e = add(affine(-0.2, 10.4), affine(-0.025, 1.425));
+    let base = "exp(x * -0.025 - 1.425)";
+    let square = format!("{base} * {base}");
+    let fourth = format!("{square} * ({square})");
+    assert_eq!(
+        relaxed(e),
+        format!(
+            "{fourth} * ({fourth}) * {} + {base}",
+            nmc::ir::print::num(1f64.exp())
+        )
+    );
+    // Odd powers, in the other order.
+    assert_eq!(
+        relaxed(add(affine(0.5, 0.0), affine(1.5, 0.0))),
+        "exp(x * 0.5 - 0) + exp(x * 0.5 - 0) * exp(x * 0.5 - 0) * exp(x * 0.5 - 0) * 1"
+    );
+    // Not: a ratio that is no integer, above 8, a different variable, a
+    // factor far from 1, separate statements.
+    for e in [
+        add(affine(0.5, 0.0), affine(0.75, 0.0)),
+        add(affine(0.5, 0.0), affine(5.0, 0.0)),
+        add(affine(0.5, 0.0), exp(mul(local("a"), c(1.0)))),
+        add(affine(0.5, 0.0), affine(1.0, 50.0)),
+    ] {
+        let text = relaxed(e);
+        assert_eq!(text.matches("exp(").count(), 2, "{text}");
+    }
+    let two = relaxed_body(
+        vec![
+            Stmt::Assign(Place::Local(0), affine(0.5, 0.0)),
+            Stmt::Assign(Place::Local(1), affine(1.0, 0.0)),
+        ],
+        &FIELDS,
+    );
+    assert_eq!(two, ["r = exp(x * 0.5 - 0)", "a = exp(x - 0)"]);
+}
+
+#[test]
 fn effects_and_indices_are_left_alone() {
     let rand = || Expr::Builtin(Builtin::UniRand, vec![]);
     // Dropping or reordering a random number would change the stream.
@@ -571,7 +613,8 @@ fn worst_relative(
 /// against |i|/0.001, the size of what they are computed from: an ulp of
 /// a current is ~1e-16 * |i| in either mode, and the quotient turns it
 /// into ~1e-13 * |i| whatever the conductance. Measured (`--nocapture`):
-/// at most 1.1e-14 (na_wb's mtau) when this test was written.
+/// at most 3.5e-14 (k_rtm's ntau, from a power of exp) when this test was
+/// written.
 #[test]
 fn fast_mode_stays_close_to_exact_mode() {
     const TOLERANCE: f64 = 1e-12;

@@ -23,6 +23,11 @@
 //! for locals and for fields nobody can observe (not persistent, see
 //! [`super::persist`]).
 //!
+//! Last, within one statement, `exp(n*k*x + b)` next to `exp(k*x + a)`
+//! (n = 2..8) becomes `exp(k*x + a)^n * exp(b - n*a)`: multiplications
+//! instead of an `exp` (k_rtm's ntau has such a pair); CSE, which runs
+//! after these rewrites, computes the shared `exp` and powers once.
+//!
 //! With these rules cnexp's update
 //! `x + (1 - exp(dt*(-1/tau))) * (-(xinf/tau)/(-1/tau) - x)` becomes
 //! `x + (1 - exp(-(dt*tau'))) * (xinf - x)` with `tau' = 1/tau` computed
@@ -36,7 +41,7 @@
 use std::collections::BTreeSet;
 
 use super::{Specialization, Specialized, walk};
-use crate::ir::{BinOp, Expr, FieldId, Kernel, Mechanism, Place, Stmt, UnOp};
+use crate::ir::{BinOp, Expr, FieldId, Kernel, MathFn, Mechanism, Place, Stmt, UnOp};
 
 /// Rewrites applied per expression tree at most (a guard: the rules
 /// terminate, each shrinks the tree or moves divisions and negations up).
@@ -68,6 +73,7 @@ pub fn relax(mech: &mut Mechanism, persistent: &BTreeSet<FieldId>) {
         reciprocals(&mut k.body, &scratch);
         rewrite_body(&mut k.body, &normalize);
         rewrite_body(&mut k.body, &tidy);
+        exp_powers(&mut k.body);
     }
 }
 
@@ -395,4 +401,122 @@ fn divisor_to_factor(s: &mut Stmt, x: &Place) -> usize {
         }
     }
     n
+}
+
+/// Largest power an `exp` is rebuilt from (three squarings).
+const MAX_POWER: f64 = 8.0;
+
+/// Largest |b - n*a| in `exp(b - n*a)`: keeps the power and the factor
+/// away from overflow where the original `exp` had none.
+const MAX_SHIFT: f64 = 40.0;
+
+/// `e` as `k*x + c` for a load `x` without index: (x, k, c).
+fn affine(e: &Expr) -> Option<(Place, f64, f64)> {
+    match e {
+        Expr::Load(
+            p @ (Place::Local(_) | Place::Field(_, None) | Place::Global(_) | Place::Shared(_)),
+        ) => Some((p.clone(), 1.0, 0.0)),
+        Expr::Unary(UnOp::Neg, a) => affine(a).map(|(x, k, c)| (x, -k, -c)),
+        Expr::Binary(BinOp::Mul, a, b) => match (&**a, &**b) {
+            (e, Expr::Const(m)) | (Expr::Const(m), e) => {
+                affine(e).map(|(x, k, c)| (x, k * m, c * m))
+            }
+            _ => None,
+        },
+        Expr::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+            let sign = if *op == BinOp::Sub { -1.0 } else { 1.0 };
+            match (&**a, &**b) {
+                (e, Expr::Const(d)) => affine(e).map(|(x, k, c)| (x, k, c + sign * d)),
+                (Expr::Const(d), e) if *op == BinOp::Add => {
+                    affine(e).map(|(x, k, c)| (x, k, c + d))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `base^n` (n >= 1) as a tree of products by squaring; CSE shares the
+/// repeated factors.
+fn power(base: &Expr, n: u32) -> Expr {
+    if n == 1 {
+        return base.clone();
+    }
+    let half = power(base, n / 2);
+    let square = bin(BinOp::Mul, half.clone(), half);
+    if n % 2 == 1 {
+        bin(BinOp::Mul, square, base.clone())
+    } else {
+        square
+    }
+}
+
+/// Rewrites, statement by statement, each `exp(w)` whose argument is
+/// `n` times another `exp(u)`'s in the same variable plus a constant
+/// into a power of `exp(u)` (see the module documentation).
+fn exp_powers(body: &mut [Stmt]) {
+    for s in body {
+        for e in value_exprs_mut(s) {
+            if !pure(e) {
+                continue;
+            }
+            let mut exps: Vec<(Place, f64, f64, Expr)> = Vec::new();
+            collect_exps(e, &mut exps);
+            replace_powers(e, &exps);
+        }
+        for list in walk::nested_mut(s) {
+            exp_powers(list);
+        }
+    }
+}
+
+fn collect_exps(e: &Expr, out: &mut Vec<(Place, f64, f64, Expr)>) {
+    if let Expr::Math(MathFn::Exp, args) = e
+        && let [arg] = args.as_slice()
+        && let Some((x, k, c)) = affine(arg)
+        && k != 0.0
+        && k.is_finite()
+        && c.is_finite()
+    {
+        out.push((x, k, c, e.clone()));
+    }
+    for c in walk::children(e) {
+        collect_exps(c, out);
+    }
+}
+
+/// For `exp(k2*x + c2)`: the power `n`, the base `exp(..)` and the
+/// factor `exp(c2 - n*c1)` to use instead, if some `exp(k1*x + c1)` of
+/// `exps` qualifies (the one with the smallest |k1|).
+fn as_power(
+    x: &Place,
+    k2: f64,
+    c2: f64,
+    exps: &[(Place, f64, f64, Expr)],
+) -> Option<(u32, Expr, f64)> {
+    let (_, k1, c1, base) = exps
+        .iter()
+        .filter(|(y, ..)| y == x)
+        .min_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
+    let n = k2 / k1;
+    if !(2.0..=MAX_POWER).contains(&n) || n.fract() != 0.0 || n * k1 != k2 {
+        return None;
+    }
+    let shift = c2 - n * c1;
+    (shift.abs() <= MAX_SHIFT).then(|| (n as u32, base.clone(), shift.exp()))
+}
+
+fn replace_powers(e: &mut Expr, exps: &[(Place, f64, f64, Expr)]) {
+    if let Expr::Math(MathFn::Exp, args) = e
+        && let [arg] = args.as_slice()
+        && let Some((x, k, c)) = affine(arg)
+        && let Some((n, base, factor)) = as_power(&x, k, c, exps)
+    {
+        *e = bin(BinOp::Mul, power(&base, n), Expr::Const(factor));
+        return;
+    }
+    for c in operands_mut(e) {
+        replace_powers(c, exps);
+    }
 }
