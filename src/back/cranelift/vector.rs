@@ -25,7 +25,14 @@
 //!   lane's in statement order: exactly the scalar order, even when both
 //!   instances sit on one node. Otherwise (an array both read and written)
 //!   writes happen in place lane by lane, and a pair whose instances share
-//!   a node leaves the rest to the scalar loop.
+//!   a node leaves the rest to the scalar loop. Without that hazard the
+//!   body is emitted twice, and each iteration picks one: when every
+//!   pair's instances sit on consecutive nodes (`index[i + 1] ==
+//!   index[i] + 1`, as density mechanisms usually are), a pair's node
+//!   values are one 16-byte load and its deferred writes one 16-byte
+//!   load-add-store, pair after pair (the two lanes are distinct nodes,
+//!   so every node still sees the scalar sequence of writes); otherwise
+//!   lane by lane as above.
 //!
 //! Eligible ([`check`]): density mechanisms' INITIAL, current and state
 //! kernels whose bodies, with the FUNCTIONs and PROCEDUREs they call
@@ -328,6 +335,8 @@ pub(super) fn emit_pairs(
     let ioff: Vec<Value> = (0..group)
         .map(|j| b.ins().iadd_imm_s(first, 16 * j as i64))
         .collect();
+    let defer = !scan.hazard();
+    let mut nodes = Vec::new();
     let noff: Vec<[Value; 2]> = if scan.uses_nodes() {
         let at = b.ins().ishl_imm_u(i, 2);
         let at = b.ins().iadd(node_index, at);
@@ -342,42 +351,69 @@ pub(super) fn emit_pairs(
                 b.switch_to_block(work);
                 b.seal_block(work);
             }
+            nodes.push([n0, n1]);
             noff.push([b.ins().ishl_imm_u(n0, 3), b.ins().ishl_imm_u(n1, 3)]);
         }
         noff
     } else {
         ioff.iter().map(|&o| [o, o]).collect()
     };
-    let defer = !scan.hazard();
-    let zero_vec = {
-        let z = b.ins().f64const(0.0);
-        b.ins().splat(VEC, z)
+    // Deferred writes keep the scalar order whatever the nodes; when
+    // every pair's two instances sit on consecutive nodes (the common
+    // case), each pair's node values are one 16-byte load or store.
+    // Otherwise lane by lane.
+    let bodies: Vec<(bool, Option<cranelift_codegen::ir::Block>)> = if defer && !nodes.is_empty() {
+        let mut all = None;
+        for &[n0, n1] in &nodes {
+            let next0 = b.ins().iadd_imm_s(n0, 1);
+            let same = b.ins().icmp(IntCC::Equal, n1, next0);
+            all = Some(match all {
+                None => same,
+                Some(a) => b.ins().band(a, same),
+            });
+        }
+        let (fast, slow) = (b.create_block(), b.create_block());
+        let all = all.ok_or("no pair")?;
+        b.ins().brif(all, fast, &[], slow, &[]);
+        vec![(true, Some(fast)), (false, Some(slow))]
+    } else {
+        vec![(false, None)]
     };
-    let mut v = Vectorizer {
-        b,
-        module,
-        mech,
-        layout,
-        ids,
-        refs: HashMap::new(),
-        written: scan.written,
-        field_base,
-        array_base,
-        uniforms,
-        ioff,
-        noff,
-        fields: BTreeMap::new(),
-        dirty: BTreeSet::new(),
-        cache: BTreeMap::new(),
-        defer,
-        deferred: Vec::new(),
-        locals: vec![vec![zero_vec; group]; kernel.locals.len()],
-        memo: None,
-    };
-    v.body(&kernel.body)?;
-    v.finish_group()?;
-    let b = v.b;
-    b.ins().jump(head, &[BlockArg::Value(next)]);
+    for (contiguous, block) in bodies {
+        if let Some(block) = block {
+            b.switch_to_block(block);
+            b.seal_block(block);
+        }
+        let zero_vec = {
+            let z = b.ins().f64const(0.0);
+            b.ins().splat(VEC, z)
+        };
+        let mut v = Vectorizer {
+            b: &mut *b,
+            module: &mut *module,
+            mech,
+            layout,
+            ids,
+            refs: HashMap::new(),
+            written: scan.written.clone(),
+            field_base: field_base.clone(),
+            array_base: array_base.clone(),
+            uniforms: uniforms.clone(),
+            ioff: ioff.clone(),
+            noff: noff.clone(),
+            contiguous,
+            fields: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+            cache: BTreeMap::new(),
+            defer,
+            deferred: Vec::new(),
+            locals: vec![vec![zero_vec; group]; kernel.locals.len()],
+            memo: None,
+        };
+        v.body(&kernel.body)?;
+        v.finish_group()?;
+        b.ins().jump(head, &[BlockArg::Value(next)]);
+    }
     b.seal_block(head);
     b.switch_to_block(done);
     b.seal_block(done);
@@ -405,6 +441,9 @@ struct Vectorizer<'a, 'f> {
     ioff: Vec<Value>,
     /// Byte offsets of each pair's two instances' nodes in node arrays.
     noff: Vec<[Value; 2]>,
+    /// Whether every pair's second node is its first node's successor
+    /// (node values of a pair are then one vector in memory).
+    contiguous: bool,
     /// Current value of every field read or written so far.
     fields: BTreeMap<usize, V>,
     /// Fields written.
@@ -527,12 +566,37 @@ impl Vectorizer<'_, '_> {
         Ok(())
     }
 
+    /// `v` (of pair `pair`, whose nodes are consecutive) into (or added
+    /// to) `array` at the pair's first node: one vector load and store.
+    fn write_pair(&mut self, array: Array, pair: usize, accumulate: bool, v: Value) -> R<()> {
+        let base = *self.array_base.get(&array).ok_or("array not loaded")?;
+        let addr = self.b.ins().iadd(base, self.noff[pair][0]);
+        let x = if accumulate {
+            let old = self.b.ins().load(VEC, vflags(), addr, 0);
+            self.b.ins().fadd(old, v)
+        } else {
+            v
+        };
+        self.b.ins().store(vflags(), x, addr, 0);
+        Ok(())
+    }
+
     /// Ends the group: deferred array writes instance by instance (pair
     /// 0 lane 0, lane 1, pair 1 lane 0, ...), then the written fields that
     /// must stay in memory.
     fn finish_group(&mut self) -> R<()> {
         let deferred = std::mem::take(&mut self.deferred);
-        for pair in 0..self.group() {
+        if self.contiguous {
+            // Lanes of a pair are distinct nodes, so pair by pair each
+            // node sees the scalar sequence of writes.
+            for pair in 0..self.group() {
+                for (array, accumulate, v) in &deferred {
+                    self.write_pair(*array, pair, *accumulate, v[pair])?;
+                }
+            }
+        }
+        let lane_pairs = if self.contiguous { 0 } else { self.group() };
+        for pair in 0..lane_pairs {
             for lane in 0..2 {
                 for (array, accumulate, v) in &deferred {
                     self.write_lane(*array, pair, lane, *accumulate, v[pair])?;
@@ -592,6 +656,11 @@ impl Vectorizer<'_, '_> {
                 let mut v = Vec::with_capacity(self.group());
                 for j in 0..self.group() {
                     let [o0, o1] = self.noff[j];
+                    if self.contiguous {
+                        let a = self.b.ins().iadd(base, o0);
+                        v.push(self.b.ins().load(VEC, vflags(), a, 0));
+                        continue;
+                    }
                     let a0 = self.b.ins().iadd(base, o0);
                     let a1 = self.b.ins().iadd(base, o1);
                     let x0 = self.b.ins().load(types::F64, flags(), a0, 0);
