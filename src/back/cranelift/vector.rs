@@ -379,6 +379,7 @@ pub(super) fn emit_pairs(
     } else {
         vec![(false, None)]
     };
+    let mut refs = HashMap::new();
     for (contiguous, block) in bodies {
         if let Some(block) = block {
             b.switch_to_block(block);
@@ -394,7 +395,7 @@ pub(super) fn emit_pairs(
             mech,
             layout,
             ids,
-            refs: HashMap::new(),
+            refs: std::mem::take(&mut refs),
             written: scan.written.clone(),
             field_base: field_base.clone(),
             array_base: array_base.clone(),
@@ -412,6 +413,8 @@ pub(super) fn emit_pairs(
         };
         v.body(&kernel.body)?;
         v.finish_group()?;
+        // Both bodies call the same library functions through one import.
+        refs = std::mem::take(&mut v.refs);
         b.ins().jump(head, &[BlockArg::Value(next)]);
     }
     b.seal_block(head);
