@@ -380,6 +380,14 @@ pub(super) fn emit_pairs(
         vec![(false, None)]
     };
     let mut refs = HashMap::new();
+    // Only fast-mode `exp`s use it.
+    let anchor = (ids.mode == MathMode::Fast).then(|| {
+        b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+            16,
+            4,
+        ))
+    });
     for (contiguous, block) in bodies {
         if let Some(block) = block {
             b.switch_to_block(block);
@@ -410,6 +418,8 @@ pub(super) fn emit_pairs(
             deferred: Vec::new(),
             locals: vec![vec![zero_vec; group]; kernel.locals.len()],
             memo: None,
+            anchor,
+            ptr,
         };
         v.body(&kernel.body)?;
         v.finish_group()?;
@@ -459,6 +469,10 @@ struct Vectorizer<'a, 'f> {
     deferred: Vec<(Array, bool, V)>,
     locals: Vec<V>,
     memo: Option<HashMap<String, V>>,
+    /// A 16-byte stack slot each fast `exp` result is stored to (see
+    /// [`Vectorizer::anchor`]).
+    anchor: Option<cranelift_codegen::ir::StackSlot>,
+    ptr: types::Type,
 }
 
 impl Vectorizer<'_, '_> {
@@ -857,10 +871,28 @@ impl Vectorizer<'_, '_> {
             }
             MathFn::Exp if self.ids.mode == MathMode::Fast => x
                 .into_iter()
-                .map(|v| super::fast_math::emit_exp_x2(self.b, v))
+                .map(|v| {
+                    let e = super::fast_math::emit_exp_x2(self.b, v);
+                    self.anchor(e);
+                    e
+                })
                 .collect(),
             _ => self.per_lane(imp.symbol(), &values)?,
         })
+    }
+
+    /// Stores `v` to a scratch stack slot nobody reads. Cranelift places
+    /// each pure instruction just before its first use by an instruction
+    /// with effects; the fast `exp`'s table loads are such instructions
+    /// and its polynomial is pure, so without this every `exp` of the body
+    /// would load its table entries early and finish only where its result
+    /// is first needed, keeping ~4 vectors per `exp` alive meanwhile (most
+    /// spilled to the stack and reloaded). The store makes each `exp`
+    /// finish where it is written: one store instead of those spills.
+    fn anchor(&mut self, v: Value) {
+        if let Some(slot) = self.anchor {
+            self.b.ins().stack_store(self.ptr, v, slot, 0);
+        }
     }
 
     /// Calls the library function `symbol` once per lane of every pair.
