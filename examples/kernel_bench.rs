@@ -7,7 +7,6 @@
 //!
 //! Run with: `cargo run --release --example kernel_bench [instances]`
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
@@ -17,7 +16,7 @@ use nmc::back::math::MathMode;
 use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::diag::SourceMap;
 use nmc::ir::opt::Specialization;
-use nmc::ir::{FieldKind, KernelKind, Mechanism};
+use nmc::ir::{KernelKind, Mechanism};
 
 const STEPS: usize = 10;
 
@@ -123,21 +122,7 @@ fn time_steps(
 /// mechanism reading the ion currents): no field observed, every scalar
 /// PARAMETER a constant, `ina`, `ik`, `dinadv`, `dikdv` unread.
 fn run_spec(mech: &Mechanism) -> Specialization {
-    let constants: BTreeMap<usize, f64> = mech
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.kind == FieldKind::Parameter && f.len == 1)
-        .map(|(k, f)| (k, f.default))
-        .collect();
-    Specialization {
-        observed: Some(BTreeSet::new()),
-        constants,
-        unread_ion_vars: ["ina", "ik", "dinadv", "dikdv"]
-            .map(String::from)
-            .into_iter()
-            .collect(),
-    }
+    Specialization::defaults_unobserved(mech, &["ina", "ik", "dinadv", "dikdv"])
 }
 
 fn main() -> Result<(), String> {

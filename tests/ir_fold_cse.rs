@@ -4,8 +4,6 @@
 //! interpreter on the rewritten mechanism, and the JIT, against the
 //! interpreter on the original).
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use nmc::back::cranelift;
 use nmc::back::math::MathMode;
 use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
@@ -28,21 +26,7 @@ fn model(name: &str) -> Mechanism {
 /// The specialisation the simulator uses for a run recording nothing with
 /// every instance at its defaults (as examples/kernel_bench.rs).
 fn run_spec(mech: &Mechanism) -> Specialization {
-    let constants: BTreeMap<usize, f64> = mech
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.kind == FieldKind::Parameter && f.len == 1)
-        .map(|(k, f)| (k, f.default))
-        .collect();
-    Specialization {
-        observed: Some(BTreeSet::new()),
-        constants,
-        unread_ion_vars: ["ina", "ik", "dinadv", "dikdv"]
-            .map(String::from)
-            .into_iter()
-            .collect(),
-    }
+    Specialization::defaults_unobserved(mech, &["ina", "ik", "dinadv", "dikdv"])
 }
 
 /// Math calls of `f` anywhere in `body`.

@@ -364,18 +364,7 @@ fn model(name: &str) -> Mechanism {
 /// What the simulator assumes for a run recording nothing, every scalar
 /// PARAMETER uniform (as kernel_bench does), ion currents still read.
 fn run_spec(mech: &Mechanism) -> Specialization {
-    let constants: BTreeMap<usize, f64> = mech
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.kind == FieldKind::Parameter && f.len == 1)
-        .map(|(k, f)| (k, f.default))
-        .collect();
-    Specialization {
-        observed: Some(BTreeSet::new()),
-        constants,
-        unread_ion_vars: BTreeSet::new(),
-    }
+    Specialization::defaults_unobserved(mech, &[])
 }
 
 fn divisions(e: &Expr) -> usize {

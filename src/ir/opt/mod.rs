@@ -40,6 +40,25 @@ impl Specialization {
     pub fn none() -> Self {
         Specialization::default()
     }
+
+    /// A run that records nothing, with every instance of `mech` at its
+    /// defaults (every scalar PARAMETER a constant) and the ion variables
+    /// `unread` read by nobody: what benchmarks and tests use to see the
+    /// kernels `nmc::sim` makes for such a run.
+    pub fn defaults_unobserved(mech: &Mechanism, unread: &[&str]) -> Self {
+        let constants = mech
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.kind == super::FieldKind::Parameter && f.len == 1)
+            .map(|(k, f)| (k, f.default))
+            .collect();
+        Specialization {
+            observed: Some(BTreeSet::new()),
+            constants,
+            unread_ion_vars: unread.iter().map(|v| v.to_string()).collect(),
+        }
+    }
 }
 
 /// A mechanism whose kernels were specialised.
