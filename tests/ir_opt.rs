@@ -345,6 +345,14 @@ fn model(name: &str) -> Mechanism {
         .unwrap_or_else(|| panic!("{name} compiles"))
 }
 
+/// The kernel of `kind` of `mech` (the test fails if there is none).
+fn kernel(mech: &Mechanism, kind: KernelKind) -> &Kernel {
+    mech.kernels
+        .iter()
+        .find(|k| k.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} kernel"))
+}
+
 fn calls_in(body: &[Stmt]) -> usize {
     let text = format!("{body:?}");
     text.matches("Call(").count()
@@ -359,12 +367,7 @@ fn na_rtm_kernels_become_straight_line() {
     }
     // The functions stay for calls from elsewhere.
     assert_eq!(s.mech.functions, mech.functions);
-    let state = s
-        .mech
-        .kernels
-        .iter()
-        .find(|k| k.kind == KernelKind::State)
-        .expect("state kernel");
+    let state = kernel(&s.mech, KernelKind::State);
     assert!(state.locals.len() > 1, "rates' locals join the kernel");
 }
 
@@ -422,12 +425,7 @@ fn emitted_ir_is_the_unspecialised_ir() {
 fn inlined_state_kernel_keeps_its_exp_calls_without_specialisation() {
     let mech = model("na_rtm.mod");
     let s = opt::specialize(&mech, &Specialization::none()).expect("specialises");
-    let state = s
-        .mech
-        .kernels
-        .iter()
-        .find(|k| k.kind == KernelKind::State)
-        .expect("state kernel");
+    let state = kernel(&s.mech, KernelKind::State);
     // rates: 1 (minf) + 1 (hinf) + 2 (htau: its repeated exp computed
     // once by CSE) + 2 (mtau: each of its two exps appears twice); the
     // update: 1.
@@ -462,22 +460,12 @@ fn na_rtm_with_nothing_observed_keeps_only_what_kernels_carry_over() {
             "h"
         ]
     );
-    let state = s
-        .mech
-        .kernels
-        .iter()
-        .find(|k| k.kind == KernelKind::State)
-        .expect("state kernel");
+    let state = kernel(&s.mech, KernelKind::State);
     // mtau's exp calls are gone: minf 1, hinf 1, htau 2 (3 in the source,
     // one repeated), the update 1.
     assert_eq!(exps(&state.body), 5, "{}", nmc::ir::print::print(&s.mech));
     // The current kernel no longer accumulates ina/dinadv into the ion.
-    let current = s
-        .mech
-        .kernels
-        .iter()
-        .find(|k| k.kind == KernelKind::Current)
-        .expect("current kernel");
+    let current = kernel(&s.mech, KernelKind::Current);
     let text = format!("{:?}", current.body);
     assert!(!text.contains("Accumulate(Ion("), "{text}");
     assert!(!text.contains("Field(3, None)"), "gbar folded: {text}");
@@ -495,12 +483,7 @@ fn observed_fields_keep_their_stores() {
     spec.observed = Some(BTreeSet::from([mtau]));
     let s = opt::specialize(&mech, &spec).expect("specialises");
     assert!(s.persistent.contains(&mtau));
-    let state = s
-        .mech
-        .kernels
-        .iter()
-        .find(|k| k.kind == KernelKind::State)
-        .expect("state kernel");
+    let state = kernel(&s.mech, KernelKind::State);
     // All 10 exps of the source but the 3 repeated ones (1 in htau, 2 in mtau).
     assert_eq!(exps(&state.body), 7);
 }
@@ -516,12 +499,7 @@ fn written_fields_are_not_folded_as_constants() {
     let mut spec = aggressive(&mech);
     spec.constants.insert(minf, 0.5);
     let s = opt::specialize(&mech, &spec).expect("specialises");
-    let current = s
-        .mech
-        .kernels
-        .iter()
-        .find(|k| k.kind == KernelKind::Current)
-        .expect("current kernel");
+    let current = kernel(&s.mech, KernelKind::Current);
     assert!(format!("{:?}", current.body).contains(&format!("Field({minf}, None)")));
 }
 

@@ -192,17 +192,23 @@ fn reciprocal(c: f64) -> Option<f64> {
     (c.is_finite() && c != 0.0 && r.is_normal()).then_some(r)
 }
 
+/// `-x` without its negation when `x` is a constant or itself a negation
+/// (both exact).
+fn negation_folded(x: &Expr) -> Option<Expr> {
+    match x {
+        Expr::Const(c) => Some(Expr::Const(-c)),
+        Expr::Unary(UnOp::Neg, y) => Some((**y).clone()),
+        _ => None,
+    }
+}
+
 /// One normalising rewrite of the node `e`, if a rule applies.
 fn normalize(e: &Expr) -> Option<Expr> {
     if !pure(e) {
         return None;
     }
     match e {
-        Expr::Unary(UnOp::Neg, x) => match &**x {
-            Expr::Const(c) => Some(Expr::Const(-c)),
-            Expr::Unary(UnOp::Neg, y) => Some((**y).clone()),
-            _ => None,
-        },
+        Expr::Unary(UnOp::Neg, x) => negation_folded(x),
         Expr::Binary(op, a, b) => normalize_binary(*op, a, b),
         _ => None,
     }
@@ -290,8 +296,7 @@ fn tidy(e: &Expr) -> Option<Expr> {
     }
     match e {
         Expr::Unary(UnOp::Neg, x) => match &**x {
-            Expr::Const(c) => Some(Expr::Const(-c)),
-            Expr::Unary(UnOp::Neg, y) => Some((**y).clone()),
+            Expr::Const(_) | Expr::Unary(UnOp::Neg, _) => negation_folded(x),
             Expr::Binary(Mul, p, q) => match (&**p, &**q) {
                 (_, Expr::Const(c)) => Some(bin(Mul, (**p).clone(), Expr::Const(-c))),
                 (Expr::Const(c), _) => Some(bin(Mul, Expr::Const(-c), (**q).clone())),
