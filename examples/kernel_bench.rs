@@ -6,6 +6,8 @@
 //! instance-step.
 //!
 //! Run with: `cargo run --release --example kernel_bench [instances]`
+//! (`KB_WALL=1`: wall-clock time; `KB_ONLY=1State`: one kernel only;
+//! `KB_SPEC_FAST_ONLY=1`: only the specialised fast-math kernels, for perf).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -22,11 +24,15 @@ const STEPS: usize = 10;
 
 /// Time this thread has spent on a CPU (s), from /proc/thread-self/schedstat,
 /// so other processes competing for the cores do not inflate the numbers;
-/// wall-clock time where that file does not exist.
+/// wall-clock time where that file does not exist or `KB_WALL` is set (on
+/// an idle machine: finer, as some kernels count CPU time in 4 ms ticks).
 struct Clock(Option<f64>, Instant);
 
 impl Clock {
     fn cpu() -> Option<f64> {
+        if std::env::var_os("KB_WALL").is_some() {
+            return None;
+        }
         let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
         let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
         Some(ns * 1e-9)
@@ -102,12 +108,17 @@ fn time_steps(
     }
     let mut best = f64::INFINITY;
     let reps = reps(n);
+    // For profiling one kernel: `KB_ONLY=0State` (mechanism 0 = na_rtm,
+    // 1 = k_rtm; Current or State).
+    let only = std::env::var("KB_ONLY").ok();
     for _ in 0..steps {
         let start = Clock::start();
         for _ in 0..reps {
             for kind in [KernelKind::Current, KernelKind::State] {
                 for (k, d) in data.iter_mut().enumerate() {
-                    run(k, kind, d, &mut env);
+                    if only.as_ref().is_none_or(|o| *o == format!("{k}{kind:?}")) {
+                        run(k, kind, d, &mut env);
+                    }
                 }
             }
         }

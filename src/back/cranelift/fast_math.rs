@@ -22,7 +22,7 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::FunctionBuilder;
 
 use crate::back::fast_math::{
-    BIG_FACTOR_BITS, C1, C2, C3, C4, CLAMP_HI, CLAMP_LO, EXP_TABLE, INV_LN2_N, LN2_N_HI, LN2_N_LO,
+    BIG_FACTOR_BITS, C1, C2, C3, C4, CLAMP_HI, CLAMP_LO, EXP_TABLE, INV_LN2_N, LN2_N, LN2_N_LO,
     MAGIC, N, SHIFT, SMALL_FACTOR_BITS,
 };
 
@@ -198,8 +198,7 @@ impl Emitter<'_, '_> {
         let kd = self.fma_cc(x, INV_LN2_N, MAGIC);
         let magic = self.float(MAGIC);
         let kf = self.b.ins().fsub(kd, magic);
-        let rhi = self.fma_c(kf, -LN2_N_HI, x);
-        let r = self.fma_c(kf, -LN2_N_LO, rhi);
+        let r = self.fma_c(kf, -LN2_N, x);
         let int = self.int_ty();
         let bits = self.bitcast(int, kd);
         let (tail, sbits) = if self.vector() {
@@ -208,6 +207,7 @@ impl Emitter<'_, '_> {
             let offset = self.entry_offset(bits);
             self.load_entry(offset)
         };
+        let tail = self.fma_c(kf, -LN2_N_LO, tail);
         let factor = self.factor_bits(x);
         let shifted = self.b.ins().ishl_imm_u(bits, SHIFT);
         let scale = self.b.ins().iadd(sbits, shifted);
@@ -216,7 +216,8 @@ impl Emitter<'_, '_> {
         let r2 = self.b.ins().fmul(r, r);
         let a = self.fma_cc(r, C3, C2);
         let a = self.fma_c(r2, C4, a);
-        let t = self.fma_c(r, C1, tail);
+        let c1 = self.fma_cc(kf, -LN2_N_LO, C1);
+        let t = self.fma(c1, r, tail);
         let p = self.fma(a, r2, t);
         let m = self.fma(p, scale, scale);
         let factor = self.bitcast(self.ty, factor);
