@@ -180,6 +180,51 @@ impl ExpTable {
     }
 }
 
+/// log2 of the width of the index window [`fast_exp_in_range`] accepts:
+/// `i = round(x * N / ln 2)` in [-2^17, 2^17), |x| below about 354.
+pub const RANGE_BITS: u32 = 18;
+/// Added (wrapping) to the bits of `kd = x * N/ln2 + MAGIC` it gives
+/// `i + 2^17`, which is in [0, 2^18) exactly when `i` is in the window.
+pub const RANGE_OFFSET: i64 = (1i64 << (RANGE_BITS - 1)).wrapping_sub(MAGIC.to_bits() as i64);
+/// The bits of 1.0: the table's scale bits carry it (see [`EXP_TABLE`]).
+pub const ONE_BITS: i64 = 0x3ff0_0000_0000_0000;
+
+/// [`fast_exp`] without its handling of huge arguments, for code that
+/// checks the range afterwards: the result and `i + 2^17` (see
+/// [`RANGE_OFFSET`]). When that is in [0, 2^18) (|x| <= 354 or so) the
+/// result has exactly [`fast_exp`]'s bits: the same operations, with the
+/// power of two applied in one step instead of two, which rounds the same
+/// while nothing overflows or goes subnormal. Otherwise (NaN, infinities,
+/// large |x|) the result is meaningless and the caller must use
+/// [`fast_exp`]. The f64x2 kernels use this form and redo a group of
+/// instances with the full one when any argument falls outside.
+pub fn fast_exp_in_range(x: f64) -> (f64, i64) {
+    let kd = x.mul_add(INV_LN2_N, MAGIC);
+    let kf = kd - MAGIC;
+    let r = kf.mul_add(-LN2_N, x);
+    let bits = kd.to_bits() as i64;
+    let window = bits.wrapping_add(RANGE_OFFSET);
+    let [tail, sbits] = EXP_TABLE.0[(bits & (N as i64 - 1)) as usize];
+    let tail = kf.mul_add(-LN2_N_LO, f64::from_bits(tail));
+    let scale = (sbits as i64)
+        .wrapping_add(bits << SHIFT)
+        .wrapping_sub(ONE_BITS);
+    let scale = f64::from_bits(scale as u64);
+    let r2 = r * r;
+    let a = r.mul_add(C3, C2);
+    let a = r2.mul_add(C4, a);
+    let c1 = kf.mul_add(-LN2_N_LO, C1);
+    let t = r.mul_add(c1, tail);
+    let p = r2.mul_add(a, t);
+    (scale.mul_add(p, scale), window)
+}
+
+/// Whether [`fast_exp_in_range`]'s window value (or the bitwise OR of
+/// several) says every argument was in range.
+pub fn in_range(window: i64) -> bool {
+    (window as u64) >> RANGE_BITS == 0
+}
+
 /// `e^x` within 1 ulp (see the module documentation).
 pub fn fast_exp(x: f64) -> f64 {
     let x = if CLAMP_HI < x { CLAMP_HI } else { x };
@@ -248,6 +293,30 @@ mod tests {
                 .wrapping_add((j as u64) << SHIFT)
                 .wrapping_sub(1f64.to_bits());
             assert_eq!(s, v.hi.to_bits());
+        }
+    }
+
+    /// Inside the window the range-free form gives fast_exp's bits;
+    /// outside (and for NaN and infinities) it says so.
+    #[test]
+    fn in_range_form_matches_inside_and_flags_outside() {
+        let mut k: u64 = 12345;
+        let mut unit = || {
+            k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (k >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..200_000 {
+            let x = (unit() - 0.5) * 709.0;
+            let (y, w) = fast_exp_in_range(x);
+            assert!(in_range(w), "{x} flagged");
+            assert_eq!(y.to_bits(), fast_exp(x).to_bits(), "exp({x:e})");
+        }
+        for x in [355.0, -355.0, 709.0, -745.0, 1e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            assert!(!in_range(fast_exp_in_range(x).1), "{x} not flagged");
+        }
+        for x in [354.0, -354.0, 0.0, -0.0, 5e-324] {
+            let (y, w) = fast_exp_in_range(x);
+            assert!(in_range(w) && y.to_bits() == fast_exp(x).to_bits(), "{x}");
         }
     }
 

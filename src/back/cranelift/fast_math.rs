@@ -23,7 +23,7 @@ use cranelift_frontend::FunctionBuilder;
 
 use crate::back::fast_math::{
     BIG_FACTOR_BITS, C1, C2, C3, C4, CLAMP_HI, CLAMP_LO, EXP_TABLE, INV_LN2_N, LN2_N, LN2_N_LO,
-    MAGIC, N, SHIFT, SMALL_FACTOR_BITS,
+    MAGIC, N, ONE_BITS, RANGE_OFFSET, SHIFT, SMALL_FACTOR_BITS,
 };
 
 /// The address of the table, as JIT code embeds it.
@@ -154,13 +154,18 @@ impl Emitter<'_, '_> {
     /// `vmovq`), its offset computed there, one 16-byte load per lane, then
     /// the low and high halves interleaved.
     fn load_entries_x2(&mut self, kd: Value, bits: Value) -> (Value, Value) {
-        let base = self.b.ins().iconst(types::I64, table_address());
-        let flags = MemFlagsData::trusted().with_readonly();
         let low = self.b.ins().extractlane(kd, 0);
         let lanes = [
             self.b.ins().bitcast(types::I64, MemFlagsData::new(), low),
             self.b.ins().extractlane(bits, 1),
         ];
+        self.entries_of_lanes(lanes)
+    }
+
+    /// [`Emitter::load_entries_x2`] from the two lanes' bits (`I64`s).
+    fn entries_of_lanes(&mut self, lanes: [Value; 2]) -> (Value, Value) {
+        let base = self.b.ins().iconst(types::I64, table_address());
+        let flags = MemFlagsData::trusted().with_readonly();
         let entries = lanes.map(|lane| {
             let offset = self.entry_offset(lane);
             let addr = self.b.ins().iadd(base, offset);
@@ -190,6 +195,43 @@ impl Emitter<'_, '_> {
             let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, xbits, 0);
             self.b.ins().select(negative, small, big)
         }
+    }
+
+    /// [`crate::back::fast_math::fast_exp_in_range`] on both lanes of `x`
+    /// (an `f64x2`); each lane's window value is ORed into `acc` (an
+    /// `I64`, in general-purpose registers, where the table offsets are
+    /// computed too). Returns the result and the new `acc`.
+    fn exp_in_range(&mut self, x: Value, acc: Value) -> (Value, Value) {
+        let kd = self.fma_cc(x, INV_LN2_N, MAGIC);
+        let magic = self.float(MAGIC);
+        let kf = self.b.ins().fsub(kd, magic);
+        let r = self.fma_c(kf, -LN2_N, x);
+        let bits = self.bitcast(types::I64X2, kd);
+        let low = self.b.ins().extractlane(kd, 0);
+        let lanes = [
+            self.b.ins().bitcast(types::I64, MemFlagsData::new(), low),
+            self.b.ins().extractlane(bits, 1),
+        ];
+        let offset = self.b.ins().iconst(types::I64, RANGE_OFFSET);
+        let mut acc = acc;
+        for lane in lanes {
+            let window = self.b.ins().iadd(lane, offset);
+            acc = self.b.ins().bor(acc, window);
+        }
+        let (tail, sbits) = self.entries_of_lanes(lanes);
+        let tail = self.fma_c(kf, -LN2_N_LO, tail);
+        let shifted = self.b.ins().ishl_imm_u(bits, SHIFT);
+        let scale = self.b.ins().iadd(sbits, shifted);
+        let one = self.int(ONE_BITS);
+        let scale = self.b.ins().isub(scale, one);
+        let scale = self.bitcast(self.ty, scale);
+        let r2 = self.b.ins().fmul(r, r);
+        let a = self.fma_cc(r, C3, C2);
+        let a = self.fma_c(r2, C4, a);
+        let c1 = self.fma_cc(kf, -LN2_N_LO, C1);
+        let t = self.fma(c1, r, tail);
+        let p = self.fma(a, r2, t);
+        (self.fma(p, scale, scale), acc)
     }
 
     fn exp(&mut self, x: Value) -> Value {
@@ -229,6 +271,23 @@ impl Emitter<'_, '_> {
 pub(super) fn emit_exp(b: &mut FunctionBuilder<'_>, x: Value) -> Value {
     let ty = b.func.dfg.value_type(x);
     Emitter { b, ty }.exp(x)
+}
+
+/// Emits [`crate::back::fast_math::fast_exp_in_range`] of both lanes of
+/// the `f64x2` value `x`, inline, ORing both lanes' window values into the
+/// `I64` `acc`: the result has [`emit_exp_x2`]'s bits when
+/// [`crate::back::fast_math::in_range`] holds for the final `acc`.
+pub(super) fn emit_exp_x2_in_range(
+    b: &mut FunctionBuilder<'_>,
+    x: Value,
+    acc: Value,
+) -> (Value, Value) {
+    debug_assert_eq!(b.func.dfg.value_type(x), types::F64X2);
+    Emitter {
+        b,
+        ty: types::F64X2,
+    }
+    .exp_in_range(x, acc)
 }
 
 /// Emits `exp` of both lanes of the `f64x2` value `x`, inline: per lane
