@@ -20,7 +20,7 @@ use nmc::diag::SourceMap;
 use nmc::ir::opt::Specialization;
 use nmc::ir::{KernelKind, Mechanism};
 
-const STEPS: usize = 10;
+const STEPS: usize = 5;
 
 /// Time this thread has spent on a CPU (s), from /proc/thread-self/schedstat,
 /// so other processes competing for the cores do not inflate the numbers;
@@ -76,21 +76,23 @@ fn nodes(n: usize) -> NodeData {
     nodes
 }
 
-/// Steps per timed block: enough that one block of `n` instances takes
-/// milliseconds, above the resolution of the CPU-time clock.
+/// Steps per timed block: enough that one block of `n` instances of the
+/// JIT kernels takes about 0.2 s (10^6 instances: 10 steps), so that the
+/// CPU-time clock's 4 ms ticks are 2% of it.
 fn reps(n: usize) -> usize {
-    (2_000_000 / n.max(1)).max(1)
+    (10_000_000 / n.max(1)).max(1)
 }
 
 /// One back end's way of running a kernel.
 type Runner<'a> = dyn FnMut(usize, KernelKind, &mut MechanismData, &mut Env<'_>) + 'a;
 
-/// Runs init once, then `steps` steps of (current, current, state, state);
-/// returns the best time per step in seconds.
+/// Runs init once, then `steps` timed blocks of `reps` steps of (current,
+/// current, state, state); returns the best time per step in seconds.
 fn time_steps(
     mechs: &[Mechanism; 2],
     n: usize,
     steps: usize,
+    reps: usize,
     run: &mut Runner<'_>,
 ) -> Result<f64, String> {
     let mut nodes = nodes(n);
@@ -107,7 +109,7 @@ fn time_steps(
         run(k, KernelKind::Init, d, &mut env);
     }
     let mut best = f64::INFINITY;
-    let reps = reps(n);
+
     // For profiling one kernel: `KB_ONLY=0State` (mechanism 0 = na_rtm,
     // 1 = k_rtm; Current or State).
     let only = std::env::var("KB_ONLY").ok();
@@ -169,7 +171,7 @@ fn main() -> Result<(), String> {
     if std::env::var_os("KB_FAST_ONLY").is_some() {
         // For profiling: only the fast-math JIT kernels.
         for _ in 0..20 {
-            time_steps(&mechs, n, STEPS, &mut |k, kind, d, env| {
+            time_steps(&mechs, n, STEPS, reps(n), &mut |k, kind, d, env| {
                 if let Err(e) = fast[k].run(kind, d, env) {
                     eprintln!("{e}");
                 }
@@ -180,7 +182,7 @@ fn main() -> Result<(), String> {
     if std::env::var_os("KB_SPEC_FAST_ONLY").is_some() {
         // For profiling: only the specialised fast-math JIT kernels.
         for _ in 0..20 {
-            time_steps(&mechs, n, STEPS, &mut |k, kind, d, env| {
+            time_steps(&mechs, n, STEPS, reps(n), &mut |k, kind, d, env| {
                 if let Err(e) = spec_fast[k].run(kind, d, env) {
                     eprintln!("{e}");
                 }
@@ -194,34 +196,34 @@ fn main() -> Result<(), String> {
     // they are freed glibc raises its mmap threshold and later columns
     // come from the heap at varied offsets. Every row then sees the same
     // allocator state.
-    let cold = time_steps(&mechs, n, 2, &mut |k, kind, d, env| {
+    let cold = time_steps(&mechs, n, 2, reps(n), &mut |k, kind, d, env| {
         if let Err(e) = compiled[k].run(kind, d, env) {
             eprintln!("{e}");
         }
     })?;
-    let jit = time_steps(&mechs, n, STEPS, &mut |k, kind, d, env| {
+    let jit = time_steps(&mechs, n, STEPS, reps(n), &mut |k, kind, d, env| {
         if let Err(e) = compiled[k].run(kind, d, env) {
             eprintln!("{e}");
         }
     })?;
-    let jit_fast = time_steps(&mechs, n, STEPS, &mut |k, kind, d, env| {
+    let jit_fast = time_steps(&mechs, n, STEPS, reps(n), &mut |k, kind, d, env| {
         if let Err(e) = fast[k].run(kind, d, env) {
             eprintln!("{e}");
         }
     })?;
-    let jit_spec = time_steps(&mechs, n, STEPS, &mut |k, kind, d, env| {
+    let jit_spec = time_steps(&mechs, n, STEPS, reps(n), &mut |k, kind, d, env| {
         if let Err(e) = spec[k].run(kind, d, env) {
             eprintln!("{e}");
         }
     })?;
-    let jit_spec_fast = time_steps(&mechs, n, STEPS, &mut |k, kind, d, env| {
+    let jit_spec_fast = time_steps(&mechs, n, STEPS, reps(n), &mut |k, kind, d, env| {
         if let Err(e) = spec_fast[k].run(kind, d, env) {
             eprintln!("{e}");
         }
     })?;
     let hand = hand::time_steps(n, STEPS);
     let interp_n = (n / 20).max(1);
-    let slow = time_steps(&mechs, interp_n, 2, &mut |k, kind, d, env| {
+    let slow = time_steps(&mechs, interp_n, 2, 1, &mut |k, kind, d, env| {
         if let Err(e) = interp::run_kernel(&mechs[k], kind, d, env) {
             eprintln!("{e}");
         }

@@ -183,11 +183,17 @@ impl ExpTable {
 /// log2 of the width of the index window [`fast_exp_in_range`] accepts:
 /// `i = round(x * N / ln 2)` in [-2^17, 2^17), |x| below about 354.
 pub const RANGE_BITS: u32 = 18;
-/// Added (wrapping) to the bits of `kd = x * N/ln2 + MAGIC` it gives
-/// `i + 2^17`, which is in [0, 2^18) exactly when `i` is in the window.
-pub const RANGE_OFFSET: i64 = (1i64 << (RANGE_BITS - 1)).wrapping_sub(MAGIC.to_bits() as i64);
-/// The bits of 1.0: the table's scale bits carry it (see [`EXP_TABLE`]).
-pub const ONE_BITS: i64 = 0x3ff0_0000_0000_0000;
+/// [`MAGIC`] plus `0xc01 << 8`, for [`fast_exp_in_range`]: it rounds
+/// `x * N/ln2` to the same integer `i` (an even shift keeps ties to even),
+/// with `i & (N - 1)` the same table index, but its bits shifted left by
+/// [`SHIFT`] add `0xc01 << 52`, which is minus the bits of 1.0 (modulo
+/// 2^64): exactly what the table's scale bits carry beyond `s_j`, so the
+/// scale needs no subtraction.
+pub const MAGIC_IN_RANGE: f64 = MAGIC + (0xc01 << 8) as f64;
+/// Added (wrapping) to the bits of `kd = x * N/ln2 + MAGIC_IN_RANGE` it
+/// gives `i + 2^17`, in [0, 2^18) exactly when `i` is in the window.
+pub const RANGE_OFFSET: i64 =
+    (1i64 << (RANGE_BITS - 1)).wrapping_sub(MAGIC_IN_RANGE.to_bits() as i64);
 
 /// [`fast_exp`] without its handling of huge arguments, for code that
 /// checks the range afterwards: the result and `i + 2^17` (see
@@ -199,16 +205,14 @@ pub const ONE_BITS: i64 = 0x3ff0_0000_0000_0000;
 /// [`fast_exp`]. The f64x2 kernels use this form and redo a group of
 /// instances with the full one when any argument falls outside.
 pub fn fast_exp_in_range(x: f64) -> (f64, i64) {
-    let kd = x.mul_add(INV_LN2_N, MAGIC);
-    let kf = kd - MAGIC;
+    let kd = x.mul_add(INV_LN2_N, MAGIC_IN_RANGE);
+    let kf = kd - MAGIC_IN_RANGE;
     let r = kf.mul_add(-LN2_N, x);
     let bits = kd.to_bits() as i64;
     let window = bits.wrapping_add(RANGE_OFFSET);
     let [tail, sbits] = EXP_TABLE.0[(bits & (N as i64 - 1)) as usize];
     let tail = kf.mul_add(-LN2_N_LO, f64::from_bits(tail));
-    let scale = (sbits as i64)
-        .wrapping_add(bits << SHIFT)
-        .wrapping_sub(ONE_BITS);
+    let scale = (sbits as i64).wrapping_add(bits << SHIFT);
     let scale = f64::from_bits(scale as u64);
     let r2 = r * r;
     let a = r.mul_add(C3, C2);
@@ -258,6 +262,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn in_range_magic_cancels_the_tables_one() {
+        let one = 1f64.to_bits() as i64;
+        assert_eq!(
+            ((MAGIC_IN_RANGE.to_bits() as i64) << SHIFT).wrapping_add(one),
+            0
+        );
+        assert_eq!((MAGIC_IN_RANGE - MAGIC) as i64 & (N as i64 - 1), 0);
+        assert_eq!((MAGIC_IN_RANGE - MAGIC) as i64 % 2, 0);
+    }
+
+    #[test]
     fn constants_are_what_they_claim() {
         let ln2 = std::f64::consts::LN_2;
         assert_eq!(LN2_N * N as f64, ln2);
@@ -302,7 +317,9 @@ mod tests {
     fn in_range_form_matches_inside_and_flags_outside() {
         let mut k: u64 = 12345;
         let mut unit = || {
-            k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            k = k
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (k >> 11) as f64 / (1u64 << 53) as f64
         };
         for _ in 0..200_000 {
@@ -311,7 +328,16 @@ mod tests {
             assert!(in_range(w), "{x} flagged");
             assert_eq!(y.to_bits(), fast_exp(x).to_bits(), "exp({x:e})");
         }
-        for x in [355.0, -355.0, 709.0, -745.0, 1e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+        for x in [
+            355.0,
+            -355.0,
+            709.0,
+            -745.0,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
             assert!(!in_range(fast_exp_in_range(x).1), "{x} not flagged");
         }
         for x in [354.0, -354.0, 0.0, -0.0, 5e-324] {

@@ -405,6 +405,27 @@ pub fn vectorized_kernels(
         .collect())
 }
 
+/// The kernels of `mech` whose f64x2 loop (as [`compile_specialized`]
+/// with `spec` builds it) runs in two passes over each block of instances,
+/// with the index of the first statement of the second pass (a state
+/// kernel's rates, then its update: see `vector.rs`).
+pub fn split_kernels(
+    mech: &Mechanism,
+    spec: &Specialization,
+) -> Result<Vec<(KernelKind, usize)>, Diagnostic> {
+    let layout = Layout::of(mech);
+    let specialized = opt::specialize(mech, spec).map_err(|e| jit_error(mech, e))?;
+    let inline = uses::inlinable(&specialized.mech);
+    Ok(specialized
+        .mech
+        .kernels
+        .iter()
+        .filter_map(|k| {
+            vector::split_point(&specialized.mech, k, &layout, &inline).map(|cut| (k.kind, cut))
+        })
+        .collect())
+}
+
 /// The symbol name of a kernel function.
 pub fn kernel_name(kind: KernelKind) -> String {
     let phase = |p: Phase| match p {

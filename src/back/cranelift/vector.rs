@@ -2,11 +2,14 @@
 //! PAIRS of instances with every value an `f64x2` (lane 0 the even
 //! instance, lane 1 the odd one), before the scalar loop of
 //! [`super::translate`], which finishes what the pair loop leaves (up to
-//! three last instances, or everything from a pair whose two instances
-//! share a node when that matters, see below). Each iteration does two
-//! pairs, statement by statement interleaved, so the CPU has two
-//! independent dependency chains to overlap (the kernels are long chains
-//! of divisions and `exp`s); kernels with the node hazard below do one.
+//! five last instances, or everything from a pair whose two instances
+//! share a node when that matters, see below). Each iteration does a
+//! group of three pairs, statement by statement interleaved, so the CPU
+//! has three independent dependency chains to overlap (the kernels are
+//! long chains of divisions and `exp`s); kernels with the node hazard
+//! below do one pair. A state kernel whose body is one chain too long for
+//! the CPU to overlap even so (rates, then the cnexp update from them)
+//! runs in two passes over blocks of 32 groups (see [`Fission`]).
 //!
 //! Results equal the scalar kernel's bit for bit:
 //! - `fadd`, `fsub`, `fmul`, `fdiv`, `sqrt`, `fneg`, `fabs` round each lane
@@ -14,8 +17,11 @@
 //!   comparisons become lane masks selecting 1.0 or 0.0;
 //! - library math (`exp` in exact mode, `pow`, `log`, ...) is called once
 //!   per lane with the scalar's symbol; fast-mode `exp` is the inline
-//!   [`super::fast_math::emit_exp_x2`] on both lanes (its operations are the
-//!   scalar ones, lane by lane);
+//!   [`super::fast_math::emit_exp_x2_in_range`] on both lanes, which gives
+//!   the scalar bits for arguments within |x| ~354; a group with any
+//!   argument beyond runs its body again with
+//!   [`super::fast_math::emit_exp_x2`] (the scalar operations, lane by
+//!   lane) before anything of it is stored;
 //! - fields are per instance, so each is loaded once (a vector load at the
 //!   pair's offset), kept in a register while the body runs and stored
 //!   once at the end when written and persistent;
@@ -45,15 +51,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    BlockArg, Endianness, FuncRef, InstBuilder, MemFlagsData, Value, types,
+    Block, BlockArg, Endianness, FuncRef, InstBuilder, MemFlagsData, Value, types,
 };
 use cranelift_frontend::FunctionBuilder;
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Module};
 
 use super::translate::{Ids, const_value};
-use super::uses::{is_pure, node_slot};
+use super::uses::{Uses, is_pure, node_slot};
 use crate::back::abi::offsets;
+use crate::back::fast_math::RANGE_BITS;
 use crate::back::layout::Layout;
 use crate::back::math::{self, MathMode};
 use crate::ir::{
@@ -257,6 +264,180 @@ fn vflags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
+/// Pairs per group when the kernel has no node hazard (see [`emit_pairs`]).
+const GROUP: usize = 3;
+
+/// Groups per block when the body is split in two passes (see
+/// [`Fission`]).
+const BLOCK_GROUPS: i64 = 32;
+
+/// A body split in two passes over each block of groups: the first part
+/// of the statements for every group of the block, then the rest. A state
+/// kernel's body is one long dependency chain per pair (rates through
+/// `exp`, a time constant through a division, then the cnexp `exp` of
+/// that), longer than the CPU's instruction window can overlap for more
+/// than about two pairs; run in two passes, each pass's chains are half
+/// as long and independent across groups, so the window holds several.
+/// The values the second part needs from the first (fields the first
+/// assigns and locals) go through a stack buffer, one 16-byte vector per
+/// pair. Per instance the same operations run in the same order, so the
+/// results are the same bits.
+struct Fission {
+    /// Statements of the first pass (`body[..cut]`).
+    cut: usize,
+    /// Fields the first part assigns and the second reads.
+    fields: Vec<usize>,
+    /// Locals the first part assigns and the second reads.
+    locals: Vec<usize>,
+}
+
+impl Fission {
+    /// The split of `kernel`'s body, if worth one: before the first
+    /// statement that assigns a STATE, when both parts call a math
+    /// function and the kernel writes no node or ion array.
+    fn plan(mech: &Mechanism, kernel: &Kernel, scan: &Scan, inline: &[bool]) -> Option<Fission> {
+        if !scan.written.is_empty() {
+            return None;
+        }
+        let is_state = |p: &Place| {
+            matches!(p, Place::Field(id, None)
+                if mech.fields.get(*id).is_some_and(|f| f.kind == FieldKind::State))
+        };
+        let cut = kernel.body.iter().position(|s| match s {
+            Stmt::Assign(p, _) | Stmt::Accumulate(p, _) => is_state(p),
+            _ => false,
+        })?;
+        let (first, second) = kernel.body.split_at(cut);
+        let math = |stmts: &[Stmt]| {
+            stmts
+                .iter()
+                .any(|s| stmt_exprs(s).into_iter().any(has_math))
+        };
+        if cut == 0 || !math(first) || !math(second) {
+            return None;
+        }
+        let bodies: Vec<Option<&[Stmt]>> = mech
+            .functions
+            .iter()
+            .zip(inline)
+            .map(|(f, &yes)| yes.then_some(f.body.as_slice()))
+            .collect();
+        let assigned = Uses::of(first, &[], &bodies).written;
+        let read = Uses::of(second, &[], &bodies).fields;
+        let fields = assigned.intersection(&read).copied().collect();
+        let mut assigned_locals = BTreeSet::new();
+        for s in first {
+            if let Stmt::Assign(Place::Local(l), _) | Stmt::Accumulate(Place::Local(l), _) = s {
+                assigned_locals.insert(*l);
+            }
+        }
+        let mut read_locals = BTreeSet::new();
+        for s in second {
+            if let Stmt::Accumulate(Place::Local(l), _) = s {
+                read_locals.insert(*l);
+            }
+            for e in stmt_exprs(s) {
+                local_reads(e, &mut read_locals);
+            }
+        }
+        let locals = assigned_locals
+            .intersection(&read_locals)
+            .copied()
+            .collect();
+        Some(Fission {
+            cut,
+            fields,
+            locals,
+        })
+    }
+
+    /// Bytes of the buffer per group.
+    fn stride(&self, group: usize) -> i64 {
+        ((self.fields.len() + self.locals.len()) * group * 16) as i64
+    }
+}
+
+/// The expressions a (straight-line) statement evaluates.
+fn stmt_exprs(s: &Stmt) -> Vec<&Expr> {
+    match s {
+        Stmt::Assign(_, e) | Stmt::Accumulate(_, e) | Stmt::Eval(e) => vec![e],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `e` calls a library math function.
+fn has_math(e: &Expr) -> bool {
+    match e {
+        Expr::Const(_) | Expr::Load(_) => false,
+        Expr::Unary(_, a) => has_math(a),
+        Expr::Binary(_, a, b) => has_math(a) || has_math(b),
+        Expr::Math(..) => true,
+        Expr::Call(_, args) => args.iter().any(has_math),
+        Expr::Builtin(..) | Expr::FunctionTable(..) => false,
+    }
+}
+
+/// Locals `e` reads (in the kernel's own frame: not inside callees).
+fn local_reads(e: &Expr, out: &mut BTreeSet<usize>) {
+    match e {
+        Expr::Const(_) => {}
+        Expr::Load(Place::Local(l)) => {
+            out.insert(*l);
+        }
+        Expr::Load(_) => {}
+        Expr::Unary(_, a) => local_reads(a, out),
+        Expr::Binary(_, a, b) => {
+            local_reads(a, out);
+            local_reads(b, out);
+        }
+        Expr::Math(_, args) | Expr::Call(_, args) => {
+            args.iter().for_each(|a| local_reads(a, out));
+        }
+        Expr::Builtin(..) | Expr::FunctionTable(..) => {}
+    }
+}
+
+/// What every group's code shares: loop-invariant pointers and values.
+struct Frame {
+    field_base: BTreeMap<usize, Value>,
+    array_base: BTreeMap<Array, Value>,
+    uniforms: HashMap<Uniform, Value>,
+    node_index: Value,
+    /// Fast-mode `exp` anchor slot (see [`Vectorizer::anchor`]).
+    anchor: Option<cranelift_codegen::ir::StackSlot>,
+    ptr: types::Type,
+    group: usize,
+    defer: bool,
+    written: BTreeSet<Array>,
+    uses_nodes: bool,
+    hazard: bool,
+    /// Locals of the kernel (a split body's parts share them).
+    locals: usize,
+}
+
+/// Where a group's pass takes values from or leaves them: the buffer
+/// address of this group's slots and which fields and locals.
+struct Carry<'a> {
+    at: Value,
+    plan: &'a Fission,
+}
+
+/// Where the pair loop splits `kernel`'s body in two passes (the index of
+/// the first statement of the second), or `None` when it does not (see
+/// [`Fission`]); `None` too when the kernel is not vectorised.
+pub(super) fn split_point(
+    mech: &Mechanism,
+    kernel: &Kernel,
+    layout: &Layout,
+    inline: &[bool],
+) -> Option<usize> {
+    let scan = check(mech, kernel, layout, inline).ok()?;
+    if scan.hazard() {
+        return None;
+    }
+    Fission::plan(mech, kernel, &scan, inline).map(|f| f.cut)
+}
+
 /// Emits the pair loop of `kernel` (which passed [`check`] with `scan`)
 /// into `b`, whose current block is the function's entry with the block
 /// pointer `args`. Leaves `b` in a fresh block and returns the instance
@@ -314,15 +495,51 @@ pub(super) fn emit_pairs(
     let node_index = b.ins().load(ptr, flags(), args, offsets::NODE_INDEX);
     let count = b.ins().load(types::I64, flags(), args, offsets::COUNT);
 
-    // Without a hazard, three pairs per iteration, their statements
-    // interleaved: three independent dependency chains for the CPU to
-    // overlap. Kernels like na_rtm's state are latency-bound (exp ->
-    // division -> exp per pair, longer than the CPU's window holds twice);
-    // measured with kernel_bench on Zen 4: two pairs 25.6 ns per
-    // instance-step, three 23.0, four 23.0 (more spills). With a hazard,
-    // one pair (whose nodes are checked).
-    let group = if scan.hazard() { 1 } else { 3 };
+    // Without a hazard, GROUP pairs per iteration, their statements
+    // interleaved: independent dependency chains for the CPU to overlap
+    // (kernels like na_rtm's state are latency-bound; measured with
+    // kernel_bench on Zen 4: two pairs 25.6 ns per instance-step, three
+    // 23.0, four 23.0 with more spills). With a hazard, one pair (whose
+    // nodes are checked).
+    let group = if scan.hazard() { 1 } else { GROUP };
     let step = 2 * group as i64;
+    // Only fast-mode `exp`s use it.
+    let anchor = (ids.mode == MathMode::Fast).then(|| {
+        b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+            16,
+            4,
+        ))
+    });
+    let frame = Frame {
+        field_base,
+        array_base,
+        uniforms,
+        node_index,
+        anchor,
+        ptr,
+        group,
+        defer: !scan.hazard(),
+        written: scan.written.clone(),
+        uses_nodes: scan.uses_nodes(),
+        hazard: scan.hazard(),
+        locals: kernel.locals.len(),
+    };
+    let fission = if scan.hazard() {
+        None
+    } else {
+        Fission::plan(mech, kernel, &scan, &ids.inline)
+    };
+    let mut refs = HashMap::new();
+    let mut emitter = GroupEmitter {
+        module,
+        mech,
+        layout,
+        ids,
+        frame: &frame,
+        refs: &mut refs,
+    };
+
     // head(i): while i + step <= count.
     let (head, body, done) = (b.create_block(), b.create_block(), b.create_block());
     let i = b.append_block_param(head, types::I64);
@@ -335,106 +552,282 @@ pub(super) fn emit_pairs(
     b.ins().brif(more, body, &[], done, &[BlockArg::Value(i)]);
     b.switch_to_block(body);
     b.seal_block(body);
-    let first = b.ins().ishl_imm_u(i, 3);
-    let ioff: Vec<Value> = (0..group)
-        .map(|j| b.ins().iadd_imm_s(first, 16 * j as i64))
-        .collect();
-    let defer = !scan.hazard();
-    let mut nodes = Vec::new();
-    let noff: Vec<[Value; 2]> = if scan.uses_nodes() {
-        let at = b.ins().ishl_imm_u(i, 2);
-        let at = b.ins().iadd(node_index, at);
-        let mut noff = Vec::new();
-        for j in 0..group as i32 {
-            let n0 = b.ins().uload32(flags(), at, 8 * j);
-            let n1 = b.ins().uload32(flags(), at, 8 * j + 4);
-            if scan.hazard() {
-                let apart = b.ins().icmp(IntCC::NotEqual, n0, n1);
-                let work = b.create_block();
-                b.ins().brif(apart, work, &[], done, &[BlockArg::Value(i)]);
-                b.switch_to_block(work);
-                b.seal_block(work);
-            }
-            nodes.push([n0, n1]);
-            noff.push([b.ins().ishl_imm_u(n0, 3), b.ins().ishl_imm_u(n1, 3)]);
+    match &fission {
+        None => {
+            let exit = emitter.group(b, i, &kernel.body, None, None, done)?;
+            b.switch_to_block(exit);
+            b.seal_block(exit);
+            b.ins().jump(head, &[BlockArg::Value(next)]);
         }
-        noff
-    } else {
-        ioff.iter().map(|&o| [o, o]).collect()
-    };
-    // Deferred writes keep the scalar order whatever the nodes; when
-    // every pair's two instances sit on consecutive nodes (the common
-    // case), each pair's node values are one 16-byte load or store.
-    // Otherwise lane by lane.
-    let bodies: Vec<(bool, Option<cranelift_codegen::ir::Block>)> = if defer && !nodes.is_empty() {
-        let mut all = None;
-        for &[n0, n1] in &nodes {
-            let next0 = b.ins().iadd_imm_s(n0, 1);
-            let same = b.ins().icmp(IntCC::Equal, n1, next0);
-            all = Some(match all {
-                None => same,
-                Some(a) => b.ins().band(a, same),
-            });
+        Some(plan) => {
+            // This block: up to BLOCK_GROUPS whole groups from i.
+            let stride = plan.stride(group);
+            let slot = b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                (stride * BLOCK_GROUPS).max(16) as u32,
+                4,
+            ));
+            let buffer = b.ins().stack_addr(ptr, slot, 0);
+            let left = b.ins().isub(count, i);
+            let groups = b.ins().udiv_imm_u(left, step);
+            let cap = b.ins().iconst(types::I64, BLOCK_GROUPS);
+            let groups = b.ins().umin(groups, cap);
+            let span = b.ins().imul_imm_s(groups, step);
+            let end = b.ins().iadd(i, span);
+            let (first, second) = kernel.body.split_at(plan.cut);
+            let after_first = b.create_block();
+            emitter.pass(b, i, end, buffer, stride, first, plan, true, after_first)?;
+            b.switch_to_block(after_first);
+            b.seal_block(after_first);
+            let after_second = b.create_block();
+            emitter.pass(b, i, end, buffer, stride, second, plan, false, after_second)?;
+            b.switch_to_block(after_second);
+            b.seal_block(after_second);
+            b.ins().jump(head, &[BlockArg::Value(end)]);
         }
-        let (fast, slow) = (b.create_block(), b.create_block());
-        let all = all.ok_or("no pair")?;
-        b.ins().brif(all, fast, &[], slow, &[]);
-        vec![(true, Some(fast)), (false, Some(slow))]
-    } else {
-        vec![(false, None)]
-    };
-    let mut refs = HashMap::new();
-    // Only fast-mode `exp`s use it.
-    let anchor = (ids.mode == MathMode::Fast).then(|| {
-        b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
-            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
-            16,
-            4,
-        ))
-    });
-    for (contiguous, block) in bodies {
-        if let Some(block) = block {
-            b.switch_to_block(block);
-            b.seal_block(block);
-        }
-        let zero_vec = {
-            let z = b.ins().f64const(0.0);
-            b.ins().splat(VEC, z)
-        };
-        let mut v = Vectorizer {
-            b: &mut *b,
-            module: &mut *module,
-            mech,
-            layout,
-            ids,
-            refs: std::mem::take(&mut refs),
-            written: scan.written.clone(),
-            field_base: field_base.clone(),
-            array_base: array_base.clone(),
-            uniforms: uniforms.clone(),
-            ioff: ioff.clone(),
-            noff: noff.clone(),
-            contiguous,
-            fields: BTreeMap::new(),
-            dirty: BTreeSet::new(),
-            cache: BTreeMap::new(),
-            defer,
-            deferred: Vec::new(),
-            locals: vec![vec![zero_vec; group]; kernel.locals.len()],
-            memo: None,
-            anchor,
-            ptr,
-        };
-        v.body(&kernel.body)?;
-        v.finish_group()?;
-        // Both bodies call the same library functions through one import.
-        refs = std::mem::take(&mut v.refs);
-        b.ins().jump(head, &[BlockArg::Value(next)]);
     }
     b.seal_block(head);
     b.switch_to_block(done);
     b.seal_block(done);
     Ok(rest)
+}
+
+/// Emits groups' code (see [`emit_pairs`]).
+struct GroupEmitter<'a> {
+    module: &'a mut JITModule,
+    mech: &'a Mechanism,
+    layout: &'a Layout,
+    ids: &'a Ids,
+    frame: &'a Frame,
+    refs: &'a mut HashMap<FuncId, FuncRef>,
+}
+
+impl GroupEmitter<'_> {
+    /// One pass of a split body over the groups from `start` to `end`: a
+    /// loop whose group `j` runs `stmts`, after the first pass leaving the
+    /// carried values at `buffer + k` (k = stride per group), in the
+    /// second taking them from there. Continues at `exit`.
+    #[allow(clippy::too_many_arguments)]
+    fn pass(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        start: Value,
+        end: Value,
+        buffer: Value,
+        stride: i64,
+        stmts: &[Stmt],
+        plan: &Fission,
+        first: bool,
+        exit: Block,
+    ) -> R<()> {
+        let step = 2 * self.frame.group as i64;
+        let (head, body) = (b.create_block(), b.create_block());
+        let j = b.append_block_param(head, types::I64);
+        let at = b.append_block_param(head, self.frame.ptr);
+        b.ins()
+            .jump(head, &[BlockArg::Value(start), BlockArg::Value(buffer)]);
+        b.switch_to_block(head);
+        let more = b.ins().icmp(IntCC::UnsignedLessThan, j, end);
+        b.ins().brif(more, body, &[], exit, &[]);
+        b.switch_to_block(body);
+        b.seal_block(body);
+        let carry = Carry { at, plan };
+        let (carry_in, carry_out) = if first {
+            (None, Some(&carry))
+        } else {
+            (Some(&carry), None)
+        };
+        let done = self.group(b, j, stmts, carry_in, carry_out, exit)?;
+        b.switch_to_block(done);
+        b.seal_block(done);
+        let j1 = b.ins().iadd_imm_s(j, step);
+        let at1 = b.ins().iadd_imm_s(at, stride);
+        b.ins()
+            .jump(head, &[BlockArg::Value(j1), BlockArg::Value(at1)]);
+        b.seal_block(head);
+        Ok(())
+    }
+
+    /// The code of the group at instance `i` in the current block: its
+    /// node indices, then (without a hazard) the body twice, for
+    /// consecutive nodes and for any, each running `stmts` (with values
+    /// carried in from and out to a split body's buffer). Returns the
+    /// block where both continue; with a hazard, a pair whose instances
+    /// share a node jumps to `bail` with `i` instead.
+    fn group(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        i: Value,
+        stmts: &[Stmt],
+        carry_in: Option<&Carry<'_>>,
+        carry_out: Option<&Carry<'_>>,
+        bail: Block,
+    ) -> R<Block> {
+        let f = self.frame;
+        let group = f.group;
+        let first = b.ins().ishl_imm_u(i, 3);
+        let ioff: Vec<Value> = (0..group)
+            .map(|j| b.ins().iadd_imm_s(first, 16 * j as i64))
+            .collect();
+        let mut nodes = Vec::new();
+        let noff: Vec<[Value; 2]> = if f.uses_nodes {
+            let at = b.ins().ishl_imm_u(i, 2);
+            let at = b.ins().iadd(f.node_index, at);
+            let mut noff = Vec::new();
+            for j in 0..group as i32 {
+                let n0 = b.ins().uload32(flags(), at, 8 * j);
+                let n1 = b.ins().uload32(flags(), at, 8 * j + 4);
+                if f.hazard {
+                    let apart = b.ins().icmp(IntCC::NotEqual, n0, n1);
+                    let work = b.create_block();
+                    b.ins().brif(apart, work, &[], bail, &[BlockArg::Value(i)]);
+                    b.switch_to_block(work);
+                    b.seal_block(work);
+                }
+                nodes.push([n0, n1]);
+                noff.push([b.ins().ishl_imm_u(n0, 3), b.ins().ishl_imm_u(n1, 3)]);
+            }
+            noff
+        } else {
+            ioff.iter().map(|&o| [o, o]).collect()
+        };
+        // Deferred writes keep the scalar order whatever the nodes; when
+        // every pair's two instances sit on consecutive nodes (the common
+        // case), each pair's node values are one 16-byte load or store.
+        // Otherwise lane by lane.
+        let bodies: Vec<(bool, Option<Block>)> = if f.defer && !nodes.is_empty() {
+            let mut all = None;
+            for &[n0, n1] in &nodes {
+                let next0 = b.ins().iadd_imm_s(n0, 1);
+                let same = b.ins().icmp(IntCC::Equal, n1, next0);
+                all = Some(match all {
+                    None => same,
+                    Some(a) => b.ins().band(a, same),
+                });
+            }
+            let (fast, slow) = (b.create_block(), b.create_block());
+            let all = all.ok_or("no pair")?;
+            b.ins().brif(all, fast, &[], slow, &[]);
+            vec![(true, Some(fast)), (false, Some(slow))]
+        } else {
+            vec![(false, None)]
+        };
+        let exit = b.create_block();
+        // Fast math: each body first with the range-free `exp`, and again
+        // with the full one when an argument was out of its range (see
+        // `fast_math::fast_exp_in_range`; same bits either way).
+        let speculate = self.ids.mode == MathMode::Fast && stmts.iter().any(has_exp);
+        let layout = Layouts {
+            ioff: &ioff,
+            noff: &noff,
+        };
+        for (contiguous, block) in bodies {
+            if let Some(block) = block {
+                b.switch_to_block(block);
+                b.seal_block(block);
+            }
+            if speculate {
+                let mut v = self.vectorizer(b, contiguous, &layout, true);
+                if let Some(c) = carry_in {
+                    v.take_carried(c)?;
+                }
+                v.body(stmts)?;
+                let acc = v.range.ok_or("no range accumulator")?;
+                let high = v.b.ins().ushr_imm_u(acc, RANGE_BITS as i64);
+                let (commit, redo) = (v.b.create_block(), v.b.create_block());
+                v.b.ins().brif(high, redo, &[], commit, &[]);
+                v.b.switch_to_block(commit);
+                v.b.seal_block(commit);
+                if let Some(c) = carry_out {
+                    v.leave_carried(c)?;
+                }
+                v.finish_group()?;
+                v.b.ins().jump(exit, &[]);
+                *self.refs = std::mem::take(&mut v.refs);
+                b.switch_to_block(redo);
+                b.seal_block(redo);
+            }
+            let mut v = self.vectorizer(b, contiguous, &layout, false);
+            if let Some(c) = carry_in {
+                v.take_carried(c)?;
+            }
+            v.body(stmts)?;
+            if let Some(c) = carry_out {
+                v.leave_carried(c)?;
+            }
+            v.finish_group()?;
+            // All bodies call the same library functions through one import.
+            *self.refs = std::mem::take(&mut v.refs);
+            b.ins().jump(exit, &[]);
+        }
+        Ok(exit)
+    }
+
+    /// A translator for one body of the group whose offsets `layout`
+    /// gives; with `speculate`, fast `exp`s go without range handling and
+    /// OR their window values into [`Vectorizer::range`].
+    fn vectorizer<'s, 'f>(
+        &'s mut self,
+        b: &'s mut FunctionBuilder<'f>,
+        contiguous: bool,
+        layout: &Layouts<'_>,
+        speculate: bool,
+    ) -> Vectorizer<'s, 'f> {
+        let f = self.frame;
+        let zero_vec = {
+            let z = b.ins().f64const(0.0);
+            b.ins().splat(VEC, z)
+        };
+        let range = speculate.then(|| b.ins().iconst(types::I64, 0));
+        Vectorizer {
+            b,
+            module: &mut *self.module,
+            mech: self.mech,
+            layout: self.layout,
+            ids: self.ids,
+            refs: std::mem::take(self.refs),
+            written: f.written.clone(),
+            field_base: f.field_base.clone(),
+            array_base: f.array_base.clone(),
+            uniforms: f.uniforms.clone(),
+            ioff: layout.ioff.to_vec(),
+            noff: layout.noff.to_vec(),
+            contiguous,
+            fields: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+            cache: BTreeMap::new(),
+            defer: f.defer,
+            deferred: Vec::new(),
+            locals: vec![vec![zero_vec; f.group]; f.locals],
+            memo: None,
+            anchor: f.anchor,
+            ptr: f.ptr,
+            range,
+        }
+    }
+}
+
+/// A group's byte offsets: of each pair in the columns, of each pair's
+/// two nodes in node arrays.
+struct Layouts<'a> {
+    ioff: &'a [Value],
+    noff: &'a [[Value; 2]],
+}
+
+/// Whether a statement calls `exp`.
+fn has_exp(s: &Stmt) -> bool {
+    fn expr(e: &Expr) -> bool {
+        match e {
+            Expr::Const(_) | Expr::Load(_) => false,
+            Expr::Unary(_, a) => expr(a),
+            Expr::Binary(_, a, b) => expr(a) || expr(b),
+            Expr::Math(f, args) => *f == MathFn::Exp || args.iter().any(expr),
+            // Inlined callees may call it too.
+            Expr::Call(..) => true,
+            Expr::Builtin(..) | Expr::FunctionTable(..) => false,
+        }
+    }
+    stmt_exprs(s).into_iter().any(expr)
 }
 
 /// One `f64x2` per pair of the group.
@@ -477,6 +870,9 @@ struct Vectorizer<'a, 'f> {
     /// [`Vectorizer::anchor`]).
     anchor: Option<cranelift_codegen::ir::StackSlot>,
     ptr: types::Type,
+    /// With range-free fast `exp`s: the OR of their window values so far
+    /// (see `fast_math::fast_exp_in_range`), an `I64`.
+    range: Option<Value>,
 }
 
 impl Vectorizer<'_, '_> {
@@ -599,6 +995,46 @@ impl Vectorizer<'_, '_> {
             v
         };
         self.b.ins().store(vflags(), x, addr, 0);
+        Ok(())
+    }
+
+    /// Takes the values a split body's first part left for this group
+    /// (see [`Fission`]): the carried fields as current values (not
+    /// written again unless reassigned), the carried locals.
+    fn take_carried(&mut self, c: &Carry<'_>) -> R<()> {
+        let mut offset = 0;
+        let mut next = |v: &mut Self| {
+            let x = v.b.ins().load(VEC, vflags(), c.at, offset);
+            offset += 16;
+            x
+        };
+        for &id in &c.plan.fields {
+            let v: V = (0..self.group()).map(|_| next(self)).collect();
+            self.fields.insert(id, v);
+        }
+        for &l in &c.plan.locals {
+            let v: V = (0..self.group()).map(|_| next(self)).collect();
+            *self
+                .locals
+                .get_mut(l)
+                .ok_or_else(|| format!("local {l} does not exist"))? = v;
+        }
+        Ok(())
+    }
+
+    /// Leaves the values the second part of a split body needs, in the
+    /// order [`Vectorizer::take_carried`] takes them.
+    fn leave_carried(&mut self, c: &Carry<'_>) -> R<()> {
+        let mut values = Vec::new();
+        for &id in &c.plan.fields {
+            values.extend(self.field(id)?);
+        }
+        for &l in &c.plan.locals {
+            values.extend(self.local(l)?);
+        }
+        for (k, x) in values.into_iter().enumerate() {
+            self.b.ins().store(vflags(), x, c.at, 16 * k as i32);
+        }
         Ok(())
     }
 
@@ -876,7 +1312,14 @@ impl Vectorizer<'_, '_> {
             MathFn::Exp if self.ids.mode == MathMode::Fast => x
                 .into_iter()
                 .map(|v| {
-                    let e = super::fast_math::emit_exp_x2(self.b, v);
+                    let e = match self.range {
+                        Some(acc) => {
+                            let (e, acc) = super::fast_math::emit_exp_x2_in_range(self.b, v, acc);
+                            self.range = Some(acc);
+                            e
+                        }
+                        None => super::fast_math::emit_exp_x2(self.b, v),
+                    };
                     self.anchor(e);
                     e
                 })
