@@ -425,8 +425,12 @@ fn rtm_channels_divide_once_per_rate() {
     // for each (1/(1+exp(..)) and the reciprocal of tau), none elsewhere.
     assert!(fast <= 5, "{fast} divisions left in fast mode");
     assert!(fast * 4 <= exact, "{fast} fast vs {exact} exact divisions");
+    // In the CLIF, fast math has every f64x2 body twice (the range-free
+    // exp's, and the same body with the full exp for a group redone: see
+    // back/cranelift/vector.rs), so statically its 4x fewer divisions per
+    // executed path show as 2x fewer fdiv instructions.
     assert!(
-        fast_clif * 4 <= exact_clif,
+        fast_clif * 2 <= exact_clif,
         "CLIF: {fast_clif} fdiv fast vs {exact_clif} exact"
     );
 }
