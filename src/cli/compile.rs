@@ -8,6 +8,8 @@ use crate::ir::{self, MechKind};
 use crate::pipeline;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// One row of the summary table.
 struct Row {
@@ -35,15 +37,18 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
         );
         return EXIT_ERRORS;
     }
-    for path in &files {
-        let mut outcome = pipeline::compile_file(&mut map, path);
+    let outcomes: Vec<_> = files
+        .iter()
+        .map(|path| pipeline::compile_file(&mut map, path))
+        .collect();
+    // Through to machine code: the JIT is part of every compile, one
+    // mechanism per core at a time (each has its own JIT module).
+    let jits = jit_all(&outcomes);
+    for ((path, mut outcome), jit) in files.iter().zip(outcomes).zip(jits) {
         let mut elapsed = outcome.front_time + outcome.ir_time;
-        if let (false, Some(mech)) = (outcome.failed(), &outcome.mechanism) {
-            // Through to machine code: the JIT is part of every compile.
-            let start = std::time::Instant::now();
-            let jit = crate::back::cranelift::compile(mech);
-            elapsed += start.elapsed();
-            if let Err(d) = jit {
+        if let Some((time, result)) = jit {
+            elapsed += time;
+            if let Err(d) = result {
                 outcome.diagnostics.push(d);
             }
         }
@@ -92,6 +97,68 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
     }
     eprintln!("{}", diag::summary_line("compiled", files.len(), &all));
     status
+}
+
+/// How long a mechanism's JIT compile took, and its outcome.
+type Jit = (Duration, Result<(), diag::Diagnostic>);
+
+/// The JIT compile of every mechanism that came through the front end
+/// and the IR passes (`None` for the others): its time and outcome, in
+/// the order of `outcomes`, compiled on as many threads as there are
+/// cores.
+fn jit_all(outcomes: &[pipeline::CompileOutcome]) -> Vec<Option<Jit>> {
+    let todo: Vec<(usize, &ir::Mechanism)> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(k, o)| match (o.failed(), &o.mechanism) {
+            (false, Some(m)) => Some((k, m)),
+            _ => None,
+        })
+        .collect();
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(todo.len())
+        .max(1);
+    let done: Vec<Vec<(usize, Jit)>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    while let Some(&(k, mech)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let start = Instant::now();
+                        let result = crate::back::cranelift::compile(mech).map(|_| ());
+                        mine.push((k, (start.elapsed(), result)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out: Vec<Option<Jit>> = (0..outcomes.len()).map(|_| None).collect();
+    for (k, jit) in done.into_iter().flatten() {
+        out[k] = Some(jit);
+    }
+    // A worker that panicked left its mechanisms without a result: say so
+    // rather than report them compiled.
+    for (k, mech) in todo {
+        if out[k].is_none() {
+            let d = diag::Diagnostic::error(
+                "E0802",
+                format!(
+                    "cannot compile mechanism `{}`: the code generator crashed",
+                    mech.name
+                ),
+            )
+            .with_note("this is a bug in nmc's code generator; please report it");
+            out[k] = Some((Duration::ZERO, Err(d)));
+        }
+    }
+    out
 }
 
 fn kind_name(kind: MechKind) -> &'static str {
