@@ -231,13 +231,20 @@ impl Emitter<'_, '_> {
         let shifted = self.b.ins().ishl_imm_u(bits, SHIFT);
         let scale = self.b.ins().iadd(sbits, shifted);
         let scale = self.bitcast(self.ty, scale);
+        let p = self.polynomial(kf, r, tail);
+        (self.fma(p, scale, scale), acc)
+    }
+
+    /// `e^(r + l) - 1 - t` as the reference computes it, from `kf`, the
+    /// reduced argument `r` and `tail` (the table's tail plus `l`, the part
+    /// of the reduction beyond the double ln 2/N).
+    fn polynomial(&mut self, kf: Value, r: Value, tail: Value) -> Value {
         let r2 = self.b.ins().fmul(r, r);
         let a = self.fma_cc(r, C3, C2);
         let a = self.fma_c(r2, C4, a);
         let c1 = self.fma_cc(kf, -LN2_N_LO, C1);
         let t = self.fma(c1, r, tail);
-        let p = self.fma(a, r2, t);
-        (self.fma(p, scale, scale), acc)
+        self.fma(a, r2, t)
     }
 
     fn exp(&mut self, x: Value) -> Value {
@@ -261,12 +268,7 @@ impl Emitter<'_, '_> {
         let scale = self.b.ins().iadd(sbits, shifted);
         let scale = self.b.ins().isub(scale, factor);
         let scale = self.bitcast(self.ty, scale);
-        let r2 = self.b.ins().fmul(r, r);
-        let a = self.fma_cc(r, C3, C2);
-        let a = self.fma_c(r2, C4, a);
-        let c1 = self.fma_cc(kf, -LN2_N_LO, C1);
-        let t = self.fma(c1, r, tail);
-        let p = self.fma(a, r2, t);
+        let p = self.polynomial(kf, r, tail);
         let m = self.fma(p, scale, scale);
         let factor = self.bitcast(self.ty, factor);
         self.b.ins().fmul(m, factor)

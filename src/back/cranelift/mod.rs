@@ -391,18 +391,27 @@ pub fn vectorized_kernels(
     mech: &Mechanism,
     spec: &Specialization,
 ) -> Result<Vec<(KernelKind, Option<String>)>, Diagnostic> {
-    let layout = Layout::of(mech);
-    let specialized = opt::specialize(mech, spec).map_err(|e| jit_error(mech, e))?;
-    let inline = uses::inlinable(&specialized.mech);
+    let (layout, specialized, inline) = specialized_view(mech, spec)?;
     Ok(specialized
-        .mech
         .kernels
         .iter()
         .map(|k| {
-            let why = vector::check(&specialized.mech, k, &layout, &inline).err();
+            let why = vector::check(&specialized, k, &layout, &inline).err();
             (k.kind, why)
         })
         .collect())
+}
+
+/// What the translator sees of `mech` compiled with `spec`: its layout,
+/// the specialised mechanism, which functions are inlined.
+fn specialized_view(
+    mech: &Mechanism,
+    spec: &Specialization,
+) -> Result<(Layout, Mechanism, Vec<bool>), Diagnostic> {
+    let layout = Layout::of(mech);
+    let specialized = opt::specialize(mech, spec).map_err(|e| jit_error(mech, e))?;
+    let inline = uses::inlinable(&specialized.mech);
+    Ok((layout, specialized.mech, inline))
 }
 
 /// The kernels of `mech` whose f64x2 loop (as [`compile_specialized`]
@@ -413,15 +422,12 @@ pub fn split_kernels(
     mech: &Mechanism,
     spec: &Specialization,
 ) -> Result<Vec<(KernelKind, usize)>, Diagnostic> {
-    let layout = Layout::of(mech);
-    let specialized = opt::specialize(mech, spec).map_err(|e| jit_error(mech, e))?;
-    let inline = uses::inlinable(&specialized.mech);
+    let (layout, specialized, inline) = specialized_view(mech, spec)?;
     Ok(specialized
-        .mech
         .kernels
         .iter()
         .filter_map(|k| {
-            vector::split_point(&specialized.mech, k, &layout, &inline).map(|cut| (k.kind, cut))
+            vector::split_point(&specialized, k, &layout, &inline).map(|cut| (k.kind, cut))
         })
         .collect())
 }
