@@ -8,12 +8,11 @@
 //! Algorithm. `x` is clamped into [-746, 710] (beyond, the result is 0 or
 //! +inf anyway; NaN passes through). `i = round(x * 256 / ln 2)` by adding
 //! 1.5 * 2^52 (the integer lands in the low bits of the sum `kd`), and
-//! `r = x - i ln2/256` with one fused multiply-add (the product exact, one
-//! rounding), so |r| <= ln2/512; the part of `i ln2/256` beyond the double
-//! `ln2/256` (`i` times [`LN2_N_LO`], below 6e-14) is added to the table's
-//! tail and to the linear coefficient instead of to `r` (e^(r + l) - 1 =
-//! p(r) + l + l r + O(l r^2)), which keeps one multiply-add off the chain
-//! the result waits for. With `i = 256 k + j`, `e^x = 2^k 2^(j/256) e^r`. The
+//! `r = x - i ln2/256` with two fused multiply-adds (ln 2 in two parts), so
+//! |r| <= ln2/512. (Keeping one multiply-add off the chain instead, by
+//! folding the low part into the table's tail, measured slower in the
+//! kernels, which are bound by instruction count once the state kernels
+//! run in two passes: it costs one more multiply-add.) With `i = 256 k + j`, `e^x = 2^k 2^(j/256) e^r`. The
 //! table holds 2^(j/256) as a double `s_j` and the relative remainder
 //! `t_j = 2^(j/256) / s_j - 1` (|t_j| < 2^-53), computed at build time in
 //! double-double arithmetic (repeated square roots of 2, see [`EXP_TABLE`]).
@@ -43,10 +42,11 @@ pub const INV_LN2_N: f64 = std::f64::consts::LOG2_E * N as f64;
 /// 1.5 * 2^52: adding it rounds an f64 of magnitude below 2^51 to an
 /// integer (ties to even) held in the low bits of the sum.
 pub const MAGIC: f64 = 6_755_399_441_055_744.0;
-/// ln 2 / N rounded to a double.
-pub const LN2_N: f64 = std::f64::consts::LN_2 / N as f64;
-/// ln 2 / N - LN2_N (ln 2 minus its double is 2.3190468138462996155e-17).
-pub const LN2_N_LO: f64 = 2.319_046_813_846_299_6e-17 / N as f64;
+/// The leading bits of ln 2 / N (the last 21 bits are zero, so `kf *
+/// LN2_N_HI` is exact for every `kf` the clamped range gives).
+pub const LN2_N_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000) / N as f64;
+/// ln 2 / N - LN2_N_HI.
+pub const LN2_N_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76) / N as f64;
 /// Arguments above this give +inf (e^710 overflows).
 pub const CLAMP_HI: f64 = 710.0;
 /// Arguments below this give 0 (e^-746 is below half the least subnormal).
@@ -207,18 +207,18 @@ pub const RANGE_OFFSET: i64 =
 pub fn fast_exp_in_range(x: f64) -> (f64, i64) {
     let kd = x.mul_add(INV_LN2_N, MAGIC_IN_RANGE);
     let kf = kd - MAGIC_IN_RANGE;
-    let r = kf.mul_add(-LN2_N, x);
+    let rhi = kf.mul_add(-LN2_N_HI, x);
+    let r = kf.mul_add(-LN2_N_LO, rhi);
     let bits = kd.to_bits() as i64;
     let window = bits.wrapping_add(RANGE_OFFSET);
     let [tail, sbits] = EXP_TABLE.0[(bits & (N as i64 - 1)) as usize];
-    let tail = kf.mul_add(-LN2_N_LO, f64::from_bits(tail));
+    let tail = f64::from_bits(tail);
     let scale = (sbits as i64).wrapping_add(bits << SHIFT);
     let scale = f64::from_bits(scale as u64);
     let r2 = r * r;
     let a = r.mul_add(C3, C2);
     let a = r2.mul_add(C4, a);
-    let c1 = kf.mul_add(-LN2_N_LO, C1);
-    let t = r.mul_add(c1, tail);
+    let t = r.mul_add(C1, tail);
     let p = r2.mul_add(a, t);
     (scale.mul_add(p, scale), window)
 }
@@ -235,11 +235,11 @@ pub fn fast_exp(x: f64) -> f64 {
     let x = if x < CLAMP_LO { CLAMP_LO } else { x };
     let kd = x.mul_add(INV_LN2_N, MAGIC);
     let kf = kd - MAGIC;
-    let r = kf.mul_add(-LN2_N, x);
+    let rhi = kf.mul_add(-LN2_N_HI, x);
+    let r = kf.mul_add(-LN2_N_LO, rhi);
     let bits = kd.to_bits() as i64;
     let [tail, sbits] = EXP_TABLE.0[(bits & (N as i64 - 1)) as usize];
-    let tail = kf.mul_add(-LN2_N_LO, f64::from_bits(tail));
-    let c1 = kf.mul_add(-LN2_N_LO, C1);
+    let tail = f64::from_bits(tail);
     let factor = if x.is_sign_negative() {
         SMALL_FACTOR_BITS
     } else {
@@ -252,7 +252,7 @@ pub fn fast_exp(x: f64) -> f64 {
     let r2 = r * r;
     let a = r.mul_add(C3, C2);
     let a = r2.mul_add(C4, a);
-    let t = r.mul_add(c1, tail);
+    let t = r.mul_add(C1, tail);
     let p = r2.mul_add(a, t);
     scale.mul_add(p, scale) * f64::from_bits(factor as u64)
 }
@@ -274,10 +274,9 @@ mod tests {
 
     #[test]
     fn constants_are_what_they_claim() {
+        assert_eq!((LN2_N_HI * N as f64).to_bits() & ((1 << 21) - 1), 0);
         let ln2 = std::f64::consts::LN_2;
-        assert_eq!(LN2_N * N as f64, ln2);
-        // The low part is below half an ulp of ln 2 / N.
-        assert!(LN2_N_LO.abs() < LN2_N * f64::EPSILON / 2.0);
+        assert!(((LN2_N_HI + LN2_N_LO) * N as f64 - ln2).abs() <= f64::EPSILON * ln2);
         assert_eq!(f64::from_bits(SMALL_FACTOR_BITS as u64), 2f64.powi(-512));
         assert_eq!(f64::from_bits(BIG_FACTOR_BITS as u64), 2f64.powi(512));
         // The integer lands in the low bits of MAGIC + i.

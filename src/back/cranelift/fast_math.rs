@@ -30,7 +30,7 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::FunctionBuilder;
 
 use crate::back::fast_math::{
-    BIG_FACTOR_BITS, C1, C2, C3, C4, CLAMP_HI, CLAMP_LO, EXP_TABLE, INV_LN2_N, LN2_N, LN2_N_LO,
+    BIG_FACTOR_BITS, C1, C2, C3, C4, CLAMP_HI, CLAMP_LO, EXP_TABLE, INV_LN2_N, LN2_N_HI, LN2_N_LO,
     MAGIC, MAGIC_IN_RANGE, N, RANGE_OFFSET, SHIFT, SMALL_FACTOR_BITS,
 };
 
@@ -213,7 +213,8 @@ impl Emitter<'_, '_> {
         let kd = self.fma_cc(x, INV_LN2_N, MAGIC_IN_RANGE);
         let magic = self.float(MAGIC_IN_RANGE);
         let kf = self.b.ins().fsub(kd, magic);
-        let r = self.fma_c(kf, -LN2_N, x);
+        let rhi = self.fma_c(kf, -LN2_N_HI, x);
+        let r = self.fma_c(kf, -LN2_N_LO, rhi);
         let bits = self.bitcast(types::I64X2, kd);
         let low = self.b.ins().extractlane(kd, 0);
         let lanes = [
@@ -227,23 +228,20 @@ impl Emitter<'_, '_> {
             acc = self.b.ins().bor(acc, window);
         }
         let (tail, sbits) = self.entries_of_lanes(lanes);
-        let tail = self.fma_c(kf, -LN2_N_LO, tail);
         let shifted = self.b.ins().ishl_imm_u(bits, SHIFT);
         let scale = self.b.ins().iadd(sbits, shifted);
         let scale = self.bitcast(self.ty, scale);
-        let p = self.polynomial(kf, r, tail);
+        let p = self.polynomial(r, tail);
         (self.fma(p, scale, scale), acc)
     }
 
-    /// `e^(r + l) - 1 - t` as the reference computes it, from `kf`, the
-    /// reduced argument `r` and `tail` (the table's tail plus `l`, the part
-    /// of the reduction beyond the double ln 2/N).
-    fn polynomial(&mut self, kf: Value, r: Value, tail: Value) -> Value {
+    /// `t + (e^r - 1)` as the reference computes it, from the reduced
+    /// argument `r` and the table's `tail` `t`.
+    fn polynomial(&mut self, r: Value, tail: Value) -> Value {
         let r2 = self.b.ins().fmul(r, r);
         let a = self.fma_cc(r, C3, C2);
         let a = self.fma_c(r2, C4, a);
-        let c1 = self.fma_cc(kf, -LN2_N_LO, C1);
-        let t = self.fma(c1, r, tail);
+        let t = self.fma_c(r, C1, tail);
         self.fma(a, r2, t)
     }
 
@@ -253,7 +251,8 @@ impl Emitter<'_, '_> {
         let kd = self.fma_cc(x, INV_LN2_N, MAGIC);
         let magic = self.float(MAGIC);
         let kf = self.b.ins().fsub(kd, magic);
-        let r = self.fma_c(kf, -LN2_N, x);
+        let rhi = self.fma_c(kf, -LN2_N_HI, x);
+        let r = self.fma_c(kf, -LN2_N_LO, rhi);
         let int = self.int_ty();
         let bits = self.bitcast(int, kd);
         let (tail, sbits) = if self.vector() {
@@ -262,13 +261,12 @@ impl Emitter<'_, '_> {
             let offset = self.entry_offset(bits);
             self.load_entry(offset)
         };
-        let tail = self.fma_c(kf, -LN2_N_LO, tail);
         let factor = self.factor_bits(x);
         let shifted = self.b.ins().ishl_imm_u(bits, SHIFT);
         let scale = self.b.ins().iadd(sbits, shifted);
         let scale = self.b.ins().isub(scale, factor);
         let scale = self.bitcast(self.ty, scale);
-        let p = self.polynomial(kf, r, tail);
+        let p = self.polynomial(r, tail);
         let m = self.fma(p, scale, scale);
         let factor = self.bitcast(self.ty, factor);
         self.b.ins().fmul(m, factor)
