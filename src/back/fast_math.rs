@@ -215,12 +215,18 @@ pub fn fast_exp_in_range(x: f64) -> (f64, i64) {
     let tail = f64::from_bits(tail);
     let scale = (sbits as i64).wrapping_add(bits << SHIFT);
     let scale = f64::from_bits(scale as u64);
+    let p = polynomial(r, tail);
+    (scale.mul_add(p, scale), window)
+}
+
+/// `t + (e^r - 1)` for the reduced argument `r` and the table's tail `t`
+/// (see the module documentation), in the JIT's order of operations.
+fn polynomial(r: f64, tail: f64) -> f64 {
     let r2 = r * r;
     let a = r.mul_add(C3, C2);
     let a = r2.mul_add(C4, a);
     let t = r.mul_add(C1, tail);
-    let p = r2.mul_add(a, t);
-    (scale.mul_add(p, scale), window)
+    r2.mul_add(a, t)
 }
 
 /// Whether [`fast_exp_in_range`]'s window value (or the bitwise OR of
@@ -249,11 +255,7 @@ pub fn fast_exp(x: f64) -> f64 {
         .wrapping_add(bits << SHIFT)
         .wrapping_sub(factor);
     let scale = f64::from_bits(scale as u64);
-    let r2 = r * r;
-    let a = r.mul_add(C3, C2);
-    let a = r2.mul_add(C4, a);
-    let t = r.mul_add(C1, tail);
-    let p = r2.mul_add(a, t);
+    let p = polynomial(r, tail);
     scale.mul_add(p, scale) * f64::from_bits(factor as u64)
 }
 
