@@ -308,11 +308,7 @@ impl Fission {
             _ => false,
         })?;
         let (first, second) = kernel.body.split_at(cut);
-        let math = |stmts: &[Stmt]| {
-            stmts
-                .iter()
-                .any(|s| stmt_exprs(s).into_iter().any(has_math))
-        };
+        let math = |stmts: &[Stmt]| stmts.iter().any(|s| calls_math(s, None));
         if cut == 0 || !math(first) || !math(second) {
             return None;
         }
@@ -365,16 +361,23 @@ fn stmt_exprs(s: &Stmt) -> Vec<&Expr> {
     }
 }
 
-/// Whether `e` calls a library math function.
-fn has_math(e: &Expr) -> bool {
-    match e {
-        Expr::Const(_) | Expr::Load(_) => false,
-        Expr::Unary(_, a) => has_math(a),
-        Expr::Binary(_, a, b) => has_math(a) || has_math(b),
-        Expr::Math(..) => true,
-        Expr::Call(_, args) => args.iter().any(has_math),
-        Expr::Builtin(..) | Expr::FunctionTable(..) => false,
+/// Whether `s` calls a library math function (`only` that one, if
+/// given). Calls of (inlined) FUNCTIONs and PROCEDUREs count as yes:
+/// their bodies usually do.
+fn calls_math(s: &Stmt, only: Option<MathFn>) -> bool {
+    fn expr(e: &Expr, only: Option<MathFn>) -> bool {
+        match e {
+            Expr::Const(_) | Expr::Load(_) => false,
+            Expr::Unary(_, a) => expr(a, only),
+            Expr::Binary(_, a, b) => expr(a, only) || expr(b, only),
+            Expr::Math(f, args) => {
+                only.is_none_or(|o| o == *f) || args.iter().any(|a| expr(a, only))
+            }
+            Expr::Call(..) => true,
+            Expr::Builtin(..) | Expr::FunctionTable(..) => false,
+        }
     }
+    stmt_exprs(s).into_iter().any(|e| expr(e, only))
 }
 
 /// Locals `e` reads (in the kernel's own frame: not inside callees).
@@ -716,7 +719,8 @@ impl GroupEmitter<'_> {
         // Fast math: each body first with the range-free `exp`, and again
         // with the full one when an argument was out of its range (see
         // `fast_math::fast_exp_in_range`; same bits either way).
-        let speculate = self.ids.mode == MathMode::Fast && stmts.iter().any(has_exp);
+        let speculate = self.ids.mode == MathMode::Fast
+            && stmts.iter().any(|s| calls_math(s, Some(MathFn::Exp)));
         let layout = Layouts {
             ioff: &ioff,
             noff: &noff,
@@ -812,22 +816,6 @@ impl GroupEmitter<'_> {
 struct Layouts<'a> {
     ioff: &'a [Value],
     noff: &'a [[Value; 2]],
-}
-
-/// Whether a statement calls `exp`.
-fn has_exp(s: &Stmt) -> bool {
-    fn expr(e: &Expr) -> bool {
-        match e {
-            Expr::Const(_) | Expr::Load(_) => false,
-            Expr::Unary(_, a) => expr(a),
-            Expr::Binary(_, a, b) => expr(a) || expr(b),
-            Expr::Math(f, args) => *f == MathFn::Exp || args.iter().any(expr),
-            // Inlined callees may call it too.
-            Expr::Call(..) => true,
-            Expr::Builtin(..) | Expr::FunctionTable(..) => false,
-        }
-    }
-    stmt_exprs(s).into_iter().any(expr)
 }
 
 /// One `f64x2` per pair of the group.
