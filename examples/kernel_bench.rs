@@ -55,7 +55,7 @@ fn load(file: &str) -> Result<Mechanism, String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("models")
         .join(file);
-    let outcome = nmc::pipeline::compile_file(&mut map, &path);
+    let outcome = nmc::driver::pipeline::compile_file(&mut map, &path);
     match outcome.mechanism {
         Some(m) if !outcome.failed() => Ok(m),
         _ => Err(format!("{file} does not compile")),

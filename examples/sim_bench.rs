@@ -14,7 +14,7 @@ use nmc::back::math::MathMode;
 use nmc::net::{
     Cell, Insert, Location, Network, PointProcess, Record, RunSettings, Section, Variable,
 };
-use nmc::sim::{MechanismLibrary, Simulation};
+use nmc::sim::{Mechanisms, Simulation};
 
 fn rtm_cell(gid: u64) -> Cell {
     let insert = |m: &str, g: f64| Insert {
@@ -82,7 +82,7 @@ fn thread_cpu() -> Option<f64> {
 }
 
 fn bench(
-    lib: &MechanismLibrary,
+    lib: &Mechanisms,
     label: &str,
     (cells, threads): (usize, usize),
     tstop: f64,
@@ -142,7 +142,7 @@ fn main() {
         Some("fast") => MathMode::Fast,
         _ => MathMode::Exact,
     };
-    let lib = match MechanismLibrary::load_dir_with(Path::new("models"), mode) {
+    let lib = match nmc::driver::library::load_dir_with(Path::new("models"), mode) {
         Ok(l) => l,
         Err(d) => {
             eprintln!("models/ did not compile: {} errors", d.len());

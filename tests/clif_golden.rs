@@ -23,7 +23,7 @@ fn relative(path: &Path) -> String {
 fn clif(path: &Path, mode: MathMode) -> Option<String> {
     let mut map = SourceMap::new();
     let name = relative(path);
-    let outcome = nmc::pipeline::compile_file(&mut map, Path::new(&name));
+    let outcome = nmc::driver::pipeline::compile_file(&mut map, Path::new(&name));
     if outcome.failed() {
         return None;
     }

@@ -143,7 +143,7 @@ fn jit_exp(args: &[f64]) -> Vec<f64> {
     )
     .expect("write probe");
     let mut map = nmc::diag::SourceMap::new();
-    let outcome = nmc::pipeline::compile_file(&mut map, &file);
+    let outcome = nmc::driver::pipeline::compile_file(&mut map, &file);
     let _ = std::fs::remove_dir_all(&dir);
     let mech = outcome.mechanism.expect("probe compiles");
     let compiled = cranelift::compile_with(&mech, MathMode::Fast).expect("JIT");

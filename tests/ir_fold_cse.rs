@@ -18,7 +18,7 @@ fn model(name: &str) -> Mechanism {
         .join("models")
         .join(name);
     let mut map = nmc::diag::SourceMap::new();
-    let outcome = nmc::pipeline::compile_file(&mut map, &path);
+    let outcome = nmc::driver::pipeline::compile_file(&mut map, &path);
     assert!(!outcome.failed(), "{name} compiles");
     outcome.mechanism.expect("a mechanism")
 }

@@ -4,7 +4,7 @@
 //! `cargo insta review`.
 
 use nmc::diag::SourceMap;
-use nmc::pipeline;
+use nmc::driver::pipeline;
 use std::path::Path;
 
 fn relative(path: &Path) -> String {

@@ -210,7 +210,7 @@ fn mechanisms(dir: &str) -> Vec<(String, Mechanism)> {
     let mut out = Vec::new();
     for path in files {
         let mut map = nmc::diag::SourceMap::new();
-        let outcome = nmc::pipeline::compile_file(&mut map, &path);
+        let outcome = nmc::driver::pipeline::compile_file(&mut map, &path);
         if !outcome.failed()
             && let Some(m) = outcome.mechanism
         {

@@ -350,7 +350,7 @@ fn root() -> PathBuf {
 
 fn load(path: &Path) -> Option<Mechanism> {
     let mut map = SourceMap::new();
-    let outcome = nmc::pipeline::compile_file(&mut map, path);
+    let outcome = nmc::driver::pipeline::compile_file(&mut map, path);
     if outcome.failed() {
         return None;
     }

@@ -351,7 +351,7 @@ fn mod_files(dir: &str) -> Vec<std::path::PathBuf> {
 /// or the IR passes reject it (their tests cover that).
 fn pipeline_mechanism(path: &std::path::Path) -> Option<Mechanism> {
     let mut map = nmc::diag::SourceMap::new();
-    let outcome = nmc::pipeline::compile_file(&mut map, path);
+    let outcome = nmc::driver::pipeline::compile_file(&mut map, path);
     if outcome.failed() {
         return None;
     }

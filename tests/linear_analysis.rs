@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use nmc::diag::SourceMap;
+use nmc::driver::pipeline;
 use nmc::ir::Mechanism;
-use nmc::pipeline;
 use nmc::sim::linear::analyse;
 
 fn mechanisms(dir: &str) -> Vec<(String, Mechanism)> {

@@ -236,7 +236,7 @@ fn the_same_file_builds_the_same_network_bit_for_bit() {
 /// synapses per cell in the same order, same connections, same trains.
 #[test]
 fn circuit_written_and_read_back_is_the_same_network() {
-    use nmc::sonata::build::{Options, load};
+    use nmc::driver::sonata::{Options, load};
     use nmc::sonata::write::{SimulationSettings, write_circuit};
     for file in [SEED, "tests/cells/net_small.ndl"] {
         let e = build(file);

@@ -14,13 +14,13 @@ use nmc::net::{
     Cell, Connection, Insert, Location, Network, PointProcess, Record, RunSettings, Section,
     Source, SpikeTrain, Variable,
 };
-use nmc::sim::{MechanismLibrary, Results, Simulation};
+use nmc::sim::{Mechanisms, Results, Simulation};
 
 const MID: Location = Location { section: 0, x: 0.5 };
 
-fn library() -> MechanismLibrary {
+fn library() -> Mechanisms {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-    MechanismLibrary::load_dir(&dir).expect("models compile")
+    nmc::driver::library::load_dir(&dir).expect("models compile")
 }
 
 fn params(p: &[(&str, f64)]) -> BTreeMap<String, f64> {

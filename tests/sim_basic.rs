@@ -9,11 +9,11 @@ use nmc::net::{
     Cell, Connection, Insert, Location, Network, PointProcess, Record, RunSettings, Section,
     Source, Variable,
 };
-use nmc::sim::{MechanismLibrary, SimErrorKind, Simulation};
+use nmc::sim::{Mechanisms, SimErrorKind, Simulation};
 
-fn library() -> MechanismLibrary {
+fn library() -> Mechanisms {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-    MechanismLibrary::load_dir(&dir).expect("models compile")
+    nmc::driver::library::load_dir(&dir).expect("models compile")
 }
 
 fn insert(m: &str, params: &[(&str, f64)]) -> Insert {

@@ -15,7 +15,7 @@ use nmc::net::{
     Cell, Connection, Insert, Location, Network, PointProcess, Record, RunSettings, Section,
     Source, SpikeTrain, Variable,
 };
-use nmc::sim::{MechanismLibrary, Simulation};
+use nmc::sim::{Mechanisms, Simulation};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -168,15 +168,15 @@ fn build(exp: &Value) -> (Network, Vec<String>) {
     (net, names)
 }
 
-fn library(mode: MathMode) -> &'static MechanismLibrary {
+fn library(mode: MathMode) -> &'static Mechanisms {
     // The library holds JIT code that is not Sync; leak one per thread.
     std::thread_local! {
-        static EXACT: &'static MechanismLibrary = Box::leak(Box::new(
-            MechanismLibrary::load_dir_with(&root().join("models"), MathMode::Exact)
+        static EXACT: &'static Mechanisms = Box::leak(Box::new(
+            nmc::driver::library::load_dir_with(&root().join("models"), MathMode::Exact)
                 .expect("models compile"),
         ));
-        static FAST: &'static MechanismLibrary = Box::leak(Box::new(
-            MechanismLibrary::load_dir_with(&root().join("models"), MathMode::Fast)
+        static FAST: &'static Mechanisms = Box::leak(Box::new(
+            nmc::driver::library::load_dir_with(&root().join("models"), MathMode::Fast)
                 .expect("models compile"),
         ));
     }

@@ -12,11 +12,11 @@ use nmc::ir::FieldId;
 use nmc::net::{
     Cell, Insert, Location, Network, PointProcess, Record, RunSettings, Section, Variable,
 };
-use nmc::sim::{MechanismLibrary, Results, SimOptions, Simulation};
+use nmc::sim::{Mechanisms, Results, SimOptions, Simulation};
 
-fn library(mode: MathMode) -> MechanismLibrary {
+fn library(mode: MathMode) -> Mechanisms {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-    MechanismLibrary::load_dir_with(&dir, mode).expect("models compile")
+    nmc::driver::library::load_dir_with(&dir, mode).expect("models compile")
 }
 
 const MID: Location = Location { section: 0, x: 0.5 };
@@ -89,7 +89,7 @@ fn network(records: Vec<Record>) -> Network {
     }
 }
 
-fn run(net: &Network, lib: &MechanismLibrary, threads: usize, specialize: bool) -> Results {
+fn run(net: &Network, lib: &Mechanisms, threads: usize, specialize: bool) -> Results {
     let options = SimOptions {
         threads,
         specialize,
@@ -190,7 +190,7 @@ fn voltages_keep_their_bits_whatever_is_recorded() {
     assert_eq!(spec.spikes, plain.spikes);
 }
 
-fn field(lib: &MechanismLibrary, mech: &str, name: &str) -> FieldId {
+fn field(lib: &Mechanisms, mech: &str, name: &str) -> FieldId {
     lib.get(mech)
         .and_then(|m| m.fields.iter().position(|f| f.name == name))
         .unwrap_or_else(|| panic!("{mech} has {name}"))

@@ -33,7 +33,7 @@ fn mod_files(dir: &str) -> Vec<PathBuf> {
 
 fn mechanism(path: &Path) -> Option<Mechanism> {
     let mut map = nmc::diag::SourceMap::new();
-    let outcome = nmc::pipeline::compile_file(&mut map, path);
+    let outcome = nmc::driver::pipeline::compile_file(&mut map, path);
     if outcome.failed() {
         return None;
     }

@@ -821,7 +821,7 @@ fn every_model_and_corpus_file_solves() {
                 continue;
             }
             let mut map = nmc::diag::SourceMap::new();
-            let out = nmc::pipeline::compile_file(&mut map, &p);
+            let out = nmc::driver::pipeline::compile_file(&mut map, &p);
             let errors: Vec<_> = out
                 .diagnostics
                 .iter()

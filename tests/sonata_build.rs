@@ -5,10 +5,10 @@
 //! and for the seed network `examples/bmtk_test_net/network.ndl`.
 
 use nmc::diag::{self, SourceMap};
+use nmc::driver::sonata::{Options, load};
 use nmc::front::ndl;
 use nmc::net::Network;
-use nmc::sim::{MechanismLibrary, Results, Simulation};
-use nmc::sonata::build::{Options, load};
+use nmc::sim::{Results, Simulation};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -72,7 +72,7 @@ fn same_as_direct(ndl_file: &str, tag: &str, report: Option<&str>) -> usize {
     let exp = checked
         .experiment
         .unwrap_or_else(|| panic!("{ndl_file}:\n{text}"));
-    let lib = MechanismLibrary::from_files(&exp.mechanism_files).expect("mechanisms");
+    let lib = nmc::driver::library::from_files(&exp.mechanism_files).expect("mechanisms");
     let direct = Simulation::new(&exp.network, &lib)
         .expect("simulation")
         .run(&mut |_| {});

@@ -21,8 +21,8 @@
 //! the first difference); instance order and mechanism order do not matter.
 
 use nmc::diag::SourceMap;
+use nmc::driver::sonata::{Options, load};
 use nmc::sim::Simulation;
-use nmc::sonata::build::{Options, load};
 use nmc::sonata::spikes;
 use std::path::{Path, PathBuf};
 

@@ -4,11 +4,11 @@
 //! as a runnable network; write errors name the path.
 
 use nmc::diag::SourceMap;
+use nmc::driver::sonata::{Options, load};
 use nmc::net::circuit::{
     Attribute, Circuit, Edge, EdgePopulation, EdgeType, InputSpikes, Node, NodePopulation, NodeType,
 };
 use nmc::net::{RunSettings, Source};
-use nmc::sonata::build::{Options, load};
 use nmc::sonata::write::{ReportConfig, SimulationSettings, write_circuit};
 use nmc::sonata::{config, edges, inputs, nodes};
 use serde_json::json;

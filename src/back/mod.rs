@@ -16,3 +16,8 @@ pub mod samples;
 
 pub use data::{Env, Event, MechanismData, NodeData, RunError, Shared};
 pub use engine::{Engine, EngineCall, RecordingEngine};
+
+/// The machine-code back end as the engine sees it: a mechanism's compiled
+/// kernels, the per-run argument blocks, and recompilation for one run's
+/// data.
+pub use cranelift::{CompiledMechanism, Prepared, compile_specialized};

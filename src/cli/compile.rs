@@ -3,9 +3,9 @@
 
 use super::{EXIT_ERRORS, EXIT_OK, Emit, inputs};
 use crate::diag::{self, SourceMap};
+use crate::driver::pipeline;
 use crate::front::nmodl;
 use crate::ir::{self, MechKind};
-use crate::pipeline;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

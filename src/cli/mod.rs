@@ -390,7 +390,7 @@ pub fn main() -> i32 {
                 std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             });
             if file.extension().is_some_and(|e| e == "json") {
-                let opts = crate::sonata::build::Options {
+                let opts = crate::driver::sonata::Options {
                     templates,
                     mechanisms,
                     tstop: None,

@@ -4,7 +4,7 @@
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::diag::{self, Diagnostic, SourceMap};
 use crate::front::ndl::{self, Experiment};
-use crate::sim::{MechanismLibrary, Results, Simulation};
+use crate::sim::{Results, Simulation};
 use crate::sonata::{report, spikes};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,7 +34,7 @@ pub fn run(
         eprintln!("{}", diag::summary_line("checked", 1, &checked.diagnostics));
         return EXIT_ERRORS;
     };
-    let lib = match MechanismLibrary::from_files_with(&exp.mechanism_files, math) {
+    let lib = match crate::driver::library::from_files_with(&exp.mechanism_files, math) {
         Ok(lib) => lib,
         Err(diags) => return fail(&diags, "the mechanisms could not be compiled", color),
     };

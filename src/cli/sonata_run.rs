@@ -6,8 +6,8 @@
 
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::diag::{self, SourceMap};
+use crate::driver::sonata::{self, Loaded, Options};
 use crate::sim::{Results, Simulation};
-use crate::sonata::build::{self, Loaded, Options};
 use crate::sonata::{report, spikes};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,7 @@ pub fn run(
 ) -> i32 {
     let t0 = Instant::now();
     let mut map = SourceMap::new();
-    let loaded = match build::load(&mut map, file, opts) {
+    let loaded = match sonata::load(&mut map, file, opts) {
         Ok(l) => l,
         Err(diags) => {
             eprint!("{}", diag::render_human(&map, &diags, color));

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::linear::Linearity;
 use crate::back::MechanismData;
-use crate::back::cranelift::Prepared;
+use crate::back::Prepared;
 use crate::ir::Mechanism;
 
 /// The leaders of one aggregated mechanism.

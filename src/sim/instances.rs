@@ -7,10 +7,10 @@ use std::rc::Rc;
 
 use super::aggregate::Merged;
 use super::discretize::Nodes;
-use super::library::MechanismLibrary;
 use super::linear::{self, Linearity};
+use super::mechanisms::Mechanisms;
 use super::{SimError, SimErrorKind};
-use crate::back::cranelift::{CompiledMechanism, Prepared};
+use crate::back::{CompiledMechanism, Prepared};
 use crate::back::{MechanismData, NodeData};
 use crate::ir::{FieldKind, KernelKind, MechKind, Mechanism};
 use crate::net::Network;
@@ -82,7 +82,7 @@ const KINDS: [KernelKind; 5] = [
 /// Builds the instances of every mechanism the network uses.
 pub(crate) fn build(
     net: &Network,
-    lib: &MechanismLibrary,
+    lib: &Mechanisms,
     nodes: &Nodes,
 ) -> Result<(Vec<MechInstances>, Placement), SimError> {
     // Instances per library index: (node, params, origin).
@@ -172,7 +172,7 @@ enum Origin {
     Point(usize, usize),
 }
 
-fn lookup(lib: &MechanismLibrary, name: &str, want: MechKind) -> Result<usize, SimError> {
+fn lookup(lib: &Mechanisms, name: &str, want: MechKind) -> Result<usize, SimError> {
     let idx = lib.index(name).ok_or_else(|| {
         SimError::new(
             SimErrorKind::UnknownMechanism,

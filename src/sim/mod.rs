@@ -2,7 +2,7 @@
 //! step method (backward Euler, `secondorder = 0`) so that its numbers
 //! match NEURON's.
 //!
-//! - [`library`]: `.mod` files compiled once (IR + JIT kernels).
+//! - [`Mechanisms`]: the compiled mechanisms a run uses (IR + JIT kernels).
 //! - `discretize`: sections → nodes as NEURON's `treeset.cpp` does.
 //! - `hines`: the tree matrix (axial terms, capacitance, solve).
 //! - `instances`: mechanism instances in SoA form, ion arrays.
@@ -19,8 +19,8 @@
 //! and solve, v += dv, t += dt/2, states, recording, delivery of events
 //! with time <= t.
 
-pub mod library;
 pub mod linear;
+mod mechanisms;
 
 mod aggregate;
 mod discretize;
@@ -34,7 +34,7 @@ mod threads;
 
 use std::fmt;
 
-pub use library::MechanismLibrary;
+pub use mechanisms::Mechanisms;
 pub use specialize::ENV as SPECIALIZE_ENV;
 pub use threads::{SimOptions, Simulation};
 
@@ -236,7 +236,7 @@ fn fan_out(targets: &[u32], conns: &[Conn], fanouts: &mut Vec<Vec<u32>>) -> Vec<
 
 impl Part {
     /// Builds the engine's data for `net` with mechanisms from `lib`.
-    pub fn new(net: &net::Network, lib: &MechanismLibrary) -> Result<Part, SimError> {
+    pub fn new(net: &net::Network, lib: &Mechanisms) -> Result<Part, SimError> {
         let run = net.run.clone();
         let finite = [run.tstart, run.tstop, run.dt, run.celsius, run.v_init];
         if finite.iter().any(|x| !x.is_finite()) || run.dt <= 0.0 {

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use super::record::Probe;
 use super::{Part, SimError, SimErrorKind};
-use crate::back::cranelift::{self, CompiledMechanism};
+use crate::back::{CompiledMechanism, compile_specialized};
 use crate::ir::opt::Specialization;
 use crate::ir::{Expr, FieldId, FieldKind, Mechanism, Place, Stmt};
 
@@ -86,7 +86,7 @@ pub(crate) fn specialize(parts: &mut [Part]) -> Result<Report, SimError> {
                 .filter(|v| unread.contains(v))
                 .collect(),
         };
-        let c = cranelift::compile_specialized(mech, orig.math_mode(), &spec).map_err(|d| {
+        let c = compile_specialized(mech, orig.math_mode(), &spec).map_err(|d| {
             SimError::new(
                 SimErrorKind::Kernel,
                 format!("mechanism `{name}`: specialised kernels failed to compile: {d:?}"),

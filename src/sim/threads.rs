@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::time::Duration;
 
-use super::library::MechanismLibrary;
+use super::mechanisms::Mechanisms;
 use super::specialize;
 use super::{Part, Results, SimError};
 use crate::ir::opt::Specialization;
@@ -81,7 +81,7 @@ impl std::fmt::Debug for Simulation {
 impl Simulation {
     /// Builds the engine's data for `net` with mechanisms from `lib`, to
     /// run on one thread.
-    pub fn new(net: &Network, lib: &MechanismLibrary) -> Result<Simulation, SimError> {
+    pub fn new(net: &Network, lib: &Mechanisms) -> Result<Simulation, SimError> {
         Self::with_threads(net, lib, 1)
     }
 
@@ -90,7 +90,7 @@ impl Simulation {
     /// kernels specialised for the run (see [`SimOptions::default`]).
     pub fn with_threads(
         net: &Network,
-        lib: &MechanismLibrary,
+        lib: &Mechanisms,
         threads: usize,
     ) -> Result<Simulation, SimError> {
         let options = SimOptions {
@@ -103,7 +103,7 @@ impl Simulation {
     /// Builds the engine's data for `net` as `options` say.
     pub fn with_options(
         net: &Network,
-        lib: &MechanismLibrary,
+        lib: &Mechanisms,
         options: SimOptions,
     ) -> Result<Simulation, SimError> {
         let threads = options.threads.clamp(1, net.cells.len().max(1));
@@ -345,7 +345,7 @@ fn merge(all: &mut [Results], records: &[(usize, usize)]) -> Results {
 }
 
 /// True when a mechanism the network uses draws random numbers.
-fn uses_random(net: &Network, lib: &MechanismLibrary) -> bool {
+fn uses_random(net: &Network, lib: &Mechanisms) -> bool {
     fn expr(e: &Expr) -> bool {
         match e {
             Expr::Builtin(..) => true,
@@ -428,11 +428,7 @@ fn global_detectors(net: &Network) -> (Vec<Option<u32>>, Vec<(usize, f64)>) {
 
 /// Splits `net` into up to `threads` parts of consecutive cells with
 /// about equal work. None when one thread must be used.
-fn split(
-    net: &Network,
-    lib: &MechanismLibrary,
-    threads: usize,
-) -> Result<Option<Simulation>, SimError> {
+fn split(net: &Network, lib: &Mechanisms, threads: usize) -> Result<Option<Simulation>, SimError> {
     let ncells = net.cells.len();
     // Work per cell: compartments times mechanisms, plus synapses.
     let work: Vec<f64> = net

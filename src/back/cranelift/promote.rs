@@ -320,7 +320,7 @@ BREAKPOINT {
 
     fn plan(persistent: impl Fn(&str) -> bool) -> (Mechanism, Promotion) {
         let mut map = SourceMap::new();
-        let outcome = crate::pipeline::compile_source(&mut map, "promo.mod", SOURCE);
+        let outcome = crate::driver::pipeline::compile_source(&mut map, "promo.mod", SOURCE);
         let mech = outcome.mechanism.expect("test source compiles");
         let kernel = mech
             .kernels

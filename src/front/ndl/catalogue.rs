@@ -1,7 +1,7 @@
 //! What NDL needs to know about the mechanisms in a `mechanisms` folder:
 //! names, kinds, settable parameters with their units, recordable
 //! variables and the unit of a synapse's weight. Built by compiling every
-//! `.mod` file of the folder with [`crate::pipeline`].
+//! `.mod` file of the folder with [`crate::driver::pipeline`].
 
 use crate::diag::{Diagnostic, SourceMap};
 use crate::front::nmodl::ast::{ItemKind, NeuronStmtKind};
@@ -100,10 +100,12 @@ impl Catalogue {
         for path in files {
             let mut map = SourceMap::new();
             let out = match overlay(&path) {
-                Some(text) => {
-                    crate::pipeline::compile_source(&mut map, &path.display().to_string(), &text)
-                }
-                None => crate::pipeline::compile_file(&mut map, &path),
+                Some(text) => crate::driver::pipeline::compile_source(
+                    &mut map,
+                    &path.display().to_string(),
+                    &text,
+                ),
+                None => crate::driver::pipeline::compile_file(&mut map, &path),
             };
             let errors = out.diagnostics.iter().filter(|d| d.is_error()).count();
             let name_in_ast = out.module.as_ref().and_then(declared_name);

@@ -21,16 +21,18 @@
 //! that does not exist, `E1504` a cell template with errors, `W1501`
 //! something BMTK ignores or a likely slip.
 
-use super::config::{self, SimulationConfig};
-use super::edges::{EdgePopulation, read_edges};
-use super::inputs::read_spike_input;
-use super::nodes::{NodePopulation, read_nodes};
+use crate::sonata::config::{self, SimulationConfig};
+use crate::sonata::edges::{EdgePopulation, read_edges};
+use crate::sonata::inputs::read_spike_input;
+use crate::sonata::nodes::{NodePopulation, read_nodes};
+mod reports;
+
 use crate::diag::{Diagnostic, SourceMap};
 use crate::ir::FieldKind;
 use crate::net::{
     Cell, Connection, Location, Network, PointProcess, RunSettings, Source, SpikeTrain,
 };
-use crate::sim::{MechanismLibrary, Results};
+use crate::sim::{Mechanisms, Results};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -68,13 +70,13 @@ pub struct Loaded {
     /// The network (cell `k` has gid `k`; see [`Loaded::cells`]).
     pub network: Network,
     /// The compiled mechanisms.
-    pub library: MechanismLibrary,
+    pub library: Mechanisms,
     /// Origin of every cell, by index.
     pub cells: Vec<CellOrigin>,
     /// Real node populations in order.
     pub populations: Vec<String>,
     /// Compartment reports of the config (their records are in the network).
-    pub reports: Vec<super::report::Report>,
+    pub reports: Vec<crate::sonata::report::Report>,
     /// Warnings.
     pub warnings: Vec<Diagnostic>,
 }
@@ -207,7 +209,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             ),
         )]);
     }
-    let library = MechanismLibrary::load_dir_with(&mech_dir, opts.math)?;
+    let library = super::library::load_dir_with(&mech_dir, opts.math)?;
 
     // Nodes.
     let mut pops: Vec<NodePopulation> = Vec::new();
@@ -572,8 +574,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
-    let reports =
-        super::records::add_reports(&config, &pops, &cell_of, &cells, &mut net, &library)?;
+    let reports = reports::add_reports(&config, &pops, &cell_of, &cells, &mut net, &library)?;
     Ok(Loaded {
         config,
         network: net,
@@ -588,7 +589,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
 /// How many nodes a node set selects (1 for forms nmc does not evaluate,
 /// so they are not reported as empty).
 fn count_node_set(pops: &[NodePopulation], sets: &BTreeMap<String, Value>, v: &Value) -> usize {
-    super::records::select(pops, sets, v, 0).map_or(1, |s| s.len())
+    crate::sonata::node_sets::select(pops, sets, v, 0).map_or(1, |s| s.len())
 }
 
 /// Warns when a population of edges from virtual nodes is one-to-one but
@@ -639,7 +640,7 @@ fn syn_spec(
     ep: &EdgePopulation,
     k: usize,
     syn_dir: &Path,
-    lib: &MechanismLibrary,
+    lib: &Mechanisms,
     cache: &mut HashMap<String, Value>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<SynSpec, Diagnostic> {

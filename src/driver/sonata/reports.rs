@@ -4,88 +4,15 @@
 //! section, recorded at each segment centre. They become
 //! [`crate::net::Record`]s of the network and [`Report`]s to write.
 
-use super::config::{ReportEntry, SimulationConfig};
-use super::nodes::NodePopulation;
-use super::report::{Report, ReportGroup};
 use crate::diag::Diagnostic;
 use crate::net::{Location, Network, Record, Variable};
-use crate::sim::MechanismLibrary;
+use crate::sim::Mechanisms;
+use crate::sonata::config::{ReportEntry, SimulationConfig};
+use crate::sonata::node_sets::select;
+use crate::sonata::nodes::NodePopulation;
+use crate::sonata::report::{Report, ReportGroup};
 use serde_json::Value;
 use std::collections::HashMap;
-
-/// True when node `k` of `p` has every attribute of the node set `obj`.
-pub(super) fn node_matches(
-    p: &NodePopulation,
-    k: usize,
-    obj: &serde_json::Map<String, Value>,
-) -> bool {
-    obj.iter().all(|(key, want)| {
-        let have: Option<String> = match key.as_str() {
-            "population" => Some(p.name.clone()),
-            "node_id" => Some(p.node_ids[k].to_string()),
-            _ => p
-                .attr(k, key)
-                .map(str::to_string)
-                .or_else(|| p.texts.get(key).and_then(|c| c.get(k)).cloned().flatten())
-                .or_else(|| {
-                    p.columns
-                        .get(key)
-                        .and_then(|c| c.get(k))
-                        .filter(|x| !x.is_nan())
-                        .map(|x| x.to_string())
-                }),
-        };
-        let Some(have) = have else { return false };
-        let matches = |w: &Value| match w {
-            Value::String(s) => *s == have,
-            Value::Number(x) => x
-                .as_f64()
-                .is_some_and(|x| have.parse::<f64>().is_ok_and(|h| h == x)),
-            _ => false,
-        };
-        match want {
-            Value::Array(a) => a.iter().any(matches),
-            w => matches(w),
-        }
-    })
-}
-
-/// The `(population, node id)` pairs a node set selects: an object of
-/// attribute = value(s), or a list of node set names (their union).
-/// `None` when the node set has another form or names an unknown set.
-pub(super) fn select(
-    pops: &[NodePopulation],
-    sets: &std::collections::BTreeMap<String, Value>,
-    v: &Value,
-    depth: usize,
-) -> Option<Vec<(String, u64)>> {
-    match v {
-        Value::Object(obj) => {
-            let mut out = Vec::new();
-            for p in pops {
-                for k in 0..p.len() {
-                    if node_matches(p, k, obj) {
-                        out.push((p.name.clone(), p.node_ids[k]));
-                    }
-                }
-            }
-            Some(out)
-        }
-        Value::Array(names) if depth < 8 => {
-            let mut out = Vec::new();
-            for n in names {
-                let inner = sets.get(n.as_str()?)?;
-                for x in select(pops, sets, inner, depth + 1)? {
-                    if !out.contains(&x) {
-                        out.push(x);
-                    }
-                }
-            }
-            Some(out)
-        }
-        _ => None,
-    }
-}
 
 fn bad(config: &SimulationConfig, r: &ReportEntry, what: String) -> Diagnostic {
     Diagnostic::error(
@@ -100,9 +27,9 @@ pub(super) fn add_reports(
     config: &SimulationConfig,
     pops: &[NodePopulation],
     cell_of: &HashMap<(String, u64), usize>,
-    origins: &[super::build::CellOrigin],
+    origins: &[super::CellOrigin],
     net: &mut Network,
-    lib: &MechanismLibrary,
+    lib: &Mechanisms,
 ) -> Result<Vec<Report>, Vec<Diagnostic>> {
     let mut reports = Vec::new();
     let mut errors = Vec::new();

@@ -1,0 +1,12 @@
+//! The driver: the one place that runs several stages of nmc in a row.
+//!
+//! - [`pipeline`]: one `.mod` file through the compiler (front end, IR,
+//!   solve, validation).
+//! - [`library`]: the mechanisms of a run (NEURON's built-ins and the
+//!   user's folders), each compiled once, handed to the engine.
+//! - [`sonata`]: a SONATA circuit and simulation config loaded into a
+//!   [`crate::net::Network`] the way BMTK builds it for NEURON.
+
+pub mod library;
+pub mod pipeline;
+pub mod sonata;
