@@ -26,16 +26,17 @@ use crate::sonata::edges::{EdgePopulation, read_edges};
 use crate::sonata::inputs::read_spike_input;
 use crate::sonata::nodes::{NodePopulation, read_nodes};
 mod reports;
+mod synapses;
+mod templates;
 
 use crate::diag::{Diagnostic, SourceMap};
-use crate::ir::FieldKind;
-use crate::net::{
-    Cell, Connection, Location, Network, PointProcess, RunSettings, Source, SpikeTrain,
-};
+use crate::net::{Cell, Connection, Network, PointProcess, RunSettings, Source, SpikeTrain};
 use crate::sim::{Mechanisms, Results};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use synapses::{SynSpec, site, syn_spec};
+use templates::load_template;
 
 /// Overrides from the command line.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -136,7 +137,7 @@ impl Loaded {
     }
 }
 
-fn e1502(msg: String) -> Diagnostic {
+pub(super) fn e1502(msg: String) -> Diagnostic {
     Diagnostic::error("E1502", msg)
 }
 
@@ -626,219 +627,5 @@ fn check_one_to_one(ep: &EdgePopulation, warnings: &mut Vec<Diagnostic>) {
                 ep.target[k]
             ),
         ));
-    }
-}
-
-/// A synapse type: mechanism and parameters.
-#[derive(Clone, Debug)]
-struct SynSpec {
-    mechanism: String,
-    params: BTreeMap<String, f64>,
-}
-
-fn syn_spec(
-    ep: &EdgePopulation,
-    k: usize,
-    syn_dir: &Path,
-    lib: &Mechanisms,
-    cache: &mut HashMap<String, Value>,
-    warnings: &mut Vec<Diagnostic>,
-) -> Result<SynSpec, Diagnostic> {
-    let tid = ep.type_ids[k];
-    let types = ep.types_file.display();
-    if let Some(w) = ep.text(k, "weight_function") {
-        warnings.push(Diagnostic::warning(
-            "W1501",
-            format!("`{types}` edge type {tid}: weight_function `{w}` is ignored; syn_weight is used as the weight"),
-        ));
-    }
-    let json = match ep.text(k, "dynamics_params") {
-        None => Value::Object(Default::default()),
-        Some(f) => {
-            let path = syn_dir.join(f);
-            let key = path.display().to_string();
-            if let Some(v) = cache.get(&key) {
-                v.clone()
-            } else {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    Diagnostic::error(
-                        "E1501",
-                        format!(
-                            "`{types}` edge type {tid}: cannot read dynamics_params `{}`: {e}",
-                            path.display()
-                        ),
-                    )
-                })?;
-                let v: Value = serde_json::from_str(&text)
-                    .map_err(|e| e1502(format!("`{}` is not valid JSON: {e}", path.display())))?;
-                cache.insert(key, v.clone());
-                v
-            }
-        }
-    };
-    let file = ep
-        .text(k, "dynamics_params")
-        .unwrap_or("(no dynamics_params)");
-    let Some(obj) = json.as_object() else {
-        return Err(e1502(format!(
-            "`{file}` (edge type {tid}) is not a JSON object"
-        )));
-    };
-    // BMTK falls back on the JSON's `level_of_detail` without a model_template.
-    let Some(tmpl) = ep
-        .text(k, "model_template")
-        .or_else(|| obj.get("level_of_detail").and_then(Value::as_str))
-    else {
-        return Err(e1502(format!(
-            "`{types}` edge type {tid} has no model_template (and `{file}` no level_of_detail)"
-        )));
-    };
-    let mut params = BTreeMap::new();
-    if tmpl == "exp2syn" {
-        for (key, name) in [("tau1", "tau1"), ("tau2", "tau2"), ("erev", "e")] {
-            if let Some(v) = obj.get(key) {
-                let x = v.as_f64().ok_or_else(|| {
-                    e1502(format!(
-                        "`{file}` (edge type {tid}): `{key}` is `{v}`, not a number"
-                    ))
-                })?;
-                params.insert(name.to_string(), x);
-            }
-        }
-        return Ok(SynSpec {
-            mechanism: "Exp2Syn".into(),
-            params,
-        });
-    }
-    let Some(mech) = lib.get(tmpl) else {
-        let names: Vec<&str> = lib.names().collect();
-        let mut d = e1502(format!(
-            "`{types}` edge type {tid}: model_template `{tmpl}` is neither `exp2syn` nor a mechanism of the mechanisms folder"
-        ));
-        if let Some(s) = crate::diag::suggest::closest(tmpl, names.iter().copied()) {
-            d = d.with_help(format!("did you mean `{s}`?"));
-        }
-        return Err(d);
-    };
-    if obj.contains_key("stdevW") {
-        return Err(e1502(format!(
-            "`{file}` (edge type {tid}): `stdevW` (a lognormal initW) is not supported"
-        )));
-    }
-    for (key, v) in obj {
-        let Some(x) = v.as_f64() else {
-            continue; // text such as level_of_detail
-        };
-        let settable = mech
-            .fields
-            .iter()
-            .any(|f| f.name == *key && matches!(f.kind, FieldKind::Parameter));
-        if settable {
-            params.insert(key.clone(), x);
-        } else {
-            warnings.push(Diagnostic::warning(
-                "W1501",
-                format!("`{file}` (edge type {tid}): `{key}` = {x} is not a parameter of `{tmpl}`; ignored"),
-            ));
-        }
-    }
-    Ok(SynSpec {
-        mechanism: tmpl.to_string(),
-        params,
-    })
-}
-
-/// Where edge `k`'s synapse goes on `cell`.
-fn site(ep: &EdgePopulation, k: usize, cell: &Cell) -> Result<Location, Diagnostic> {
-    let sec_id = ep.number(k, "sec_id").ok().flatten();
-    let sec_x = ep.number(k, "sec_x").ok().flatten();
-    if let Some(s) = sec_id {
-        let x = sec_x.unwrap_or(0.5);
-        if s < 0.0
-            || s.fract() != 0.0
-            || s as usize >= cell.sections.len()
-            || !(0.0..=1.0).contains(&x)
-        {
-            return Err(e1502(format!(
-                "`{}` edge {k} of `{}`: sec_id {s}, sec_x {x} is not a place on the target cell ({} sections)",
-                ep.file.display(),
-                ep.name,
-                cell.sections.len()
-            )));
-        }
-        return Ok(Location {
-            section: s as usize,
-            x,
-        });
-    }
-    let want = ep
-        .text(k, "target_sections")
-        .map(|s| {
-            s.trim_matches(|c| c == '[' || c == ']')
-                .split(',')
-                .map(|x| x.trim().trim_matches(|c| c == '\'' || c == '"').to_string())
-                .filter(|x| !x.is_empty())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_else(|| vec!["soma".to_string()]);
-    if want.iter().any(|w| w == "soma")
-        && let Some(i) = cell.sections.iter().position(|s| s.name == "soma")
-    {
-        return Ok(Location { section: i, x: 0.5 });
-    }
-    Err(e1502(format!(
-        "`{}` edge type {}: target_sections {:?} cannot be placed without sec_id/sec_x columns (nmc places such synapses at soma(0.5) only)",
-        ep.types_file.display(),
-        ep.type_ids[k],
-        want
-    )))
-}
-
-/// Loads `<dir>/<name>.ndl` (a `cell <name> { ... }` definition) as a cell.
-fn load_template(
-    map: &mut SourceMap,
-    dir: &Path,
-    mech_dir: &Path,
-    name: &str,
-) -> Result<Cell, Vec<Diagnostic>> {
-    let path = dir.join(format!("{name}.ndl"));
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        vec![
-            Diagnostic::error(
-                "E1501",
-                format!("cannot read the cell template `{}`: {e}", path.display()),
-            )
-            .with_help(format!(
-                "templates `hoc:{name}` are read as NDL cell definitions `{name}.ndl`"
-            )),
-        ]
-    })?;
-    let mech_abs = std::fs::canonicalize(mech_dir).unwrap_or_else(|_| mech_dir.to_path_buf());
-    let mut full = text.clone();
-    if !text
-        .lines()
-        .any(|l| l.trim_start().starts_with("mechanisms"))
-    {
-        full.push_str(&format!("\nmechanisms \"{}\"\n", mech_abs.display()));
-    }
-    full.push_str(&format!("\npopulation __template = 1 of {name}\n"));
-    let checked = crate::front::ndl::check_source(map, &path.display().to_string(), &full, dir);
-    let mut diags: Vec<Diagnostic> = checked
-        .diagnostics
-        .into_iter()
-        .filter(|d| d.code != "W1001")
-        .collect();
-    let cell = checked
-        .experiment
-        .and_then(|e| e.network.cells.into_iter().next());
-    match cell {
-        Some(c) if !diags.iter().any(Diagnostic::is_error) => Ok(c),
-        _ => {
-            diags.push(Diagnostic::error(
-                "E1504",
-                format!("the cell template `{}` cannot be used", path.display()),
-            ));
-            Err(diags)
-        }
     }
 }
