@@ -13,6 +13,7 @@
 //! - FUNCTION and PROCEDURE bodies are [`Function`]s that kernels call; they
 //!   see the calling instance's fields.
 
+pub mod interface;
 pub mod lower;
 pub mod opt;
 pub mod print;

@@ -9,58 +9,7 @@ use crate::ir::{FieldKind, MechKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// One variable of a mechanism.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Var {
-    /// Name as in the `.mod` file.
-    pub name: String,
-    /// Declared unit text.
-    pub unit: Option<String>,
-    /// Default value.
-    pub default: f64,
-    /// Settable from NDL (a RANGE PARAMETER, or a point process PARAMETER).
-    pub settable: bool,
-    /// A GLOBAL parameter (one value for every instance).
-    pub global: bool,
-    /// An ion variable the mechanism reads (`ena`, `eleak`, `cai`): setting
-    /// it sets the section's ion value, shared by every mechanism there.
-    pub ion: bool,
-}
-
-/// One mechanism as NDL sees it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MechInfo {
-    /// SUFFIX / POINT_PROCESS / ARTIFICIAL_CELL name.
-    pub name: String,
-    /// Its kind.
-    pub kind: MechKind,
-    /// The file it came from.
-    pub file: PathBuf,
-    /// Every variable (parameters first, in declaration order).
-    pub vars: Vec<Var>,
-    /// Ions it uses.
-    pub ions: Vec<String>,
-    /// Unit of the first NET_RECEIVE argument, if declared.
-    pub weight_unit: Option<String>,
-    /// Whether it has a NET_RECEIVE block.
-    pub receives_events: bool,
-}
-
-impl MechInfo {
-    /// The variable called `name`.
-    pub fn var(&self, name: &str) -> Option<&Var> {
-        self.vars.iter().find(|v| v.name == name)
-    }
-
-    /// Names of the parameters NDL can set.
-    pub fn settable_names(&self) -> Vec<&str> {
-        self.vars
-            .iter()
-            .filter(|v| v.settable)
-            .map(|v| v.name.as_str())
-            .collect()
-    }
-}
+pub use crate::ir::interface::{MechInfo, Var};
 
 /// All mechanisms of a folder.
 #[derive(Clone, Debug, Default)]
