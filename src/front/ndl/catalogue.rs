@@ -188,3 +188,24 @@ pub fn broken_note(cat: &Catalogue, name: &str) -> Option<Diagnostic> {
         .with_help(format!("run `nmc check {}` to see them", file.display())),
     )
 }
+
+impl crate::ir::interface::Catalogue for Catalogue {
+    fn find(&self, name: &str) -> Option<&MechInfo> {
+        Catalogue::find(self, name)
+    }
+
+    fn broken(&self, name: &str) -> Option<Diagnostic> {
+        broken_note(self, name)
+    }
+
+    fn names_of(&self, kind: MechKind) -> Vec<String> {
+        Catalogue::names_of(self, kind)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn origin(&self) -> String {
+        format!("`{}`", self.dir.display())
+    }
+}
