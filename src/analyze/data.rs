@@ -209,7 +209,7 @@ impl Dataset {
                 ))
             }
             Grouping::Ndl { network, column } => {
-                let checked = crate::front::ndl::check_file(map, network);
+                let checked = crate::driver::ndl::check_file(map, network).0;
                 let Some(exp) = checked.experiment else {
                     return Err(checked.diagnostics);
                 };

@@ -5,7 +5,7 @@
 
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::diag::{self, Diagnostic, SourceMap};
-use crate::front::ndl::{self, Experiment};
+use crate::front::ndl::Experiment;
 use crate::net::Variable;
 use crate::sonata::write::{ReportConfig, SimulationSettings, write_circuit};
 use serde_json::json;
@@ -18,7 +18,7 @@ use std::time::Instant;
 pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32 {
     let t0 = Instant::now();
     let mut map = SourceMap::new();
-    let checked = ndl::check_file(&mut map, file);
+    let checked = crate::driver::ndl::check_file(&mut map, file).0;
     if !checked.diagnostics.is_empty() {
         eprint!("{}", diag::render_human(&map, &checked.diagnostics, color));
     }

@@ -4,7 +4,7 @@
 
 use super::{EXIT_ERRORS, EXIT_OK, Format, inputs};
 use crate::diag::{self, Diagnostic, Severity, SourceMap};
-use crate::front::{ndl, nmodl};
+use crate::front::nmodl;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -16,7 +16,7 @@ pub fn run(paths: &[PathBuf], format: Format, color: bool, deny_warnings: bool) 
     let mut all: Vec<Diagnostic> = Vec::new();
     for path in &files {
         if path.extension().is_some_and(|e| e == "ndl") {
-            all.extend(ndl::check_file(&mut map, path).diagnostics);
+            all.extend(crate::driver::ndl::check_file(&mut map, path).0.diagnostics);
         } else {
             all.extend(nmodl::check_file(&mut map, path).diagnostics);
         }

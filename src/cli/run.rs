@@ -2,8 +2,8 @@
 //! uses, simulate, write the SONATA reports and spike file, print a summary.
 
 use super::{EXIT_ERRORS, EXIT_OK};
-use crate::diag::{self, Diagnostic, SourceMap};
-use crate::front::ndl::{self, Experiment};
+use crate::diag::{self, SourceMap};
+use crate::front::ndl::Experiment;
 use crate::sim::{Results, Simulation};
 use crate::sonata::{report, spikes};
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ pub fn run(
     analyze: bool,
 ) -> i32 {
     let mut map = SourceMap::new();
-    let checked = ndl::check_file(&mut map, file);
+    let (checked, library) = crate::driver::ndl::check_file(&mut map, file);
     if !checked.diagnostics.is_empty() {
         eprint!("{}", diag::render_human(&map, &checked.diagnostics, color));
     }
@@ -34,9 +34,14 @@ pub fn run(
         eprintln!("{}", diag::summary_line("checked", 1, &checked.diagnostics));
         return EXIT_ERRORS;
     };
-    let lib = match crate::driver::library::from_files_with(&exp.mechanism_files, math) {
+    let lib = match library.for_network(&exp.network, math) {
         Ok(lib) => lib,
-        Err(diags) => return fail(&diags, "the mechanisms could not be compiled", color),
+        Err(diags) => {
+            let diags = map.import(&library.source_map(), &diags);
+            eprint!("{}", diag::render_human(&map, &diags, color));
+            eprintln!("error: the mechanisms could not be compiled");
+            return EXIT_ERRORS;
+        }
     };
     let mut sim = match Simulation::with_threads(&exp.network, &lib, threads) {
         Ok(s) => s,
@@ -83,14 +88,6 @@ pub fn run(
     } else {
         EXIT_OK
     }
-}
-
-fn fail(diags: &[Diagnostic], what: &str, _color: bool) -> i32 {
-    for d in diags {
-        eprintln!("error[{}]: {}", d.code, d.message);
-    }
-    eprintln!("error: {what}");
-    EXIT_ERRORS
 }
 
 /// Runs with a progress bar that appears once the run has taken a second.

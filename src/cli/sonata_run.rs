@@ -39,7 +39,7 @@ pub fn run(
     if !loaded.warnings.is_empty() {
         eprint!("{}", diag::render_human(&map, &loaded.warnings, color));
     }
-    let mut sim = match Simulation::with_threads(&loaded.network, &loaded.library, threads) {
+    let mut sim = match Simulation::with_threads(&loaded.network, &loaded.mechanisms, threads) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: the network cannot be simulated: {e}");

@@ -111,6 +111,31 @@ impl SourceMap {
         }
     }
 
+    /// `diags`, whose spans point into `from`, made to point into this map:
+    /// every file they mention is added here once (so a diagnostic made by
+    /// a stage with its own map renders with its file and source line).
+    pub fn import(
+        &mut self,
+        from: &SourceMap,
+        diags: &[super::Diagnostic],
+    ) -> Vec<super::Diagnostic> {
+        let mut ids: std::collections::HashMap<FileId, FileId> = std::collections::HashMap::new();
+        diags
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                for label in &mut d.labels {
+                    let old = label.span.file;
+                    let new = *ids
+                        .entry(old)
+                        .or_insert_with(|| self.add(from.name(old), from.source(old)));
+                    label.span.file = new;
+                }
+                d
+            })
+            .collect()
+    }
+
     /// The codespan-reporting view of the files, for rendering.
     pub(crate) fn files(&self) -> &SimpleFiles<String, String> {
         &self.files

@@ -7,6 +7,8 @@
 //! - [`sonata`]: a SONATA circuit and simulation config loaded into a
 //!   [`crate::net::Network`] the way BMTK builds it for NEURON.
 
+pub mod builtins;
 pub mod library;
+pub mod ndl;
 pub mod pipeline;
 pub mod sonata;

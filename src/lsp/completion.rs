@@ -12,10 +12,11 @@
 use super::document::{Document, Facts};
 use super::nmodl_names;
 use super::workspace::Workspace;
-use crate::front::ndl::catalogue::Catalogue;
+use crate::driver::library::Library;
 use crate::front::nmodl::parse::{NEURON_KEYWORDS, STMT_KEYWORDS, TOP_KEYWORDS};
 use crate::front::nmodl::sema::{SymbolKind, builtins};
 use crate::ir::MechKind;
+use crate::ir::interface::Catalogue;
 use crate::units::format_number;
 use lsp_types::{CompletionItem, CompletionItemKind};
 
@@ -26,8 +27,8 @@ pub fn complete(ws: &Workspace, doc: &Document, offset: usize) -> Vec<Completion
     match &doc.facts {
         Facts::Nmodl(_) => nmodl(doc, before, offset),
         Facts::Ndl(f) => {
-            let cat = f.mech_dir.as_deref().and_then(|d| ws.catalogue(d).ok());
-            ndl(before, cat.as_ref())
+            let cat = ws.catalogue(f.mech_dir.as_deref()).ok();
+            ndl(before, cat.as_deref())
         }
     }
 }
@@ -233,15 +234,16 @@ const NDL_TOP: &[&str] = &[
     "output",
 ];
 
-fn ndl(before: &str, cat: Option<&Catalogue>) -> Vec<CompletionItem> {
+fn ndl(before: &str, cat: Option<&Library>) -> Vec<CompletionItem> {
     let line = line_before_word(before);
     let words: Vec<&str> = line.split_whitespace().collect();
     let last = words.last().copied().unwrap_or("");
     let mech_names = |kind: MechKind, synapse: bool| -> Vec<CompletionItem> {
         let Some(cat) = cat else { return Vec::new() };
-        cat.mechs
-            .values()
-            .filter(|m| m.kind == kind && (!synapse || m.receives_events))
+        cat.names_of(kind)
+            .iter()
+            .filter_map(|n| cat.find(n))
+            .filter(|m| !synapse || m.receives_events)
             .map(|m| {
                 item(
                     &m.name,

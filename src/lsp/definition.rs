@@ -14,6 +14,7 @@ use crate::diag::{SourceMap, Span};
 use crate::front::ndl::ast::{CellDef, File as NdlFile, Item as NdlItem};
 use crate::front::ndl::build::normalize;
 use crate::front::nmodl::ast::{ItemKind, Module, NeuronStmtKind};
+use crate::ir::interface::Catalogue;
 use lsp_types::{Location, Position, Range};
 use std::path::{Path, PathBuf};
 
@@ -33,16 +34,13 @@ pub fn definition(ws: &Workspace, doc: &Document, offset: usize) -> Option<Locat
             let file = f.file.as_ref()?;
             let occ = ndl_names::occurrences(file);
             let o = ndl_names::at(&occ, offset)?;
-            let cat = || f.mech_dir.as_deref().and_then(|d| ws.catalogue(d).ok());
+            let cat = || ws.catalogue(f.mech_dir.as_deref()).ok();
             match &o.target {
                 NdlTarget::Mechanism { name, .. } => {
                     let cat = cat()?;
                     match cat.find(name) {
                         Some(m) => in_mod_file(ws, &m.file, &Find::Mechanism),
-                        None => {
-                            let (path, _) = cat.broken.get(name)?;
-                            in_mod_file(ws, path, &Find::Mechanism)
-                        }
+                        None => in_mod_file(ws, cat.file_of(name)?, &Find::Mechanism),
                     }
                 }
                 NdlTarget::Param { mech, name } => {

@@ -111,7 +111,7 @@ impl Document {
                     .and_then(Path::parent)
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                let checked = ndl::check_source_with(&mut map, &name, &text, &base, load);
+                let checked = ndl::check_source(&mut map, &name, &text, &base, load);
                 let mech_dir = checked.file.as_ref().and_then(|f| mechanisms_dir(f, &base));
                 let facts = Facts::Ndl(NdlFacts {
                     file: checked.file,

@@ -6,9 +6,10 @@ use super::document::{Document, Facts};
 use super::ndl_names::{self, Target as NdlTarget};
 use super::nmodl_names::{self, Target};
 use super::workspace::Workspace;
-use crate::front::ndl::catalogue::{Catalogue, MechInfo, Var};
+use crate::driver::library::Library;
 use crate::front::nmodl::sema::{Symbol, SymbolKind, builtins};
 use crate::ir::MechKind;
+use crate::ir::interface::{Catalogue, MechInfo, Var};
 use crate::units::format_number;
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
@@ -34,8 +35,8 @@ pub fn hover(ws: &Workspace, doc: &Document, offset: usize) -> Option<Hover> {
             let file = f.file.as_ref()?;
             let occ = ndl_names::occurrences(file);
             let o = ndl_names::at(&occ, offset)?;
-            let cat = f.mech_dir.as_deref().and_then(|d| ws.catalogue(d).ok());
-            let text = ndl_text(file, &o.target, cat.as_ref()).or_else(|| match &o.target {
+            let cat = ws.catalogue(f.mech_dir.as_deref()).ok();
+            let text = ndl_text(file, &o.target, cat.as_deref()).or_else(|| match &o.target {
                 NdlTarget::CellType(name) => {
                     let (path, _, c) = super::definition::used_cell(ws, doc, file, name)?;
                     Some(cell_text(&c, Some(&path)))
@@ -151,16 +152,13 @@ fn line_of(text: &str, offset: usize) -> &str {
 fn ndl_text(
     file: &crate::front::ndl::ast::File,
     target: &NdlTarget,
-    cat: Option<&Catalogue>,
+    cat: Option<&Library>,
 ) -> Option<String> {
     Some(match target {
         NdlTarget::Mechanism { name, .. } => match cat.and_then(|c| c.find(name)) {
             Some(m) => mechanism_text(m),
-            None => match cat.and_then(|c| c.broken.get(name)) {
-                Some((path, n)) => format!(
-                    "mechanism `{name}`: its file `{}` has {n} error(s)",
-                    path.display()
-                ),
+            None => match cat.and_then(|c| c.broken(name)) {
+                Some(d) => d.message,
                 None => format!("unknown mechanism `{name}`"),
             },
         },

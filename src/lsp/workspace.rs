@@ -1,29 +1,30 @@
 //! The open documents and what links them: NDL files read the `.mod` files
 //! of their `mechanisms` folder, and an open (maybe unsaved) `.mod` buffer
-//! stands in for its file on disk. Mechanism catalogues are cached per
+//! stands in for its file on disk. Mechanism libraries are cached per
 //! folder until a file in it changes on disk or in the editor.
 
 use super::document::{Document, Lang};
+use crate::driver::library::Library;
 use crate::front::ndl::build::normalize;
-use crate::front::ndl::catalogue::Catalogue;
 use lsp_types::Uri;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-/// A cached catalogue and the state of its folder when it was built.
+/// A cached library and the state of its folder when it was opened.
 struct Cached {
     fingerprint: u64,
-    catalogue: Catalogue,
+    library: Rc<Library>,
 }
 
 /// All open documents.
 #[derive(Default)]
 pub struct Workspace {
     docs: HashMap<String, Document>,
-    catalogues: RefCell<HashMap<PathBuf, Cached>>,
+    catalogues: RefCell<HashMap<Option<PathBuf>, Cached>>,
 }
 
 impl Workspace {
@@ -39,7 +40,10 @@ impl Workspace {
 
     /// Opens or replaces a document and analyses it.
     pub fn set(&mut self, uri: Uri, lang: Lang, text: String, version: i32) -> &Document {
-        let doc = Document::analyse(uri.clone(), lang, text, version, &|dir| self.catalogue(dir));
+        let doc = Document::analyse(uri.clone(), lang, text, version, &|dir| {
+            self.catalogue(dir)
+                .map(|l| l as Rc<dyn crate::ir::interface::Catalogue>)
+        });
         let key = uri.as_str().to_string();
         self.docs.insert(key.clone(), doc);
         &self.docs[&key]
@@ -81,24 +85,33 @@ impl Workspace {
             .map(|d| d.text.clone())
     }
 
-    /// The catalogue of `dir`, from the cache when nothing in the folder
-    /// changed since it was built.
-    pub fn catalogue(&self, dir: &Path) -> std::io::Result<Catalogue> {
-        let fp = self.fingerprint(dir)?;
-        if let Some(c) = self.catalogues.borrow().get(dir)
+    /// The mechanisms of `dir` (NEURON's built-ins alone for `None`),
+    /// from the cache when nothing in the folder changed since they were
+    /// read. A cached library keeps what it compiled between keystrokes.
+    pub fn catalogue(&self, dir: Option<&Path>) -> std::io::Result<Rc<Library>> {
+        let fp = match dir {
+            Some(d) => self.fingerprint(d)?,
+            None => 0,
+        };
+        let key = dir.map(Path::to_path_buf);
+        if let Some(c) = self.catalogues.borrow().get(&key)
             && c.fingerprint == fp
         {
-            return Ok(c.catalogue.clone());
+            return Ok(c.library.clone());
         }
-        let catalogue = Catalogue::load_with(dir, &|p| self.overlay(p))?;
+        let folders: Vec<PathBuf> = key.iter().cloned().collect();
+        let library = Rc::new(
+            Library::open_with(&folders, &|p| self.overlay(p))
+                .map_err(|d| std::io::Error::other(d.message))?,
+        );
         self.catalogues.borrow_mut().insert(
-            dir.to_path_buf(),
+            key,
             Cached {
                 fingerprint: fp,
-                catalogue: catalogue.clone(),
+                library: library.clone(),
             },
         );
-        Ok(catalogue)
+        Ok(library)
     }
 
     /// A hash of the folder's `.mod` files (name, size, modification time)

@@ -30,11 +30,14 @@ mod synapses;
 mod templates;
 
 use crate::diag::{Diagnostic, SourceMap};
+use crate::driver::library::{Library, used_names};
+use crate::driver::ndl::LibraryLoader;
 use crate::net::{Cell, Connection, Network, PointProcess, RunSettings, Source, SpikeTrain};
 use crate::sim::{Mechanisms, Results};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use synapses::{SynSpec, site, syn_spec};
 use templates::load_template;
 
@@ -70,8 +73,10 @@ pub struct Loaded {
     pub config: SimulationConfig,
     /// The network (cell `k` has gid `k`; see [`Loaded::cells`]).
     pub network: Network,
-    /// The compiled mechanisms.
-    pub library: Mechanisms,
+    /// The mechanisms the circuit may use (NEURON's built-ins and its folder).
+    pub library: Rc<Library>,
+    /// The mechanisms the network uses, compiled for the run.
+    pub mechanisms: Mechanisms,
     /// Origin of every cell, by index.
     pub cells: Vec<CellOrigin>,
     /// Real node populations in order.
@@ -210,7 +215,9 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             ),
         )]);
     }
-    let library = super::library::load_dir_with(&mech_dir, opts.math)?;
+    let library = Rc::new(Library::open(std::slice::from_ref(&mech_dir)).map_err(|d| vec![d])?);
+    warnings.extend(library.notes().iter().cloned());
+    let loader = LibraryLoader::with_library(library.clone());
 
     // Nodes.
     let mut pops: Vec<NodePopulation> = Vec::new();
@@ -261,7 +268,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 continue;
             };
             if !templates.contains_key(name) {
-                match load_template(map, &templates_dir, &mech_dir, name) {
+                match load_template(map, &templates_dir, &loader, name) {
                     Ok(c) => {
                         templates.insert(name.to_string(), c);
                     }
@@ -576,10 +583,17 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         return Err(errors);
     }
     let reports = reports::add_reports(&config, &pops, &cell_of, &cells, &mut net, &library)?;
+    let used = used_names(&net);
+    let unused = library.unused_problems(&used);
+    warnings.extend(map.import(&library.source_map(), &unused));
+    let mechanisms = library
+        .for_network(&net, opts.math)
+        .map_err(|d| map.import(&library.source_map(), &d))?;
     Ok(Loaded {
         config,
         network: net,
         library,
+        mechanisms,
         cells,
         populations,
         reports,

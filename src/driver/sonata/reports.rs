@@ -5,8 +5,8 @@
 //! [`crate::net::Record`]s of the network and [`Report`]s to write.
 
 use crate::diag::Diagnostic;
+use crate::driver::library::Library;
 use crate::net::{Location, Network, Record, Variable};
-use crate::sim::Mechanisms;
 use crate::sonata::config::{ReportEntry, SimulationConfig};
 use crate::sonata::node_sets::select;
 use crate::sonata::nodes::NodePopulation;
@@ -29,7 +29,7 @@ pub(super) fn add_reports(
     cell_of: &HashMap<(String, u64), usize>,
     origins: &[super::CellOrigin],
     net: &mut Network,
-    lib: &Mechanisms,
+    lib: &Library,
 ) -> Result<Vec<Report>, Vec<Diagnostic>> {
     let mut reports = Vec::new();
     let mut errors = Vec::new();
@@ -114,7 +114,7 @@ pub(super) fn add_reports(
                     let found = sec.mechanisms.iter().find_map(|ins| {
                         let name = r.variable.strip_suffix(&format!("_{}", ins.mechanism))?;
                         let f = lib
-                            .get(&ins.mechanism)?
+                            .ir(&ins.mechanism)?
                             .fields
                             .iter()
                             .find(|f| f.name == name)?;

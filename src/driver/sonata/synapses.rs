@@ -4,9 +4,9 @@
 
 use super::e1502;
 use crate::diag::Diagnostic;
+use crate::driver::library::Library;
 use crate::ir::FieldKind;
 use crate::net::{Cell, Location};
-use crate::sim::Mechanisms;
 use crate::sonata::edges::EdgePopulation;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -23,7 +23,7 @@ pub(super) fn syn_spec(
     ep: &EdgePopulation,
     k: usize,
     syn_dir: &Path,
-    lib: &Mechanisms,
+    lib: &Library,
     cache: &mut HashMap<String, Value>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<SynSpec, Diagnostic> {
@@ -93,8 +93,11 @@ pub(super) fn syn_spec(
             params,
         });
     }
-    let Some(mech) = lib.get(tmpl) else {
-        let names: Vec<&str> = lib.names().collect();
+    if let Some(broken) = crate::ir::interface::Catalogue::broken(lib, tmpl) {
+        return Err(broken.with_note(format!("edge type {tid} of `{types}` uses it")));
+    }
+    let Some(mech) = lib.ir(tmpl) else {
+        let names: Vec<&str> = lib.names();
         let mut d = e1502(format!(
             "`{types}` edge type {tid}: model_template `{tmpl}` is neither `exp2syn` nor a mechanism of the mechanisms folder"
         ));

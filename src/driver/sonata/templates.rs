@@ -2,6 +2,7 @@
 //! cell a template describes, built once per template.
 
 use crate::diag::{Diagnostic, SourceMap};
+use crate::driver::ndl::{LibraryLoader, check_source};
 use crate::net::Cell;
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use std::path::Path;
 pub(super) fn load_template(
     map: &mut SourceMap,
     dir: &Path,
-    mech_dir: &Path,
+    loader: &LibraryLoader,
     name: &str,
 ) -> Result<Cell, Vec<Diagnostic>> {
     let path = dir.join(format!("{name}.ndl"));
@@ -24,16 +25,9 @@ pub(super) fn load_template(
             )),
         ]
     })?;
-    let mech_abs = std::fs::canonicalize(mech_dir).unwrap_or_else(|_| mech_dir.to_path_buf());
-    let mut full = text.clone();
-    if !text
-        .lines()
-        .any(|l| l.trim_start().starts_with("mechanisms"))
-    {
-        full.push_str(&format!("\nmechanisms \"{}\"\n", mech_abs.display()));
-    }
-    full.push_str(&format!("\npopulation __template = 1 of {name}\n"));
-    let checked = crate::front::ndl::check_source(map, &path.display().to_string(), &full, dir);
+    // The run's mechanisms, whatever `mechanisms` folder the text names.
+    let full = format!("{text}\npopulation __template = 1 of {name}\n");
+    let checked = check_source(map, &path.display().to_string(), &full, dir, loader);
     let mut diags: Vec<Diagnostic> = checked
         .diagnostics
         .into_iter()

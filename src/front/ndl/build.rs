@@ -6,16 +6,17 @@
 //! rules in [`super::connect`], the circuit record in [`super::circuit`].
 
 use super::ast::*;
-use super::catalogue::{Catalogue, MechInfo, broken_note};
 use super::quantity::{Expect, convert};
 use super::{Experiment, Output, Population};
 use crate::diag::suggest::{closest, one_of};
 use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::ir::MechKind;
+use crate::ir::interface::{Catalogue, MechInfo};
 use crate::net::{self, Cell, Location, Network, PointProcess, Record, RunSettings, Variable};
 use crate::sonata::report::{Report, ReportGroup};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// A cell type ready to copy: the cell, its section names and the
 /// mechanisms inserted in each section.
@@ -47,7 +48,7 @@ pub(super) struct Ctx<'a> {
     pub(super) base: &'a Path,
     pub(super) map: &'a SourceMap,
     pub(super) out: &'a mut Vec<Diagnostic>,
-    pub(super) cat: Option<Catalogue>,
+    pub(super) cat: Option<Rc<dyn Catalogue>>,
     /// Span of the `mechanisms` string, when given.
     pub(super) mech_span: Option<Span>,
     /// Files of the mechanisms used.
@@ -76,23 +77,14 @@ pub(super) struct Ctx<'a> {
     pub(super) net: Network,
 }
 
+/// Gives the mechanisms an NDL file may use: NEURON's built-ins plus the
+/// `mechanisms` folder when the file names one (the driver's library; an
+/// editor supplies unsaved `.mod` buffers and reuses it between keystrokes).
+pub type LoadCatalogue<'l> = &'l dyn Fn(Option<&Path>) -> std::io::Result<Rc<dyn Catalogue>>;
+
 /// Lowers `file` (whose folder is `base`; its text and that of the files it
-/// `use`s are in `map`) into an experiment. Returns `None` when errors were
-/// found (they are in `out`).
-pub fn build(
-    file: &File,
-    base: &Path,
-    map: &SourceMap,
-    out: &mut Vec<Diagnostic>,
-) -> Option<Experiment> {
-    build_with(file, base, map, out, &Catalogue::load)
-}
-
-/// Reads the mechanism catalogue of a folder (see [`build_with`]).
-pub type LoadCatalogue<'l> = &'l dyn Fn(&Path) -> std::io::Result<Catalogue>;
-
-/// [`build`] with the catalogue read by `load`, so an editor can supply
-/// unsaved `.mod` buffers and reuse catalogues between keystrokes.
+/// `use`s are in `map`) into an experiment, with the mechanisms `load`
+/// gives. Returns `None` when errors were found (they are in `out`).
 pub fn build_with(
     file: &File,
     base: &Path,
@@ -134,7 +126,7 @@ pub fn build_with(
             Item::Mechanisms { path, span } => {
                 let dir = normalize(&base.join(path));
                 cx.mech_span = Some(*span);
-                match load(&dir) {
+                match load(Some(&dir)) {
                     Ok(c) => {
                         cx.cat = Some(c);
                         mechanisms_dir = Some(dir);
@@ -153,6 +145,12 @@ pub fn build_with(
                 }
             }
             _ => {}
+        }
+    }
+    if cx.cat.is_none() && !cx.missing_reported {
+        // No folder named: NEURON's built-ins only.
+        if let Ok(c) = load(None) {
+            cx.cat = Some(c);
         }
     }
     for item in &file.items {
@@ -369,7 +367,7 @@ impl Ctx<'_> {
             self.used.insert(m.file.clone());
             return Some(m.clone());
         }
-        if let Some(mut d) = broken_note(cat, &name.name) {
+        if let Some(mut d) = cat.broken(&name.name) {
             d = d.with_primary(name.span, "used here");
             self.out.push(d);
             return None;
@@ -378,18 +376,15 @@ impl Ctx<'_> {
         let mut d = Diagnostic::error("E1202", format!("unknown mechanism `{}`", name.name))
             .with_primary(
                 name.span,
-                format!(
-                    "there is no {} of this name in {}",
-                    kind_word(kind),
-                    cat.dir.display()
-                ),
+                format!("no {} of this name in {}", kind_noun(kind), cat.origin()),
             );
         if let Some(s) = self.mech_span {
             d = d.with_secondary(s, "mechanisms are read from here");
         }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         d = match closest(&name.name, names.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("the folder has {}", one_of(&names))),
+            None => d.with_help(format!("the choices are {}", one_of(&names))),
         };
         self.out.push(d);
         None
@@ -1027,6 +1022,13 @@ impl Ctx<'_> {
             groups,
         })
     }
+}
+
+/// The kind without an article ("no point process of this name").
+fn kind_noun(k: MechKind) -> &'static str {
+    kind_word(k)
+        .trim_start_matches("an ")
+        .trim_start_matches("a ")
 }
 
 fn kind_word(k: MechKind) -> &'static str {

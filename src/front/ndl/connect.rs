@@ -481,7 +481,7 @@ impl Ctx<'_> {
 
     /// `weight = 2 nS`, a formula `0.5*exp(-distance/50) nS`, or
     /// `lognormal(mean, sd, lower, upper)`; in the synapse's weight unit.
-    fn weight(&mut self, a: &Assign, mech: &super::catalogue::MechInfo) -> Option<Amount> {
+    fn weight(&mut self, a: &Assign, mech: &crate::ir::interface::MechInfo) -> Option<Amount> {
         let origin = Some(match &mech.weight_unit {
             Some(u) => format!(
                 "`{}` takes its weight in ({u}) (NET_RECEIVE in {})",

@@ -1,8 +1,8 @@
 //! NDL, nmc's network description language: grammar `grammar/ndl.pest`,
 //! spanned AST ([`ast`]), parser ([`parse`]), structural checks
-//! ([`check`]), the mechanism catalogue of a `mechanisms` folder
-//! ([`catalogue`]), unit conversion ([`quantity`]) and the lowering to a
-//! [`crate::net::Network`] ([`build`]).
+//! ([`check`]), unit conversion ([`quantity`]) and the lowering to a
+//! [`crate::net::Network`] ([`build`]). Mechanisms are looked up through
+//! [`crate::ir::interface::Catalogue`], which the driver's library provides.
 //!
 //! ```text
 //! network rtm_iclamp
@@ -61,7 +61,6 @@
 
 pub mod ast;
 pub mod build;
-pub mod catalogue;
 pub mod check;
 pub mod circuit;
 pub mod connect;
@@ -162,8 +161,9 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads, parses, checks and builds the `.ndl` file at `path`.
-pub fn check_file(map: &mut SourceMap, path: &Path) -> Checked {
+/// Reads, parses, checks and builds the `.ndl` file at `path`, with the
+/// mechanisms `load` gives.
+pub fn check_file(map: &mut SourceMap, path: &Path, load: build::LoadCatalogue) -> Checked {
     let shown = path.display().to_string();
     let text = match std::fs::read(path) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
@@ -180,7 +180,7 @@ pub fn check_file(map: &mut SourceMap, path: &Path) -> Checked {
     };
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let id = map.add(shown, text);
-    check_loaded(map, id, &base, &catalogue::Catalogue::load)
+    check_loaded(map, id, &base, load)
 }
 
 /// `file` with every `use "other.ndl"` replaced by the cell types the other
@@ -245,14 +245,9 @@ fn resolve_uses(
     ast::File { items }
 }
 
-/// Checks NDL text not on disk; `base` is the folder relative paths start from.
-pub fn check_source(map: &mut SourceMap, name: &str, text: &str, base: &Path) -> Checked {
-    check_source_with(map, name, text, base, &catalogue::Catalogue::load)
-}
-
-/// [`check_source`] with the mechanism catalogue read by `load` (editors:
-/// unsaved `.mod` buffers, cached catalogues).
-pub fn check_source_with(
+/// Checks NDL text not on disk (`base` is the folder relative paths start
+/// from), with the mechanisms `load` gives.
+pub fn check_source(
     map: &mut SourceMap,
     name: &str,
     text: &str,

@@ -19,6 +19,7 @@
 //! - `W02xx` suspicious declarations (unused, RANGE never declared)
 
 pub mod ast;
+pub mod declared;
 pub mod dump;
 pub mod parse;
 pub mod sema;
