@@ -10,7 +10,7 @@ use std::path::Path;
 
 fn build(path: &str) -> ndl::Experiment {
     let mut map = SourceMap::new();
-    let checked = ndl::check_file(&mut map, Path::new(path));
+    let checked = nmc::driver::ndl::check_file(&mut map, Path::new(path)).0;
     let text = diag::render_human(&map, &checked.diagnostics, false);
     assert!(checked.diagnostics.is_empty(), "{path}:\n{text}");
     checked.experiment.expect("an experiment")
@@ -204,7 +204,13 @@ fn circuit_record_matches_the_network_edge_for_edge() {
         assert!(text.starts_with(&format!("cell {name} {{")), "{text}");
         let mut map = SourceMap::new();
         let src = format!("mechanisms \"models\"\n{text}\npopulation p = 1 of {name}\n");
-        let checked = ndl::check_source(&mut map, "t.ndl", &src, Path::new("."));
+        let checked = nmc::driver::ndl::check_source(
+            &mut map,
+            "t.ndl",
+            &src,
+            Path::new("."),
+            &nmc::driver::ndl::LibraryLoader::new(),
+        );
         assert!(
             checked
                 .diagnostics

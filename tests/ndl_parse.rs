@@ -19,7 +19,7 @@ fn relative(path: &Path) -> String {
 
 fn build(path: &str) -> ndl::Experiment {
     let mut map = SourceMap::new();
-    let checked = ndl::check_file(&mut map, Path::new(path));
+    let checked = nmc::driver::ndl::check_file(&mut map, Path::new(path)).0;
     let text = diag::render_human(&map, &checked.diagnostics, false);
     assert!(checked.diagnostics.is_empty(), "{path}:\n{text}");
     checked.experiment.expect("an experiment")
@@ -104,7 +104,7 @@ fn malformed_ndl_is_diagnosed() {
     insta::glob!("cells/bad", "*.ndl", |path| {
         let mut map = SourceMap::new();
         let name = relative(path);
-        let checked = ndl::check_file(&mut map, Path::new(&name));
+        let checked = nmc::driver::ndl::check_file(&mut map, Path::new(&name)).0;
         assert!(
             checked.diagnostics.iter().any(|d| d.is_error()),
             "{name}: expected an error"
@@ -130,7 +130,7 @@ fn unit_error_and_unknown_mechanism_have_caret_and_help() {
         ("tests/cells/bad/unknown_mechanism.ndl", "E1202"),
     ] {
         let mut map = SourceMap::new();
-        let checked = ndl::check_file(&mut map, Path::new(file));
+        let checked = nmc::driver::ndl::check_file(&mut map, Path::new(file)).0;
         let d = checked
             .diagnostics
             .iter()

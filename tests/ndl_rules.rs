@@ -19,11 +19,12 @@ run { tstop = 10 ms; dt = 0.1 ms }
 fn check(body: &str) -> (Option<ndl::Experiment>, Vec<Diagnostic>) {
     let mut map = SourceMap::new();
     let text = format!("{HEAD}{body}");
-    let c = ndl::check_source(
+    let c = nmc::driver::ndl::check_source(
         &mut map,
         "t.ndl",
         &text,
         Path::new(env!("CARGO_MANIFEST_DIR")),
+        &nmc::driver::ndl::LibraryLoader::new(),
     );
     (c.experiment, c.diagnostics)
 }

@@ -6,7 +6,6 @@
 
 use nmc::diag::{self, SourceMap};
 use nmc::driver::sonata::{Options, load};
-use nmc::front::ndl;
 use nmc::net::Network;
 use nmc::sim::{Results, Simulation};
 use std::path::{Path, PathBuf};
@@ -67,7 +66,7 @@ fn same_as_direct(ndl_file: &str, tag: &str, report: Option<&str>) -> usize {
     );
 
     let mut map = SourceMap::new();
-    let checked = ndl::check_file(&mut map, &repo(ndl_file));
+    let checked = nmc::driver::ndl::check_file(&mut map, &repo(ndl_file)).0;
     let text = diag::render_human(&map, &checked.diagnostics, false);
     let exp = checked
         .experiment
@@ -90,7 +89,7 @@ fn same_as_direct(ndl_file: &str, tag: &str, report: Option<&str>) -> usize {
         exp.network.connections.len()
     );
     assert_eq!(loaded.network.run, exp.network.run);
-    let via = Simulation::new(&loaded.network, &loaded.library)
+    let via = Simulation::new(&loaded.network, &loaded.mechanisms)
         .expect("simulation")
         .run(&mut |_| {});
     assert!(via.error.is_none(), "{:?}", via.error);

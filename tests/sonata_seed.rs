@@ -108,7 +108,7 @@ fn seed_network_matches_neuron() {
     assert!(warn.contains("bgnoisevirtExc"), "{warn}");
     assert!(warn.contains("permuted"), "{warn}");
 
-    let mut sim = Simulation::new(&loaded.network, &loaded.library).expect("simulation");
+    let mut sim = Simulation::new(&loaded.network, &loaded.mechanisms).expect("simulation");
     sim.set_exact(true);
     let start = std::time::Instant::now();
     let res = sim.run(&mut |_| {});
@@ -230,7 +230,7 @@ fn seed_network_aggregated_meets_the_acceptance_figures() {
         Ok(l) => l,
         Err(d) => panic!("{d:?}"),
     };
-    let mut sim = Simulation::new(&loaded.network, &loaded.library).expect("simulation");
+    let mut sim = Simulation::new(&loaded.network, &loaded.mechanisms).expect("simulation");
     let start = std::time::Instant::now();
     let res = sim.run(&mut |_| {});
     eprintln!(
@@ -252,7 +252,7 @@ fn seed_network_aggregated_meets_the_acceptance_figures() {
     // Two threads (PV and SOM in one, Exc in the other, 0.5 ms between
     // exchanges): the same spikes bit for bit.
     let mut two =
-        Simulation::with_threads(&loaded.network, &loaded.library, 2).expect("simulation");
+        Simulation::with_threads(&loaded.network, &loaded.mechanisms, 2).expect("simulation");
     assert_eq!(two.threads(), 2);
     let res2 = two.run(&mut |_| {});
     assert!(res2.error.is_none(), "{:?}", res2.error);
