@@ -235,6 +235,11 @@ fn fan_out(targets: &[u32], conns: &[Conn], fanouts: &mut Vec<Vec<u32>>) -> Vec<
 }
 
 impl Part {
+    /// True when a mechanism of this part has no machine code yet.
+    pub(crate) fn has_deferred(&self) -> bool {
+        self.mechs.iter().any(|m| m.compiled.is_deferred())
+    }
+
     /// Builds the engine's data for `net` with mechanisms from `lib`.
     pub fn new(net: &net::Network, lib: &Mechanisms) -> Result<Part, SimError> {
         let run = net.run.clone();

@@ -58,7 +58,9 @@ pub(crate) struct Report {
 
 /// Compiles every mechanism used by `parts` for this run and makes the
 /// parts use those kernels. The parts must be freshly built (not run).
-pub(crate) fn specialize(parts: &mut [Part]) -> Result<Report, SimError> {
+/// With `plain`, compiles plain kernels instead (for mechanisms that came
+/// without machine code when specialisation is off).
+pub(crate) fn specialize(parts: &mut [Part], plain: bool) -> Result<Report, SimError> {
     // Mechanisms by name, in the order the first part that has each
     // lists them (library order within a part).
     let mut names: Vec<String> = Vec::new();
@@ -78,13 +80,21 @@ pub(crate) fn specialize(parts: &mut [Part]) -> Result<Report, SimError> {
     let mut compiled: Vec<Rc<CompiledMechanism>> = Vec::with_capacity(names.len());
     for (name, orig) in names.iter().zip(&originals) {
         let mech = orig.mechanism();
-        let spec = Specialization {
-            observed: Some(observed(parts, name, mech)),
-            constants: constants(parts, name, mech),
-            unread_ion_vars: ion_vars_of(mech)
-                .into_iter()
-                .filter(|v| unread.contains(v))
-                .collect(),
+        if plain && !orig.is_deferred() {
+            compiled.push(orig.clone());
+            continue;
+        }
+        let spec = if plain {
+            Specialization::none()
+        } else {
+            Specialization {
+                observed: Some(observed(parts, name, mech)),
+                constants: constants(parts, name, mech),
+                unread_ion_vars: ion_vars_of(mech)
+                    .into_iter()
+                    .filter(|v| unread.contains(v))
+                    .collect(),
+            }
         };
         let c = compile_specialized(mech, orig.math_mode(), &spec).map_err(|d| {
             SimError::new(
@@ -93,7 +103,9 @@ pub(crate) fn specialize(parts: &mut [Part]) -> Result<Report, SimError> {
             )
         })?;
         compiled.push(Rc::new(c));
-        report.specs.push((name.clone(), spec));
+        if !plain {
+            report.specs.push((name.clone(), spec));
+        }
     }
     report.compile = start.elapsed();
     for part in parts.iter_mut() {
@@ -102,6 +114,9 @@ pub(crate) fn specialize(parts: &mut [Part]) -> Result<Report, SimError> {
                 continue;
             };
             m.switch(compiled[k].clone(), &mut part.data)?;
+        }
+        if plain {
+            continue;
         }
         let keys: Vec<String> = part.data.ions.keys().cloned().collect();
         for (key, zero) in keys.iter().zip(part.ion_currents.iter_mut()) {

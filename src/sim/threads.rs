@@ -123,7 +123,9 @@ impl Simulation {
             },
         };
         if options.specialize {
-            sim.special = specialize::specialize(&mut sim.parts)?;
+            sim.special = specialize::specialize(&mut sim.parts, false)?;
+        } else if sim.parts.iter().any(Part::has_deferred) {
+            specialize::specialize(&mut sim.parts, true)?;
         }
         Ok(sim)
     }

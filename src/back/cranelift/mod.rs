@@ -44,6 +44,8 @@ pub struct CompiledMechanism {
     kernels: Vec<(KernelKind, KernelFn)>,
     watches: Vec<WatchFn>,
     mode: MathMode,
+    /// No machine code yet (see [`CompiledMechanism::deferred`]).
+    deferred: bool,
 }
 
 impl std::fmt::Debug for CompiledMechanism {
@@ -105,6 +107,7 @@ pub fn compile_specialized(
         kernels,
         watches,
         mode,
+        deferred: false,
     })
 }
 
@@ -129,6 +132,27 @@ pub fn clif_text_specialized(
 }
 
 impl CompiledMechanism {
+    /// `mech` with its data layout but no machine code yet: an engine that
+    /// compiles kernels for its own run (specialised) builds its data with
+    /// this and compiles each mechanism once, instead of compiling plain
+    /// kernels first. It has no kernels until replaced by a compiled one.
+    pub fn deferred(mech: &Mechanism, mode: MathMode) -> CompiledMechanism {
+        CompiledMechanism {
+            module: None,
+            mech: mech.clone(),
+            layout: Layout::of(mech),
+            kernels: Vec::new(),
+            watches: Vec::new(),
+            mode,
+            deferred: true,
+        }
+    }
+
+    /// True for a [`CompiledMechanism::deferred`] mechanism (no machine code).
+    pub fn is_deferred(&self) -> bool {
+        self.deferred
+    }
+
     /// The math mode the kernels were compiled in.
     pub fn math_mode(&self) -> MathMode {
         self.mode
@@ -140,7 +164,11 @@ impl CompiledMechanism {
     }
 
     /// True when the mechanism has a kernel of `kind`.
+    /// (For a deferred mechanism: when its IR has one; it will once compiled.)
     pub fn has_kernel(&self, kind: KernelKind) -> bool {
+        if self.deferred {
+            return self.mech.kernels.iter().any(|k| k.kind == kind);
+        }
         self.kernels.iter().any(|k| k.0 == kind)
     }
 

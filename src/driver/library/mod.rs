@@ -332,17 +332,7 @@ impl Library {
         for i in wanted {
             match self.jit(i, mode) {
                 Ok(c) => compiled.push(c),
-                Err(mut d) => {
-                    errors.push(Diagnostic::error(
-                        "E0801",
-                        format!(
-                            "mechanism `{}` (`{}`) does not compile",
-                            self.entries[i].name(),
-                            self.entries[i].path.display()
-                        ),
-                    ));
-                    errors.append(&mut d);
-                }
+                Err(d) => errors.extend(self.does_not_compile(i, &d)),
             }
         }
         if !errors.is_empty() {
@@ -351,14 +341,51 @@ impl Library {
         Mechanisms::new(compiled, mode).map_err(|d| vec![d])
     }
 
-    /// The mechanisms `net` uses (inserted and point processes), compiled
-    /// in `mode`.
+    /// The mechanisms `net` uses (inserted and point processes), through
+    /// the front end and the IR passes but not yet in machine code: the
+    /// engine compiles each once for its run (specialised to the run's
+    /// data, or plain when specialisation is off), so a run never compiles
+    /// a mechanism twice.
     pub fn for_network(
         &self,
         net: &Network,
         mode: MathMode,
     ) -> Result<Mechanisms, Vec<Diagnostic>> {
-        self.mechanisms(used_names(net).iter().map(String::as_str), mode)
+        let mut wanted = BTreeSet::new();
+        let mut errors = Vec::new();
+        for name in used_names(net) {
+            match self.by_name.get(&name) {
+                Some(&i) => {
+                    wanted.insert(i);
+                }
+                None => errors.push(self.unknown(&name)),
+            }
+        }
+        let mut deferred = Vec::new();
+        for i in wanted {
+            match self.front(i) {
+                Ok(f) => deferred.push(Rc::new(CompiledMechanism::deferred(&f.mech, mode))),
+                Err(d) => errors.extend(self.does_not_compile(i, d)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Mechanisms::new(deferred, mode).map_err(|d| vec![d])
+    }
+
+    fn does_not_compile(&self, i: usize, errors: &[Diagnostic]) -> Vec<Diagnostic> {
+        let e = &self.entries[i];
+        let mut out = vec![Diagnostic::error(
+            "E0801",
+            format!(
+                "mechanism `{}` (`{}`) does not compile",
+                e.name(),
+                e.path.display()
+            ),
+        )];
+        out.extend(errors.iter().cloned());
+        out
     }
 
     /// Every user mechanism compiled in `mode` (built-ins only where no
@@ -463,11 +490,16 @@ impl Entry {
 /// Names of the mechanisms `net` uses.
 pub fn used_names(net: &Network) -> BTreeSet<String> {
     let mut used = BTreeSet::new();
+    let mut add = |name: &str| {
+        if !used.contains(name) {
+            used.insert(name.to_string());
+        }
+    };
     for cell in &net.cells {
         for sec in &cell.sections {
-            used.extend(sec.mechanisms.iter().map(|m| m.mechanism.clone()));
+            sec.mechanisms.iter().for_each(|m| add(&m.mechanism));
         }
-        used.extend(cell.point_processes.iter().map(|p| p.mechanism.clone()));
+        cell.point_processes.iter().for_each(|p| add(&p.mechanism));
     }
     used
 }
