@@ -66,12 +66,14 @@ fn same_as_direct(ndl_file: &str, tag: &str, report: Option<&str>) -> usize {
     );
 
     let mut map = SourceMap::new();
-    let checked = nmc::driver::ndl::check_file(&mut map, &repo(ndl_file)).0;
+    let (checked, library) = nmc::driver::ndl::check_file(&mut map, &repo(ndl_file));
     let text = diag::render_human(&map, &checked.diagnostics, false);
     let exp = checked
         .experiment
         .unwrap_or_else(|| panic!("{ndl_file}:\n{text}"));
-    let lib = nmc::driver::library::from_files(&exp.mechanism_files).expect("mechanisms");
+    let lib = library
+        .for_network(&exp.network, Default::default())
+        .expect("mechanisms");
     let direct = Simulation::new(&exp.network, &lib)
         .expect("simulation")
         .run(&mut |_| {});
