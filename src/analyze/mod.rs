@@ -1,4 +1,4 @@
-//! Spike analysis: what the seed's notebook (bmtool) showed after a run,
+//! Spike analysis: what a BMTK user's notebook (bmtool) shows after a run,
 //! computed in Rust from a SONATA spike file.
 //!
 //! - [`data`] joins spikes with the cells they came from and groups them

@@ -69,7 +69,7 @@ impl Plot {
     }
 }
 
-/// Matplotlib's "tab10" colours, so groups look as they do in the seed's
+/// Matplotlib's "tab10" colours, so groups look as they do in bmtool's
 /// notebook.
 const PALETTE: [(u8, u8, u8); 10] = [
     (31, 119, 180),

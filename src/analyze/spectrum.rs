@@ -150,7 +150,7 @@ pub const SPECTRUM_BIN: f64 = 1.0;
 pub const SPECTRUM_SMOOTH: f64 = 2.0;
 
 /// Fewest cycles an oscillation must complete in the window to count: a
-/// rate that switches on or off once (the seed's PV cells stop at 260 ms)
+/// rate that switches on or off once (a population that stops firing part way through)
 /// puts most power near 1/T, which is not an oscillation.
 pub const MIN_CYCLES: f64 = 3.0;
 

@@ -1,4 +1,4 @@
-//! Per-group statistics: the numbers the seed's README asks about ("1-10
+//! Per-group statistics: the numbers network modellers ask about ("1-10
 //! Hz", "irregular, asynchronous", "gamma 30-80 Hz"), written as a table,
 //! `stats.json` and `stats.csv`.
 

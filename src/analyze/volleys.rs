@@ -1,12 +1,12 @@
 //! Volleys: bursts in which a large part of a group fires together, like
-//! the seed's PV and SOM volleys (all 50 cells within about a millisecond).
+//! an interneuron population whose 50 cells fire within about a millisecond.
 //!
 //! Definition: scanning the group's spikes in time order, a volley starts
 //! at spike time `t0` when at least [`VOLLEY_FRACTION`] of the group's
 //! cells (distinct cells, at least two) fire in `[t0, t0 + VOLLEY_WINDOW)`;
 //! the volley is those spikes, its start `t0` (its first spike), and the
-//! scan resumes at `t0 + VOLLEY_WINDOW`. Irregular firing (the seed's Exc:
-//! 200 cells at 22 Hz, about 22 spikes per 5 ms) makes no volley.
+//! scan resumes at `t0 + VOLLEY_WINDOW`. Irregular firing (200 cells at
+//! 22 Hz, about 22 spikes per 5 ms) makes no volley.
 
 /// Width (ms) of the window a volley's spikes fall in.
 pub const VOLLEY_WINDOW: f64 = 5.0;

@@ -10,7 +10,7 @@ use crate::ir::{BinOp, MathFn};
 pub enum MathMode {
     /// The C library's functions, as NEURON calls them: results agree with
     /// NEURON bit for bit. The default: `Fast` keeps every reference
-    /// experiment within issue 4's tolerances but is not faster in the
+    /// experiment within the engine tests' tolerances but is not faster in the
     /// engine (see the README's "Math modes").
     #[default]
     Exact,

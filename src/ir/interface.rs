@@ -95,9 +95,25 @@ pub fn split_suffixed<'a>(
     })
 }
 
+/// `name` without the suffix `_<mechanism>` (`gbar_leak` → `gbar` for
+/// `leak`), when it ends so. Allocates nothing (used per instance).
+pub fn unsuffixed<'a>(name: &'a str, mechanism: &str) -> Option<&'a str> {
+    let base = name.strip_suffix(mechanism)?.strip_suffix('_')?;
+    (!base.is_empty()).then_some(base)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::split_suffixed;
+    use super::{split_suffixed, unsuffixed};
+
+    #[test]
+    fn suffix_is_stripped_only_after_an_underscore() {
+        assert_eq!(unsuffixed("gbar_leak", "leak"), Some("gbar"));
+        assert_eq!(unsuffixed("m_na_rtm", "na_rtm"), Some("m"));
+        assert_eq!(unsuffixed("gbarleak", "leak"), None);
+        assert_eq!(unsuffixed("_leak", "leak"), None);
+        assert_eq!(unsuffixed("gbar", "leak"), None);
+    }
 
     #[test]
     fn suffix_with_underscore_resolves() {

@@ -166,7 +166,7 @@ pub struct RunSettings {
 }
 
 impl Default for RunSettings {
-    /// NEURON's defaults, except celsius and v_init which follow the seed.
+    /// NEURON's defaults, except celsius (34 degC) and v_init (-75 mV), common in BMTK networks.
     fn default() -> Self {
         RunSettings {
             tstart: 0.0,

@@ -2,6 +2,7 @@
 //! per mechanism type in library order, instance → node maps, parameter
 //! values, and the per-node ion arrays with NEURON's default values.
 
+use crate::ir::interface::unsuffixed;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
@@ -202,8 +203,7 @@ fn set_param(
     name: &str,
     value: f64,
 ) -> Result<(), SimError> {
-    let suffix = format!("_{}", mech.name);
-    let base = name.strip_suffix(&suffix).unwrap_or(name);
+    let base = unsuffixed(name, &mech.name).unwrap_or(name);
     if let Some(id) = mech.fields.iter().position(|f| f.name == base) {
         let field = &mech.fields[id];
         if matches!(

@@ -1,6 +1,7 @@
 //! Recorded values: each [`crate::net::Record`] resolved once to a node
 //! voltage or an instance column, then read every step.
 
+use crate::ir::interface::unsuffixed;
 use std::collections::HashMap;
 
 use super::discretize::Nodes;
@@ -146,8 +147,7 @@ fn column(
         .get(slot as usize)
         .ok_or_else(|| bad(k, format!("no mechanism `{mechanism}`")))?;
     let mech = m.mech();
-    let suffix = format!("_{}", mech.name);
-    let base = name.strip_suffix(&suffix).unwrap_or(name);
+    let base = unsuffixed(name, &mech.name).unwrap_or(name);
     let fields: HashMap<&str, usize> = mech
         .fields
         .iter()

@@ -608,7 +608,7 @@ fn count_node_set(pops: &[NodePopulation], sets: &BTreeMap<String, Value>, v: &V
 }
 
 /// Warns when a population of edges from virtual nodes is one-to-one but
-/// not in index order (the seed's offset slip).
+/// not in index order (an offset slip in the builder script).
 fn check_one_to_one(ep: &EdgePopulation, warnings: &mut Vec<Diagnostic>) {
     let n = ep.len();
     if n == 0 {

@@ -6,6 +6,7 @@
 
 use crate::diag::Diagnostic;
 use crate::driver::library::Library;
+use crate::ir::interface::unsuffixed;
 use crate::net::{Location, Network, Record, Variable};
 use crate::sonata::config::{ReportEntry, SimulationConfig};
 use crate::sonata::node_sets::select;
@@ -112,7 +113,7 @@ pub(super) fn add_reports(
                     Variable::Voltage
                 } else {
                     let found = sec.mechanisms.iter().find_map(|ins| {
-                        let name = r.variable.strip_suffix(&format!("_{}", ins.mechanism))?;
+                        let name = unsuffixed(&r.variable, &ins.mechanism)?;
                         let f = lib
                             .ir(&ins.mechanism)?
                             .fields

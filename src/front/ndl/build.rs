@@ -938,7 +938,8 @@ impl Ctx<'_> {
                             Variable::Voltage
                         } else {
                             let found = sec.mechanisms.iter().find_map(|ins| {
-                                let name = var_text.strip_suffix(&format!("_{}", ins.mechanism))?;
+                                let name =
+                                    crate::ir::interface::unsuffixed(&var_text, &ins.mechanism)?;
                                 let m = self.cat.as_ref()?.find(&ins.mechanism)?;
                                 let v = m.var(name)?;
                                 Some((ins.mechanism.clone(), v.name.clone(), v.unit.clone()))

@@ -64,7 +64,7 @@ pub fn choose_unsorted(rng: &mut StdRng, n: usize, k: usize) -> Vec<usize> {
     rand::seq::index::sample(rng, n, k).into_vec()
 }
 
-/// The lognormal of the seed's weight function, given the mean and sd of
+/// The lognormal of a BMTK-style weight function, given the mean and sd of
 /// the weights themselves: sigma^2 = ln((sd/mean)^2 + 1), mu = ln(mean) -
 /// sigma^2/2, draws optionally clipped to [exp(mu + lower*sigma),
 /// exp(mu + upper*sigma)] (bounds in units of sigma).

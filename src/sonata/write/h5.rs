@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn chunks_match_the_ones_h5py_chose_for_the_seed() {
-        // Chunk shapes found in BMTK's files for the seed network.
+        // Chunk shapes BMTK 1.2.0 writes.
         assert_eq!(guess_chunk(&[85000], 8), vec![2657]);
         assert_eq!(guess_chunk(&[85000], 4), vec![2657]);
         assert_eq!(guess_chunk(&[85000], 2), vec![5313]);

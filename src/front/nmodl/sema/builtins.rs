@@ -268,7 +268,7 @@ pub const METHODS: &[Method] = &[
     m("derivimplicit", &[D], true),
     m("euler", &[D, K], true),
     m("sparse", &[K], true),
-    m("matexp", &[K], true),
+    m("matexp", &[K], false),
     m("_advance", &[K], false),
     m("runge", &[D, K], false),
     m("adams", &[D, K], false),
