@@ -1,17 +1,11 @@
 //! Golden AST dumps: every model in `models/` parses, and its tree is pinned
 //! by a snapshot in `tests/golden/ast/`. Review changes with `cargo insta review`.
 
+mod common;
+use common::relative;
+
 use nmc::diag::SourceMap;
 use nmc::front::nmodl;
-use std::path::Path;
-
-fn relative(path: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
 
 #[test]
 fn model_ast_snapshots() {

@@ -5,18 +5,13 @@
 //! `exp`); `na_rtm` is pinned in fast mode too (nmc's inline `exp`).
 //! Review changes with `cargo insta review`.
 
+mod common;
+use common::relative;
+
 use nmc::back::cranelift;
 use nmc::back::math::MathMode;
 use nmc::diag::SourceMap;
 use std::path::Path;
-
-fn relative(path: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
 
 /// The CLIF of `path`, or `None` when the front end or IR passes reject
 /// the file (their own tests cover that).

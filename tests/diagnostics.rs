@@ -3,17 +3,11 @@
 //! the rendered text (message, code, line:col, caret, help) is pinned by a
 //! snapshot in `tests/golden/diagnostics/`.
 
+mod common;
+use common::relative;
+
 use nmc::diag::{self, SourceMap};
 use nmc::front::nmodl;
-use std::path::Path;
-
-fn relative(path: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
 
 #[test]
 fn malformed_inputs_are_diagnosed() {

@@ -4,6 +4,9 @@
 //! interpreter on the rewritten mechanism, and the JIT, against the
 //! interpreter on the original).
 
+mod common;
+use common::bin;
+
 use nmc::back::cranelift;
 use nmc::back::math::MathMode;
 use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
@@ -90,10 +93,6 @@ fn fld(id: usize) -> Expr {
 
 fn c(x: f64) -> Expr {
     Expr::Const(x)
-}
-
-fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
-    Expr::Binary(op, Box::new(a), Box::new(b))
 }
 
 fn exp(a: Expr) -> Expr {

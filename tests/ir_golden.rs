@@ -3,17 +3,12 @@
 //! its printed IR is pinned in `tests/golden/ir/`. Review changes with
 //! `cargo insta review`.
 
+mod common;
+use common::relative;
+
 use nmc::diag::SourceMap;
 use nmc::driver::pipeline;
 use std::path::Path;
-
-fn relative(path: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
 
 fn snapshot(path: &Path) {
     let mut map = SourceMap::new();

@@ -6,6 +6,9 @@
 //! argument and engine call must be identical; so must the JIT's run of
 //! the same specialisation.
 
+mod common;
+use common::bin;
+
 use std::collections::BTreeSet;
 
 use nmc::back::cranelift::{self, CompiledMechanism};
@@ -519,10 +522,6 @@ fn loc(l: usize) -> Expr {
 
 fn c(x: f64) -> Expr {
     Expr::Const(x)
-}
-
-fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
-    Expr::Binary(op, Box::new(a), Box::new(b))
 }
 
 fn call(f: usize, args: Vec<Expr>) -> Expr {

@@ -3,6 +3,9 @@
 //! channels' kernels, and that every model's fast-mode kernels stay close
 //! to the exact-mode ones on random states.
 
+mod common;
+use common::bin;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -37,10 +40,6 @@ const FIELDS: [&str; 4] = ["tau", "xinf", "y", "arr"];
 
 fn c(x: f64) -> Expr {
     Expr::Const(x)
-}
-
-fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
-    Expr::Binary(op, Box::new(a), Box::new(b))
 }
 
 fn div(a: Expr, b: Expr) -> Expr {

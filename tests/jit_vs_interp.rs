@@ -6,6 +6,9 @@
 //! `exp` as the JIT (`back::fast_math`) and runs the same rewritten kernels
 //! (`ir::opt::relax`), so the tolerance stays the same.
 
+mod common;
+use common::mod_files;
+
 use nmc::back::cranelift::{self, CompiledMechanism};
 use nmc::back::math::MathMode;
 use nmc::back::samples;
@@ -334,17 +337,6 @@ fn bad_inputs_are_errors_not_crashes() {
             .run(KernelKind::State, &mut other, &mut env)
             .is_err()
     );
-}
-
-/// Every `.mod` file under `dir` (relative to the crate root), sorted.
-fn mod_files(dir: &str) -> Vec<std::path::PathBuf> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "mod"));
-    files.sort();
-    files
 }
 
 /// Compiles `path` through the whole pipeline; `None` when the front end

@@ -3,19 +3,14 @@
 //! `tests/cells/bad/` gets diagnostics with codes and carets, pinned by
 //! snapshots in `tests/golden/ndl/`; the binary exits 1 on them.
 
+mod common;
+use common::relative;
+
 use nmc::diag::{self, SourceMap};
 use nmc::front::ndl;
 use nmc::net::{Source, Variable};
 use std::path::Path;
 use std::process::Command;
-
-fn relative(path: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
 
 fn build(path: &str) -> ndl::Experiment {
     let mut map = SourceMap::new();

@@ -1,5 +1,8 @@
 //! Integration tests of the NMODL parser: constructs, spans, errors, INCLUDE.
 
+mod common;
+use common::mod_files;
+
 use nmc::diag::{Diagnostic, SourceMap};
 use nmc::front::nmodl::ast::*;
 use nmc::front::nmodl::{dump::dump, parse::parse};
@@ -95,21 +98,6 @@ fn dump_env() {
     if let Some(m) = m {
         print!("{}", dump(&m, &map));
     }
-}
-
-/// All `.mod` files directly in `dir` (relative to the crate root), sorted.
-fn mod_files(dir: &str) -> Vec<std::path::PathBuf> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut v: Vec<_> = std::fs::read_dir(root)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "mod"))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 /// Parses a file from disk; returns the module and diagnostics.

@@ -6,7 +6,10 @@
 //! modes; every field, node and ion array must agree bit for bit after
 //! every kernel. Also pins which kernels of models/ are vectorised.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{bin, mod_files};
+
+use std::path::Path;
 
 use nmc::back::cranelift::{self, CompiledMechanism};
 use nmc::back::math::MathMode;
@@ -20,16 +23,6 @@ use nmc::ir::{
 /// 200: 33 groups of 6, two passes over a block of 32 and one of 1, 2
 /// instances left to the scalar loop; 1000: 5 blocks of 32 and one of 6.
 const COUNTS: [usize; 6] = [1, 2, 3, 7, 200, 1000];
-
-fn mod_files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "mod"));
-    files.sort();
-    files
-}
 
 fn mechanism(path: &Path) -> Option<Mechanism> {
     let mut map = nmc::diag::SourceMap::new();
@@ -285,9 +278,6 @@ fn f(id: usize) -> Expr {
 }
 fn c(x: f64) -> Expr {
     Expr::Const(x)
-}
-fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
-    Expr::Binary(op, Box::new(a), Box::new(b))
 }
 fn math(m: MathFn, args: Vec<Expr>) -> Expr {
     Expr::Math(m, args)

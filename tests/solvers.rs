@@ -2,6 +2,9 @@
 //! hand-built mechanism and the produced statements are executed by a small
 //! evaluator (one instance, scalar fields).
 
+mod common;
+use common::bin;
+
 use nmc::diag::Span;
 use nmc::ir::solve::solve;
 use nmc::ir::*;
@@ -196,9 +199,6 @@ fn f(id: usize) -> Expr {
 }
 fn fp(id: usize) -> Place {
     Place::Field(id, None)
-}
-fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
-    Expr::Binary(op, Box::new(a), Box::new(b))
 }
 fn add(a: Expr, b: Expr) -> Expr {
     bin(BinOp::Add, a, b)

@@ -4,16 +4,15 @@
 //! for the NDL files with connections (`tests/cells/syn_exp2syn_rtm.ndl`)
 //! and for the seed network `examples/bmtk_test_net/network.ndl`.
 
+mod common;
+use common::repo;
+
 use nmc::diag::{self, SourceMap};
 use nmc::driver::sonata::{Options, load};
 use nmc::net::Network;
 use nmc::sim::{Results, Simulation};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
 
 fn scratch(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nmc_sonata_build_{}_{tag}", std::process::id()));

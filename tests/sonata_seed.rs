@@ -20,6 +20,9 @@
 //! (scaling the background weight by 1 - 1e-6 in that NEURON run removes
 //! the first difference); instance order and mechanism order do not matter.
 
+mod common;
+use common::repo;
+
 use nmc::diag::SourceMap;
 use nmc::driver::sonata::{Options, load};
 use nmc::sim::Simulation;
@@ -34,10 +37,6 @@ fn reference() -> Option<PathBuf> {
         PathBuf::from("/work/shared/reference/bmtk_test_net")
     };
     dir.join("simulation_config.json").is_file().then_some(dir)
-}
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
 /// Fraction of `want`'s spikes that `got` has on the same node within `tol` ms.

@@ -3,6 +3,9 @@
 //! reader gives the same circuit, field by field; the written folder loads
 //! as a runnable network; write errors name the path.
 
+mod common;
+use common::repo;
+
 use nmc::diag::SourceMap;
 use nmc::driver::sonata::{Options, load};
 use nmc::net::circuit::{
@@ -13,11 +16,7 @@ use nmc::sonata::write::{ReportConfig, SimulationSettings, write_circuit};
 use nmc::sonata::{config, edges, inputs, nodes};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
+use std::path::PathBuf;
 
 fn scratch(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nmc_sonata_write_{}_{tag}", std::process::id()));
