@@ -3,8 +3,9 @@
 //! every pass. Never panics on any input; every problem is a diagnostic.
 
 use crate::diag::{Diagnostic, SourceMap};
+use crate::front::nmodl::lower;
 use crate::front::nmodl::{self, ast};
-use crate::ir::{Mechanism, lower, valid};
+use crate::ir::{Mechanism, valid};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -14,7 +14,6 @@
 //!   see the calling instance's fields.
 
 pub mod interface;
-pub mod lower;
 pub mod opt;
 pub mod print;
 pub mod solve;

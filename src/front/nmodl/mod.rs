@@ -21,6 +21,7 @@
 pub mod ast;
 pub mod declared;
 pub mod dump;
+pub mod lower;
 pub mod parse;
 pub mod sema;
 pub mod units_check;
