@@ -114,6 +114,23 @@ impl Library {
         Self::open_with(folders, &|_| None)
     }
 
+    /// NEURON's built-ins and the given `.mod` files (in that order);
+    /// `folders` are named in messages. An unreadable file is a warning.
+    pub fn open_files(folders: &[PathBuf], files: &[PathBuf]) -> Library {
+        let mut notes = Vec::new();
+        let mut read = Vec::new();
+        for path in files {
+            match std::fs::read(path) {
+                Ok(b) => read.push((path.clone(), String::from_utf8_lossy(&b).into_owned())),
+                Err(e) => notes.push(Diagnostic::warning(
+                    "W0801",
+                    format!("cannot read `{}`: {e}; it is ignored", path.display()),
+                )),
+            }
+        }
+        Self::assemble(BUILTINS, read, folders.to_vec(), notes)
+    }
+
     /// [`Library::open`], taking a file's text from `overlay` when it gives
     /// one (an editor's unsaved buffer) instead of from disk.
     pub fn open_with(

@@ -25,6 +25,7 @@ use crate::sonata::config::{self, SimulationConfig};
 use crate::sonata::edges::{EdgePopulation, read_edges};
 use crate::sonata::inputs::read_spike_input;
 use crate::sonata::nodes::{NodePopulation, read_nodes};
+mod mechanisms;
 mod reports;
 mod synapses;
 mod templates;
@@ -146,12 +147,6 @@ pub(super) fn e1502(msg: String) -> Diagnostic {
     Diagnostic::error("E1502", msg)
 }
 
-/// The folder of `.mod` files: `dir/modfiles` when it exists, else `dir`.
-fn mod_folder(dir: &Path) -> PathBuf {
-    let m = dir.join("modfiles");
-    if m.is_dir() { m } else { dir.to_path_buf() }
-}
-
 fn missing_dir(what: &str, key: &str, dir: Option<&Path>, circuit: &Path) -> Diagnostic {
     let where_ = match dir {
         Some(d) => format!("the circuit's {key} `{}` does not exist", d.display()),
@@ -182,7 +177,6 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             }
         },
     };
-    let mech_dir = mod_folder(&mech_dir);
     if !mech_dir.is_dir() {
         return Err(vec![Diagnostic::error(
             "E1503",
@@ -215,7 +209,12 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             ),
         )]);
     }
-    let library = Rc::new(Library::open(std::slice::from_ref(&mech_dir)).map_err(|d| vec![d])?);
+    let (mod_files, mod_dir, how) = mechanisms::sources(&mech_dir).map_err(|d| vec![d])?;
+    warnings.extend(how);
+    let library = Rc::new(Library::open_files(
+        std::slice::from_ref(&mod_dir),
+        &mod_files,
+    ));
     warnings.extend(library.notes().iter().cloned());
     let loader = LibraryLoader::with_library(library.clone());
 
