@@ -17,7 +17,6 @@ use crate::ir::interface::Catalogue;
 #[derive(Default)]
 pub struct LibraryLoader {
     library: RefCell<Option<Rc<Library>>>,
-    overlay: Option<Box<dyn Fn(&Path) -> Option<String>>>,
 }
 
 impl LibraryLoader {
@@ -30,16 +29,6 @@ impl LibraryLoader {
     pub fn with_library(library: Rc<Library>) -> Self {
         LibraryLoader {
             library: RefCell::new(Some(library)),
-            overlay: None,
-        }
-    }
-
-    /// A loader that takes a file's text from `overlay` when it gives one
-    /// (an editor's unsaved buffers).
-    pub fn with_overlay(overlay: Box<dyn Fn(&Path) -> Option<String>>) -> Self {
-        LibraryLoader {
-            library: RefCell::new(None),
-            overlay: Some(overlay),
         }
     }
 
@@ -52,11 +41,7 @@ impl LibraryLoader {
         if let Some(d) = dir {
             std::fs::read_dir(d)?;
         }
-        let lib = match &self.overlay {
-            Some(o) => Library::open_with(&folders, &**o),
-            None => Library::open(&folders),
-        }
-        .map_err(|d| std::io::Error::other(d.message))?;
+        let lib = Library::open(&folders).map_err(|d| std::io::Error::other(d.message))?;
         let lib = Rc::new(lib);
         *self.library.borrow_mut() = Some(lib.clone());
         Ok(lib)

@@ -85,10 +85,7 @@ pub trait Catalogue {
 /// `m_na_rtm`) into the variable and the mechanism, trying every `_` from
 /// the right so that suffixes with underscores resolve; `is_mechanism`
 /// says which suffixes exist. `None` when no split names a mechanism.
-pub fn split_suffixed<'a>(
-    name: &'a str,
-    is_mechanism: impl Fn(&str) -> bool,
-) -> Option<(&'a str, &'a str)> {
+pub fn split_suffixed(name: &str, is_mechanism: impl Fn(&str) -> bool) -> Option<(&str, &str)> {
     name.match_indices('_').find_map(|(i, _)| {
         let (var, mech) = (&name[..i], &name[i + 1..]);
         (!var.is_empty() && is_mechanism(mech)).then_some((var, mech))
