@@ -136,8 +136,16 @@ pub(super) fn syn_spec(
 
 /// Where edge `k`'s synapse goes on `cell`.
 pub(super) fn site(ep: &EdgePopulation, k: usize, cell: &Cell) -> Result<Location, Diagnostic> {
-    let sec_id = ep.number(k, "sec_id").ok().flatten();
-    let sec_x = ep.number(k, "sec_x").ok().flatten();
+    let sec_id = ep
+        .number(k, "sec_id")
+        .ok()
+        .flatten()
+        .or_else(|| ep.number(k, "afferent_section_id").ok().flatten());
+    let sec_x = ep
+        .number(k, "sec_x")
+        .ok()
+        .flatten()
+        .or_else(|| ep.number(k, "afferent_section_pos").ok().flatten());
     if let Some(s) = sec_id {
         let x = sec_x.unwrap_or(0.5);
         if s < 0.0
