@@ -179,6 +179,9 @@ pub(super) fn draw(
         .collect())
 }
 
+/// Eligible segments (ascending) and their probabilities.
+type Eligible = (Vec<usize>, Vec<f64>);
+
 /// The synapse sites of edges on the cells of a network, drawn in the
 /// order the loader asks for them (BMTK's connection order).
 pub(super) struct Placer {
@@ -189,7 +192,7 @@ pub(super) struct Placer {
     props_from: Vec<usize>,
     rngs: Vec<Option<RandomState>>,
     props: HashMap<usize, SegProps>,
-    found: HashMap<(usize, String, String), (Vec<usize>, Vec<f64>)>,
+    found: HashMap<(usize, String, String), Eligible>,
 }
 
 /// For each cell, the cell whose segment table BMTK's `Morphology` cache
@@ -248,8 +251,8 @@ impl Placer {
         nsyns: usize,
     ) -> Result<Vec<Location>, String> {
         let src = self.props_from[c];
-        if !self.props.contains_key(&src) {
-            self.props.insert(src, SegProps::of(&cells[src])?);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.props.entry(src) {
+            e.insert(SegProps::of(&cells[src])?);
         }
         let props = &self.props[&src];
         let fkey = (src, key.to_string(), format!("{names:?}{range:?}"));

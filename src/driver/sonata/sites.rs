@@ -64,6 +64,16 @@ pub(super) fn edge_sites(
                 "`{types}` edge type {tid} has no target_sections (BMTK needs them to place its synapses)"
             ))
         })?;
+    if ep.text(k, "distance_range").is_none() && has_column(ep, "distance_range") {
+        // BMTK reads an empty value as [0, NaN]: no segment qualifies.
+        let msg = format!(
+            "`{types}` edge type {tid}: distance_range is empty, so (as in BMTK) its edges make no synapse"
+        );
+        if !warnings.iter().any(|w| w.message == msg) {
+            warnings.push(Diagnostic::warning("W1501", msg));
+        }
+        return Ok(Vec::new());
+    }
     let range = ep
         .text(k, "distance_range")
         .map(|t| parse_range(t).ok_or(t))

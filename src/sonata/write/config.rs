@@ -175,7 +175,7 @@ pub fn simulation_config(
 pub fn dl_keeping(sections: &[(f64, usize)]) -> Option<f64> {
     let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
     for &(l, n) in sections {
-        if n % 2 == 0 || !(l > 0.0) {
+        if n % 2 == 0 || l.is_nan() || l <= 0.0 {
             return None;
         }
         // int(L / 2dL) = (n - 1) / 2  <=>  L / (n + 1) < dL <= L / (n - 1).
