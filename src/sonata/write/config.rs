@@ -203,7 +203,7 @@ mod tests {
         let dl = dl_keeping(&[(100.0, 5), (237.3, 11)]).unwrap();
         assert!(dl > 0.0);
         assert_eq!(dl_keeping(&[(100.0, 4)]), None);
-        assert_eq!(dl_keeping(&[(100.0, 1), (1000.0, 3)]), None);
+        assert_eq!(dl_keeping(&[(100.0, 3), (1000.0, 1)]), None);
     }
     use std::path::{Path, PathBuf};
 
