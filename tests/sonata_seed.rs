@@ -237,15 +237,16 @@ fn seed_network_aggregated_meets_the_acceptance_figures() {
         start.elapsed().as_secs_f64()
     );
     assert!(res.error.is_none(), "{:?}", res.error);
-    // 55,200 Exp2Syn become 350 leaders (Exc: one group, PV: three), the
-    // 30,000 Exp2Syn_STP 450 (Exc: PV and SOM inputs, SOM: Exc input).
+    // 55,200 Exp2Syn become 1,750 leaders (Exc: one group, PV: three, on
+    // each of the 5 soma segments BMTK's dL = 20 um gives), the 30,000
+    // Exp2Syn_STP 2,250 (Exc: PV and SOM inputs, SOM: Exc input; 5 segments).
     let mut agg = sim.aggregation();
     agg.sort();
     assert_eq!(
         agg,
         [
-            ("Exp2Syn".to_string(), 55_200, 350),
-            ("Exp2Syn_STP".to_string(), 30_000, 450)
+            ("Exp2Syn".to_string(), 55_200, 1_750),
+            ("Exp2Syn_STP".to_string(), 30_000, 2_250)
         ]
     );
     // Two threads (PV and SOM in one, Exc in the other, 0.5 ms between

@@ -143,7 +143,21 @@ fn simulation_settings(exp: &Experiment) -> (SimulationSettings, Vec<Diagnostic>
             sections: sections.into(),
         });
     }
+    let sections: Vec<(f64, usize)> = exp
+        .network
+        .cells
+        .iter()
+        .flat_map(|c| c.sections.iter().map(|s| (s.length, s.nseg)))
+        .collect();
+    let dl = crate::sonata::write::config::dl_keeping(&sections);
+    if dl.is_none() && !sections.is_empty() {
+        warnings.push(Diagnostic::warning(
+            "W1506",
+            "no single run.dL gives every section its nseg under BMTK's rule nseg = 1 + 2*int(L/(2*dL)); the simulation config keeps BMTK's default dL = 20 um, so BMTK and nmc will re-segment the cells",
+        ));
+    }
     let settings = SimulationSettings {
+        dl,
         run: exp.network.run.clone(),
         spikes_file: exp
             .output

@@ -178,7 +178,14 @@ fn write_outputs(
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        report::write(&path, r, &results.traces, time)?;
+        // BMTK records after every step: rows are t = dt ... tstop,
+        // labelled from tstart.
+        let after_steps: Vec<Vec<f64>> = results
+            .traces
+            .iter()
+            .map(|t| t.get(1..).unwrap_or_default().to_vec())
+            .collect();
+        report::write(&path, r, &after_steps, time)?;
         written.push(path);
     }
     Ok(written)

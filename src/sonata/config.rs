@@ -39,6 +39,8 @@ pub struct InputConfig {
     pub input_file: Option<PathBuf>,
     /// `node_set`.
     pub node_set: Option<String>,
+    /// The whole entry (for module-specific keys such as `amp`).
+    pub params: Value,
 }
 
 /// One entry of `reports` (BMTK's `membrane_report`).
@@ -72,6 +74,9 @@ pub struct SimulationConfig {
     pub dt: f64,
     /// `run.spike_threshold` (mV).
     pub spike_threshold: f64,
+    /// `run.dL` (um), BMTK's target segment length: 20 when absent,
+    /// `None` when `null` (the templates' `nseg` stay).
+    pub dl: Option<f64>,
     /// `conditions.celsius` (degC).
     pub celsius: f64,
     /// `conditions.v_init` (mV).
@@ -310,6 +315,11 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
     let tstop = num(&["run", "tstop"], 1000.0, &mut warnings)?;
     let dt = num(&["run", "dt"], 0.025, &mut warnings)?;
     let spike_threshold = num(&["run", "spike_threshold"], -15.0, &mut warnings)?;
+    let dl = match json.get("run").and_then(|r| r.get("dL")) {
+        Some(Value::Null) => None,
+        Some(_) => number_at(path, &json, &["run", "dL"])?,
+        None => Some(20.0),
+    };
     let celsius = num(&["conditions", "celsius"], 34.0, &mut warnings)?;
     let v_init = num(&["conditions", "v_init"], -80.0, &mut warnings)?;
     let mut inputs = Vec::new();
@@ -325,6 +335,7 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
                     None => None,
                 },
                 node_set: s("node_set"),
+                params: v.clone(),
             });
         }
     }
@@ -385,6 +396,7 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
         tstop,
         dt,
         spike_threshold,
+        dl,
         celsius,
         v_init,
         inputs,

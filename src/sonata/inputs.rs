@@ -76,3 +76,55 @@ pub fn read_spike_input(path: &Path) -> Result<SpikeInput, Diagnostic> {
     }
     Ok(out)
 }
+
+/// Reads a BMTK spike CSV: space-separated columns `timestamps`,
+/// `population` and `node_ids` (any order, header first).
+pub fn read_spike_csv(path: &Path) -> Result<SpikeInput, Diagnostic> {
+    let bad = |msg: String| Diagnostic::error("E1502", format!("`{}` {msg}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::error(
+            "E1501",
+            format!("cannot read the spikes `{}`: {e}", path.display()),
+        )
+    })?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines
+        .next()
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| bad(format!("has no `{name}` column (header {header:?})")))
+    };
+    let (ct, cp, cn) = (col("timestamps")?, col("population")?, col("node_ids")?);
+    let mut out = SpikeInput::new();
+    for (row, line) in lines.enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let get = |c: usize| {
+            f.get(c)
+                .copied()
+                .ok_or_else(|| bad(format!("row {row} has {} fields", f.len())))
+        };
+        let t: f64 = get(ct)?
+            .parse()
+            .ok()
+            .filter(|t: &f64| t.is_finite())
+            .ok_or_else(|| bad(format!("row {row}: timestamp `{}` is not a time", f[ct])))?;
+        let id: u64 = get(cn)?
+            .parse()
+            .map_err(|_| bad(format!("row {row}: `{}` is not a node id", f[cn])))?;
+        out.entry(get(cp)?.to_string())
+            .or_default()
+            .entry(id)
+            .or_default()
+            .push(t);
+    }
+    for trains in out.values_mut() {
+        for list in trains.values_mut() {
+            list.sort_by(f64::total_cmp);
+        }
+    }
+    Ok(out)
+}

@@ -1,5 +1,7 @@
-//! SONATA compartment reports: `/report/<population>/data` (steps x
-//! elements, float32, attribute `units`) and `/report/<population>/mapping/`
+//! SONATA compartment reports as BMTK's `CompartmentReport` writes and
+//! reads them: root attributes `magic` (0x0A7A) and `version` ([0, 1]),
+//! `/report/<population>/data` (samples x elements, float64, attributes
+//! `variable` and `units`) and `/report/<population>/mapping/`
 //! `{node_ids, element_ids, element_pos, index_pointer, time}` with `time` =
 //! `[tstart, tstop, dt]` in ms. Written to a temporary file and renamed.
 
@@ -72,6 +74,13 @@ pub fn write(
 
 fn write_to(path: &Path, report: &Report, traces: &[Vec<f64>], time: TimeAxis) -> hdf5::Result<()> {
     let file = hdf5::File::create(path)?;
+    file.new_attr::<u32>()
+        .create("magic")?
+        .write_scalar(&0x0A7Au32)?;
+    file.new_attr::<u32>()
+        .shape(2)
+        .create("version")?
+        .write(&[0u32, 1])?;
     let root = file.create_group("report")?;
     for g in &report.groups {
         let pop = root.create_group(&g.population)?;
@@ -80,11 +89,11 @@ fn write_to(path: &Path, report: &Report, traces: &[Vec<f64>], time: TimeAxis) -
         let mut data = Vec::with_capacity(steps * cols.len());
         for s in 0..steps {
             for c in &cols {
-                data.push(c[s] as f32);
+                data.push(c[s]);
             }
         }
         let ds = pop
-            .new_dataset::<f32>()
+            .new_dataset::<f64>()
             .shape((steps, cols.len()))
             .create("data")?;
         ds.write_raw(&data)?;
@@ -94,7 +103,7 @@ fn write_to(path: &Path, report: &Report, traces: &[Vec<f64>], time: TimeAxis) -
             .parse()
             .map_err(|_| hdf5::Error::from("variable name"))?;
         ds.new_attr::<hdf5::types::VarLenUnicode>()
-            .create("variable_name")?
+            .create("variable")?
             .write_scalar(&var)?;
         let m = pop.create_group("mapping")?;
         m.new_dataset_builder()

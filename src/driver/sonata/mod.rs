@@ -23,10 +23,16 @@
 
 use crate::sonata::config::{self, SimulationConfig};
 use crate::sonata::edges::{EdgePopulation, read_edges};
-use crate::sonata::inputs::read_spike_input;
+use crate::sonata::inputs::{read_spike_csv, read_spike_input};
 use crate::sonata::nodes::{NodePopulation, read_nodes};
+mod bmtk_rng;
+mod clamps;
 mod mechanisms;
+mod nseg;
+mod order;
+mod placement;
 mod reports;
+mod sites;
 mod synapses;
 mod templates;
 
@@ -39,7 +45,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use synapses::{SynSpec, site, syn_spec};
+use synapses::{SynSpec, syn_spec};
 use templates::load_template;
 
 /// Overrides from the command line.
@@ -239,6 +245,17 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         },
         ..Network::default()
     };
+    if let Some(dl) = config.dl
+        && !(dl.is_finite() && dl > 0.0)
+    {
+        return Err(vec![e1502(format!(
+            "`{}`: run.dL is {dl}; BMTK's segment length must be a positive number of um",
+            config.path.display()
+        ))]);
+    }
+    let gid_offsets = order::gid_offsets(&pops);
+    let mut gids: Vec<u64> = Vec::new();
+    let mut morph_info: Vec<(Option<String>, usize, usize)> = Vec::new();
     let mut templates: HashMap<String, Cell> = HashMap::new();
     let mut cells: Vec<CellOrigin> = Vec::new();
     let mut cell_of: HashMap<(String, u64), usize> = HashMap::new();
@@ -289,6 +306,13 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             let mut cell = t.clone();
             cell.gid = id as u64;
             cell.population = p.name.clone();
+            let before: usize = cell.sections.iter().map(|s| s.nseg).sum();
+            if let Some(dl) = config.dl {
+                nseg::apply_dl(&mut cell, dl);
+            }
+            let after: usize = cell.sections.iter().map(|s| s.nseg).sum();
+            morph_info.push((order::node_text(p, k, "morphology"), before, after));
+            gids.push(gid_offsets.get(&p.name).copied().unwrap_or(0) + p.node_ids[k]);
             net.cells.push(cell);
             cell_of.insert((p.name.clone(), p.node_ids[k]), id);
             cells.push(CellOrigin {
@@ -308,13 +332,19 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     // Virtual populations → spike trains.
     let mut train_of: HashMap<(String, u64), usize> = HashMap::new();
     let virtual_pops: Vec<&NodePopulation> = pops.iter().filter(|p| p.is_virtual()).collect();
+    let mut clamp_inputs = Vec::new();
     for input in &config.inputs {
+        if input.input_type == "current_clamp" && input.module == "IClamp" {
+            clamp_inputs.push(input);
+            continue;
+        }
         if input.input_type != "spikes" {
             errors.push(e1502(format!(
-                "`{}` input `{}`: input_type `{}` is not supported (nmc reads `spikes` inputs)",
+                "`{}` input `{}`: input_type `{}` (module `{}`) is not supported (nmc reads `spikes` inputs and `current_clamp` inputs of module `IClamp`)",
                 config.path.display(),
                 input.name,
-                input.input_type
+                input.input_type,
+                input.module
             )));
             continue;
         }
@@ -364,7 +394,12 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 }
             }
         }
-        let spikes = read_spike_input(file).map_err(|d| vec![d])?;
+        let spikes = if input.module == "csv" {
+            read_spike_csv(file)
+        } else {
+            read_spike_input(file)
+        }
+        .map_err(|d| vec![d])?;
         for vp in &virtual_pops {
             if let Some(r) = &restrict
                 && !r.contains(&vp.name)
@@ -416,17 +451,11 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         }
     }
 
-    // Edges: recurrent populations first, then those from virtual nodes.
+    // Edges in BMTK's order: recurrent populations first, then those from
+    // virtual nodes as the `spikes` inputs reach them.
     let is_virtual = |name: &str| virtual_pops.iter().any(|p| p.name == name);
-    let mut ordered: Vec<&EdgePopulation> = edge_pops
-        .iter()
-        .filter(|e| !is_virtual(&e.source_population))
-        .collect();
-    ordered.extend(
-        edge_pops
-            .iter()
-            .filter(|e| is_virtual(&e.source_population)),
-    );
+    let ordered = order::edge_order(&config, &pops, &edge_pops, &is_virtual, &mut warnings);
+    let mut placer = placement::Placer::new(gids, placement::shared_props(&morph_info));
     let syn_dir = circuit
         .synaptic_models_dir
         .clone()
@@ -513,22 +542,9 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     }
                     Err(d) => return Err(vec![d]),
                 };
-                let nsyns = match num("nsyns") {
-                    Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => n as usize,
-                    Ok(None) => 1,
-                    Ok(Some(n)) => {
-                        return Err(vec![e1502(format!(
-                            "`{}` edge {k} of `{}`: nsyns is {n}",
-                            ep.file.display(),
-                            ep.name
-                        ))]);
-                    }
-                    Err(d) => return Err(vec![d]),
-                };
-                let location = match site(ep, k, &net.cells[tc]) {
-                    Ok(l) => l,
-                    Err(d) => return Err(vec![d]),
-                };
+                let locations =
+                    sites::edge_sites(&mut placer, ep, k, &net.cells, tc, &mut warnings)
+                        .map_err(|d| vec![d])?;
                 let source = if virt {
                     match train_of.get(&(ep.source_population.clone(), ep.source[k])) {
                         Some(&t) => Source::Train(t),
@@ -558,7 +574,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         }
                     }
                 };
-                for _ in 0..nsyns {
+                for location in locations {
                     let cell = &mut net.cells[tc];
                     let target = cell.point_processes.len();
                     cell.point_processes.push(PointProcess {
@@ -581,6 +597,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
+    clamps::add_clamps(&config, &clamp_inputs, &pops, &cell_of, &mut net).map_err(|d| vec![d])?;
     let reports = reports::add_reports(&config, &pops, &cell_of, &cells, &mut net, &library)?;
     let used = used_names(&net);
     let unused = library.unused_problems(&used);

@@ -139,6 +139,11 @@ pub(super) fn add_reports(
                         }
                     }
                 };
+                if r.sections == "soma" {
+                    // BMTK's soma report: soma[0](0.5) only.
+                    elems.push((Location { section: s, x: 0.5 }, var.clone()));
+                    continue;
+                }
                 for k in 0..sec.nseg {
                     let x = (k as f64 + 0.5) / sec.nseg as f64;
                     elems.push((Location { section: s, x }, var.clone()));

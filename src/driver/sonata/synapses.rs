@@ -111,6 +111,9 @@ pub(super) fn syn_spec(
             "`{file}` (edge type {tid}): `stdevW` (a lognormal initW) is not supported"
         )));
     }
+    // A synapse model registered from Python: every key that is a
+    // parameter of the mechanism is set, the others are listed once.
+    let mut ignored = Vec::new();
     for (key, v) in obj {
         let Some(x) = v.as_f64() else {
             continue; // text such as level_of_detail
@@ -122,10 +125,17 @@ pub(super) fn syn_spec(
         if settable {
             params.insert(key.clone(), x);
         } else {
-            warnings.push(Diagnostic::warning(
-                "W1501",
-                format!("`{file}` (edge type {tid}): `{key}` = {x} is not a parameter of `{tmpl}`; ignored"),
-            ));
+            ignored.push(format!("`{key}`"));
+        }
+    }
+    if !ignored.is_empty() {
+        let msg = format!(
+            "`{file}`: {} {} not a parameter of `{tmpl}`; ignored",
+            ignored.join(", "),
+            if ignored.len() == 1 { "is" } else { "are" }
+        );
+        if !warnings.iter().any(|w| w.message == msg) {
+            warnings.push(Diagnostic::warning("W1501", msg));
         }
     }
     Ok(SynSpec {
@@ -136,8 +146,16 @@ pub(super) fn syn_spec(
 
 /// Where edge `k`'s synapse goes on `cell`.
 pub(super) fn site(ep: &EdgePopulation, k: usize, cell: &Cell) -> Result<Location, Diagnostic> {
-    let sec_id = ep.number(k, "sec_id").ok().flatten();
-    let sec_x = ep.number(k, "sec_x").ok().flatten();
+    let sec_id = ep
+        .number(k, "sec_id")
+        .ok()
+        .flatten()
+        .or_else(|| ep.number(k, "afferent_section_id").ok().flatten());
+    let sec_x = ep
+        .number(k, "sec_x")
+        .ok()
+        .flatten()
+        .or_else(|| ep.number(k, "afferent_section_pos").ok().flatten());
     if let Some(s) = sec_id {
         let x = sec_x.unwrap_or(0.5);
         if s < 0.0

@@ -154,6 +154,7 @@ pub fn simulation_config(
             "tstop": r.tstop,
             "dt": r.dt,
             "spike_threshold": r.spike_threshold,
+            "dL": sim.dl.unwrap_or(20.0),
         },
         "conditions": {
             "celsius": r.celsius,
@@ -167,9 +168,43 @@ pub fn simulation_config(
     })
 }
 
+/// A `dL` for which BMTK's `1 + 2 * int(L / (2 * dL))` gives every
+/// section (`(L, nseg)`) the segment count it has, so a BMTK run keeps
+/// the network's discretisation; `None` when no single value does (an even
+/// count, or counts that need different segment lengths).
+pub fn dl_keeping(sections: &[(f64, usize)]) -> Option<f64> {
+    let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
+    for &(l, n) in sections {
+        if n % 2 == 0 || l.is_nan() || l <= 0.0 {
+            return None;
+        }
+        // int(L / 2dL) = (n - 1) / 2  <=>  L / (n + 1) < dL <= L / (n - 1).
+        lo = lo.max(l / (n as f64 + 1.0));
+        if n > 1 {
+            hi = hi.min(l / (n as f64 - 1.0));
+        }
+    }
+    let dl = if hi.is_finite() {
+        (lo + hi) / 2.0
+    } else {
+        2.0 * lo
+    };
+    let keeps = |&(l, n): &(f64, usize)| 1 + 2 * (l / (2.0 * dl)).trunc() as usize == n;
+    (dl > 0.0 && sections.iter().all(keeps)).then_some(dl)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::relative_path;
+    use super::{dl_keeping, relative_path};
+
+    #[test]
+    fn dl_keeps_segment_counts() {
+        assert_eq!(dl_keeping(&[(100.0, 1)]), Some(100.0));
+        let dl = dl_keeping(&[(100.0, 5), (237.3, 11)]).unwrap();
+        assert!(dl > 0.0);
+        assert_eq!(dl_keeping(&[(100.0, 4)]), None);
+        assert_eq!(dl_keeping(&[(100.0, 3), (1000.0, 1)]), None);
+    }
     use std::path::{Path, PathBuf};
 
     #[test]

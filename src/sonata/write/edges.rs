@@ -271,9 +271,10 @@ pub fn edge_types_csv(pop: &EdgePopulation) -> Result<String, Diagnostic> {
         row.insert("edge_type_id", t.edge_type_id.to_string());
         row.insert("target_query", t.target_query.clone());
         row.insert("source_query", t.source_query.clone());
-        if let Some([a, b]) = t.distance_range {
-            row.insert("distance_range", format!("[{}, {}]", number(a), number(b)));
-        }
+        // BMTK places synapses only within a distance range: without one,
+        // the whole cell.
+        let [a, b] = t.distance_range.unwrap_or([0.0, 1e20]);
+        row.insert("distance_range", format!("[{}, {}]", number(a), number(b)));
         if !t.target_sections.is_empty() {
             row.insert("target_sections", py_list(&t.target_sections));
         }

@@ -42,6 +42,9 @@ pub struct SimulationSettings {
     pub log_file: Option<String>,
     /// Compartment reports (`reports`).
     pub reports: Vec<ReportConfig>,
+    /// `run.dL` (um): BMTK re-segments every section to
+    /// `1 + 2 * int(L / (2 * dL))`; see [`config::dl_keeping`].
+    pub dl: Option<f64>,
 }
 
 impl Default for SimulationSettings {
@@ -51,6 +54,7 @@ impl Default for SimulationSettings {
             spikes_file: "spikes.h5".into(),
             log_file: Some("log.txt".into()),
             reports: Vec::new(),
+            dl: None,
         }
     }
 }

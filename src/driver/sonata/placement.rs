@@ -1,0 +1,417 @@
+//! Where BMTK's bionet puts the synapses of edges without a preselected
+//! site: the segments of the target cell whose section type is among the
+//! edge type's `target_sections` and whose extent overlaps its
+//! `distance_range` (path distance from soma(0), as NEURON's `distance`
+//! sums it) are drawn with probability proportional to the overlapping
+//! length, `nsyns` draws per edge, by the cell's own numpy stream
+//! `RandomState(gid)`.
+
+use super::bmtk_rng::{RandomState, np_sum};
+use crate::net::{Cell, Location};
+use std::collections::HashMap;
+
+/// Per-segment properties of a cell, in BMTK's order (sections in order,
+/// segments along each).
+#[derive(Clone, Debug)]
+pub(super) struct SegProps {
+    /// Section index of each segment.
+    sec: Vec<usize>,
+    /// Segment centre (`seg.x`).
+    x: Vec<f64>,
+    /// SWC type code of the section (1 soma, 2 axon, 3 dend, 4 apic).
+    kind: Vec<u8>,
+    /// `L / nseg`.
+    length: Vec<f64>,
+    /// Path distance of the segment centre from soma(0).
+    dist: Vec<f64>,
+}
+
+/// SWC code of a section or target name, as BMTK's `sec_type_swc` maps it.
+pub(super) fn swc_code(name: &str) -> Option<u8> {
+    match name {
+        "soma" | "somatic" => Some(1),
+        "axon" | "axonal" => Some(2),
+        "dend" | "basal" => Some(3),
+        "apic" | "apical" => Some(4),
+        _ => None,
+    }
+}
+
+/// The section of the soma: the first named `soma` or `soma[...]`.
+pub(super) fn soma_index(cell: &Cell) -> Option<usize> {
+    cell.sections
+        .iter()
+        .position(|s| s.name == "soma" || s.name.starts_with("soma["))
+}
+
+/// `(i + 0.5) / nseg` for the node at `x` of a section (0 at the 0 end,
+/// 1 at the 1 end), as NEURON's `node_dist` uses it.
+fn node_ratio(nseg: usize, x: f64) -> f64 {
+    if x <= 0.0 {
+        0.0
+    } else if x >= 1.0 {
+        1.0
+    } else {
+        let i = ((x * nseg as f64) as usize).min(nseg - 1);
+        (i as f64 + 0.5) / nseg as f64
+    }
+}
+
+impl SegProps {
+    /// The segments of `cell` (its `nseg` already set).
+    pub(super) fn of(cell: &Cell) -> Result<SegProps, String> {
+        let soma = soma_index(cell).ok_or("the cell has no section named `soma`")?;
+        if cell.sections[soma].parent.is_some() {
+            return Err("the soma is not the root of the cell".into());
+        }
+        let mut p = SegProps {
+            sec: Vec::new(),
+            x: Vec::new(),
+            kind: Vec::new(),
+            length: Vec::new(),
+            dist: Vec::new(),
+        };
+        for (si, s) in cell.sections.iter().enumerate() {
+            // BMTK: the name after the cell's prefix, first four letters.
+            let short: String = s.name.chars().take(4).collect();
+            let kind = swc_code(&short).ok_or_else(|| {
+                format!(
+                    "section `{}` is none of soma, axon, dend, apic (BMTK types sections by their first four letters)",
+                    s.name
+                )
+            })?;
+            let n = s.nseg.max(1);
+            for i in 0..n {
+                let x = (i as f64 + 0.5) / n as f64;
+                p.sec.push(si);
+                p.x.push(x);
+                p.kind.push(kind);
+                p.length.push(s.length / n as f64);
+                p.dist.push(distance(cell, soma, si, x)?);
+            }
+        }
+        Ok(p)
+    }
+
+    /// Number of segments.
+    pub(super) fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// BMTK's `find_sections`: the eligible segments (ascending) and their
+    /// probabilities.
+    pub(super) fn find(
+        &self,
+        names: &[String],
+        range: (f64, f64),
+    ) -> Result<(Vec<usize>, Vec<f64>), String> {
+        let mut codes = Vec::new();
+        for n in names {
+            codes.push(
+                swc_code(n)
+                    .ok_or_else(|| format!("target section `{n}` is not a BMTK section type"))?,
+            );
+        }
+        let (dmin, dmax) = range;
+        let mut ix = Vec::new();
+        let mut weight = Vec::new();
+        for k in 0..self.len() {
+            let len = self.length[k];
+            let d0 = self.dist[k] - len / 2.0;
+            let d1 = self.dist[k] + len / 2.0;
+            let over = d1.min(dmax) - d0.max(dmin);
+            let frac = (if over > 0.0 { over } else { 0.0 }) / len;
+            if frac > 0.0 && codes.contains(&self.kind[k]) {
+                ix.push(k);
+                weight.push(len * frac);
+            }
+        }
+        let total = np_sum(&weight);
+        let prob = weight.iter().map(|w| w / total).collect();
+        Ok((ix, prob))
+    }
+
+    /// Where segment `k` is.
+    pub(super) fn location(&self, k: usize) -> Location {
+        Location {
+            section: self.sec[k],
+            x: self.x[k],
+        }
+    }
+}
+
+/// NEURON's `distance` from soma(0) to the node of section `si` at `x`:
+/// the sums of `node_dist` walking from the section up to the soma.
+fn distance(cell: &Cell, soma: usize, si: usize, x: f64) -> Result<f64, String> {
+    let mut d = 0.0;
+    let mut cur = si;
+    let mut r = node_ratio(cell.sections[si].nseg.max(1), x);
+    let mut steps = 0;
+    while let Some((p, px)) = cell.sections[cur].parent {
+        d += cell.sections[cur].length * r;
+        r = node_ratio(cell.sections[p].nseg.max(1), px);
+        cur = p;
+        steps += 1;
+        if steps > cell.sections.len() {
+            return Err("the sections form a cycle".into());
+        }
+    }
+    if cur != soma {
+        return Err(format!(
+            "section `{}` is not connected to the soma",
+            cell.sections[si].name
+        ));
+    }
+    Ok(d + cell.sections[cur].length * r)
+}
+
+/// BMTK's draw for one edge: `nsyns` segment indexes.
+pub(super) fn draw(
+    rng: &mut RandomState,
+    ix: &[usize],
+    prob: &[f64],
+    nsyns: usize,
+) -> Result<Vec<usize>, String> {
+    Ok(rng
+        .choice(prob, nsyns)?
+        .into_iter()
+        .map(|i| ix[i])
+        .collect())
+}
+
+/// Eligible segments (ascending) and their probabilities.
+type Eligible = (Vec<usize>, Vec<f64>);
+
+/// The synapse sites of edges on the cells of a network, drawn in the
+/// order the loader asks for them (BMTK's connection order).
+pub(super) struct Placer {
+    /// BMTK's gid of each cell (its stream's seed).
+    gids: Vec<u64>,
+    /// The cell whose segment table BMTK uses for each cell (see
+    /// [`shared_props`]).
+    props_from: Vec<usize>,
+    rngs: Vec<Option<RandomState>>,
+    props: HashMap<usize, SegProps>,
+    found: HashMap<(usize, String, String), Eligible>,
+}
+
+/// For each cell, the cell whose segment table BMTK's `Morphology` cache
+/// hands it: an earlier cell with the same `morphology` value whose
+/// segment count before `dL` equals this one's and whose count after
+/// `dL` also equals this one's count before (the cache compares the
+/// stored cell's current count); else the cell itself. `cells[k]` is
+/// `(morphology, nseg before dL, nseg after dL)`.
+pub(super) fn shared_props(cells: &[(Option<String>, usize, usize)]) -> Vec<usize> {
+    let mut stored: Vec<usize> = Vec::new();
+    let mut out = Vec::with_capacity(cells.len());
+    for (k, (m, pre, _)) in cells.iter().enumerate() {
+        let Some(m) = m else {
+            out.push(k);
+            continue;
+        };
+        let hit = stored.iter().copied().find(|&e| {
+            let (me, pre_e, post_e) = &cells[e];
+            me.as_deref() == Some(m.as_str()) && pre_e == pre && post_e == pre
+        });
+        match hit {
+            Some(e) => out.push(out[e]),
+            None => {
+                stored.push(k);
+                out.push(k);
+            }
+        }
+    }
+    out
+}
+
+impl Placer {
+    /// `gids[k]` seeds cell `k`'s stream; `props_from` from [`shared_props`].
+    pub(super) fn new(gids: Vec<u64>, props_from: Vec<usize>) -> Placer {
+        let n = gids.len();
+        Placer {
+            gids,
+            props_from,
+            rngs: vec![None; n],
+            props: HashMap::new(),
+            found: HashMap::new(),
+        }
+    }
+
+    /// BMTK's draw of `nsyns` sites on cell `c` for an edge type targeting
+    /// `names` within `range`; `key` names the edge type for the cache.
+    /// An empty list when no segment qualifies (BMTK then makes no synapse
+    /// and draws nothing).
+    pub(super) fn random_sites(
+        &mut self,
+        cells: &[Cell],
+        c: usize,
+        key: &str,
+        names: &[String],
+        range: (f64, f64),
+        nsyns: usize,
+    ) -> Result<Vec<Location>, String> {
+        let src = self.props_from[c];
+        if let std::collections::hash_map::Entry::Vacant(e) = self.props.entry(src) {
+            e.insert(SegProps::of(&cells[src])?);
+        }
+        let props = &self.props[&src];
+        let fkey = (src, key.to_string(), format!("{names:?}{range:?}"));
+        if !self.found.contains_key(&fkey) {
+            let f = props.find(names, range)?;
+            self.found.insert(fkey.clone(), f);
+        }
+        let (ix, prob) = &self.found[&fkey];
+        if ix.is_empty() {
+            return Ok(Vec::new());
+        }
+        let gid = self.gids[c];
+        let seed = u32::try_from(gid)
+            .map_err(|_| format!("gid {gid} exceeds numpy's seed range (2**32 - 1)"))?;
+        let rng = self.rngs[c].get_or_insert_with(|| RandomState::new(seed));
+        let segs = draw(rng, ix, prob, nsyns)?;
+        // The segment index picks this cell's own section, the x comes
+        // from the table.
+        let mut out = Vec::with_capacity(segs.len());
+        for s in segs {
+            let section = nth_segment_section(&cells[c], s).ok_or_else(|| {
+                format!(
+                    "segment {s} does not exist on the cell (its segment table is another cell's)"
+                )
+            })?;
+            out.push(Location {
+                section,
+                x: props.location(s).x,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The section holding the `n`-th segment of `cell` (sections in order).
+fn nth_segment_section(cell: &Cell, mut n: usize) -> Option<usize> {
+    for (i, s) in cell.sections.iter().enumerate() {
+        if n < s.nseg {
+            return Some(i);
+        }
+        n -= s.nseg;
+    }
+    None
+}
+
+/// An edge type's `target_sections` (`['soma', 'dend']`, BMTK reads it
+/// with Python's `literal_eval`).
+pub(super) fn parse_sections(text: &str) -> Option<Vec<String>> {
+    let t = text.trim();
+    let inner = t.strip_prefix('[')?.strip_suffix(']')?;
+    let mut out = Vec::new();
+    for part in inner.split(',') {
+        let p = part.trim();
+        if p.is_empty() {
+            continue;
+        }
+        let q = p
+            .strip_prefix('\'')
+            .and_then(|s| s.strip_suffix('\''))
+            .or_else(|| p.strip_prefix('"').and_then(|s| s.strip_suffix('"')))?;
+        out.push(q.to_string());
+    }
+    Some(out)
+}
+
+/// An edge type's `distance_range`: a JSON pair, or one number `d`
+/// meaning `[0, d]`.
+pub(super) fn parse_range(text: &str) -> Option<(f64, f64)> {
+    if let Ok(v) = serde_json::from_str::<Vec<f64>>(text.trim()) {
+        return match v.as_slice() {
+            [a, b, ..] => Some((*a, *b)),
+            _ => None,
+        };
+    }
+    text.trim().parse::<f64>().ok().map(|d| (0.0, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::Section;
+
+    fn cell() -> Cell {
+        let sec = |name: &str, length: f64, nseg: usize, parent: Option<(usize, f64)>| Section {
+            name: name.into(),
+            length,
+            nseg,
+            parent,
+            ..Section::default()
+        };
+        Cell {
+            sections: vec![
+                sec("soma", 100.0, 5, None),
+                sec("dend", 237.3, 7, Some((0, 1.0))),
+                sec("apic", 151.1, 3, Some((0, 0.0))),
+                sec("dend2", 77.7, 3, Some((1, 0.5))),
+            ],
+            ..Cell::default()
+        }
+    }
+
+    /// `h.distance(seg)` from soma(0) in NEURON 9.0.2 for this tree.
+    #[test]
+    fn distances_equal_neuron() {
+        let p = SegProps::of(&cell()).unwrap();
+        let want = [
+            10.0,
+            30.0,
+            50.0,
+            70.0,
+            90.0,
+            116.95,
+            150.85,
+            184.75,
+            218.65,
+            252.55,
+            286.45000000000005,
+            320.35,
+            25.18333333333333,
+            75.55,
+            125.91666666666667,
+            231.6,
+            257.5,
+            283.4,
+        ];
+        assert_eq!(p.dist, want);
+    }
+
+    #[test]
+    fn eligible_segments_by_type_and_distance() {
+        let p = SegProps::of(&cell()).unwrap();
+        let (ix, prob) = p.find(&["dend".into()], (150.0, 260.0)).unwrap();
+        assert_eq!(ix, [6, 7, 8, 9, 15, 16]);
+        assert!((prob.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let (ix, _) = p
+            .find(&["soma".into(), "apic".into()], (0.0, 20.0))
+            .unwrap();
+        assert_eq!(ix, [0, 12]);
+        assert!(p.find(&["basl".into()], (0.0, 1.0)).is_err());
+    }
+
+    #[test]
+    fn parses_bmtk_columns() {
+        assert_eq!(
+            parse_sections("['soma', \"dend\"]"),
+            Some(vec!["soma".to_string(), "dend".to_string()])
+        );
+        assert_eq!(parse_range("[0.0, 999.9]"), Some((0.0, 999.9)));
+        assert_eq!(parse_range("150"), Some((0.0, 150.0)));
+    }
+
+    #[test]
+    fn cache_shares_tables_as_bmtk() {
+        let m = Some("blank.swc".to_string());
+        // dL changed the counts: no sharing.
+        let a = shared_props(&[(m.clone(), 1, 5), (m.clone(), 1, 5)]);
+        assert_eq!(a, [0, 1]);
+        // Unchanged counts: the second uses the first's table.
+        let b = shared_props(&[(m.clone(), 1, 1), (m.clone(), 1, 1), (None, 1, 1)]);
+        assert_eq!(b, [0, 0, 2]);
+    }
+}

@@ -1,0 +1,104 @@
+//! The synapse sites of one edge, chosen the way BMTK's bionet chooses
+//! them from the columns of its edge group:
+//!
+//! - `sec_id` (or `afferent_section_id`): one synapse at that section and
+//!   `sec_x` (or `afferent_section_pos`), whatever `nsyns` says;
+//! - else `nsyns`: that many synapses on segments drawn by the target
+//!   cell's random stream from its edge type's `target_sections` and
+//!   `distance_range` (see [`super::placement`]);
+//! - else one synapse at the soma centre.
+
+use super::e1502;
+use super::placement::{Placer, parse_range, parse_sections};
+use super::synapses::site;
+use crate::diag::Diagnostic;
+use crate::net::{Cell, Location};
+use crate::sonata::edges::EdgePopulation;
+
+/// True when the population has the column (in an edge group or its types).
+fn has_column(ep: &EdgePopulation, name: &str) -> bool {
+    ep.columns.contains_key(name) || ep.types.header.iter().any(|h| h == name)
+}
+
+/// The sites of edge `k` of `ep` on cell `tc`.
+pub(super) fn edge_sites(
+    placer: &mut Placer,
+    ep: &EdgePopulation,
+    k: usize,
+    cells: &[Cell],
+    tc: usize,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Vec<Location>, Diagnostic> {
+    let tid = ep.type_ids[k];
+    let where_ = || {
+        format!(
+            "`{}` edge {k} of `{}` (type {tid})",
+            ep.file.display(),
+            ep.name
+        )
+    };
+    if has_column(ep, "sec_id") || has_column(ep, "afferent_section_id") {
+        return site(ep, k, &cells[tc]).map(|l| vec![l]);
+    }
+    if !has_column(ep, "nsyns") {
+        return site(ep, k, &cells[tc]).map(|l| vec![l]);
+    }
+    let nsyns = match ep.number(k, "nsyns") {
+        Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => n as usize,
+        Ok(None) => 1,
+        Ok(Some(n)) => return Err(e1502(format!("{}: nsyns is {n}", where_()))),
+        Err(v) => return Err(e1502(format!("{}: nsyns is `{v}`, not a number", where_()))),
+    };
+    let types = ep.types_file.display();
+    let names = ep
+        .text(k, "target_sections")
+        .map(|t| parse_sections(t).ok_or(t))
+        .transpose()
+        .map_err(|t| {
+            e1502(format!(
+                "`{types}` edge type {tid}: target_sections `{t}` is not a list of section names"
+            ))
+        })?
+        .ok_or_else(|| {
+            e1502(format!(
+                "`{types}` edge type {tid} has no target_sections (BMTK needs them to place its synapses)"
+            ))
+        })?;
+    if ep.text(k, "distance_range").is_none() && has_column(ep, "distance_range") {
+        // BMTK reads an empty value as [0, NaN]: no segment qualifies.
+        let msg = format!(
+            "`{types}` edge type {tid}: distance_range is empty, so (as in BMTK) its edges make no synapse"
+        );
+        if !warnings.iter().any(|w| w.message == msg) {
+            warnings.push(Diagnostic::warning("W1501", msg));
+        }
+        return Ok(Vec::new());
+    }
+    let range = ep
+        .text(k, "distance_range")
+        .map(|t| parse_range(t).ok_or(t))
+        .transpose()
+        .map_err(|t| {
+            e1502(format!(
+                "`{types}` edge type {tid}: distance_range `{t}` is not a pair of distances"
+            ))
+        })?
+        .ok_or_else(|| {
+            e1502(format!(
+                "`{types}` edge type {tid} has no distance_range (BMTK needs it to place its synapses)"
+            ))
+        })?;
+    let key = format!("{}/{}", ep.name, tid);
+    let out = placer
+        .random_sites(cells, tc, &key, &names, range, nsyns)
+        .map_err(|e| e1502(format!("{} on cell {tc}: {e}", where_())))?;
+    if out.is_empty() && nsyns > 0 {
+        let msg = format!(
+            "`{types}` edge type {tid}: no segment of the target cell lies in target_sections {names:?} within distance_range {range:?}; like BMTK, nmc makes no synapse"
+        );
+        if !warnings.iter().any(|w| w.message == msg) {
+            warnings.push(Diagnostic::warning("W1501", msg));
+        }
+    }
+    Ok(out)
+}
