@@ -461,7 +461,8 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         .clone()
         .unwrap_or_else(|| PathBuf::from("."));
     let mut json_cache: HashMap<String, Value> = HashMap::new();
-    for ep in ordered {
+    let mut rules = sites::Rules::default();
+    for (pop_index, ep) in ordered.into_iter().enumerate() {
         let virt = is_virtual(&ep.source_population);
         if virt {
             check_one_to_one(ep, &mut warnings);
@@ -542,9 +543,16 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     }
                     Err(d) => return Err(vec![d]),
                 };
-                let locations =
-                    sites::edge_sites(&mut placer, ep, k, &net.cells, tc, &mut warnings)
-                        .map_err(|d| vec![d])?;
+                let locations = sites::edge_sites(
+                    &mut placer,
+                    &mut rules,
+                    (pop_index, ep),
+                    k,
+                    &net.cells,
+                    tc,
+                    &mut warnings,
+                )
+                .map_err(|d| vec![d])?;
                 let source = if virt {
                     match train_of.get(&(ep.source_population.clone(), ep.source[k])) {
                         Some(&t) => Source::Train(t),

@@ -192,7 +192,7 @@ pub(super) struct Placer {
     props_from: Vec<usize>,
     rngs: Vec<Option<RandomState>>,
     props: HashMap<usize, SegProps>,
-    found: HashMap<(usize, String, String), Eligible>,
+    found: HashMap<(usize, usize), Eligible>,
 }
 
 /// For each cell, the cell whose segment table BMTK's `Morphology` cache
@@ -238,14 +238,15 @@ impl Placer {
     }
 
     /// BMTK's draw of `nsyns` sites on cell `c` for an edge type targeting
-    /// `names` within `range`; `key` names the edge type for the cache.
+    /// `names` within `range`; `key` identifies (edge type, names, range)
+    /// for the cache.
     /// An empty list when no segment qualifies (BMTK then makes no synapse
     /// and draws nothing).
     pub(super) fn random_sites(
         &mut self,
         cells: &[Cell],
         c: usize,
-        key: &str,
+        key: usize,
         names: &[String],
         range: (f64, f64),
         nsyns: usize,
@@ -255,10 +256,10 @@ impl Placer {
             e.insert(SegProps::of(&cells[src])?);
         }
         let props = &self.props[&src];
-        let fkey = (src, key.to_string(), format!("{names:?}{range:?}"));
+        let fkey = (src, key);
         if !self.found.contains_key(&fkey) {
             let f = props.find(names, range)?;
-            self.found.insert(fkey.clone(), f);
+            self.found.insert(fkey, f);
         }
         let (ix, prob) = &self.found[&fkey];
         if ix.is_empty() {

@@ -20,35 +20,61 @@ fn has_column(ep: &EdgePopulation, name: &str) -> bool {
     ep.columns.contains_key(name) || ep.types.header.iter().any(|h| h == name)
 }
 
-/// The sites of edge `k` of `ep` on cell `tc`.
-pub(super) fn edge_sites(
-    placer: &mut Placer,
+/// How the edges of one edge type get their sites, worked out once per
+/// type (parsing `target_sections` and `distance_range` per edge would
+/// cost more than the draw).
+#[derive(Debug)]
+pub(super) enum Rule {
+    /// `sec_id`/`afferent_section_id` columns, or neither those nor
+    /// `nsyns`: one site per edge from the edge's own columns.
+    Given,
+    /// An empty `distance_range`: no synapse (as BMTK).
+    Nothing,
+    /// `nsyns` draws among the segments of `names` within `range`.
+    Random {
+        names: Vec<String>,
+        range: (f64, f64),
+        /// Identifies this rule in the placer's cache.
+        id: usize,
+    },
+}
+
+/// Rules by (edge population, edge type), each worked out once.
+#[derive(Default)]
+pub(super) struct Rules {
+    by_type: std::collections::HashMap<(usize, i64), Rule>,
+}
+
+impl Rules {
+    fn of(
+        &mut self,
+        (pop, ep): (usize, &EdgePopulation),
+        k: usize,
+        warnings: &mut Vec<Diagnostic>,
+    ) -> Result<&Rule, Diagnostic> {
+        let key = (pop, ep.type_ids[k]);
+        if !self.by_type.contains_key(&key) {
+            let id = self.by_type.len();
+            let r = rule(ep, k, id, warnings)?;
+            self.by_type.insert(key, r);
+        }
+        self.by_type
+            .get(&key)
+            .ok_or_else(|| e1502(format!("edge type {} has no placement rule", key.1)))
+    }
+}
+
+fn rule(
     ep: &EdgePopulation,
     k: usize,
-    cells: &[Cell],
-    tc: usize,
+    id: usize,
     warnings: &mut Vec<Diagnostic>,
-) -> Result<Vec<Location>, Diagnostic> {
+) -> Result<Rule, Diagnostic> {
     let tid = ep.type_ids[k];
-    let where_ = || {
-        format!(
-            "`{}` edge {k} of `{}` (type {tid})",
-            ep.file.display(),
-            ep.name
-        )
-    };
-    if has_column(ep, "sec_id") || has_column(ep, "afferent_section_id") {
-        return site(ep, k, &cells[tc]).map(|l| vec![l]);
+    if has_column(ep, "sec_id") || has_column(ep, "afferent_section_id") || !has_column(ep, "nsyns")
+    {
+        return Ok(Rule::Given);
     }
-    if !has_column(ep, "nsyns") {
-        return site(ep, k, &cells[tc]).map(|l| vec![l]);
-    }
-    let nsyns = match ep.number(k, "nsyns") {
-        Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => n as usize,
-        Ok(None) => 1,
-        Ok(Some(n)) => return Err(e1502(format!("{}: nsyns is {n}", where_()))),
-        Err(v) => return Err(e1502(format!("{}: nsyns is `{v}`, not a number", where_()))),
-    };
     let types = ep.types_file.display();
     let names = ep
         .text(k, "target_sections")
@@ -66,13 +92,13 @@ pub(super) fn edge_sites(
         })?;
     if ep.text(k, "distance_range").is_none() && has_column(ep, "distance_range") {
         // BMTK reads an empty value as [0, NaN]: no segment qualifies.
-        let msg = format!(
-            "`{types}` edge type {tid}: distance_range is empty, so (as in BMTK) its edges make no synapse"
-        );
-        if !warnings.iter().any(|w| w.message == msg) {
-            warnings.push(Diagnostic::warning("W1501", msg));
-        }
-        return Ok(Vec::new());
+        warnings.push(Diagnostic::warning(
+            "W1501",
+            format!(
+                "`{types}` edge type {tid}: distance_range is empty, so (as in BMTK) its edges make no synapse"
+            ),
+        ));
+        return Ok(Rule::Nothing);
     }
     let range = ep
         .text(k, "distance_range")
@@ -88,11 +114,43 @@ pub(super) fn edge_sites(
                 "`{types}` edge type {tid} has no distance_range (BMTK needs it to place its synapses)"
             ))
         })?;
-    let key = format!("{}/{}", ep.name, tid);
+    Ok(Rule::Random { names, range, id })
+}
+
+/// The sites of edge `k` of `ep` on cell `tc`.
+pub(super) fn edge_sites(
+    placer: &mut Placer,
+    rules: &mut Rules,
+    (pop, ep): (usize, &EdgePopulation),
+    k: usize,
+    cells: &[Cell],
+    tc: usize,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Vec<Location>, Diagnostic> {
+    let tid = ep.type_ids[k];
+    let where_ = || {
+        format!(
+            "`{}` edge {k} of `{}` (type {tid})",
+            ep.file.display(),
+            ep.name
+        )
+    };
+    let (names, range, id) = match rules.of((pop, ep), k, warnings)? {
+        Rule::Given => return site(ep, k, &cells[tc]).map(|l| vec![l]),
+        Rule::Nothing => return Ok(Vec::new()),
+        Rule::Random { names, range, id } => (names, *range, *id),
+    };
+    let nsyns = match ep.number(k, "nsyns") {
+        Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => n as usize,
+        Ok(None) => 1,
+        Ok(Some(n)) => return Err(e1502(format!("{}: nsyns is {n}", where_()))),
+        Err(v) => return Err(e1502(format!("{}: nsyns is `{v}`, not a number", where_()))),
+    };
     let out = placer
-        .random_sites(cells, tc, &key, &names, range, nsyns)
+        .random_sites(cells, tc, id, names, range, nsyns)
         .map_err(|e| e1502(format!("{} on cell {tc}: {e}", where_())))?;
     if out.is_empty() && nsyns > 0 {
+        let types = ep.types_file.display();
         let msg = format!(
             "`{types}` edge type {tid}: no segment of the target cell lies in target_sections {names:?} within distance_range {range:?}; like BMTK, nmc makes no synapse"
         );
