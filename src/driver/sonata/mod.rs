@@ -240,6 +240,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         ..Network::default()
     };
     let mut templates: HashMap<String, Cell> = HashMap::new();
+    let mut hoc = templates::HocTemplates::default();
     let mut cells: Vec<CellOrigin> = Vec::new();
     let mut cell_of: HashMap<(String, u64), usize> = HashMap::new();
     let mut populations = Vec::new();
@@ -267,7 +268,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 continue;
             };
             if !templates.contains_key(name) {
-                match load_template(map, &templates_dir, &loader, name) {
+                match load_template(map, &mut hoc, &templates_dir, &loader, name) {
                     Ok(c) => {
                         templates.insert(name.to_string(), c);
                     }
@@ -301,6 +302,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             });
         }
     }
+    warnings.append(&mut hoc.warnings);
     if !errors.is_empty() {
         return Err(errors);
     }
