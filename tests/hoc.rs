@@ -4,9 +4,9 @@
 //! `tests/hoc/errors/` their pinned diagnostics.
 
 use nmc::diag::{self, SourceMap};
+use nmc::driver::library::Library;
 use nmc::front::hoc;
-use nmc::front::ndl::catalogue::Catalogue;
-use nmc::ir::interface::Catalogue as _;
+use nmc::ir::interface::Catalogue;
 use nmc::net::Cell;
 use serde_json::Value;
 use std::path::Path;
@@ -15,8 +15,8 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn catalogue() -> Catalogue {
-    Catalogue::load(&root().join("models")).expect("models/ compiles")
+fn catalogue() -> Library {
+    Library::open(&[root().join("models")]).expect("models/ can be read")
 }
 
 fn relative(path: &Path) -> String {
@@ -45,7 +45,7 @@ fn all_equal(what: &str, want: f64, got: &[f64]) {
 }
 
 /// Compares one nmc cell with NEURON's dump of the same template.
-fn compare(template: &str, cell: &Cell, neuron: &[Value], cat: &Catalogue) {
+fn compare(template: &str, cell: &Cell, neuron: &[Value], cat: &Library) {
     assert_eq!(
         cell.sections.len(),
         neuron.len(),
@@ -107,13 +107,28 @@ fn compare(template: &str, cell: &Cell, neuron: &[Value], cat: &Catalogue) {
 
 #[test]
 fn fixture_cells_match_neuron() {
+    check_against(
+        &root().join("tests/hoc/cells.hoc"),
+        &root().join("tests/golden/hoc/cells.json"),
+    );
+}
+
+/// Any other file and its dump: `NMC_HOC_CHECK=file.hoc:dump.json` (both
+/// written by `reference/make_hoc_cells.py --hoc file.hoc --out dump.json`).
+#[test]
+fn other_cells_match_neuron() {
+    if let Ok(spec) = std::env::var("NMC_HOC_CHECK")
+        && let Some((hoc, json)) = spec.split_once(':')
+    {
+        check_against(Path::new(hoc), Path::new(json));
+    }
+}
+
+fn check_against(hoc_file: &Path, golden: &Path) {
     let cat = catalogue();
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/golden/hoc/cells.json")).unwrap(),
-    )
-    .unwrap();
+    let golden: Value = serde_json::from_str(&std::fs::read_to_string(golden).unwrap()).unwrap();
     let mut map = SourceMap::new();
-    let (file, diags) = hoc::parse_file(&mut map, &root().join("tests/hoc/cells.hoc"));
+    let (file, diags) = hoc::parse_file(&mut map, hoc_file);
     assert!(
         diags.iter().all(|d| !d.is_error()),
         "{}",
