@@ -94,6 +94,17 @@ pub enum ConnectTo {
     Here(Expr),
 }
 
+/// `connect child(x), parent(y)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Connect {
+    /// The child section (`None`: the accessed one).
+    pub child: Option<SecRef>,
+    /// The end of the child that connects.
+    pub child_x: Option<Expr>,
+    /// Where it connects.
+    pub to: ConnectTo,
+}
+
 /// Statements.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
@@ -193,14 +204,7 @@ pub enum StmtKind {
     /// `uninsert mech`
     Uninsert(Ident),
     /// `connect child(x), parent(y)`
-    Connect {
-        /// The child section (`None`: the accessed one).
-        child: Option<SecRef>,
-        /// The end of the child that connects.
-        child_x: Option<Expr>,
-        /// Where it connects.
-        to: ConnectTo,
-    },
+    Connect(Box<Connect>),
     /// `access sec`
     Access(SecRef),
     /// `sec statement`: run the statement with `sec` accessed.

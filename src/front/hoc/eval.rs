@@ -462,7 +462,7 @@ impl<'a> Interp<'a> {
                 self.density(m)?;
                 self.secs[sec].mechs.retain(|x| x.name != m.name);
             }
-            StmtKind::Connect { child, child_x, to } => self.connect(s.span, child, child_x, to)?,
+            StmtKind::Connect(c) => self.connect(s.span, &c.child, &c.child_x, &c.to)?,
             StmtKind::Access(r) => {
                 let sec = self.secref(r)?;
                 self.access = Some(sec);

@@ -81,7 +81,7 @@ pub fn constant(name: &str) -> Option<f64> {
         "E" => Some(std::f64::consts::E),
         "DEG" => Some(180.0 / std::f64::consts::PI),
         "GAMMA" => Some(0.577_215_664_901_532_9),
-        "FARADAY" => Some(96485.3321233100184),
+        "FARADAY" => Some(96_485.332_123_310_02),
         "R" => Some(8.314_462_618_153_24),
         _ => None,
     }

@@ -40,7 +40,8 @@ pub fn parse(tokens: &[Token]) -> (File, Vec<Failed>, Vec<Diagnostic>) {
             Tok::Eof => break,
             Tok::Ident(k) if k == "begintemplate" => match p.template() {
                 Ok(t) => file.templates.push(t),
-                Err((name, e)) => {
+                Err(failure) => {
+                    let (name, e) = *failure;
                     p.recover_to_endtemplate();
                     match name {
                         Some(name) => failed.push(Failed {
@@ -231,16 +232,18 @@ impl<'t> Parser<'t> {
         out
     }
 
-    fn template(&mut self) -> Result<Template, (Option<Ident>, Diagnostic)> {
+    fn template(&mut self) -> Result<Template, Box<(Option<Ident>, Diagnostic)>> {
         let start = self.bump().span;
-        let name = self.ident("a template name").map_err(|e| (None, e))?;
+        let name = self
+            .ident("a template name")
+            .map_err(|e| Box::new((None, e)))?;
         self.sections = self.scan_sections();
         let mut body = Vec::new();
         loop {
             self.skip_separators();
             match self.peek().clone() {
                 Tok::Eof => {
-                    return Err((
+                    return Err(Box::new((
                         Some(name.clone()),
                         Diagnostic::error(
                             "E1603",
@@ -248,15 +251,15 @@ impl<'t> Parser<'t> {
                         )
                         .with_primary(name.span, "this template never ends")
                         .with_help(format!("end it with `endtemplate {}`", name.name)),
-                    ));
+                    )));
                 }
                 Tok::Ident(k) if k == "endtemplate" => {
                     self.bump();
                     let end = self
                         .ident("the template's name")
-                        .map_err(|e| (Some(name.clone()), e))?;
+                        .map_err(|e| Box::new((Some(name.clone()), e)))?;
                     if end.name != name.name {
-                        return Err((
+                        return Err(Box::new((
                             Some(name.clone()),
                             Diagnostic::error(
                                 "E1604",
@@ -268,7 +271,7 @@ impl<'t> Parser<'t> {
                             .with_primary(end.span, "a different name")
                             .with_secondary(name.span, "template opened here")
                             .with_help(format!("write `endtemplate {}`", name.name)),
-                        ));
+                        )));
                     }
                     return Ok(Template {
                         name,
@@ -278,7 +281,7 @@ impl<'t> Parser<'t> {
                 }
                 Tok::Ident(k) if k == "begintemplate" => {
                     let span = self.span();
-                    return Err((
+                    return Err(Box::new((
                         Some(name.clone()),
                         Diagnostic::error("E1603", "`begintemplate` inside a template")
                             .with_primary(span, "a new template starts here")
@@ -287,11 +290,11 @@ impl<'t> Parser<'t> {
                                 "end `{}` with `endtemplate {}` first",
                                 name.name, name.name
                             )),
-                    ));
+                    )));
                 }
                 _ => match self.stmt() {
                     Ok(s) => body.push(s),
-                    Err(e) => return Err((Some(name.clone()), e)),
+                    Err(e) => return Err(Box::new((Some(name.clone()), e))),
                 },
             }
         }
@@ -723,7 +726,7 @@ impl<'t> Parser<'t> {
         } else {
             ConnectTo::Here(self.expr()?)
         };
-        Ok(StmtKind::Connect { child, child_x, to })
+        Ok(StmtKind::Connect(Box::new(Connect { child, child_x, to })))
     }
 
     /// `sec stmt`, or an expression statement starting with `sec.`.
