@@ -155,3 +155,29 @@ fn relative_sonata_config_path_and_missing_mechanisms_help() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_reads_hoc_templates() {
+    let out = nmc()
+        .args(["check", "tests/hoc/cells.hoc"])
+        .output()
+        .expect("run nmc");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("checked 1 file: 0 errors"), "{err}");
+    let out = nmc()
+        .args([
+            "check",
+            "tests/hoc/errors/unknown_names.hoc",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run nmc");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"code\":\"E1605\"") && text.contains("\"line\":5"),
+        "{text}"
+    );
+}

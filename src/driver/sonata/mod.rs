@@ -257,6 +257,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mut gids: Vec<u64> = Vec::new();
     let mut morph_info: Vec<(Option<String>, usize, usize)> = Vec::new();
     let mut templates: HashMap<String, Cell> = HashMap::new();
+    let mut hoc = templates::HocTemplates::default();
     let mut cells: Vec<CellOrigin> = Vec::new();
     let mut cell_of: HashMap<(String, u64), usize> = HashMap::new();
     let mut populations = Vec::new();
@@ -284,7 +285,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 continue;
             };
             if !templates.contains_key(name) {
-                match load_template(map, &templates_dir, &loader, name) {
+                match load_template(map, &mut hoc, &templates_dir, &loader, name) {
                     Ok(c) => {
                         templates.insert(name.to_string(), c);
                     }
@@ -325,6 +326,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             });
         }
     }
+    warnings.append(&mut hoc.warnings);
     if !errors.is_empty() {
         return Err(errors);
     }

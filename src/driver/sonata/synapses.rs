@@ -186,7 +186,10 @@ pub(super) fn site(ep: &EdgePopulation, k: usize, cell: &Cell) -> Result<Locatio
         })
         .unwrap_or_else(|| vec!["soma".to_string()]);
     if want.iter().any(|w| w == "soma")
-        && let Some(i) = cell.sections.iter().position(|s| s.name == "soma")
+        && let Some(i) = cell
+            .sections
+            .iter()
+            .position(|s| s.name == "soma" || s.name == "soma[0]")
     {
         return Ok(Location { section: i, x: 0.5 });
     }
