@@ -257,9 +257,8 @@ impl Placer {
         }
         let props = &self.props[&src];
         let fkey = (src, key);
-        if !self.found.contains_key(&fkey) {
-            let f = props.find(names, range)?;
-            self.found.insert(fkey, f);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.found.entry(fkey) {
+            e.insert(props.find(names, range)?);
         }
         let (ix, prob) = &self.found[&fkey];
         if ix.is_empty() {
