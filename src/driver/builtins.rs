@@ -79,7 +79,9 @@ mod tests {
                 b.file,
                 out.diagnostics
             );
-            let mech = out.mechanism.unwrap_or_else(|| panic!("{} compiles", b.file));
+            let mech = out
+                .mechanism
+                .unwrap_or_else(|| panic!("{} compiles", b.file));
             assert_eq!(mech.name, b.name(), "{}", b.file);
         }
     }
