@@ -327,3 +327,44 @@ impl Engine for Callbacks<'_> {
         0.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn self_event(instance: u32, flag: f64) -> Target {
+        Target::SelfEvent {
+            mech: 0,
+            instance,
+            flag,
+            conn: NO_CONN,
+        }
+    }
+
+    #[test]
+    fn net_move_moves_the_last_self_event_only() {
+        let mut q = Queue::default();
+        q.push_movable(5.0, self_event(0, 1.0));
+        q.push_movable(7.0, self_event(1, 1.0));
+        q.move_self_event(0, 0, 2.0);
+        q.move_self_event(0, 0, 3.0);
+        assert_eq!(q.pop_until(10.0), Some((3.0, self_event(0, 1.0))));
+        // The event at 5 and the one at 2 were moved away.
+        assert_eq!(q.pop_until(10.0), Some((7.0, self_event(1, 1.0))));
+        assert_eq!(q.pop_until(10.0), None);
+        // Delivered: nothing left to move.
+        q.move_self_event(0, 0, 4.0);
+        assert_eq!(q.pop_until(10.0), None);
+    }
+
+    #[test]
+    fn equal_times_deliver_in_creation_order() {
+        let mut q = Queue::default();
+        q.push_movable(1.0, self_event(0, 1.0));
+        q.push(1.0, Target::NetCon(4));
+        q.push_movable(1.0, self_event(1, 2.0));
+        assert_eq!(q.pop_until(1.0), Some((1.0, self_event(0, 1.0))));
+        assert_eq!(q.pop_until(1.0), Some((1.0, Target::NetCon(4))));
+        assert_eq!(q.pop_until(1.0), Some((1.0, self_event(1, 2.0))));
+    }
+}
