@@ -181,3 +181,59 @@ fn check_reads_hoc_templates() {
         "{text}"
     );
 }
+
+#[test]
+fn list_builtins_prints_every_builtin_in_neuron_order() {
+    let out = nmc()
+        .args(["compile", "--list-builtins"])
+        .output()
+        .expect("run nmc");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.ends_with("built-in mechanisms"))
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    assert_eq!(
+        names,
+        [
+            "pas",
+            "IClamp",
+            "AlphaSynapse",
+            "ExpSyn",
+            "Exp2Syn",
+            "SEClamp",
+            "hh",
+            "NetStim",
+            "IntFire1",
+            "IntFire2",
+            "IntFire4",
+            "VecStim"
+        ]
+    );
+    let row = |n: &str| rows.iter().find(|r| r[0] == n).cloned().unwrap_or_default();
+    assert_eq!(row("hh"), ["hh", "density", "builtins/hh.mod"]);
+    assert_eq!(
+        row("SEClamp"),
+        ["SEClamp", "point process", "builtins/SEClamp.mod"]
+    );
+    assert_eq!(
+        row("IntFire4"),
+        ["IntFire4", "artificial cell", "builtins/IntFire4.mod"]
+    );
+    assert!(text.ends_with("12 built-in mechanisms\n"), "{text}");
+    // The list takes no files.
+    let bad = nmc()
+        .args(["compile", "--list-builtins", "models/hh.mod"])
+        .output()
+        .expect("run nmc");
+    assert_eq!(bad.status.code(), Some(2));
+}

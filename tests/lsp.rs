@@ -520,9 +520,14 @@ fn ndl_is_checked_against_the_mod_files_it_uses() {
         .map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(labels, vec!["g", "e"], "{comp}");
-    // After `insert `: the folder's density mechanisms.
+    // After `insert `: the density mechanisms, NEURON's built-ins (in
+    // their order) then the folder's.
     let comp = c.request("textDocument/completion", at(&ndl_uri, 5, 9));
-    assert_eq!(comp["result"][0]["label"], "leaky", "{comp}");
+    let labels: Vec<&str> = comp["result"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(labels, vec!["pas", "hh", "leaky"], "{comp}");
     // Symbols: the cell with its section, the population, run, output.
     let s = c.request(
         "textDocument/documentSymbol",

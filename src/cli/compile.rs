@@ -3,6 +3,7 @@
 
 use super::{EXIT_ERRORS, EXIT_OK, Emit, inputs};
 use crate::diag::{self, SourceMap};
+use crate::driver::builtins::BUILTINS;
 use crate::driver::pipeline;
 use crate::front::nmodl;
 use crate::ir::{self, MechKind};
@@ -159,6 +160,39 @@ fn jit_all(outcomes: &[pipeline::CompileOutcome]) -> Vec<Option<Jit>> {
         }
     }
     out
+}
+
+/// `nmc compile --list-builtins`: one row per built-in mechanism (name,
+/// kind, file) in NEURON's registration order. A built-in that does not
+/// compile (a bug in nmc) is reported and makes the exit status 1.
+pub fn list_builtins() -> i32 {
+    let mut map = SourceMap::new();
+    let mut status = EXIT_OK;
+    let mut rows = Vec::new();
+    for b in BUILTINS {
+        let out = pipeline::compile_source(&mut map, b.file, b.text);
+        let kind = match &out.mechanism {
+            Some(m) if !out.failed() => kind_name(m.kind),
+            _ => {
+                eprintln!("error[E0801]: built-in `{}` does not compile", b.file);
+                status = EXIT_ERRORS;
+                "(error)"
+            }
+        };
+        rows.push((b.name(), kind, format!("builtins/{}", b.file)));
+    }
+    let wn = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(4);
+    let wk = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(4);
+    let mut text = format!("{:wn$}  {:wk$}  file\n", "name", "kind");
+    for (name, kind, file) in &rows {
+        text += &format!("{name:wn$}  {kind:wk$}  {file}\n");
+    }
+    text += &format!("{} built-in mechanisms\n", rows.len());
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(text.as_bytes()).is_err() {
+        return EXIT_ERRORS;
+    }
+    status
 }
 
 fn kind_name(kind: MechKind) -> &'static str {

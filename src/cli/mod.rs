@@ -205,11 +205,16 @@ pub enum Command {
     /// Prints one row per file (mechanism, kind, kernels, compile time).
     /// Exit status 1 when any file cannot be compiled. With --emit, print an
     /// intermediate form of every file (to stdout, or to DIR/<stem>.<ext>
-    /// with -o).
+    /// with -o). With --list-builtins, list NEURON's built-in mechanisms
+    /// that nmc embeds (name, kind, file) instead.
     Compile {
         /// Files (or directories) to compile.
-        #[arg(required = true, value_name = "FILE")]
+        #[arg(required_unless_present = "list_builtins", value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// List the built-in mechanisms (NEURON's hh, pas, IClamp, ...) in
+        /// NEURON's registration order: name, kind, file.
+        #[arg(long, conflicts_with_all = ["files", "emit", "out_dir"])]
+        list_builtins: bool,
         /// Print an intermediate representation.
         #[arg(long, value_enum)]
         emit: Option<Emit>,
@@ -367,10 +372,15 @@ pub fn main() -> i32 {
             color,
         } => build::run(&file, out_dir.as_deref(), quiet, color.enabled()),
         Command::Compile {
+            list_builtins: true,
+            ..
+        } => compile::list_builtins(),
+        Command::Compile {
             files,
             emit,
             out_dir,
             color,
+            ..
         } => compile::run(&files, emit, out_dir.as_deref(), color.enabled()),
         Command::Lsp => lsp::run(),
         Command::Run {

@@ -2,6 +2,7 @@
 //!
 //! - [`pipeline`]: one `.mod` file through the compiler (front end, IR,
 //!   solve, validation).
+//! - [`builtins`]: NEURON's built-in mechanisms as nmc's own sources.
 //! - [`library`]: the mechanisms of a run (NEURON's built-ins and the
 //!   user's folders), each compiled once, handed to the engine.
 //! - [`sonata`]: a SONATA circuit and simulation config loaded into a

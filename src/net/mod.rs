@@ -26,7 +26,11 @@ pub struct Network {
     pub records: Vec<Record>,
 }
 
-/// One cell: a tree of sections.
+/// One cell: a tree of sections. A cell with no sections is an
+/// artificial cell (NEURON's `ARTIFICIAL_CELL`: NetStim, IntFire1, ...):
+/// its one point process is the ARTIFICIAL_CELL instance, it spikes when
+/// that instance's NET_RECEIVE calls `net_event(t)` (recorded at exactly
+/// t), and connections may target it like a synapse.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cell {
     /// Global id (SONATA node id), used in spike output.

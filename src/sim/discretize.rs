@@ -90,12 +90,15 @@ impl Nodes {
     }
 }
 
-/// The nodes of `cells`, or why a cell cannot be discretized.
+/// The nodes of `cells`, or why a cell cannot be discretized. A cell with
+/// no sections (an artificial cell) has no nodes.
 pub(crate) fn discretize(cells: &[Cell]) -> Result<Nodes, String> {
     let mut nodes = Nodes::default();
     for (ci, cell) in cells.iter().enumerate() {
         if cell.sections.is_empty() {
-            return Err(format!("cell {ci} (gid {}) has no section", cell.gid));
+            // An artificial cell: no nodes.
+            nodes.sections.push(Vec::new());
+            continue;
         }
         let root = nodes.push(ROOT, 100.0, cell.sections[0].diam, 0.0);
         let mut secs: Vec<SectionNodes> = Vec::with_capacity(cell.sections.len());

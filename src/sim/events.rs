@@ -3,7 +3,7 @@
 //! (`net_send` and friends).
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::back::Engine;
 use crate::ir::Builtin;
@@ -94,6 +94,19 @@ pub(crate) struct Queue {
     step: u64,
     /// Phase-1 counter.
     seq: u64,
+    /// Per (mechanism slot, instance): the undelivered self-event its
+    /// last `net_send` queued, which `net_move` moves (NEURON keeps one
+    /// such event per instance).
+    movable: HashMap<(u32, u32), Movable>,
+    /// Creation numbers of moved self-events, skipped when popped.
+    cancelled: HashSet<u64>,
+}
+
+/// A self-event that `net_move` may move.
+#[derive(Clone, Copy, Debug)]
+struct Movable {
+    seq: u64,
+    target: Target,
 }
 
 impl Queue {
@@ -102,6 +115,8 @@ impl Queue {
         self.heap.clear();
         self.seq = 0;
         self.step = 0;
+        self.movable.clear();
+        self.cancelled.clear();
     }
 
     /// Reserves room for `n` more events.
@@ -132,6 +147,33 @@ impl Queue {
         self.push_stamped(t, stamp, target);
     }
 
+    /// Schedules self-event `target` at `t` as the one `net_move` of its
+    /// instance moves from now on.
+    pub fn push_movable(&mut self, t: f64, target: Target) {
+        self.push(t, target);
+        if let Target::SelfEvent { mech, instance, .. } = target
+            && !t.is_nan()
+        {
+            let m = Movable {
+                seq: self.seq,
+                target,
+            };
+            self.movable.insert((mech, instance), m);
+        }
+    }
+
+    /// NEURON's `net_move`: the undelivered self-event of `instance` of
+    /// mechanism slot `mech` is due at `t` instead (a new creation
+    /// number). Nothing happens when there is none.
+    pub fn move_self_event(&mut self, mech: u32, instance: u32, t: f64) {
+        let Some(m) = self.movable.get(&(mech, instance)).copied() else {
+            return;
+        };
+        self.cancelled.insert(m.seq);
+        self.movable.remove(&(mech, instance));
+        self.push_movable(t, m.target);
+    }
+
     /// Schedules `target` at `t`: event `index` of a spike that global
     /// detector `detector` detected at the start of step `step`.
     pub fn push_spike(&mut self, t: f64, step: u64, detector: u32, index: u64, target: Target) {
@@ -151,11 +193,29 @@ impl Queue {
         self.heap.push(Item { t, stamp, target });
     }
 
-    /// The earliest event if its time is at most `til`.
+    /// The earliest event if its time is at most `til` (moved self-events
+    /// are skipped).
     pub fn pop_until(&mut self, til: f64) -> Option<(f64, Target)> {
-        match self.heap.peek() {
-            Some(item) if item.t <= til => self.heap.pop().map(|i| (i.t, i.target)),
-            _ => None,
+        loop {
+            let item = match self.heap.peek() {
+                Some(item) if item.t <= til => self.heap.pop()?,
+                _ => return None,
+            };
+            if let Target::SelfEvent { mech, instance, .. } = item.target
+                && item.stamp.phase == 1
+            {
+                if self.cancelled.remove(&item.stamp.seq) {
+                    continue;
+                }
+                if self
+                    .movable
+                    .get(&(mech, instance))
+                    .is_some_and(|m| m.seq == item.stamp.seq)
+                {
+                    self.movable.remove(&(mech, instance));
+                }
+            }
+            return Some((item.t, item.target));
         }
     }
 }
@@ -172,6 +232,22 @@ pub(crate) struct Callbacks<'a> {
     pub conn: u32,
     /// Random number state.
     pub rng: &'a mut u64,
+    /// Where `net_event` of an artificial cell goes; None while the
+    /// engine takes no spikes (INITIAL).
+    pub spiking: Option<Spiking<'a>>,
+}
+
+/// What `net_event` of an artificial cell needs: the cell's detector
+/// (its connections) and the list its spikes are recorded in.
+pub(crate) struct Spiking<'a> {
+    /// (mechanism slot, instance) of each artificial cell -> its detector.
+    pub sources: &'a HashMap<(u32, u32), u32>,
+    /// Every detector of the part.
+    pub detectors: &'a [super::Detector],
+    /// Delay of every connection.
+    pub delays: &'a [f64],
+    /// Spikes found so far: (gid, time).
+    pub spikes: &'a mut Vec<(u64, f64)>,
 }
 
 impl Callbacks<'_> {
@@ -189,7 +265,7 @@ impl Callbacks<'_> {
 
 impl Engine for Callbacks<'_> {
     fn net_send(&mut self, instance: usize, delay: f64, flag: f64) {
-        self.queue.push(
+        self.queue.push_movable(
             self.t + delay,
             Target::SelfEvent {
                 mech: self.mech,
@@ -200,12 +276,29 @@ impl Engine for Callbacks<'_> {
         );
     }
 
-    fn net_event(&mut self, _instance: usize, _t: f64) {
-        // Artificial cells as spike sources are not part of the network
-        // contract (spike trains are emitted by the engine directly).
+    /// An artificial cell fires at `t`: the spike is recorded under the
+    /// cell's gid at exactly `t` and its events queued at `t` + delay, in
+    /// creation order (NEURON's `PreSyn::send` from `net_event`).
+    fn net_event(&mut self, instance: usize, t: f64) {
+        let Some(sp) = &mut self.spiking else {
+            return;
+        };
+        let Some(d) = sp
+            .sources
+            .get(&(self.mech, instance as u32))
+            .and_then(|&k| sp.detectors.get(k as usize))
+        else {
+            return;
+        };
+        if let Some(gid) = d.gid {
+            sp.spikes.push((gid, t));
+        }
+        super::step::send(self.queue, t, None, &d.groups, &d.targets, sp.delays);
     }
 
-    fn net_move(&mut self, _instance: usize, _t: f64) {}
+    fn net_move(&mut self, instance: usize, t: f64) {
+        self.queue.move_self_event(self.mech, instance as u32, t);
+    }
 
     fn watch_on(&mut self, _instance: usize, _watch: usize, _flag: f64) {}
 
@@ -232,5 +325,46 @@ impl Engine for Callbacks<'_> {
 
     fn function_table(&mut self, _instance: usize, _table: usize, _args: &[f64]) -> f64 {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn self_event(instance: u32, flag: f64) -> Target {
+        Target::SelfEvent {
+            mech: 0,
+            instance,
+            flag,
+            conn: NO_CONN,
+        }
+    }
+
+    #[test]
+    fn net_move_moves_the_last_self_event_only() {
+        let mut q = Queue::default();
+        q.push_movable(5.0, self_event(0, 1.0));
+        q.push_movable(7.0, self_event(1, 1.0));
+        q.move_self_event(0, 0, 2.0);
+        q.move_self_event(0, 0, 3.0);
+        assert_eq!(q.pop_until(10.0), Some((3.0, self_event(0, 1.0))));
+        // The event at 5 and the one at 2 were moved away.
+        assert_eq!(q.pop_until(10.0), Some((7.0, self_event(1, 1.0))));
+        assert_eq!(q.pop_until(10.0), None);
+        // Delivered: nothing left to move.
+        q.move_self_event(0, 0, 4.0);
+        assert_eq!(q.pop_until(10.0), None);
+    }
+
+    #[test]
+    fn equal_times_deliver_in_creation_order() {
+        let mut q = Queue::default();
+        q.push_movable(1.0, self_event(0, 1.0));
+        q.push(1.0, Target::NetCon(4));
+        q.push_movable(1.0, self_event(1, 2.0));
+        assert_eq!(q.pop_until(1.0), Some((1.0, self_event(0, 1.0))));
+        assert_eq!(q.pop_until(1.0), Some((1.0, Target::NetCon(4))));
+        assert_eq!(q.pop_until(1.0), Some((1.0, self_event(1, 2.0))));
     }
 }

@@ -109,9 +109,32 @@ pub(crate) fn build(
                 }
             }
         }
+        let artificial = cell.sections.is_empty();
+        if artificial && cell.point_processes.len() != 1 {
+            return Err(SimError::new(
+                SimErrorKind::InvalidNetwork,
+                format!(
+                    "cell {ci} (gid {}) has no section: it must hold exactly one ARTIFICIAL_CELL, not {} point processes",
+                    cell.gid,
+                    cell.point_processes.len()
+                ),
+            ));
+        }
         for (pi, pp) in cell.point_processes.iter().enumerate() {
-            let idx = lookup(lib, &pp.mechanism, MechKind::PointProcess)?;
-            let node = nodes.node(ci, pp.location).ok_or_else(|| {
+            let want = if artificial {
+                MechKind::ArtificialCell
+            } else {
+                MechKind::PointProcess
+            };
+            let idx = lookup(lib, &pp.mechanism, want)?;
+            // An artificial cell touches no node; node 0 keeps the
+            // kernels' bounds checks satisfied (see `Part::new`).
+            let node = if artificial {
+                Some(0)
+            } else {
+                nodes.node(ci, pp.location)
+            };
+            let node = node.ok_or_else(|| {
                 SimError::new(
                     SimErrorKind::InvalidLocation,
                     format!(
@@ -182,8 +205,14 @@ fn lookup(lib: &Mechanisms, name: &str, want: MechKind) -> Result<usize, SimErro
     })?;
     let kind = lib.get(name).map(|m| m.kind);
     if kind != Some(want) {
-        let what = match want {
-            MechKind::Density => "inserted into a section (it is not a density mechanism)",
+        let what = match (want, kind) {
+            (MechKind::Density, _) => "inserted into a section (it is not a density mechanism)",
+            (MechKind::ArtificialCell, _) => {
+                "a cell without sections (it is not an ARTIFICIAL_CELL)"
+            }
+            (_, Some(MechKind::ArtificialCell)) => {
+                "placed on a section (an ARTIFICIAL_CELL is a cell of its own: a cell with no sections)"
+            }
             _ => "placed as a point process (it is not a POINT_PROCESS)",
         };
         return Err(SimError::new(

@@ -32,6 +32,7 @@ mod specialize;
 mod step;
 mod threads;
 
+use std::collections::HashMap;
 use std::fmt;
 
 pub use mechanisms::Mechanisms;
@@ -177,6 +178,11 @@ pub(crate) struct Part {
     shared: Shared,
     queue: Queue,
     conns: Vec<Conn>,
+    /// Delay of every connection (same index as `conns`).
+    delays: Vec<f64>,
+    /// (mechanism slot, instance) of every artificial cell -> its detector,
+    /// through which its `net_event` spikes are sent.
+    art_sources: HashMap<(u32, u32), u32>,
     /// Connection lists delivered by one event each (same source, same delay).
     fanouts: Vec<Vec<u32>>,
     detectors: Vec<Detector>,
@@ -259,9 +265,11 @@ impl Part {
         let nodes = discretize::discretize(&net.cells)
             .map_err(|m| SimError::new(SimErrorKind::InvalidNetwork, m))?;
         let n = nodes.len();
-        let mut data = NodeData::new(n);
-        data.area.copy_from_slice(&nodes.area);
-        data.diam.copy_from_slice(&nodes.diam);
+        // At least one node: artificial cells sit at node 0 (which they
+        // never read), even in a network of artificial cells only.
+        let mut data = NodeData::new(n.max(1));
+        data.area[..n].copy_from_slice(&nodes.area);
+        data.diam[..n].copy_from_slice(&nodes.diam);
         let (mut mechs, placement) = instances::build(net, lib, &nodes)?;
         let currents = instances::ions(net, &nodes, &mechs, &mut data)?;
         let ion_currents = data.ions.keys().map(|k| currents.contains(k)).collect();
@@ -274,7 +282,27 @@ impl Part {
         let probes = record::resolve(net, &nodes, &mechs, &placement)?;
 
         let mut detectors: Vec<Detector> = Vec::with_capacity(net.cells.len());
+        let mut art_sources = HashMap::new();
         for (ci, cell) in net.cells.iter().enumerate() {
+            if cell.sections.is_empty() {
+                // An artificial cell: no threshold to watch (the node
+                // does not exist, so the check never fires); it spikes
+                // when its NET_RECEIVE calls net_event.
+                if let Some(&(mech, inst)) = placement.point.get(&(ci, 0)) {
+                    art_sources.insert((mech, inst), detectors.len() as u32);
+                }
+                detectors.push(Detector {
+                    node: u32::MAX,
+                    threshold: run.spike_threshold,
+                    gid: Some(cell.gid),
+                    targets: Vec::new(),
+                    groups: Vec::new(),
+                    global: ci as u32,
+                    cell: ci as u32,
+                    export: false,
+                });
+                continue;
+            }
             let node = nodes.node(ci, cell.spike_site).ok_or_else(|| {
                 SimError::new(
                     SimErrorKind::InvalidLocation,
@@ -348,7 +376,10 @@ impl Part {
                         .cells
                         .get(src)
                         .ok_or_else(|| bad(format!("no source cell {src}")))?;
-                    if c.threshold.is_nan() || c.threshold == run.spike_threshold {
+                    if c.threshold.is_nan()
+                        || c.threshold == run.spike_threshold
+                        || cell.sections.is_empty()
+                    {
                         detectors[src].targets.push(id);
                     } else if let Some(d) = detectors.iter_mut().skip(net.cells.len()).find(|d| {
                         d.gid.is_none()
@@ -376,6 +407,7 @@ impl Part {
                     .push(id),
             }
         }
+        let delays = conns.iter().map(|c| c.delay).collect();
         let mut fanouts = Vec::new();
         for d in &mut detectors {
             d.groups = fan_out(&d.targets, &conns, &mut fanouts);
@@ -407,6 +439,8 @@ impl Part {
             },
             queue,
             conns,
+            delays,
+            art_sources,
             fanouts,
             detectors,
             watches,
@@ -457,7 +491,7 @@ impl Part {
         };
         self.steps_done = 0;
         self.outbox.clear();
-        if let Err(e) = self.finitialize() {
+        if let Err(e) = self.finitialize(&mut results.spikes) {
             results.error = Some(e);
             return results;
         }
@@ -482,6 +516,10 @@ impl Part {
                 return true;
             }
             self.record(results);
+            if let Err(e) = self.end_step(&mut results.spikes) {
+                results.error = Some(e);
+                return true;
+            }
             self.steps_done += 1;
         }
         !(self.shared.t < stop && self.steps_done < nsteps + 1)

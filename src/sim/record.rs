@@ -88,18 +88,23 @@ fn resolve_one(
     mechs: &[MechInstances],
     placement: &Placement,
 ) -> Result<Probe, SimError> {
-    let node = nodes.node(r.cell, r.location).ok_or_else(|| {
-        SimError::new(
-            SimErrorKind::InvalidLocation,
-            format!(
-                "record {k}: cell {} has no section {}",
-                r.cell, r.location.section
-            ),
-        )
-    })?;
+    // A point process's variable needs no node (an artificial cell has
+    // none).
+    let node = || {
+        nodes.node(r.cell, r.location).ok_or_else(|| {
+            SimError::new(
+                SimErrorKind::InvalidLocation,
+                format!(
+                    "record {k}: cell {} has no section {}",
+                    r.cell, r.location.section
+                ),
+            )
+        })
+    };
     match &r.variable {
-        Variable::Voltage => Ok(Probe::Voltage(node)),
+        Variable::Voltage => Ok(Probe::Voltage(node()?)),
         Variable::Density { mechanism, name } => {
+            let node = node()?;
             let &(slot, first) = placement
                 .density
                 .get(&(r.cell, r.location.section, mechanism.clone()))

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::aggregate;
-use super::events::{Callbacks, NO_CONN, Queue, Target};
+use super::events::{Callbacks, NO_CONN, Queue, Spiking, Target};
 use super::instances::MechInstances;
-use super::{Conn, Part, SimError, SimErrorKind, hines};
+use super::{Part, SimError, SimErrorKind, hines};
 use crate::back::{Env, Event, NodeData, Shared};
 use crate::ir::{KernelKind, Phase};
 
@@ -23,6 +23,8 @@ struct Ctx<'a> {
     shared: &'a mut Shared,
     queue: &'a mut Queue,
     rng: &'a mut u64,
+    /// Where artificial cells' spikes go (None: nowhere, as in INITIAL).
+    spiking: Option<Spiking<'a>>,
 }
 
 fn kernel_error(m: &MechInstances, kind: KernelKind, e: impl std::fmt::Display) -> SimError {
@@ -49,6 +51,12 @@ fn run_kernel(
         t: ctx.shared.t,
         conn,
         rng: ctx.rng,
+        spiking: ctx.spiking.as_mut().map(|s| Spiking {
+            sources: s.sources,
+            detectors: s.detectors,
+            delays: s.delays,
+            spikes: &mut *s.spikes,
+        }),
     };
     let mut env = Env {
         nodes: ctx.nodes,
@@ -97,6 +105,7 @@ impl Part {
             shared: &mut self.shared,
             queue: &mut self.queue,
             rng: &mut self.rng,
+            spiking: None,
         };
         for (slot, m) in self.mechs.iter_mut().enumerate() {
             let present = match which {
@@ -110,8 +119,9 @@ impl Part {
         Ok(())
     }
 
-    /// NEURON's `finitialize(v_init)`.
-    pub(super) fn finitialize(&mut self) -> Result<(), SimError> {
+    /// NEURON's `finitialize(v_init)`; spikes of artificial cells during
+    /// it go to `spikes`.
+    pub(super) fn finitialize(&mut self, spikes: &mut Vec<(u64, f64)>) -> Result<(), SimError> {
         self.shared.t = self.run.tstart;
         self.shared.dt = self.run.dt;
         self.shared.celsius = self.run.celsius;
@@ -143,6 +153,7 @@ impl Part {
                     shared: &mut self.shared,
                     queue: &mut self.queue,
                     rng: &mut self.rng,
+                    spiking: None,
                 };
                 let event = Event {
                     target: conn.instance as usize,
@@ -175,9 +186,9 @@ impl Part {
         for w in &mut self.watches {
             w.above = false;
         }
-        self.deliver(t0)?;
+        self.deliver(t0, spikes)?;
         self.setup_matrix()?;
-        self.deliver(t0)?;
+        self.deliver(t0, spikes)?;
         Ok(())
     }
 
@@ -212,14 +223,15 @@ impl Part {
         Ok(())
     }
 
-    /// One fixed step from t to t + dt.
+    /// One fixed step from t to t + dt, up to recording (then
+    /// [`Part::end_step`]).
     pub(super) fn step(&mut self, spikes: &mut Vec<(u64, f64)>) -> Result<(), SimError> {
         let step = self.queue.step() + 1;
         self.queue.start_step(step);
         self.check_thresholds(spikes);
         let half = 0.5 * self.shared.dt;
         let tm = self.shared.t + half;
-        self.deliver(tm)?;
+        self.deliver(tm, spikes)?;
         self.shared.t += half;
         self.setup_matrix()?;
         let solve = if self.fast_solve {
@@ -237,9 +249,16 @@ impl Part {
         self.all(KernelKind::Before(Phase::Solve), None)?;
         self.all(KernelKind::State, Some(STATE))?;
         self.all(KernelKind::After(Phase::Solve), None)?;
-        let t = self.shared.t;
-        self.deliver(t)?;
         Ok(())
+    }
+
+    /// The end of a step, after its values are recorded (NEURON's
+    /// `fixed_record_continuous` comes before `nrn_deliver_events`):
+    /// delivers the events with time <= t, so a recorded STATE shows an
+    /// event due at or before t[k] only from sample k + 1 on.
+    pub(super) fn end_step(&mut self, spikes: &mut Vec<(u64, f64)>) -> Result<(), SimError> {
+        let t = self.shared.t;
+        self.deliver(t, spikes)
     }
 
     /// NEURON's `setup_tree_matrix`: currents and conductances of every
@@ -288,7 +307,7 @@ impl Part {
                         origin,
                         &d.groups,
                         &d.targets,
-                        &self.conns,
+                        &self.delays,
                     );
                     if d.export {
                         self.outbox.push((self.queue.step(), tt, d.global));
@@ -301,17 +320,18 @@ impl Part {
     }
 
     /// Delivers every event with time <= `til`, including those the
-    /// deliveries themselves schedule.
-    fn deliver(&mut self, til: f64) -> Result<(), SimError> {
+    /// deliveries themselves schedule; spikes of artificial cells go to
+    /// `spikes`.
+    fn deliver(&mut self, til: f64, spikes: &mut Vec<(u64, f64)>) -> Result<(), SimError> {
         let tsav = self.shared.t;
         while let Some((te, target)) = self.queue.pop_until(til) {
             match target {
-                Target::NetCon(c) => self.deliver_netcon(c, te)?,
+                Target::NetCon(c) => self.deliver_netcon(c, te, spikes)?,
                 Target::Fanout(list) => {
                     let len = self.fanouts.get(list as usize).map_or(0, Vec::len);
                     for k in 0..len {
                         let c = self.fanouts[list as usize][k];
-                        self.deliver_netcon(c, te)?;
+                        self.deliver_netcon(c, te, spikes)?;
                     }
                 }
                 Target::SelfEvent {
@@ -340,6 +360,12 @@ impl Part {
                         shared: &mut self.shared,
                         queue: &mut self.queue,
                         rng: &mut self.rng,
+                        spiking: Some(Spiking {
+                            sources: &self.art_sources,
+                            detectors: &self.detectors,
+                            delays: &self.delays,
+                            spikes,
+                        }),
                     };
                     let event = Event {
                         target: instance as usize,
@@ -358,7 +384,7 @@ impl Part {
                         None,
                         &tr.groups,
                         &tr.targets,
-                        &self.conns,
+                        &self.delays,
                     );
                     let next = index as usize + 1;
                     if let Some(&s) = tr.times.get(next) {
@@ -378,7 +404,12 @@ impl Part {
     }
 
     /// Runs NET_RECEIVE of connection `c`'s target for an event at `te`.
-    fn deliver_netcon(&mut self, c: u32, te: f64) -> Result<(), SimError> {
+    fn deliver_netcon(
+        &mut self,
+        c: u32,
+        te: f64,
+        spikes: &mut Vec<(u64, f64)>,
+    ) -> Result<(), SimError> {
         let Some(conn) = self.conns.get_mut(c as usize) else {
             return Ok(());
         };
@@ -391,6 +422,12 @@ impl Part {
             shared: &mut self.shared,
             queue: &mut self.queue,
             rng: &mut self.rng,
+            spiking: Some(Spiking {
+                sources: &self.art_sources,
+                detectors: &self.detectors,
+                delays: &self.delays,
+                spikes,
+            }),
         };
         let event = Event {
             target: conn.instance as usize,
@@ -406,15 +443,16 @@ impl Part {
 /// event per connection (time, then creation): a list's events would all
 /// have the same time and consecutive creation numbers. When two delays
 /// give the same time, one event per connection is queued instead.
-/// `origin`: (step, global detector) of a detected spike, None for a
-/// spike train's spike (see `events::Stamp`).
+/// `delays`: every connection's delay. `origin`: (step, global detector)
+/// of a detected spike, None for a spike train's or an artificial cell's
+/// spike (see `events::Stamp`).
 pub(super) fn send(
     queue: &mut Queue,
     t0: f64,
     origin: Option<(u64, u32)>,
     groups: &[(f64, u32)],
     targets: &[u32],
-    conns: &[Conn],
+    delays: &[f64],
 ) {
     let mut push = |index: usize, t: f64, target: Target| match origin {
         Some((step, detector)) => queue.push_spike(t, step, detector, index as u64, target),
@@ -435,8 +473,8 @@ pub(super) fn send(
         }
     } else {
         for (k, &c) in targets.iter().enumerate() {
-            if let Some(conn) = conns.get(c as usize) {
-                push(k, t0 + conn.delay, Target::NetCon(c));
+            if let Some(&delay) = delays.get(c as usize) {
+                push(k, t0 + delay, Target::NetCon(c));
             }
         }
     }

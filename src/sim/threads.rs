@@ -429,8 +429,14 @@ fn global_detectors(net: &Network) -> (Vec<Option<u32>>, Vec<(usize, f64)>) {
 }
 
 /// Splits `net` into up to `threads` parts of consecutive cells with
-/// about equal work. None when one thread must be used.
+/// about equal work. None when one thread must be used, which includes
+/// every network with an artificial cell (a cell with no sections): its
+/// spikes are found while events are delivered, not at the threshold
+/// check the parts exchange.
 fn split(net: &Network, lib: &Mechanisms, threads: usize) -> Result<Option<Simulation>, SimError> {
+    if net.cells.iter().any(|c| c.sections.is_empty()) {
+        return Ok(None);
+    }
     let ncells = net.cells.len();
     // Work per cell: compartments times mechanisms, plus synapses.
     let work: Vec<f64> = net
@@ -604,7 +610,7 @@ impl Part {
             Some((step, global)),
             &train.groups,
             &train.targets,
-            &self.conns,
+            &self.delays,
         );
         Ok(())
     }
