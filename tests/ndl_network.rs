@@ -251,8 +251,17 @@ fn circuit_written_and_read_back_is_the_same_network() {
             std::process::id(),
             file.len()
         ));
+        // As `nmc build` writes it: a run.dL under which BMTK's rule keeps
+        // every section's nseg.
+        let sections: Vec<(f64, usize)> = e
+            .network
+            .cells
+            .iter()
+            .flat_map(|c| c.sections.iter().map(|s| (s.length, s.nseg)))
+            .collect();
         let sim = SimulationSettings {
             run: e.network.run.clone(),
+            dl: nmc::sonata::write::config::dl_keeping(&sections),
             ..SimulationSettings::default()
         };
         write_circuit(&dir, &e.circuit, &sim).expect("written");
