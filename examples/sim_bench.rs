@@ -142,7 +142,10 @@ fn main() {
         Some("fast") => MathMode::Fast,
         _ => MathMode::Exact,
     };
-    let lib = match nmc::driver::library::load_dir_with(Path::new("models"), mode) {
+    let lib = match nmc::driver::library::Library::open(&[Path::new("models").to_path_buf()])
+        .map_err(|d| vec![d])
+        .and_then(|l| l.all(mode))
+    {
         Ok(l) => l,
         Err(d) => {
             eprintln!("models/ did not compile: {} errors", d.len());

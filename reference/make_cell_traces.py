@@ -42,6 +42,7 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(REPO, "models")
+BUILTINS = os.path.join(REPO, "builtins")
 OUT = os.path.join(REPO, "tests", "golden", "neuron")
 BUILTIN_CLASH = ["pas", "hh", "ExpSyn", "Exp2Syn", "IClamp", "NetStim", "VecStim"]
 
@@ -64,9 +65,25 @@ def nrnivmodl_path():
     return cand if os.path.exists(cand) else shutil.which("nrnivmodl")
 
 
+def model_files():
+    """The project's models/ plus nmc's own versions of the built-ins these
+    experiments use (compiled renamed, see BUILTIN_CLASH)."""
+    files = glob.glob(MODELS + "/*.mod")
+    files += [os.path.join(BUILTINS, n + ".mod") for n in BUILTIN_CLASH]
+    return sorted(files)
+
+
+def model_file(name):
+    for d in (MODELS, BUILTINS):
+        f = os.path.join(d, name + ".mod")
+        if os.path.exists(f):
+            return f
+    sys.exit("no models/ or builtins/ file for " + name)
+
+
 def models_digest():
     d = {}
-    for f in sorted(glob.glob(MODELS + "/*.mod")):
+    for f in model_files():
         d[os.path.basename(f)] = hashlib.sha256(open(f, "rb").read()).hexdigest()
     return d
 
@@ -83,7 +100,7 @@ def compile_models(work):
     if os.path.isdir(d):
         shutil.rmtree(d)
     os.makedirs(d)
-    for f in glob.glob(MODELS + "/*.mod"):
+    for f in model_files():
         s = open(f).read()
         for name in BUILTIN_CLASH:
             s = re.sub(r"\b(SUFFIX|POINT_PROCESS|ARTIFICIAL_CELL)\s+%s\b" % name, r"\1 %s_nmc" % name, s)
@@ -161,7 +178,7 @@ def build_cell(desc):
 
 def mod_parameters(name):
     """(name, is_global) of every PARAMETER of models/<name>.mod."""
-    text = open(os.path.join(MODELS, name + ".mod")).read()
+    text = open(model_file(name)).read()
     text = re.sub(r"COMMENT.*?ENDCOMMENT", "", text, flags=re.S)
     text = re.sub(r":.*", "", text)
     block = re.search(r"\bPARAMETER\s*\{(.*?)\}", text, re.S)
@@ -558,7 +575,7 @@ def main():
         "neuron_version": h.nrnversion(5),
         "models_sha256": models_digest(),
         "neuron_names": {n: nname(n) for n in sorted(os.path.splitext(os.path.basename(f))[0]
-                                                      for f in glob.glob(MODELS + "/*.mod"))},
+                                                      for f in model_files())},
         "conventions": conv,
         "experiments": sorted(old.values(), key=lambda e: e["name"]),
     }

@@ -6,10 +6,11 @@ use common::relative;
 
 use nmc::diag::SourceMap;
 use nmc::front::nmodl;
+use std::path::Path;
 
 #[test]
 fn model_ast_snapshots() {
-    insta::glob!("../models", "*.mod", |path| {
+    let check = |path: &Path| {
         let mut map = SourceMap::new();
         let name = relative(path);
         let checked = nmodl::check_file(&mut map, Path::new(&name));
@@ -21,5 +22,7 @@ fn model_ast_snapshots() {
         insta::with_settings!({snapshot_path => "golden/ast", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(dump);
         });
-    });
+    };
+    insta::glob!("../models", "*.mod", check);
+    insta::glob!("../builtins", "*.mod", check);
 }

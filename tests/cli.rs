@@ -31,10 +31,11 @@ fn mod_files(dir: &str) -> Vec<String> {
 
 #[test]
 fn models_check_clean_with_one_summary_line() {
-    let files = mod_files("models");
+    let mut files = mod_files("models");
+    files.extend(mod_files("builtins"));
     assert!(
-        files.len() >= 15,
-        "expected the 15 project models, found {}",
+        files.len() >= 20,
+        "expected the project's models and built-ins, found {}",
         files.len()
     );
     let out = nmc().arg("check").args(&files).output().expect("run nmc");

@@ -31,7 +31,7 @@ fn clif(path: &Path, mode: MathMode) -> Option<String> {
 
 #[test]
 fn model_clif_snapshots() {
-    insta::glob!("../models", "*.mod", |path| {
+    let check = |path: &Path| {
         let text = clif(path, MathMode::Exact)
             .unwrap_or_else(|| panic!("{} does not compile", relative(path)));
         assert!(
@@ -42,7 +42,9 @@ fn model_clif_snapshots() {
         insta::with_settings!({snapshot_path => "golden/clif", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(text);
         });
-    });
+    };
+    insta::glob!("../models", "*.mod", check);
+    insta::glob!("../builtins", "*.mod", check);
 }
 
 #[test]

@@ -32,6 +32,7 @@ fn snapshot(path: &Path) {
 #[test]
 fn model_ir_snapshots() {
     insta::glob!("../models", "*.mod", snapshot);
+    insta::glob!("../builtins", "*.mod", snapshot);
 }
 
 #[test]

@@ -336,6 +336,11 @@ fn every_model_agrees_when_specialised() {
 }
 
 #[test]
+fn every_builtin_agrees_when_specialised() {
+    agree_dir("builtins");
+}
+
+#[test]
 fn every_corpus_file_agrees_when_specialised() {
     agree_dir("tests/corpus");
 }

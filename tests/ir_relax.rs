@@ -610,11 +610,15 @@ fn worst_relative(
 #[test]
 fn fast_mode_stays_close_to_exact_mode() {
     const TOLERANCE: f64 = 1e-12;
-    let mut dir: Vec<PathBuf> = std::fs::read_dir(root().join("models"))
-        .expect("models/")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "mod"))
-        .collect();
+    let mut dir: Vec<PathBuf> = Vec::new();
+    for folder in ["models", "builtins"] {
+        dir.extend(
+            std::fs::read_dir(root().join(folder))
+                .unwrap_or_else(|e| panic!("{folder}/: {e}"))
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "mod")),
+        );
+    }
     dir.sort();
     let mut tested = 0;
     for path in &dir {

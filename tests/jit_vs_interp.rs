@@ -383,6 +383,11 @@ fn every_model_agrees() {
 }
 
 #[test]
+fn every_builtin_agrees() {
+    differential_dir("builtins", 32);
+}
+
+#[test]
 fn every_corpus_file_agrees() {
     differential_dir("tests/corpus", 16);
 }

@@ -61,14 +61,16 @@ fn verdict(dir: &str, file: &str) -> String {
 
 #[test]
 fn models_synapses_qualify_with_their_kernel_parameters_as_keys() {
-    let all = verdicts("models");
-    assert_eq!(all.len(), 15, "{all:?}");
+    let mut all = verdicts("models");
+    all.extend(verdicts("builtins"));
+    assert_eq!(all.len(), 20, "{all:?}");
     let yes: Vec<(&str, &str)> = vec![
         (
             "AMPA_NMDA_STP.mod",
             "yes, keys initW tau_r_AMPA tau_d_AMPA tau_r_NMDA tau_d_NMDA e mg gmax_AMPA gmax_NMDA",
         ),
         ("Exp2Syn.mod", "yes, keys tau1 tau2 e"),
+        ("AlphaSynapse.mod", "no: has no STATE"),
         ("Exp2Syn_STP.mod", "yes, keys tau1 tau2 e"),
         ("ExpSyn.mod", "yes, keys tau e"),
         (
@@ -84,9 +86,12 @@ fn models_synapses_qualify_with_their_kernel_parameters_as_keys() {
     }
     // The factor and the plasticity state (u, R, tsyn) are per instance
     // and only NET_RECEIVE reads them: they are not keys.
-    assert_eq!(verdict("models", "IClamp.mod"), "no: has no STATE");
-    assert_eq!(verdict("models", "NetStim.mod"), "no: not a POINT_PROCESS");
-    assert_eq!(verdict("models", "hh.mod"), "no: not a POINT_PROCESS");
+    assert_eq!(verdict("builtins", "IClamp.mod"), "no: has no STATE");
+    assert_eq!(
+        verdict("builtins", "NetStim.mod"),
+        "no: not a POINT_PROCESS"
+    );
+    assert_eq!(verdict("builtins", "hh.mod"), "no: not a POINT_PROCESS");
 }
 
 #[test]

@@ -113,6 +113,7 @@ fn parse_path(p: &std::path::Path) -> (SourceMap, Option<Module>, Vec<Diagnostic
 #[test]
 fn shipped_models_and_corpus_parse() {
     let mut files = mod_files("models");
+    files.extend(mod_files("builtins"));
     files.extend(mod_files("tests/corpus"));
     for p in &files {
         let (map, m, d) = parse_path(p);

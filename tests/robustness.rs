@@ -13,7 +13,7 @@ fn sources() -> &'static Vec<String> {
     SOURCES.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut out = Vec::new();
-        for dir in ["models", "tests/corpus"] {
+        for dir in ["models", "builtins", "tests/corpus"] {
             let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
                 continue;
             };

@@ -7,8 +7,9 @@
 //! on 2 and 3 threads (cells 0 and 1 drive cell 2 across threads) must
 //! equal the one-thread run bit for bit, exact or aggregated.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use nmc::net::{
     Cell, Connection, Insert, Location, Network, PointProcess, Record, RunSettings, Section,
@@ -19,8 +20,7 @@ use nmc::sim::{Mechanisms, Results, Simulation};
 const MID: Location = Location { section: 0, x: 0.5 };
 
 fn library() -> Mechanisms {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-    nmc::driver::library::load_dir(&dir).expect("models compile")
+    common::models_library(Default::default())
 }
 
 fn params(p: &[(&str, f64)]) -> BTreeMap<String, f64> {

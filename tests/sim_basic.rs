@@ -2,8 +2,9 @@
 //! decay against backward Euler's closed form and the exponential, an RTM
 //! cell firing repetitively under 1 nA, and errors for bad networks.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use nmc::net::{
     Cell, Connection, Insert, Location, Network, PointProcess, Record, RunSettings, Section,
@@ -12,8 +13,7 @@ use nmc::net::{
 use nmc::sim::{Mechanisms, SimErrorKind, Simulation};
 
 fn library() -> Mechanisms {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-    nmc::driver::library::load_dir(&dir).expect("models compile")
+    common::models_library(Default::default())
 }
 
 fn insert(m: &str, params: &[(&str, f64)]) -> Insert {

@@ -6,6 +6,8 @@
 //! math (the C library's `exp`) every trace and spike time must also be
 //! bit-identical; with nmc's fast `exp` (module `fast`) the tolerances hold.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -172,12 +174,10 @@ fn library(mode: MathMode) -> &'static Mechanisms {
     // The library holds JIT code that is not Sync; leak one per thread.
     std::thread_local! {
         static EXACT: &'static Mechanisms = Box::leak(Box::new(
-            nmc::driver::library::load_dir_with(&root().join("models"), MathMode::Exact)
-                .expect("models compile"),
+            common::models_library(MathMode::Exact),
         ));
         static FAST: &'static Mechanisms = Box::leak(Box::new(
-            nmc::driver::library::load_dir_with(&root().join("models"), MathMode::Fast)
-                .expect("models compile"),
+            common::models_library(MathMode::Fast),
         ));
     }
     match mode {

@@ -4,8 +4,9 @@
 //! the run: recorded fields observed, uniform parameters constant, ion
 //! currents nobody reads marked unread.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use nmc::back::math::MathMode;
 use nmc::ir::FieldId;
@@ -15,8 +16,7 @@ use nmc::net::{
 use nmc::sim::{Mechanisms, Results, SimOptions, Simulation};
 
 fn library(mode: MathMode) -> Mechanisms {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-    nmc::driver::library::load_dir_with(&dir, mode).expect("models compile")
+    common::models_library(mode)
 }
 
 const MID: Location = Location { section: 0, x: 0.5 };

@@ -210,6 +210,7 @@ fn agree_in(dir: &str, mode: MathMode) -> usize {
 fn vectorised_models_agree_bit_for_bit() {
     assert!(agree_in("models", MathMode::Exact) >= 3);
     assert!(agree_in("models", MathMode::Fast) >= 3);
+    assert!(agree_in("builtins", MathMode::Exact) >= 1);
 }
 
 #[test]

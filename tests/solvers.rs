@@ -810,7 +810,7 @@ fn table_procedure_tabulates_outputs_and_rebuilds_on_depend() {
 fn every_model_and_corpus_file_solves() {
     let mut failures = Vec::new();
     let mut count = 0;
-    for dir in ["models", "tests/corpus"] {
+    for dir in ["models", "builtins", "tests/corpus"] {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
         };

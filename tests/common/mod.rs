@@ -41,3 +41,12 @@ pub fn mod_files(dir: &str) -> Vec<PathBuf> {
 pub fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
     Expr::Binary(op, Box::new(a), Box::new(b))
 }
+
+/// The project's `models/` with NEURON's built-ins, every mechanism
+/// compiled in `mode` (as a run sees them, in NEURON's order).
+pub fn models_library(mode: nmc::back::math::MathMode) -> nmc::sim::Mechanisms {
+    nmc::driver::library::Library::open(&[repo("models")])
+        .unwrap_or_else(|d| panic!("{}", d.message))
+        .all(mode)
+        .unwrap_or_else(|d| panic!("models/ and the built-ins compile: {d:?}"))
+}
