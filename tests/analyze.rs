@@ -6,9 +6,12 @@
 //!
 //! The golden file changes only by an explicit act: after checking the
 //! new numbers, run
-//! `target/release/nmc analyze ../shared/reference/bmtk_test_net/output/spikes_neuron.h5 --config ../shared/reference/bmtk_test_net/simulation_config.json -o /tmp/seed_stats`
-//! and copy `/tmp/seed_stats/stats.json` to
+//! `target/release/nmc analyze tests/golden/seed/spikes_neuron.h5 --config simulation_config.json -o output/seed_stats`
+//! and copy `output/seed_stats/stats.json` to
 //! `tests/golden/analyze/seed_neuron_stats.json`.
+
+mod common;
+use common::{seed_config, seed_neuron_spikes};
 
 use nmc::analyze::plot::{self, ImageFormat, Plot};
 use nmc::analyze::{Dataset, Grouping, Settings, compare, spectrum, stats, volleys};
@@ -70,21 +73,13 @@ fn periodic(n: u64, period: f64, offset: f64, tstop: f64) -> Vec<(String, u64, f
     out
 }
 
-fn reference() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/bmtk_test_net");
-    let dir = if dir.is_dir() {
-        dir
-    } else {
-        PathBuf::from("/work/shared/reference/bmtk_test_net")
-    };
-    dir.join("output/spikes_neuron.h5").is_file().then_some(dir)
-}
-
-fn seed_dataset(dir: &Path) -> Dataset {
-    let config = dir.join("simulation_config.json");
+/// NEURON's spikes of the seed network, grouped by the in-repo circuit's
+/// `pop_name`.
+fn seed_dataset() -> Dataset {
+    let config = seed_config();
     Dataset::load(
         &mut SourceMap::new(),
-        &dir.join("output/spikes_neuron.h5"),
+        &seed_neuron_spikes(),
         Grouping::Sonata {
             config: &config,
             column: "pop_name",
@@ -295,11 +290,7 @@ fn pictures_have_the_right_size_and_are_not_blank() {
 
 #[test]
 fn seed_stats_match_neuron_and_the_golden_file() {
-    let Some(dir) = reference() else {
-        eprintln!("skipped: ../shared/reference/bmtk_test_net not found");
-        return;
-    };
-    let ds = seed_dataset(&dir);
+    let ds = seed_dataset();
     let st = stats::all(&ds, &Settings::default());
     let by: BTreeMap<&str, &stats::GroupStats> = st.iter().map(|g| (g.group.as_str(), g)).collect();
     // Spec section 6: Exc 22.01 Hz (sd 1.86), PV and SOM 10 volleys each.
@@ -336,11 +327,7 @@ fn seed_stats_match_neuron_and_the_golden_file() {
 
 #[test]
 fn compare_of_neuron_spikes_with_themselves_is_zero() {
-    let Some(dir) = reference() else {
-        eprintln!("skipped: ../shared/reference/bmtk_test_net not found");
-        return;
-    };
-    let ds = seed_dataset(&dir);
+    let ds = seed_dataset();
     let diffs = compare::compare(&ds, &ds, 0.0);
     assert_eq!(diffs.len(), 3);
     for d in &diffs {
@@ -351,12 +338,12 @@ fn compare_of_neuron_spikes_with_themselves_is_zero() {
         assert_eq!(d.first_spike_offset_max, Some(0.0));
     }
     // The command prints the same.
-    let spikes = dir.join("output/spikes_neuron.h5");
+    let spikes = seed_neuron_spikes();
     let out = Command::new(env!("CARGO_BIN_EXE_nmc"))
         .arg("compare")
         .args([&spikes, &spikes])
         .arg("--config")
-        .arg(dir.join("simulation_config.json"))
+        .arg(seed_config())
         .output()
         .expect("run nmc compare");
     assert!(out.status.success());
@@ -367,16 +354,12 @@ fn compare_of_neuron_spikes_with_themselves_is_zero() {
 
 #[test]
 fn analyze_command_writes_everything_and_prints_the_table() {
-    let Some(dir) = reference() else {
-        eprintln!("skipped: ../shared/reference/bmtk_test_net not found");
-        return;
-    };
     let out_dir = temp_dir("cmd");
     let out = Command::new(env!("CARGO_BIN_EXE_nmc"))
         .arg("analyze")
-        .arg(dir.join("output/spikes_neuron.h5"))
+        .arg(seed_neuron_spikes())
         .arg("--config")
-        .arg(dir.join("simulation_config.json"))
+        .arg(seed_config())
         .arg("-o")
         .arg(&out_dir)
         .output()
@@ -412,9 +395,9 @@ fn analyze_command_writes_everything_and_prints_the_table() {
     // An unknown --group-by column is an error naming the columns there are.
     let out = Command::new(env!("CARGO_BIN_EXE_nmc"))
         .arg("analyze")
-        .arg(dir.join("output/spikes_neuron.h5"))
+        .arg(seed_neuron_spikes())
         .arg("--config")
-        .arg(dir.join("simulation_config.json"))
+        .arg(seed_config())
         .args(["--group-by", "colour", "-o"])
         .arg(&out_dir)
         .output()

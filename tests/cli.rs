@@ -1,5 +1,7 @@
 //! The `nmc` binary as a user runs it: exit codes, summary line, JSON output.
 
+mod common;
+
 use std::process::Command;
 
 fn nmc() -> Command {
@@ -136,25 +138,90 @@ fn three_problems_three_diagnostics_human_and_json() {
 }
 
 /// A config path given relative to the working directory resolves once (not
-/// twice through `${configdir}`), and without `--templates/--mechanisms` the
-/// error says how to point nmc at the project's own.
+/// twice through `${configdir}`), and without the circuit's templates and
+/// mechanisms folders the error says how to point nmc at the project's own.
 #[test]
 fn relative_sonata_config_path_and_missing_mechanisms_help() {
-    let config = "../shared/reference/bmtk_test_net/simulation_config.json";
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    if !root.join(config).exists() {
-        eprintln!("skipped: {config} is not beside this checkout");
-        return;
-    }
-    let out = nmc().args(["run", config]).output().expect("run nmc");
+    // `<tmp>/seed`: the seed circuit without components/templates and
+    // models/; nmc runs in `<tmp>/work` on `../seed/simulation_config.json`.
+    let tmp = std::env::temp_dir().join(format!("nmc_cli_relative_{}", std::process::id()));
+    common::copy_seed(&tmp.join("seed"), false);
+    std::fs::create_dir_all(tmp.join("work")).expect("mkdir");
+    let out = nmc()
+        .current_dir(tmp.join("work"))
+        .args(["run", "../seed/simulation_config.json"])
+        .output()
+        .expect("run nmc");
+    let _ = std::fs::remove_dir_all(&tmp);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(!stderr.contains("bmtk_test_net/../shared"), "{stderr}");
+    assert!(stderr.contains("seed/models"), "{stderr}");
+    assert!(!stderr.contains("seed/../seed"), "{stderr}");
     assert!(stderr.contains("mechanisms_dir"), "{stderr}");
     assert!(
         stderr.contains("--templates components/templates --mechanisms models"),
         "{stderr}"
     );
+}
+
+/// The README's quick start: in the repository, `nmc run
+/// simulation_config.json` with no other flag runs the seed network BMTK
+/// built, and `nmc compare` finds NEURON's spikes in every population
+/// (100% matched at tolerance 0, same rates).
+#[test]
+fn seed_network_runs_with_no_flag_and_compares_equal_to_neuron() {
+    let out_dir = std::env::temp_dir().join(format!("nmc_cli_seed_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let config = common::seed_config();
+    let run = nmc()
+        .arg("run")
+        .arg(&config)
+        .arg("-o")
+        .arg(&out_dir)
+        .output()
+        .expect("run nmc");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let summary = format!("{stdout}{stderr}");
+    assert!(
+        summary.contains("300 cells, 85200 connections, 1000 ms in steps of 0.1 ms"),
+        "{summary}"
+    );
+    for row in [
+        "PV                   50      500  10.00 Hz",
+        "SOM                  50      500  10.00 Hz",
+        "Exc                 200     4402  22.01 Hz",
+    ] {
+        assert!(summary.contains(row), "{row}: {summary}");
+    }
+    let cmp = nmc()
+        .arg("compare")
+        .arg(out_dir.join("spikes.h5"))
+        .arg(common::seed_neuron_spikes())
+        .arg("--config")
+        .arg(&config)
+        .args(["--tolerance", "0"])
+        .output()
+        .expect("run nmc compare");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let text = String::from_utf8_lossy(&cmp.stdout);
+    assert_eq!(
+        cmp.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&cmp.stderr)
+    );
+    for pop in ["Exc", "PV", "SOM"] {
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(pop) && l.contains('%'))
+            .unwrap_or_else(|| panic!("no {pop} row: {text}"));
+        assert!(
+            row.contains("+0.000 Hz") && row.ends_with("100.00%"),
+            "{pop}: {text}"
+        );
+    }
 }
 
 #[test]

@@ -37,6 +37,73 @@ pub fn mod_files(dir: &str) -> Vec<PathBuf> {
     files
 }
 
+/// The seed network's `simulation_config.json` at the repository root
+/// (BMTK's SONATA files in `network/` and `input/`, the project's templates,
+/// synapse parameters and mechanisms). Missing files fail the test: the
+/// repository carries them, so a test never skips for want of them.
+pub fn seed_config() -> PathBuf {
+    for f in SEED_FILES {
+        let p = repo(f);
+        assert!(p.is_file(), "the seed network's {} is missing", p.display());
+    }
+    repo("simulation_config.json")
+}
+
+/// NEURON 9.0.2's spikes of the seed network (BMTK 1.2.0, dt 0.1 ms,
+/// 1000 ms), kept as golden data.
+pub fn seed_neuron_spikes() -> PathBuf {
+    let p = repo("tests/golden/seed/spikes_neuron.h5");
+    assert!(
+        p.is_file(),
+        "NEURON's seed spikes {} are missing",
+        p.display()
+    );
+    p
+}
+
+/// The files of the seed network's SONATA circuit, relative to the
+/// repository: configs, nodes, edges, type tables, input spikes.
+const SEED_FILES: &[&str] = &[
+    "simulation_config.json",
+    "circuit_config.json",
+    "node_sets.json",
+    "network/network_nodes.h5",
+    "network/network_node_types.csv",
+    "network/extnet_nodes.h5",
+    "network/extnet_node_types.csv",
+    "network/network_network_edges.h5",
+    "network/network_network_edge_types.csv",
+    "network/extnet_network_edges.h5",
+    "network/extnet_network_edge_types.csv",
+    "input/ext_inp_poisson.h5",
+];
+
+/// Copies the seed circuit (configs, `network/`, `input/`,
+/// `components/synaptic_models/`) into a fresh folder `dir`, so a test can
+/// edit it; with `components` also the cell templates and `models/`, else
+/// the circuit's `templates_dir` and `mechanisms_dir` do not exist there.
+pub fn copy_seed(dir: &Path, components: bool) {
+    let _ = std::fs::remove_dir_all(dir);
+    seed_config();
+    let mut files: Vec<String> = SEED_FILES.iter().map(|f| f.to_string()).collect();
+    let mut folders = vec!["components/synaptic_models"];
+    if components {
+        folders.extend(["components/templates", "models"]);
+    }
+    for folder in folders {
+        for e in std::fs::read_dir(repo(folder)).expect("read_dir").flatten() {
+            if e.path().is_file() {
+                files.push(format!("{folder}/{}", e.file_name().to_string_lossy()));
+            }
+        }
+    }
+    for f in files {
+        let to = dir.join(&f);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(repo(&f), &to).unwrap_or_else(|e| panic!("copy {f}: {e}"));
+    }
+}
+
 /// `a op b`.
 pub fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
     Expr::Binary(op, Box::new(a), Box::new(b))
