@@ -6,7 +6,8 @@ every nodes/edges HDF5 file with h5py, the type CSVs (space-separated, as
 BMTK's pandas call reads them), node sets, synapse JSON files and input
 spike files, and compares every dataset's dtype, shape and attributes with
 those of the same dataset in BMTK's own build of the seed network (the
-reference folder). Also checks that the `indices` groups index exactly the
+reference folder; by default the repository root, whose network/ and
+input/ hold it). Also checks that the `indices` groups index exactly the
 edges they claim to. When the `bmtk` package is importable, the folder is
 also opened with `bmtk.utils.sonata.File` and every node and edge is
 iterated.
@@ -196,9 +197,8 @@ def check_index(path, pop, group, direction, n_nodes):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    default_ref = os.path.normpath(os.path.join(here, "..", "..", "shared", "reference", "bmtk_test_net"))
-    if not os.path.isdir(default_ref):
-        default_ref = "/work/shared/reference/bmtk_test_net"
+    # BMTK's build of the seed lives at the repository root (network/, input/).
+    default_ref = os.path.normpath(os.path.join(here, ".."))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir", help="folder written by nmc build")
     ap.add_argument("--reference", default=default_ref, help="BMTK-built folder to compare with")

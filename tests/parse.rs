@@ -41,11 +41,14 @@ fn err(src: &str) -> (Diagnostic, usize, usize, String) {
     (first, lc.line, lc.column, text)
 }
 
-/// Parses every .mod file under `/work/realmod` (local only) and reports failures.
+/// Parses every .mod file under the folder `REALMOD` names (a corpus of
+/// published models, not in the repository) and reports failures:
+/// `REALMOD=DIR cargo test --release --test parse realmod_corpus -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn realmod_corpus() {
-    let root = std::env::var("REALMOD").unwrap_or_else(|_| "/work/realmod".to_string());
+    let root = std::env::var("REALMOD")
+        .expect("set REALMOD to a folder of .mod files (searched recursively)");
     let mut files = Vec::new();
     let mut stack = vec![std::path::PathBuf::from(root)];
     while let Some(dir) = stack.pop() {
@@ -62,6 +65,7 @@ fn realmod_corpus() {
         }
     }
     files.sort();
+    assert!(!files.is_empty(), "no .mod files under REALMOD");
     let mut fails = 0;
     for p in &files {
         let mut map = SourceMap::new();
