@@ -26,3 +26,79 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     result
 }
+
+/// Bytes of memory this process may still allocate: the smaller of the
+/// system's available memory (`MemAvailable`) and what the address-space
+/// limit (`ulimit -v`) leaves above the current size. `None` where the
+/// system does not say (then nothing is refused).
+pub fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
+    let available = meminfo
+        .as_deref()
+        .and_then(|m| kib_field(m, "MemAvailable:"));
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|l| {
+            l.lines()
+                .find(|x| x.starts_with("Max address space"))
+                .and_then(|x| x.split_whitespace().nth(3).map(str::to_string))
+        })
+        .and_then(|soft| soft.parse::<u64>().ok());
+    let used = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| kib_field(&s, "VmSize:"))
+        .unwrap_or(0);
+    let left = limit.map(|l| l.saturating_sub(used));
+    match (available, left) {
+        (Some(a), Some(l)) => Some(a.min(l)),
+        (a, l) => a.or(l),
+    }
+}
+
+/// A `Name:   1234 kB` field of a /proc file, in bytes.
+fn kib_field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    let kib: u64 = line[name.len()..].split_whitespace().next()?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
+}
+
+/// `Err(message)` when an allocation of about `bytes` (an estimate, may be
+/// huge or infinite) would not fit in [`available_memory`]; the message
+/// says what would be needed and what is available, e.g. "would need about
+/// 4.0 TB of memory, 15.2 GB available".
+pub fn check_memory(bytes: f64) -> Result<(), String> {
+    // Anything beyond 2^62 bytes cannot be allocated anywhere.
+    const IMPOSSIBLE: f64 = 4.6e18;
+    let needed = if bytes.is_nan() { IMPOSSIBLE } else { bytes };
+    match available_memory() {
+        Some(a) if needed > a as f64 => Err(format!(
+            "would need about {} of memory, {} available",
+            format_bytes(needed),
+            format_bytes(a as f64)
+        )),
+        None if needed >= IMPOSSIBLE => Err(format!(
+            "would need about {} of memory",
+            format_bytes(needed)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `1.5 GB`, `300 MB`, `4.0e6 TB`.
+pub fn format_bytes(b: f64) -> String {
+    if !b.is_finite() {
+        return "an unbounded amount".into();
+    }
+    let units = [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)];
+    for (name, scale) in units {
+        if b >= scale {
+            let v = b / scale;
+            return if v >= 1e4 {
+                format!("{v:.1e} {name}")
+            } else {
+                format!("{v:.1} {name}")
+            };
+        }
+    }
+    format!("{b:.0} bytes")
+}

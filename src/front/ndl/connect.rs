@@ -285,6 +285,33 @@ impl Ctx<'_> {
             None => random::generator(self.seed, Stream::Connect(index)),
         };
         let at = rule_v.map_or(c.span, Value::span);
+        // Connections at most (pairs, values, the network's connection and
+        // its synapse with parameters), checked before drawing them.
+        let (ns, nt) = (source.sources.len() as f64, target.sources.len() as f64);
+        let most = match &rule {
+            Rule::AllToAll { .. } => ns * nt,
+            Rule::Probability {
+                p: Amount::Const(p),
+                ..
+            } => ns * nt * p.clamp(0.0, 1.0),
+            // A formula's mean is unknown before drawing: not checked.
+            Rule::Probability { .. } => 0.0,
+            Rule::OneToOne { .. } => ns.min(nt),
+            Rule::FixedIndegree { k, .. } => *k as f64 * nt,
+        };
+        let per_edge = 200.0 + 64.0 * params.len() as f64;
+        if !self.memory_for(
+            most * per_edge,
+            &format!(
+                "`connect {} -> {}` makes up to {} connections, which",
+                self.text_of(c.source.span),
+                self.text_of(c.target.span),
+                crate::units::format_number(most.round())
+            ),
+            at,
+        ) {
+            return;
+        }
         let Some(pairs) = self.pairs(c, at, &rule, &source, &target, &mut rng) else {
             return;
         };

@@ -29,6 +29,8 @@
 //!   or is malformed; `E1007` a SONATA spike file cannot be read
 //! - `E11xx` syntax: `E1101` expected/found (with what was expected);
 //!   `E1102` unclosed `{`; `E1103` unknown statement keyword (did you mean);
+//!   `E1104` nesting or expression beyond the limits (`MAX_NESTING`,
+//!   `MAX_EXPR_DEPTH`);
 //!   `E1199` internal parser error
 //! - `E12xx` names: `E1201` defined twice; `E1202` unknown mechanism (did
 //!   you mean); `E1203` unknown parameter of a mechanism (lists the real
@@ -46,6 +48,8 @@
 //!   `E1302` a number without the unit its setting needs; `E1303` unknown
 //!   unit; `E1304` value out of range (x outside [0, 1], nseg, dt, indexes);
 //!   `E1305` wrong kind of value (a name where a number is needed, ...)
+//!   `E1306` more than the machine's memory (cells, connections, spikes,
+//!   steps, reports: an estimate checked before allocating)
 //! - `E14xx` topology: `E1401` section attached twice; `E1402` loop;
 //!   `E1403` sections not connected to the root; `E1404` a child attached
 //!   by an end other than 0

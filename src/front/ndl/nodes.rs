@@ -37,7 +37,47 @@ const RESERVED: &[&str] = &[
     "z",
 ];
 
+/// Bytes one cell like `c` takes in the network being built (with the
+/// growth slack of its vector), as an estimate for [`Ctx::memory_for`].
+fn approx_cell_bytes(c: &crate::net::Cell) -> f64 {
+    use std::mem::size_of;
+    let map_entry = 64.0;
+    let sections: f64 = c
+        .sections
+        .iter()
+        .map(|s| {
+            size_of::<crate::net::Section>() as f64
+                + s.name.len() as f64
+                + s.mechanisms
+                    .iter()
+                    .map(|m| {
+                        size_of::<crate::net::Insert>() as f64
+                            + m.mechanism.len() as f64
+                            + m.params.len() as f64 * map_entry
+                    })
+                    .sum::<f64>()
+        })
+        .sum();
+    2.0 * (size_of::<crate::net::Cell>() as f64 + c.population.len() as f64 + 24.0 + sections)
+}
+
 impl Ctx<'_> {
+    /// False, with E1306 at `span`, when about `bytes` for `what` would not
+    /// fit in the memory available (checked before allocating it).
+    pub(super) fn memory_for(&mut self, bytes: f64, what: &str, span: Span) -> bool {
+        match crate::io::check_memory(bytes) {
+            Ok(()) => true,
+            Err(m) => {
+                self.out.push(
+                    Diagnostic::error("E1306", format!("{what} {m}"))
+                        .with_primary(span, "too large for this machine")
+                        .with_help("check the number for a typo, or make the network smaller"),
+                );
+                false
+            }
+        }
+    }
+
     pub(super) fn population(&mut self, p: &PopulationDef) {
         let Some(t) = self.types.get(&p.cell_type.name) else {
             if self.failed_types.contains(&p.cell_type.name) {
@@ -60,6 +100,15 @@ impl Ctx<'_> {
         let sections = t.sections.clone();
         let count = p.count as usize;
         let index = self.pops.len();
+        // Positions and columns take 24 and ~40 bytes a cell more.
+        let per_cell = approx_cell_bytes(&template) + 64.0;
+        if !self.memory_for(
+            count as f64 * per_cell,
+            &format!("{count} cells of `{}`", p.cell_type.name),
+            p.count_span,
+        ) {
+            return;
+        }
         let mut positions = Vec::new();
         let mut properties = BTreeMap::new();
         if let Some(s) = &p.settings {
@@ -436,10 +485,13 @@ impl Ctx<'_> {
             Some(v) => self.arg_number(v, "min_distance", Some("um"))?,
             None => 0.0,
         };
-        if size.iter().any(|s| *s < 0.0) || min < 0.0 {
+        if size.iter().any(|s| !(*s >= 0.0 && s.is_finite())) || !(min >= 0.0 && min.is_finite()) {
             self.out.push(
-                Diagnostic::error("E1304", "`cuboid` sizes and distances must not be negative")
-                    .with_primary(c.span, "negative"),
+                Diagnostic::error(
+                    "E1304",
+                    "`cuboid` sizes and distances must be finite and not negative",
+                )
+                .with_primary(c.span, "negative or not finite"),
             );
             return None;
         }
@@ -457,8 +509,31 @@ impl Ctx<'_> {
             );
         }
         // As BMTK: distinct points of a grid of spacing `min_distance`.
-        let steps = size.map(|s| (s / min + 1e-9).floor() as usize + 1);
-        let total = steps[0].saturating_mul(steps[1]).saturating_mul(steps[2]);
+        // Grid points per axis; `None` when the grid has more points than
+        // can be numbered (the count then always fits).
+        let steps = size.map(|s| {
+            let n = (s / min + 1e-9).floor() + 1.0;
+            (n < 1e15).then_some(n as usize)
+        });
+        let total = match steps {
+            [Some(a), Some(b), Some(c)] => a.checked_mul(b).and_then(|ab| ab.checked_mul(c)),
+            _ => None,
+        };
+        let (Some(total), [Some(s0), Some(s1), Some(s2)]) = (total, steps) else {
+            self.out.push(
+                Diagnostic::error(
+                    "E1304",
+                    format!(
+                        "`cuboid` grid too fine: this box holds more than 2^64 points {} um apart",
+                        crate::units::format_number(min)
+                    ),
+                )
+                .with_primary(c.span, "box too large for this `min_distance`")
+                .with_help("make `min_distance` larger or the box smaller"),
+            );
+            return None;
+        };
+        let steps = [s0, s1, s2];
         if count > total {
             self.out.push(
                 Diagnostic::error(
@@ -671,6 +746,13 @@ impl Ctx<'_> {
             }
         };
         let n = chosen.keys().next_back().map_or(0, |m| *m as usize + 1);
+        if !self.memory_for(
+            n as f64 * 24.0,
+            &format!("spike trains for node ids up to {}", n.saturating_sub(1)),
+            path_span,
+        ) {
+            return None;
+        }
         let mut trains = vec![Vec::new(); n];
         for (id, times) in chosen {
             trains[*id as usize] = times.clone();
@@ -734,6 +816,29 @@ impl Ctx<'_> {
             return None;
         };
         if !ok {
+            return None;
+        }
+        if !(start.is_finite() && stop.is_finite()) {
+            self.out.push(
+                Diagnostic::error(
+                    "E1304",
+                    "a Poisson input's `start` and `stop` must be finite",
+                )
+                .with_primary(s.span, "here"),
+            );
+            return None;
+        }
+        // Expected spikes, 8 bytes each, plus a vector per train.
+        let spikes = count as f64 * rate * (stop - start).max(0.0) / 1000.0;
+        if !self.memory_for(
+            spikes * 8.0 * 1.5 + count as f64 * 24.0,
+            &format!(
+                "{count} Poisson trains at {} Hz ({} spikes expected)",
+                crate::units::format_number(rate),
+                crate::units::format_number(spikes.round())
+            ),
+            s.span,
+        ) {
             return None;
         }
         let mut rng = match seed {

@@ -63,8 +63,14 @@ fn internal(span: Span) -> Diagnostic {
 fn unclosed_brace(src: &str, file: FileId) -> Option<Diagnostic> {
     let b = src.as_bytes();
     let mut stack: Vec<usize> = Vec::new();
+    // Open `(`, `[` and `{`, and the run of `-` signs in a row.
+    let mut nest: Vec<usize> = Vec::new();
+    let mut signs = 0usize;
     let mut i = 0;
     while i < b.len() {
+        if b[i] != b'-' && !b[i].is_ascii_whitespace() {
+            signs = 0;
+        }
         match b[i] {
             b'"' => {
                 i += 1;
@@ -84,13 +90,41 @@ fn unclosed_brace(src: &str, file: FileId) -> Option<Diagnostic> {
                 }
                 i += 1;
             }
-            b'{' => stack.push(i),
-            b'}' if stack.pop().is_none() => {
-                return Some(
-                    Diagnostic::error("E1101", "`}` with no `{` to close")
-                        .with_primary(Span::new(file, i, i + 1), "nothing to close here")
-                        .with_help("remove this `}` or add the `{` it closes"),
-                );
+            b'(' | b'[' | b'{' | b'-' => {
+                if b[i] == b'{' {
+                    stack.push(i);
+                }
+                let sign = b[i] == b'-';
+                if sign {
+                    signs += 1;
+                } else {
+                    nest.push(i);
+                }
+                if nest.len() + signs > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error(
+                            "E1104",
+                            format!("nested too deeply (more than {MAX_NESTING} levels of brackets, braces or signs)"),
+                        )
+                        .with_primary(Span::new(file, i, i + 1), "nesting limit reached here")
+                        .with_help("split the expression or the block"),
+                    );
+                }
+                i += 1;
+                continue;
+            }
+            b')' | b']' => {
+                nest.pop();
+            }
+            b'}' => {
+                nest.pop();
+                if stack.pop().is_none() {
+                    return Some(
+                        Diagnostic::error("E1101", "`}` with no `{` to close")
+                            .with_primary(Span::new(file, i, i + 1), "nothing to close here")
+                            .with_help("remove this `}` or add the `{` it closes"),
+                    );
+                }
             }
             _ => {}
         }
@@ -802,26 +836,37 @@ impl Builder {
         finite(eval_const(&tree, span)?, span)
     }
 
-    /// The syntax tree of arithmetic.
+    /// The syntax tree of arithmetic (E1104 when deeper than
+    /// [`MAX_EXPR_DEPTH`]: every later pass walks it recursively).
     fn expr(&self, p: Pair<Rule>) -> R<Expr> {
+        self.expr_depth(p).map(|(e, _)| e)
+    }
+
+    /// The tree and its depth.
+    fn expr_depth(&self, p: Pair<Rule>) -> R<(Expr, usize)> {
         let span = self.span(&p);
-        match p.as_rule() {
+        let (e, depth) = match p.as_rule() {
             Rule::expr | Rule::term => {
                 let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
-                let mut acc = self.expr(self.next(&mut it, span)?)?;
+                let (mut acc, mut depth) = self.expr_depth(self.next(&mut it, span)?)?;
                 while let Some(op) = it.next() {
-                    let rhs = self.expr(self.next(&mut it, span)?)?;
+                    let (rhs, d) = self.expr_depth(self.next(&mut it, span)?)?;
                     let c = op.as_str().chars().next().unwrap_or('+');
                     acc = Expr::Bin(c, Box::new(acc), Box::new(rhs));
+                    depth = depth.max(d) + 1;
+                    too_deep(depth, span)?;
                 }
-                Ok(acc)
+                (acc, depth)
             }
             Rule::factor => {
                 let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
                 let first = self.next(&mut it, span)?;
                 match first.as_rule() {
-                    Rule::neg => Ok(Expr::Neg(Box::new(self.expr(self.next(&mut it, span)?)?))),
-                    _ => self.expr(first),
+                    Rule::neg => {
+                        let (a, d) = self.expr_depth(self.next(&mut it, span)?)?;
+                        (Expr::Neg(Box::new(a)), d + 1)
+                    }
+                    _ => self.expr_depth(first)?,
                 }
             }
             Rule::var => {
@@ -829,23 +874,53 @@ impl Builder {
                     &mut p.into_inner().filter(|q| !is_keyword(q.as_rule())),
                     span,
                 )?;
-                Ok(Expr::Var(self.ident(id)))
+                (Expr::Var(self.ident(id)), 1)
             }
             Rule::fcall => {
                 let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
                 let name = self.ident(self.next(&mut it, span)?);
                 let mut args = Vec::new();
+                let mut depth = 1;
                 for a in it {
-                    args.push(self.expr(a)?);
+                    let (e, d) = self.expr_depth(a)?;
+                    args.push(e);
+                    depth = depth.max(d + 1);
                 }
-                Ok(Expr::Call(name, args))
+                (Expr::Call(name, args), depth)
             }
-            Rule::number => p.as_str().parse::<f64>().map(Expr::Num).map_err(|_| {
-                Diagnostic::error("E1304", "not a usable number").with_primary(span, "here")
-            }),
-            _ => Err(internal(span)),
-        }
+            Rule::number => p
+                .as_str()
+                .parse::<f64>()
+                .map(|x| (Expr::Num(x), 1))
+                .map_err(|_| {
+                    Diagnostic::error("E1304", "not a usable number").with_primary(span, "here")
+                })?,
+            _ => return Err(internal(span)),
+        };
+        too_deep(depth, span)?;
+        Ok((e, depth))
     }
+}
+
+/// Deepest expression tree accepted: a sum of this many terms, or this
+/// many nested parentheses or signs (real formulas use under 20).
+pub const MAX_EXPR_DEPTH: usize = 200;
+
+/// Deepest nesting of `(`, `[` and `{`, or of signs (`- - -x`), that the
+/// grammar is given: it descends recursively.
+pub const MAX_NESTING: usize = 64;
+
+/// E1104 when an expression tree is deeper than [`MAX_EXPR_DEPTH`].
+fn too_deep(depth: usize, span: Span) -> R<()> {
+    if depth <= MAX_EXPR_DEPTH {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        "E1104",
+        format!("expression is too long or nested too deeply (limit {MAX_EXPR_DEPTH} levels)"),
+    )
+    .with_primary(span, "this expression")
+    .with_help("split it, or compute the value outside nmc and write the number"))
 }
 
 /// The first variable an expression names.

@@ -1,0 +1,241 @@
+//! Hostile inputs (issue 18): each case is a tiny file that once made nmc
+//! panic, abort (stack overflow, memory exhaustion), hang or write wrong
+//! results. Every one must now end with a diagnostic: exit code 1 or 2, no
+//! panic text, within a time bound, under a memory limit (`ulimit -v`), so
+//! a case that would allocate gigabytes fails the test instead of the
+//! machine. A property test at the end mutates real NDL files (bounded
+//! case count, fixed seed).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Address-space limit for every run (KiB): 1 GiB.
+const MEMORY_KIB: u64 = 1 << 20;
+/// Wall-time bound for one run.
+const TIME: Duration = Duration::from_secs(60);
+
+/// A fresh folder for one case.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nmc-hostile-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// Result of one run.
+struct Run {
+    code: Option<i32>,
+    stderr: String,
+}
+
+/// Runs `nmc args...` in `dir` under the memory limit and the time bound.
+fn nmc(dir: &Path, args: &[&str]) -> Run {
+    let bin = env!("CARGO_BIN_EXE_nmc");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {MEMORY_KIB}; exec \"$0\" \"$@\""))
+        .arg(bin)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start nmc");
+    let mut err = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > TIME {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("nmc {args:?} did not finish within {TIME:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stderr: reader.join().unwrap_or_default(),
+    }
+}
+
+/// The run ended with a diagnostic carrying `code` (exit 1 or 2, no panic).
+fn assert_diagnosed(r: &Run, code: &str) {
+    assert!(
+        !r.stderr.contains("panicked") && !r.stderr.contains("overflow"),
+        "panic or overflow:\n{}",
+        r.stderr
+    );
+    assert!(
+        matches!(r.code, Some(1 | 2)),
+        "exit {:?} (expected 1 or 2):\n{}",
+        r.code,
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&format!("[{code}]")),
+        "expected {code}:\n{}",
+        r.stderr
+    );
+}
+
+/// The run ended normally or with a diagnostic: exit 0, 1 or 2, no panic.
+fn assert_sane(r: &Run) {
+    assert!(!r.stderr.contains("panicked"), "panic:\n{}", r.stderr);
+    assert!(
+        matches!(r.code, Some(0..=2)),
+        "exit {:?}:\n{}",
+        r.code,
+        r.stderr
+    );
+}
+
+fn models() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models")
+        .display()
+        .to_string()
+}
+
+/// A one-compartment network with `body` appended.
+fn ndl(body: &str) -> String {
+    format!(
+        "network t\nmechanisms \"{}\"\ncell C {{\n  section soma {{ L = 20 um; diam = 20 um; nseg = 1 }}\n  insert hh {{ }}\n}}\nsynapse s = Exp2Syn {{ tau1 = 0.5 ms; tau2 = 3 ms; e = 0 mV }}\n{body}\n",
+        models()
+    )
+}
+
+/// `nmc check` of an NDL file made of `body`.
+fn check_ndl(name: &str, body: &str) -> Run {
+    let dir = scratch(name);
+    std::fs::write(dir.join("net.ndl"), ndl(body)).expect("write");
+    let r = nmc(&dir, &["check", "net.ndl"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+const RUN: &str = "run { tstop = 10 ms; dt = 0.025 ms }";
+
+// ---------------------------------------------------------------- panics
+
+#[test]
+fn cuboid_grid_beyond_2_pow_64_points() {
+    let r = check_ndl(
+        "cuboid",
+        &format!(
+            "population E = 2 of C {{ positions = cuboid(size = [1, 4294967295, 4294967295] um, min_distance = 1 um) }}\n{RUN}"
+        ),
+    );
+    assert_diagnosed(&r, "E1304");
+}
+
+// ------------------------------------------------------- stack overflows
+
+#[test]
+fn five_thousand_nested_parentheses() {
+    let e = format!("{}10{}", "(".repeat(5000), ")".repeat(5000));
+    let r = check_ndl(
+        "parens",
+        &format!("population E = 1 of C\nrun {{ tstop = {e} ms; dt = 0.025 ms }}"),
+    );
+    assert_diagnosed(&r, "E1104");
+}
+
+#[test]
+fn five_thousand_signs() {
+    let e = format!("{}10", "- ".repeat(5000));
+    let r = check_ndl(
+        "signs",
+        &format!("population E = 1 of C\nrun {{ tstop = {e} ms; dt = 0.025 ms }}"),
+    );
+    assert_diagnosed(&r, "E1104");
+}
+
+#[test]
+fn flat_sum_of_25000_terms() {
+    let e = vec!["1"; 25_000].join("+");
+    let r = check_ndl(
+        "sum",
+        &format!("population E = 1 of C\nrun {{ tstop = {e} ms; dt = 0.025 ms }}"),
+    );
+    assert_diagnosed(&r, "E1104");
+}
+
+#[test]
+fn long_products_and_calls_nest_too() {
+    let e = format!("{}1{}", "exp(".repeat(300), ")".repeat(300));
+    assert_diagnosed(
+        &check_ndl(
+            "calls",
+            &format!("population E = 1 of C\nrun {{ tstop = {e} ms; dt = 0.025 ms }}"),
+        ),
+        "E1104",
+    );
+    let e = vec!["1"; 5_000].join("*");
+    assert_diagnosed(
+        &check_ndl(
+            "product",
+            &format!("population E = 1 of C\nrun {{ tstop = {e} ms; dt = 0.025 ms }}"),
+        ),
+        "E1104",
+    );
+}
+
+#[test]
+fn reasonable_formulas_still_parse() {
+    let e = format!("{}10{}", "(".repeat(20), ")".repeat(20));
+    let sum = vec!["0.1"; 100].join(" + ");
+    let r = check_ndl(
+        "fine",
+        &format!("population E = 1 of C\nrun {{ tstop = {e} ms + {sum} ms; dt = 0.025 ms }}"),
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
+
+// ------------------------------------------------ memory from tiny inputs
+
+#[test]
+fn ten_billion_cells() {
+    let r = check_ndl("pop", &format!("population E = 10000000000 of C\n{RUN}"));
+    assert_diagnosed(&r, "E1306");
+    assert!(r.stderr.contains("would need about"), "{}", r.stderr);
+}
+
+#[test]
+fn all_to_all_on_100000_cells() {
+    let r = check_ndl(
+        "a2a",
+        &format!(
+            "population E = 100000 of C\nconnect E -> E {{ synapse = s; weight = 1 nS; delay = 1 ms }}\n{RUN}"
+        ),
+    );
+    assert_diagnosed(&r, "E1306");
+}
+
+#[test]
+fn poisson_rate_1e12_hz_and_stop_1e308_ms() {
+    let r = check_ndl(
+        "rate",
+        &format!(
+            "population E = 1 of C\ninput bg = poisson {{ count = 1; rate = 1e12 Hz; start = 0 ms; stop = 1000 ms }}\n{RUN}"
+        ),
+    );
+    assert_diagnosed(&r, "E1306");
+    let r = check_ndl(
+        "stop",
+        &format!(
+            "population E = 1 of C\ninput bg = poisson {{ count = 1; rate = 10 Hz; start = 0 ms; stop = 1e308 ms }}\n{RUN}"
+        ),
+    );
+    assert_diagnosed(&r, "E1306");
+}
