@@ -197,7 +197,7 @@ fn reasonable_formulas_still_parse() {
     let sum = vec!["0.1"; 100].join(" + ");
     let r = check_ndl(
         "fine",
-        &format!("population E = 1 of C\nrun {{ tstop = {e} ms + {sum} ms; dt = 0.025 ms }}"),
+        &format!("population E = 1 of C\nrun {{ tstop = {e} + {sum} ms; dt = 0.025 ms }}"),
     );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 }
@@ -238,4 +238,98 @@ fn poisson_rate_1e12_hz_and_stop_1e308_ms() {
         ),
     );
     assert_diagnosed(&r, "E1306");
+}
+
+// ------------------------------------------------------------ spike files
+
+use hdf5_metno as hdf5;
+
+/// A SONATA spike file with one population `E`.
+fn spike_file(path: &Path, ids: &[i64], times: &[f64]) {
+    let f = hdf5::File::create(path).expect("create h5");
+    let g = f.create_group("spikes/E").expect("group");
+    g.new_dataset_builder()
+        .with_data(times)
+        .create("timestamps")
+        .expect("timestamps");
+    g.new_dataset_builder()
+        .with_data(ids)
+        .create("node_ids")
+        .expect("node_ids");
+}
+
+fn analyze(name: &str, ids: &[i64], times: &[f64], extra: &[&str]) -> Run {
+    let dir = scratch(name);
+    spike_file(&dir.join("spikes.h5"), ids, times);
+    let mut args = vec!["analyze", "spikes.h5", "-o", "out"];
+    args.extend_from_slice(extra);
+    let r = nmc(&dir, &args);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+#[test]
+fn analyze_infinite_or_nan_timestamp() {
+    for (name, t) in [
+        ("inf", f64::INFINITY),
+        ("nan", f64::NAN),
+        ("ninf", f64::NEG_INFINITY),
+    ] {
+        let r = analyze(name, &[0, 1], &[5.0, t], &[]);
+        assert_diagnosed(&r, "E1901");
+        assert!(r.stderr.contains("row 1"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn analyze_huge_timestamp_or_tiny_bin() {
+    for (name, t) in [("1e300", 1e300), ("1e12", 1e12)] {
+        let r = analyze(name, &[0, 1], &[5.0, t], &[]);
+        assert_diagnosed(&r, "E1905");
+    }
+    let r = analyze("bin", &[0, 1], &[5.0, 900.0], &["--bin", "1e-9"]);
+    assert_diagnosed(&r, "E1905");
+}
+
+#[test]
+fn analyze_huge_smoothing_gives_a_result() {
+    let r = analyze(
+        "smooth",
+        &[0, 1, 0],
+        &[5.0, 50.0, 90.0],
+        &["--smooth", "1e300"],
+    );
+    assert_sane(&r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
+
+#[test]
+fn analyze_negative_node_id() {
+    let r = analyze("negid", &[0, -3], &[5.0, 6.0], &[]);
+    assert_diagnosed(&r, "E1901");
+    assert!(r.stderr.contains("-3"), "{}", r.stderr);
+}
+
+#[test]
+fn spike_file_declaring_1e11_rows() {
+    let dir = scratch("rows");
+    {
+        let f = hdf5::File::create(dir.join("spikes.h5")).expect("create");
+        let g = f.create_group("spikes/E").expect("group");
+        for name in ["timestamps", "node_ids"] {
+            g.new_dataset::<f64>()
+                .chunk(1024)
+                .shape(100_000_000_000usize)
+                .create(name)
+                .expect("dataset");
+        }
+    }
+    let size = std::fs::metadata(dir.join("spikes.h5"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert!(size < 100_000, "the file should be tiny, is {size} bytes");
+    let r = nmc(&dir, &["analyze", "spikes.h5", "-o", "out"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1901");
+    assert!(r.stderr.contains("100000000000"), "{}", r.stderr);
 }

@@ -332,8 +332,10 @@ pub fn read_columns(path: &Path) -> Result<Vec<SpikeColumns>, String> {
         let mut out = Vec::new();
         for pop in root.member_names()? {
             let g = root.group(&pop)?;
-            let times: Vec<f64> = g.dataset("timestamps")?.read_raw()?;
-            let node_ids: Vec<u64> = g.dataset("node_ids")?.read_raw()?;
+            let times: Vec<f64> = crate::sonata::read_all(&g.dataset("timestamps")?)?;
+            let node_ids: Vec<i64> = crate::sonata::read_all(&g.dataset("node_ids")?)?;
+            let node_ids =
+                crate::sonata::checked_spikes(&format!("/spikes/{pop}"), node_ids, &times)?;
             if times.len() != node_ids.len() {
                 return Err(format!(
                     "/spikes/{pop}: {} timestamps but {} node_ids",

@@ -13,7 +13,10 @@
 //!
 //! Diagnostic codes: `E1901` a spike or node file that cannot be read,
 //! `E1902` a `--group-by` column no node has, `E1903` an output that cannot
-//! be written, `E1904` an option out of range.
+//! be written, `E1904` an option out of range, `E1905` a window and bin
+//! width whose rates would not fit in memory.
+
+use crate::diag;
 
 pub mod compare;
 pub mod data;
@@ -42,4 +45,30 @@ impl Default for Settings {
             smooth: 20.0,
         }
     }
+}
+
+/// E1905 when the binned rates of `ds` (its window in `settings.bin` bins
+/// for the statistics and the pictures, in 1 ms bins for the spectrum)
+/// would not fit in memory: checked before any of them is allocated.
+pub fn check_window(ds: &Dataset, settings: &Settings) -> Result<(), diag::Diagnostic> {
+    let span = ds.tstop - ds.tstart;
+    let bins = (span / settings.bin).ceil().max(1.0);
+    let ms_bins = (span / spectrum::SPECTRUM_BIN).ceil().max(1.0);
+    let groups = ds.groups.len().max(1) as f64;
+    // Rates, counts and smoothed rates per group kept for the pictures;
+    // the spectrum's padded complex buffers (about 200 bytes a 1 ms bin).
+    let bytes = bins * 8.0 * (4.0 + 2.0 * groups) + ms_bins * 200.0;
+    crate::io::check_memory(bytes).map_err(|m| {
+        diag::Diagnostic::error(
+            "E1905",
+            format!(
+                "the spikes span {} to {} ms: {} bins of {} ms {m}",
+                crate::units::format_number(ds.tstart),
+                crate::units::format_number(ds.tstop),
+                crate::units::format_number(bins),
+                crate::units::format_number(settings.bin),
+            ),
+        )
+        .with_help("check the spike times for a stray huge value, or use a larger `--bin`")
+    })
 }

@@ -44,14 +44,17 @@ pub fn gaussian_smooth(x: &[f64], step: f64, sigma: f64) -> Vec<f64> {
         return x.to_vec();
     }
     let s = sigma / step;
-    let half = (4.0 * s).ceil() as usize;
+    let n = x.len();
+    // Entries of the kernel further than n - 1 from its centre are never
+    // used: a kernel wider than the data is cut there (no huge allocation
+    // for `--smooth 1e300`).
+    let half = (4.0 * s).ceil().min((n - 1) as f64) as usize;
     let kernel: Vec<f64> = (0..=2 * half)
         .map(|i| {
             let d = i as f64 - half as f64;
             (-0.5 * d * d / (s * s)).exp()
         })
         .collect();
-    let n = x.len();
     (0..n)
         .map(|i| {
             let lo = i.saturating_sub(half);

@@ -80,6 +80,7 @@ pub fn analyze(
     check_settings(&opts.settings).map_err(|d| vec![d])?;
     let t0 = Instant::now();
     let ds = Dataset::load(map, spikes, grouping)?;
+    crate::analyze::check_window(&ds, &opts.settings).map_err(|d| vec![d])?;
     let t1 = Instant::now();
     let st = stats::all(&ds, &opts.settings);
     let t2 = Instant::now();

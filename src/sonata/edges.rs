@@ -135,15 +135,13 @@ pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>,
         let source = unsigned(
             file,
             &what("source_node_id"),
-            src_ds
-                .read_raw::<i64>()
+            super::read_all::<i64>(&src_ds)
                 .map_err(|e| h5_error(file, &what("source_node_id"), e))?,
         )?;
         let target = unsigned(
             file,
             &what("target_node_id"),
-            trg_ds
-                .read_raw::<i64>()
+            super::read_all::<i64>(&trg_ds)
                 .map_err(|e| h5_error(file, &what("target_node_id"), e))?,
         )?;
         let type_ids =

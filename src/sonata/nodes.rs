@@ -131,12 +131,12 @@ pub(crate) fn h5_error(path: &Path, what: &str, e: impl std::fmt::Display) -> Di
 
 /// Reads a 1-D integer dataset as i64.
 pub(crate) fn read_ints(g: &hdf5::Group, name: &str) -> hdf5::Result<Vec<i64>> {
-    g.dataset(name)?.read_raw::<i64>()
+    super::read_all::<i64>(&g.dataset(name)?)
 }
 
 /// Reads a 1-D numeric dataset as f64.
 pub(crate) fn read_floats(ds: &hdf5::Dataset) -> hdf5::Result<Vec<f64>> {
-    ds.read_raw::<f64>()
+    super::read_all::<f64>(ds)
 }
 
 /// Reads a string attribute (variable-length UTF-8 or ASCII).
@@ -189,9 +189,9 @@ pub(crate) fn text_columns(g: &hdf5::Group) -> BTreeMap<String, Vec<String>> {
         if ds.ndim() != 1 {
             continue;
         }
-        if let Ok(v) = ds.read_raw::<hdf5::types::VarLenUnicode>() {
+        if let Ok(v) = super::read_all::<hdf5::types::VarLenUnicode>(&ds) {
             out.insert(n, v.iter().map(|s| s.as_str().to_string()).collect());
-        } else if let Ok(v) = ds.read_raw::<hdf5::types::VarLenAscii>() {
+        } else if let Ok(v) = super::read_all::<hdf5::types::VarLenAscii>(&ds) {
             out.insert(n, v.iter().map(|s| s.as_str().to_string()).collect());
         }
     }
@@ -204,7 +204,7 @@ fn positions(g: &hdf5::Group) -> Option<Vec<[f64; 3]>> {
     if ds.ndim() != 2 || ds.shape().get(1) != Some(&3) {
         return None;
     }
-    let flat = ds.read_raw::<f64>().ok()?;
+    let flat = super::read_all::<f64>(&ds).ok()?;
     Some(flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
 }
 

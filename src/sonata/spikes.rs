@@ -61,8 +61,9 @@ pub fn read(path: &Path) -> Result<Vec<(String, u64, f64)>, String> {
         let mut out = Vec::new();
         for pop in root.member_names()? {
             let g = root.group(&pop)?;
-            let t: Vec<f64> = g.dataset("timestamps")?.read_raw()?;
-            let n: Vec<u64> = g.dataset("node_ids")?.read_raw()?;
+            let t: Vec<f64> = super::read_all(&g.dataset("timestamps")?)?;
+            let n: Vec<i64> = super::read_all(&g.dataset("node_ids")?)?;
+            let n = super::checked_spikes(&format!("/spikes/{pop}"), n, &t)?;
             for (id, time) in n.into_iter().zip(t) {
                 out.push((pop.clone(), id, time));
             }
