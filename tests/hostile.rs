@@ -333,3 +333,134 @@ fn spike_file_declaring_1e11_rows() {
     assert_diagnosed(&r, "E1901");
     assert!(r.stderr.contains("100000000000"), "{}", r.stderr);
 }
+
+// ------------------------------------------------------------------ hangs
+
+#[test]
+fn compound_node_sets_8_deep_8_references_each() {
+    use nmc::sonata::node_sets::select;
+    use nmc::sonata::nodes::NodePopulation;
+    use serde_json::json;
+    let pop = NodePopulation {
+        name: "E".into(),
+        node_ids: (0..200).collect(),
+        type_ids: vec![100; 200],
+        ..Default::default()
+    };
+    let mut sets = std::collections::BTreeMap::new();
+    for j in 0..8 {
+        sets.insert(format!("s0_{j}"), json!({ "population": "E" }));
+    }
+    for k in 1..8 {
+        for j in 0..8 {
+            let names: Vec<String> = (0..8).map(|i| format!("s{}_{i}", k - 1)).collect();
+            sets.insert(format!("s{k}_{j}"), json!(names));
+        }
+    }
+    let start = Instant::now();
+    let top = json!((0..8).map(|i| format!("s7_{i}")).collect::<Vec<_>>());
+    let got = select(std::slice::from_ref(&pop), &sets, &top, 0);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(got.map(|v| v.len()), Some(200));
+}
+
+// ------------------------------------------------- silent data loss, exit 0
+
+/// A copy of the ball-and-stick SONATA example with its simulation config
+/// changed by `edit`; returns the folder.
+fn sonata_copy(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sonata_bmtk/ballstick_net");
+    let dir = scratch(name);
+    copy_dir(&src, &dir);
+    let cfg = dir.join("simulation_config.json");
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    json["run"]["tstop"] = serde_json::json!(5.0);
+    edit(&mut json);
+    std::fs::write(&cfg, json.to_string()).expect("write config");
+    dir
+}
+
+/// `nmc run simulation_config.json` with the project's mechanisms.
+fn sonata_run(dir: &Path) -> Run {
+    let models = models();
+    nmc(
+        dir,
+        &[
+            "run",
+            "simulation_config.json",
+            "--quiet",
+            "--mechanisms",
+            &models,
+        ],
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir").flatten() {
+        let p = e.path();
+        let q = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &q);
+        } else {
+            std::fs::copy(&p, &q).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn sonata_report_named_like_the_spike_file() {
+    let dir = sonata_copy("rep-spikes", |j| {
+        j["reports"]["soma_v"]["file_name"] = "spikes.h5".into();
+    });
+    let r = sonata_run(&dir);
+    let spikes_written = dir.join("output/spikes.h5").exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_sane(&r);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("both be written"), "{}", r.stderr);
+    assert!(!spikes_written, "nothing may be written");
+}
+
+#[test]
+fn sonata_log_file_named_like_the_spike_file() {
+    let dir = sonata_copy("log-spikes", |j| {
+        j["output"]["log_file"] = "spikes.h5".into();
+    });
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("both be written"), "{}", r.stderr);
+}
+
+#[test]
+fn sonata_two_reports_with_one_file_name() {
+    let dir = sonata_copy("two-reports", |j| {
+        j["reports"]["soma_v"]["file_name"] = "v_soma_rec.h5".into();
+    });
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("report `"), "{}", r.stderr);
+}
+
+#[test]
+fn ndl_report_named_like_the_spike_file() {
+    let r = check_ndl(
+        "ndl-rep",
+        &format!(
+            "population E = 1 of C\n{RUN}\noutput {{ dir = \"out\"; spikes = \"v.h5\"; report v {{ cells = E; variable = v }} }}"
+        ),
+    );
+    assert_diagnosed(&r, "E1201");
+    let r = check_ndl(
+        "ndl-empty",
+        &format!("population E = 1 of C\n{RUN}\noutput {{ dir = \"out\"; spikes = \"\" }}"),
+    );
+    assert_diagnosed(&r, "E1305");
+}

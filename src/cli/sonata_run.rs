@@ -39,6 +39,14 @@ pub fn run(
     if !loaded.warnings.is_empty() {
         eprint!("{}", diag::render_human(&map, &loaded.warnings, color));
     }
+    let dir = out_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| loaded.config.output_dir.clone());
+    let log_path = log_path(&loaded, &dir, out_dir);
+    if let Err(e) = distinct_outputs(&dir, out_dir.is_some(), &loaded, &log_path) {
+        eprintln!("error: {e}");
+        return EXIT_ERRORS;
+    }
     let mut sim = match Simulation::with_threads(&loaded.network, &loaded.mechanisms, threads) {
         Ok(s) => s,
         Err(e) => {
@@ -56,9 +64,6 @@ pub fn run(
         eprintln!("error: the run stopped early: {e}");
     }
     let t2 = Instant::now();
-    let dir = out_dir
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| loaded.config.output_dir.clone());
     let written = match write_outputs(&dir, out_dir.is_some(), &loaded, &results) {
         Ok(w) => w,
         Err(e) => {
@@ -70,12 +75,6 @@ pub fn run(
         load: load_time,
         simulate: sim_time,
         write: t2.elapsed(),
-    };
-    // The log: BMTK's `output.log_file`, else `log.txt` in the output folder.
-    let log_path = match (&loaded.config.log_file, out_dir) {
-        (Some(l), Some(d)) => d.join(l.file_name().unwrap_or_else(|| "log.txt".as_ref())),
-        (Some(l), None) => l.clone(),
-        (None, _) => dir.join("log.txt"),
     };
     let text = log_text(
         file,
@@ -150,6 +149,58 @@ struct Timings {
     write: Duration,
 }
 
+/// The log: BMTK's `output.log_file`, else `log.txt` in the output folder.
+fn log_path(loaded: &Loaded, dir: &Path, out_dir: Option<&Path>) -> PathBuf {
+    match (&loaded.config.log_file, out_dir) {
+        (Some(l), Some(d)) => d.join(l.file_name().unwrap_or_else(|| "log.txt".as_ref())),
+        (Some(l), None) => l.clone(),
+        (None, _) => dir.join("log.txt"),
+    }
+}
+
+/// Where report `entry` is written (with `-o`, into `dir` under its name).
+fn report_path(entry: &crate::sonata::config::ReportEntry, dir: &Path, moved: bool) -> PathBuf {
+    match entry.file.file_name() {
+        Some(name) if moved => dir.join(name),
+        _ => entry.file.clone(),
+    }
+}
+
+/// Checked before the run: the spike file, every report and the log go to
+/// different files (a report or log named like the spike file would
+/// replace it; two reports with one file name would keep one).
+fn distinct_outputs(dir: &Path, moved: bool, loaded: &Loaded, log: &Path) -> Result<(), String> {
+    let mut seen: Vec<(PathBuf, String)> = Vec::new();
+    let mut outputs = vec![(
+        dir.join(&loaded.config.spikes_file),
+        format!(
+            "the spike file (`output.spikes_file` = \"{}\")",
+            loaded.config.spikes_file
+        ),
+    )];
+    for entry in &loaded.config.reports {
+        outputs.push((
+            report_path(entry, dir, moved),
+            format!("report `{}`", entry.name),
+        ));
+    }
+    outputs.push((log.to_path_buf(), "the log (`output.log_file`)".to_string()));
+    for (path, what) in outputs {
+        let key: PathBuf = path
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        if let Some((_, first)) = seen.iter().find(|(p, _)| *p == key) {
+            return Err(format!(
+                "{what} and {first} would both be written to {}; give them different file names",
+                path.display()
+            ));
+        }
+        seen.push((key, what));
+    }
+    Ok(())
+}
+
 /// Writes the spike file and every report; returns the files written.
 /// With `-o` (`moved`), report files go into `dir` under their own names.
 fn write_outputs(
@@ -170,10 +221,7 @@ fn write_outputs(
         dt: run.dt,
     };
     for (r, entry) in loaded.reports.iter().zip(&loaded.config.reports) {
-        let path = match entry.file.file_name() {
-            Some(name) if moved => dir.join(name),
-            _ => entry.file.clone(),
-        };
+        let path = report_path(entry, dir, moved);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;

@@ -2,6 +2,7 @@
 
 use super::nodes::NodePopulation;
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 
 /// True when node `k` of `p` has every attribute of the node set `obj`.
 pub fn node_matches(p: &NodePopulation, k: usize, obj: &serde_json::Map<String, Value>) -> bool {
@@ -37,13 +38,29 @@ pub fn node_matches(p: &NodePopulation, k: usize, obj: &serde_json::Map<String, 
 }
 
 /// The `(population, node id)` pairs a node set selects: an object of
-/// attribute = value(s), or a list of node set names (their union).
+/// attribute = value(s), or a list of node set names (their union, each
+/// pair once, in first-seen order; compound sets nest at most 8 deep).
 /// `None` when the node set has another form or names an unknown set.
+/// Each named set is worked out once per call, so sets that name each
+/// other many times over cost no more than their total size.
 pub fn select(
     pops: &[NodePopulation],
     sets: &std::collections::BTreeMap<String, Value>,
     v: &Value,
     depth: usize,
+) -> Option<Vec<(String, u64)>> {
+    let mut memo = HashMap::new();
+    select_memo(pops, sets, v, depth, &mut memo)
+}
+
+type Memo = HashMap<String, Option<Vec<(String, u64)>>>;
+
+fn select_memo(
+    pops: &[NodePopulation],
+    sets: &std::collections::BTreeMap<String, Value>,
+    v: &Value,
+    depth: usize,
+    memo: &mut Memo,
 ) -> Option<Vec<(String, u64)>> {
     match v {
         Value::Object(obj) => {
@@ -59,10 +76,21 @@ pub fn select(
         }
         Value::Array(names) if depth < 8 => {
             let mut out = Vec::new();
+            let mut seen = HashSet::new();
             for n in names {
-                let inner = sets.get(n.as_str()?)?;
-                for x in select(pops, sets, inner, depth + 1)? {
-                    if !out.contains(&x) {
+                let name = n.as_str()?;
+                let inner = match memo.get(name) {
+                    Some(r) => r.clone(),
+                    None => {
+                        let r = sets
+                            .get(name)
+                            .and_then(|inner| select_memo(pops, sets, inner, depth + 1, memo));
+                        memo.insert(name.to_string(), r.clone());
+                        r
+                    }
+                }?;
+                for x in inner {
+                    if seen.insert(x.clone()) {
                         out.push(x);
                     }
                 }

@@ -792,7 +792,42 @@ impl Ctx<'_> {
                     .push(unknown_setting(a, "`output`", &["dir", "spikes", "report"])),
             }
         }
+        // Every output goes to its own file: a report named like the spike
+        // file, or two reports of one name, would leave one of them.
+        let spikes_at = o
+            .settings
+            .iter()
+            .find(|a| a.name.name == "spikes")
+            .map_or(o.span, |a| a.value.span());
+        let mut files: Vec<(String, Span)> = Vec::new();
+        if let Some(s) = &out.spikes {
+            if s.trim().is_empty() {
+                self.out.push(
+                    Diagnostic::error("E1305", "`spikes` needs a file name")
+                        .with_primary(spikes_at, "empty")
+                        .with_help("e.g. `spikes = \"spikes.h5\"`"),
+                );
+            }
+            files.push((s.clone(), spikes_at));
+        }
         for r in &o.reports {
+            let file = format!("{}.h5", r.name.name);
+            if let Some((_, first)) = files.iter().find(|(f, _)| *f == file) {
+                self.out.push(
+                    Diagnostic::error(
+                        "E1201",
+                        format!(
+                            "report `{}` would be written to `{file}`, which another output uses",
+                            r.name.name
+                        ),
+                    )
+                    .with_primary(r.name.span, "written to the same file")
+                    .with_secondary(*first, "also written there")
+                    .with_help("rename the report or the spike file"),
+                );
+                continue;
+            }
+            files.push((file, r.name.span));
             if let Some(rep) = self.report(r) {
                 out.reports.push(rep);
             }
