@@ -464,3 +464,57 @@ fn ndl_report_named_like_the_spike_file() {
     );
     assert_diagnosed(&r, "E1305");
 }
+
+/// `nmc run` of an NDL file made of `body` (output into the scratch folder).
+fn run_ndl(name: &str, body: &str) -> Run {
+    let dir = scratch(name);
+    std::fs::write(dir.join("net.ndl"), ndl(body)).expect("write");
+    let r = nmc(&dir, &["run", "net.ndl", "--quiet"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+fn assert_numerical_fault(r: &Run) {
+    assert_sane(r);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cell 0, section `soma`") && r.stderr.contains("numerically unstable"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn non_finite_voltages_stop_the_run() {
+    let out = "output { dir = \"out\" }";
+    assert_numerical_fault(&run_ndl(
+        "vinit",
+        &format!(
+            "population E = 1 of C\nrun {{ tstop = 10 ms; dt = 0.025 ms; v_init = 1e308 mV }}\n{out}"
+        ),
+    ));
+    assert_numerical_fault(&run_ndl(
+        "tau0",
+        &format!(
+            "population E = 1 of C\nsynapse z = Exp2Syn {{ tau1 = 0 ms; tau2 = 0 ms; e = 0 mV }}\ninput bg = spikes [1, 2, 3] ms\nconnect bg -> E {{ synapse = z; weight = 1 nS; delay = 1 ms; on = soma(0.5) }}\n{RUN}\n{out}"
+        ),
+    ));
+    let dir = scratch("tinyL");
+    let text =
+        ndl(&format!("population E = 1 of C\n{RUN}\n{out}")).replace("L = 20 um", "L = 1e-300 um");
+    std::fs::write(dir.join("net.ndl"), text).expect("write");
+    let r = nmc(&dir, &["run", "net.ndl", "--quiet"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_numerical_fault(&r);
+}
+
+#[test]
+fn steps_at_the_step_guard_are_checked_against_memory() {
+    let r = run_ndl(
+        "steps",
+        "population E = 1 of C\nrun { tstop = 2.5e8 ms; dt = 0.025 ms }\noutput { dir = \"out\" }",
+    );
+    assert_sane(&r);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("would need about"), "{}", r.stderr);
+}

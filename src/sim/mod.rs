@@ -66,6 +66,8 @@ pub enum SimErrorKind {
     InvalidNetwork,
     /// A kernel refused to run (a bug in nmc).
     Kernel,
+    /// A membrane potential became infinite or NaN during the run.
+    NumericalFault,
 }
 
 /// Why a network cannot be simulated.
@@ -198,6 +200,9 @@ pub(crate) struct Part {
     /// Solve the matrix with one reciprocal per node instead of two
     /// divisions (fast math mode; see `hines::solve_fast`).
     fast_solve: bool,
+    /// Per cell: its gid and section names (to name where a numerical
+    /// fault happened).
+    labels: Vec<(u64, Vec<String>)>,
     /// Steps done since initialisation.
     steps_done: usize,
     /// Spikes of exported detectors since the last exchange: (step,
@@ -280,6 +285,23 @@ impl Part {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let probes = record::resolve(net, &nodes, &mechs, &placement)?;
+        // Times and every trace are reserved for the whole run: checked
+        // against the memory there is before they are allocated.
+        let samples = ((run.tstop - run.tstart) / run.dt).round().max(0.0) + 1.0;
+        crate::io::check_memory(samples * 8.0 * (probes.len() as f64 + 1.0)).map_err(|m| {
+            SimError::new(
+                SimErrorKind::InvalidSettings,
+                format!(
+                    "{samples:.0} time steps recording {} traces {m}: check tstop and dt, or record fewer cells",
+                    probes.len()
+                ),
+            )
+        })?;
+        let labels = net
+            .cells
+            .iter()
+            .map(|c| (c.gid, c.sections.iter().map(|s| s.name.clone()).collect()))
+            .collect();
 
         let mut detectors: Vec<Detector> = Vec::with_capacity(net.cells.len());
         let mut art_sources = HashMap::new();
@@ -451,6 +473,7 @@ impl Part {
             run,
             exact: false,
             fast_solve: lib.math_mode() == MathMode::Fast,
+            labels,
             steps_done: 0,
             outbox: Vec::new(),
         })
@@ -509,7 +532,7 @@ impl Part {
         let stop = self.run.tstop - 0.5 * self.run.dt;
         for _ in 0..max {
             if !(self.shared.t < stop && self.steps_done < nsteps + 1) {
-                return true;
+                break;
             }
             if let Err(e) = self.step(&mut results.spikes) {
                 results.error = Some(e);
@@ -522,7 +545,52 @@ impl Part {
             }
             self.steps_done += 1;
         }
+        if let Err(e) = self.check_finite() {
+            results.error = Some(e);
+            return true;
+        }
         !(self.shared.t < stop && self.steps_done < nsteps + 1)
+    }
+
+    /// An error naming the cell, section and time when a membrane
+    /// potential is no longer a finite number (checked after every batch
+    /// of steps: a NaN never turns back into a number, so it is caught).
+    fn check_finite(&self) -> Result<(), SimError> {
+        if self.data.v.iter().all(|v| v.is_finite()) {
+            return Ok(());
+        }
+        let mut at = None;
+        'cells: for (ci, secs) in self.nodes.sections.iter().enumerate() {
+            for (k, s) in secs.iter().enumerate() {
+                if let Some(node) = (s.first..s.first + s.nseg)
+                    .find(|&n| self.data.v.get(n as usize).is_some_and(|v| !v.is_finite()))
+                {
+                    at = Some((ci, k, node));
+                    break 'cells;
+                }
+            }
+        }
+        let t = crate::units::format_number(self.shared.t);
+        let message = match at {
+            Some((ci, k, node)) => {
+                let (gid, name) = self
+                    .labels
+                    .get(ci)
+                    .map(|(g, names)| (*g, names.get(k).map_or("?", String::as_str)))
+                    .unwrap_or((ci as u64, "?"));
+                format!(
+                    "the membrane potential of cell {gid}, section `{name}` became {} mV by t = {t} ms",
+                    self.data.v[node as usize]
+                )
+            }
+            None => format!("a membrane potential became infinite or NaN by t = {t} ms"),
+        };
+        Err(SimError::new(
+            SimErrorKind::NumericalFault,
+            format!(
+                "{message}: the model is numerically unstable (check time constants, geometry, dt and v_init)"
+            ),
+        ))
     }
 
     /// Time now (ms).
