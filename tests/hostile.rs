@@ -518,3 +518,89 @@ fn steps_at_the_step_guard_are_checked_against_memory() {
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert!(r.stderr.contains("would need about"), "{}", r.stderr);
 }
+
+// ------------------------------------------------------ misleading messages
+
+#[test]
+fn population_count_with_a_fraction() {
+    let r = check_ndl("frac", &format!("population E = 1.5 of C\n{RUN}"));
+    assert_diagnosed(&r, "E1101");
+    assert!(
+        r.stderr.contains("whole number, found `1.5`"),
+        "{}",
+        r.stderr
+    );
+}
+
+fn sonata_error(name: &str, edit: impl FnOnce(&mut serde_json::Value), want: &str) {
+    let dir = sonata_copy(name, edit);
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_sane(&r);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains(want), "expected `{want}`:\n{}", r.stderr);
+}
+
+#[test]
+fn sonata_config_wrong_types_and_values() {
+    sonata_error(
+        "inputs",
+        |j| j["inputs"] = serde_json::json!([1, 2]),
+        "`inputs` must be an object",
+    );
+    sonata_error(
+        "outdir",
+        |j| j["output"]["output_dir"] = 7.into(),
+        "`output.output_dir` must be a text",
+    );
+    sonata_error("array", |j| *j = serde_json::json!([1]), "not an array");
+    sonata_error(
+        "tstop",
+        |j| j["run"]["tstart"] = 10.0.into(),
+        "must be later than `run.tstart`",
+    );
+    sonata_error(
+        "empty",
+        |j| j["output"]["spikes_file"] = "".into(),
+        "`output.spikes_file` is empty",
+    );
+}
+
+#[test]
+fn sonata_manifest_expanding_exponentially() {
+    sonata_error(
+        "manifest",
+        |j| {
+            let mut m = serde_json::Map::new();
+            m.insert("$BASE_DIR".into(), "${configdir}".into());
+            m.insert("$OUTPUT_DIR".into(), "$BASE_DIR/output".into());
+            m.insert("$V0".into(), "ab".into());
+            for k in 1..34 {
+                m.insert(format!("$V{k}"), format!("$V{0}$V{0}", k - 1).into());
+            }
+            j["manifest"] = serde_json::Value::Object(m);
+        },
+        "expands to more than",
+    );
+}
+
+#[test]
+fn sonata_config_folder_with_a_dollar() {
+    let dir = sonata_copy("dollar", |_| {});
+    let odd = dir.join("a$b");
+    copy_dir(&dir.join("network"), &odd.join("network"));
+    for f in [
+        "circuit_config.json",
+        "simulation_config.json",
+        "node_sets.json",
+    ] {
+        let _ = std::fs::copy(dir.join(f), odd.join(f));
+    }
+    copy_dir(&dir.join("components"), &odd.join("components"));
+    copy_dir(&dir.join("input"), &odd.join("input"));
+    let r = sonata_run(&odd);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_sane(&r);
+    assert!(!r.stderr.contains("circular"), "{}", r.stderr);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}

@@ -143,36 +143,53 @@ impl Manifest {
                 raw.insert(k.trim_start_matches('$').to_string(), s.to_string());
             }
         }
-        // Expand until nothing changes (at most one pass per variable).
-        for _ in 0..=raw.len() {
-            let mut changed = false;
-            let snapshot = raw.clone();
-            for v in raw.values_mut() {
-                let e = m.expand_with(v, &snapshot);
-                if e != *v {
-                    *v = e;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
+        // Each variable is expanded once, its references resolved first;
+        // text substituted in (such as a folder with `$` in its name) is
+        // never read again.
+        let mut done = BTreeMap::new();
+        for k in raw.keys() {
+            let mut stack = Vec::new();
+            m.resolve(k, &raw, &mut done, &mut stack)
+                .map_err(|e| err(path, format!("manifest entry `${k}`: {e}")))?;
         }
-        for (k, v) in &raw {
-            if v.contains('$') {
-                return Err(err(
-                    path,
-                    format!(
-                        "manifest entry `${k}` = `{v}` refers to an unknown or circular variable"
-                    ),
-                ));
-            }
-        }
-        m.vars = raw;
+        m.vars = done;
         Ok(m)
     }
 
-    fn expand_with(&self, s: &str, vars: &BTreeMap<String, String>) -> String {
+    /// The value of manifest variable `name`, expanded (memoised in `done`).
+    fn resolve(
+        &self,
+        name: &str,
+        raw: &BTreeMap<String, String>,
+        done: &mut BTreeMap<String, String>,
+        stack: &mut Vec<String>,
+    ) -> Result<String, String> {
+        if let Some(v) = done.get(name) {
+            return Ok(v.clone());
+        }
+        if stack.iter().any(|s| s == name) {
+            stack.push(name.to_string());
+            return Err(format!("circular variables: ${}", stack.join(" -> $")));
+        }
+        let Some(text) = raw.get(name) else {
+            return Err(format!("unknown variable `${name}`"));
+        };
+        stack.push(name.to_string());
+        let v = self.substitute(text, &mut |n: &str| self.resolve(n, raw, done, stack))?;
+        stack.pop();
+        done.insert(name.to_string(), v.clone());
+        Ok(v)
+    }
+
+    /// `s` with every `$name` / `${name}` replaced by `lookup(name)`
+    /// (`configdir` by the config's folder), in one pass.
+    fn substitute(
+        &self,
+        s: &str,
+        lookup: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<String, String> {
+        /// Longest expansion accepted (a path never comes near it).
+        const MAX_LEN: usize = 1 << 16;
         let mut out = String::new();
         let mut rest = s;
         while let Some(i) = rest.find('$') {
@@ -191,27 +208,117 @@ impl Manifest {
             };
             if name == "configdir" {
                 out.push_str(&self.dir.to_string_lossy());
-            } else if let Some(v) = vars.get(name) {
-                out.push_str(v);
             } else {
-                out.push('$');
-                out.push_str(&rest[i + 1..rest.len() - tail.len()]);
+                out.push_str(&lookup(name)?);
+            }
+            if out.len() > MAX_LEN {
+                return Err(format!("expands to more than {MAX_LEN} characters"));
             }
             rest = tail;
         }
         out.push_str(rest);
-        out
+        Ok(out)
     }
 
     /// Expands variables and makes a relative path relative to the config's folder.
     fn path(&self, cfg: &Path, s: &str) -> Result<PathBuf, Diagnostic> {
-        let e = self.expand_with(s, &self.vars);
-        if e.contains('$') {
-            return Err(err(cfg, format!("`{s}` uses an unknown manifest variable")));
+        let e = self
+            .substitute(s, &mut |n: &str| {
+                self.vars
+                    .get(n)
+                    .cloned()
+                    .ok_or_else(|| format!("unknown manifest variable `${n}`"))
+            })
+            .map_err(|e| err(cfg, format!("`{s}`: {e}")))?;
+        if e.is_empty() {
+            return Err(err(cfg, "an empty path"));
         }
         let p = PathBuf::from(e);
         Ok(if p.is_relative() { self.dir.join(p) } else { p })
     }
+}
+
+/// "an array", "a number", ...: what a JSON value is, for messages.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a text",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The keys a config may hold, with the JSON type each must have: a key of
+/// another type is an error naming the key and what it holds, not a
+/// setting silently ignored.
+fn check_types(path: &Path, json: &Value) -> Result<(), Diagnostic> {
+    type Is = fn(&Value) -> bool;
+    let object: Is = Value::is_object;
+    let text: Is = Value::is_string;
+    let array: Is = Value::is_array;
+    let number: Is = Value::is_number;
+    let table: &[(&[&str], Is, &str)] = &[
+        (&["manifest"], object, "an object"),
+        (&["run"], object, "an object"),
+        (&["run", "tstart"], number, "a number"),
+        (&["run", "tstop"], number, "a number"),
+        (&["run", "dt"], number, "a number"),
+        (&["conditions"], object, "an object"),
+        (&["inputs"], object, "an object"),
+        (&["reports"], object, "an object"),
+        (&["output"], object, "an object"),
+        (&["output", "output_dir"], text, "a text"),
+        (&["output", "spikes_file"], text, "a text"),
+        (&["output", "log_file"], text, "a text"),
+        (&["network"], text, "a text"),
+        (&["node_sets_file"], text, "a text"),
+        (&["node_sets"], object, "an object"),
+        (&["networks"], object, "an object"),
+        (&["networks", "nodes"], array, "an array"),
+        (&["networks", "edges"], array, "an array"),
+        (&["components"], object, "an object"),
+    ];
+    for (keys, is, want) in table {
+        let mut v = json;
+        let mut found = true;
+        for k in *keys {
+            match v.get(k) {
+                Some(x) => v = x,
+                None => {
+                    found = false;
+                    break;
+                }
+            }
+        }
+        if found && !is(v) {
+            return Err(err(
+                path,
+                format!(
+                    "`{}` must be {want}, but is {} (`{v}`)",
+                    keys.join("."),
+                    json_kind(v)
+                ),
+            ));
+        }
+    }
+    for (section, what) in [("inputs", "an input"), ("reports", "a report")] {
+        if let Some(obj) = json.get(section).and_then(Value::as_object) {
+            for (name, v) in obj {
+                if !v.is_object() {
+                    return Err(err(
+                        path,
+                        format!(
+                            "`{section}.{name}` must be an object describing {what}, but is {}",
+                            json_kind(v)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn string_at<'a>(json: &'a Value, keys: &[&str]) -> Option<&'a str> {
@@ -283,12 +390,32 @@ fn circuit_from(path: &Path, json: &Value) -> Result<CircuitConfig, Diagnostic> 
 /// circuit part of the same file).
 pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
     let json = read_json(path)?;
+    if !json.is_object() {
+        return Err(err(
+            path,
+            format!(
+                "a simulation config is a JSON object (`{{ \"run\": ..., \"network\": ... }}`), not {}",
+                json_kind(&json)
+            ),
+        ));
+    }
+    check_types(path, &json)?;
     let m = Manifest::new(path, &json)?;
     let mut warnings = Vec::new();
     let circuit = match string_at(&json, &["network"]) {
         Some(s) => {
             let cpath = m.path(path, s)?;
             let cjson = read_json(&cpath)?;
+            if !cjson.is_object() {
+                return Err(err(
+                    &cpath,
+                    format!(
+                        "a circuit config is a JSON object, not {}",
+                        json_kind(&cjson)
+                    ),
+                ));
+            }
+            check_types(&cpath, &cjson)?;
             circuit_from(&cpath, &cjson)?
         }
         None => circuit_from(path, &json)?,
@@ -313,6 +440,12 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
     };
     let tstart = number_at(path, &json, &["run", "tstart"])?.unwrap_or(0.0);
     let tstop = num(&["run", "tstop"], 1000.0, &mut warnings)?;
+    if !(tstop > tstart) {
+        return Err(err(
+            path,
+            format!("`run.tstop` ({tstop} ms) must be later than `run.tstart` ({tstart} ms)"),
+        ));
+    }
     let dt = num(&["run", "dt"], 0.025, &mut warnings)?;
     let spike_threshold = num(&["run", "spike_threshold"], -15.0, &mut warnings)?;
     let dl = match json.get("run").and_then(|r| r.get("dL")) {
@@ -347,15 +480,31 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
         .unwrap_or("spikes.h5")
         .to_string();
     // BMTK reads a relative log file and report file inside output_dir.
-    let in_output = |f: &str| {
-        let e = PathBuf::from(m.expand_with(f, &m.vars));
-        if e.is_relative() {
+    let in_output = |f: &str| -> Result<PathBuf, Diagnostic> {
+        let e = m
+            .substitute(f, &mut |n: &str| {
+                m.vars
+                    .get(n)
+                    .cloned()
+                    .ok_or_else(|| format!("unknown manifest variable `${n}`"))
+            })
+            .map_err(|e| err(path, format!("`{f}`: {e}")))?;
+        if e.trim().is_empty() {
+            return Err(err(path, "an output file name is empty"));
+        }
+        let e = PathBuf::from(e);
+        Ok(if e.is_relative() {
             output_dir.join(e)
         } else {
             e
-        }
+        })
     };
-    let log_file = string_at(&json, &["output", "log_file"]).map(in_output);
+    if spikes_file.trim().is_empty() {
+        return Err(err(path, "`output.spikes_file` is empty"));
+    }
+    let log_file = string_at(&json, &["output", "log_file"])
+        .map(in_output)
+        .transpose()?;
     let mut reports = Vec::new();
     if let Some(obj) = json.get("reports").and_then(Value::as_object) {
         for (name, v) in obj {
@@ -364,7 +513,7 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
                 return Err(err(path, format!("report `{name}` has no `variable_name`")));
             };
             let file_name = s("file_name").unwrap_or_else(|| format!("{name}.h5"));
-            let file = in_output(&file_name);
+            let file = in_output(&file_name)?;
             reports.push(ReportEntry {
                 name: name.clone(),
                 module: s("module").unwrap_or_else(|| "membrane_report".into()),

@@ -250,6 +250,20 @@ fn syntax_error(e: &pest::error::Error<Rule>, src: &str, file: FileId) -> Diagno
         };
         return d;
     }
+    // `population E = 1.5 of C`: the whole number ended at the `.`.
+    let after_digit = s > 0 && src.as_bytes()[s - 1].is_ascii_digit();
+    if after_digit && word.starts_with('.') && word[1..].starts_with(|c: char| c.is_ascii_digit()) {
+        let start = src[..s]
+            .rfind(|c: char| !c.is_ascii_digit())
+            .map_or(0, |p| p + 1);
+        let number = &src[start..end.max(s)];
+        return Diagnostic::error(
+            "E1101",
+            format!("expected a whole number, found `{number}`"),
+        )
+        .with_primary(Span::new(file, start, end.max(s)), "not a whole number")
+        .with_help("counts are whole numbers: write e.g. `2`");
+    }
     let mut expected: Vec<&str> = Vec::new();
     for r in &positives {
         if let Some(w) = describe(r)
