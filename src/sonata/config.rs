@@ -440,7 +440,7 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
     };
     let tstart = number_at(path, &json, &["run", "tstart"])?.unwrap_or(0.0);
     let tstop = num(&["run", "tstop"], 1000.0, &mut warnings)?;
-    if !(tstop > tstart) {
+    if tstop <= tstart || tstop.is_nan() {
         return Err(err(
             path,
             format!("`run.tstop` ({tstop} ms) must be later than `run.tstart` ({tstart} ms)"),
