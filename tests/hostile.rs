@@ -40,6 +40,9 @@ fn nmc(dir: &Path, args: &[&str]) -> Run {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // Another test thread's HDF5 file may be open (and locked) when
+        // this child is forked, and the child inherits the descriptor.
+        .env("HDF5_USE_FILE_LOCKING", "FALSE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
