@@ -3,8 +3,8 @@
 //! results. Every one must now end with a diagnostic: exit code 1 or 2, no
 //! panic text, within a time bound, under a memory limit (`ulimit -v`), so
 //! a case that would allocate gigabytes fails the test instead of the
-//! machine. A property test at the end mutates real NDL files (bounded
-//! case count, fixed seed).
+//! machine. (A random-mutation suite over NDL, SONATA JSON/CSV/HDF5 and
+//! spike files is still to come; these are the campaign's cases.)
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
