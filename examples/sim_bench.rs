@@ -46,7 +46,8 @@ fn rtm_cell(gid: u64) -> Cell {
                 ("del".to_string(), 0.0),
                 ("dur".to_string(), 1e9),
                 ("amp".to_string(), 1.0),
-            ]),
+            ])
+            .into(),
         }],
         spike_site: at,
     }

@@ -58,7 +58,7 @@ fn rtm_cell(gid: u64) -> Cell {
         point_processes.push(PointProcess {
             mechanism: mechanism.into(),
             location: MID,
-            params: p,
+            params: p.into(),
         });
     }
     Cell {

@@ -110,7 +110,8 @@ fn rtm_cell_fires_repetitively_under_1_na() {
             ("del".into(), 50.0),
             ("dur".into(), 400.0),
             ("amp".into(), 1.0),
-        ]),
+        ])
+        .into(),
     });
     let mut sim = Simulation::new(&net, &lib).expect("builds");
     let mut last = -1.0;
@@ -188,7 +189,7 @@ fn bad_networks_are_errors_not_panics() {
     net.cells[0].point_processes.push(PointProcess {
         mechanism: "pas".into(),
         location: MID,
-        params: BTreeMap::new(),
+        params: BTreeMap::new().into(),
     });
     let e = Simulation::new(&net, &lib).expect_err("density as point process");
     assert_eq!(e.kind, SimErrorKind::InvalidNetwork);
@@ -209,7 +210,7 @@ fn density_and_point_process_variables_are_recorded() {
     net.cells[0].point_processes.push(PointProcess {
         mechanism: "IClamp".into(),
         location: MID,
-        params: BTreeMap::from([("dur".into(), 1e9), ("amp".into(), 0.5)]),
+        params: BTreeMap::from([("dur".into(), 1e9), ("amp".into(), 0.5)]).into(),
     });
     net.records.push(Record {
         report: "i_pas".into(),

@@ -103,7 +103,7 @@ fn build(exp: &Value) -> (Network, Vec<String>) {
             .map(|p| PointProcess {
                 mechanism: p["type"].as_str().expect("type").to_string(),
                 location: loc(p),
-                params: params(&p["params"]),
+                params: params(&p["params"]).into(),
             })
             .collect(),
         spike_site: loc(det),

@@ -51,7 +51,8 @@ fn cell(gid: u64, amp: f64) -> Cell {
                 ("del".to_string(), 2.0),
                 ("dur".to_string(), 1e9),
                 ("amp".to_string(), amp),
-            ]),
+            ])
+            .into(),
         }],
         spike_site: MID,
     }

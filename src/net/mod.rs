@@ -7,6 +7,7 @@
 pub mod circuit;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Index of a [`Cell`] in [`Network::cells`].
 pub type CellId = usize;
@@ -110,8 +111,9 @@ pub struct PointProcess {
     pub mechanism: String,
     /// Where it sits.
     pub location: Location,
-    /// Parameter values overriding the defaults.
-    pub params: BTreeMap<String, f64>,
+    /// Parameter values overriding the defaults; shared, since the many
+    /// synapses of one connection type carry the same map.
+    pub params: Arc<BTreeMap<String, f64>>,
 }
 
 /// A source of spikes with known times (a VecStim, a SONATA input node).

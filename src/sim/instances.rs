@@ -65,8 +65,8 @@ impl MechInstances {
 /// Where each network object's instance lives.
 #[derive(Default)]
 pub(crate) struct Placement {
-    /// (cell, point process index) → (mechanism slot, instance).
-    pub point: HashMap<(usize, usize), (u32, u32)>,
+    /// Per cell, per point process index: (mechanism slot, instance).
+    pub point: Vec<Vec<(u32, u32)>>,
     /// (cell, section, mechanism name) → (mechanism slot, first instance);
     /// instance k sits at the section's k-th interior node.
     pub density: HashMap<(usize, usize, String), (u32, u32)>,
@@ -79,6 +79,18 @@ const KINDS: [KernelKind; 5] = [
     KernelKind::NetReceive,
     KernelKind::NetReceiveInit,
 ];
+
+/// A point process without an instance in [`Placement::point`].
+const UNPLACED: u32 = u32::MAX;
+
+impl Placement {
+    /// (mechanism slot, instance) of point process `index` of cell `cell`
+    /// (None when it has no instance).
+    pub fn point(&self, cell: usize, index: usize) -> Option<(u32, u32)> {
+        let p = *self.point.get(cell)?.get(index)?;
+        (p.0 != UNPLACED).then_some(p)
+    }
+}
 
 /// Builds the instances of every mechanism the network uses.
 pub(crate) fn build(
@@ -120,13 +132,18 @@ pub(crate) fn build(
                 ),
             ));
         }
+        let want = if artificial {
+            MechKind::ArtificialCell
+        } else {
+            MechKind::PointProcess
+        };
+        let mut last: Option<(&str, usize)> = None;
         for (pi, pp) in cell.point_processes.iter().enumerate() {
-            let want = if artificial {
-                MechKind::ArtificialCell
-            } else {
-                MechKind::PointProcess
+            let idx = match last {
+                Some((name, idx)) if name == pp.mechanism => idx,
+                _ => lookup(lib, &pp.mechanism, want)?,
             };
-            let idx = lookup(lib, &pp.mechanism, want)?;
+            last = Some((&pp.mechanism, idx));
             // An artificial cell touches no node; node 0 keeps the
             // kernels' bounds checks satisfied (see `Part::new`).
             let node = if artificial {
@@ -150,7 +167,14 @@ pub(crate) fn build(
         }
     }
     let mut mechs = Vec::new();
-    let mut placement = Placement::default();
+    let mut placement = Placement {
+        point: net
+            .cells
+            .iter()
+            .map(|c| vec![(UNPLACED, UNPLACED); c.point_processes.len()])
+            .collect(),
+        ..Placement::default()
+    };
     for (idx, list) in pending {
         let Some(compiled) = lib.shared(idx) else {
             continue;
@@ -160,13 +184,39 @@ pub(crate) fn build(
         let node_index: Vec<u32> = list.iter().map(|p| p.0).collect();
         data.set_node_index(&node_index);
         let slot = mechs.len() as u32;
+        // Parameter names resolved once per distinct map (synapses of one
+        // connection type share theirs).
+        let mut resolved: Vec<(Param, f64)> = Vec::new();
+        let mut resolved_for: Option<*const BTreeMap<String, f64>> = None;
         for (inst, (_, params, origin)) in list.iter().enumerate() {
-            for (name, &value) in params.iter() {
-                set_param(&mut data, mech, inst, name, value)?;
+            let key: *const BTreeMap<String, f64> = *params;
+            if resolved_for != Some(key) {
+                resolved.clear();
+                for (name, &value) in params.iter() {
+                    resolved.push((resolve_param(&data, mech, name)?, value));
+                }
+                resolved_for = Some(key);
+            }
+            for &(param, value) in &resolved {
+                match param {
+                    Param::Column(slot) => {
+                        if let Some(x) = data.column_mut(slot).and_then(|c| c.get_mut(inst)) {
+                            *x = value;
+                        }
+                    }
+                    Param::Global(g) => {
+                        if let Some(x) = data.globals_mut().get_mut(g) {
+                            *x = value;
+                        }
+                    }
+                    Param::Ignored => {}
+                }
             }
             match *origin {
                 Origin::Point(c, p) => {
-                    placement.point.insert((c, p), (slot, inst as u32));
+                    if let Some(x) = placement.point.get_mut(c).and_then(|v| v.get_mut(p)) {
+                        *x = (slot, inst as u32);
+                    }
                 }
                 Origin::Density(c, s) => {
                     placement
@@ -223,15 +273,20 @@ fn lookup(lib: &Mechanisms, name: &str, want: MechKind) -> Result<usize, SimErro
     Ok(idx)
 }
 
-/// Sets `name` (or `name_<mechanism>`) of instance `inst`: a field, or a
+/// Where a parameter value goes.
+#[derive(Clone, Copy, Debug)]
+enum Param {
+    /// Column `slot` of the mechanism data.
+    Column(usize),
+    /// Settable global `g`.
+    Global(usize),
+    /// A field without a column (nothing to set).
+    Ignored,
+}
+
+/// Resolves parameter `name` (or `name_<mechanism>`): a field, or a
 /// settable global.
-fn set_param(
-    data: &mut MechanismData,
-    mech: &Mechanism,
-    inst: usize,
-    name: &str,
-    value: f64,
-) -> Result<(), SimError> {
+fn resolve_param(data: &MechanismData, mech: &Mechanism, name: &str) -> Result<Param, SimError> {
     let base = unsuffixed(name, &mech.name).unwrap_or(name);
     if let Some(id) = mech.fields.iter().position(|f| f.name == base) {
         let field = &mech.fields[id];
@@ -247,22 +302,17 @@ fn set_param(
                 ),
             ));
         }
-        if let Some(col) = data.field_mut(mech, base)
-            && let Some(x) = col.get_mut(inst)
-        {
-            *x = value;
-        }
-        return Ok(());
+        return Ok(match data.layout().field_slot.get(id) {
+            Some(&slot) => Param::Column(slot),
+            None => Param::Ignored,
+        });
     }
     if let Some(g) = mech
         .globals
         .iter()
         .position(|g| g.name == base && g.settable)
     {
-        if let Some(x) = data.globals_mut().get_mut(g) {
-            *x = value;
-        }
-        return Ok(());
+        return Ok(Param::Global(g));
     }
     Err(SimError::new(
         SimErrorKind::UnknownParameter,

@@ -363,16 +363,12 @@ impl Part {
                     format!("connection {k}: {m}"),
                 )
             };
-            let &(mech, instance) =
-                placement
-                    .point
-                    .get(&(c.target_cell, c.target))
-                    .ok_or_else(|| {
-                        bad(format!(
-                            "cell {} has no point process {}",
-                            c.target_cell, c.target
-                        ))
-                    })?;
+            let (mech, instance) = placement.point(c.target_cell, c.target).ok_or_else(|| {
+                bad(format!(
+                    "cell {} has no point process {}",
+                    c.target_cell, c.target
+                ))
+            })?;
             let m = &mechs[mech as usize];
             if !m.has[3] {
                 return Err(bad(format!("`{}` has no NET_RECEIVE block", m.mech().name)));

@@ -127,9 +127,8 @@ fn resolve_one(
             column(k, mechs, slot, first + (node - sec.first), mechanism, name)
         }
         Variable::PointProcess { index, name } => {
-            let &(slot, inst) = placement
-                .point
-                .get(&(r.cell, *index))
+            let (slot, inst) = placement
+                .point(r.cell, *index)
                 .ok_or_else(|| bad(k, format!("cell {} has no point process {index}", r.cell)))?;
             let mech = mechs
                 .get(slot as usize)

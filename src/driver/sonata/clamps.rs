@@ -107,7 +107,8 @@ pub(super) fn add_clamps(
                         ("amp".to_string(), amp),
                         ("del".to_string(), del),
                         ("dur".to_string(), dur),
-                    ]),
+                    ])
+                    .into(),
                 });
             }
         }

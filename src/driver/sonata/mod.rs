@@ -482,10 +482,26 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             )));
             continue;
         }
+        // Node id → cell of the source and target populations, and node id
+        // → train of a virtual source population.
+        let cells_of = |pop: &str| -> HashMap<u64, usize> {
+            cell_of
+                .iter()
+                .filter(|((p, _), _)| p == pop)
+                .map(|((_, id), &c)| (*id, c))
+                .collect()
+        };
+        let target_cells = cells_of(&ep.target_population);
+        let source_cells = cells_of(&ep.source_population);
+        let mut source_trains: HashMap<u64, usize> = train_of
+            .iter()
+            .filter(|((p, _), _)| *p == ep.source_population)
+            .map(|((_, id), &t)| (*id, t))
+            .collect();
         // Edge ids grouped by target cell, target cells in cell order.
         let mut by_target: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for k in 0..ep.len() {
-            let Some(&tc) = cell_of.get(&(ep.target_population.clone(), ep.target[k])) else {
+            let Some(&tc) = target_cells.get(&ep.target[k]) else {
                 errors.push(e1502(format!(
                     "`{}` /edges/{}/target_node_id row {k}: node {} of population `{}` is not a real cell of the circuit",
                     ep.file.display(),
@@ -498,6 +514,9 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             by_target.entry(tc).or_default().push(k);
         }
         let mut specs: HashMap<i64, SynSpec> = HashMap::new();
+        let (weight_column, delay_column) = (ep.columns.get("syn_weight"), ep.columns.get("delay"));
+        let mut weight_of_type: HashMap<i64, Result<Option<f64>, String>> = HashMap::new();
+        let mut delay_of_type: HashMap<i64, Result<Option<f64>, String>> = HashMap::new();
         for (tc, list) in by_target {
             for k in list {
                 let tid = ep.type_ids[k];
@@ -513,15 +532,23 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         }
                     }
                 };
-                let num = |col: &str| {
-                    ep.number(k, col).map_err(|v| {
+                // A per-edge value, else the edge type's (parsed once per type).
+                let num = |col: &str, column: Option<&Vec<f64>>, cache: &mut HashMap<i64, _>| {
+                    if let Some(&v) = column.and_then(|c| c.get(k))
+                        && !v.is_nan()
+                    {
+                        return Ok(Some(v));
+                    }
+                    let typed: &Result<Option<f64>, String> =
+                        cache.entry(tid).or_insert_with(|| ep.number(k, col));
+                    typed.clone().map_err(|v| {
                         e1502(format!(
                             "`{}` edge type {tid}: `{col}` is `{v}`, not a number",
                             ep.types_file.display()
                         ))
                     })
                 };
-                let weight = match num("syn_weight") {
+                let weight = match num("syn_weight", weight_column, &mut weight_of_type) {
                     Ok(Some(w)) => w,
                     Ok(None) => {
                         errors.push(e1502(format!(
@@ -533,7 +560,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     }
                     Err(d) => return Err(vec![d]),
                 };
-                let delay = match num("delay") {
+                let delay = match num("delay", delay_column, &mut delay_of_type) {
                     Ok(Some(d)) => d,
                     Ok(None) => {
                         errors.push(e1502(format!(
@@ -556,12 +583,13 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 )
                 .map_err(|d| vec![d])?;
                 let source = if virt {
-                    match train_of.get(&(ep.source_population.clone(), ep.source[k])) {
+                    match source_trains.get(&ep.source[k]) {
                         Some(&t) => Source::Train(t),
                         None => {
                             // A virtual node without input: BMTK gives it no spikes.
                             let t = net.trains.len();
                             train_of.insert((ep.source_population.clone(), ep.source[k]), t);
+                            source_trains.insert(ep.source[k], t);
                             net.trains.push(SpikeTrain {
                                 gid: ep.source[k],
                                 population: ep.source_population.clone(),
@@ -571,7 +599,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         }
                     }
                 } else {
-                    match cell_of.get(&(ep.source_population.clone(), ep.source[k])) {
+                    match source_cells.get(&ep.source[k]) {
                         Some(&c) => Source::Cell(c),
                         None => {
                             return Err(vec![e1502(format!(

@@ -16,7 +16,7 @@ use std::path::Path;
 #[derive(Clone, Debug)]
 pub(super) struct SynSpec {
     pub(super) mechanism: String,
-    pub(super) params: BTreeMap<String, f64>,
+    pub(super) params: std::sync::Arc<BTreeMap<String, f64>>,
 }
 
 pub(super) fn syn_spec(
@@ -90,7 +90,7 @@ pub(super) fn syn_spec(
         }
         return Ok(SynSpec {
             mechanism: "Exp2Syn".into(),
-            params,
+            params: params.into(),
         });
     }
     if let Some(broken) = crate::ir::interface::Catalogue::broken(lib, tmpl) {
@@ -140,7 +140,7 @@ pub(super) fn syn_spec(
     }
     Ok(SynSpec {
         mechanism: tmpl.to_string(),
-        params,
+        params: params.into(),
     })
 }
 

@@ -702,7 +702,7 @@ impl Ctx<'_> {
         let Some(m) = self.mechanism(&s.mechanism, MechKind::PointProcess) else {
             return;
         };
-        let params = self.params(&m, &s.params);
+        let params: std::sync::Arc<_> = self.params(&m, &s.params).into();
         let cells: Vec<usize> = match &s.cells {
             Some(r) => match self.select(r) {
                 Some(c) => c,

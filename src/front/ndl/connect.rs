@@ -67,7 +67,7 @@ pub(super) struct EdgeTypeDef {
     /// Its mechanism.
     pub(super) mechanism: String,
     /// Its parameters (converted).
-    pub(super) params: BTreeMap<String, f64>,
+    pub(super) params: std::sync::Arc<BTreeMap<String, f64>>,
     /// The weight when the same for every edge.
     pub(super) weight: Option<f64>,
     /// The delay when the same for every edge.
@@ -418,7 +418,7 @@ impl Ctx<'_> {
             target_query: target.query.clone(),
             synapse: syn,
             mechanism: mech.name.clone(),
-            params,
+            params: params.into(),
             weight: constant(&weight),
             delay: constant(&delay),
             section: section_name,
