@@ -246,6 +246,7 @@ fn aggressive(mech: &Mechanism) -> Specialization {
         observed: Some(BTreeSet::new()),
         constants,
         unread_ion_vars: unread,
+        hoist: false,
     }
 }
 

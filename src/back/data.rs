@@ -240,6 +240,28 @@ impl MechanismData {
         }
     }
 
+    /// Adds columns, at their defaults, for the fields of `mech` past the
+    /// ones this data has: kernels specialised for a run may keep values
+    /// computed once in new fields at the end of the field list.
+    pub fn grow_fields(&mut self, mech: &Mechanism) {
+        for field in mech.fields.iter().skip(self.layout.field_slot.len()) {
+            self.layout.field_slot.push(self.layout.columns);
+            for _ in 0..field.len.max(1) {
+                self.columns.push(vec![field.default; self.count]);
+                if field.kind == FieldKind::Pointer {
+                    let mut store = vec![field.default; self.count];
+                    self.pointers
+                        .push(store.iter_mut().map(|x| x as *mut f64).collect());
+                    self._fallback.push(store);
+                } else {
+                    self.pointers.push(Vec::new());
+                }
+                self.column_ptrs.push(std::ptr::null_mut());
+                self.layout.columns += 1;
+            }
+        }
+    }
+
     /// Number of instances.
     pub fn count(&self) -> usize {
         self.count

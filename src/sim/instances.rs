@@ -48,6 +48,7 @@ impl MechInstances {
         compiled: Rc<CompiledMechanism>,
         nodes: &mut NodeData,
     ) -> Result<(), SimError> {
+        self.data.grow_fields(compiled.mechanism());
         let prepared = compiled.prepare(&mut self.data, nodes).map_err(|e| {
             SimError::new(
                 SimErrorKind::Kernel,

@@ -94,6 +94,7 @@ pub(crate) fn specialize(parts: &mut [Part], plain: bool) -> Result<Report, SimE
                     .into_iter()
                     .filter(|v| unread.contains(v))
                     .collect(),
+                hoist: true,
             }
         };
         let c = compile_specialized(mech, orig.math_mode(), &spec).map_err(|d| {

@@ -102,8 +102,8 @@ pub fn compile_specialized(
     }
     Ok(CompiledMechanism {
         module: Some(built.module),
-        mech: mech.clone(),
-        layout: Layout::of(mech),
+        layout: Layout::of(&built.mech),
+        mech: built.mech,
         kernels,
         watches,
         mode,
@@ -387,6 +387,8 @@ impl Drop for CompiledMechanism {
 
 /// The result of translating a mechanism.
 struct Built {
+    /// The original mechanism with the fields specialisation added.
+    mech: Mechanism,
     module: JITModule,
     kernels: Vec<(KernelKind, FuncId)>,
     watches: Vec<FuncId>,
@@ -436,8 +438,8 @@ fn specialized_view(
     mech: &Mechanism,
     spec: &Specialization,
 ) -> Result<(Layout, Mechanism, Vec<bool>), Diagnostic> {
-    let layout = Layout::of(mech);
     let specialized = opt::specialize(mech, spec).map_err(|e| jit_error(mech, e))?;
+    let layout = Layout::of(&opt::with_added_fields(mech, &specialized.mech));
     let inline = uses::inlinable(&specialized.mech);
     Ok((layout, specialized.mech, inline))
 }
@@ -507,15 +509,17 @@ fn build(
     want_text: bool,
     mode: MathMode,
 ) -> Result<Built, Diagnostic> {
-    // Slots come from the original mechanism: specialised kernels may
-    // mention fewer ion variables, the data is laid out for all of them.
-    let layout = Layout::of(original);
     // Fast math mode also gets the rewrites that change last bits.
     let specialized = match mode {
         MathMode::Exact => opt::specialize(original, spec),
         MathMode::Fast => opt::relax::specialize_fast(original, spec),
     }
     .map_err(|e| jit_error(original, e))?;
+    // Slots come from the original mechanism (specialised kernels may
+    // mention fewer ion variables, the data is laid out for all of them)
+    // with the fields specialisation added after its own.
+    let extended = opt::with_added_fields(original, &specialized.mech);
+    let layout = Layout::of(&extended);
     let mech = &specialized.mech;
     let mut module = new_module(mech)?;
     let err = |e: cranelift_module::ModuleError| jit_error(mech, e.to_string());
@@ -733,6 +737,7 @@ fn build(
         watches.push(id);
     }
     Ok(Built {
+        mech: extended,
         module,
         kernels,
         watches,

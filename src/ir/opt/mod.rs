@@ -11,6 +11,7 @@ pub mod consts;
 pub mod cse;
 pub mod dce;
 pub mod fold;
+pub mod hoist;
 pub mod inline;
 pub mod persist;
 pub mod relax;
@@ -33,6 +34,11 @@ pub struct Specialization {
     /// Ion variables (by name, e.g. `dinadv`, `ina`) that nothing reads in
     /// this run: accumulations into them may be dropped.
     pub unread_ion_vars: BTreeSet<String>,
+    /// Math computed from values fixed for the run moves into INITIAL,
+    /// into new fields after the mechanism's own ([`hoist`]); the run's
+    /// data must grow to them (`MechanismData::grow_fields`). Off for
+    /// kernels that must run on data laid out for the plain mechanism.
+    pub hoist: bool,
 }
 
 impl Specialization {
@@ -57,6 +63,7 @@ impl Specialization {
             observed: Some(BTreeSet::new()),
             constants,
             unread_ion_vars: unread.iter().map(|v| v.to_string()).collect(),
+            hoist: false,
         }
     }
 }
@@ -64,8 +71,10 @@ impl Specialization {
 /// A mechanism whose kernels were specialised.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Specialized {
-    /// The same fields, globals and layout as the input; kernel (and
-    /// function) bodies rewritten.
+    /// The same globals as the input and the same fields, followed by
+    /// any [`hoist`] adds (INITIAL computes them; the data of a run grows
+    /// to them, see `MechanismData::grow_fields`); kernel (and function)
+    /// bodies rewritten.
     pub mech: Mechanism,
     /// Fields a kernel must leave in memory when it writes them: read by
     /// some kernel before being written there, or observed.
@@ -99,15 +108,32 @@ fn specialize_with(
     let constants = consts::usable(&out, &spec.constants);
     consts::fold(&mut out, &constants);
     fold::fold_constants(&mut out);
-    let persistent = persist::persistent(&out, spec.observed.as_ref());
+    let mut persistent = persist::persistent(&out, spec.observed.as_ref());
     dce::eliminate(&mut out, &persistent, &spec.unread_ion_vars);
     rewrite(&mut out, &persistent);
+    if spec.hoist {
+        persistent.extend(hoist::hoist_invariant(&mut out));
+    }
     cse::eliminate_common(&mut out);
     check(mech, &out)?;
     Ok(Specialized {
         mech: out,
         persistent,
     })
+}
+
+/// `original` with the fields `specialized` (made from it) added after
+/// its own: what a run's data and the specialised kernels' layout hold.
+pub fn with_added_fields(original: &Mechanism, specialized: &Mechanism) -> Mechanism {
+    let mut out = original.clone();
+    out.fields.extend(
+        specialized
+            .fields
+            .iter()
+            .skip(original.fields.len())
+            .cloned(),
+    );
+    out
 }
 
 /// Validates `out` as strictly as `input` validates (solved or not).
