@@ -7,7 +7,10 @@
 //! NET_RECEIVE still runs on the instance's own row of the full data (its
 //! per-instance event state, e.g. `u`, `R`, `tsyn`, stays there), whose
 //! states are zero between events; right after each event the increment
-//! it added is moved into the leader ([`Merged::settle`]).
+//! it added is moved into the leader ([`Merged::settle`]). A NET_RECEIVE
+//! that only adds to states what fields equal within the group give
+//! (Exp2Syn's `A = A + weight*factor`) runs on the leader's row directly
+//! ([`Merged::direct`]): the same sums, one row touched.
 //!
 //! Exact in real arithmetic (superposition), not bit for bit: the sum of
 //! states is rounded differently from the sum of currents.
@@ -33,6 +36,10 @@ pub(crate) struct Merged {
     /// Per column slot: true when the leader's row holds the live value
     /// (states and the fields the state and current kernels write).
     pub owned: Vec<bool>,
+    /// NET_RECEIVE runs on the leader's row (it qualifies, see
+    /// `linear::on_leader`, and what else it reads is equal within every
+    /// group): no per-instance row to touch and settle.
+    pub direct: bool,
 }
 
 impl Merged {
@@ -135,6 +142,18 @@ pub(crate) fn build(
             }
         }
     }
+    let direct = lin.event_reads.as_ref().is_some_and(|reads| {
+        reads.iter().filter_map(|&f| slot(f)).all(|s| {
+            (0..n).all(|row| {
+                let first_row = leader_of
+                    .get(row)
+                    .and_then(|&l| first.get(l as usize))
+                    .copied()
+                    .unwrap_or(row);
+                full.value(s, row).map(f64::to_bits) == full.value(s, first_row).map(f64::to_bits)
+            })
+        })
+    });
     let mut owned = vec![false; layout.columns];
     for &f in lin.kernel_written.iter().chain(&lin.states) {
         if let Some(o) = slot(f).and_then(|s| owned.get_mut(s)) {
@@ -147,5 +166,6 @@ pub(crate) fn build(
         leader_of,
         states,
         owned,
+        direct,
     })
 }

@@ -52,6 +52,10 @@ pub struct Linearity {
     /// Fields the state and current kernels write (their values live in
     /// the leader's row; states included).
     pub kernel_written: Vec<FieldId>,
+    /// When NET_RECEIVE may run on the leader's row instead of the
+    /// instance's (see [`on_leader`]): the other fields it reads, which
+    /// must be equal within a group for that.
+    pub event_reads: Option<Vec<FieldId>>,
 }
 
 /// Why a mechanism's instances may not share state.
@@ -162,11 +166,97 @@ pub fn analyse(mech: &Mechanism) -> Result<Linearity, NotLinear> {
     };
     ev.stmts(&net_receive.body)
         .map_err(|NotLinear(why)| NotLinear(format!("NET_RECEIVE: {why}")))?;
+    let event_reads = on_leader(mech, &net_receive.body, &sc_written, &event_written);
     Ok(Linearity {
         keys,
         states,
         kernel_written: sc_written.into_iter().collect(),
+        event_reads,
     })
+}
+
+/// Whether NET_RECEIVE (`body`, already checked by `EventCheck`) gives the
+/// same leader states run on the leader's row as run on the instance's
+/// row (whose states are zero) with the increment then added to the
+/// leader: each state is incremented by at most one statement
+/// (`s = s + e`: `l + (0 + e)` is `l + e`, `l + (0 - e)` is `l - e`), no
+/// other field is written, no function is called, no event is sent, and
+/// the fields read are states or fields no kernel writes after INITIAL.
+/// Returns those other fields read (None when it does not qualify).
+pub fn on_leader(
+    mech: &Mechanism,
+    body: &[Stmt],
+    sc_written: &BTreeSet<FieldId>,
+    event_written: &BTreeSet<FieldId>,
+) -> Option<Vec<FieldId>> {
+    struct Check<'a> {
+        mech: &'a Mechanism,
+        fixed: &'a dyn Fn(FieldId) -> bool,
+        incremented: BTreeSet<FieldId>,
+        reads: BTreeSet<FieldId>,
+    }
+    impl Check<'_> {
+        fn is_state(&self, f: FieldId) -> bool {
+            self.mech.fields.get(f).map(|x| &x.kind) == Some(&FieldKind::State)
+        }
+        fn expr(&mut self, e: &Expr) -> bool {
+            match e {
+                Expr::Const(_) => true,
+                Expr::Load(Place::Field(f, None)) => {
+                    if self.is_state(*f) {
+                        return true;
+                    }
+                    if (self.fixed)(*f) {
+                        self.reads.insert(*f);
+                        return true;
+                    }
+                    false
+                }
+                Expr::Load(Place::Field(_, Some(_)) | Place::GlobalArray(..)) => false,
+                Expr::Load(_) => true,
+                Expr::Unary(_, a) => self.expr(a),
+                Expr::Binary(_, a, b) => self.expr(a) && self.expr(b),
+                Expr::Math(_, args) => args.iter().all(|a| self.expr(a)),
+                Expr::Call(..) | Expr::Builtin(..) | Expr::FunctionTable(..) => false,
+            }
+        }
+        fn stmts(&mut self, body: &[Stmt]) -> bool {
+            body.iter().all(|s| self.stmt(s))
+        }
+        fn stmt(&mut self, s: &Stmt) -> bool {
+            match s {
+                Stmt::Assign(Place::Field(f, None), e) if self.is_state(*f) => {
+                    self.incremented.insert(*f) && self.expr(e)
+                }
+                Stmt::Assign(Place::Field(f, None), e) => {
+                    // The instance's copy of v: nothing reads it back here.
+                    self.mech.fields.get(*f).map(|x| &x.kind) == Some(&FieldKind::Voltage)
+                        && self.expr(e)
+                }
+                Stmt::Assign(Place::Local(_) | Place::NetArg(_), e)
+                | Stmt::Accumulate(Place::Local(_) | Place::NetArg(_), e) => self.expr(e),
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => self.expr(cond) && self.stmts(then) && self.stmts(otherwise),
+                _ => false,
+            }
+        }
+    }
+    let fixed = |f: FieldId| {
+        mech.fields.get(f).is_some_and(|x| {
+            matches!(x.kind, FieldKind::Parameter | FieldKind::Assigned) && x.len == 1
+        }) && !sc_written.contains(&f)
+            && !event_written.contains(&f)
+    };
+    let mut check = Check {
+        mech,
+        fixed: &fixed,
+        incremented: BTreeSet::new(),
+        reads: BTreeSet::new(),
+    };
+    check.stmts(body).then(|| check.reads.into_iter().collect())
 }
 
 /// Adds every field `body` (and the functions it calls) assigns to `out`.

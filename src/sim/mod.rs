@@ -119,8 +119,9 @@ struct Conn {
     mech: u32,
     /// Target instance.
     instance: u32,
-    /// NET_RECEIVE arguments (weight first).
-    args: Vec<f64>,
+    /// Where its NET_RECEIVE arguments (weight first) start in
+    /// [`Part::net_args`], and how many there are.
+    args: (u32, u32),
     /// Initial weight.
     weight: f64,
     /// Delay (ms).
@@ -193,6 +194,9 @@ pub(crate) struct Part {
     trains: Vec<Train>,
     probes: Vec<Probe>,
     scratch: Vec<f64>,
+    /// Every connection's NET_RECEIVE arguments, one after the other
+    /// (see [`Conn::args`]).
+    net_args: Vec<f64>,
     rng: u64,
     run: net::RunSettings,
     /// Integrate every synapse instance on its own (no aggregation).
@@ -356,6 +360,7 @@ impl Part {
             .collect();
         let mut conns = Vec::with_capacity(net.connections.len());
         let mut scratch_len = 1;
+        let mut net_args: Vec<f64> = Vec::with_capacity(net.connections.len());
         for (k, c) in net.connections.iter().enumerate() {
             let bad = |m: String| {
                 SimError::new(
@@ -381,13 +386,17 @@ impl Part {
             let nargs = m.data.layout().net_args.max(1);
             scratch_len = scratch_len.max(nargs);
             let id = conns.len() as u32;
+            if net_args.len() + nargs > u32::MAX as usize {
+                return Err(bad("too many NET_RECEIVE arguments in the network".into()));
+            }
             conns.push(Conn {
                 mech,
                 instance,
-                args: vec![0.0; nargs],
+                args: (net_args.len() as u32, nargs as u32),
                 weight: c.weight,
                 delay: c.delay,
             });
+            net_args.resize(net_args.len() + nargs, 0.0);
             match c.source {
                 Source::Cell(src) => {
                     let cell = net
@@ -465,6 +474,7 @@ impl Part {
             trains,
             probes,
             scratch: vec![0.0; scratch_len],
+            net_args,
             rng: 0x9E37_79B9_7F4A_7C15,
             run,
             exact: false,

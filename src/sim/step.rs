@@ -64,7 +64,8 @@ fn run_kernel(
         engine: &mut engine,
         event,
     };
-    let leaders = matches!(kind, KernelKind::Current | KernelKind::State);
+    let leaders = matches!(kind, KernelKind::Current | KernelKind::State)
+        || (kind == KernelKind::NetReceive && m.merged.as_ref().is_some_and(|g| g.direct));
     let (data, prepared) = match &mut m.merged {
         Some(g) if leaders => (&mut g.data, &mut g.prepared),
         _ => (&mut m.data, &mut m.prepared),
@@ -86,10 +87,23 @@ fn receive(
     m: &mut MechInstances,
     slot: u32,
     ctx: &mut Ctx<'_>,
-    event: Event<'_>,
+    mut event: Event<'_>,
     conn: u32,
 ) -> Result<(), SimError> {
     let row = event.target;
+    if let Some(g) = &m.merged
+        && g.direct
+    {
+        let Some(&leader) = g.leader_of.get(row) else {
+            return Err(kernel_error(
+                m,
+                KernelKind::NetReceive,
+                "instance without a leader",
+            ));
+        };
+        event.target = leader as usize;
+        return run_kernel(m, slot, KernelKind::NetReceive, ctx, Some(event), conn);
+    }
     run_kernel(m, slot, KernelKind::NetReceive, ctx, Some(event), conn)?;
     if let Some(g) = &mut m.merged {
         g.settle(&mut m.data, row);
@@ -140,9 +154,10 @@ impl Part {
         self.all(KernelKind::Init, Some(INIT))?;
         // NET_RECEIVE INITIAL per connection, in creation order.
         for c in 0..self.conns.len() {
-            let conn = &mut self.conns[c];
-            conn.args.fill(0.0);
-            if let Some(w) = conn.args.first_mut() {
+            let conn = &self.conns[c];
+            let args = args_of(&mut self.net_args, conn);
+            args.fill(0.0);
+            if let Some(w) = args.first_mut() {
                 *w = conn.weight;
             }
             let slot = conn.mech;
@@ -157,7 +172,7 @@ impl Part {
                 };
                 let event = Event {
                     target: conn.instance as usize,
-                    args: &mut conn.args,
+                    args,
                 };
                 run_kernel(
                     m,
@@ -348,8 +363,8 @@ impl Part {
                     }
                     self.shared.t = te;
                     self.shared.flag = flag;
-                    let args = match self.conns.get_mut(conn as usize) {
-                        Some(c) => &mut c.args,
+                    let args = match self.conns.get(conn as usize) {
+                        Some(c) => args_of(&mut self.net_args, c),
                         None => {
                             self.scratch.fill(0.0);
                             &mut self.scratch
@@ -410,7 +425,7 @@ impl Part {
         te: f64,
         spikes: &mut Vec<(u64, f64)>,
     ) -> Result<(), SimError> {
-        let Some(conn) = self.conns.get_mut(c as usize) else {
+        let Some(conn) = self.conns.get(c as usize) else {
             return Ok(());
         };
         self.shared.t = te;
@@ -431,10 +446,17 @@ impl Part {
         };
         let event = Event {
             target: conn.instance as usize,
-            args: &mut conn.args,
+            args: args_of(&mut self.net_args, conn),
         };
         receive(m, slot, &mut ctx, event, c)
     }
+}
+
+/// Connection `conn`'s NET_RECEIVE arguments in `net_args`.
+#[inline]
+fn args_of<'a>(net_args: &'a mut [f64], conn: &Conn) -> &'a mut [f64] {
+    let (at, n) = (conn.args.0 as usize, conn.args.1 as usize);
+    net_args.get_mut(at..at + n).unwrap_or_default()
 }
 
 /// Queues the events of a spike at `t0` to `targets` (connection ids),
