@@ -19,8 +19,8 @@
 //! the network's event order).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Barrier, Mutex};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::mechanisms::Mechanisms;
@@ -196,7 +196,7 @@ impl Simulation {
         let inboxes: Vec<Inbox> = (0..n).map(|_| Mutex::new(Vec::new())).collect();
         let shared = Exchange {
             inboxes: &inboxes,
-            barrier: Barrier::new(n),
+            barrier: SpinBarrier::new(n),
             stop: AtomicBool::new(false),
             window: self.window,
             importers: &self.importers,
@@ -249,10 +249,52 @@ impl<'a> SendPart<'a> {
     }
 }
 
+/// A barrier for the threads of one run that spins, then yields, rather
+/// than sleeping: a window lasts a few steps (tens to hundreds of
+/// microseconds), and waking a sleeping thread takes a large part of
+/// that. `wait` returns once all `n` threads have called it; it can be
+/// reused at once.
+struct SpinBarrier {
+    n: usize,
+    arrived: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    fn new(n: usize) -> Self {
+        SpinBarrier {
+            n,
+            arrived: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
+    }
+
+    fn wait(&self) {
+        let generation = self.generation.load(Ordering::Acquire);
+        if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 >= self.n {
+            // Reset before the release below: a thread that sees the new
+            // generation and arrives again counts from zero.
+            self.arrived.store(0, Ordering::Relaxed);
+            self.generation
+                .store(generation.wrapping_add(1), Ordering::Release);
+            return;
+        }
+        let mut spins = 0u32;
+        while self.generation.load(Ordering::Acquire) == generation {
+            if spins < 1 << 14 {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
 /// What the threads share during a run.
 struct Exchange<'a> {
     inboxes: &'a [Inbox],
-    barrier: Barrier,
+    barrier: SpinBarrier,
     stop: AtomicBool,
     window: usize,
     importers: &'a [Vec<(u32, u32)>],
