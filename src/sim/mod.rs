@@ -314,7 +314,7 @@ impl Part {
                 // An artificial cell: no threshold to watch (the node
                 // does not exist, so the check never fires); it spikes
                 // when its NET_RECEIVE calls net_event.
-                if let Some(&(mech, inst)) = placement.point.get(&(ci, 0)) {
+                if let Some((mech, inst)) = placement.point(ci, 0) {
                     art_sources.insert((mech, inst), detectors.len() as u32);
                 }
                 detectors.push(Detector {

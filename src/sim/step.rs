@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::aggregate;
 use super::events::{Callbacks, NO_CONN, Queue, Spiking, Target};
 use super::instances::MechInstances;
-use super::{Part, SimError, SimErrorKind, hines};
+use super::{Conn, Part, SimError, SimErrorKind, hines};
 use crate::back::{Env, Event, NodeData, Shared};
 use crate::ir::{KernelKind, Phase};
 
