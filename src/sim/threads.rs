@@ -19,8 +19,8 @@
 //! the network's event order).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use super::mechanisms::Mechanisms;
@@ -249,23 +249,31 @@ impl<'a> SendPart<'a> {
     }
 }
 
-/// A barrier for the threads of one run that spins, then yields, rather
-/// than sleeping: a window lasts a few steps (tens to hundreds of
-/// microseconds), and waking a sleeping thread takes a large part of
-/// that. `wait` returns once all `n` threads have called it; it can be
-/// reused at once.
+/// A barrier for the threads of one run that spins a little before it
+/// sleeps: a window lasts a few steps (tens to hundreds of microseconds),
+/// and waking a sleeping thread takes a large part of that; on a busy
+/// machine, where the other thread may not be running at all, it sleeps
+/// rather than spinning on. `wait` returns once all `n` threads have
+/// called it; it can be reused at once.
 struct SpinBarrier {
     n: usize,
     arrived: AtomicUsize,
     generation: AtomicUsize,
+    lock: Mutex<()>,
+    wake: Condvar,
 }
 
 impl SpinBarrier {
+    /// Spins (about 50 ns each) before sleeping.
+    const SPINS: u32 = 1 << 11;
+
     fn new(n: usize) -> Self {
         SpinBarrier {
             n,
             arrived: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
         }
     }
 
@@ -277,16 +285,21 @@ impl SpinBarrier {
             self.arrived.store(0, Ordering::Relaxed);
             self.generation
                 .store(generation.wrapping_add(1), Ordering::Release);
+            // Taking the lock orders the release after any sleeper's
+            // check, so none misses the wake-up.
+            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+            self.wake.notify_all();
             return;
         }
-        let mut spins = 0u32;
-        while self.generation.load(Ordering::Acquire) == generation {
-            if spins < 1 << 14 {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
+        for _ in 0..Self::SPINS {
+            if self.generation.load(Ordering::Acquire) != generation {
+                return;
             }
+            std::hint::spin_loop();
+        }
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        while self.generation.load(Ordering::Acquire) == generation {
+            guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
         }
     }
 }
