@@ -137,7 +137,7 @@ fn build(exp: &Value) -> (Network, Vec<String>, Vec<(String, u64)>) {
                 .map(|p| PointProcess {
                     mechanism: p["type"].as_str().expect("type").to_string(),
                     location: loc(p),
-                    params: params(&p["params"]),
+                    params: params(&p["params"]).into(),
                 })
                 .collect(),
             spike_site: if det.is_null() {
@@ -159,7 +159,7 @@ fn build(exp: &Value) -> (Network, Vec<String>, Vec<(String, u64)>) {
             point_processes: vec![PointProcess {
                 mechanism: a["type"].as_str().expect("type").to_string(),
                 location: Location::default(),
-                params: params(&a["params"]),
+                params: params(&a["params"]).into(),
             }],
             spike_site: Location::default(),
         });
