@@ -8,9 +8,13 @@ use nmc::ir::{Expr, KernelKind, Mechanism, Place, Stmt};
 use nmc::sim::linear::analyse;
 
 fn model(name: &str) -> Mechanism {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("models")
-        .join(name);
+    // The project's own mechanisms, then NEURON's built-ins.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = ["models", "builtins"]
+        .iter()
+        .map(|d| root.join(d).join(name))
+        .find(|p| p.exists())
+        .expect("a model file");
     let mut map = nmc::diag::SourceMap::new();
     let outcome = nmc::driver::pipeline::compile_file(&mut map, &path);
     assert!(!outcome.failed(), "{name} compiles");
