@@ -44,7 +44,7 @@ pub const EXIT_USAGE: i32 = 2;
 /// way rustc does: file:line:col, the offending source with a caret, a
 /// stable error code and a suggested fix.
 #[derive(Parser, Debug)]
-#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc run tests/cells/rtm_iclamp.ndl  simulate an experiment, write SONATA output\n  nmc build examples/bmtk_test_net/network.ndl -o /tmp/seed  write it as SONATA (BMTK layout)\n  nmc compile models/*.mod            compile each file and list the mechanisms\n  nmc compile --emit ast models/hh.mod  print the syntax tree\n  nmc compile --emit ir models/hh.mod   print the mechanism IR")]
+#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc run tests/cells/rtm_iclamp.ndl  simulate an experiment, write SONATA output\n  nmc run simulation_config.json      run a BMTK project (SONATA) as BMTK + NEURON would\n  nmc compile --list-builtins         NEURON's built-in mechanisms nmc carries\n  nmc build examples/bmtk_test_net/network.ndl -o seed  write it as SONATA (BMTK layout)\n  nmc compile models/*.mod            compile each file and list the mechanisms\n  nmc compile --emit ast models/na_rtm.mod  print the syntax tree\n  nmc compile --emit ir models/na_rtm.mod   print the mechanism IR")]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
