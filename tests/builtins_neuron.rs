@@ -5,15 +5,17 @@
 //! run in exact math, and every recorded trace and every spike time must
 //! be bit-identical to NEURON's.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
+use common::golden::{self, num, params, read};
+
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use nmc::back::math::MathMode;
 use nmc::driver::builtins::BUILTINS;
 use nmc::net::{
-    Cell, Connection, Insert, Location, Network, PointProcess, Record, RunSettings, Section,
-    Source, SpikeTrain, Variable,
+    Cell, Connection, Location, Network, PointProcess, Record, RunSettings, Source, SpikeTrain,
+    Variable,
 };
 use nmc::sim::{Mechanisms, Simulation};
 use serde_json::Value;
@@ -41,16 +43,6 @@ fn experiment(name: &str) -> &'static Value {
         .iter()
         .find(|e| e["name"] == name)
         .unwrap_or_else(|| panic!("no experiment {name}"))
-}
-
-fn num(v: &Value) -> f64 {
-    v.as_f64().expect("a number")
-}
-
-fn params(v: &Value) -> BTreeMap<String, f64> {
-    v.as_object()
-        .map(|o| o.iter().map(|(k, x)| (k.clone(), num(x))).collect())
-        .unwrap_or_default()
 }
 
 /// The built-ins only, in `BUILTINS` order, compiled in exact math.
@@ -105,33 +97,7 @@ fn build(exp: &Value) -> (Network, Vec<String>, Vec<(String, u64)>) {
         net.cells.push(Cell {
             gid: CELL_GID,
             population: "cell".into(),
-            sections: secs
-                .iter()
-                .map(|s| Section {
-                    name: s["name"].as_str().unwrap_or("").to_string(),
-                    length: num(&s["L"]),
-                    diam: num(&s["diam"]),
-                    nseg: s["nseg"].as_u64().expect("nseg") as usize,
-                    cm: num(&s["cm"]),
-                    ra: num(&s["Ra"]),
-                    parent: s["parent"].as_object().map(|p| {
-                        (
-                            index_of(p["section"].as_str().expect("parent")),
-                            num(&p["x"]),
-                        )
-                    }),
-                    mechanisms: s["mechanisms"]
-                        .as_object()
-                        .expect("mechanisms")
-                        .iter()
-                        .map(|(m, p)| Insert {
-                            mechanism: m.clone(),
-                            params: params(p),
-                        })
-                        .collect(),
-                    ion_values: params(&s["ions"]),
-                })
-                .collect(),
+            sections: golden::sections(secs),
             point_processes: pps
                 .iter()
                 .map(|p| PointProcess {
@@ -262,13 +228,6 @@ fn build(exp: &Value) -> (Network, Vec<String>, Vec<(String, u64)>) {
         names.push(key.clone());
     }
     (net, names, spikes)
-}
-
-fn read(file: &Path, name: &str) -> Vec<f64> {
-    let f = hdf5_metno::File::open(file).expect("open h5");
-    f.dataset(name)
-        .and_then(|d| d.read_raw::<f64>())
-        .unwrap_or_else(|e| panic!("{}: {name}: {e}", file.display()))
 }
 
 /// Runs experiment `name` and asserts bit identity with NEURON.

@@ -7,15 +7,15 @@
 //! bit-identical; with nmc's fast `exp` (module `fast`) the tolerances hold.
 
 mod common;
+use common::golden::{self, num, params, read};
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use nmc::back::math::MathMode;
 use nmc::net::{
-    Cell, Connection, Insert, Location, Network, PointProcess, Record, RunSettings, Section,
-    Source, SpikeTrain, Variable,
+    Cell, Connection, Location, Network, PointProcess, Record, RunSettings, Source, SpikeTrain,
+    Variable,
 };
 use nmc::sim::{Mechanisms, Simulation};
 use serde_json::Value;
@@ -42,16 +42,6 @@ fn experiment(name: &str) -> &'static Value {
         .unwrap_or_else(|| panic!("no experiment {name}"))
 }
 
-fn num(v: &Value) -> f64 {
-    v.as_f64().expect("a number")
-}
-
-fn params(v: &Value) -> BTreeMap<String, f64> {
-    v.as_object()
-        .map(|o| o.iter().map(|(k, x)| (k.clone(), num(x))).collect())
-        .unwrap_or_default()
-}
-
 /// The network of one experiment and the dataset name of each record.
 fn build(exp: &Value) -> (Network, Vec<String>) {
     let secs = exp["cell"]["sections"].as_array().expect("sections");
@@ -60,33 +50,7 @@ fn build(exp: &Value) -> (Network, Vec<String>) {
             .position(|s| s["name"] == name)
             .unwrap_or_else(|| panic!("no section {name}"))
     };
-    let sections = secs
-        .iter()
-        .map(|s| Section {
-            name: s["name"].as_str().unwrap_or("").to_string(),
-            length: num(&s["L"]),
-            diam: num(&s["diam"]),
-            nseg: s["nseg"].as_u64().expect("nseg") as usize,
-            cm: num(&s["cm"]),
-            ra: num(&s["Ra"]),
-            parent: s["parent"].as_object().map(|p| {
-                (
-                    index_of(p["section"].as_str().expect("parent")),
-                    num(&p["x"]),
-                )
-            }),
-            mechanisms: s["mechanisms"]
-                .as_object()
-                .expect("mechanisms")
-                .iter()
-                .map(|(m, p)| Insert {
-                    mechanism: m.clone(),
-                    params: params(p),
-                })
-                .collect(),
-            ion_values: params(&s["ions"]),
-        })
-        .collect();
+    let sections = golden::sections(secs);
     let loc = |v: &Value| Location {
         section: index_of(v["section"].as_str().expect("section")),
         x: num(&v["x"]),
@@ -184,13 +148,6 @@ fn library(mode: MathMode) -> &'static Mechanisms {
         MathMode::Exact => EXACT.with(|l| *l),
         MathMode::Fast => FAST.with(|l| *l),
     }
-}
-
-fn read(file: &Path, name: &str) -> Vec<f64> {
-    let f = hdf5_metno::File::open(file).expect("open h5");
-    f.dataset(name)
-        .and_then(|d| d.read_raw::<f64>())
-        .unwrap_or_else(|e| panic!("{}: {name}: {e}", file.display()))
 }
 
 /// Runs experiment `name` with kernels in `mode` and compares with NEURON:

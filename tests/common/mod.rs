@@ -5,6 +5,8 @@
 //! every helper.
 #![allow(dead_code)]
 
+pub mod golden;
+
 use nmc::ir::{BinOp, Expr};
 use std::path::{Path, PathBuf};
 
