@@ -12,7 +12,7 @@ use super::position::LineIndex;
 use super::workspace::Workspace;
 use crate::diag::{SourceMap, Span};
 use crate::front::ndl::ast::{CellDef, File as NdlFile, Item as NdlItem};
-use crate::front::ndl::build::normalize;
+use crate::front::ndl::lower::normalize;
 use crate::front::nmodl::ast::{ItemKind, Module, NeuronStmtKind};
 use crate::ir::interface::Catalogue;
 use lsp_types::{Location, Position, Range};

@@ -4,7 +4,7 @@
 
 use super::position::LineIndex;
 use crate::diag::{Diagnostic, FileId, SourceMap};
-use crate::front::ndl::build::LoadCatalogue;
+use crate::front::ndl::lower::LoadCatalogue;
 use crate::front::{ndl, nmodl};
 use lsp_types::Uri;
 use std::path::{Path, PathBuf};
@@ -147,7 +147,7 @@ impl Document {
 /// against `base` the way the NDL builder resolves it.
 pub fn mechanisms_dir(file: &ndl::ast::File, base: &Path) -> Option<PathBuf> {
     file.items.iter().find_map(|i| match i {
-        ndl::ast::Item::Mechanisms { path, .. } => Some(ndl::build::normalize(&base.join(path))),
+        ndl::ast::Item::Mechanisms { path, .. } => Some(ndl::lower::normalize(&base.join(path))),
         _ => None,
     })
 }

@@ -5,7 +5,7 @@
 
 use super::document::{Document, Lang};
 use crate::driver::library::Library;
-use crate::front::ndl::build::normalize;
+use crate::front::ndl::lower::normalize;
 use lsp_types::Uri;
 use std::cell::RefCell;
 use std::collections::HashMap;

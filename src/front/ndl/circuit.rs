@@ -8,7 +8,7 @@
 //! for how it lines up with the [`crate::net::Network`].
 
 use super::Column;
-use super::build::Ctx;
+use super::lower::Ctx;
 use crate::net::circuit::{
     Attribute, Circuit, Edge, EdgePopulation, EdgeType, InputSpikes, Node, NodePopulation, NodeType,
 };

@@ -18,8 +18,8 @@
 //! SONATA reader creates them from the written circuit.
 
 use super::ast::*;
-use super::build::{Ctx, quantity, single_ref, unknown_setting};
 use super::formula;
+use super::lower::{Ctx, quantity, single_ref, unknown_setting};
 use super::quantity::{Expect, convert};
 use super::random::{self, Lognormal, Stream};
 use crate::diag::suggest::{closest, one_of};

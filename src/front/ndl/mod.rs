@@ -1,7 +1,7 @@
 //! NDL, nmc's network description language: grammar `grammar/ndl.pest`,
 //! spanned AST ([`ast`]), parser ([`parse`]), structural checks
 //! ([`check`]), unit conversion ([`quantity`]) and the lowering to a
-//! [`crate::net::Network`] ([`build`]). Mechanisms are looked up through
+//! [`crate::net::Network`] ([`lower`]). Mechanisms are looked up through
 //! [`crate::ir::interface::Catalogue`], which the driver's library provides.
 //!
 //! ```text
@@ -64,11 +64,11 @@
 //! [`nodes`] and [`connect`]; the SONATA record in [`Experiment::circuit`].
 
 pub mod ast;
-pub mod build;
 pub mod check;
 pub mod circuit;
 pub mod connect;
 pub mod formula;
+pub mod lower;
 pub mod nodes;
 pub mod parse;
 pub mod quantity;
@@ -167,7 +167,7 @@ pub struct Checked {
 
 /// Reads, parses, checks and builds the `.ndl` file at `path`, with the
 /// mechanisms `load` gives.
-pub fn check_file(map: &mut SourceMap, path: &Path, load: build::LoadCatalogue) -> Checked {
+pub fn check_file(map: &mut SourceMap, path: &Path, load: lower::LoadCatalogue) -> Checked {
     let shown = path.display().to_string();
     let text = match std::fs::read(path) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
@@ -202,7 +202,7 @@ fn resolve_uses(
             items.push(item.clone());
             continue;
         };
-        let full = build::normalize(&base.join(path));
+        let full = lower::normalize(&base.join(path));
         if depth > 8 {
             out.push(
                 Diagnostic::error("E1005", "`use` nested too deeply (a cycle?)")
@@ -256,7 +256,7 @@ pub fn check_source(
     name: &str,
     text: &str,
     base: &Path,
-    load: build::LoadCatalogue,
+    load: lower::LoadCatalogue,
 ) -> Checked {
     let id = map.add(name, text);
     check_loaded(map, id, base, load)
@@ -266,7 +266,7 @@ fn check_loaded(
     map: &mut SourceMap,
     id: FileId,
     base: &Path,
-    load: build::LoadCatalogue,
+    load: lower::LoadCatalogue,
 ) -> Checked {
     let mut diagnostics = Vec::new();
     let file = match parse::parse(map.source(id), id) {
@@ -284,7 +284,7 @@ fn check_loaded(
     let experiment = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
-        build::build_with(&full, base, map, &mut diagnostics, load)
+        lower::build_with(&full, base, map, &mut diagnostics, load)
     };
     crate::diag::sort(&mut diagnostics);
     Checked {

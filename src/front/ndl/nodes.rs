@@ -13,7 +13,7 @@
 //! ```
 
 use super::ast::*;
-use super::build::{Ctx, InputInfo, quantity, unknown_setting};
+use super::lower::{Ctx, InputInfo, quantity, unknown_setting};
 use super::quantity::{Expect, convert, convert_value};
 use super::random::{self, Stream};
 use super::{Column, Population};

@@ -14,7 +14,7 @@
 
 use crate::ir::{Expr, Place, Stmt};
 
-use super::build::{add, c, div, dt, exp, ld, mul, neg, set, sub};
+use super::construct::{add, c, div, dt, exp, ld, mul, neg, set, sub};
 use super::odes::{collect_odes, replace_odes};
 use super::symbolic::{LinearForm, linear_form};
 

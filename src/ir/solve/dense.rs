@@ -9,7 +9,7 @@
 
 use crate::ir::{Expr, LocalId, Stmt};
 
-use super::build::{Locals, add, c, div, eq, fabs, gt, l, lt, mul, setl, sub, when};
+use super::construct::{Locals, add, c, div, eq, fabs, gt, l, lt, mul, setl, sub, when};
 
 /// Pivots smaller than this make the matrix singular (scopmath ROUNDOFF).
 pub const ROUNDOFF: f64 = 1e-20;

@@ -4,7 +4,7 @@
 
 use crate::ir::Stmt;
 
-use super::build::{Locals, add, dt, l, ld, mul, set, setl};
+use super::construct::{Locals, add, dt, l, ld, mul, set, setl};
 use super::odes::{collect_odes, distinct_states, replace_odes};
 
 /// The explicit statements for an euler block.

@@ -9,7 +9,7 @@
 
 use crate::ir::{Expr, Place, SharedVar, Stmt};
 
-use super::build::{Locals, div, l, ld, setl, sub};
+use super::construct::{Locals, div, l, ld, setl, sub};
 use super::newton::{self, Problem};
 use super::odes::{collect_odes, distinct_states, replace_odes};
 use super::symbolic::map_places_stmts;
@@ -19,7 +19,7 @@ use super::symbolic::map_places_stmts;
 pub fn emit(body: Vec<Stmt>, dt: Option<f64>, locals: &mut Locals) -> Vec<Stmt> {
     let mut out = Vec::new();
     let dt_expr: Expr = match dt {
-        None => super::build::dt(),
+        None => super::construct::dt(),
         Some(v) => {
             let id = locals.fresh("_dt");
             out.push(setl(id, Expr::Const(v)));

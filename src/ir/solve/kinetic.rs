@@ -31,7 +31,7 @@ use crate::diag::{Diagnostic, Span};
 use crate::ir::{Expr, FieldKind, LocalId, Place, Reaction, SharedVar, Stmt};
 
 use super::Info;
-use super::build::{
+use super::construct::{
     Locals, add, and, branch, c, div, eq, fabs, gt, l, ld, le, lt, mul, set, setl, sub, when,
 };
 use super::dense::Dense;
@@ -104,7 +104,7 @@ pub fn emit(
         });
         l(id)
     } else {
-        super::build::dt()
+        super::construct::dt()
     };
     let lc = Locs {
         m: (0..n)
@@ -364,7 +364,7 @@ fn build_pass(body: &[Stmt], scheme: &Scheme, lc: &Locs, info: &Info) -> Vec<Stm
         let x = ld(&scheme.states[i]);
         out.push(setl(
             lc.r[i],
-            mul(super::build::neg(l(lc.dt1)), sub(x, l(lc.xold[i]))),
+            mul(super::construct::neg(l(lc.dt1)), sub(x, l(lc.xold[i]))),
         ));
         out.push(setl(lc.m[i][i], l(lc.dt1)));
     }

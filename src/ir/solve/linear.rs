@@ -16,7 +16,7 @@ use crate::diag::{Diagnostic, Span};
 use crate::ir::{Expr, LocalId, Place, Stmt};
 
 use super::Info;
-use super::build::{Locals, c, l, neg, set, setl, sub};
+use super::construct::{Locals, c, l, neg, set, setl, sub};
 use super::dense::Dense;
 use super::kinetic::is_state;
 use super::newton::{self, Problem};

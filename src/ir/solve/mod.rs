@@ -19,8 +19,8 @@
 //! (equation count differs from the unknown count), E0707 (bad TABLE),
 //! E0708 (statement the method cannot solve).
 
-pub mod build;
 pub mod cnexp;
+pub mod construct;
 pub mod dense;
 pub mod euler;
 pub mod implicit;
@@ -34,7 +34,7 @@ pub mod table;
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{Field, IonUse, Mechanism, Place, SolveMethod, Stmt};
 
-use build::Locals;
+use construct::Locals;
 
 /// What the solvers need to know about the mechanism's fields.
 pub struct Info {

@@ -11,7 +11,7 @@
 
 use crate::ir::{LocalId, Place, Stmt};
 
-use super::build::{
+use super::construct::{
     Locals, add, and, branch, c, div, eq, fabs, fmax, ge, gt, l, ld, le, mul, neg, set, setl, sub,
     when,
 };

@@ -4,7 +4,7 @@
 
 use crate::ir::{BinOp, Expr, MathFn, Place, Stmt, UnOp};
 
-use super::build::{add, c, div, mul, neg, sub};
+use super::construct::{add, c, div, mul, neg, sub};
 
 /// True when `e` reads `p` anywhere (including inside call arguments and
 /// array indices).

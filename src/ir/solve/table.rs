@@ -25,7 +25,7 @@ use crate::ir::{
     Expr, Field, FuncId, Function, Global, GlobalArray, GlobalId, MathFn, Mechanism, Place, Stmt,
 };
 
-use super::build::{
+use super::construct::{
     Locals, add, branch, c, div, eq, ge, l, ld, le, lt, mul, ne, set, setl, sub, when,
 };
 

@@ -3,7 +3,7 @@
 //! see a tree deep enough to overflow the stack.
 
 use super::Rule;
-use super::build::{Builder, P, R, string_text};
+use super::tree::{Builder, P, R, string_text};
 use crate::diag::{Diagnostic, Span};
 use crate::front::nmodl::ast::*;
 

@@ -6,16 +6,16 @@
 //!    absurd nesting) and reports them precisely.
 //! 2. The pest grammar (`grammar/nmodl.pest`) parses the file; failures are
 //!    turned into diagnostics by [`syntax_error`].
-//! 3. [`build`] and [`expr`] turn pest pairs into the spanned AST, defensively
+//! 3. [`tree`] and [`expr`] turn pest pairs into the spanned AST, defensively
 //!    (a grammar/builder mismatch becomes diagnostic E0199, never a panic).
 //! 4. [`include`] resolves `INCLUDE "file"` and splices the included items.
 
-mod build;
 mod expr;
 mod include;
 mod prescan;
 mod recover;
 mod syntax_error;
+mod tree;
 
 /// The keyword lists the parser suggests from (editors complete them).
 pub use syntax_error::{NEURON_KEYWORDS, STMT_KEYWORDS, TOP_KEYWORDS};
@@ -143,7 +143,7 @@ pub(crate) fn parse_strict(src: &str, file: FileId) -> (Option<Module>, Vec<Diag
                     )],
                 );
             };
-            let mut b = build::Builder::new(file, src);
+            let mut b = tree::Builder::new(file, src);
             match b.module(top) {
                 Ok(m) => {
                     let failed = b.diags.iter().any(Diagnostic::is_error);
