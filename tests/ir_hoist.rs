@@ -4,22 +4,11 @@
 //! (specialised against plain kernels) and `tests/sim_neuron.rs`
 //! (specialised runs against NEURON, bit for bit).
 
+mod common;
+use common::model;
+
 use nmc::ir::opt::{self, Specialization, hoist};
 use nmc::ir::{Expr, FieldKind, KernelKind, MathFn, Mechanism, Place, Stmt};
-
-fn model(name: &str) -> Mechanism {
-    // The project's own mechanisms, then NEURON's built-ins.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = ["models", "builtins"]
-        .iter()
-        .map(|d| root.join(d).join(name))
-        .find(|p| p.exists())
-        .expect("a model file");
-    let mut map = nmc::diag::SourceMap::new();
-    let outcome = nmc::driver::pipeline::compile_file(&mut map, &path);
-    assert!(!outcome.failed(), "{name} compiles");
-    outcome.mechanism.expect("a mechanism")
-}
 
 /// What a run asks for (as `sim::specialize` does).
 fn run() -> Specialization {

@@ -4,22 +4,11 @@
 //! give. Results are covered by `tests/sim_aggregate.rs` and
 //! `tests/sonata_seed.rs` (the aggregated seed's spikes, 1 and 2 threads).
 
+mod common;
+use common::model;
+
 use nmc::ir::{Expr, KernelKind, Mechanism, Place, Stmt};
 use nmc::sim::linear::analyse;
-
-fn model(name: &str) -> Mechanism {
-    // The project's own mechanisms, then NEURON's built-ins.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = ["models", "builtins"]
-        .iter()
-        .map(|d| root.join(d).join(name))
-        .find(|p| p.exists())
-        .expect("a model file");
-    let mut map = nmc::diag::SourceMap::new();
-    let outcome = nmc::driver::pipeline::compile_file(&mut map, &path);
-    assert!(!outcome.failed(), "{name} compiles");
-    outcome.mechanism.expect("a mechanism")
-}
 
 fn field(mech: &Mechanism, name: &str) -> usize {
     mech.fields

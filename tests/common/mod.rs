@@ -119,3 +119,17 @@ pub fn models_library(mode: nmc::back::math::MathMode) -> nmc::sim::Mechanisms {
         .all(mode)
         .unwrap_or_else(|d| panic!("models/ and the built-ins compile: {d:?}"))
 }
+
+/// The solved IR of `name` (a file name such as `Exp2Syn.mod`), from
+/// `models/` or else `builtins/`.
+pub fn model(name: &str) -> nmc::ir::Mechanism {
+    let path = ["models", "builtins"]
+        .iter()
+        .map(|d| repo(d).join(name))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("no models/ or builtins/ file {name}"));
+    let mut map = nmc::diag::SourceMap::new();
+    let outcome = nmc::driver::pipeline::compile_file(&mut map, &path);
+    assert!(!outcome.failed(), "{name} compiles");
+    outcome.mechanism.expect("a mechanism")
+}
