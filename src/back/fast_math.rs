@@ -141,12 +141,19 @@ impl Dd {
     }
 }
 
-/// 2^(j/N) in double-double: the product of the roots 2^(2^b / N) for the
-/// set bits b of j, each root a repeated square root of 2.
+/// 2^(j/N) in double-double (see [`exp2_fraction`]).
 pub const fn exp2_table_value(j: usize) -> Dd {
-    let mut roots = [Dd { hi: 0.0, lo: 0.0 }; TABLE_BITS as usize];
+    exp2_fraction(j, TABLE_BITS)
+}
+
+/// 2^(j / 2^bits) in double-double, for `bits` <= 16: the product of the
+/// roots 2^(2^b / 2^bits) for the set bits b of j, each root a repeated
+/// square root of 2.
+pub const fn exp2_fraction(j: usize, bits: u32) -> Dd {
+    let bits = if bits > 16 { 16 } else { bits as usize };
+    let mut roots = [Dd { hi: 0.0, lo: 0.0 }; 16];
     let mut root = Dd { hi: 2.0, lo: 0.0 };
-    let mut b = TABLE_BITS as usize;
+    let mut b = bits;
     while b > 0 {
         b -= 1;
         root = root.sqrt();
@@ -154,7 +161,7 @@ pub const fn exp2_table_value(j: usize) -> Dd {
     }
     let mut v = Dd { hi: 1.0, lo: 0.0 };
     let mut b = 0;
-    while b < TABLE_BITS as usize {
+    while b < bits {
         if j >> b & 1 == 1 {
             v = v.mul(roots[b]);
         }

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod fast_math;
 pub mod interp;
 pub mod layout;
+pub mod libm_exp;
 pub mod math;
 pub mod samples;
 

@@ -39,11 +39,12 @@ pub(super) fn table_address() -> i64 {
     EXP_TABLE.0.as_ptr() as i64
 }
 
-/// Emits instructions for one `exp` of a scalar or vector of f64.
-struct Emitter<'a, 'f> {
-    b: &'a mut FunctionBuilder<'f>,
+/// Emits instructions for one `exp` of a scalar or vector of f64 (also
+/// used by [`super::libm_exp`]).
+pub(super) struct Emitter<'a, 'f> {
+    pub(super) b: &'a mut FunctionBuilder<'f>,
     /// `F64` or `F64X2`.
-    ty: Type,
+    pub(super) ty: Type,
 }
 
 impl Emitter<'_, '_> {
@@ -52,7 +53,7 @@ impl Emitter<'_, '_> {
     }
 
     /// The constant `c` in every lane.
-    fn float(&mut self, c: f64) -> Value {
+    pub(super) fn float(&mut self, c: f64) -> Value {
         let s = self.b.ins().f64const(c);
         if self.vector() {
             self.b.ins().splat(self.ty, s)
@@ -79,7 +80,7 @@ impl Emitter<'_, '_> {
         }
     }
 
-    fn bitcast(&mut self, to: Type, v: Value) -> Value {
+    pub(super) fn bitcast(&mut self, to: Type, v: Value) -> Value {
         let flags = if self.vector() {
             MemFlagsData::new().with_endianness(Endianness::Little)
         } else {
@@ -120,19 +121,19 @@ impl Emitter<'_, '_> {
 
     /// `a * b + c`, rounded once. x86-64 overwrites the register of `a`
     /// (`vfmadd213`), so callers pass as `a` a value that dies here.
-    fn fma(&mut self, a: Value, b: Value, c: Value) -> Value {
+    pub(super) fn fma(&mut self, a: Value, b: Value, c: Value) -> Value {
         self.b.ins().fma(a, b, c)
     }
 
     /// `b * a + c` with a constant `b` (loaded into the overwritten
     /// register).
-    fn fma_c(&mut self, a: Value, b: f64, c: Value) -> Value {
+    pub(super) fn fma_c(&mut self, a: Value, b: f64, c: Value) -> Value {
         let b = self.float(b);
         self.fma(b, a, c)
     }
 
     /// `b * a + c` with constants `b` and `c`.
-    fn fma_cc(&mut self, a: Value, b: f64, c: f64) -> Value {
+    pub(super) fn fma_cc(&mut self, a: Value, b: f64, c: f64) -> Value {
         let (b, c) = (self.float(b), self.float(c));
         self.fma(b, a, c)
     }
@@ -172,10 +173,24 @@ impl Emitter<'_, '_> {
 
     /// [`Emitter::load_entries_x2`] from the two lanes' bits (`I64`s).
     fn entries_of_lanes(&mut self, lanes: [Value; 2]) -> (Value, Value) {
-        let base = self.b.ins().iconst(types::I64, table_address());
+        self.table_entries_x2(table_address(), N as i64 - 1, lanes)
+    }
+
+    /// The 16-byte entries `[tail, scale bits]` of the table at `table`
+    /// indexed by the low bits (`mask`) of each lane's bits (`I64`s), as
+    /// tails (`F64X2`) and scale bits (`I64X2`): one 16-byte load per
+    /// lane, then the low and high halves interleaved.
+    pub(super) fn table_entries_x2(
+        &mut self,
+        table: i64,
+        mask: i64,
+        lanes: [Value; 2],
+    ) -> (Value, Value) {
+        let base = self.b.ins().iconst(types::I64, table);
         let flags = MemFlagsData::trusted().with_readonly();
         let entries = lanes.map(|lane| {
-            let offset = self.entry_offset(lane);
+            let index = self.b.ins().band_imm_u(lane, mask);
+            let offset = self.b.ins().ishl_imm_u(index, 4);
             let addr = self.b.ins().iadd(base, offset);
             self.b.ins().load(types::I8X16, flags, addr, 0)
         });
@@ -312,4 +327,4 @@ pub(super) fn emit_exp_x2(b: &mut FunctionBuilder<'_>, x: Value) -> Value {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -6,6 +6,7 @@
 //! [`crate::back::math`], so results equal the interpreter's bit for bit.
 
 mod fast_math;
+mod libm_exp;
 mod promote;
 mod translate;
 mod uses;

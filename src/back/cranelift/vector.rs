@@ -72,6 +72,35 @@ type R<T> = Result<T, String>;
 
 const VEC: types::Type = types::F64X2;
 
+/// Which `exp` the pair loop emits inline (a group whose arguments leave
+/// its window is redone without it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InlineExp {
+    /// nmc's own, in fast math mode.
+    Fast,
+    /// The C library's rebuilt, in exact math mode.
+    Library,
+}
+
+impl InlineExp {
+    /// log2 of the width of the accepted window of window values.
+    fn window_bits(self) -> u32 {
+        match self {
+            InlineExp::Fast => RANGE_BITS,
+            InlineExp::Library => crate::back::libm_exp::WINDOW_BITS,
+        }
+    }
+}
+
+/// The inline `exp` of `mode`: the library's only when the host's `exp`
+/// is the function [`crate::back::libm_exp`] rebuilds.
+fn inline_exp(mode: MathMode) -> Option<InlineExp> {
+    match mode {
+        MathMode::Fast => Some(InlineExp::Fast),
+        MathMode::Exact => crate::back::libm_exp::host_matches().then_some(InlineExp::Library),
+    }
+}
+
 /// A node array (by ABI slot) or an ion variable array (by layout slot).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Array {
@@ -507,7 +536,7 @@ pub(super) fn emit_pairs(
     let group = if scan.hazard() { 1 } else { GROUP };
     let step = 2 * group as i64;
     // Only fast-mode `exp`s use it.
-    let anchor = (ids.mode == MathMode::Fast).then(|| {
+    let anchor = inline_exp(ids.mode).is_some().then(|| {
         b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
             cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
             16,
@@ -719,8 +748,8 @@ impl GroupEmitter<'_> {
         // Fast math: each body first with the range-free `exp`, and again
         // with the full one when an argument was out of its range (see
         // `fast_math::fast_exp_in_range`; same bits either way).
-        let speculate = self.ids.mode == MathMode::Fast
-            && stmts.iter().any(|s| calls_math(s, Some(MathFn::Exp)));
+        let inline = inline_exp(self.ids.mode);
+        let speculate = inline.is_some() && stmts.iter().any(|s| calls_math(s, Some(MathFn::Exp)));
         let layout = Layouts {
             ioff: &ioff,
             noff: &noff,
@@ -737,7 +766,8 @@ impl GroupEmitter<'_> {
                 }
                 v.body(stmts)?;
                 let acc = v.range.ok_or("no range accumulator")?;
-                let high = v.b.ins().ushr_imm_u(acc, RANGE_BITS as i64);
+                let bits = inline.map_or(RANGE_BITS, InlineExp::window_bits);
+                let high = v.b.ins().ushr_imm_u(acc, bits as i64);
                 let (commit, redo) = (v.b.create_block(), v.b.create_block());
                 v.b.ins().brif(high, redo, &[], commit, &[]);
                 v.b.switch_to_block(commit);
@@ -1312,6 +1342,17 @@ impl Vectorizer<'_, '_> {
                     e
                 })
                 .collect(),
+            MathFn::Exp if self.range.is_some() => {
+                let mut out = Vec::with_capacity(x.len());
+                for v in x {
+                    let acc = self.range.ok_or("no range accumulator")?;
+                    let (e, acc) = super::libm_exp::emit_exp_x2_main(self.b, v, acc);
+                    self.range = Some(acc);
+                    self.anchor(e);
+                    out.push(e);
+                }
+                out
+            }
             _ => self.per_lane(imp.symbol(), &values)?,
         })
     }

@@ -3,7 +3,7 @@
 //! lane, and (ignored by default) its cost per call.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, UserFuncName, types};
+use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, UserFuncName, Value, types};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -13,11 +13,25 @@ use super::{emit_exp, emit_exp_x2};
 use crate::back::fast_math::fast_exp;
 
 /// `dst[i] = exp(src[i])` for `i < n` (`n` a multiple of the lane count).
-type ExpLoop = unsafe extern "C" fn(*const f64, *mut f64, i64);
+pub(in crate::back::cranelift) type ExpLoop = unsafe extern "C" fn(*const f64, *mut f64, i64);
 
 /// A JIT-compiled loop applying the emitted `exp` with `lanes` (1 or 2)
 /// lanes per step; the module owns the code and must outlive its use.
 fn compile_loop(lanes: i64) -> (JITModule, ExpLoop) {
+    compile_with(lanes, &move |b, x| {
+        if lanes == 2 {
+            emit_exp_x2(b, x)
+        } else {
+            emit_exp(b, x)
+        }
+    })
+}
+
+/// Emits a function of one `f64` or `f64x2` value.
+pub(in crate::back::cranelift) type Emit = dyn Fn(&mut FunctionBuilder<'_>, Value) -> Value;
+
+/// A JIT-compiled loop `dst[i..i + lanes] = emit(src[i..i + lanes])`.
+pub(in crate::back::cranelift) fn compile_with(lanes: i64, emit: &Emit) -> (JITModule, ExpLoop) {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").expect("flag");
     let isa = cranelift_native::builder()
@@ -60,11 +74,7 @@ fn compile_loop(lanes: i64) -> (JITModule, ExpLoop) {
         let flags = MemFlagsData::trusted();
         let ty = if lanes == 2 { types::F64X2 } else { types::F64 };
         let x = b.ins().load(ty, flags, from, 0);
-        let y = if lanes == 2 {
-            emit_exp_x2(&mut b, x)
-        } else {
-            emit_exp(&mut b, x)
-        };
+        let y = emit(&mut b, x);
         b.ins().store(flags, y, to, 0);
         let next = b.ins().iadd_imm_s(i, lanes);
         b.ins().jump(head, &[next.into()]);
@@ -86,7 +96,7 @@ fn compile_loop(lanes: i64) -> (JITModule, ExpLoop) {
 }
 
 /// Runs a compiled loop over `args` (length even).
-fn run(f: ExpLoop, args: &[f64]) -> Vec<f64> {
+pub(in crate::back::cranelift) fn run(f: ExpLoop, args: &[f64]) -> Vec<f64> {
     assert_eq!(args.len() % 2, 0);
     let mut out = vec![0.0; args.len()];
     // SAFETY: both buffers hold `args.len()` doubles.
