@@ -640,8 +640,11 @@ fn build(
         let name = kernel_name(kernel.kind);
         let mut sig = module.make_signature();
         sig.params.push(AbiParam::new(ptr));
+        // The mechanism in the symbol, so that profilers reading the JIT's
+        // perf map tell the kernels of different mechanisms apart.
+        let symbol = format!("{}::{name}", mech.name);
         let id = module
-            .declare_function(&name, Linkage::Local, &sig)
+            .declare_function(&symbol, Linkage::Local, &sig)
             .map_err(err)?;
         ctx.func.signature = sig;
         ctx.func.name = UserFuncName::user(0, id.as_u32());

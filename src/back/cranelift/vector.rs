@@ -40,9 +40,9 @@
 //!   so every node still sees the scalar sequence of writes); otherwise
 //!   lane by lane as above.
 //!
-//! Eligible ([`check`]): density mechanisms' INITIAL, current and state
-//! kernels whose bodies, with the FUNCTIONs and PROCEDUREs they call
-//! inlined, have no branch, loop, `return`, engine service (events,
+//! Eligible ([`check`]): density mechanisms' and point processes' INITIAL,
+//! current and state kernels whose bodies, with the FUNCTIONs and
+//! PROCEDUREs they call inlined, have no branch, loop, `return`, engine service (events,
 //! printf, WATCH, random numbers, FUNCTION_TABLE), indexed field, global
 //! array, POINTER field or write to a global or shared scalar, and no call
 //! inside `&&` / `||` (which the scalar code evaluates lazily).
@@ -143,8 +143,8 @@ pub(super) fn check(
     layout: &Layout,
     inline: &[bool],
 ) -> R<Scan> {
-    if mech.kind != MechKind::Density {
-        return Err("not a density mechanism".into());
+    if mech.kind == MechKind::ArtificialCell {
+        return Err("an artificial cell".into());
     }
     if !matches!(
         kernel.kind,
