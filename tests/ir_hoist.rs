@@ -1,5 +1,5 @@
 //! Run-invariant math moved into INITIAL (`ir::opt::hoist`): which calls
-//! move, which must stay, and the fields the move adds. That the moved
+//! and divisions move, which must stay, and the fields the move adds. That the moved
 //! values give the same bits is asserted by `tests/sim_specialize.rs`
 //! (specialised against plain kernels) and `tests/sim_neuron.rs`
 //! (specialised runs against NEURON, bit for bit).
@@ -33,6 +33,10 @@ fn exps(body: &[Stmt]) -> usize {
         .count()
 }
 
+fn divisions(body: &[Stmt]) -> usize {
+    format!("{body:?}").matches("Binary(Div,").count()
+}
+
 #[test]
 fn cnexp_factors_of_a_synapse_move_into_initial() {
     for name in ["Exp2Syn.mod", "Exp2Syn_STP.mod"] {
@@ -45,8 +49,13 @@ fn cnexp_factors_of_a_synapse_move_into_initial() {
         );
         let s = opt::specialize(&plain, &run()).expect("specialises");
         let added = s.mech.fields.len() - plain.fields.len();
-        assert_eq!(added, 2, "{name}: exp(dt*(-1/tau1)) and exp(dt*(-1/tau2))");
+        assert_eq!(
+            added, 4,
+            "{name}: 1 - exp(dt*(-1/tau)) and -0/(-1/tau), for tau1 and tau2"
+        );
+        assert!(divisions(kernel(&plain, KernelKind::State)) >= 4, "{name}");
         assert_eq!(exps(kernel(&s.mech, KernelKind::State)), 0, "{name}");
+        assert_eq!(divisions(kernel(&s.mech, KernelKind::State)), 0, "{name}");
         for id in plain.fields.len()..s.mech.fields.len() {
             assert_eq!(s.mech.fields[id].kind, FieldKind::Assigned);
             assert!(
@@ -96,15 +105,15 @@ fn a_field_written_after_initial_is_not_invariant() {
         .iter()
         .position(|k| k.kind == KernelKind::NetReceive)
         .expect("NET_RECEIVE");
-    // NET_RECEIVE now changes tau1: only tau2's factor may move.
+    // NET_RECEIVE now changes tau1: only tau2's factors may move.
     mech.kernels[nr].body.push(Stmt::Assign(
         Place::Field(tau1, None),
         Expr::Load(Place::Field(tau1, None)),
     ));
     let before = mech.fields.len();
     let added = hoist::hoist_invariant(&mut mech);
-    assert_eq!(added.len(), 1);
-    assert_eq!(mech.fields.len(), before + 1);
+    assert_eq!(added.len(), 2);
+    assert_eq!(mech.fields.len(), before + 2);
     assert_eq!(exps(kernel(&mech, KernelKind::State)), 1);
 }
 

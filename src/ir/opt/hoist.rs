@@ -1,7 +1,8 @@
-//! Math calls whose value cannot change during a run move from the state
-//! and current kernels into INITIAL. A subexpression of those kernels that
-//! calls libm (`exp(dt*(-1/tau1))` of a cnexp update with a per-instance
-//! `tau1`) and reads only constants, `dt`, and fields and globals that
+//! Math calls and divisions whose value cannot change during a run move
+//! from the state and current kernels into INITIAL. A subexpression of
+//! those kernels that calls libm or divides (`exp(dt*(-1/tau1))` of a
+//! cnexp update with a per-instance `tau1`, or its `-0/(-1/tau1)`) and
+//! reads only constants, `dt`, and fields and globals that
 //! nothing writes after INITIAL is computed once per instance at the end
 //! of INITIAL into a new field, which the kernels then load. The same
 //! operations on the same values give the same bits, so results do not
@@ -19,7 +20,7 @@ use std::collections::BTreeSet;
 
 use super::walk;
 use crate::ir::{
-    Expr, Field, FieldId, FieldKind, GlobalId, KernelKind, Mechanism, Place, SharedVar, Stmt,
+    BinOp, Expr, Field, FieldId, FieldKind, GlobalId, KernelKind, Mechanism, Place, SharedVar, Stmt,
 };
 
 /// Moves run-invariant math out of the state and current kernels of
@@ -63,7 +64,7 @@ pub fn hoist_invariant(mech: &mut Mechanism) -> BTreeSet<FieldId> {
         if !matches!(kernel.kind, KernelKind::State | KernelKind::Current) {
             continue;
         }
-        walk::map_exprs(&mut kernel.body, &mut |e| {
+        each_root(&mut kernel.body, &mut |e| {
             replace(e, &fixed_fields, &written_globals, &mut found, first_new);
         });
     }
@@ -85,6 +86,20 @@ pub fn hoist_invariant(mech: &mut Mechanism) -> BTreeSet<FieldId> {
     added
 }
 
+/// Calls `f` on every statement's own expressions (not their
+/// subexpressions: [`replace`] walks down from the root, so that the
+/// largest invariant subexpression moves, not its costly parts one by one).
+fn each_root(body: &mut [Stmt], f: &mut impl FnMut(&mut Expr)) {
+    for s in body {
+        for e in walk::stmt_exprs_mut(s) {
+            f(e);
+        }
+        for list in walk::nested_mut(s) {
+            each_root(list, f);
+        }
+    }
+}
+
 /// Globals `body` assigns or accumulates into.
 fn globals_written(body: &[Stmt], out: &mut BTreeSet<GlobalId>) {
     walk::each_stmt(body, &mut |s| match s {
@@ -101,8 +116,8 @@ fn globals_written(body: &[Stmt], out: &mut BTreeSet<GlobalId>) {
     });
 }
 
-/// Replaces the largest invariant subexpressions of `e` that call a math
-/// function by loads of new fields (ids from `first_new` on, in `found`
+/// Replaces the largest invariant subexpressions of `e` worth a field (see
+/// [`worth_a_field`]) by loads of new fields (ids from `first_new` on, in `found`
 /// order; equal expressions share one).
 fn replace(
     e: &mut Expr,
@@ -111,7 +126,7 @@ fn replace(
     found: &mut Vec<Expr>,
     first_new: usize,
 ) {
-    if invariant(e, fixed, written_globals) && calls_math(e) {
+    if invariant(e, fixed, written_globals) && worth_a_field(e) {
         let k = match found.iter().position(|x| x == e) {
             Some(k) => k,
             None => {
@@ -144,7 +159,18 @@ fn invariant(e: &Expr, fixed: &[bool], written_globals: &BTreeSet<GlobalId>) -> 
     }
 }
 
-/// True when `e` calls a libm function.
-fn calls_math(e: &Expr) -> bool {
-    matches!(e, Expr::Math(..)) || walk::children(e).into_iter().any(calls_math)
+/// True when `e` costs more than loading a field: it calls a libm
+/// function or divides (a division takes as long as several loads), and
+/// it reads a value (an expression of constants alone is folded instead).
+fn worth_a_field(e: &Expr) -> bool {
+    fn costly(e: &Expr) -> bool {
+        matches!(
+            e,
+            Expr::Math(..) | Expr::Binary(BinOp::Div | BinOp::Pow, ..)
+        ) || walk::children(e).into_iter().any(costly)
+    }
+    fn reads(e: &Expr) -> bool {
+        matches!(e, Expr::Load(_)) || walk::children(e).into_iter().any(reads)
+    }
+    costly(e) && reads(e)
 }
