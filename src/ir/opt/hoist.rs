@@ -2,7 +2,7 @@
 //! from the state and current kernels into INITIAL. A subexpression of
 //! those kernels that calls libm or divides (`exp(dt*(-1/tau1))` of a
 //! cnexp update with a per-instance `tau1`, or its `-0/(-1/tau1)`) and
-//! reads only constants, `dt`, and fields and globals that
+//! reads only constants, `dt`, node areas, and fields and globals that
 //! nothing writes after INITIAL is computed once per instance at the end
 //! of INITIAL into a new field, which the kernels then load. The same
 //! operations on the same values give the same bits, so results do not
@@ -20,7 +20,8 @@ use std::collections::BTreeSet;
 
 use super::walk;
 use crate::ir::{
-    BinOp, Expr, Field, FieldId, FieldKind, GlobalId, KernelKind, Mechanism, Place, SharedVar, Stmt,
+    BinOp, Expr, Field, FieldId, FieldKind, GlobalId, KernelKind, Mechanism, NodeArray, Place,
+    SharedVar, Stmt,
 };
 
 /// Moves run-invariant math out of the state and current kernels of
@@ -149,6 +150,8 @@ fn invariant(e: &Expr, fixed: &[bool], written_globals: &BTreeSet<GlobalId>) -> 
         Expr::Load(Place::Field(id, None)) => fixed.get(*id).copied().unwrap_or(false),
         Expr::Load(Place::Global(g)) => !written_globals.contains(g),
         Expr::Load(Place::Shared(SharedVar::Dt)) => true,
+        // The engine fixes node areas before INITIAL and no kernel writes them.
+        Expr::Load(Place::Node(NodeArray::Area)) => true,
         Expr::Load(_) => false,
         Expr::Unary(_, a) => invariant(a, fixed, written_globals),
         Expr::Binary(_, a, b) => {
