@@ -141,7 +141,7 @@ pub(crate) fn build(
         let mut last: Option<(&str, usize)> = None;
         for (pi, pp) in cell.point_processes.iter().enumerate() {
             let idx = match last {
-                Some((name, idx)) if name == pp.mechanism => idx,
+                Some((name, idx)) if name == &*pp.mechanism => idx,
                 _ => lookup(lib, &pp.mechanism, want)?,
             };
             last = Some((&pp.mechanism, idx));

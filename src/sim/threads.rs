@@ -435,7 +435,7 @@ fn uses_random(net: &Network, lib: &Mechanisms) -> bool {
     }
     let mut names: Vec<&str> = Vec::new();
     for c in &net.cells {
-        names.extend(c.point_processes.iter().map(|p| p.mechanism.as_str()));
+        names.extend(c.point_processes.iter().map(|p| &*p.mechanism));
         for s in &c.sections {
             names.extend(s.mechanisms.iter().map(|m| m.mechanism.as_str()));
         }
