@@ -344,6 +344,9 @@ impl Ctx<'_> {
         });
         let et = self.edge_types.len();
         let mut section_name = String::new();
+        // Exactly this statement's connections more: the queue never
+        // doubles past what the network needs.
+        self.pending.reserve_exact(pairs.len());
         let mut values: Vec<(f64, f64)> = Vec::with_capacity(pairs.len());
         for &(s, t) in &pairs {
             let d = match (&source.positions, &target.positions) {
@@ -820,6 +823,7 @@ impl Ctx<'_> {
         let mut pairs = Vec::new();
         match rule {
             Rule::AllToAll { autapses } => {
+                pairs.reserve_exact(ns * nt);
                 for t in 0..nt {
                     for s in 0..ns {
                         if *autapses || !is_self(s, t) {
