@@ -306,7 +306,7 @@ impl Part {
                 "more than 1e10 steps: check tstop and dt",
             ));
         }
-        let nodes = discretize::discretize(&net.cells)
+        let nodes = discretize::discretize(net.cells)
             .map_err(|m| SimError::new(SimErrorKind::InvalidNetwork, m))?;
         let n = nodes.len();
         // At least one node: artificial cells sit at node 0 (which they
