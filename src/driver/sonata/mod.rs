@@ -493,6 +493,13 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         };
         let target_cells = cells_of(&ep.target_population);
         let source_cells = cells_of(&ep.source_population);
+        // The node ids of a virtual source population: an edge from any
+        // other id has no source.
+        let virtual_ids: std::collections::HashSet<u64> = virtual_pops
+            .iter()
+            .filter(|p| p.name == ep.source_population)
+            .flat_map(|p| p.node_ids.iter().copied())
+            .collect();
         let mut source_trains: HashMap<u64, usize> = train_of
             .iter()
             .filter(|((p, _), _)| *p == ep.source_population)
@@ -585,6 +592,15 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 let source = if virt {
                     match source_trains.get(&ep.source[k]) {
                         Some(&t) => Source::Train(t),
+                        None if !virtual_ids.contains(&ep.source[k]) => {
+                            return Err(vec![e1502(format!(
+                                "`{}` /edges/{}/source_node_id row {k}: node {} of virtual population `{}` does not exist",
+                                ep.file.display(),
+                                ep.name,
+                                ep.source[k],
+                                ep.source_population
+                            ))]);
+                        }
                         None => {
                             // A virtual node without input: BMTK gives it no spikes.
                             let t = net.trains.len();

@@ -20,6 +20,10 @@ fn has_column(ep: &EdgePopulation, name: &str) -> bool {
     ep.columns.contains_key(name) || ep.types.header.iter().any(|h| h == name)
 }
 
+/// A generous estimate of the memory one synapse takes while the network
+/// is built and run (bytes).
+const SYNAPSE_BYTES: f64 = 512.0;
+
 /// How the edges of one edge type get their sites, worked out once per
 /// type (parsing `target_sections` and `distance_range` per edge would
 /// cost more than the draw).
@@ -141,7 +145,17 @@ pub(super) fn edge_sites(
         Rule::Random { names, range, id } => (names, *range, *id),
     };
     let nsyns = match ep.number(k, "nsyns") {
-        Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => n as usize,
+        Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => {
+            // Each synapse costs a point process, a connection and an
+            // instance row: checked before any is made.
+            crate::io::check_memory(n * SYNAPSE_BYTES).map_err(|m| {
+                e1502(format!(
+                    "{}: nsyns is {n}: that many synapses on one edge {m}",
+                    where_()
+                ))
+            })?;
+            n as usize
+        }
         Ok(None) => 1,
         Ok(Some(n)) => return Err(e1502(format!("{}: nsyns is {n}", where_()))),
         Err(v) => return Err(e1502(format!("{}: nsyns is `{v}`, not a number", where_()))),
