@@ -147,13 +147,16 @@ pub(super) fn edge_sites(
     let nsyns = match ep.number(k, "nsyns") {
         Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => {
             // Each synapse costs a point process, a connection and an
-            // instance row: checked before any is made.
-            crate::io::check_memory(n * SYNAPSE_BYTES).map_err(|m| {
-                e1502(format!(
-                    "{}: nsyns is {n}: that many synapses on one edge {m}",
-                    where_()
-                ))
-            })?;
+            // instance row: many are checked against the memory there is
+            // before any is made (a few need no look at the system).
+            if n > 1024.0 {
+                crate::io::check_memory(n * SYNAPSE_BYTES).map_err(|m| {
+                    e1502(format!(
+                        "{}: nsyns is {n}: that many synapses on one edge {m}",
+                        where_()
+                    ))
+                })?;
+            }
             n as usize
         }
         Ok(None) => 1,
