@@ -121,16 +121,18 @@ fn rule(
     Ok(Rule::Random { names, range, id })
 }
 
-/// The sites of edge `k` of `ep` on cell `tc`.
+/// The sites of edge `k` of `ep` on cell `tc`, into `out` (cleared first;
+/// one list reused for every edge).
 pub(super) fn edge_sites(
     placer: &mut Placer,
     rules: &mut Rules,
     (pop, ep): (usize, &EdgePopulation),
     k: usize,
-    cells: &[Cell],
-    tc: usize,
+    (cells, tc): (&[Cell], usize),
+    out: &mut Vec<Location>,
     warnings: &mut Vec<Diagnostic>,
-) -> Result<Vec<Location>, Diagnostic> {
+) -> Result<(), Diagnostic> {
+    out.clear();
     let tid = ep.type_ids[k];
     let where_ = || {
         format!(
@@ -140,8 +142,11 @@ pub(super) fn edge_sites(
         )
     };
     let (names, range, id) = match rules.of((pop, ep), k, warnings)? {
-        Rule::Given => return site(ep, k, &cells[tc]).map(|l| vec![l]),
-        Rule::Nothing => return Ok(Vec::new()),
+        Rule::Given => {
+            out.push(site(ep, k, &cells[tc])?);
+            return Ok(());
+        }
+        Rule::Nothing => return Ok(()),
         Rule::Random { names, range, id } => (names, *range, *id),
     };
     let nsyns = match ep.number(k, "nsyns") {
@@ -163,7 +168,7 @@ pub(super) fn edge_sites(
         Ok(Some(n)) => return Err(e1502(format!("{}: nsyns is {n}", where_()))),
         Err(v) => return Err(e1502(format!("{}: nsyns is `{v}`, not a number", where_()))),
     };
-    let out = placer
+    *out = placer
         .random_sites(cells, tc, id, names, range, nsyns)
         .map_err(|e| e1502(format!("{} on cell {tc}: {e}", where_())))?;
     if out.is_empty() && nsyns > 0 {
@@ -175,5 +180,5 @@ pub(super) fn edge_sites(
             warnings.push(Diagnostic::warning("W1501", msg));
         }
     }
-    Ok(out)
+    Ok(())
 }
