@@ -711,8 +711,8 @@ impl IdMap {
     fn new(pairs: impl Iterator<Item = (u64, usize)>) -> IdMap {
         let pairs: Vec<(u64, usize)> = pairs.collect();
         let max = pairs.iter().map(|p| p.0).max().unwrap_or(0);
-        let dense = max < 4 * pairs.len() as u64 + 1024
-            && pairs.iter().all(|p| p.1 < u32::MAX as usize);
+        let dense =
+            max < 4 * pairs.len() as u64 + 1024 && pairs.iter().all(|p| p.1 < u32::MAX as usize);
         if !dense {
             return IdMap::Sparse(pairs.into_iter().collect());
         }
