@@ -55,6 +55,32 @@ pub fn available_memory() -> Option<u64> {
     }
 }
 
+/// The most memory this process has held resident so far (`VmHWM`), in
+/// bytes; `None` where the system does not say.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    kib_field(&status, "VmHWM:")
+}
+
+/// The run log's memory line: peak resident memory and, when the network
+/// has synapses, that peak per synapse (e.g. `memory: peak 1.2 GB
+/// resident, 141 bytes per synapse (8502000 synapses)`).
+pub fn memory_line(synapses: usize) -> Option<String> {
+    let peak = peak_memory()?;
+    let per = if synapses > 0 {
+        format!(
+            ", {:.0} bytes per synapse ({synapses} synapses)",
+            peak as f64 / synapses as f64
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "memory: peak {} resident{per}",
+        format_bytes(peak as f64)
+    ))
+}
+
 /// A `Name:   1234 kB` field of a /proc file, in bytes.
 fn kib_field(text: &str, name: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with(name))?;

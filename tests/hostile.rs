@@ -607,3 +607,108 @@ fn sonata_config_folder_with_a_dollar() {
     assert!(!r.stderr.contains("circular"), "{}", r.stderr);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 }
+
+// ------------------------------------------------------------- edge files
+
+/// One edge of the ball-and-stick example's `input` population to cell 0,
+/// written over `network/input_cells_edges.h5` in a copy: `source` as the
+/// source node id column (float64 when `float_ids`), and group 0 holding
+/// `columns`.
+fn edge_case(name: &str, source: f64, float_ids: bool, columns: &[(&str, f64)]) -> Run {
+    let dir = sonata_copy(name, |_| {});
+    let path = dir.join("network/input_cells_edges.h5");
+    {
+        let f = hdf5::File::create(&path).expect("create h5");
+        let g = f.create_group("edges/input_to_cells").expect("group");
+        let population = |ds: &hdf5::Dataset, pop: &str| {
+            let v: hdf5::types::VarLenUnicode = pop.parse().expect("text");
+            ds.new_attr::<hdf5::types::VarLenUnicode>()
+                .create("node_population")
+                .expect("attr")
+                .write_scalar(&v)
+                .expect("write attr");
+        };
+        let src = if float_ids {
+            g.new_dataset_builder()
+                .with_data(&[source])
+                .create("source_node_id")
+        } else {
+            g.new_dataset_builder()
+                .with_data(&[source as i64])
+                .create("source_node_id")
+        }
+        .expect("sources");
+        population(&src, "input");
+        let trg = g
+            .new_dataset_builder()
+            .with_data(&[0i64])
+            .create("target_node_id")
+            .expect("targets");
+        population(&trg, "cells");
+        for (col, v) in [
+            ("edge_type_id", 100i64),
+            ("edge_group_id", 0),
+            ("edge_group_index", 0),
+        ] {
+            g.new_dataset_builder()
+                .with_data(&[v])
+                .create(col)
+                .expect("column");
+        }
+        let g0 = g.create_group("0").expect("group 0");
+        for (col, v) in columns {
+            g0.new_dataset_builder()
+                .with_data(&[*v])
+                .create(*col)
+                .expect("group column");
+        }
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+#[test]
+fn edge_with_a_billion_synapses() {
+    let r = edge_case("nsyns", 0.0, false, &[("nsyns", 1e9)]);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("nsyns is 1000000000"), "{}", r.stderr);
+}
+
+#[test]
+fn nan_delay_or_weight_in_an_edge_group() {
+    for col in ["delay", "syn_weight"] {
+        let r = edge_case(col, 0.0, false, &[("nsyns", 1.0), (col, f64::NAN)]);
+        assert_diagnosed(&r, "E1502");
+        assert!(
+            r.stderr
+                .contains(&format!("/edges/input_to_cells/0/{col} row 0")),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("input_cells_edges.h5"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn float_node_ids_in_an_edge_file() {
+    let r = edge_case("float", 0.7, true, &[("nsyns", 1.0)]);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("floating-point"), "{}", r.stderr);
+}
+
+#[test]
+fn edge_from_a_virtual_node_that_does_not_exist() {
+    let r = edge_case("ghost", 99_999.0, false, &[("nsyns", 1.0)]);
+    assert_diagnosed(&r, "E1502");
+    assert!(
+        r.stderr
+            .contains("node 99999 of virtual population `input` does not exist"),
+        "{}",
+        r.stderr
+    );
+    // The same file with an existing node runs.
+    let r = edge_case("real", 0.0, false, &[("nsyns", 1.0)]);
+    assert_sane(&r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}

@@ -189,5 +189,8 @@ fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path) {
             rate
         );
     }
+    if let Some(m) = crate::io::memory_line(exp.network.connections.len()) {
+        outln!("{m}");
+    }
     outln!("wrote {}", dir.display());
 }

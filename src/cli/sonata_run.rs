@@ -320,6 +320,9 @@ fn log_text(
         times.write.as_secs_f64(),
         total.as_secs_f64()
     );
+    if let Some(m) = crate::io::memory_line(net.connections.len()) {
+        let _ = writeln!(s, "{m}");
+    }
     match &results.error {
         Some(e) => {
             let _ = writeln!(s, "stopped early: {e}");

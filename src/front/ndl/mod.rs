@@ -137,8 +137,14 @@ pub struct Experiment {
     pub mechanism_files: Vec<PathBuf>,
     /// Output settings.
     pub output: Output,
-    /// The same network as SONATA would store it (what `nmc build` writes).
-    /// Its correspondence with [`Experiment::network`]:
+    /// What the SONATA record of the network needs beyond the network
+    /// (see [`Experiment::circuit`]).
+    pub record: circuit::Record,
+}
+
+impl Experiment {
+    /// The same network as SONATA would store it (what `nmc build` writes),
+    /// made on demand. Its correspondence with [`Experiment::network`]:
     /// - real cells: node population `circuit.node_populations[0]` (named
     ///   by `network`), node id k = `network.cells[k]` (populations in
     ///   declaration order, each a node type with its `pop_name`);
@@ -152,7 +158,9 @@ pub struct Experiment {
     ///   order); edge k's synapse is the next point process of its target
     ///   cell (after the cell's stimuli), exactly as the SONATA reader
     ///   creates them.
-    pub circuit: Circuit,
+    pub fn circuit(&self) -> Circuit {
+        self.record.circuit(&self.network, &self.populations)
+    }
 }
 
 /// What checking one `.ndl` file produced.
