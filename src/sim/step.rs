@@ -248,14 +248,11 @@ impl Part {
         let tm = self.shared.t + half;
         self.deliver(tm, spikes)?;
         self.shared.t += half;
-        self.setup_matrix()?;
-        let solve = if self.fast_solve {
-            hines::solve_fast
-        } else {
-            hines::solve
-        };
-        solve(
+        self.currents()?;
+        hines::assemble_solve(
             &self.nodes,
+            self.cfac(),
+            self.fast_solve,
             &mut self.data.diag,
             &mut self.data.rhs,
             &mut self.data.v,
@@ -279,6 +276,25 @@ impl Part {
     /// NEURON's `setup_tree_matrix`: currents and conductances of every
     /// mechanism, then capacitance and axial terms.
     fn setup_matrix(&mut self) -> Result<(), SimError> {
+        self.currents()?;
+        hines::assemble(
+            &self.nodes,
+            self.cfac(),
+            &self.data.v,
+            &mut self.data.rhs,
+            &mut self.data.diag,
+        );
+        Ok(())
+    }
+
+    /// NEURON's capacitance factor 0.001/dt.
+    fn cfac(&self) -> f64 {
+        0.001 * (1.0 / self.shared.dt)
+    }
+
+    /// The first part of NEURON's `setup_tree_matrix`: currents and
+    /// conductances of every mechanism into zeroed `rhs` and `d`.
+    fn currents(&mut self) -> Result<(), SimError> {
         self.data.rhs.fill(0.0);
         self.data.diag.fill(0.0);
         for (a, &zero) in self.data.ions.values_mut().zip(&self.ion_currents) {
@@ -288,14 +304,6 @@ impl Part {
         }
         self.all(KernelKind::Before(Phase::Breakpoint), None)?;
         self.all(KernelKind::Current, Some(CURRENT))?;
-        let cfac = 0.001 * (1.0 / self.shared.dt);
-        hines::assemble(
-            &self.nodes,
-            cfac,
-            &self.data.v,
-            &mut self.data.rhs,
-            &mut self.data.diag,
-        );
         Ok(())
     }
 
