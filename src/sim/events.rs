@@ -366,6 +366,11 @@ pub(crate) struct Fanouts {
     /// Per mechanism slot: the number of NET_RECEIVE arguments of its
     /// connections.
     pub nargs: Vec<u32>,
+    /// Per mechanism slot whose events run the kernel: the columns its
+    /// NET_RECEIVE reads or writes, fetched into the cache a few
+    /// deliveries ahead (a spike's targets are scattered over the
+    /// instances).
+    pub touched: Vec<Vec<usize>>,
     /// Connection events delivered since initialisation.
     pub delivered: u64,
     /// Time spent delivering events since initialisation.
@@ -514,6 +519,91 @@ impl PlainAdd {
             }
         }
     }
+}
+
+/// The column slots of the fields (scalars) the NET_RECEIVE block of
+/// `mech` reads or writes, with `field_slot` the fields' columns.
+pub(crate) fn net_receive_columns(mech: &Mechanism, field_slot: &[usize]) -> Vec<usize> {
+    fn expr(e: &Expr, out: &mut BTreeSet<FieldId>) {
+        match e {
+            Expr::Load(p) => place(p, out),
+            Expr::Const(_) => {}
+            Expr::Unary(_, a) => expr(a, out),
+            Expr::Binary(_, a, b) => {
+                expr(a, out);
+                expr(b, out);
+            }
+            Expr::Math(_, args)
+            | Expr::Call(_, args)
+            | Expr::Builtin(_, args)
+            | Expr::FunctionTable(_, args) => args.iter().for_each(|a| expr(a, out)),
+        }
+    }
+    fn place(p: &Place, out: &mut BTreeSet<FieldId>) {
+        if let Place::Field(f, None) = p {
+            out.insert(*f);
+        }
+    }
+    fn stmts(body: &[Stmt], out: &mut BTreeSet<FieldId>) {
+        for s in body {
+            match s {
+                Stmt::Assign(p, e) | Stmt::Accumulate(p, e) => {
+                    place(p, out);
+                    expr(e, out);
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    expr(cond, out);
+                    stmts(then, out);
+                    stmts(otherwise, out);
+                }
+                Stmt::While { cond, body } => {
+                    expr(cond, out);
+                    stmts(body, out);
+                }
+                Stmt::Eval(e) | Stmt::NetEvent(e) | Stmt::NetMove(e) => expr(e, out),
+                Stmt::NetSend { delay, flag } => {
+                    expr(delay, out);
+                    expr(flag, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut fields = BTreeSet::new();
+    for k in mech
+        .kernels
+        .iter()
+        .filter(|k| k.kind == KernelKind::NetReceive)
+    {
+        stmts(&k.body, &mut fields);
+    }
+    fields
+        .into_iter()
+        .filter(|&f| {
+            mech.fields
+                .get(f)
+                .is_some_and(|x| x.len <= 1 && x.kind != FieldKind::Pointer)
+        })
+        .filter_map(|f| field_slot.get(f).copied())
+        .collect()
+}
+
+/// Asks the CPU to bring `x` into its cache.
+#[inline(always)]
+pub(crate) fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: every x86-64 CPU has SSE, and a prefetch reads
+        // nothing (it is a hint, even for a bad address).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 /// True when `e` reads only constants, NET_RECEIVE arguments and scalar

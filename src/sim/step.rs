@@ -4,11 +4,17 @@
 use std::collections::BTreeSet;
 
 use super::aggregate;
-use super::events::{Callbacks, NO_CONN, PlainAdd, Queue, Spiking, Target};
+use super::events::{
+    Callbacks, Delivery, NO_CONN, PlainAdd, Queue, Spiking, Target, net_receive_columns, prefetch,
+};
 use super::instances::MechInstances;
 use super::{Conn, Part, SimError, SimErrorKind, hines};
 use crate::back::{Env, Event, NodeData, Shared};
 use crate::ir::{KernelKind, Phase};
+
+/// How many deliveries ahead of the one running the data of a kernel
+/// delivery is fetched into the cache.
+const AHEAD: usize = 4;
 
 /// Index of each kernel kind in [`MechInstances::has`].
 const INIT: usize = 0;
@@ -373,6 +379,15 @@ impl Part {
                 PlainAdd::of(m.mech(), &data.layout().field_slot)
             })
             .collect();
+        self.fanouts.touched = self
+            .mechs
+            .iter()
+            .zip(&self.fanouts.plans)
+            .map(|(m, plan)| match plan {
+                Some(_) => Vec::new(),
+                None => net_receive_columns(m.mech(), &m.data.layout().field_slot),
+            })
+            .collect();
         // A mechanism with a connection whose increments cannot be read
         // has its events delivered by the kernel.
         while let Some(failed) = self.fill_deliveries() {
@@ -428,6 +443,31 @@ impl Part {
         None
     }
 
+    /// Brings what delivering `d` by its kernel touches into the cache.
+    #[inline]
+    fn prefetch(&self, d: Delivery) {
+        let (Some(m), Some(columns)) = (
+            self.mechs.get(d.mech as usize),
+            self.fanouts.touched.get(d.mech as usize),
+        ) else {
+            return;
+        };
+        let row = d.row as usize;
+        for &c in columns {
+            if let Some(x) = m.data.column(c).and_then(|c| c.get(row)) {
+                prefetch(x);
+            }
+        }
+        if !columns.is_empty() {
+            if let Some(x) = m.data.node_index().get(row) {
+                prefetch(x);
+            }
+            if let Some(x) = m.merged.as_ref().and_then(|g| g.leader_of.get(row)) {
+                prefetch(x);
+            }
+        }
+    }
+
     /// Delivers every event with time <= `til`, including those the
     /// deliveries themselves schedule; spikes of artificial cells go to
     /// `spikes`.
@@ -449,7 +489,18 @@ impl Part {
                 Target::Fanout(list) => {
                     let list = self.fanouts.list(list);
                     self.fanouts.delivered += list.len() as u64;
+                    let end = list.end;
+                    for k in list.start..end.min(list.start + AHEAD) {
+                        if let Some(d) = self.fanouts.item(k) {
+                            self.prefetch(d);
+                        }
+                    }
                     for k in list {
+                        if k + AHEAD < end
+                            && let Some(d) = self.fanouts.item(k + AHEAD)
+                        {
+                            self.prefetch(d);
+                        }
                         let Some(d) = self.fanouts.item(k) else {
                             continue;
                         };
