@@ -75,6 +75,7 @@ pub fn run(
         load: load_time,
         simulate: sim_time,
         write: t2.elapsed(),
+        events: sim.event_stats(),
     };
     let text = log_text(
         file,
@@ -147,6 +148,8 @@ struct Timings {
     load: Duration,
     simulate: Duration,
     write: Duration,
+    /// Connection events delivered and the threads' time delivering events.
+    events: (u64, Duration),
 }
 
 /// The log: BMTK's `output.log_file`, else `log.txt` in the output folder.
@@ -323,6 +326,13 @@ fn log_text(
     if let Some(m) = crate::io::memory_line(net.connections.len()) {
         let _ = writeln!(s, "{m}");
     }
+    let (events, busy) = times.events;
+    let _ = writeln!(
+        s,
+        "events: {events} connection events delivered in {:.3} s of the threads' time, {:.1} ns each",
+        busy.as_secs_f64(),
+        busy.as_secs_f64() * 1e9 / events.max(1) as f64
+    );
     match &results.error {
         Some(e) => {
             let _ = writeln!(s, "stopped early: {e}");

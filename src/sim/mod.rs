@@ -187,7 +187,7 @@ pub(crate) struct Part {
     /// through which its `net_event` spikes are sent.
     art_sources: HashMap<(u32, u32), u32>,
     /// Connection lists delivered by one event each (same source, same delay).
-    fanouts: Vec<Vec<u32>>,
+    fanouts: events::Fanouts,
     detectors: Vec<Detector>,
     /// Per detector, what the threshold check reads and updates.
     watches: Vec<Watch>,
@@ -476,6 +476,21 @@ impl Part {
         }
         for t in &mut trains {
             t.groups = fan_out(&t.targets, &conns, &mut fanouts);
+        }
+        let targets: Vec<(u32, u32)> = conns.iter().map(|c| (c.mech, c.instance)).collect();
+        let fanouts = events::Fanouts::new(&fanouts, &targets);
+        // NET_RECEIVE arguments in delivery order: a spike's events read
+        // them one after the other.
+        let mut placed = vec![false; conns.len()];
+        let order: Vec<u32> = fanouts.conns().chain(0..conns.len() as u32).collect();
+        let mut at = 0u32;
+        for c in order {
+            if let (Some(conn), Some(p)) = (conns.get_mut(c as usize), placed.get_mut(c as usize))
+                && !std::mem::replace(p, true)
+            {
+                conn.args.0 = at;
+                at += conn.args.1;
+            }
         }
         let watches = detectors
             .iter()

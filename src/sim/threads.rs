@@ -176,6 +176,15 @@ impl Simulation {
         sum
     }
 
+    /// Connection events delivered in the last run and the time the
+    /// threads spent delivering events (summed over the threads).
+    pub fn event_stats(&self) -> (u64, Duration) {
+        self.parts.iter().fold((0, Duration::ZERO), |(n, t), p| {
+            let (pn, pt) = p.event_stats();
+            (n + pn, t + pt)
+        })
+    }
+
     /// Number of nodes (including NEURON's zero-area end and root nodes).
     pub fn node_count(&self) -> usize {
         self.parts.iter().map(Part::node_count).sum()
