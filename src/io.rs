@@ -1,4 +1,5 @@
-//! File output helpers shared by every command that writes files.
+//! File helpers shared by every command: atomic output, the memory
+//! available, and text input without a byte order mark.
 
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +26,19 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// `text` without a leading UTF-8 byte order mark: some editors and CSV
+/// writers put one at the start of a file, and it belongs to no value
+/// (left in, it would be part of the first column name or token).
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The bytes of a text file as text: invalid UTF-8 replaced, a leading
+/// byte order mark dropped.
+pub fn lossy_text(bytes: &[u8]) -> String {
+    strip_bom(&String::from_utf8_lossy(bytes)).to_string()
 }
 
 /// Bytes of memory this process may still allocate: the smaller of the
