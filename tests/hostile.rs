@@ -827,3 +827,49 @@ fn use_cycles_name_every_file_and_line() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 }
+
+// ------------------------------------- memory of the whole run, checked first
+
+#[test]
+fn cells_are_counted_with_their_simulation_before_anything_is_built() {
+    // A million one-compartment cells take about 0.5 GB to build and
+    // 1.6 GB to run: `check` refuses them under the 1 GiB limit, as `run`
+    // does, instead of building a network the run could not hold.
+    let r = check_ndl("million", &format!("population E = 1000000 of C\n{RUN}"));
+    assert_diagnosed(&r, "E1306");
+    assert!(
+        r.stderr
+            .contains("1000000 cells of `C` (built and simulated) would need about"),
+        "{}",
+        r.stderr
+    );
+    let r = run_ndl(
+        "million-run",
+        &format!("population E = 1000000 of C\n{RUN}\noutput {{ dir = \"out\" }}"),
+    );
+    assert_diagnosed(&r, "E1306");
+    // Populations that fit one by one but not together.
+    let r = check_ndl(
+        "two-pops",
+        &format!("population E = 300000 of C\npopulation F = 300000 of C\n{RUN}"),
+    );
+    assert_diagnosed(&r, "E1306");
+    assert!(
+        r.stderr.contains("300000 cells of `C`")
+            && r.stderr.contains("of that is for what comes before"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn probability_formulas_over_huge_populations_are_estimated_before_drawing() {
+    let r = check_ndl(
+        "formula",
+        &format!(
+            "population E = 100000 of C {{ positions = cuboid(size = 1000 um, min_distance = 1 um) }}\nconnect E -> E {{ rule = probability(0.5 * exp(-distance / 1e6)); synapse = s; weight = 1 nS; delay = 1 ms }}\n{RUN}"
+        ),
+    );
+    assert_diagnosed(&r, "E1306");
+    assert!(r.stderr.contains("makes about 4.99"), "{}", r.stderr);
+}
