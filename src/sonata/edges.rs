@@ -180,20 +180,20 @@ pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>,
                 .map_err(|e| h5_error(file, &what("edge_group_index"), e))?;
             let mut groups: BTreeMap<i64, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
             for k in 0..n.min(gid.len()).min(gix.len()) {
-                if !groups.contains_key(&gid[k]) {
-                    let mut cols = BTreeMap::new();
-                    if let Ok(gg) = g.group(&gid[k].to_string()) {
-                        cols = numeric_columns(&gg, file)?;
-                        for m in gg.member_names().unwrap_or_default() {
-                            if !cols.contains_key(&m) && !text_columns.contains(&m) {
-                                text_columns.push(m);
+                let grp = match groups.entry(gid[k]) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        let mut cols = BTreeMap::new();
+                        if let Ok(gg) = g.group(&gid[k].to_string()) {
+                            cols = numeric_columns(&gg, file)?;
+                            for m in gg.member_names().unwrap_or_default() {
+                                if !cols.contains_key(&m) && !text_columns.contains(&m) {
+                                    text_columns.push(m);
+                                }
                             }
                         }
+                        e.insert(cols)
                     }
-                    groups.insert(gid[k], cols);
-                }
-                let Some(grp) = groups.get(&gid[k]) else {
-                    continue;
                 };
                 scatter_group_row(&mut columns, grp, gix[k], k, n);
             }

@@ -382,19 +382,18 @@ pub fn read_nodes(file: &Path, types_file: &Path) -> Result<Vec<NodePopulation>,
                 .map_err(|e| h5_error(file, &what("node_group_index"), e))?;
             let mut groups: BTreeMap<i64, NodeGroup> = BTreeMap::new();
             for k in 0..n.min(gid.len()).min(gix.len()) {
-                if !groups.contains_key(&gid[k]) {
-                    let grp = match g.group(&gid[k].to_string()) {
-                        Ok(gg) => NodeGroup {
-                            numbers: numeric_columns(&gg, file)?,
-                            texts: text_columns(&gg, file)?,
-                            positions: positions(&gg, file)?,
-                        },
-                        Err(_) => NodeGroup::default(),
-                    };
-                    groups.insert(gid[k], grp);
-                }
-                let Some(grp) = groups.get(&gid[k]) else {
-                    continue;
+                let grp = match groups.entry(gid[k]) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(match g.group(&gid[k].to_string()) {
+                            Ok(gg) => NodeGroup {
+                                numbers: numeric_columns(&gg, file)?,
+                                texts: text_columns(&gg, file)?,
+                                positions: positions(&gg, file)?,
+                            },
+                            Err(_) => NodeGroup::default(),
+                        })
+                    }
                 };
                 scatter_group_row(&mut columns, &grp.numbers, gix[k], k, n);
                 let at = usize::try_from(gix[k]).ok();
