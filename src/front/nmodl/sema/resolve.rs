@@ -70,6 +70,8 @@ pub struct Resolver<'a> {
     function: Option<String>,
     if_depth: usize,
     equation: bool,
+    /// The first TABLE statement of the current top-level block.
+    table_at: Option<crate::diag::Span>,
 }
 
 impl<'a> Resolver<'a> {
@@ -94,6 +96,7 @@ impl<'a> Resolver<'a> {
             function: None,
             if_depth: 0,
             equation: false,
+            table_at: None,
         }
     }
 
@@ -139,6 +142,7 @@ impl<'a> Resolver<'a> {
     fn top_block(&mut self, context: Context, b: &Block) {
         self.context = context;
         self.if_depth = 0;
+        self.table_at = None;
         self.block(b);
     }
 
@@ -206,6 +210,19 @@ impl<'a> Resolver<'a> {
                 self.write(target);
             }
             StmtKind::Derivative { target, value, .. } => {
+                if self.context != Context::Solvable(SolvableKind::Derivative) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "E0307",
+                            format!(
+                                "`{}'` is a derivative: it belongs in a DERIVATIVE block",
+                                target.name.name
+                            ),
+                        )
+                        .with_primary(s.span, "not in a DERIVATIVE block")
+                        .with_help("write `x' = ...` in `DERIVATIVE states { }` and solve it from BREAKPOINT (`SOLVE states METHOD cnexp`); INITIAL sets a state with `x = ...`"),
+                    );
+                }
                 self.expr(value);
                 self.derivative_target(target);
             }
@@ -306,6 +323,22 @@ impl<'a> Resolver<'a> {
                 to,
                 with,
             } => {
+                if self.context != Context::Function {
+                    self.diags.push(
+                        Diagnostic::error("E0307", "TABLE belongs in a FUNCTION or PROCEDURE")
+                            .with_primary(s.span, "not in a FUNCTION or PROCEDURE")
+                            .with_help("a TABLE tabulates what its FUNCTION or PROCEDURE computes; move it there"),
+                    );
+                } else if let Some(first) = self.table_at {
+                    self.diags.push(
+                        Diagnostic::error("E0307", "a second TABLE in one FUNCTION or PROCEDURE")
+                            .with_primary(s.span, "second TABLE")
+                            .with_secondary(first, "first TABLE")
+                            .with_help("list every tabulated name in one TABLE statement"),
+                    );
+                } else {
+                    self.table_at = Some(s.span);
+                }
                 for n in names.iter().chain(depend) {
                     self.read(n);
                 }
