@@ -290,8 +290,26 @@ impl<'a> Resolver<'a> {
                     self.block(b);
                 }
             }
-            StmtKind::Reaction(r) => self.reaction(r),
+            StmtKind::Reaction(r) => {
+                if self.context != Context::Solvable(SolvableKind::Kinetic) {
+                    self.misplaced(s.span, "a reaction `~ A <-> B (kf, kb)`", "a KINETIC block");
+                }
+                self.reaction(r)
+            }
             StmtKind::Equation { lhs, rhs } | StmtKind::Conserve { lhs, rhs } => {
+                if !matches!(
+                    self.context,
+                    Context::Solvable(
+                        SolvableKind::Kinetic | SolvableKind::Linear | SolvableKind::NonLinear
+                    )
+                ) {
+                    let what = if matches!(s.kind, StmtKind::Conserve { .. }) {
+                        "CONSERVE"
+                    } else {
+                        "an equation `~ a = b`"
+                    };
+                    self.misplaced(s.span, what, "a KINETIC, LINEAR or NONLINEAR block");
+                }
                 // States solved by `~` equations and CONSERVE count as
                 // changed wherever they appear in the equation.
                 self.equation = true;
@@ -429,6 +447,17 @@ impl<'a> Resolver<'a> {
             }
             None => self.undefined(id, false),
         }
+    }
+
+    /// E0307: `what` at `span` outside the blocks it belongs in (`place`).
+    fn misplaced(&mut self, span: crate::diag::Span, what: &str, place: &str) {
+        self.diags.push(
+            Diagnostic::error("E0307", format!("{what} belongs in {place}"))
+                .with_primary(span, format!("not in {place}"))
+                .with_help(format!(
+                    "move it into {place}, solved from BREAKPOINT or INITIAL with SOLVE"
+                )),
+        );
     }
 
     fn derivative_target(&mut self, target: &LValue) {
