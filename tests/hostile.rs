@@ -873,3 +873,41 @@ fn probability_formulas_over_huge_populations_are_estimated_before_drawing() {
     assert_diagnosed(&r, "E1306");
     assert!(r.stderr.contains("makes about 4.99"), "{}", r.stderr);
 }
+
+// ------------------------------------------------------ stale run outputs
+
+#[test]
+fn a_run_first_removes_its_previous_outputs_and_stale_temporary_files() {
+    let dir = scratch("stale");
+    std::fs::create_dir_all(dir.join("out")).expect("out");
+    let stale = [".spikes.h5.tmp999999", ".v.h5.tmp42"];
+    for f in stale {
+        std::fs::write(dir.join("out").join(f), "half written").expect("stale");
+    }
+    // Not a temporary file of this run's outputs: kept.
+    std::fs::write(dir.join("out/.notes.tmp1"), "mine").expect("other");
+    std::fs::write(dir.join("out/spikes.h5"), "the previous run's").expect("old");
+    std::fs::write(
+        dir.join("net.ndl"),
+        ndl(&format!(
+            "population E = 1 of C\n{RUN}\noutput {{ dir = \"out\"; spikes = \"spikes.h5\"; report v {{ cells = E; variable = v }} }}"
+        )),
+    )
+    .expect("write");
+    let r = nmc(&dir, &["run", "net.ndl", "--quiet"]);
+    let left: Vec<bool> = stale
+        .iter()
+        .map(|f| dir.join("out").join(f).exists())
+        .collect();
+    let other = dir.join("out/.notes.tmp1").exists();
+    let spikes = std::fs::read(dir.join("out/spikes.h5")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_sane(&r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(left, vec![false, false], "stale temporary files left");
+    assert!(other, "a file that is not this run's was removed");
+    assert!(
+        spikes.starts_with(b"\x89HDF"),
+        "the spike file was not rewritten"
+    );
+}

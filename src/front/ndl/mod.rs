@@ -50,7 +50,9 @@
 //!   unit; `E1304` value out of range (x outside [0, 1], nseg, dt, indexes);
 //!   `E1305` wrong kind of value (a name where a number is needed, ...)
 //!   `E1306` more than the machine's memory (cells, connections, spikes,
-//!   steps, reports: an estimate checked before allocating)
+//!   steps, reports: an estimate checked before allocating, summed over the
+//!   network and counting what the simulation will need, so `nmc check`
+//!   refuses what `nmc run` could not hold)
 //! - `E14xx` topology: `E1401` section attached twice; `E1402` loop;
 //!   `E1403` sections not connected to the root; `E1404` a child attached
 //!   by an end other than 0
