@@ -1,4 +1,5 @@
-//! File output helpers shared by every command that writes files.
+//! File helpers shared by every command: atomic output, the memory
+//! available, and text input without a byte order mark.
 
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +26,56 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Removes the files a run is about to write (`files`) and the temporary
+/// files a killed run left beside them (`.<name>.tmp<pid>`), so that a run
+/// that fails or is killed never leaves a previous run's outputs looking
+/// like its own. A file that does not exist is not an error.
+pub fn clear_outputs(files: &[&Path]) -> Result<(), String> {
+    for f in files {
+        match std::fs::remove_file(f) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove the previous `{}`: {e}", f.display())),
+        }
+        let (Some(dir), Some(name)) = (f.parent(), f.file_name()) else {
+            continue;
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let prefix = format!(".{}.tmp", name.to_string_lossy());
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            if let Some(pid) = n.strip_prefix(&prefix)
+                && !pid.is_empty()
+                && pid.bytes().all(|b| b.is_ascii_digit())
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `text` without a leading UTF-8 byte order mark: some editors and CSV
+/// writers put one at the start of a file, and it belongs to no value
+/// (left in, it would be part of the first column name or token).
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The bytes of a text file as text: invalid UTF-8 replaced, a leading
+/// byte order mark dropped.
+pub fn lossy_text(bytes: &[u8]) -> String {
+    strip_bom(&String::from_utf8_lossy(bytes)).to_string()
 }
 
 /// Bytes of memory this process may still allocate: the smaller of the

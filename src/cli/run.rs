@@ -51,15 +51,29 @@ pub fn run(
         }
     };
     sim.set_exact(exact);
+    let dir = out_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| exp.output.dir.clone());
+    // The previous run's outputs go first: a run that fails or is killed
+    // leaves no file that looks like its own.
+    let mut outputs: Vec<std::path::PathBuf> = exp
+        .output
+        .reports
+        .iter()
+        .map(|r| dir.join(format!("{}.h5", r.name)))
+        .collect();
+    outputs.extend(exp.output.spikes.iter().map(|s| dir.join(s)));
+    let outputs: Vec<&Path> = outputs.iter().map(|p| p.as_path()).collect();
+    if let Err(e) = crate::io::clear_outputs(&outputs) {
+        eprintln!("error: {e}");
+        return EXIT_ERRORS;
+    }
     let start = Instant::now();
     let results = simulate(&mut sim, &exp, quiet);
     let wall = start.elapsed();
     if let Some(e) = &results.error {
         eprintln!("error: the run stopped early: {e}");
     }
-    let dir = out_dir
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| exp.output.dir.clone());
     if let Err(e) = write_outputs(&dir, &exp, &results) {
         eprintln!("error: {e}");
         return EXIT_ERRORS;

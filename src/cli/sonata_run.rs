@@ -47,6 +47,17 @@ pub fn run(
         eprintln!("error: {e}");
         return EXIT_ERRORS;
     }
+    // The previous run's outputs go first: a run that fails or is killed
+    // leaves no file that looks like its own.
+    let mut outputs = vec![dir.join(&loaded.config.spikes_file), log_path.clone()];
+    for entry in &loaded.config.reports {
+        outputs.push(report_path(entry, &dir, out_dir.is_some()));
+    }
+    let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
+    if let Err(e) = crate::io::clear_outputs(&outputs) {
+        eprintln!("error: {e}");
+        return EXIT_ERRORS;
+    }
     let mut sim = match Simulation::with_threads(&loaded.network, &loaded.mechanisms, threads) {
         Ok(s) => s,
         Err(e) => {

@@ -131,7 +131,7 @@ fn group_columns(
             groups.insert(id, BTreeMap::new());
             continue;
         };
-        let cols = numeric_columns(&gg);
+        let cols = numeric_columns(&gg, file)?;
         for m in gg.member_names().unwrap_or_default() {
             if !cols.contains_key(&m) && !text_columns.contains(&m) {
                 text_columns.push(m);

@@ -294,18 +294,35 @@ impl Ctx<'_> {
                 p: Amount::Const(p),
                 ..
             } => ns * nt * p.clamp(0.0, 1.0),
-            // A formula's mean is unknown before drawing: not checked.
+            Rule::Probability {
+                p: Amount::Formula(e, f),
+                ..
+            } => ns * nt * mean_probability(e, *f, &source, &target),
             Rule::Probability { .. } => 0.0,
             Rule::OneToOne { .. } => ns.min(nt),
             Rule::FixedIndegree { k, .. } => *k as f64 * nt,
         };
-        let per_edge = 200.0 + 64.0 * params.len() as f64;
+        // The network's connection and synapse, and in the simulation the
+        // synapse's instance, its weight and delay and queued events.
+        let syn_vars = self.mech_vars(&mech.name).unwrap_or(32) as f64;
+        let per_edge = 200.0 + 64.0 * params.len() as f64 + (syn_vars + 8.0) * 16.0 + 64.0;
         if !self.memory_for(
             most * per_edge,
             &format!(
-                "`connect {} -> {}` makes up to {} connections, which",
+                "`connect {} -> {}` makes {} {} connections, which",
                 self.text_of(c.source.span),
                 self.text_of(c.target.span),
+                if matches!(
+                    &rule,
+                    Rule::Probability {
+                        p: Amount::Formula(..),
+                        ..
+                    }
+                ) {
+                    "about"
+                } else {
+                    "up to"
+                },
                 crate::units::format_number(most.round())
             ),
             at,
@@ -1015,4 +1032,35 @@ fn first_span(e: &Expr) -> Span {
         }
         Expr::Call(f, _) => f.span,
     }
+}
+
+/// The mean of a probability formula over a deterministic sample of
+/// (source, target) pairs, clamped to [0, 1]: an estimate of the share of
+/// pairs connected, checked against memory before the pairs are drawn
+/// (pairs where the formula fails count as 0; drawing reports them).
+fn mean_probability(e: &Expr, factor: f64, src: &Side, tgt: &Side) -> f64 {
+    const SAMPLES: usize = 1024;
+    let (ns, nt) = (src.sources.len(), tgt.sources.len());
+    if ns == 0 || nt == 0 {
+        return 0.0;
+    }
+    let mut rng = random::seeded(0x6d65_6d6f_7279);
+    let mut sum = 0.0;
+    for _ in 0..SAMPLES {
+        let s = ((random::uniform(&mut rng) * ns as f64) as usize).min(ns - 1);
+        let t = ((random::uniform(&mut rng) * nt as f64) as usize).min(nt - 1);
+        let d = match (&src.positions, &tgt.positions) {
+            (Some(a), Some(b)) => {
+                let (p, q) = (a[s], b[t]);
+                Some(((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt())
+            }
+            _ => None,
+        };
+        if let Ok(x) = formula::eval(e, &|v| if v == "distance" { d } else { None })
+            && x.is_finite()
+        {
+            sum += (x * factor).clamp(0.0, 1.0);
+        }
+    }
+    sum / SAMPLES as f64
 }

@@ -81,6 +81,9 @@ pub(super) struct Ctx<'a> {
     /// Node sets by name: their JSON and how many nodes they select.
     pub(super) node_sets: BTreeMap<String, serde_json::Value>,
     pub(super) net: Network,
+    /// Bytes the network and its simulation take by the estimates checked
+    /// so far ([`Ctx::memory_for`]); each new estimate is checked on top.
+    pub(super) committed: f64,
 }
 
 /// Gives the mechanisms an NDL file may use: NEURON's built-ins plus the
@@ -121,6 +124,7 @@ pub fn build_with(
         edge_types: Vec::new(),
         node_sets: BTreeMap::new(),
         net: Network::default(),
+        committed: 0.0,
     };
     let mut name = None;
     let mut mechanisms_dir = None;
