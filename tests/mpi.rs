@@ -182,7 +182,11 @@ fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
     assert!(matches!(r.code, Some(c) if c != 0), "{}", r.stderr);
     assert!(r.secs < 30.0, "took {:.1} s", r.secs);
     once(&r.stderr, "error[E1501]");
-    assert!(r.stderr.contains("network_network_edges.h5"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("network_network_edges.h5"),
+        "{}",
+        r.stderr
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -200,7 +204,11 @@ fn numerical_fault_on_the_last_rank_stops_every_rank_with_one_diagnostic() {
         root().join("models").display()
     );
     std::fs::write(dir.join("net.ndl"), text).expect("write");
-    let r = nmc(&dir, Some(3), &["run", "net.ndl", "--quiet", "--threads", "1"]);
+    let r = nmc(
+        &dir,
+        Some(3),
+        &["run", "net.ndl", "--quiet", "--threads", "1"],
+    );
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     once(&r.stderr, "error: the run stopped early");
     assert!(
