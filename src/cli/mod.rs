@@ -132,8 +132,10 @@ pub enum Command {
         /// 1 ulp). Default: `exact` (see the README's "Math modes").
         #[arg(long, value_enum)]
         math: Option<MathArg>,
-        /// Threads to simulate on (default: every core). Results are the
-        /// same bit for bit for any number of threads.
+        /// Threads to simulate on (default: every core; under an MPI
+        /// launcher, per rank: the cores shared by the ranks on one
+        /// machine). Results are the same bit for bit for any number of
+        /// threads and ranks.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
         /// After the run, analyze its spikes as `nmc analyze` does (table,

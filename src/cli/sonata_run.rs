@@ -74,8 +74,17 @@ pub fn run(
     let load_time = t0.elapsed();
     let t1 = Instant::now();
     let run = &loaded.network.run;
-    let (results, traffic) =
-        super::progress::simulate(&mut sim, run.tstart, run.tstop, quiet, comm);
+    let (results, traffic) = super::progress::simulate(
+        &mut sim,
+        run.tstart,
+        run.tstop,
+        quiet,
+        comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
+    );
+    let aggregation = match comm {
+        Some(c) => sim.aggregation_ranks(c),
+        None => sim.aggregation(),
+    };
     let sim_time = t1.elapsed();
     if let Some(e) = &results.error {
         errln!("error: the run stopped early: {e}");
@@ -107,7 +116,7 @@ pub fn run(
         &times,
         &written,
         &map,
-        &sim.aggregation(),
+        &aggregation,
     );
     if !traffic.is_empty() {
         let _ = writeln!(text, "{}", super::run::ranks_line(sim.share(), &traffic));
@@ -132,7 +141,7 @@ pub fn run(
             load_time.as_secs_f64(),
             sim_time.as_secs_f64()
         );
-        for (name, n, leaders) in sim.aggregation() {
+        for (name, n, leaders) in &aggregation {
             outln!(
                 "  {name}: {n} instances integrated as {leaders} (linear aggregation; --exact for one by one)"
             );

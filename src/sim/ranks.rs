@@ -266,6 +266,43 @@ impl Simulation {
     }
 }
 
+impl Simulation {
+    /// [`Simulation::aggregation`] summed over every rank, sorted by
+    /// name; every rank must call it (after the run).
+    pub fn aggregation_ranks(&self, comm: &mut dyn Transport) -> Vec<(String, usize, usize)> {
+        let mut bytes = Vec::new();
+        for (name, n, leaders) in self.aggregation() {
+            put_u64(&mut bytes, name.len() as u64);
+            bytes.extend_from_slice(name.as_bytes());
+            put_u64(&mut bytes, n as u64);
+            put_u64(&mut bytes, leaders as u64);
+        }
+        let mut sum: Vec<(String, usize, usize)> = Vec::new();
+        for b in comm.all_gather(&bytes) {
+            let mut rd = Reader(&b);
+            while let Some(len) = rd.u64() {
+                let Some((name, rest)) = rd.0.split_at_checked(len as usize) else {
+                    break;
+                };
+                let name = String::from_utf8_lossy(name).into_owned();
+                rd.0 = rest;
+                let (Some(n), Some(l)) = (rd.u64(), rd.u64()) else {
+                    break;
+                };
+                match sum.iter_mut().find(|s| s.0 == name) {
+                    Some(s) => {
+                        s.1 += n as usize;
+                        s.2 += l as usize;
+                    }
+                    None => sum.push((name, n as usize, l as usize)),
+                }
+            }
+        }
+        sum.sort();
+        sum
+    }
+}
+
 /// Reads little-endian numbers off the front of a byte slice.
 struct Reader<'a>(&'a [u8]);
 
