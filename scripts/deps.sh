@@ -5,6 +5,12 @@ set -euo pipefail
 
 # Debian packages nmc builds against: a C compiler for -sys crates, HDF5 for SONATA files.
 NMC_APT_PACKAGES=(gcc libhdf5-dev pkg-config)
+# With NMC_MPI=1, also what `--features mpi` needs: Open MPI's library,
+# headers and launcher (`mpicc`, `mpirun`), and libclang, with which the
+# `mpi` crate's build (bindgen) reads `mpi.h`.
+if [ "${NMC_MPI:-0}" = "1" ]; then
+  NMC_APT_PACKAGES+=(libopenmpi-dev openmpi-bin libclang-dev)
+fi
 
 missing=()
 for pkg in "${NMC_APT_PACKAGES[@]}"; do

@@ -17,6 +17,25 @@ macro_rules! out {
     };
 }
 
+/// `eprintln!`, except on the ranks other than 0 of a run over MPI ranks
+/// (rank 0 prints for all).
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        if !$crate::cli::silent() {
+            eprintln!($($arg)*);
+        }
+    };
+}
+
+/// `eprint!`, except on the ranks other than 0 (see [`errln!`]).
+macro_rules! err {
+    ($($arg:tt)*) => {
+        if !$crate::cli::silent() {
+            eprint!($($arg)*);
+        }
+    };
+}
+
 mod analyze;
 mod build;
 mod check;
@@ -28,6 +47,7 @@ mod progress;
 mod run;
 mod sonata_run;
 
+use crate::sim::Transport;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -112,8 +132,10 @@ pub enum Command {
         /// 1 ulp). Default: `exact` (see the README's "Math modes").
         #[arg(long, value_enum)]
         math: Option<MathArg>,
-        /// Threads to simulate on (default: every core). Results are the
-        /// same bit for bit for any number of threads.
+        /// Threads to simulate on (default: every core; under an MPI
+        /// launcher, per rank: the cores shared by the ranks on one
+        /// machine). Results are the same bit for bit for any number of
+        /// threads and ranks.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
         /// After the run, analyze its spikes as `nmc analyze` does (table,
@@ -396,8 +418,23 @@ pub fn main() -> i32 {
             analyze,
         } => {
             let math = MathArg::mode(math, exact);
+            #[cfg(feature = "mpi")]
+            let mut world = crate::sim::mpi::init();
+            #[cfg(feature = "mpi")]
+            let mut comm = world.as_mut().map(|w| w as &mut dyn Transport);
+            #[cfg(not(feature = "mpi"))]
+            let mut comm: Option<&mut dyn Transport> = None;
+            if let Some(c) = &comm {
+                SILENT.store(c.rank() != 0, std::sync::atomic::Ordering::Relaxed);
+            }
             let threads = threads.unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+                let cores =
+                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+                // Ranks on one machine share its cores.
+                match &comm {
+                    Some(c) => local_share(cores, c.size()),
+                    None => cores,
+                }
             });
             if file.extension().is_some_and(|e| e == "json") {
                 let opts = crate::driver::sonata::Options {
@@ -406,7 +443,7 @@ pub fn main() -> i32 {
                     tstop: None,
                     math,
                 };
-                sonata_run::run(
+                let code = sonata_run::run(
                     &file,
                     &opts,
                     out_dir.as_deref(),
@@ -414,9 +451,11 @@ pub fn main() -> i32 {
                     (exact, threads),
                     color.enabled(),
                     analyze,
-                )
+                    comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
+                );
+                agree(code, comm)
             } else {
-                run::run(
+                let code = run::run(
                     &file,
                     out_dir.as_deref(),
                     quiet,
@@ -424,7 +463,9 @@ pub fn main() -> i32 {
                     color.enabled(),
                     math,
                     analyze,
-                )
+                    comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
+                );
+                agree(code, comm)
             }
         }
         Command::Analyze {
@@ -463,11 +504,49 @@ pub fn main() -> i32 {
     }
 }
 
+/// Set on the ranks other than 0 of a run over MPI ranks: they print nothing.
+static SILENT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// True on the ranks that print nothing (see [`errln!`]).
+pub(crate) fn silent() -> bool {
+    SILENT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The worst exit status of all ranks (every rank ends with it), or
+/// `code` without ranks.
+fn agree(code: i32, comm: Option<&mut dyn Transport>) -> i32 {
+    match comm {
+        Some(c) => c
+            .all_gather(&code.to_le_bytes())
+            .iter()
+            .filter_map(|b| b.as_slice().try_into().ok().map(i32::from_le_bytes))
+            .max()
+            .unwrap_or(code),
+        None => code,
+    }
+}
+
+/// Threads per rank by default: the machine's `cores` shared by `ranks`
+/// processes (at least one each; a cluster's launcher usually starts one
+/// rank per core or binds ranks to their own cores).
+fn local_share(cores: usize, ranks: usize) -> usize {
+    let local = std::env::var("OMPI_COMM_WORLD_LOCAL_SIZE")
+        .or_else(|_| std::env::var("MPI_LOCALNRANKS"))
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(ranks)
+        .max(1);
+    (cores / local).max(1)
+}
+
 /// Writes command output to stdout; a closed pipe ends the process with
 /// exit code 0, as a reader that stopped early expects, other errors are
 /// reported on stderr.
 pub fn write_stdout(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
+    if silent() {
+        return;
+    }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_fmt(args) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {

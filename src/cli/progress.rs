@@ -2,11 +2,19 @@
 //! is a terminal, which indicatif checks) once a simulation has run for a
 //! second, and shows simulated time and an estimate of the time left.
 
-use crate::sim::{Results, Simulation};
+use crate::sim::{Results, Simulation, Traffic, Transport};
 use std::time::{Duration, Instant};
 
-/// Runs `sim` from `tstart` to `tstop` (ms), with a progress bar unless `quiet`.
-pub fn simulate(sim: &mut Simulation, tstart: f64, tstop: f64, quiet: bool) -> Results {
+/// Runs `sim` from `tstart` to `tstop` (ms), with a progress bar unless
+/// `quiet`; with `comm`, as this process's rank of a run over ranks (see
+/// [`Simulation::run_ranks`]), returning the ranks' traffic too.
+pub fn simulate(
+    sim: &mut Simulation,
+    tstart: f64,
+    tstop: f64,
+    quiet: bool,
+    comm: Option<&mut dyn Transport>,
+) -> (Results, Vec<Traffic>) {
     let span = (tstop - tstart).max(f64::MIN_POSITIVE);
     let start = Instant::now();
     let mut bar: Option<indicatif::ProgressBar> = None;
@@ -29,9 +37,12 @@ pub fn simulate(sim: &mut Simulation, tstart: f64, tstop: f64, quiet: bool) -> R
             b.set_message(format!("t = {t:.1} ms"));
         }
     };
-    let results = sim.run(&mut progress);
+    let out = match comm {
+        Some(c) => sim.run_ranks(&mut progress, c),
+        None => (sim.run(&mut progress), Vec::new()),
+    };
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    results
+    out
 }

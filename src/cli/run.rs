@@ -4,7 +4,7 @@
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::diag::{self, SourceMap};
 use crate::front::ndl::Experiment;
-use crate::sim::{Results, Simulation};
+use crate::sim::{Results, SimOptions, Simulation, Traffic, Transport};
 use crate::sonata::{report, spikes};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 /// integrates every synapse instance on its own (see
 /// [`Simulation::set_exact`]), `threads` bounds the threads used;
 /// `math` is how the kernels compute `exp`; `analyze` analyzes the spike
-/// file into the output folder afterwards.
+/// file into the output folder afterwards. With `comm`, this process is
+/// one rank of a run over ranks: every rank loads and checks the file,
+/// runs its share of the cells, and rank 0 writes the outputs.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     file: &Path,
     out_dir: Option<&Path>,
@@ -24,29 +27,42 @@ pub fn run(
     color: bool,
     math: crate::back::math::MathMode,
     analyze: bool,
+    mut comm: Option<&mut dyn Transport>,
 ) -> i32 {
+    let writer = comm.as_ref().is_none_or(|c| c.rank() == 0);
+    let quiet = quiet || !writer;
     let mut map = SourceMap::new();
     let (checked, library) = crate::driver::ndl::check_file(&mut map, file);
     if !checked.diagnostics.is_empty() {
-        eprint!("{}", diag::render_human(&map, &checked.diagnostics, color));
+        err!("{}", diag::render_human(&map, &checked.diagnostics, color));
     }
     let Some(exp) = checked.experiment else {
-        eprintln!("{}", diag::summary_line("checked", 1, &checked.diagnostics));
+        errln!("{}", diag::summary_line("checked", 1, &checked.diagnostics));
         return EXIT_ERRORS;
     };
     let lib = match library.for_network(&exp.network, math) {
         Ok(lib) => lib,
         Err(diags) => {
             let diags = map.import(&library.source_map(), &diags);
-            eprint!("{}", diag::render_human(&map, &diags, color));
-            eprintln!("error: the mechanisms could not be compiled");
+            err!("{}", diag::render_human(&map, &diags, color));
+            errln!("error: the mechanisms could not be compiled");
             return EXIT_ERRORS;
         }
     };
-    let mut sim = match Simulation::with_threads(&exp.network, &lib, threads) {
+    let built = match comm.as_deref_mut() {
+        Some(c) => {
+            let options = SimOptions {
+                threads,
+                ..SimOptions::default()
+            };
+            Simulation::for_ranks(&exp.network, &lib, options, c)
+        }
+        None => Simulation::with_threads(&exp.network, &lib, threads),
+    };
+    let mut sim = match built {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: the network cannot be simulated: {e}");
+            errln!("error: the network cannot be simulated: {e}");
             return EXIT_ERRORS;
         }
     };
@@ -64,28 +80,51 @@ pub fn run(
         .collect();
     outputs.extend(exp.output.spikes.iter().map(|s| dir.join(s)));
     let outputs: Vec<&Path> = outputs.iter().map(|p| p.as_path()).collect();
-    if let Err(e) = crate::io::clear_outputs(&outputs) {
+    // Cleared by the rank that writes; every rank learns whether that
+    // worked, so none waits for the others.
+    let cleared = if writer {
+        crate::io::clear_outputs(&outputs)
+    } else {
+        Ok(())
+    };
+    if let Some(c) = comm.as_deref_mut() {
+        let failed = c.all_gather(&[u8::from(cleared.is_err())]);
+        if failed.iter().any(|f| f.first() == Some(&1)) && cleared.is_ok() {
+            return EXIT_ERRORS;
+        }
+    }
+    if let Err(e) = cleared {
         eprintln!("error: {e}");
         return EXIT_ERRORS;
     }
     let start = Instant::now();
-    let results = simulate(&mut sim, &exp, quiet);
+    let run = &exp.network.run;
+    let (results, traffic) =
+        super::progress::simulate(&mut sim, run.tstart, run.tstop, quiet, comm);
     let wall = start.elapsed();
     if let Some(e) = &results.error {
-        eprintln!("error: the run stopped early: {e}");
+        errln!("error: the run stopped early: {e}");
+    }
+    if !writer {
+        return if results.error.is_some() {
+            EXIT_ERRORS
+        } else {
+            EXIT_OK
+        };
     }
     if let Err(e) = write_outputs(&dir, &exp, &results) {
-        eprintln!("error: {e}");
+        errln!("error: {e}");
         return EXIT_ERRORS;
     }
     if !quiet {
         print_summary(&exp, &results, wall, &dir);
+        if !traffic.is_empty() {
+            outln!("{}", ranks_line(sim.share(), &traffic));
+        }
     }
     if analyze {
         let Some(name) = &exp.output.spikes else {
-            eprintln!(
-                "error: --analyze needs a spike file: add `spikes = \"spikes.h5\"` to `output`"
-            );
+            errln!("error: --analyze needs a spike file: add `spikes = \"spikes.h5\"` to `output`");
             return EXIT_ERRORS;
         };
         let grouping = crate::analyze::Grouping::Ndl {
@@ -104,10 +143,24 @@ pub fn run(
     }
 }
 
-/// Runs with a progress bar that appears once the run has taken a second.
-fn simulate(sim: &mut Simulation, exp: &Experiment, quiet: bool) -> Results {
-    let run = &exp.network.run;
-    super::progress::simulate(sim, run.tstart, run.tstop, quiet)
+/// A run over ranks in one line: ranks, cells per rank, per rank the
+/// time spent trading spikes and the spikes it sent.
+pub fn ranks_line(share: &crate::sim::Share, traffic: &[Traffic]) -> String {
+    let cells: Vec<String> = share.cells.iter().map(usize::to_string).collect();
+    let windows = traffic.first().map_or(0, |t| t.windows);
+    let trade: Vec<String> = traffic
+        .iter()
+        .map(|t| format!("{:.3}", t.exchange.as_secs_f64()))
+        .collect();
+    let sent: Vec<String> = traffic.iter().map(|t| t.sent.to_string()).collect();
+    format!(
+        "ranks: {} (cells per rank {}); {} spike exchanges, exchange time per rank {} s, spikes sent per rank {}",
+        share.cells.len(),
+        cells.join(", "),
+        windows,
+        trade.join(", "),
+        sent.join(", ")
+    )
 }
 
 /// Writes every report and the spike file into `dir`.

@@ -7,7 +7,7 @@
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::diag::{self, SourceMap};
 use crate::driver::sonata::{self, Loaded, Options};
-use crate::sim::{Results, Simulation};
+use crate::sim::{Results, SimOptions, Simulation, Transport};
 use crate::sonata::{report, spikes};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 /// Runs the SONATA simulation config `file`; `exact` integrates every
 /// synapse instance on its own (see [`Simulation::set_exact`]), `threads`
 /// bounds the threads used; with `analyze`, analyzes the spikes into the
-/// output folder afterwards (as `nmc analyze` does).
+/// output folder afterwards (as `nmc analyze` does). With `comm`, this
+/// process is one rank of a run over ranks: every rank loads the circuit,
+/// runs its share of the cells, and rank 0 writes the outputs and log.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     file: &Path,
     opts: &Options,
@@ -25,43 +28,67 @@ pub fn run(
     (exact, threads): (bool, usize),
     color: bool,
     analyze: bool,
+    mut comm: Option<&mut dyn Transport>,
 ) -> i32 {
+    let writer = comm.as_ref().is_none_or(|c| c.rank() == 0);
+    let quiet = quiet || !writer;
     let t0 = Instant::now();
     let mut map = SourceMap::new();
     let loaded = match sonata::load(&mut map, file, opts) {
         Ok(l) => l,
         Err(diags) => {
-            eprint!("{}", diag::render_human(&map, &diags, color));
-            eprintln!("{}", diag::summary_line("loaded", 1, &diags));
+            err!("{}", diag::render_human(&map, &diags, color));
+            errln!("{}", diag::summary_line("loaded", 1, &diags));
             return EXIT_ERRORS;
         }
     };
     if !loaded.warnings.is_empty() {
-        eprint!("{}", diag::render_human(&map, &loaded.warnings, color));
+        err!("{}", diag::render_human(&map, &loaded.warnings, color));
     }
     let dir = out_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| loaded.config.output_dir.clone());
     let log_path = log_path(&loaded, &dir, out_dir);
     if let Err(e) = distinct_outputs(&dir, out_dir.is_some(), &loaded, &log_path) {
+        errln!("error: {e}");
+        return EXIT_ERRORS;
+    }
+    // The previous run's outputs go first (by the rank that writes them):
+    // a run that fails or is killed leaves no file that looks like its own.
+    // Every rank learns whether that worked, so none waits for the others.
+    let mut cleared = Ok(());
+    if writer {
+        let mut outputs = vec![dir.join(&loaded.config.spikes_file), log_path.clone()];
+        for entry in &loaded.config.reports {
+            outputs.push(report_path(entry, &dir, out_dir.is_some()));
+        }
+        let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
+        cleared = crate::io::clear_outputs(&outputs);
+    }
+    if let Some(c) = comm.as_deref_mut() {
+        let failed = c.all_gather(&[u8::from(cleared.is_err())]);
+        if failed.iter().any(|f| f.first() == Some(&1)) && cleared.is_ok() {
+            return EXIT_ERRORS;
+        }
+    }
+    if let Err(e) = cleared {
         eprintln!("error: {e}");
         return EXIT_ERRORS;
     }
-    // The previous run's outputs go first: a run that fails or is killed
-    // leaves no file that looks like its own.
-    let mut outputs = vec![dir.join(&loaded.config.spikes_file), log_path.clone()];
-    for entry in &loaded.config.reports {
-        outputs.push(report_path(entry, &dir, out_dir.is_some()));
-    }
-    let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
-    if let Err(e) = crate::io::clear_outputs(&outputs) {
-        eprintln!("error: {e}");
-        return EXIT_ERRORS;
-    }
-    let mut sim = match Simulation::with_threads(&loaded.network, &loaded.mechanisms, threads) {
+    let built = match comm.as_deref_mut() {
+        Some(c) => {
+            let options = SimOptions {
+                threads,
+                ..SimOptions::default()
+            };
+            Simulation::for_ranks(&loaded.network, &loaded.mechanisms, options, c)
+        }
+        None => Simulation::with_threads(&loaded.network, &loaded.mechanisms, threads),
+    };
+    let mut sim = match built {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: the network cannot be simulated: {e}");
+            errln!("error: the network cannot be simulated: {e}");
             return EXIT_ERRORS;
         }
     };
@@ -69,16 +96,33 @@ pub fn run(
     let load_time = t0.elapsed();
     let t1 = Instant::now();
     let run = &loaded.network.run;
-    let results = super::progress::simulate(&mut sim, run.tstart, run.tstop, quiet);
+    let (results, traffic) = super::progress::simulate(
+        &mut sim,
+        run.tstart,
+        run.tstop,
+        quiet,
+        comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
+    );
+    let aggregation = match comm {
+        Some(c) => sim.aggregation_ranks(c),
+        None => sim.aggregation(),
+    };
     let sim_time = t1.elapsed();
     if let Some(e) = &results.error {
-        eprintln!("error: the run stopped early: {e}");
+        errln!("error: the run stopped early: {e}");
+    }
+    if !writer {
+        return if results.error.is_some() {
+            EXIT_ERRORS
+        } else {
+            EXIT_OK
+        };
     }
     let t2 = Instant::now();
     let written = match write_outputs(&dir, out_dir.is_some(), &loaded, &results) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_ERRORS;
         }
     };
@@ -88,20 +132,23 @@ pub fn run(
         write: t2.elapsed(),
         events: sim.event_stats(),
     };
-    let text = log_text(
+    let mut text = log_text(
         file,
         &loaded,
         &results,
         &times,
         &written,
         &map,
-        &sim.aggregation(),
+        &aggregation,
     );
+    if !traffic.is_empty() {
+        let _ = writeln!(text, "{}", super::run::ranks_line(sim.share(), &traffic));
+    }
     if let Some(parent) = log_path.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
     if let Err(e) = crate::io::write_atomic(&log_path, text.as_bytes()) {
-        eprintln!("error: cannot write {}: {e}", log_path.display());
+        errln!("error: cannot write {}: {e}", log_path.display());
         return EXIT_ERRORS;
     }
     if !quiet {
@@ -117,7 +164,7 @@ pub fn run(
             load_time.as_secs_f64(),
             sim_time.as_secs_f64()
         );
-        for (name, n, leaders) in sim.aggregation() {
+        for (name, n, leaders) in &aggregation {
             outln!(
                 "  {name}: {n} instances integrated as {leaders} (linear aggregation; --exact for one by one)"
             );
@@ -129,6 +176,9 @@ pub fn run(
                 sim.specialization_time().as_secs_f64() * 1e3,
                 crate::sim::SPECIALIZE_ENV
             );
+        }
+        if !traffic.is_empty() {
+            outln!("  {}", super::run::ranks_line(sim.share(), &traffic));
         }
         out!("{}", rate_table(&loaded, &results));
         for w in &written {

@@ -21,6 +21,9 @@
 
 pub mod linear;
 mod mechanisms;
+#[cfg(feature = "mpi")]
+pub mod mpi;
+pub mod ranks;
 
 mod aggregate;
 mod discretize;
@@ -36,6 +39,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 pub use mechanisms::Mechanisms;
+pub use ranks::{Share, Traffic, Transport};
 pub use specialize::ENV as SPECIALIZE_ENV;
 pub use threads::{SimOptions, Simulation};
 

@@ -36,8 +36,9 @@ type Inbox = Mutex<Vec<(u64, f64, u32, u32)>>;
 /// A network ready to run.
 pub struct Simulation {
     parts: Vec<Part>,
-    /// Per record of the network: (part, its index in the part).
-    records: Vec<(usize, usize)>,
+    /// Per record of the network: (part, its index in the part); part
+    /// `usize::MAX` when another rank records it.
+    pub(super) records: Vec<(usize, usize)>,
     /// Steps between spike exchanges.
     window: usize,
     /// Per global detector: (part, ghost train) of every part it feeds
@@ -45,6 +46,11 @@ pub struct Simulation {
     importers: Vec<Vec<(u32, u32)>>,
     /// What specialising the kernels for this run did (empty when off).
     special: specialize::Report,
+    /// Per global detector: true when it feeds a cell of another rank
+    /// (empty without ranks, see `super::ranks`).
+    pub(super) leaves: Vec<bool>,
+    /// This process's share of a run over ranks.
+    pub(super) share: super::ranks::Share,
 }
 
 /// How to build a [`Simulation`].
@@ -106,20 +112,43 @@ impl Simulation {
         lib: &Mechanisms,
         options: SimOptions,
     ) -> Result<Simulation, SimError> {
+        Self::for_rank(net, lib, options, (0, 1))
+    }
+
+    /// Like [`Simulation::with_options`], for rank `ranks.0` of `ranks.1`
+    /// processes: the parts of this rank's cells (see `super::ranks`).
+    pub(super) fn for_rank(
+        net: &Network,
+        lib: &Mechanisms,
+        options: SimOptions,
+        ranks: (usize, usize),
+    ) -> Result<Simulation, SimError> {
         let threads = options.threads.clamp(1, net.cells.len().max(1));
-        let split = if threads > 1 && !uses_random(net, lib) {
-            split(net, lib, threads)?
+        let split = if (threads > 1 || ranks.1 > 1) && !uses_random(net, lib) {
+            split(net, lib, threads, ranks)?
         } else {
             None
         };
         let mut sim = match split {
             Some(sim) => sim,
+            // Not split over ranks: rank 0 runs the whole network.
+            None if ranks.0 > 0 => Simulation {
+                parts: Vec::new(),
+                records: vec![(usize::MAX, 0); net.records.len()],
+                window: usize::MAX,
+                importers: Vec::new(),
+                special: specialize::Report::default(),
+                leaves: Vec::new(),
+                share: super::ranks::Share::solo(ranks, net.cells.len()),
+            },
             None => Simulation {
                 parts: vec![Part::new(net, lib)?],
                 records: (0..net.records.len()).map(|k| (0, k)).collect(),
                 window: usize::MAX,
                 importers: Vec::new(),
                 special: specialize::Report::default(),
+                leaves: Vec::new(),
+                share: super::ranks::Share::solo(ranks, net.cells.len()),
             },
         };
         if options.specialize {
@@ -193,7 +222,17 @@ impl Simulation {
     /// Initialises (NEURON's `finitialize(v_init)`) and runs to tstop;
     /// `progress` gets the time now and then.
     pub fn run(&mut self, progress: &mut dyn FnMut(f64)) -> Results {
-        if let [part] = self.parts.as_mut_slice() {
+        self.run_linked(progress, None)
+    }
+
+    /// [`Simulation::run`]; with `link`, every window ends with a trade of
+    /// spikes with the other ranks (see [`Link`]).
+    pub(super) fn run_linked(
+        &mut self,
+        progress: &mut dyn FnMut(f64),
+        link: Option<&mut Link<'_>>,
+    ) -> Results {
+        if let (None, [part]) = (&link, self.parts.as_mut_slice()) {
             let mut results = part.start();
             while !part.advance(256, &mut results) {
                 progress(part.t());
@@ -209,6 +248,9 @@ impl Simulation {
             stop: AtomicBool::new(false),
             window: self.window,
             importers: &self.importers,
+            leaves: &self.leaves,
+            leaving: Mutex::new(Vec::new()),
+            linked: link.is_some(),
         };
         let mut parts = self.parts.iter_mut();
         let first = parts.next();
@@ -218,12 +260,12 @@ impl Simulation {
                 .map(|(k, p)| {
                     let shared = &shared;
                     let mut p = SendPart(p);
-                    s.spawn(move || shared.work(k + 1, p.get(), None))
+                    s.spawn(move || shared.work(k + 1, p.get(), None, None))
                 })
                 .collect();
             let mut out = Vec::with_capacity(n);
             if let Some(p) = first {
-                out.push(shared.work(0, p, Some(progress)));
+                out.push(shared.work(0, p, Some(progress), link));
             }
             for h in handles {
                 out.push(h.join().unwrap_or_else(|_| Results {
@@ -313,6 +355,11 @@ impl SpinBarrier {
     }
 }
 
+/// Trades this rank's spikes of a window, and whether it stops, for
+/// those of every other rank (see `super::ranks`): called by one thread
+/// of every rank at the end of each window.
+pub(super) type Link<'a> = dyn FnMut(&[(u64, f64, u32)], bool) -> (Vec<(u64, f64, u32)>, bool) + 'a;
+
 /// What the threads share during a run.
 struct Exchange<'a> {
     inboxes: &'a [Inbox],
@@ -320,6 +367,12 @@ struct Exchange<'a> {
     stop: AtomicBool,
     window: usize,
     importers: &'a [Vec<(u32, u32)>],
+    /// See [`Simulation::leaves`].
+    leaves: &'a [bool],
+    /// Spikes of this window for other ranks.
+    leaving: Mutex<Vec<(u64, f64, u32)>>,
+    /// Windows end with a trade through a [`Link`].
+    linked: bool,
 }
 
 impl Exchange<'_> {
@@ -329,6 +382,7 @@ impl Exchange<'_> {
         k: usize,
         part: &mut Part,
         mut progress: Option<&mut dyn FnMut(f64)>,
+        mut link: Option<&mut Link<'_>>,
     ) -> Results {
         let mut results = part.start();
         // `stop` is only set before the first barrier of a round and only
@@ -336,7 +390,7 @@ impl Exchange<'_> {
         if results.error.is_some() {
             self.stop.store(true, Ordering::SeqCst);
         }
-        self.barrier.wait();
+        self.sync(&mut link);
         let mut halt = self.stop.load(Ordering::SeqCst);
         self.barrier.wait();
         while !halt {
@@ -344,6 +398,10 @@ impl Exchange<'_> {
                 self.stop.store(true, Ordering::SeqCst);
             }
             for &(step, t, d) in &part.outbox {
+                if self.leaves.get(d as usize) == Some(&true) {
+                    let mut leaving = self.leaving.lock().unwrap_or_else(|e| e.into_inner());
+                    leaving.push((step, t, d));
+                }
                 for &(p, ghost) in self
                     .importers
                     .get(d as usize)
@@ -356,7 +414,7 @@ impl Exchange<'_> {
                 }
             }
             part.outbox.clear();
-            self.barrier.wait();
+            self.sync(&mut link);
             let received = match self.inboxes.get(k) {
                 Some(inbox) => {
                     std::mem::take(&mut *inbox.lock().unwrap_or_else(|e| e.into_inner()))
@@ -378,6 +436,37 @@ impl Exchange<'_> {
             self.barrier.wait();
         }
         results
+    }
+
+    /// The end of a window: every thread waits; in a linked run the
+    /// thread holding the link then trades the rank's leaving spikes for
+    /// the other ranks', fills the inboxes and merges the stop flags, and
+    /// every thread waits again.
+    fn sync(&self, link: &mut Option<&mut Link<'_>>) {
+        self.barrier.wait();
+        if !self.linked {
+            return;
+        }
+        if let Some(link) = link.as_mut() {
+            let out = std::mem::take(&mut *self.leaving.lock().unwrap_or_else(|e| e.into_inner()));
+            let (arrived, stop) = link(&out, self.stop.load(Ordering::SeqCst));
+            if stop {
+                self.stop.store(true, Ordering::SeqCst);
+            }
+            for (step, t, d) in arrived {
+                for &(p, ghost) in self
+                    .importers
+                    .get(d as usize)
+                    .map_or(&[][..], Vec::as_slice)
+                {
+                    if let Some(inbox) = self.inboxes.get(p as usize) {
+                        let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
+                        inbox.push((step, t, d, ghost));
+                    }
+                }
+            }
+        }
+        self.barrier.wait();
     }
 }
 
@@ -492,19 +581,9 @@ fn global_detectors(net: &Network) -> (Vec<Option<u32>>, Vec<(usize, f64)>) {
     (of, extra)
 }
 
-/// Splits `net` into up to `threads` parts of consecutive cells with
-/// about equal work. None when one thread must be used, which includes
-/// every network with an artificial cell (a cell with no sections): its
-/// spikes are found while events are delivered, not at the threshold
-/// check the parts exchange.
-fn split(net: &Network, lib: &Mechanisms, threads: usize) -> Result<Option<Simulation>, SimError> {
-    if net.cells.iter().any(|c| c.sections.is_empty()) {
-        return Ok(None);
-    }
-    let ncells = net.cells.len();
-    // Work per cell: compartments times mechanisms, plus synapses.
-    let work: Vec<f64> = net
-        .cells
+/// Work per cell: compartments times mechanisms, plus synapses.
+pub(super) fn cell_work(net: &Network) -> Vec<f64> {
+    net.cells
         .iter()
         .map(|c| {
             let comp: usize = c
@@ -514,18 +593,61 @@ fn split(net: &Network, lib: &Mechanisms, threads: usize) -> Result<Option<Simul
                 .sum();
             comp as f64 + c.point_processes.len() as f64 / 8.0
         })
-        .collect();
+        .collect()
+}
+
+/// Where each of up to `n` runs of consecutive cells with about equal
+/// `work` starts (the first at 0).
+pub(super) fn cut(work: &[f64], n: usize) -> Vec<usize> {
     let total: f64 = work.iter().sum();
-    let mut part_of = vec![0u32; ncells];
     let mut starts = vec![0usize];
     let mut acc = 0.0;
     for (c, w) in work.iter().enumerate() {
         let next = starts.len();
-        if next < threads && acc >= total * next as f64 / threads as f64 && c > 0 {
+        if next < n && acc >= total * next as f64 / n as f64 && c > 0 {
             starts.push(c);
         }
-        part_of[c] = (starts.len() - 1) as u32;
         acc += w;
+    }
+    starts
+}
+
+/// Splits `net` into up to `threads` parts of consecutive cells with
+/// about equal work; over `ranks.1` ranks, first into one run of cells
+/// per rank (see `super::ranks::Share`), each then into up to `threads`
+/// parts, of which only rank `ranks.0`'s are built. None when one thread
+/// must be used, which includes every network with an artificial cell (a
+/// cell with no sections): its spikes are found while events are
+/// delivered, not at the threshold check the parts exchange.
+fn split(
+    net: &Network,
+    lib: &Mechanisms,
+    threads: usize,
+    ranks: (usize, usize),
+) -> Result<Option<Simulation>, SimError> {
+    if net.cells.iter().any(|c| c.sections.is_empty()) {
+        return Ok(None);
+    }
+    let ncells = net.cells.len();
+    let work = cell_work(net);
+    let blocks = cut(&work, ranks.1);
+    if blocks.len() < ranks.1 {
+        return Ok(None);
+    }
+    // Global parts: (first cell, rank).
+    let mut starts = Vec::new();
+    let mut owner = Vec::new();
+    for (r, &a) in blocks.iter().enumerate() {
+        let b = blocks.get(r + 1).copied().unwrap_or(ncells);
+        for s in cut(&work[a..b], threads) {
+            starts.push(a + s);
+            owner.push(r);
+        }
+    }
+    let mut part_of = vec![0u32; ncells];
+    for (p, &a) in starts.iter().enumerate() {
+        let b = starts.get(p + 1).copied().unwrap_or(ncells);
+        part_of[a..b].fill(p as u32);
     }
     let nparts = starts.len();
     if nparts < 2 {
@@ -555,10 +677,28 @@ fn split(net: &Network, lib: &Mechanisms, threads: usize) -> Result<Option<Simul
         }
         w.min(1e9) as usize
     };
-    let mut parts = Vec::with_capacity(nparts);
-    let mut records = vec![(0usize, 0usize); net.records.len()];
+    let rank_of = |cell: usize| {
+        part_of
+            .get(cell)
+            .and_then(|&p| owner.get(p as usize).copied())
+    };
+    let mut leaves = Vec::new();
+    if ranks.1 > 1 {
+        leaves = vec![false; ndet];
+        for (c, conn) in net.connections.iter().enumerate() {
+            if let (Source::Cell(src), Some(d)) = (conn.source, det_of[c])
+                && rank_of(src) != rank_of(conn.target_cell)
+                && let Some(l) = leaves.get_mut(d as usize)
+            {
+                *l = true;
+            }
+        }
+    }
+    let mine: Vec<usize> = (0..nparts).filter(|&p| owner[p] == ranks.0).collect();
+    let mut parts = Vec::with_capacity(mine.len());
+    let mut records = vec![(usize::MAX, 0usize); net.records.len()];
     let mut importers: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ndet];
-    for p in 0..nparts {
+    for (index, &p) in mine.iter().enumerate() {
         let start = starts[p];
         let end = starts.get(p + 1).copied().unwrap_or(ncells);
         // The part's trains: the network's, then one ghost per detector
@@ -612,7 +752,7 @@ fn split(net: &Network, lib: &Mechanisms, threads: usize) -> Result<Option<Simul
             if (start..end).contains(&r.cell) {
                 let mut local = r.clone();
                 local.cell -= start;
-                records[k] = (p, sub_records.len());
+                records[k] = (index, sub_records.len());
                 sub_records.push(local);
             }
         }
@@ -626,7 +766,7 @@ fn split(net: &Network, lib: &Mechanisms, threads: usize) -> Result<Option<Simul
         part.localise(start, ncells, &extra);
         for (&d, &ghost) in &ghosts {
             if let Some(list) = importers.get_mut(d as usize) {
-                list.push((p as u32, ghost));
+                list.push((index as u32, ghost));
             }
         }
         parts.push(part);
@@ -635,14 +775,17 @@ fn split(net: &Network, lib: &Mechanisms, threads: usize) -> Result<Option<Simul
         list.sort_unstable();
     }
     for part in &mut parts {
-        part.mark_exports(&importers);
+        part.mark_exports(&importers, &leaves);
     }
+    let share = super::ranks::Share::split(ranks, &blocks, ncells);
     Ok(Some(Simulation {
         parts,
         records,
         window,
         importers,
         special: specialize::Report::default(),
+        leaves,
+        share,
     }))
 }
 
@@ -665,12 +808,14 @@ impl Part {
         }
     }
 
-    /// Marks the detectors other parts listen to.
-    fn mark_exports(&mut self, importers: &[Vec<(u32, u32)>]) {
+    /// Marks the detectors other parts listen to (of this rank, or of
+    /// another rank: `leaves`).
+    fn mark_exports(&mut self, importers: &[Vec<(u32, u32)>], leaves: &[bool]) {
         for d in &mut self.detectors {
             d.export = importers
                 .get(d.global as usize)
-                .is_some_and(|l| !l.is_empty());
+                .is_some_and(|l| !l.is_empty())
+                || leaves.get(d.global as usize) == Some(&true);
         }
     }
 

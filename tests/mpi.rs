@@ -1,0 +1,220 @@
+//! Runs over MPI ranks (`--features mpi`): `mpirun -n N nmc run ...` gives
+//! the files of a plain one-process run byte for byte (spikes, membrane
+//! reports) for N = 1..4, and a failure on any rank stops every rank with
+//! one diagnostic.
+#![cfg(feature = "mpi")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// One `mpirun` at a time: the ranks of two jobs on two cores would only
+/// slow each other down.
+static JOBS: Mutex<()> = Mutex::new(());
+
+/// Longest a run may take before the test fails (a hung rank).
+const LIMIT_S: u64 = 300;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh folder for one case.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nmc-mpi-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// What a run left: exit code, stderr, seconds taken.
+struct Run {
+    code: Option<i32>,
+    stderr: String,
+    secs: f64,
+}
+
+/// `nmc args...` in `dir`, under `mpirun -n ranks` when `ranks` is Some.
+fn nmc(dir: &Path, ranks: Option<usize>, args: &[&str]) -> Run {
+    let _job = JOBS.lock().unwrap_or_else(|e| e.into_inner());
+    let bin = env!("CARGO_BIN_EXE_nmc");
+    let mut cmd = Command::new("timeout");
+    cmd.arg(LIMIT_S.to_string());
+    if let Some(n) = ranks {
+        cmd.args([
+            "mpirun",
+            "--oversubscribe",
+            "--allow-run-as-root",
+            "-n",
+            &n.to_string(),
+        ]);
+    }
+    let start = Instant::now();
+    let out = cmd
+        .arg(bin)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("HDF5_USE_FILE_LOCKING", "FALSE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("timeout, mpirun and nmc start (scripts/deps.sh installs openmpi-bin)");
+    let run = Run {
+        code: out.status.code(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        secs: start.elapsed().as_secs_f64(),
+    };
+    assert_ne!(run.code, Some(124), "{args:?} on {ranks:?} ranks hung");
+    run
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs `args` plainly and on 1..=4 ranks (with `threads` threads each);
+/// every file of `files` must equal the plain run's byte for byte.
+fn same_on_every_rank_count(name: &str, dir: &Path, args: &[&str], threads: &str, files: &[&str]) {
+    let plain = dir.join(format!("{name}-plain"));
+    let mut a: Vec<&str> = args.to_vec();
+    let p = plain.to_string_lossy().into_owned();
+    a.extend(["--quiet", "--threads", "1", "-o", &p]);
+    let r = nmc(dir, None, &a);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    for n in 1..=4 {
+        let out = dir.join(format!("{name}-{n}"));
+        let o = out.to_string_lossy().into_owned();
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["--quiet", "--threads", threads, "-o", &o]);
+        let r = nmc(dir, Some(n), &a);
+        assert_eq!(r.code, Some(0), "{n} ranks: {}", r.stderr);
+        for f in files {
+            assert!(
+                read(&plain.join(f)) == read(&out.join(f)),
+                "{name}: {f} on {n} ranks differs from the plain run's"
+            );
+        }
+    }
+}
+
+/// The seed (`simulation_config.json` at the repository's root), cut to
+/// 300 ms, as a config in `dir`.
+fn short_seed(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("simulation_config.json")).expect("seed config");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("seed config JSON");
+    v["manifest"]["$BASE_DIR"] = root().to_string_lossy().into_owned().into();
+    v["run"]["tstop"] = 300.0.into();
+    let path = dir.join("simulation_config.json");
+    std::fs::write(&path, v.to_string()).expect("write config");
+    path
+}
+
+#[test]
+fn seed_spikes_equal_one_process_on_1_to_4_ranks() {
+    let dir = scratch("seed");
+    let config = short_seed(&dir);
+    let c = config.to_string_lossy().into_owned();
+    same_on_every_rank_count("default", &dir, &["run", &c], "1", &["spikes.h5"]);
+    same_on_every_rank_count("exact", &dir, &["run", &c, "--exact"], "2", &["spikes.h5"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn membrane_reports_equal_one_process_on_1_to_4_ranks() {
+    let dir = scratch("reports");
+    let config = root().join("tests/sonata_bmtk/ballstick_net/simulation_config.json");
+    let c = config.to_string_lossy().into_owned();
+    let m = root().join("models").to_string_lossy().into_owned();
+    let files = ["spikes.h5", "soma_v.h5", "v_soma_rec.h5"];
+    for mode in ["--exact", "--math=exact"] {
+        let args = ["run", &c, "--mechanisms", &m, mode];
+        same_on_every_rank_count(mode, &dir, &args, "1", &files);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ndl_spikes_equal_one_process_on_1_to_4_ranks() {
+    let dir = scratch("ndl");
+    let example = root().join("examples/bmtk_test_net");
+    let text = std::fs::read_to_string(example.join("network.ndl")).expect("example");
+    let abs = example.join("../..").to_string_lossy().into_owned();
+    let text = text
+        .replace("\"../..", &format!("\"{abs}"))
+        .replace("tstop = 1000 ms", "tstop = 300 ms");
+    std::fs::write(dir.join("net.ndl"), text).expect("write");
+    same_on_every_rank_count("ndl", &dir, &["run", "net.ndl"], "1", &["spikes.h5"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Exactly one copy of a diagnostic line starting with `head`.
+fn once(stderr: &str, head: &str) {
+    let n = stderr.lines().filter(|l| l.starts_with(head)).count();
+    assert_eq!(n, 1, "want one `{head}` line:\n{stderr}");
+}
+
+#[test]
+fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
+    let dir = scratch("bad-edges");
+    for f in ["circuit_config.json", "node_sets.json"] {
+        std::fs::copy(root().join(f), dir.join(f)).expect("copy");
+    }
+    std::fs::create_dir_all(dir.join("network")).expect("network folder");
+    for e in std::fs::read_dir(root().join("network")).expect("network") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), dir.join("network").join(e.file_name())).expect("copy");
+    }
+    let edges = dir.join("network/network_network_edges.h5");
+    let bytes = read(&edges);
+    std::fs::write(&edges, &bytes[..bytes.len().min(5000)]).expect("truncate");
+    let text = std::fs::read_to_string(root().join("simulation_config.json")).expect("seed");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    v["manifest"]["$INPUT_DIR"] = root().join("input").to_string_lossy().into_owned().into();
+    std::fs::write(dir.join("simulation_config.json"), v.to_string()).expect("write");
+    let text = std::fs::read_to_string(dir.join("circuit_config.json")).expect("circuit");
+    let mut c: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let components = root().join("components").to_string_lossy().into_owned();
+    c["manifest"]["$COMPONENTS_DIR"] = components.into();
+    c["components"]["mechanisms_dir"] = root().join("models").to_string_lossy().into_owned().into();
+    std::fs::write(dir.join("circuit_config.json"), c.to_string()).expect("write");
+    let r = nmc(&dir, Some(3), &["run", "simulation_config.json", "--quiet"]);
+    assert!(matches!(r.code, Some(c) if c != 0), "{}", r.stderr);
+    assert!(r.secs < 30.0, "took {:.1} s", r.secs);
+    once(&r.stderr, "error[E1501]");
+    assert!(
+        r.stderr.contains("network_network_edges.h5"),
+        "{}",
+        r.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn numerical_fault_on_the_last_rank_stops_every_rank_with_one_diagnostic() {
+    let dir = scratch("fault");
+    let text = format!(
+        "network t\nmechanisms \"{}\"\n\
+         cell C {{\n  section soma {{ L = 20 um; diam = 20 um; nseg = 1 }}\n  insert hh {{ }}\n}}\n\
+         cell D {{\n  section soma {{ L = 1e-300 um; diam = 20 um; nseg = 1 }}\n  insert hh {{ }}\n}}\n\
+         synapse s = Exp2Syn {{ tau1 = 0.5 ms; tau2 = 3 ms; e = 0 mV }}\n\
+         population A = 3 of C\npopulation B = 1 of D\n\
+         connect A -> A {{ rule = all_to_all; synapse = s; weight = 1 nS; delay = 1 ms; on = soma(0.5) }}\n\
+         run {{ tstop = 10 ms; dt = 0.025 ms }}\noutput {{ dir = \"out\" }}\n",
+        root().join("models").display()
+    );
+    std::fs::write(dir.join("net.ndl"), text).expect("write");
+    let r = nmc(
+        &dir,
+        Some(3),
+        &["run", "net.ndl", "--quiet", "--threads", "1"],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    once(&r.stderr, "error: the run stopped early");
+    assert!(
+        r.stderr.contains("cell 3, section `soma`") && r.stderr.contains("numerically unstable"),
+        "{}",
+        r.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
