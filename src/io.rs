@@ -1,4 +1,5 @@
-//! File output helpers shared by every command that writes files.
+//! File helpers shared by every command: atomic output, the memory
+//! available, and text input without a byte order mark.
 
 use std::io::Write;
 use std::path::Path;
@@ -27,6 +28,56 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Removes the files a run is about to write (`files`) and the temporary
+/// files a killed run left beside them (`.<name>.tmp<pid>`), so that a run
+/// that fails or is killed never leaves a previous run's outputs looking
+/// like its own. A file that does not exist is not an error.
+pub fn clear_outputs(files: &[&Path]) -> Result<(), String> {
+    for f in files {
+        match std::fs::remove_file(f) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove the previous `{}`: {e}", f.display())),
+        }
+        let (Some(dir), Some(name)) = (f.parent(), f.file_name()) else {
+            continue;
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let prefix = format!(".{}.tmp", name.to_string_lossy());
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            if let Some(pid) = n.strip_prefix(&prefix)
+                && !pid.is_empty()
+                && pid.bytes().all(|b| b.is_ascii_digit())
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `text` without a leading UTF-8 byte order mark: some editors and CSV
+/// writers put one at the start of a file, and it belongs to no value
+/// (left in, it would be part of the first column name or token).
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The bytes of a text file as text: invalid UTF-8 replaced, a leading
+/// byte order mark dropped.
+pub fn lossy_text(bytes: &[u8]) -> String {
+    strip_bom(&String::from_utf8_lossy(bytes)).to_string()
+}
+
 /// Bytes of memory this process may still allocate: the smaller of the
 /// system's available memory (`MemAvailable`) and what the address-space
 /// limit (`ulimit -v`) leaves above the current size. `None` where the
@@ -53,6 +104,32 @@ pub fn available_memory() -> Option<u64> {
         (Some(a), Some(l)) => Some(a.min(l)),
         (a, l) => a.or(l),
     }
+}
+
+/// The most memory this process has held resident so far (`VmHWM`), in
+/// bytes; `None` where the system does not say.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    kib_field(&status, "VmHWM:")
+}
+
+/// The run log's memory line: peak resident memory and, when the network
+/// has synapses, that peak per synapse (e.g. `memory: peak 1.2 GB
+/// resident, 141 bytes per synapse (8502000 synapses)`).
+pub fn memory_line(synapses: usize) -> Option<String> {
+    let peak = peak_memory()?;
+    let per = if synapses > 0 {
+        format!(
+            ", {:.0} bytes per synapse ({synapses} synapses)",
+            peak as f64 / synapses as f64
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "memory: peak {} resident{per}",
+        format_bytes(peak as f64)
+    ))
 }
 
 /// A `Name:   1234 kB` field of a /proc file, in bytes.

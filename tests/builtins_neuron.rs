@@ -101,7 +101,7 @@ fn build(exp: &Value) -> (Network, Vec<String>, Vec<(String, u64)>) {
             point_processes: pps
                 .iter()
                 .map(|p| PointProcess {
-                    mechanism: p["type"].as_str().expect("type").to_string(),
+                    mechanism: p["type"].as_str().expect("type").into(),
                     location: loc(p),
                     params: params(&p["params"]).into(),
                 })
@@ -123,7 +123,7 @@ fn build(exp: &Value) -> (Network, Vec<String>, Vec<(String, u64)>) {
             population: "artificial".into(),
             sections: Vec::new(),
             point_processes: vec![PointProcess {
-                mechanism: a["type"].as_str().expect("type").to_string(),
+                mechanism: a["type"].as_str().expect("type").into(),
                 location: Location::default(),
                 params: params(&a["params"]).into(),
             }],

@@ -607,3 +607,412 @@ fn sonata_config_folder_with_a_dollar() {
     assert!(!r.stderr.contains("circular"), "{}", r.stderr);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 }
+
+// ------------------------------------------------------------- edge files
+
+/// One edge of the ball-and-stick example's `input` population to cell 0,
+/// written over `network/input_cells_edges.h5` in a copy: `source` as the
+/// source node id column (float64 when `float_ids`), and group 0 holding
+/// `columns`.
+fn edge_case(name: &str, source: f64, float_ids: bool, columns: &[(&str, f64)]) -> Run {
+    let dir = sonata_copy(name, |_| {});
+    let path = dir.join("network/input_cells_edges.h5");
+    {
+        let f = hdf5::File::create(&path).expect("create h5");
+        let g = f.create_group("edges/input_to_cells").expect("group");
+        let population = |ds: &hdf5::Dataset, pop: &str| {
+            let v: hdf5::types::VarLenUnicode = pop.parse().expect("text");
+            ds.new_attr::<hdf5::types::VarLenUnicode>()
+                .create("node_population")
+                .expect("attr")
+                .write_scalar(&v)
+                .expect("write attr");
+        };
+        let src = if float_ids {
+            g.new_dataset_builder()
+                .with_data(&[source])
+                .create("source_node_id")
+        } else {
+            g.new_dataset_builder()
+                .with_data(&[source as i64])
+                .create("source_node_id")
+        }
+        .expect("sources");
+        population(&src, "input");
+        let trg = g
+            .new_dataset_builder()
+            .with_data(&[0i64])
+            .create("target_node_id")
+            .expect("targets");
+        population(&trg, "cells");
+        for (col, v) in [
+            ("edge_type_id", 100i64),
+            ("edge_group_id", 0),
+            ("edge_group_index", 0),
+        ] {
+            g.new_dataset_builder()
+                .with_data(&[v])
+                .create(col)
+                .expect("column");
+        }
+        let g0 = g.create_group("0").expect("group 0");
+        for (col, v) in columns {
+            g0.new_dataset_builder()
+                .with_data(&[*v])
+                .create(*col)
+                .expect("group column");
+        }
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+#[test]
+fn edge_with_a_billion_synapses() {
+    let r = edge_case("nsyns", 0.0, false, &[("nsyns", 1e9)]);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("nsyns is 1000000000"), "{}", r.stderr);
+}
+
+#[test]
+fn nan_delay_or_weight_in_an_edge_group() {
+    for col in ["delay", "syn_weight"] {
+        let r = edge_case(col, 0.0, false, &[("nsyns", 1.0), (col, f64::NAN)]);
+        assert_diagnosed(&r, "E1502");
+        assert!(
+            r.stderr
+                .contains(&format!("/edges/input_to_cells/0/{col} row 0")),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("input_cells_edges.h5"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn float_node_ids_in_an_edge_file() {
+    let r = edge_case("float", 0.7, true, &[("nsyns", 1.0)]);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("floating-point"), "{}", r.stderr);
+}
+
+#[test]
+fn edge_from_a_virtual_node_that_does_not_exist() {
+    let r = edge_case("ghost", 99_999.0, false, &[("nsyns", 1.0)]);
+    assert_diagnosed(&r, "E1502");
+    assert!(
+        r.stderr
+            .contains("node 99999 of virtual population `input` does not exist"),
+        "{}",
+        r.stderr
+    );
+    // The same file with an existing node runs.
+    let r = edge_case("real", 0.0, false, &[("nsyns", 1.0)]);
+    assert_sane(&r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
+
+// ---------------------------------------------------- byte order marks
+
+/// `text` with a UTF-8 byte order mark in front.
+fn with_bom(text: &[u8]) -> Vec<u8> {
+    let mut b = b"\xef\xbb\xbf".to_vec();
+    b.extend_from_slice(text);
+    b
+}
+
+#[test]
+fn type_csvs_and_configs_with_a_byte_order_mark_read_as_without() {
+    let dir = sonata_copy("bom", |_| {});
+    let mut files = vec![
+        dir.join("simulation_config.json"),
+        dir.join("circuit_config.json"),
+    ];
+    for e in std::fs::read_dir(dir.join("network"))
+        .expect("network")
+        .flatten()
+    {
+        if e.path().extension().is_some_and(|x| x == "csv") {
+            files.push(e.path());
+        }
+    }
+    assert!(files.len() >= 6, "{files:?}");
+    for f in &files {
+        let text = std::fs::read(f).expect("read");
+        std::fs::write(f, with_bom(&text)).expect("write");
+    }
+    let r = sonata_run(&dir);
+    let spikes = dir.join("output/spikes.h5").exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_sane(&r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(spikes, "the run wrote no spikes");
+}
+
+#[test]
+fn ndl_and_nmodl_files_with_a_byte_order_mark_check_clean() {
+    let dir = scratch("bom-src");
+    std::fs::create_dir_all(dir.join("mods")).expect("mods");
+    let leak = "NEURON { SUFFIX leakb NONSPECIFIC_CURRENT i RANGE g, e }\nPARAMETER { g = 0.001 (S/cm2) e = -70 (mV) }\nASSIGNED { v (mV) i (mA/cm2) }\nBREAKPOINT { i = g*(v - e) }\n";
+    std::fs::write(dir.join("mods/leakb.mod"), with_bom(leak.as_bytes())).expect("mod");
+    let net = "network t\nmechanisms \"mods\"\ncell C {\n  section soma { L = 20 um; diam = 20 um }\n  insert leakb { }\n}\npopulation E = 1 of C\nrun { tstop = 1 ms }\n";
+    std::fs::write(dir.join("net.ndl"), with_bom(net.as_bytes())).expect("ndl");
+    let r = nmc(&dir, &["check", "net.ndl", "mods/leakb.mod"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_sane(&r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
+
+// ------------------------------------------------ wrongly typed config keys
+
+#[test]
+fn network_files_at_the_top_level_or_of_the_wrong_type() {
+    sonata_error(
+        "edges-x",
+        |j| j["edges"] = "x".into(),
+        "`edges` at the top level is not read (it is a text: `\"x\"`)",
+    );
+    sonata_error(
+        "nodes-top",
+        |j| j["nodes"] = serde_json::json!([{ "nodes_file": "n.h5" }]),
+        "the circuit lists its nodes in `networks.nodes`",
+    );
+    sonata_error(
+        "input-file",
+        |j| {
+            let inputs = j["inputs"].as_object_mut().expect("inputs");
+            let first = inputs.keys().next().cloned().expect("an input");
+            inputs[&first]["input_file"] = 3.into();
+        },
+        ".input_file` must be a text, but is a number (`3`)",
+    );
+    // The same slips in the circuit config name that file.
+    let dir = sonata_copy("circuit-edges", |_| {});
+    let path = dir.join("circuit_config.json");
+    let text = std::fs::read_to_string(&path).expect("circuit");
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    json["edges"] = "x".into();
+    std::fs::write(&path, json.to_string()).expect("write");
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(
+        r.stderr.contains("circuit_config.json") && r.stderr.contains("`edges` at the top level"),
+        "{}",
+        r.stderr
+    );
+    let dir = sonata_copy("circuit-entry", |_| {});
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    json["networks"]["edges"][0]["edges_file"] = serde_json::json!(["a.h5"]);
+    std::fs::write(dir.join("circuit_config.json"), json.to_string()).expect("write");
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(
+        r.stderr
+            .contains("`networks.edges[0].edges_file` must be a text, but is an array"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ------------------------------------------- HDF5 columns that cannot be read
+
+/// Adds a dataset made by `make` to group `0` of every population of the
+/// nodes file `file`.
+fn add_to_node_groups(file: &Path, make: impl Fn(&hdf5::Group)) {
+    let f = hdf5::File::open_rw(file).expect("open nodes");
+    let nodes = f.group("nodes").expect("/nodes");
+    for name in nodes.member_names().expect("populations") {
+        let g = nodes
+            .group(&format!("{name}/0"))
+            .expect("group 0 of a population");
+        make(&g);
+    }
+}
+
+#[test]
+fn a_node_column_that_cannot_be_read_is_an_error_naming_it() {
+    // A numeric column declaring 10^11 rows in a file of a few kilobytes.
+    let dir = sonata_copy("col-huge", |_| {});
+    add_to_node_groups(&dir.join("network/cells_nodes.h5"), |g| {
+        g.new_dataset::<f64>()
+            .chunk(1024)
+            .shape(100_000_000_000usize)
+            .create("huge")
+            .expect("dataset");
+    });
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1501");
+    assert!(
+        r.stderr.contains("cells_nodes.h5") && r.stderr.contains("/0/huge"),
+        "{}",
+        r.stderr
+    );
+    // A positions table that is not n x 3.
+    let dir = sonata_copy("col-pos", |_| {});
+    add_to_node_groups(&dir.join("network/cells_nodes.h5"), |g| {
+        if g.link_exists("positions") {
+            let _ = g.unlink("positions");
+        }
+        g.new_dataset_builder()
+            .with_data(&[1.0f64, 2.0, 3.0, 4.0])
+            .create("positions")
+            .expect("positions");
+    });
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(
+        r.stderr.contains("cells_nodes.h5") && r.stderr.contains("positions are a table"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ------------------------------------------------------------ use cycles
+
+#[test]
+fn use_cycles_name_every_file_and_line() {
+    let dir = scratch("use-cycle");
+    std::fs::create_dir_all(dir.join("sub")).expect("sub");
+    let net = ndl("use \"sub/a.ndl\"\npopulation E = 1 of A\nrun { tstop = 1 ms }");
+    std::fs::write(dir.join("net.ndl"), net).expect("net");
+    std::fs::write(
+        dir.join("sub/a.ndl"),
+        "// a\nuse \"b.ndl\"\ncell A {\n  section soma { L = 10 um; diam = 10 um }\n}\n",
+    )
+    .expect("a");
+    std::fs::write(
+        dir.join("sub/b.ndl"),
+        "\n\nuse \"../net.ndl\"\ncell B {\n  section soma { L = 10 um; diam = 10 um }\n}\n",
+    )
+    .expect("b");
+    let r = nmc(&dir, &["check", "net.ndl"]);
+    assert_diagnosed(&r, "E1008");
+    assert!(
+        r.stderr.contains(
+            "`use` cycle: net.ndl:8 uses `\"sub/a.ndl\"`, sub/a.ndl:2 uses `\"b.ndl\"`, sub/b.ndl:3 uses `\"../net.ndl\"`"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("defined twice"), "{}", r.stderr);
+    // A file that uses itself; and one used twice (not a cycle) is read once.
+    std::fs::write(
+        dir.join("sub/a.ndl"),
+        "use \"a.ndl\"\ncell A {\n  section soma { L = 10 um; diam = 10 um }\n}\n",
+    )
+    .expect("a");
+    let r = nmc(&dir, &["check", "net.ndl"]);
+    assert_diagnosed(&r, "E1008");
+    assert!(
+        r.stderr
+            .contains("`use` cycle: sub/a.ndl:1 uses `\"a.ndl\"`"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(
+        dir.join("sub/a.ndl"),
+        "use \"b.ndl\"\ncell A {\n  section soma { L = 10 um; diam = 10 um }\n}\n",
+    )
+    .expect("a");
+    std::fs::write(
+        dir.join("sub/b.ndl"),
+        "cell B {\n  section soma { L = 10 um; diam = 10 um }\n}\n",
+    )
+    .expect("b");
+    let net = ndl(
+        "use \"sub/a.ndl\"\nuse \"sub/b.ndl\"\nuse \"sub/a.ndl\"\npopulation E = 1 of A\npopulation F = 1 of B\nrun { tstop = 1 ms }",
+    );
+    std::fs::write(dir.join("net.ndl"), net).expect("net");
+    let r = nmc(&dir, &["check", "net.ndl"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
+
+// ------------------------------------- memory of the whole run, checked first
+
+#[test]
+fn cells_are_counted_with_their_simulation_before_anything_is_built() {
+    // A million one-compartment cells take about 0.5 GB to build and
+    // 1.6 GB to run: `check` refuses them under the 1 GiB limit, as `run`
+    // does, instead of building a network the run could not hold.
+    let r = check_ndl("million", &format!("population E = 1000000 of C\n{RUN}"));
+    assert_diagnosed(&r, "E1306");
+    assert!(
+        r.stderr
+            .contains("1000000 cells of `C` (built and simulated) would need about"),
+        "{}",
+        r.stderr
+    );
+    let r = run_ndl(
+        "million-run",
+        &format!("population E = 1000000 of C\n{RUN}\noutput {{ dir = \"out\" }}"),
+    );
+    assert_diagnosed(&r, "E1306");
+    // Populations that fit one by one but not together.
+    let r = check_ndl(
+        "two-pops",
+        &format!("population E = 300000 of C\npopulation F = 300000 of C\n{RUN}"),
+    );
+    assert_diagnosed(&r, "E1306");
+    assert!(
+        r.stderr.contains("300000 cells of `C`")
+            && r.stderr.contains("of that is for what comes before"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn probability_formulas_over_huge_populations_are_estimated_before_drawing() {
+    let r = check_ndl(
+        "formula",
+        &format!(
+            "population E = 100000 of C {{ positions = cuboid(size = 1000 um, min_distance = 1 um) }}\nconnect E -> E {{ rule = probability(0.5 * exp(-distance / 1e6)); synapse = s; weight = 1 nS; delay = 1 ms }}\n{RUN}"
+        ),
+    );
+    assert_diagnosed(&r, "E1306");
+    assert!(r.stderr.contains("makes about 4.99"), "{}", r.stderr);
+}
+
+// ------------------------------------------------------ stale run outputs
+
+#[test]
+fn a_run_first_removes_its_previous_outputs_and_stale_temporary_files() {
+    let dir = scratch("stale");
+    std::fs::create_dir_all(dir.join("out")).expect("out");
+    let stale = [".spikes.h5.tmp999999", ".v.h5.tmp42"];
+    for f in stale {
+        std::fs::write(dir.join("out").join(f), "half written").expect("stale");
+    }
+    // Not a temporary file of this run's outputs: kept.
+    std::fs::write(dir.join("out/.notes.tmp1"), "mine").expect("other");
+    std::fs::write(dir.join("out/spikes.h5"), "the previous run's").expect("old");
+    std::fs::write(
+        dir.join("net.ndl"),
+        ndl(&format!(
+            "population E = 1 of C\n{RUN}\noutput {{ dir = \"out\"; spikes = \"spikes.h5\"; report v {{ cells = E; variable = v }} }}"
+        )),
+    )
+    .expect("write");
+    let r = nmc(&dir, &["run", "net.ndl", "--quiet"]);
+    let left: Vec<bool> = stale
+        .iter()
+        .map(|f| dir.join("out").join(f).exists())
+        .collect();
+    let other = dir.join("out/.notes.tmp1").exists();
+    let spikes = std::fs::read(dir.join("out/spikes.h5")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_sane(&r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(left, vec![false, false], "stale temporary files left");
+    assert!(other, "a file that is not this run's was removed");
+    assert!(
+        spikes.starts_with(b"\x89HDF"),
+        "the spike file was not rewritten"
+    );
+}

@@ -24,8 +24,14 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(&[])
+    }
+
+    /// A server with extra environment variables.
+    fn start_with(env: &[(&str, &str)]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_nmc"))
             .arg("lsp")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -158,6 +164,23 @@ impl Client {
         self.notify("exit", Value::Null);
         self.stdin = None;
         self.exit_status()
+    }
+
+    /// shutdown, exit, and what the server wrote on stderr.
+    fn finish_with_stderr(mut self) -> String {
+        let r = self.request("shutdown", Value::Null);
+        assert!(r.get("error").is_none(), "{r}");
+        self.notify("exit", Value::Null);
+        self.stdin = None;
+        let deadline = Instant::now() + WAIT;
+        while !matches!(self.child.try_wait(), Ok(Some(_))) {
+            assert!(Instant::now() < deadline, "nmc lsp did not exit");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
     }
 
     /// Waits for the server to exit; it must not have panicked.
@@ -806,4 +829,101 @@ fn requests_after_shutdown_are_refused_and_exit_without_shutdown_fails() {
     c.initialize();
     c.stdin = None;
     assert_eq!(c.exit_status(), Some(1));
+}
+
+/// Lines of the server's check trace (`NMC_LSP_TRACE`) about `uri`.
+fn checks_of<'a>(trace: &'a str, uri: &str) -> Vec<&'a str> {
+    trace
+        .lines()
+        .filter(|l| l.starts_with("nmc lsp: checked ") && l.contains(&format!("{uri} version")))
+        .collect()
+}
+
+#[test]
+fn a_burst_of_changes_is_checked_once() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cells/rtm_iclamp.ndl");
+    let text = std::fs::read_to_string(&path).expect("read ndl");
+    let uri = file_uri(&path);
+    let mut c = Client::start_with(&[("NMC_LSP_TRACE", "1")]);
+    c.initialize();
+    c.open(&uri, "ndl", &text);
+    assert!(c.diagnostics(&uri).is_empty());
+    // Forty keystrokes, as fast as the pipe takes them.
+    for v in 2..=41 {
+        c.change(&uri, v, &format!("{text}\n// edit {v}\n"));
+    }
+    let published = c.wait_for("diagnostics after the burst", |v| {
+        v["method"] == "textDocument/publishDiagnostics" && v["params"]["uri"] == uri.as_str()
+    });
+    assert_eq!(published["params"]["version"], 41, "{published}");
+    // Nothing else is published for it.
+    let quiet = Instant::now() + Duration::from_millis(600);
+    while let Some(left) = quiet.checked_duration_since(Instant::now()) {
+        match c.rx.recv_timeout(left) {
+            Ok(v) => assert!(
+                v["params"]["uri"] != uri.as_str(),
+                "a second publish after the burst: {v}"
+            ),
+            Err(_) => break,
+        }
+    }
+    let trace = c.finish_with_stderr();
+    let checks = checks_of(&trace, &uri);
+    assert_eq!(
+        checks.len(),
+        2,
+        "one check at open, one for the burst:\n{trace}"
+    );
+    assert!(checks[1].contains("version 41 "), "{trace}");
+}
+
+#[test]
+fn requests_are_answered_while_a_check_runs() {
+    let dir = temp_dir("slow");
+    let path = dir.join("slow.ndl");
+    let head = "network n\ncell C {\n  section soma { L = 10 um; diam = 10 um }\n  insert pas { }\n}\nsynapse s = Exp2Syn { tau1 = 0.5 ms; tau2 = 3 ms; e = 0 mV }\n";
+    let small = format!("{head}population E = 10 of C\nrun {{ tstop = 1 ms }}\n");
+    // 2.25e8 pairs to draw: seconds of work for the check.
+    let slow = format!(
+        "{head}population E = 15000 of C\nconnect E -> E {{ rule = probability(1e-12 * 2); synapse = s; weight = 1 nS; delay = 1 ms }}\nrun {{ tstop = 1 ms }}\n"
+    );
+    std::fs::write(&path, &small).expect("write");
+    let uri = file_uri(&path);
+    let mut c = Client::start_with(&[("NMC_LSP_TRACE", "1")]);
+    c.initialize();
+    c.open(&uri, "ndl", &small);
+    assert!(c.diagnostics(&uri).is_empty());
+    c.change(&uri, 2, &slow);
+    // The check starts after the debounce; ask while it runs.
+    std::thread::sleep(Duration::from_millis(400));
+    let asked = Instant::now();
+    let h = c.request("textDocument/hover", at(&uri, 1, 5));
+    let answered = asked.elapsed();
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cell type **C**"),
+        "{h}"
+    );
+    let comp = c.request("textDocument/completion", at(&uri, 3, 9));
+    assert!(comp["result"].is_array(), "{comp}");
+    let both = asked.elapsed();
+    // The slow check publishes only now, after both answers.
+    let d = c.wait_for("diagnostics of the slow version", |v| {
+        v["method"] == "textDocument/publishDiagnostics" && v["params"]["uri"] == uri.as_str()
+    });
+    let published = asked.elapsed();
+    assert_eq!(d["params"]["version"], 2, "{d}");
+    assert!(
+        both < published,
+        "answers took {both:?}, the check ended after {published:?}: not answered during it"
+    );
+    assert!(
+        answered < Duration::from_millis(500),
+        "hover took {answered:?}"
+    );
+    let trace = c.finish_with_stderr();
+    assert_eq!(checks_of(&trace, &uri).len(), 2, "{trace}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -63,7 +63,7 @@ fn seed_network_has_the_seed_populations_and_edges() {
         .expect("SOM 0 -> PV 0");
     assert_eq!(som_pv.weight, 20.0);
     let syn = &net.cells[0].point_processes[som_pv.target];
-    assert_eq!(syn.mechanism, "Exp2Syn");
+    assert_eq!(&*syn.mechanism, "Exp2Syn");
     assert_eq!(syn.params["tau2"], 50.0);
     assert_eq!(syn.params["e"], -75.0);
     // Positions: distinct points of a 2 um grid in [0, 10] um.
@@ -78,7 +78,7 @@ fn seed_network_has_the_seed_populations_and_edges() {
 #[test]
 fn circuit_record_matches_the_network_edge_for_edge() {
     let e = build(SEED);
-    let c = &e.circuit;
+    let c = &e.circuit();
     let names: Vec<&str> = c.node_populations.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["network", "bg"]);
     let real = &c.node_populations[0];
@@ -234,7 +234,7 @@ fn the_same_file_builds_the_same_network_bit_for_bit() {
     let b = build(SEED);
     // Debug text: floats print exactly, and NaN thresholds compare equal.
     assert!(format!("{:?}", a.network) == format!("{:?}", b.network));
-    assert!(a.circuit == b.circuit);
+    assert!(a.circuit() == b.circuit());
 }
 
 /// The circuit written as SONATA (`sonata::write`) and read back by the
@@ -264,7 +264,7 @@ fn circuit_written_and_read_back_is_the_same_network() {
             dl: nmc::sonata::write::config::dl_keeping(&sections),
             ..SimulationSettings::default()
         };
-        write_circuit(&dir, &e.circuit, &sim).expect("written");
+        write_circuit(&dir, &e.circuit(), &sim).expect("written");
         let mut map = SourceMap::new();
         let loaded = load(
             &mut map,

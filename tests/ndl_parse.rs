@@ -38,7 +38,7 @@ fn rtm_iclamp_builds_the_seed_cell() {
     assert_eq!(soma.ion_values["ena"], 50.0);
     assert_eq!(soma.ion_values["ek"], -100.0);
     let clamp = &net.cells[0].point_processes[0];
-    assert_eq!(clamp.mechanism, "IClamp");
+    assert_eq!(&*clamp.mechanism, "IClamp");
     assert_eq!(clamp.params["amp"], 0.5);
     assert_eq!(net.run.dt, 0.025);
     assert_eq!(net.run.tstop, 500.0);
@@ -66,7 +66,7 @@ fn weights_are_converted_to_the_synapse_unit() {
     );
     assert_eq!(c.delay, 0.5);
     let syn = &net.cells[0].point_processes[c.target];
-    assert_eq!(syn.mechanism, "Exp2Syn");
+    assert_eq!(&*syn.mechanism, "Exp2Syn");
     assert_eq!(syn.params["tau2"], 3.0);
     assert!(matches!(
         &net.records[1].variable,
@@ -191,7 +191,7 @@ fn binary_exits_1_on_errors_and_0_when_clean() {
 fn net_small_builds_the_pinned_circuit() {
     use std::fmt::Write as _;
     let e = build("tests/cells/net_small.ndl");
-    let c = &e.circuit;
+    let c = &e.circuit();
     let mut s = String::new();
     for p in &c.node_populations {
         let _ = writeln!(

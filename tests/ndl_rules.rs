@@ -178,7 +178,7 @@ connect A -> A { synapse = exc; weight = lognormal(2 nS, 1 nS, lower = -1, upper
     // Clipped, not redrawn: some weights sit exactly on each bound.
     assert!(w.contains(&lo) && w.contains(&hi));
     // The edge types carry no constant weight; every edge has its own.
-    let ep = &e.circuit.edge_populations[0];
+    let ep = &e.circuit().edge_populations[0];
     assert_eq!(ep.edge_types[0].syn_weight, None);
     assert!(ep.edges.iter().all(|x| x.syn_weight.is_some()));
 }
@@ -243,7 +243,7 @@ population D = 27 of RTMExcCell { positions = cuboid(size = 4 um, min_distance =
     assert_eq!(d.len(), 27);
     assert!(d.iter().flatten().all(|x| [-2.0, 0.0, 2.0].contains(x)));
     // The circuit carries them.
-    let nodes = &e.circuit.node_populations[0].nodes;
+    let nodes = &e.circuit().node_populations[0].nodes;
     assert_eq!(nodes[40 + 1].position, Some([1000.0, 2000.0, 3000.0]));
 }
 
@@ -285,7 +285,7 @@ connect A -> A {{ rule = probability(0.2); synapse = exc; weight = lognormal(1 n
     let b = build(&body(1));
     let c = build(&body(2));
     assert_eq!(format!("{:?}", a.network), format!("{:?}", b.network));
-    assert!(a.circuit == b.circuit);
+    assert!(a.circuit() == b.circuit());
     assert_ne!(pairs(&a), pairs(&c));
     assert_ne!(a.populations[0].positions, c.populations[0].positions);
     assert_ne!(a.network.trains, c.network.trains);
@@ -453,7 +453,7 @@ connect ext -> A {{ rule = one_to_one; synapse = exc; weight = 1 nS; delay = 1 m
             (3, vec![2.0, 12.5])
         ]
     );
-    assert_eq!(e.circuit.node_populations[1].name, "ext");
-    assert_eq!(e.circuit.node_populations[1].nodes.len(), 4);
-    assert_eq!(e.circuit.inputs[0].spikes[0], (3, 2.0));
+    assert_eq!(e.circuit().node_populations[1].name, "ext");
+    assert_eq!(e.circuit().node_populations[1].nodes.len(), 4);
+    assert_eq!(e.circuit().inputs[0].spikes[0], (3, 2.0));
 }

@@ -65,7 +65,7 @@ fn build(exp: &Value) -> (Network, Vec<String>) {
         point_processes: pps
             .iter()
             .map(|p| PointProcess {
-                mechanism: p["type"].as_str().expect("type").to_string(),
+                mechanism: p["type"].as_str().expect("type").into(),
                 location: loc(p),
                 params: params(&p["params"]).into(),
             })

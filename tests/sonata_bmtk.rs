@@ -55,7 +55,7 @@ fn synapses_sit_where_bmtk_put_them() {
         for pp in cell
             .point_processes
             .iter()
-            .filter(|p| p.mechanism != "IClamp")
+            .filter(|p| &*p.mechanism != "IClamp")
         {
             ours.push((l.cells[c].node_id, pp.location.section, pp.location.x));
         }

@@ -433,9 +433,9 @@ fn written_circuit_loads_as_the_network_it_describes() {
     assert_eq!(d, vec![0.5, 0.5, 0.5, 0.75, 0.75, 0.75, 0.5, 0.6, 0.7]);
     // The STP synapse keeps its JSON parameters; exp2syn's erev becomes e.
     let stp = &net.cells[2].point_processes[0];
-    assert_eq!(stp.mechanism, "Exp2Syn_STP");
+    assert_eq!(&*stp.mechanism, "Exp2Syn_STP");
     assert_eq!(stp.params.get("Use"), Some(&0.42));
-    assert_eq!(net.cells[0].point_processes[0].mechanism, "Exp2Syn");
+    assert_eq!(&*net.cells[0].point_processes[0].mechanism, "Exp2Syn");
     assert_eq!(net.cells[0].point_processes[0].params.get("e"), Some(&0.0));
     assert_eq!(net.cells[3].point_processes[0].location.x, 0.25);
     // Background: extnet node k feeds its train.

@@ -213,7 +213,7 @@ impl Dataset {
                 let Some(exp) = checked.experiment else {
                     return Err(checked.diagnostics);
                 };
-                let cells = circuit_cells(&exp.circuit, column)
+                let cells = circuit_cells(&exp.circuit(), column)
                     .map_err(|help| vec![no_column(network, column, help)])?;
                 let run = &exp.network.run;
                 Ok(Dataset::from_columns(

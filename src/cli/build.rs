@@ -7,6 +7,7 @@ use super::{EXIT_ERRORS, EXIT_OK};
 use crate::diag::{self, Diagnostic, SourceMap};
 use crate::front::ndl::Experiment;
 use crate::net::Variable;
+use crate::net::circuit::Circuit;
 use crate::sonata::write::{ReportConfig, SimulationSettings, write_circuit};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -31,11 +32,12 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
-    let (settings, warnings) = simulation_settings(&exp);
+    let circuit = exp.circuit();
+    let (settings, warnings) = simulation_settings(&exp, &circuit);
     if !warnings.is_empty() {
         eprint!("{}", diag::render_human(&map, &warnings, color));
     }
-    let written = match write_circuit(&dir, &exp.circuit, &settings) {
+    let written = match write_circuit(&dir, &circuit, &settings) {
         Ok(w) => w,
         Err(d) => {
             eprint!("{}", diag::render_human(&map, &[d], color));
@@ -43,7 +45,7 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
         }
     };
     if !quiet {
-        let c = &exp.circuit;
+        let c = &circuit;
         let real: usize = c
             .node_populations
             .iter()
@@ -72,11 +74,13 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
 /// simulation config holds them. Reports SONATA's `membrane_report` cannot
 /// express (point-process variables, some but not all sections) are left
 /// out with a warning (`W1505`).
-fn simulation_settings(exp: &Experiment) -> (SimulationSettings, Vec<Diagnostic>) {
+fn simulation_settings(
+    exp: &Experiment,
+    circuit: &Circuit,
+) -> (SimulationSettings, Vec<Diagnostic>) {
     let mut warnings = Vec::new();
     let mut reports = Vec::new();
-    let population = exp
-        .circuit
+    let population = circuit
         .node_populations
         .iter()
         .find(|p| !p.is_virtual)

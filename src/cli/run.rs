@@ -67,6 +67,34 @@ pub fn run(
         }
     };
     sim.set_exact(exact);
+    let dir = out_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| exp.output.dir.clone());
+    // The previous run's outputs go first: a run that fails or is killed
+    // leaves no file that looks like its own.
+    let mut outputs: Vec<std::path::PathBuf> = exp
+        .output
+        .reports
+        .iter()
+        .map(|r| dir.join(format!("{}.h5", r.name)))
+        .collect();
+    outputs.extend(exp.output.spikes.iter().map(|s| dir.join(s)));
+    let outputs: Vec<&Path> = outputs.iter().map(|p| p.as_path()).collect();
+    // Rank 0 alone writes the outputs; every rank learns whether it can.
+    let cleared = if writer {
+        crate::io::clear_outputs(&outputs)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = &cleared {
+        errln!("error: {e}");
+    }
+    if !super::all_ok(
+        cleared.is_ok(),
+        comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
+    ) {
+        return EXIT_ERRORS;
+    }
     let start = Instant::now();
     let run = &exp.network.run;
     let (results, traffic) =
@@ -82,9 +110,6 @@ pub fn run(
             EXIT_OK
         };
     }
-    let dir = out_dir
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| exp.output.dir.clone());
     if let Err(e) = write_outputs(&dir, &exp, &results) {
         errln!("error: {e}");
         return EXIT_ERRORS;
@@ -228,6 +253,9 @@ fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path) {
             n,
             rate
         );
+    }
+    if let Some(m) = crate::io::memory_line(exp.network.connections.len()) {
+        outln!("{m}");
     }
     outln!("wrote {}", dir.display());
 }

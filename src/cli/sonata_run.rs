@@ -53,6 +53,27 @@ pub fn run(
         errln!("error: {e}");
         return EXIT_ERRORS;
     }
+    // The previous run's outputs go first: a run that fails or is killed
+    // leaves no file that looks like its own (rank 0 alone writes them).
+    let mut outputs = vec![dir.join(&loaded.config.spikes_file), log_path.clone()];
+    for entry in &loaded.config.reports {
+        outputs.push(report_path(entry, &dir, out_dir.is_some()));
+    }
+    let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
+    let cleared = if writer {
+        crate::io::clear_outputs(&outputs)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = &cleared {
+        errln!("error: {e}");
+    }
+    if !super::all_ok(
+        cleared.is_ok(),
+        comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
+    ) {
+        return EXIT_ERRORS;
+    }
     let built = match comm.as_deref_mut() {
         Some(c) => {
             let options = SimOptions {
@@ -108,6 +129,7 @@ pub fn run(
         load: load_time,
         simulate: sim_time,
         write: t2.elapsed(),
+        events: sim.event_stats(),
     };
     let mut text = log_text(
         file,
@@ -186,6 +208,8 @@ struct Timings {
     load: Duration,
     simulate: Duration,
     write: Duration,
+    /// Connection events delivered and the threads' time delivering events.
+    events: (u64, Duration),
 }
 
 /// The log: BMTK's `output.log_file`, else `log.txt` in the output folder.
@@ -358,6 +382,16 @@ fn log_text(
         times.simulate.as_secs_f64(),
         times.write.as_secs_f64(),
         total.as_secs_f64()
+    );
+    if let Some(m) = crate::io::memory_line(net.connections.len()) {
+        let _ = writeln!(s, "{m}");
+    }
+    let (events, busy) = times.events;
+    let _ = writeln!(
+        s,
+        "events: {events} connection events delivered in {:.3} s of the threads' time, {:.1} ns each",
+        busy.as_secs_f64(),
+        busy.as_secs_f64() * 1e9 / events.max(1) as f64
     );
     match &results.error {
         Some(e) => {

@@ -1,6 +1,6 @@
 //! One open document and what checking it found. A document is analysed
-//! in full on every change (full sync): the front ends are fast enough
-//! (see the README) that incremental work is not needed.
+//! in full (full sync), once per burst of changes and off the request path
+//! (see [`super::server`]).
 
 use super::position::LineIndex;
 use crate::diag::{Diagnostic, FileId, SourceMap};

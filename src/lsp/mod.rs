@@ -6,11 +6,12 @@
 //! buffers standing in for the files on disk.
 //!
 //! Modules: [`transport`] (framing, tolerant of garbage), [`server`] (the
-//! loop and the lifecycle), [`workspace`] and [`document`] (open files and
-//! their analyses), [`position`] (byte offsets to UTF-16 positions),
+//! loop and the lifecycle), [`builder`] (checks off the request path),
+//! [`workspace`] and [`document`] (open files and their analyses), [`position`] (byte offsets to UTF-16 positions),
 //! [`diagnostics`], [`hover`], [`definition`], [`completion`], [`symbols`],
 //! with name lookup in [`nmodl_names`] and [`ndl_names`].
 
+pub mod builder;
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
@@ -28,9 +29,8 @@ pub mod workspace;
 /// Serves the protocol on stdin/stdout until `exit` or end of input;
 /// returns the exit status (0 after a clean `shutdown` and `exit`).
 pub fn run_stdio() -> i32 {
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
+    let input = std::io::BufReader::new(std::io::stdin());
     let stdout = std::io::stdout();
     let mut server = server::Server::new(stdout.lock());
-    server.serve(&mut input)
+    server.serve(input)
 }

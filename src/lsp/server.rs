@@ -1,8 +1,17 @@
-//! The server loop: read a message, answer it, publish diagnostics. One
-//! thread, one message at a time. Every request gets a response: a result,
-//! or an LSP error for a malformed message, bad parameters, an unknown
-//! method, a request before `initialize` or after `shutdown`.
+//! The server loop: read a message, answer it, publish diagnostics.
+//! Every request gets a response: a result, or an LSP error for a
+//! malformed message, bad parameters, an unknown method, a request before
+//! `initialize` or after `shutdown`.
+//!
+//! Three threads: one reads messages, this loop answers them, and a
+//! worker ([`super::builder`]) checks documents. Edits are coalesced: a
+//! change schedules a check of its document (and of the NDL files using a
+//! changed `.mod` file) [`DEBOUNCE`] later, pushed back by every further
+//! change, so a burst of keystrokes costs one check. Requests are answered
+//! from the latest analysis while a check runs; an analysis made of text
+//! that has changed since is kept for requests but not published.
 
+use super::builder::{self, Job, Outcome};
 use super::document::Lang;
 use super::transport::{Frame, read_frame, write_message};
 use super::workspace::Workspace;
@@ -24,7 +33,14 @@ use lsp_types::{
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, Write};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::{Duration, Instant};
+
+/// How long after a change its check starts (each further change of the
+/// same document pushes it back).
+pub const DEBOUNCE: Duration = Duration::from_millis(150);
 
 /// Where the server is in the LSP lifecycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,11 +56,31 @@ enum State {
 /// An error answer: code and message.
 type Failure = (i32, String);
 
+/// What wakes the loop: a message (`None` at the end of the input) or a
+/// finished check.
+enum Event {
+    Frame(Option<Frame>),
+    Checked(Outcome),
+}
+
 /// The language server over one input and one output stream.
 pub struct Server<W: Write> {
     out: W,
     ws: Workspace,
     state: State,
+    /// Checks waiting to start, by document: when, and an order among
+    /// checks due at the same time (a `.mod` file before its dependents).
+    pending: HashMap<String, (Instant, u64)>,
+    /// Next order number for [`Server::pending`].
+    order: u64,
+    /// The document the worker is checking.
+    in_flight: Option<String>,
+    /// The worker's queue (`None`: checks run on this thread).
+    jobs: Option<Sender<Job>>,
+    /// Messages and finished checks.
+    events: Option<Receiver<Event>>,
+    /// Messages read while waiting for a first analysis, to handle next.
+    backlog: VecDeque<Option<Frame>>,
 }
 
 impl<W: Write> Server<W> {
@@ -54,18 +90,56 @@ impl<W: Write> Server<W> {
             out,
             ws: Workspace::new(),
             state: State::Uninitialized,
+            pending: HashMap::new(),
+            order: 0,
+            in_flight: None,
+            jobs: None,
+            events: None,
+            backlog: VecDeque::new(),
         }
     }
 
     /// Serves messages from `input` until `exit` or the end of the stream.
     /// Returns the process exit status: 0 after `shutdown` then `exit`,
     /// 1 otherwise (as the LSP specification asks).
-    pub fn serve(&mut self, input: &mut impl BufRead) -> i32 {
+    pub fn serve<R: BufRead + Send + 'static>(&mut self, mut input: R) -> i32 {
+        let (tx, rx) = channel();
+        let frames = tx.clone();
+        let reader = std::thread::Builder::new()
+            .name("nmc-lsp-read".into())
+            .spawn(move || {
+                loop {
+                    let frame = match read_frame(&mut input) {
+                        Ok(Some(f)) => Some(f),
+                        // End of input, or a body cut short by it.
+                        Ok(None) | Err(_) => None,
+                    };
+                    let end = frame.is_none();
+                    if frames.send(Event::Frame(frame)).is_err() || end {
+                        return;
+                    }
+                }
+            });
+        if reader.is_err() {
+            return 1;
+        }
+        self.jobs = builder::spawn(move |outcome| {
+            let _ = tx.send(Event::Checked(outcome));
+        });
+        self.events = Some(rx);
         loop {
-            let frame = match read_frame(input) {
-                Ok(Some(f)) => f,
-                // End of input, or a body cut short by it.
-                Ok(None) | Err(_) => return 1,
+            let frame = match self.backlog.pop_front() {
+                Some(f) => f,
+                None => match self.next_event() {
+                    Event::Frame(f) => f,
+                    Event::Checked(outcome) => {
+                        self.checked(outcome);
+                        continue;
+                    }
+                },
+            };
+            let Some(frame) = frame else {
+                return 1;
             };
             let handled =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.frame(frame)));
@@ -75,6 +149,132 @@ impl<W: Write> Server<W> {
                 // A bug in nmc: the request that caused it was answered
                 // below when it had an id; keep serving.
                 Err(_) => {}
+            }
+        }
+    }
+
+    /// Starts the checks that are due, then waits for a message or a
+    /// finished check (waking when the next check falls due).
+    fn next_event(&mut self) -> Event {
+        loop {
+            self.start_due();
+            let wait = if self.in_flight.is_none() {
+                self.pending
+                    .values()
+                    .map(|(at, _)| at.saturating_duration_since(Instant::now()))
+                    .min()
+            } else {
+                None
+            };
+            let Some(rx) = self.events.as_ref() else {
+                return Event::Frame(None);
+            };
+            match wait {
+                Some(d) => match rx.recv_timeout(d) {
+                    Ok(e) => return e,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return Event::Frame(None),
+                },
+                None => return rx.recv().unwrap_or(Event::Frame(None)),
+            }
+        }
+    }
+
+    /// Schedules a check of `uri` after `delay` (replacing one already
+    /// scheduled).
+    fn schedule(&mut self, uri: &Uri, delay: Duration) {
+        self.order += 1;
+        self.pending.insert(
+            uri.as_str().to_string(),
+            (Instant::now() + delay, self.order),
+        );
+    }
+
+    /// Hands the earliest due check to the worker when it is idle.
+    fn start_due(&mut self) {
+        if self.in_flight.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        let next = self
+            .pending
+            .iter()
+            .filter(|(_, (at, _))| *at <= now)
+            .min_by_key(|(_, (at, order))| (*at, *order))
+            .map(|(k, _)| k.clone());
+        if let Some(key) = next {
+            self.start(&key);
+        }
+    }
+
+    /// Starts the check of document `key` on the worker (or checks it here
+    /// when there is no worker).
+    fn start(&mut self, key: &str) {
+        self.pending.remove(key);
+        let Some(source) = self.ws.source_by_key(key).cloned() else {
+            return;
+        };
+        let uri = source.uri.clone();
+        if let Some(jobs) = &self.jobs {
+            let job = Job {
+                source,
+                overlays: self.ws.overlays(),
+            };
+            if jobs.send(job).is_ok() {
+                self.in_flight = Some(key.to_string());
+                return;
+            }
+            self.jobs = None;
+        }
+        if self.ws.analyse_now(&uri).is_some() {
+            self.publish(&uri);
+        }
+    }
+
+    /// Keeps a finished check; publishes its diagnostics unless the
+    /// document changed since (a newer check is then pending).
+    fn checked(&mut self, outcome: Outcome) {
+        self.in_flight = None;
+        let Ok(doc) = outcome else {
+            return;
+        };
+        let uri = doc.uri.clone();
+        let current = !self.pending.contains_key(uri.as_str());
+        if self.ws.store(*doc) && current {
+            self.publish(&uri);
+        }
+    }
+
+    /// Waits for the first analysis of `uri` when it is open but has none
+    /// yet (a request right after `didOpen`); messages read meanwhile are
+    /// handled afterwards, in order.
+    fn settle(&mut self, uri: &Uri) {
+        let key = uri.as_str().to_string();
+        loop {
+            if self.ws.get(uri).is_some() || self.ws.source(uri).is_none() {
+                return;
+            }
+            if self.in_flight.is_none() {
+                self.start(&key);
+                continue;
+            }
+            let Some(rx) = self.events.as_ref() else {
+                self.start(&key);
+                return;
+            };
+            match rx.recv() {
+                Ok(Event::Checked(outcome)) => {
+                    let failed = outcome.is_err();
+                    self.checked(outcome);
+                    if failed && self.ws.get(uri).is_none() {
+                        return;
+                    }
+                }
+                Ok(Event::Frame(f)) => self.backlog.push_back(f),
+                Err(_) => {
+                    self.events = None;
+                    return;
+                }
             }
         }
     }
@@ -143,6 +343,14 @@ impl<W: Write> Server<W> {
     }
 
     fn request(&mut self, method: &str, params: Value) -> Result<Value, Failure> {
+        if self.state == State::Running
+            && let Some(uri) = params
+                .get("textDocument")
+                .and_then(|d| d.get("uri"))
+                .and_then(|u| serde_json::from_value::<Uri>(u.clone()).ok())
+        {
+            self.settle(&uri);
+        }
         match (self.state, method) {
             (State::Uninitialized, Initialize::METHOD) => {
                 let _: lsp_types::InitializeParams = parse(params)?;
@@ -228,21 +436,21 @@ impl<W: Write> Server<W> {
     }
 
     fn document_change(&mut self, method: &str, params: Value) -> Result<(), Failure> {
-        let changed = match method {
+        let (changed, delay) = match method {
             DidOpenTextDocument::METHOD => {
                 let p: lsp_types::DidOpenTextDocumentParams = parse(params)?;
                 let d = p.text_document;
                 let lang = Lang::detect(&d.language_id, &d.uri);
-                self.ws.set(d.uri.clone(), lang, d.text, d.version);
-                d.uri
+                self.ws.set_text(d.uri.clone(), lang, d.text, d.version);
+                (d.uri, Duration::ZERO)
             }
             DidChangeTextDocument::METHOD => {
                 let p: lsp_types::DidChangeTextDocumentParams = parse(params)?;
                 let uri = p.text_document.uri;
-                let Some(doc) = self.ws.get(&uri) else {
+                let Some(src) = self.ws.source(&uri) else {
                     return Ok(());
                 };
-                let (lang, mut text) = (doc.lang, doc.text.clone());
+                let (lang, mut text) = (src.lang, src.text.clone());
                 for change in p.content_changes {
                     match change.range {
                         None => text = change.text,
@@ -255,35 +463,35 @@ impl<W: Write> Server<W> {
                     }
                 }
                 self.ws
-                    .set(uri.clone(), lang, text, p.text_document.version);
-                uri
+                    .set_text(uri.clone(), lang, text, p.text_document.version);
+                (uri, DEBOUNCE)
             }
             DidSaveTextDocument::METHOD => {
                 let p: lsp_types::DidSaveTextDocumentParams = parse(params)?;
                 let uri = p.text_document.uri;
-                match (p.text, self.ws.get(&uri)) {
-                    (Some(text), Some(doc)) => {
-                        let (lang, version) = (doc.lang, doc.version);
-                        self.ws.set(uri.clone(), lang, text, version);
-                    }
-                    (None, Some(_)) => {
-                        self.ws.refresh(&uri);
-                    }
-                    (_, None) => return Ok(()),
+                let Some(src) = self.ws.source(&uri) else {
+                    return Ok(());
+                };
+                if let Some(text) = p.text {
+                    let (lang, version) = (src.lang, src.version);
+                    self.ws.set_text(uri.clone(), lang, text, version);
                 }
-                uri
+                (uri, Duration::ZERO)
             }
             DidCloseTextDocument::METHOD => {
                 let p: lsp_types::DidCloseTextDocumentParams = parse(params)?;
                 let uri = p.text_document.uri;
-                if let Some(doc) = self.ws.close(&uri) {
+                self.pending.remove(uri.as_str());
+                let lang = self.ws.source(&uri).map(|s| s.lang);
+                self.ws.close(&uri);
+                if let Some(lang) = lang {
                     self.notify::<PublishDiagnostics>(PublishDiagnosticsParams::new(
-                        uri,
+                        uri.clone(),
                         Vec::new(),
                         None,
                     ));
-                    if let (Lang::Nmodl, Some(path)) = (doc.lang, &doc.path) {
-                        self.refresh_dependents(path);
+                    if let (Lang::Nmodl, Some(path)) = (lang, super::uri::to_path(&uri)) {
+                        self.refresh_dependents(&path, Duration::ZERO);
                     }
                 }
                 return Ok(());
@@ -295,31 +503,29 @@ impl<W: Write> Server<W> {
                     if let Some(path) = super::uri::to_path(&change.uri)
                         && path.extension().is_some_and(|e| e == "mod")
                     {
-                        self.refresh_dependents(&path);
+                        self.refresh_dependents(&path, Duration::ZERO);
                     }
                 }
                 return Ok(());
             }
             _ => return Ok(()),
         };
-        self.publish(&changed);
-        let mod_path = self
+        self.schedule(&changed, delay);
+        let is_mod = self
             .ws
-            .get(&changed)
-            .filter(|d| d.lang == Lang::Nmodl)
-            .and_then(|d| d.path.clone());
-        if let Some(path) = mod_path {
-            self.refresh_dependents(&path);
+            .source(&changed)
+            .is_some_and(|s| s.lang == Lang::Nmodl);
+        if is_mod && let Some(path) = super::uri::to_path(&changed) {
+            self.refresh_dependents(&path, delay);
         }
         Ok(())
     }
 
-    /// Re-checks the open NDL files that use the `.mod` file at `path`.
-    fn refresh_dependents(&mut self, path: &std::path::Path) {
+    /// Schedules checks of the open NDL files that use the `.mod` file at
+    /// `path`, after `delay` (and after the checks scheduled before).
+    fn refresh_dependents(&mut self, path: &std::path::Path, delay: Duration) {
         for uri in self.ws.dependents(path) {
-            if self.ws.refresh(&uri).is_some() {
-                self.publish(&uri);
-            }
+            self.schedule(&uri, delay);
         }
     }
 

@@ -107,8 +107,9 @@ pub struct Insert {
 /// A point process (synapse, clamp) at a location.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PointProcess {
-    /// Mechanism name (POINT_PROCESS).
-    pub mechanism: String,
+    /// Mechanism name (POINT_PROCESS); shared, as the synapses of one
+    /// connection type name the same mechanism.
+    pub mechanism: Arc<str>,
     /// Where it sits.
     pub location: Location,
     /// Parameter values overriding the defaults; shared, since the many

@@ -64,6 +64,9 @@ pub(crate) struct Nodes {
     pub sections: Vec<Vec<SectionNodes>>,
     /// Per node: true when it has membrane (capacitance, mechanisms).
     pub membrane: Vec<bool>,
+    /// The cells' node ranges, consecutive cells of one tree shape
+    /// together (see [`CellRun`]); they cover every node in order.
+    pub runs: Vec<CellRun>,
 }
 
 impl Nodes {
@@ -88,6 +91,84 @@ impl Nodes {
         self.b.push(0.0);
         id
     }
+}
+
+/// Consecutive cells whose trees have the same shape (node count, parent
+/// of every node relative to the cell's first node, which nodes have
+/// membrane): the matrix solver treats them side by side.
+#[derive(Clone, Debug)]
+pub(crate) struct CellRun {
+    /// The first node of the first cell.
+    pub first: u32,
+    /// Number of cells.
+    pub cells: u32,
+    /// Per node of a cell: its parent's index within the cell, or
+    /// [`ROOT`]. Its length is the cell's node count.
+    pub parent: Vec<u32>,
+    /// Per node of a cell: it has membrane (see [`Nodes::membrane`]).
+    pub membrane: Vec<bool>,
+    /// [`Nodes::a`], [`Nodes::b`] and [`Nodes::cm`] of each whole group
+    /// of [`LANES`] cells, node by node, the cells side by side: element
+    /// `g * len + j` holds node `j` of group `g`'s cells. Empty for cells
+    /// of more than [`LOCKSTEP_MAX`] nodes, which are solved one by one.
+    pub coef: Vec<[[f64; LANES]; 3]>,
+}
+
+/// Cells of one shape that the matrix solver treats side by side.
+pub(crate) const LANES: usize = 16;
+
+/// The largest cell (in nodes) solved side by side with others.
+pub(crate) const LOCKSTEP_MAX: usize = 32;
+
+/// The runs of cells of `nodes` (every cell's nodes contiguous, its root
+/// first, parents before children), with their coefficients.
+fn cell_runs(nodes: &Nodes) -> Vec<CellRun> {
+    let parent = &nodes.parent;
+    let mut runs: Vec<CellRun> = Vec::new();
+    let mut start = 0;
+    while start < parent.len() {
+        let end = (start + 1..parent.len())
+            .find(|&i| parent[i] == ROOT)
+            .unwrap_or(parent.len());
+        let shape: Vec<u32> = parent[start..end]
+            .iter()
+            .map(|&p| {
+                if p == ROOT {
+                    ROOT
+                } else {
+                    p.wrapping_sub(start as u32)
+                }
+            })
+            .collect();
+        let membrane = &nodes.membrane[start..end];
+        match runs.last_mut() {
+            Some(r) if r.parent == shape && r.membrane == membrane => r.cells += 1,
+            _ => runs.push(CellRun {
+                first: start as u32,
+                cells: 1,
+                parent: shape,
+                membrane: membrane.to_vec(),
+                coef: Vec::new(),
+            }),
+        }
+        start = end;
+    }
+    for run in &mut runs {
+        let len = run.parent.len();
+        if len > LOCKSTEP_MAX {
+            continue;
+        }
+        let first = run.first as usize;
+        for g in 0..run.cells as usize / LANES {
+            for j in 0..len {
+                let at = |k: usize| first + (g * LANES + k) * len + j;
+                let lanes = |x: &[f64]| std::array::from_fn(|k| x[at(k)]);
+                run.coef
+                    .push([lanes(&nodes.a), lanes(&nodes.b), lanes(&nodes.cm)]);
+            }
+        }
+    }
+    runs
 }
 
 /// The nodes of `cells`, or why a cell cannot be discretized. A cell with
@@ -169,5 +250,6 @@ pub(crate) fn discretize(cells: &[Cell]) -> Result<Nodes, String> {
         }
         nodes.sections.push(secs);
     }
+    nodes.runs = cell_runs(&nodes);
     Ok(nodes)
 }

@@ -3,10 +3,13 @@
 //! (`net_send` and friends).
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
-use crate::back::Engine;
-use crate::ir::Builtin;
+use crate::back::{Engine, MechanismData};
+use crate::ir::{
+    BinOp, Builtin, Expr, FieldId, FieldKind, KernelKind, Mechanism, NodeArray, Phase, Place, Stmt,
+    UnOp,
+};
 
 /// No connection (a self-event sent from INITIAL).
 pub(crate) const NO_CONN: u32 = u32::MAX;
@@ -328,9 +331,567 @@ impl Engine for Callbacks<'_> {
     }
 }
 
+/// One connection of a fan-out list (see [`Fanouts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Delivery {
+    /// The connection.
+    pub conn: u32,
+    /// Its target's mechanism slot.
+    pub mech: u32,
+    /// When its mechanism's NET_RECEIVE is a [`PlainAdd`]: the row its
+    /// increments go to (the leader's when the target's group shares
+    /// one), else its target instance.
+    pub row: u32,
+    /// When its mechanism's NET_RECEIVE is a [`PlainAdd`]: where its
+    /// increments start in [`Fanouts::increments`]; else where its
+    /// NET_RECEIVE arguments start in the engine's argument array.
+    pub at: u32,
+}
+
+/// The connection lists that one event each delivers (one source, one
+/// delay), one after the other in one array, so a spike's deliveries read
+/// memory in order; with what delivering to a [`PlainAdd`] NET_RECEIVE
+/// takes, computed at initialisation.
+#[derive(Debug, Default)]
+pub(crate) struct Fanouts {
+    /// Per list: its range in `items`.
+    lists: Vec<(u32, u32)>,
+    /// Every list's connections.
+    pub items: Vec<Delivery>,
+    /// Per mechanism slot: its NET_RECEIVE when it is a plain addition
+    /// the engine does itself (see [`PlainAdd`]), for this run.
+    pub plans: Vec<Option<PlainAdd>>,
+    /// The increments of [`Delivery::at`].
+    pub increments: Vec<f64>,
+    /// Per mechanism slot: the number of NET_RECEIVE arguments of its
+    /// connections.
+    pub nargs: Vec<u32>,
+    /// Per mechanism slot whose events run the kernel: the columns its
+    /// NET_RECEIVE reads or writes, fetched into the cache a few
+    /// deliveries ahead (a spike's targets are scattered over the
+    /// instances).
+    pub touched: Vec<Vec<usize>>,
+    /// Connection events delivered since initialisation.
+    pub delivered: u64,
+    /// Time spent delivering events since initialisation.
+    pub busy: std::time::Duration,
+}
+
+impl Fanouts {
+    /// Lists `lists` of connections (ids into `targets`: (mechanism
+    /// slot, instance) of each connection).
+    pub fn new(lists: &[Vec<u32>], targets: &[(u32, u32)]) -> Fanouts {
+        let mut f = Fanouts::default();
+        for list in lists {
+            let start = f.items.len() as u32;
+            for &c in list {
+                let Some(&(mech, instance)) = targets.get(c as usize) else {
+                    continue;
+                };
+                f.items.push(Delivery {
+                    conn: c,
+                    mech,
+                    row: instance,
+                    at: 0,
+                });
+            }
+            f.lists.push((start, f.items.len() as u32));
+        }
+        f
+    }
+
+    /// The connections of list `list`, in order.
+    pub fn list(&self, list: u32) -> std::ops::Range<usize> {
+        match self.lists.get(list as usize) {
+            Some(&(a, b)) => a as usize..b as usize,
+            None => 0..0,
+        }
+    }
+
+    /// Delivery `k` (see [`Fanouts::list`]).
+    #[inline]
+    pub fn item(&self, k: usize) -> Option<Delivery> {
+        self.items.get(k).copied()
+    }
+
+    /// The connections, in list order.
+    pub fn conns(&self) -> impl Iterator<Item = u32> + '_ {
+        self.items.iter().map(|d| d.conn)
+    }
+}
+
+/// A NET_RECEIVE block that only adds to states values that stay fixed
+/// from the end of initialisation on (Exp2Syn's `A = A + weight*factor`):
+/// the increment each connection brings is computed once per run, and
+/// delivering an event is a few additions, the same IEEE operations the
+/// kernel would do, without a kernel call. The block may also copy the
+/// node's voltage into a field (`v = node.v`, as every kernel does).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct PlainAdd {
+    /// Column slots of the states incremented (true: decremented).
+    pub states: Vec<(usize, bool)>,
+    /// Per state: the increment, which reads only constants, NET_RECEIVE
+    /// arguments and fields nothing writes after initialisation.
+    pub exprs: Vec<Expr>,
+    /// Column slot of the field set to the node's voltage, if any.
+    pub voltage: Option<usize>,
+}
+
+impl PlainAdd {
+    /// The plan for `mech` (its fields at `field_slot`'s columns), or
+    /// None when its NET_RECEIVE is not a plain addition.
+    pub fn of(mech: &Mechanism, field_slot: &[usize]) -> Option<PlainAdd> {
+        let body = &mech
+            .kernels
+            .iter()
+            .find(|k| k.kind == KernelKind::NetReceive)?
+            .body;
+        let written = written_after_init(mech);
+        let scalar = |f: FieldId| {
+            mech.fields
+                .get(f)
+                .is_some_and(|x| x.len <= 1 && x.kind != FieldKind::Pointer)
+        };
+        let slot = |f: FieldId| field_slot.get(f).copied();
+        let mut plan = PlainAdd {
+            states: Vec::new(),
+            exprs: Vec::new(),
+            voltage: None,
+        };
+        let mut seen = BTreeSet::new();
+        for s in body {
+            let Stmt::Assign(Place::Field(f, None), e) = s else {
+                return None;
+            };
+            if !scalar(*f) || !seen.insert(*f) {
+                return None;
+            }
+            let is_state = mech.fields.get(*f).map(|x| &x.kind) == Some(&FieldKind::State);
+            match e {
+                Expr::Load(Place::Node(NodeArray::V)) if !is_state => {
+                    plan.voltage = Some(slot(*f)?);
+                }
+                Expr::Binary(op @ (BinOp::Add | BinOp::Sub), a, inc)
+                    if is_state && **a == Expr::Load(Place::Field(*f, None)) =>
+                {
+                    if !fixed(mech, &written, inc) {
+                        return None;
+                    }
+                    plan.states.push((slot(*f)?, *op == BinOp::Sub));
+                    plan.exprs.push((**inc).clone());
+                }
+                _ => return None,
+            }
+        }
+        (!plan.states.is_empty()).then_some(plan)
+    }
+
+    /// The increments of a connection with NET_RECEIVE arguments `args`
+    /// onto row `row` of `data`, into `out`. None when a value cannot be
+    /// read.
+    pub fn increments(
+        &self,
+        data: &MechanismData,
+        row: usize,
+        args: &[f64],
+        out: &mut Vec<f64>,
+    ) -> Option<()> {
+        for e in &self.exprs {
+            out.push(eval(data, row, args, e)?);
+        }
+        Some(())
+    }
+
+    /// Delivers an event: row `row` of `data` gets `increments` (in the
+    /// order of [`PlainAdd::states`]) and, if the block copies it, the
+    /// voltage of its node in `v`.
+    #[inline]
+    pub fn apply(&self, data: &mut MechanismData, v: &[f64], row: usize, increments: &[f64]) {
+        if let Some(col) = self.voltage {
+            let x = data.node_of(row).and_then(|n| v.get(n)).copied();
+            if let (Some(x), Some(y)) = (x, data.column_mut(col).and_then(|c| c.get_mut(row))) {
+                *y = x;
+            }
+        }
+        for (&(col, sub), &inc) in self.states.iter().zip(increments) {
+            if let Some(y) = data.column_mut(col).and_then(|c| c.get_mut(row)) {
+                *y = if sub { *y - inc } else { *y + inc };
+            }
+        }
+    }
+}
+
+/// The column slots of the fields (scalars) the NET_RECEIVE block of
+/// `mech` reads or writes, with `field_slot` the fields' columns.
+pub(crate) fn net_receive_columns(mech: &Mechanism, field_slot: &[usize]) -> Vec<usize> {
+    fn expr(e: &Expr, out: &mut BTreeSet<FieldId>) {
+        match e {
+            Expr::Load(p) => place(p, out),
+            Expr::Const(_) => {}
+            Expr::Unary(_, a) => expr(a, out),
+            Expr::Binary(_, a, b) => {
+                expr(a, out);
+                expr(b, out);
+            }
+            Expr::Math(_, args)
+            | Expr::Call(_, args)
+            | Expr::Builtin(_, args)
+            | Expr::FunctionTable(_, args) => args.iter().for_each(|a| expr(a, out)),
+        }
+    }
+    fn place(p: &Place, out: &mut BTreeSet<FieldId>) {
+        if let Place::Field(f, None) = p {
+            out.insert(*f);
+        }
+    }
+    fn stmts(body: &[Stmt], out: &mut BTreeSet<FieldId>) {
+        for s in body {
+            match s {
+                Stmt::Assign(p, e) | Stmt::Accumulate(p, e) => {
+                    place(p, out);
+                    expr(e, out);
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    expr(cond, out);
+                    stmts(then, out);
+                    stmts(otherwise, out);
+                }
+                Stmt::While { cond, body } => {
+                    expr(cond, out);
+                    stmts(body, out);
+                }
+                Stmt::Eval(e) | Stmt::NetEvent(e) | Stmt::NetMove(e) => expr(e, out),
+                Stmt::NetSend { delay, flag } => {
+                    expr(delay, out);
+                    expr(flag, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut fields = BTreeSet::new();
+    for k in mech
+        .kernels
+        .iter()
+        .filter(|k| k.kind == KernelKind::NetReceive)
+    {
+        stmts(&k.body, &mut fields);
+    }
+    fields
+        .into_iter()
+        .filter(|&f| {
+            mech.fields
+                .get(f)
+                .is_some_and(|x| x.len <= 1 && x.kind != FieldKind::Pointer)
+        })
+        .filter_map(|f| field_slot.get(f).copied())
+        .collect()
+}
+
+/// Asks the CPU to bring `x` into its cache.
+#[inline(always)]
+pub(crate) fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: every x86-64 CPU has SSE, and a prefetch reads
+        // nothing (it is a hint, even for a bad address).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// True when `e` reads only constants, NET_RECEIVE arguments and scalar
+/// fields not in `written`, through the four arithmetic operations.
+fn fixed(mech: &Mechanism, written: &BTreeSet<FieldId>, e: &Expr) -> bool {
+    match e {
+        Expr::Const(_) | Expr::Load(Place::NetArg(_)) => true,
+        Expr::Load(Place::Field(f, None)) => {
+            !written.contains(f)
+                && mech.fields.get(*f).is_some_and(|x| {
+                    x.len <= 1 && matches!(x.kind, FieldKind::Parameter | FieldKind::Assigned)
+                })
+        }
+        Expr::Unary(UnOp::Neg, a) => fixed(mech, written, a),
+        Expr::Binary(BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div, a, b) => {
+            fixed(mech, written, a) && fixed(mech, written, b)
+        }
+        _ => false,
+    }
+}
+
+/// The value of `e` (accepted by [`fixed`]) for row `row` of `data` and
+/// NET_RECEIVE arguments `args`: the operations the kernel does.
+fn eval(data: &MechanismData, row: usize, args: &[f64], e: &Expr) -> Option<f64> {
+    Some(match e {
+        Expr::Const(c) => *c,
+        Expr::Load(Place::NetArg(k)) => *args.get(*k)?,
+        Expr::Load(Place::Field(f, None)) => data.value(*data.layout().field_slot.get(*f)?, row)?,
+        Expr::Unary(UnOp::Neg, a) => -eval(data, row, args, a)?,
+        Expr::Binary(op, a, b) => {
+            let (x, y) = (eval(data, row, args, a)?, eval(data, row, args, b)?);
+            match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                BinOp::Mul => x * y,
+                BinOp::Div => x / y,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Fields that a kernel running after initialisation (or any FUNCTION
+/// or PROCEDURE, which such a kernel may call) may assign.
+fn written_after_init(mech: &Mechanism) -> BTreeSet<FieldId> {
+    fn stmts(body: &[Stmt], out: &mut BTreeSet<FieldId>) {
+        for s in body {
+            match s {
+                Stmt::Assign(Place::Field(f, _), _) | Stmt::Accumulate(Place::Field(f, _), _) => {
+                    out.insert(*f);
+                }
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
+                    stmts(then, out);
+                    stmts(otherwise, out);
+                }
+                Stmt::While { body, .. } => stmts(body, out),
+                Stmt::Solve { body, solvefor, .. } => {
+                    stmts(body, out);
+                    places(solvefor, out);
+                }
+                Stmt::Ode { state, .. } => places(std::slice::from_ref(state), out),
+                Stmt::Reaction(r) => {
+                    for (_, p) in r.lhs.iter().chain(&r.rhs) {
+                        places(std::slice::from_ref(p), out);
+                    }
+                }
+                Stmt::Conserve { terms, .. } => {
+                    for (_, p) in terms {
+                        places(std::slice::from_ref(p), out);
+                    }
+                }
+                Stmt::Table { outputs, .. } => places(outputs, out),
+                _ => {}
+            }
+        }
+    }
+    fn places(ps: &[Place], out: &mut BTreeSet<FieldId>) {
+        for p in ps {
+            if let Place::Field(f, _) = p {
+                out.insert(*f);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for k in &mech.kernels {
+        let init = matches!(
+            k.kind,
+            KernelKind::Init
+                | KernelKind::NetReceiveInit
+                | KernelKind::Before(Phase::Initial)
+                | KernelKind::After(Phase::Initial)
+        );
+        if !init {
+            stmts(&k.body, &mut out);
+        }
+    }
+    for f in &mech.functions {
+        stmts(&f.body, &mut out);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::{Field, Kernel, MechKind};
+
+    fn field(name: &str, kind: FieldKind) -> Field {
+        Field {
+            name: name.into(),
+            kind,
+            unit: None,
+            default: 0.0,
+            len: 1,
+            range: true,
+        }
+    }
+
+    const V: usize = 0;
+    const A: usize = 1;
+    const B: usize = 2;
+    const FACTOR: usize = 3;
+    const TAU: usize = 4;
+
+    fn load(f: usize) -> Box<Expr> {
+        Box::new(Expr::Load(Place::Field(f, None)))
+    }
+
+    fn add(state: usize, op: BinOp, inc: Expr) -> Stmt {
+        Stmt::Assign(
+            Place::Field(state, None),
+            Expr::Binary(op, load(state), Box::new(inc)),
+        )
+    }
+
+    fn weight_times_factor() -> Expr {
+        Expr::Binary(
+            BinOp::Mul,
+            Box::new(Expr::Load(Place::NetArg(0))),
+            load(FACTOR),
+        )
+    }
+
+    /// A synapse like Exp2Syn: the state kernel decays A and B with
+    /// `tau`, NET_RECEIVE adds `weight*factor` to both.
+    fn synapse(net_receive: Vec<Stmt>) -> Mechanism {
+        let decay = |s: usize| {
+            Stmt::Assign(
+                Place::Field(s, None),
+                Expr::Binary(BinOp::Div, load(s), load(TAU)),
+            )
+        };
+        let kernel = |kind: KernelKind, body: Vec<Stmt>| Kernel {
+            kind,
+            locals: Vec::new(),
+            body,
+        };
+        Mechanism {
+            name: "syn".into(),
+            kind: MechKind::PointProcess,
+            ions: Vec::new(),
+            fields: vec![
+                field("v", FieldKind::Voltage),
+                field("A", FieldKind::State),
+                field("B", FieldKind::State),
+                field("factor", FieldKind::Assigned),
+                field("tau", FieldKind::Parameter),
+            ],
+            globals: Vec::new(),
+            net_receive_args: vec!["weight".into()],
+            kernels: vec![
+                kernel(
+                    KernelKind::Init,
+                    vec![Stmt::Assign(Place::Field(FACTOR, None), Expr::Const(3.0))],
+                ),
+                kernel(KernelKind::State, vec![decay(A), decay(B)]),
+                kernel(KernelKind::NetReceive, net_receive),
+            ],
+            functions: Vec::new(),
+            global_arrays: Vec::new(),
+            watches: Vec::new(),
+            function_tables: Vec::new(),
+        }
+    }
+
+    fn slots(mech: &Mechanism) -> Vec<usize> {
+        (0..mech.fields.len()).collect()
+    }
+
+    #[test]
+    fn exp2syn_like_net_receive_is_a_plain_add() {
+        let mech = synapse(vec![
+            Stmt::Assign(Place::Field(V, None), Expr::Load(Place::Node(NodeArray::V))),
+            add(A, BinOp::Add, weight_times_factor()),
+            add(B, BinOp::Sub, weight_times_factor()),
+        ]);
+        let plan = PlainAdd::of(&mech, &slots(&mech)).expect("plain");
+        assert_eq!(plan.states, vec![(A, false), (B, true)]);
+        assert_eq!(plan.voltage, Some(V));
+        // The increments and their delivery: the kernel's operations.
+        let mut data = MechanismData::new(&mech, 3);
+        data.set_node_index(&[0, 1, 1]);
+        data.column_mut(FACTOR)
+            .unwrap()
+            .copy_from_slice(&[0.1, 0.3, 0.7]);
+        data.column_mut(A)
+            .unwrap()
+            .copy_from_slice(&[1.0, 0.2, 5.0]);
+        data.column_mut(B)
+            .unwrap()
+            .copy_from_slice(&[2.0, 0.1, 6.0]);
+        let mut inc = Vec::new();
+        plan.increments(&data, 1, &[0.3], &mut inc)
+            .expect("readable");
+        assert_eq!(inc, vec![0.3 * 0.3, 0.3 * 0.3]);
+        plan.apply(&mut data, &[-65.0, -70.5], 1, &inc);
+        assert_eq!(data.value(V, 1), Some(-70.5));
+        assert_eq!(data.value(A, 1), Some(0.2 + 0.3 * 0.3));
+        assert_eq!(data.value(B, 1), Some(0.1 - 0.3 * 0.3));
+        assert_eq!(data.value(A, 0), Some(1.0));
+    }
+
+    #[test]
+    fn net_receive_reading_what_changes_during_the_run_is_not_a_plain_add() {
+        // t changes; A is a state; tau is fine but v is written per event.
+        let t = Expr::Load(Place::Shared(crate::ir::SharedVar::T));
+        let state = Expr::Load(Place::Field(B, None));
+        let v = Expr::Load(Place::Field(V, None));
+        for inc in [t, state, v] {
+            let mech = synapse(vec![add(A, BinOp::Add, inc)]);
+            assert_eq!(PlainAdd::of(&mech, &slots(&mech)), None);
+        }
+        let tau = Expr::Load(Place::Field(TAU, None));
+        let mech = synapse(vec![add(A, BinOp::Add, tau)]);
+        assert!(PlainAdd::of(&mech, &slots(&mech)).is_some());
+    }
+
+    #[test]
+    fn a_field_a_kernel_writes_after_initial_is_not_fixed() {
+        // factor written by the state kernel: its value at delivery time
+        // is not the one at initialisation.
+        let mut mech = synapse(vec![add(A, BinOp::Add, weight_times_factor())]);
+        if let Some(k) = mech
+            .kernels
+            .iter_mut()
+            .find(|k| k.kind == KernelKind::State)
+        {
+            k.body
+                .push(Stmt::Assign(Place::Field(FACTOR, None), Expr::Const(1.0)));
+        }
+        assert_eq!(PlainAdd::of(&mech, &slots(&mech)), None);
+    }
+
+    #[test]
+    fn other_statements_keep_the_kernel() {
+        // A state incremented twice, a field assigned, a branch, an event.
+        let twice = vec![
+            add(A, BinOp::Add, weight_times_factor()),
+            add(A, BinOp::Add, weight_times_factor()),
+        ];
+        let assigned = vec![
+            add(A, BinOp::Add, weight_times_factor()),
+            Stmt::Assign(Place::Field(FACTOR, None), Expr::Const(2.0)),
+        ];
+        let branch = vec![Stmt::If {
+            cond: Expr::Const(1.0),
+            then: vec![add(A, BinOp::Add, weight_times_factor())],
+            otherwise: Vec::new(),
+        }];
+        let send = vec![
+            add(A, BinOp::Add, weight_times_factor()),
+            Stmt::NetSend {
+                delay: Expr::Const(1.0),
+                flag: Expr::Const(1.0),
+            },
+        ];
+        let product = vec![Stmt::Assign(
+            Place::Field(A, None),
+            Expr::Binary(BinOp::Mul, load(A), Box::new(weight_times_factor())),
+        )];
+        for body in [twice, assigned, branch, send, product, Vec::new()] {
+            let mech = synapse(body);
+            assert_eq!(PlainAdd::of(&mech, &slots(&mech)), None);
+        }
+    }
 
     fn self_event(instance: u32, flag: f64) -> Target {
         Target::SelfEvent {

@@ -14,7 +14,7 @@ use super::{SimError, SimErrorKind};
 use crate::back::{CompiledMechanism, Prepared};
 use crate::back::{MechanismData, NodeData};
 use crate::ir::{FieldKind, KernelKind, MechKind, Mechanism};
-use crate::net::Network;
+use crate::net::Cell;
 
 /// All instances of one mechanism type.
 pub(crate) struct MechInstances {
@@ -95,14 +95,14 @@ impl Placement {
 
 /// Builds the instances of every mechanism the network uses.
 pub(crate) fn build(
-    net: &Network,
+    cells: &[Cell],
     lib: &Mechanisms,
     nodes: &Nodes,
 ) -> Result<(Vec<MechInstances>, Placement), SimError> {
     // Instances per library index: (node, params, origin).
     type Pending<'a> = Vec<(u32, &'a BTreeMap<String, f64>, Origin)>;
     let mut pending: BTreeMap<usize, Pending<'_>> = BTreeMap::new();
-    for (ci, cell) in net.cells.iter().enumerate() {
+    for (ci, cell) in cells.iter().enumerate() {
         for (si, sec) in cell.sections.iter().enumerate() {
             for ins in &sec.mechanisms {
                 let idx = lookup(lib, &ins.mechanism, MechKind::Density)?;
@@ -141,7 +141,7 @@ pub(crate) fn build(
         let mut last: Option<(&str, usize)> = None;
         for (pi, pp) in cell.point_processes.iter().enumerate() {
             let idx = match last {
-                Some((name, idx)) if name == pp.mechanism => idx,
+                Some((name, idx)) if name == &*pp.mechanism => idx,
                 _ => lookup(lib, &pp.mechanism, want)?,
             };
             last = Some((&pp.mechanism, idx));
@@ -169,8 +169,7 @@ pub(crate) fn build(
     }
     let mut mechs = Vec::new();
     let mut placement = Placement {
-        point: net
-            .cells
+        point: cells
             .iter()
             .map(|c| vec![(UNPLACED, UNPLACED); c.point_processes.len()])
             .collect(),
@@ -349,7 +348,7 @@ fn ion_default(ion: &str, var: &str) -> f64 {
 /// nodes. Returns the names of the current arrays (`ina`, `dinadv`) that
 /// are zeroed before every current evaluation.
 pub(crate) fn ions(
-    net: &Network,
+    cells: &[Cell],
     nodes: &Nodes,
     mechs: &[MechInstances],
     data: &mut NodeData,
@@ -381,7 +380,7 @@ pub(crate) fn ions(
     for (var, ion) in &vars {
         data.add_ion(var, ion_default(ion, var));
     }
-    for (ci, cell) in net.cells.iter().enumerate() {
+    for (ci, cell) in cells.iter().enumerate() {
         for (si, sec) in cell.sections.iter().enumerate() {
             for (var, &value) in &sec.ion_values {
                 let Some(array) = data.ions.get_mut(var) else {

@@ -191,7 +191,7 @@ pub(crate) struct Part {
     /// through which its `net_event` spikes are sent.
     art_sources: HashMap<(u32, u32), u32>,
     /// Connection lists delivered by one event each (same source, same delay).
-    fanouts: Vec<Vec<u32>>,
+    fanouts: events::Fanouts,
     detectors: Vec<Detector>,
     /// Per detector, what the threshold check reads and updates.
     watches: Vec<Watch>,
@@ -228,6 +228,19 @@ impl fmt::Debug for Part {
     }
 }
 
+/// The cells a [`Part`] is built from (a whole network's, or a range of
+/// them for one thread), borrowed.
+pub(crate) struct Piece<'a> {
+    /// The cells.
+    pub cells: &'a [net::Cell],
+    /// Spike trains (a thread's also feed it the spikes of other threads).
+    pub trains: &'a [net::SpikeTrain],
+    /// Records, with cells numbered within `cells`.
+    pub records: &'a [net::Record],
+    /// Run conditions.
+    pub run: &'a net::RunSettings,
+}
+
 /// Groups `targets` by delay (bit-identical delays, in order of first
 /// appearance), adding one list per group to `fanouts`.
 fn fan_out(targets: &[u32], conns: &[Conn], fanouts: &mut Vec<Vec<u32>>) -> Vec<(f64, u32)> {
@@ -261,6 +274,28 @@ impl Part {
 
     /// Builds the engine's data for `net` with mechanisms from `lib`.
     pub fn new(net: &net::Network, lib: &Mechanisms) -> Result<Part, SimError> {
+        let piece = Piece {
+            cells: &net.cells,
+            trains: &net.trains,
+            records: &net.records,
+            run: &net.run,
+        };
+        Part::build(
+            &piece,
+            net.connections.len(),
+            net.connections.iter().cloned(),
+            lib,
+        )
+    }
+
+    /// Builds the engine's data for `piece` and its `count` connections
+    /// (given one by one, so that no list of them is made for this).
+    pub(crate) fn build(
+        net: &Piece<'_>,
+        count: usize,
+        connections: impl Iterator<Item = net::Connection>,
+        lib: &Mechanisms,
+    ) -> Result<Part, SimError> {
         let run = net.run.clone();
         let finite = [run.tstart, run.tstop, run.dt, run.celsius, run.v_init];
         if finite.iter().any(|x| !x.is_finite()) || run.dt <= 0.0 {
@@ -275,7 +310,7 @@ impl Part {
                 "more than 1e10 steps: check tstop and dt",
             ));
         }
-        let nodes = discretize::discretize(&net.cells)
+        let nodes = discretize::discretize(net.cells)
             .map_err(|m| SimError::new(SimErrorKind::InvalidNetwork, m))?;
         let n = nodes.len();
         // At least one node: artificial cells sit at node 0 (which they
@@ -283,8 +318,8 @@ impl Part {
         let mut data = NodeData::new(n.max(1));
         data.area[..n].copy_from_slice(&nodes.area);
         data.diam[..n].copy_from_slice(&nodes.diam);
-        let (mut mechs, placement) = instances::build(net, lib, &nodes)?;
-        let currents = instances::ions(net, &nodes, &mechs, &mut data)?;
+        let (mut mechs, placement) = instances::build(net.cells, lib, &nodes)?;
+        let currents = instances::ions(net.cells, &nodes, &mechs, &mut data)?;
         let ion_currents = data.ions.keys().map(|k| currents.contains(k)).collect();
         instances::prepare(&mut mechs, &mut data)?;
         let ion_init = data
@@ -292,7 +327,7 @@ impl Part {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let probes = record::resolve(net, &nodes, &mechs, &placement)?;
+        let probes = record::resolve(net.records, &nodes, &mechs, &placement)?;
         // Times and every trace are reserved for the whole run: checked
         // against the memory there is before they are allocated.
         let samples = ((run.tstop - run.tstart) / run.dt).round().max(0.0) + 1.0;
@@ -362,10 +397,10 @@ impl Part {
                 groups: Vec::new(),
             })
             .collect();
-        let mut conns = Vec::with_capacity(net.connections.len());
+        let mut conns = Vec::with_capacity(count);
         let mut scratch_len = 1;
-        let mut net_args: Vec<f64> = Vec::with_capacity(net.connections.len());
-        for (k, c) in net.connections.iter().enumerate() {
+        let mut net_args: Vec<f64> = Vec::with_capacity(count);
+        for (k, c) in connections.enumerate() {
             let bad = |m: String| {
                 SimError::new(
                     SimErrorKind::InvalidConnection,
@@ -446,6 +481,21 @@ impl Part {
         for t in &mut trains {
             t.groups = fan_out(&t.targets, &conns, &mut fanouts);
         }
+        let targets: Vec<(u32, u32)> = conns.iter().map(|c| (c.mech, c.instance)).collect();
+        let fanouts = events::Fanouts::new(&fanouts, &targets);
+        // NET_RECEIVE arguments in delivery order: a spike's events read
+        // them one after the other.
+        let mut placed = vec![false; conns.len()];
+        let order: Vec<u32> = fanouts.conns().chain(0..conns.len() as u32).collect();
+        let mut at = 0u32;
+        for c in order {
+            if let (Some(conn), Some(p)) = (conns.get_mut(c as usize), placed.get_mut(c as usize))
+                && !std::mem::replace(p, true)
+            {
+                conn.args.0 = at;
+                at += conn.args.1;
+            }
+        }
         let watches = detectors
             .iter()
             .map(|d| Watch {
@@ -454,8 +504,9 @@ impl Part {
                 above: false,
             })
             .collect();
+        // Room for a step's events; the queue grows when more are pending.
         let mut queue = Queue::default();
-        queue.reserve(1024 + conns.len() + trains.len());
+        queue.reserve(1024 + trains.len());
         Ok(Part {
             nodes,
             data,

@@ -8,7 +8,7 @@ use super::discretize::Nodes;
 use super::instances::{MechInstances, Placement};
 use super::{SimError, SimErrorKind};
 use crate::back::NodeData;
-use crate::net::{Network, Record, Variable};
+use crate::net::{Record, Variable};
 
 /// Where a recorded value is read.
 #[derive(Clone, Copy, Debug)]
@@ -65,12 +65,12 @@ impl Probe {
 
 /// Resolves every record of `net`.
 pub(crate) fn resolve(
-    net: &Network,
+    records: &[Record],
     nodes: &Nodes,
     mechs: &[MechInstances],
     placement: &Placement,
 ) -> Result<Vec<Probe>, SimError> {
-    net.records
+    records
         .iter()
         .enumerate()
         .map(|(k, r)| resolve_one(k, r, nodes, mechs, placement))

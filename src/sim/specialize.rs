@@ -24,11 +24,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::record::Probe;
 use super::{Part, SimError, SimErrorKind};
+use crate::back::math::MathMode;
 use crate::back::{CompiledMechanism, compile_specialized};
+use crate::diag::Diagnostic;
 use crate::ir::opt::Specialization;
 use crate::ir::{Expr, FieldId, FieldKind, Mechanism, Place, Stmt};
 
@@ -77,11 +80,12 @@ pub(crate) fn specialize(parts: &mut [Part], plain: bool) -> Result<Report, SimE
     let unread = unread_ion_vars(parts);
     let mut report = Report::default();
     let start = Instant::now();
-    let mut compiled: Vec<Rc<CompiledMechanism>> = Vec::with_capacity(names.len());
-    for (name, orig) in names.iter().zip(&originals) {
+    // What to compile: (index, mechanism, mode, promises); the rest keep
+    // their kernels.
+    let mut jobs = Vec::new();
+    for (k, (name, orig)) in names.iter().zip(&originals).enumerate() {
         let mech = orig.mechanism();
         if plain && !orig.is_deferred() {
-            compiled.push(orig.clone());
             continue;
         }
         let spec = if plain {
@@ -97,13 +101,20 @@ pub(crate) fn specialize(parts: &mut [Part], plain: bool) -> Result<Report, SimE
                 hoist: true,
             }
         };
-        let c = compile_specialized(mech, orig.math_mode(), &spec).map_err(|d| {
+        jobs.push((k, mech, orig.math_mode(), spec));
+    }
+    // One compiling thread per part (the run's thread count) at most.
+    let results = compile_all(&jobs, parts.len());
+    let mut compiled: Vec<Rc<CompiledMechanism>> = originals.clone();
+    for ((k, _, _, spec), result) in jobs.into_iter().zip(results) {
+        let name = &names[k];
+        let c = result.map_err(|d| {
             SimError::new(
                 SimErrorKind::Kernel,
                 format!("mechanism `{name}`: specialised kernels failed to compile: {d:?}"),
             )
         })?;
-        compiled.push(Rc::new(c));
+        compiled[k] = Rc::new(c);
         if !plain {
             report.specs.push((name.clone(), spec));
         }
@@ -127,6 +138,45 @@ pub(crate) fn specialize(parts: &mut [Part], plain: bool) -> Result<Report, SimE
         }
     }
     Ok(report)
+}
+
+/// A compile job: index of the mechanism, the mechanism, its math mode
+/// and what the run promises about it.
+type Job<'a> = (usize, &'a Mechanism, MathMode, Specialization);
+
+/// Compiles every job, on up to `threads` threads (each mechanism is an
+/// independent module); results in job order.
+fn compile_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<CompiledMechanism, Diagnostic>> {
+    let compile = |(_, mech, mode, spec): &Job<'_>| compile_specialized(mech, *mode, spec);
+    let threads = threads.min(jobs.len());
+    if threads <= 1 {
+        return jobs.iter().map(compile).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<CompiledMechanism, Diagnostic>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        out.push((i, compile(job)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Fields of mechanism `name` read outside its kernels in any part.

@@ -4,11 +4,17 @@
 use std::collections::BTreeSet;
 
 use super::aggregate;
-use super::events::{Callbacks, NO_CONN, Queue, Spiking, Target};
+use super::events::{
+    Callbacks, Delivery, NO_CONN, PlainAdd, Queue, Spiking, Target, net_receive_columns, prefetch,
+};
 use super::instances::MechInstances;
 use super::{Conn, Part, SimError, SimErrorKind, hines};
 use crate::back::{Env, Event, NodeData, Shared};
 use crate::ir::{KernelKind, Phase};
+
+/// How many deliveries ahead of the one running the data of a kernel
+/// delivery is fetched into the cache.
+const AHEAD: usize = 4;
 
 /// Index of each kernel kind in [`MechInstances::has`].
 const INIT: usize = 0;
@@ -186,6 +192,7 @@ impl Part {
         }
         self.all(KernelKind::After(Phase::Initial), None)?;
         self.aggregate()?;
+        self.plan_deliveries();
         let t0 = self.shared.t;
         for (k, train) in self.trains.iter().enumerate() {
             if let Some(i) = train.times.iter().position(|&s| s >= t0) {
@@ -248,14 +255,11 @@ impl Part {
         let tm = self.shared.t + half;
         self.deliver(tm, spikes)?;
         self.shared.t += half;
-        self.setup_matrix()?;
-        let solve = if self.fast_solve {
-            hines::solve_fast
-        } else {
-            hines::solve
-        };
-        solve(
+        self.currents()?;
+        hines::assemble_solve(
             &self.nodes,
+            self.cfac(),
+            self.fast_solve,
             &mut self.data.diag,
             &mut self.data.rhs,
             &mut self.data.v,
@@ -279,6 +283,25 @@ impl Part {
     /// NEURON's `setup_tree_matrix`: currents and conductances of every
     /// mechanism, then capacitance and axial terms.
     fn setup_matrix(&mut self) -> Result<(), SimError> {
+        self.currents()?;
+        hines::assemble(
+            &self.nodes,
+            self.cfac(),
+            &self.data.v,
+            &mut self.data.rhs,
+            &mut self.data.diag,
+        );
+        Ok(())
+    }
+
+    /// NEURON's capacitance factor 0.001/dt.
+    fn cfac(&self) -> f64 {
+        0.001 * (1.0 / self.shared.dt)
+    }
+
+    /// The first part of NEURON's `setup_tree_matrix`: currents and
+    /// conductances of every mechanism into zeroed `rhs` and `d`.
+    fn currents(&mut self) -> Result<(), SimError> {
         self.data.rhs.fill(0.0);
         self.data.diag.fill(0.0);
         for (a, &zero) in self.data.ions.values_mut().zip(&self.ion_currents) {
@@ -288,14 +311,6 @@ impl Part {
         }
         self.all(KernelKind::Before(Phase::Breakpoint), None)?;
         self.all(KernelKind::Current, Some(CURRENT))?;
-        let cfac = 0.001 * (1.0 / self.shared.dt);
-        hines::assemble(
-            &self.nodes,
-            cfac,
-            &self.data.v,
-            &mut self.data.rhs,
-            &mut self.data.diag,
-        );
         Ok(())
     }
 
@@ -334,19 +349,183 @@ impl Part {
         }
     }
 
+    /// Connection events delivered since initialisation, and the time
+    /// spent delivering events.
+    pub(super) fn event_stats(&self) -> (u64, std::time::Duration) {
+        (self.fanouts.delivered, self.fanouts.busy)
+    }
+
+    /// Works out, once the instances are initialised and grouped, which
+    /// mechanisms' events the engine adds itself ([`PlainAdd`]: their
+    /// NET_RECEIVE runs on the instance's own row or, for grouped
+    /// instances, on the leader's) and what every connection to them
+    /// adds.
+    fn plan_deliveries(&mut self) {
+        let f = &mut self.fanouts;
+        f.delivered = 0;
+        f.busy = std::time::Duration::ZERO;
+        f.plans = self
+            .mechs
+            .iter()
+            .map(|m| {
+                let data = match &m.merged {
+                    Some(g) if g.direct => &g.data,
+                    Some(_) => return None,
+                    None => &m.data,
+                };
+                if !m.has[NET_RECEIVE] {
+                    return None;
+                }
+                PlainAdd::of(m.mech(), &data.layout().field_slot)
+            })
+            .collect();
+        self.fanouts.touched = self
+            .mechs
+            .iter()
+            .zip(&self.fanouts.plans)
+            .map(|(m, plan)| match plan {
+                Some(_) => Vec::new(),
+                None => net_receive_columns(m.mech(), &m.data.layout().field_slot),
+            })
+            .collect();
+        // A mechanism with a connection whose increments cannot be read
+        // has its events delivered by the kernel.
+        while let Some(failed) = self.fill_deliveries() {
+            if let Some(p) = self.fanouts.plans.get_mut(failed as usize) {
+                *p = None;
+            }
+        }
+    }
+
+    /// Fills [`Delivery::row`] and [`Delivery::at`] for the plans of
+    /// [`Part::plan_deliveries`]. Returns the slot of a mechanism
+    /// whose plan cannot be used (nothing filled then).
+    fn fill_deliveries(&mut self) -> Option<u32> {
+        let f = &mut self.fanouts;
+        f.increments.clear();
+        f.nargs = vec![0; self.mechs.len()];
+        let (plans, increments) = (&f.plans, &mut f.increments);
+        for d in &mut f.items {
+            let Some(conn) = self.conns.get(d.conn as usize) else {
+                continue;
+            };
+            d.row = conn.instance;
+            d.at = conn.args.0;
+            if let Some(n) = f.nargs.get_mut(d.mech as usize) {
+                *n = conn.args.1;
+            }
+            let (Some(Some(plan)), Some(m)) =
+                (plans.get(d.mech as usize), self.mechs.get(d.mech as usize))
+            else {
+                continue;
+            };
+            let (data, row) = match &m.merged {
+                Some(g) => match g.leader_of.get(conn.instance as usize) {
+                    Some(&l) => (&g.data, l),
+                    None => return Some(d.mech),
+                },
+                None => (&m.data, conn.instance),
+            };
+            let Ok(at) = u32::try_from(increments.len()) else {
+                return Some(d.mech);
+            };
+            let (start, n) = (conn.args.0 as usize, conn.args.1 as usize);
+            let args = self.net_args.get(start..start + n).unwrap_or_default();
+            if plan
+                .increments(data, row as usize, args, increments)
+                .is_none()
+            {
+                return Some(d.mech);
+            }
+            d.row = row;
+            d.at = at;
+        }
+        None
+    }
+
+    /// Brings what delivering `d` by its kernel touches into the cache.
+    #[inline]
+    fn prefetch(&self, d: Delivery) {
+        let (Some(m), Some(columns)) = (
+            self.mechs.get(d.mech as usize),
+            self.fanouts.touched.get(d.mech as usize),
+        ) else {
+            return;
+        };
+        let row = d.row as usize;
+        for &c in columns {
+            if let Some(x) = m.data.column(c).and_then(|c| c.get(row)) {
+                prefetch(x);
+            }
+        }
+        if !columns.is_empty() {
+            if let Some(x) = m.data.node_index().get(row) {
+                prefetch(x);
+            }
+            if let Some(x) = m.merged.as_ref().and_then(|g| g.leader_of.get(row)) {
+                prefetch(x);
+            }
+        }
+    }
+
     /// Delivers every event with time <= `til`, including those the
     /// deliveries themselves schedule; spikes of artificial cells go to
     /// `spikes`.
     fn deliver(&mut self, til: f64, spikes: &mut Vec<(u64, f64)>) -> Result<(), SimError> {
+        let start = std::time::Instant::now();
+        let result = self.deliver_until(til, spikes);
+        self.fanouts.busy += start.elapsed();
+        result
+    }
+
+    fn deliver_until(&mut self, til: f64, spikes: &mut Vec<(u64, f64)>) -> Result<(), SimError> {
         let tsav = self.shared.t;
         while let Some((te, target)) = self.queue.pop_until(til) {
             match target {
-                Target::NetCon(c) => self.deliver_netcon(c, te, spikes)?,
+                Target::NetCon(c) => {
+                    self.fanouts.delivered += 1;
+                    self.deliver_netcon(c, te, spikes)?;
+                }
                 Target::Fanout(list) => {
-                    let len = self.fanouts.get(list as usize).map_or(0, Vec::len);
-                    for k in 0..len {
-                        let c = self.fanouts[list as usize][k];
-                        self.deliver_netcon(c, te, spikes)?;
+                    let list = self.fanouts.list(list);
+                    self.fanouts.delivered += list.len() as u64;
+                    let end = list.end;
+                    for k in list.start..end.min(list.start + AHEAD) {
+                        if let Some(d) = self.fanouts.item(k) {
+                            self.prefetch(d);
+                        }
+                    }
+                    for k in list {
+                        if k + AHEAD < end
+                            && let Some(d) = self.fanouts.item(k + AHEAD)
+                        {
+                            self.prefetch(d);
+                        }
+                        let Some(d) = self.fanouts.item(k) else {
+                            continue;
+                        };
+                        let Some(m) = self.mechs.get_mut(d.mech as usize) else {
+                            continue;
+                        };
+                        match self.fanouts.plans.get(d.mech as usize) {
+                            Some(Some(plan)) => {
+                                let data = match &mut m.merged {
+                                    Some(g) => &mut g.data,
+                                    None => &mut m.data,
+                                };
+                                let increments = self
+                                    .fanouts
+                                    .increments
+                                    .get(d.at as usize..)
+                                    .unwrap_or_default();
+                                plan.apply(data, &self.data.v, d.row as usize, increments);
+                            }
+                            _ => {
+                                let n = self.fanouts.nargs.get(d.mech as usize);
+                                let args = (d.at, n.copied().unwrap_or(0));
+                                self.net_receive(d.conn, d.mech, d.row, args, te, spikes)?;
+                            }
+                        }
                     }
                 }
                 Target::SelfEvent {
@@ -428,10 +607,27 @@ impl Part {
         let Some(conn) = self.conns.get(c as usize) else {
             return Ok(());
         };
+        let (mech, instance, args) = (conn.mech, conn.instance, conn.args);
+        self.net_receive(c, mech, instance, args, te, spikes)
+    }
+
+    /// Runs NET_RECEIVE of mechanism slot `mech` for instance `instance`
+    /// and an event of connection `c` at `te`, whose arguments are at
+    /// `args` (start and count) in `net_args`.
+    fn net_receive(
+        &mut self,
+        c: u32,
+        mech: u32,
+        instance: u32,
+        args: (u32, u32),
+        te: f64,
+        spikes: &mut Vec<(u64, f64)>,
+    ) -> Result<(), SimError> {
+        let Some(m) = self.mechs.get_mut(mech as usize) else {
+            return Ok(());
+        };
         self.shared.t = te;
         self.shared.flag = 0.0;
-        let slot = conn.mech;
-        let m = &mut self.mechs[slot as usize];
         let mut ctx = Ctx {
             nodes: &mut self.data,
             shared: &mut self.shared,
@@ -444,11 +640,12 @@ impl Part {
                 spikes,
             }),
         };
+        let (at, n) = (args.0 as usize, args.1 as usize);
         let event = Event {
-            target: conn.instance as usize,
-            args: args_of(&mut self.net_args, conn),
+            target: instance as usize,
+            args: self.net_args.get_mut(at..at + n).unwrap_or_default(),
         };
-        receive(m, slot, &mut ctx, event, c)
+        receive(m, mech, &mut ctx, event, c)
     }
 }
 

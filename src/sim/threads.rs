@@ -205,6 +205,15 @@ impl Simulation {
         sum
     }
 
+    /// Connection events delivered in the last run and the time the
+    /// threads spent delivering events (summed over the threads).
+    pub fn event_stats(&self) -> (u64, Duration) {
+        self.parts.iter().fold((0, Duration::ZERO), |(n, t), p| {
+            let (pn, pt) = p.event_stats();
+            (n + pn, t + pt)
+        })
+    }
+
     /// Number of nodes (including NEURON's zero-area end and root nodes).
     pub fn node_count(&self) -> usize {
         self.parts.iter().map(Part::node_count).sum()
@@ -524,7 +533,7 @@ fn uses_random(net: &Network, lib: &Mechanisms) -> bool {
     }
     let mut names: Vec<&str> = Vec::new();
     for c in &net.cells {
-        names.extend(c.point_processes.iter().map(|p| p.mechanism.as_str()));
+        names.extend(c.point_processes.iter().map(|p| &*p.mechanism));
         for s in &c.sections {
             names.extend(s.mechanisms.iter().map(|m| m.mechanism.as_str()));
         }
@@ -692,48 +701,68 @@ fn split(
     for (index, &p) in mine.iter().enumerate() {
         let start = starts[p];
         let end = starts.get(p + 1).copied().unwrap_or(ncells);
-        let mut sub = Network {
-            cells: net.cells[start..end].to_vec(),
-            trains: net.trains.clone(),
-            connections: Vec::new(),
-            run: net.run.clone(),
-            records: Vec::new(),
-        };
+        // The part's trains: the network's, then one ghost per detector
+        // of another part that feeds this one (its spikes arrive by
+        // exchange). A first pass finds them; the second gives the part
+        // its connections one by one, renumbered, without a list.
+        let mut trains = net.trains.clone();
         let mut ghosts: HashMap<u32, u32> = HashMap::new();
+        let mut count = 0;
         for (c, conn) in net.connections.iter().enumerate() {
             if !(start..end).contains(&conn.target_cell) {
                 continue;
             }
-            let mut local = conn.clone();
-            local.target_cell -= start;
-            if let Source::Cell(src) = conn.source {
-                if (start..end).contains(&src) {
-                    local.source = Source::Cell(src - start);
-                } else {
-                    let d = det_of[c].unwrap_or(0);
-                    let ghost = *ghosts.entry(d).or_insert_with(|| {
-                        sub.trains.push(SpikeTrain {
-                            gid: u64::MAX,
-                            population: String::new(),
-                            times: Vec::new(),
-                        });
-                        (sub.trains.len() - 1) as u32
+            count += 1;
+            if let Source::Cell(src) = conn.source
+                && !(start..end).contains(&src)
+            {
+                let d = det_of[c].unwrap_or(0);
+                ghosts.entry(d).or_insert_with(|| {
+                    trains.push(SpikeTrain {
+                        gid: u64::MAX,
+                        population: String::new(),
+                        times: Vec::new(),
                     });
-                    local.source = Source::Train(ghost as usize);
-                    local.threshold = f64::NAN;
-                }
+                    (trains.len() - 1) as u32
+                });
             }
-            sub.connections.push(local);
         }
+        let local = net
+            .connections
+            .iter()
+            .enumerate()
+            .filter(|(_, conn)| (start..end).contains(&conn.target_cell))
+            .map(|(c, conn)| {
+                let mut local = conn.clone();
+                local.target_cell -= start;
+                if let Source::Cell(src) = conn.source {
+                    if (start..end).contains(&src) {
+                        local.source = Source::Cell(src - start);
+                    } else {
+                        let d = det_of[c].unwrap_or(0);
+                        let ghost = ghosts.get(&d).copied().unwrap_or(0);
+                        local.source = Source::Train(ghost as usize);
+                        local.threshold = f64::NAN;
+                    }
+                }
+                local
+            });
+        let mut sub_records = Vec::new();
         for (k, r) in net.records.iter().enumerate() {
             if (start..end).contains(&r.cell) {
                 let mut local = r.clone();
                 local.cell -= start;
-                records[k] = (index, sub.records.len());
-                sub.records.push(local);
+                records[k] = (index, sub_records.len());
+                sub_records.push(local);
             }
         }
-        let mut part = Part::new(&sub, lib)?;
+        let piece = super::Piece {
+            cells: &net.cells[start..end],
+            trains: &trains,
+            records: &sub_records,
+            run: &net.run,
+        };
+        let mut part = Part::build(&piece, count, local, lib)?;
         part.localise(start, ncells, &extra);
         for (&d, &ghost) in &ghosts {
             if let Some(list) = importers.get_mut(d as usize) {

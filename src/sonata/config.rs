@@ -109,7 +109,8 @@ fn read_json(path: &Path) -> Result<Value, Diagnostic> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Diagnostic::error("E1501", format!("cannot read `{}`: {e}", path.display()))
     })?;
-    serde_json::from_str(&text).map_err(|e| err(path, format!("not valid JSON: {e}")))
+    serde_json::from_str(crate::io::strip_bom(&text))
+        .map_err(|e| err(path, format!("not valid JSON: {e}")))
 }
 
 /// Manifest variables of a config, fully expanded.
@@ -250,6 +251,15 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
+/// A JSON value as text for a message, cut to 60 characters.
+fn shorten(v: &Value) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s,
+    }
+}
+
 /// The keys a config may hold, with the JSON type each must have: a key of
 /// another type is an error naming the key and what it holds, not a
 /// setting silently ignored.
@@ -279,7 +289,32 @@ fn check_types(path: &Path, json: &Value) -> Result<(), Diagnostic> {
         (&["networks", "nodes"], array, "an array"),
         (&["networks", "edges"], array, "an array"),
         (&["components"], object, "an object"),
+        (&["components", "templates_dir"], text, "a text"),
+        (&["components", "mechanisms_dir"], text, "a text"),
+        (&["components", "synaptic_models_dir"], text, "a text"),
+        (&["components", "morphologies_dir"], text, "a text"),
+        (
+            &["components", "biophysical_neuron_models_dir"],
+            text,
+            "a text",
+        ),
+        (&["components", "point_neuron_models_dir"], text, "a text"),
     ];
+    // `nodes` and `edges` belong under `networks`; at the top level nothing
+    // reads them, and the network would silently lose its files.
+    for key in ["nodes", "edges"] {
+        if let Some(v) = json.get(key) {
+            return Err(err(
+                path,
+                format!(
+                    "`{key}` at the top level is not read (it is {}: `{}`); the circuit lists its {key} in `networks.{key}`, an array of {{ \"{key}_file\": ..., \"{}_types_file\": ... }}",
+                    json_kind(v),
+                    shorten(v),
+                    key.trim_end_matches('s')
+                ),
+            ));
+        }
+    }
     for (keys, is, want) in table {
         let mut v = json;
         let mut found = true;
@@ -296,9 +331,10 @@ fn check_types(path: &Path, json: &Value) -> Result<(), Diagnostic> {
             return Err(err(
                 path,
                 format!(
-                    "`{}` must be {want}, but is {} (`{v}`)",
+                    "`{}` must be {want}, but is {} (`{}`)",
                     keys.join("."),
-                    json_kind(v)
+                    json_kind(v),
+                    shorten(v)
                 ),
             ));
         }
@@ -314,6 +350,25 @@ fn check_types(path: &Path, json: &Value) -> Result<(), Diagnostic> {
                             json_kind(v)
                         ),
                     ));
+                }
+                let texts: &[&str] = if section == "inputs" {
+                    &["input_type", "module", "input_file", "node_set"]
+                } else {
+                    &["module", "variable_name", "file_name", "sections"]
+                };
+                for k in texts {
+                    if let Some(x) = v.get(k)
+                        && !x.is_string()
+                    {
+                        return Err(err(
+                            path,
+                            format!(
+                                "`{section}.{name}.{k}` must be a text, but is {} (`{}`)",
+                                json_kind(x),
+                                shorten(x)
+                            ),
+                        ));
+                    }
                 }
             }
         }
@@ -367,6 +422,30 @@ fn circuit_from(path: &Path, json: &Value) -> Result<CircuitConfig, Diagnostic> 
             .and_then(|n| n.get(kind))
             .and_then(Value::as_array);
         for (i, entry) in list.into_iter().flatten().enumerate() {
+            if !entry.is_object() {
+                return Err(err(
+                    path,
+                    format!(
+                        "`networks.{kind}[{i}]` must be an object with `{file_key}` and `{types_key}`, but is {} (`{}`)",
+                        json_kind(entry),
+                        shorten(entry)
+                    ),
+                ));
+            }
+            for k in [file_key, types_key] {
+                if let Some(x) = entry.get(k)
+                    && !x.is_string()
+                {
+                    return Err(err(
+                        path,
+                        format!(
+                            "`networks.{kind}[{i}].{k}` must be a text, but is {} (`{}`)",
+                            json_kind(x),
+                            shorten(x)
+                        ),
+                    ));
+                }
+            }
             let f = entry
                 .get(file_key)
                 .and_then(Value::as_str)

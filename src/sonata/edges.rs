@@ -3,8 +3,7 @@
 //! edge_group_id, edge_group_index}` plus per-group columns (`syn_weight`,
 //! `delay`, `sec_id`, `sec_x`, `nsyns`...), and the edge types CSV.
 
-use super::nodes::scatter_group_row;
-use super::nodes::{TypeTable, h5_error, numeric_columns, read_ints, read_type_table, string_attr};
+use super::nodes::{TypeTable, h5_error, numeric_columns, read_type_table, string_attr};
 use crate::diag::Diagnostic;
 use hdf5_metno as hdf5;
 use std::collections::BTreeMap;
@@ -90,6 +89,91 @@ fn unsigned(file: &Path, what: &str, v: Vec<i64>) -> Result<Vec<u64>, Diagnostic
     Ok(out)
 }
 
+/// Reads an integer column (node ids, type ids, group ids and indexes):
+/// a floating-point dataset is an error rather than numbers truncated.
+fn read_int_column(file: &Path, ds: &hdf5::Dataset, what: &str) -> Result<Vec<i64>, Diagnostic> {
+    let float = ds
+        .dtype()
+        .ok()
+        .and_then(|t| t.to_descriptor().ok())
+        .is_some_and(|d| matches!(d, hdf5::types::TypeDescriptor::Float(_)));
+    if float {
+        return Err(Diagnostic::error(
+            "E1502",
+            format!(
+                "`{}` {what} holds floating-point numbers: node ids, type ids and group indexes must be integers",
+                file.display()
+            ),
+        ));
+    }
+    super::read_all::<i64>(ds).map_err(|e| h5_error(file, what, e))
+}
+
+/// Every group column of one population at once: the value of each edge
+/// from the column of its group, NaN where its group lacks the column.
+/// A NaN (or infinite) value written in a group is an error naming the
+/// dataset and row, so that no edge silently takes its type's value.
+fn group_columns(
+    file: &Path,
+    g: &hdf5::Group,
+    name: &str,
+    gid: &[i64],
+    gix: &[i64],
+    n: usize,
+    text_columns: &mut Vec<String>,
+) -> Result<BTreeMap<String, Vec<f64>>, Diagnostic> {
+    let mut ids: Vec<i64> = gid.iter().take(n).copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut groups: BTreeMap<i64, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    for id in ids {
+        let Ok(gg) = g.group(&id.to_string()) else {
+            groups.insert(id, BTreeMap::new());
+            continue;
+        };
+        let cols = numeric_columns(&gg, file)?;
+        for m in gg.member_names().unwrap_or_default() {
+            if !cols.contains_key(&m) && !text_columns.contains(&m) {
+                text_columns.push(m);
+            }
+        }
+        for (col, vals) in &cols {
+            if let Some(row) = vals.iter().position(|v| !v.is_finite()) {
+                return Err(Diagnostic::error(
+                    "E1502",
+                    format!(
+                        "`{}` /edges/{name}/{id}/{col} row {row}: `{}` is not a number an edge can use",
+                        file.display(),
+                        vals[row]
+                    ),
+                ));
+            }
+        }
+        groups.insert(id, cols);
+    }
+    let mut names: Vec<&String> = groups.values().flat_map(|c| c.keys()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut columns = BTreeMap::new();
+    for col in names {
+        let mut out = vec![f64::NAN; n];
+        for (k, x) in out.iter_mut().enumerate() {
+            let (Some(id), Some(&ix)) = (gid.get(k), gix.get(k)) else {
+                break;
+            };
+            if let Some(v) = groups
+                .get(id)
+                .and_then(|c| c.get(col))
+                .and_then(|v| usize::try_from(ix).ok().and_then(|i| v.get(i)))
+            {
+                *x = *v;
+            }
+        }
+        columns.insert(col.clone(), out);
+    }
+    Ok(columns)
+}
+
 /// Reads every population of an edges file with its types CSV.
 pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>, Diagnostic> {
     let types = read_type_table(types_file, "edge_type_id")?;
@@ -135,17 +219,17 @@ pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>,
         let source = unsigned(
             file,
             &what("source_node_id"),
-            super::read_all::<i64>(&src_ds)
-                .map_err(|e| h5_error(file, &what("source_node_id"), e))?,
+            read_int_column(file, &src_ds, &what("source_node_id"))?,
         )?;
         let target = unsigned(
             file,
             &what("target_node_id"),
-            super::read_all::<i64>(&trg_ds)
-                .map_err(|e| h5_error(file, &what("target_node_id"), e))?,
+            read_int_column(file, &trg_ds, &what("target_node_id"))?,
         )?;
-        let type_ids =
-            read_ints(&g, "edge_type_id").map_err(|e| h5_error(file, &what("edge_type_id"), e))?;
+        let type_ds = g
+            .dataset("edge_type_id")
+            .map_err(|e| h5_error(file, &what("edge_type_id"), e))?;
+        let type_ids = read_int_column(file, &type_ds, &what("edge_type_id"))?;
         let n = source.len();
         if target.len() != n || type_ids.len() != n {
             return Err(Diagnostic::error(
@@ -174,26 +258,13 @@ pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>,
         let mut columns: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         let mut text_columns = Vec::new();
         if g.link_exists("edge_group_id") && g.link_exists("edge_group_index") {
-            let gid = read_ints(&g, "edge_group_id")
-                .map_err(|e| h5_error(file, &what("edge_group_id"), e))?;
-            let gix = read_ints(&g, "edge_group_index")
-                .map_err(|e| h5_error(file, &what("edge_group_index"), e))?;
-            let mut groups: BTreeMap<i64, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
-            for k in 0..n.min(gid.len()).min(gix.len()) {
-                let grp = groups.entry(gid[k]).or_insert_with(|| {
-                    let Ok(gg) = g.group(&gid[k].to_string()) else {
-                        return BTreeMap::new();
-                    };
-                    let cols = numeric_columns(&gg);
-                    for m in gg.member_names().unwrap_or_default() {
-                        if !cols.contains_key(&m) && !text_columns.contains(&m) {
-                            text_columns.push(m);
-                        }
-                    }
-                    cols
-                });
-                scatter_group_row(&mut columns, grp, gix[k], k, n);
-            }
+            let read = |c: &str| {
+                let ds = g.dataset(c).map_err(|e| h5_error(file, &what(c), e))?;
+                read_int_column(file, &ds, &what(c))
+            };
+            let gid = read("edge_group_id")?;
+            let gix = read("edge_group_index")?;
+            columns = group_columns(file, &g, &name, &gid, &gix, n, &mut text_columns)?;
         }
         out.push(EdgePopulation {
             name,

@@ -87,7 +87,9 @@ pub fn read_spike_csv(path: &Path) -> Result<SpikeInput, Diagnostic> {
             format!("cannot read the spikes `{}`: {e}", path.display()),
         )
     })?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let mut lines = crate::io::strip_bom(&text)
+        .lines()
+        .filter(|l| !l.trim().is_empty());
     let header: Vec<&str> = lines
         .next()
         .map(|l| l.split_whitespace().collect())

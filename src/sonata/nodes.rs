@@ -64,7 +64,7 @@ pub fn read_type_table(path: &Path, id_column: &str) -> Result<TypeTable, Diagno
     let shown = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Diagnostic::error("E1501", format!("cannot read `{shown}`: {e}")))?;
-    let mut lines = text
+    let mut lines = crate::io::strip_bom(&text)
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty());
@@ -151,61 +151,105 @@ pub(crate) fn string_attr(ds: &hdf5::Location, name: &str) -> Option<String> {
     None
 }
 
-/// The numeric 1-D datasets of a group, as f64 columns.
-pub(crate) fn numeric_columns(g: &hdf5::Group) -> BTreeMap<String, Vec<f64>> {
-    let mut out = BTreeMap::new();
-    let Ok(names) = g.member_names() else {
-        return out;
-    };
-    for n in names {
-        let Ok(ds) = g.dataset(&n) else { continue };
-        if ds.ndim() != 1 {
-            continue;
-        }
-        let numeric = ds
-            .dtype()
-            .ok()
-            .and_then(|t| t.to_descriptor().ok())
-            .is_some_and(|d| {
-                matches!(
-                    d,
-                    hdf5::types::TypeDescriptor::Integer(_)
-                        | hdf5::types::TypeDescriptor::Unsigned(_)
-                        | hdf5::types::TypeDescriptor::Float(_)
-                )
-            });
-        if numeric && let Ok(v) = read_floats(&ds) {
-            out.insert(n, v);
-        }
-    }
-    out
+/// The element type of a dataset, as HDF5 describes it (`None` when the
+/// type cannot be described, e.g. a compound type).
+fn descriptor(ds: &hdf5::Dataset) -> Option<hdf5::types::TypeDescriptor> {
+    ds.dtype().ok().and_then(|t| t.to_descriptor().ok())
 }
 
-/// The text 1-D datasets of a group (variable-length strings), as columns.
-pub(crate) fn text_columns(g: &hdf5::Group) -> BTreeMap<String, Vec<String>> {
+/// True for integer and floating point element types.
+fn is_numeric(d: &hdf5::types::TypeDescriptor) -> bool {
+    use hdf5::types::TypeDescriptor as T;
+    matches!(d, T::Integer(_) | T::Unsigned(_) | T::Float(_))
+}
+
+/// True for string element types (fixed or variable length).
+fn is_text(d: &hdf5::types::TypeDescriptor) -> bool {
+    use hdf5::types::TypeDescriptor as T;
+    matches!(
+        d,
+        T::FixedAscii(_) | T::FixedUnicode(_) | T::VarLenAscii | T::VarLenUnicode
+    )
+}
+
+/// The names of a group's members, an error naming `file` and the group
+/// when they cannot be listed.
+fn members(g: &hdf5::Group, file: &Path) -> Result<Vec<String>, Diagnostic> {
+    g.member_names().map_err(|e| h5_error(file, &g.name(), e))
+}
+
+/// The numeric 1-D datasets of a group, as f64 columns. A numeric column
+/// that exists but cannot be read (a damaged file, a shape larger than
+/// memory) is an error naming `file` and the dataset, never a column
+/// silently missing.
+pub(crate) fn numeric_columns(
+    g: &hdf5::Group,
+    file: &Path,
+) -> Result<BTreeMap<String, Vec<f64>>, Diagnostic> {
     let mut out = BTreeMap::new();
-    for n in g.member_names().unwrap_or_default() {
+    for n in members(g, file)? {
         let Ok(ds) = g.dataset(&n) else { continue };
-        if ds.ndim() != 1 {
+        if ds.ndim() != 1 || !descriptor(&ds).is_some_and(|d| is_numeric(&d)) {
             continue;
         }
-        if let Ok(v) = super::read_all::<hdf5::types::VarLenUnicode>(&ds) {
-            out.insert(n, v.iter().map(|s| s.as_str().to_string()).collect());
+        let v = read_floats(&ds).map_err(|e| h5_error(file, &ds.name(), e))?;
+        out.insert(n, v);
+    }
+    Ok(out)
+}
+
+/// The text 1-D datasets of a group (strings of any kind), as columns; a
+/// text column that exists but cannot be read is an error naming `file`
+/// and the dataset.
+pub(crate) fn text_columns(
+    g: &hdf5::Group,
+    file: &Path,
+) -> Result<BTreeMap<String, Vec<String>>, Diagnostic> {
+    let mut out = BTreeMap::new();
+    for n in members(g, file)? {
+        let Ok(ds) = g.dataset(&n) else { continue };
+        if ds.ndim() != 1 || !descriptor(&ds).is_some_and(|d| is_text(&d)) {
+            continue;
+        }
+        let v = if let Ok(v) = super::read_all::<hdf5::types::VarLenUnicode>(&ds) {
+            v.iter().map(|s| s.as_str().to_string()).collect()
         } else if let Ok(v) = super::read_all::<hdf5::types::VarLenAscii>(&ds) {
-            out.insert(n, v.iter().map(|s| s.as_str().to_string()).collect());
-        }
+            v.iter().map(|s| s.as_str().to_string()).collect()
+        } else if let Ok(v) = super::read_all::<hdf5::types::FixedAscii<1024>>(&ds) {
+            v.iter().map(|s| s.as_str().to_string()).collect()
+        } else {
+            super::read_all::<hdf5::types::FixedUnicode<1024>>(&ds)
+                .map_err(|e| h5_error(file, &ds.name(), e))?
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect()
+        };
+        out.insert(n, v);
     }
-    out
+    Ok(out)
 }
 
-/// A group's `positions` table (n x 3, um), if it has one.
-fn positions(g: &hdf5::Group) -> Option<Vec<[f64; 3]>> {
-    let ds = g.dataset("positions").ok()?;
+/// A group's `positions` table (n x 3, um), if it has one; an error
+/// naming `file` when it has one of another shape or it cannot be read.
+fn positions(g: &hdf5::Group, file: &Path) -> Result<Option<Vec<[f64; 3]>>, Diagnostic> {
+    let Ok(ds) = g.dataset("positions") else {
+        return Ok(None);
+    };
     if ds.ndim() != 2 || ds.shape().get(1) != Some(&3) {
-        return None;
+        return Err(Diagnostic::error(
+            "E1502",
+            format!(
+                "`{}` {}: positions are a table of n rows and 3 columns (x, y, z), but its shape is {:?}",
+                file.display(),
+                ds.name(),
+                ds.shape()
+            ),
+        ));
     }
-    let flat = super::read_all::<f64>(&ds).ok()?;
-    Some(flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+    let flat = super::read_all::<f64>(&ds).map_err(|e| h5_error(file, &ds.name(), e))?;
+    Ok(Some(
+        flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+    ))
 }
 
 /// The columns of one node group.
@@ -338,15 +382,19 @@ pub fn read_nodes(file: &Path, types_file: &Path) -> Result<Vec<NodePopulation>,
                 .map_err(|e| h5_error(file, &what("node_group_index"), e))?;
             let mut groups: BTreeMap<i64, NodeGroup> = BTreeMap::new();
             for k in 0..n.min(gid.len()).min(gix.len()) {
-                let grp = groups.entry(gid[k]).or_insert_with(|| {
-                    g.group(&gid[k].to_string())
-                        .map(|gg| NodeGroup {
-                            numbers: numeric_columns(&gg),
-                            texts: text_columns(&gg),
-                            positions: positions(&gg),
+                let grp = match groups.entry(gid[k]) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(match g.group(&gid[k].to_string()) {
+                            Ok(gg) => NodeGroup {
+                                numbers: numeric_columns(&gg, file)?,
+                                texts: text_columns(&gg, file)?,
+                                positions: positions(&gg, file)?,
+                            },
+                            Err(_) => NodeGroup::default(),
                         })
-                        .unwrap_or_default()
-                });
+                    }
+                };
                 scatter_group_row(&mut columns, &grp.numbers, gix[k], k, n);
                 let at = usize::try_from(gix[k]).ok();
                 for (col, vals) in &grp.texts {

@@ -754,47 +754,75 @@ impl GroupEmitter<'_> {
             ioff: &ioff,
             noff: &noff,
         };
+        // With speculation, every variant's redo goes to one shared
+        // body, lane by lane (right for any nodes): one copy less to
+        // compile than a redo per variant.
+        let redo = speculate.then(|| b.create_block());
         for (contiguous, block) in bodies {
             if let Some(block) = block {
                 b.switch_to_block(block);
                 b.seal_block(block);
             }
-            if speculate {
-                let mut v = self.vectorizer(b, contiguous, &layout, true);
-                if let Some(c) = carry_in {
-                    v.take_carried(c)?;
+            match redo {
+                Some(redo) => {
+                    let mut v = self.vectorizer(b, contiguous, &layout, true);
+                    if let Some(c) = carry_in {
+                        v.take_carried(c)?;
+                    }
+                    v.body(stmts)?;
+                    let acc = v.range.ok_or("no range accumulator")?;
+                    let bits = inline.map_or(RANGE_BITS, InlineExp::window_bits);
+                    let high = v.b.ins().ushr_imm_u(acc, bits as i64);
+                    let commit = v.b.create_block();
+                    v.b.ins().brif(high, redo, &[], commit, &[]);
+                    v.b.switch_to_block(commit);
+                    v.b.seal_block(commit);
+                    if let Some(c) = carry_out {
+                        v.leave_carried(c)?;
+                    }
+                    v.finish_group()?;
+                    v.b.ins().jump(exit, &[]);
+                    *self.refs = std::mem::take(&mut v.refs);
                 }
-                v.body(stmts)?;
-                let acc = v.range.ok_or("no range accumulator")?;
-                let bits = inline.map_or(RANGE_BITS, InlineExp::window_bits);
-                let high = v.b.ins().ushr_imm_u(acc, bits as i64);
-                let (commit, redo) = (v.b.create_block(), v.b.create_block());
-                v.b.ins().brif(high, redo, &[], commit, &[]);
-                v.b.switch_to_block(commit);
-                v.b.seal_block(commit);
-                if let Some(c) = carry_out {
-                    v.leave_carried(c)?;
+                None => {
+                    self.plain_body(b, contiguous, &layout, stmts, carry_in, carry_out, exit)?
                 }
-                v.finish_group()?;
-                v.b.ins().jump(exit, &[]);
-                *self.refs = std::mem::take(&mut v.refs);
-                b.switch_to_block(redo);
-                b.seal_block(redo);
             }
-            let mut v = self.vectorizer(b, contiguous, &layout, false);
-            if let Some(c) = carry_in {
-                v.take_carried(c)?;
-            }
-            v.body(stmts)?;
-            if let Some(c) = carry_out {
-                v.leave_carried(c)?;
-            }
-            v.finish_group()?;
-            // All bodies call the same library functions through one import.
-            *self.refs = std::mem::take(&mut v.refs);
-            b.ins().jump(exit, &[]);
+        }
+        if let Some(redo) = redo {
+            b.switch_to_block(redo);
+            b.seal_block(redo);
+            self.plain_body(b, false, &layout, stmts, carry_in, carry_out, exit)?;
         }
         Ok(exit)
+    }
+
+    /// One group's body without speculation (library calls, or the full
+    /// fast `exp`), ending with a jump to `exit`.
+    #[allow(clippy::too_many_arguments)]
+    fn plain_body(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        contiguous: bool,
+        layout: &Layouts<'_>,
+        stmts: &[Stmt],
+        carry_in: Option<&Carry<'_>>,
+        carry_out: Option<&Carry<'_>>,
+        exit: Block,
+    ) -> R<()> {
+        let mut v = self.vectorizer(b, contiguous, layout, false);
+        if let Some(c) = carry_in {
+            v.take_carried(c)?;
+        }
+        v.body(stmts)?;
+        if let Some(c) = carry_out {
+            v.leave_carried(c)?;
+        }
+        v.finish_group()?;
+        // All bodies call the same library functions through one import.
+        *self.refs = std::mem::take(&mut v.refs);
+        b.ins().jump(exit, &[]);
+        Ok(())
     }
 
     /// A translator for one body of the group whose offsets `layout`

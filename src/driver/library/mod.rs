@@ -121,7 +121,7 @@ impl Library {
         let mut read = Vec::new();
         for path in files {
             match std::fs::read(path) {
-                Ok(b) => read.push((path.clone(), String::from_utf8_lossy(&b).into_owned())),
+                Ok(b) => read.push((path.clone(), crate::io::lossy_text(&b))),
                 Err(e) => notes.push(Diagnostic::warning(
                     "W0801",
                     format!("cannot read `{}`: {e}; it is ignored", path.display()),
@@ -144,7 +144,7 @@ impl Library {
                 let text = match overlay(&path) {
                     Some(t) => t,
                     None => match std::fs::read(&path) {
-                        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                        Ok(b) => crate::io::lossy_text(&b),
                         Err(e) => {
                             notes.push(Diagnostic::warning(
                                 "W0801",

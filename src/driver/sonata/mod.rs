@@ -484,24 +484,33 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         }
         // Node id → cell of the source and target populations, and node id
         // → train of a virtual source population.
-        let cells_of = |pop: &str| -> HashMap<u64, usize> {
-            cell_of
-                .iter()
-                .filter(|((p, _), _)| p == pop)
-                .map(|((_, id), &c)| (*id, c))
-                .collect()
+        let cells_of = |pop: &str| {
+            IdMap::new(
+                cell_of
+                    .iter()
+                    .filter(|((p, _), _)| p == pop)
+                    .map(|((_, id), &c)| (*id, c)),
+            )
         };
         let target_cells = cells_of(&ep.target_population);
         let source_cells = cells_of(&ep.source_population);
+        // The node ids of a virtual source population: an edge from any
+        // other id has no source.
+        let virtual_ids: std::collections::HashSet<u64> = virtual_pops
+            .iter()
+            .filter(|p| p.name == ep.source_population)
+            .flat_map(|p| p.node_ids.iter().copied())
+            .collect();
         let mut source_trains: HashMap<u64, usize> = train_of
             .iter()
             .filter(|((p, _), _)| *p == ep.source_population)
             .map(|((_, id), &t)| (*id, t))
             .collect();
-        // Edge ids grouped by target cell, target cells in cell order.
-        let mut by_target: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        // Edge ids grouped by target cell, target cells in cell order, in
+        // file order within a cell (a counting sort: two passes, one list).
+        let mut target_of: Vec<u32> = Vec::with_capacity(ep.len());
         for k in 0..ep.len() {
-            let Some(&tc) = target_cells.get(&ep.target[k]) else {
+            let Some(tc) = target_cells.get(ep.target[k]) else {
                 errors.push(e1502(format!(
                     "`{}` /edges/{}/target_node_id row {k}: node {} of population `{}` is not a real cell of the circuit",
                     ep.file.display(),
@@ -511,14 +520,41 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 )));
                 break;
             };
-            by_target.entry(tc).or_default().push(k);
+            target_of.push(tc as u32);
         }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut first = vec![0usize; net.cells.len() + 1];
+        for &tc in &target_of {
+            first[tc as usize + 1] += 1;
+        }
+        for c in 0..net.cells.len() {
+            first[c + 1] += first[c];
+        }
+        let mut order = vec![0u32; ep.len()];
+        {
+            let mut next = first.clone();
+            for (k, &tc) in target_of.iter().enumerate() {
+                order[next[tc as usize]] = k as u32;
+                next[tc as usize] += 1;
+            }
+        }
+        drop(target_of);
+        net.connections.reserve(ep.len());
         let mut specs: HashMap<i64, SynSpec> = HashMap::new();
         let (weight_column, delay_column) = (ep.columns.get("syn_weight"), ep.columns.get("delay"));
         let mut weight_of_type: HashMap<i64, Result<Option<f64>, String>> = HashMap::new();
         let mut delay_of_type: HashMap<i64, Result<Option<f64>, String>> = HashMap::new();
-        for (tc, list) in by_target {
-            for k in list {
+        let mut locations = Vec::new();
+        for tc in 0..net.cells.len() {
+            let list = &order[first[tc]..first[tc + 1]];
+            if list.is_empty() {
+                continue;
+            }
+            net.cells[tc].point_processes.reserve(list.len());
+            for &k in list {
+                let k = k as usize;
                 let tid = ep.type_ids[k];
                 let spec = match specs.entry(tid) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -572,19 +608,28 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     }
                     Err(d) => return Err(vec![d]),
                 };
-                let locations = sites::edge_sites(
+                sites::edge_sites(
                     &mut placer,
                     &mut rules,
                     (pop_index, ep),
                     k,
-                    &net.cells,
-                    tc,
+                    (&net.cells, tc),
+                    &mut locations,
                     &mut warnings,
                 )
                 .map_err(|d| vec![d])?;
                 let source = if virt {
                     match source_trains.get(&ep.source[k]) {
                         Some(&t) => Source::Train(t),
+                        None if !virtual_ids.contains(&ep.source[k]) => {
+                            return Err(vec![e1502(format!(
+                                "`{}` /edges/{}/source_node_id row {k}: node {} of virtual population `{}` does not exist",
+                                ep.file.display(),
+                                ep.name,
+                                ep.source[k],
+                                ep.source_population
+                            ))]);
+                        }
                         None => {
                             // A virtual node without input: BMTK gives it no spikes.
                             let t = net.trains.len();
@@ -599,8 +644,8 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         }
                     }
                 } else {
-                    match source_cells.get(&ep.source[k]) {
-                        Some(&c) => Source::Cell(c),
+                    match source_cells.get(ep.source[k]) {
+                        Some(c) => Source::Cell(c),
                         None => {
                             return Err(vec![e1502(format!(
                                 "`{}` /edges/{}/source_node_id row {k}: node {} of population `{}` does not exist",
@@ -612,7 +657,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         }
                     }
                 };
-                for location in locations {
+                for &location in &locations {
                     let cell = &mut net.cells[tc];
                     let target = cell.point_processes.len();
                     cell.point_processes.push(PointProcess {
@@ -653,6 +698,41 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         reports,
         warnings,
     })
+}
+
+/// Node id → index (of a cell), as a table indexed by node id when the
+/// ids are dense enough (SONATA numbers nodes from 0), else hashed.
+enum IdMap {
+    Dense(Vec<u32>),
+    Sparse(HashMap<u64, usize>),
+}
+
+impl IdMap {
+    fn new(pairs: impl Iterator<Item = (u64, usize)>) -> IdMap {
+        let pairs: Vec<(u64, usize)> = pairs.collect();
+        let max = pairs.iter().map(|p| p.0).max().unwrap_or(0);
+        let dense =
+            max < 4 * pairs.len() as u64 + 1024 && pairs.iter().all(|p| p.1 < u32::MAX as usize);
+        if !dense {
+            return IdMap::Sparse(pairs.into_iter().collect());
+        }
+        let mut table = vec![u32::MAX; max as usize + 1];
+        for (id, c) in pairs {
+            table[id as usize] = c as u32;
+        }
+        IdMap::Dense(table)
+    }
+
+    fn get(&self, id: u64) -> Option<usize> {
+        match self {
+            IdMap::Dense(t) => usize::try_from(id)
+                .ok()
+                .and_then(|i| t.get(i))
+                .filter(|&&c| c != u32::MAX)
+                .map(|&c| c as usize),
+            IdMap::Sparse(m) => m.get(&id).copied(),
+        }
+    }
 }
 
 /// How many nodes a node set selects (1 for forms nmc does not evaluate,

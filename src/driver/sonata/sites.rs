@@ -20,6 +20,10 @@ fn has_column(ep: &EdgePopulation, name: &str) -> bool {
     ep.columns.contains_key(name) || ep.types.header.iter().any(|h| h == name)
 }
 
+/// A generous estimate of the memory one synapse takes while the network
+/// is built and run (bytes).
+const SYNAPSE_BYTES: f64 = 512.0;
+
 /// How the edges of one edge type get their sites, worked out once per
 /// type (parsing `target_sections` and `distance_range` per edge would
 /// cost more than the draw).
@@ -117,16 +121,18 @@ fn rule(
     Ok(Rule::Random { names, range, id })
 }
 
-/// The sites of edge `k` of `ep` on cell `tc`.
+/// The sites of edge `k` of `ep` on cell `tc`, into `out` (cleared first;
+/// one list reused for every edge).
 pub(super) fn edge_sites(
     placer: &mut Placer,
     rules: &mut Rules,
     (pop, ep): (usize, &EdgePopulation),
     k: usize,
-    cells: &[Cell],
-    tc: usize,
+    (cells, tc): (&[Cell], usize),
+    out: &mut Vec<Location>,
     warnings: &mut Vec<Diagnostic>,
-) -> Result<Vec<Location>, Diagnostic> {
+) -> Result<(), Diagnostic> {
+    out.clear();
     let tid = ep.type_ids[k];
     let where_ = || {
         format!(
@@ -136,17 +142,33 @@ pub(super) fn edge_sites(
         )
     };
     let (names, range, id) = match rules.of((pop, ep), k, warnings)? {
-        Rule::Given => return site(ep, k, &cells[tc]).map(|l| vec![l]),
-        Rule::Nothing => return Ok(Vec::new()),
+        Rule::Given => {
+            out.push(site(ep, k, &cells[tc])?);
+            return Ok(());
+        }
+        Rule::Nothing => return Ok(()),
         Rule::Random { names, range, id } => (names, *range, *id),
     };
     let nsyns = match ep.number(k, "nsyns") {
-        Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => n as usize,
+        Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => {
+            // Each synapse costs a point process, a connection and an
+            // instance row: many are checked against the memory there is
+            // before any is made (a few need no look at the system).
+            if n > 1024.0 {
+                crate::io::check_memory(n * SYNAPSE_BYTES).map_err(|m| {
+                    e1502(format!(
+                        "{}: nsyns is {n}: that many synapses on one edge {m}",
+                        where_()
+                    ))
+                })?;
+            }
+            n as usize
+        }
         Ok(None) => 1,
         Ok(Some(n)) => return Err(e1502(format!("{}: nsyns is {n}", where_()))),
         Err(v) => return Err(e1502(format!("{}: nsyns is `{v}`, not a number", where_()))),
     };
-    let out = placer
+    *out = placer
         .random_sites(cells, tc, id, names, range, nsyns)
         .map_err(|e| e1502(format!("{} on cell {tc}: {e}", where_())))?;
     if out.is_empty() && nsyns > 0 {
@@ -158,5 +180,5 @@ pub(super) fn edge_sites(
             warnings.push(Diagnostic::warning("W1501", msg));
         }
     }
-    Ok(out)
+    Ok(())
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 /// A synapse type: mechanism and parameters.
 #[derive(Clone, Debug)]
 pub(super) struct SynSpec {
-    pub(super) mechanism: String,
+    pub(super) mechanism: std::sync::Arc<str>,
     pub(super) params: std::sync::Arc<BTreeMap<String, f64>>,
 }
 
@@ -139,7 +139,7 @@ pub(super) fn syn_spec(
         }
     }
     Ok(SynSpec {
-        mechanism: tmpl.to_string(),
+        mechanism: tmpl.into(),
         params: params.into(),
     })
 }

@@ -7,11 +7,13 @@
 //! edge type per `connect` statement. See [`super::Experiment::circuit`]
 //! for how it lines up with the [`crate::net::Network`].
 
-use super::Column;
-use super::lower::Ctx;
+use super::connect::EdgeTypeDef;
+use super::lower::{Ctx, InputInfo};
+use super::{Column, Population};
 use crate::net::circuit::{
     Attribute, Circuit, Edge, EdgePopulation, EdgeType, InputSpikes, Node, NodePopulation, NodeType,
 };
+use crate::net::{Network, Source};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -49,12 +51,49 @@ fn text(a: &Attribute) -> String {
 }
 
 impl Ctx<'_> {
-    /// Fills the circuit from the built network (after
+    /// Gathers what the record needs beyond the network (after
     /// [`Ctx::place_connections`]).
-    pub(super) fn circuit(&self, mechanisms_dir: Option<PathBuf>) -> Circuit {
-        let mut c = Circuit {
+    pub(super) fn record(&mut self, mechanisms_dir: Option<PathBuf>) -> Record {
+        let mut cell_templates = BTreeMap::new();
+        for p in &self.pops {
+            if let Some(t) = self.types.get(&p.cell_type) {
+                cell_templates.insert(p.cell_type.clone(), t.text.clone());
+            }
+        }
+        Record {
+            node_pop: self.node_pop.clone(),
+            node_sets: std::mem::take(&mut self.node_sets),
+            cell_templates,
+            inputs: self.inputs.clone(),
+            edge_types: std::mem::take(&mut self.edge_types),
+            edge_type_of: std::mem::take(&mut self.edge_type_of),
             mechanisms_dir,
+        }
+    }
+}
+
+/// What the SONATA record of an NDL network needs beyond the network
+/// itself; the record ([`Circuit`]) is made from it on demand, so that a
+/// run does not hold a second copy of every edge.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Record {
+    node_pop: String,
+    node_sets: BTreeMap<String, Value>,
+    cell_templates: BTreeMap<String, String>,
+    inputs: Vec<InputInfo>,
+    edge_types: Vec<EdgeTypeDef>,
+    /// Index into `edge_types` of each connection of the network.
+    edge_type_of: Vec<u32>,
+    mechanisms_dir: Option<PathBuf>,
+}
+
+impl Record {
+    /// The circuit of `net` (whose populations are `pops`).
+    pub(super) fn circuit(&self, net: &Network, pops: &[Population]) -> Circuit {
+        let mut c = Circuit {
+            mechanisms_dir: self.mechanisms_dir.clone(),
             node_sets: self.node_sets.clone(),
+            cell_templates: self.cell_templates.clone(),
             ..Circuit::default()
         };
         // Real cells: one node population.
@@ -63,7 +102,7 @@ impl Ctx<'_> {
             is_virtual: false,
             ..NodePopulation::default()
         };
-        for (i, p) in self.pops.iter().enumerate() {
+        for (i, p) in pops.iter().enumerate() {
             let type_id = 100 + i as u64;
             let mut extra = BTreeMap::new();
             for (k, col) in &p.properties {
@@ -92,11 +131,8 @@ impl Ctx<'_> {
                     attributes,
                 });
             }
-            if let Some(t) = self.types.get(&p.cell_type) {
-                c.cell_templates.insert(p.cell_type.clone(), t.text.clone());
-            }
         }
-        if !self.pops.is_empty() {
+        if !pops.is_empty() {
             c.node_populations.push(real);
         }
         // Inputs: a virtual population each, with its spikes.
@@ -121,7 +157,7 @@ impl Ctx<'_> {
             });
             let mut spikes: Vec<(u64, f64)> = Vec::new();
             for k in 0..i.count {
-                for &t in &self.net.trains[i.first_train + k].times {
+                for &t in &net.trains[i.first_train + k].times {
                     spikes.push((k as u64, t));
                 }
             }
@@ -169,16 +205,35 @@ impl Ctx<'_> {
                     distance_range: None,
                 });
             }
-            for p in self.pending.iter().filter(|p| p.rank == rank) {
-                let et = &self.edge_types[p.edge_type];
+            let first_train = rank
+                .checked_sub(1)
+                .and_then(|k| self.inputs.get(k))
+                .map_or(0, |i| i.first_train);
+            for (conn, &k) in net.connections.iter().zip(&self.edge_type_of) {
+                let Some(et) = self.edge_types.get(k as usize) else {
+                    continue;
+                };
+                if et.rank != rank {
+                    continue;
+                }
+                let location = net
+                    .cells
+                    .get(conn.target_cell)
+                    .and_then(|cell| cell.point_processes.get(conn.target))
+                    .map(|pp| pp.location)
+                    .unwrap_or_default();
+                let source = match conn.source {
+                    Source::Cell(s) => s,
+                    Source::Train(t) => t - first_train,
+                };
                 ep.edges.push(Edge {
-                    source: p.source_node,
-                    target: p.target as u64,
-                    edge_type_id: type_id.get(&p.edge_type).copied().unwrap_or(100),
-                    syn_weight: et.weight.is_none().then_some(p.weight),
-                    delay: et.delay.is_none().then_some(p.delay),
-                    sec_id: p.location.section as u64,
-                    sec_x: p.location.x,
+                    source: source as u64,
+                    target: conn.target_cell as u64,
+                    edge_type_id: type_id.get(&(k as usize)).copied().unwrap_or(100),
+                    syn_weight: et.weight.is_none().then_some(conn.weight),
+                    delay: et.delay.is_none().then_some(conn.delay),
+                    sec_id: location.section as u64,
+                    sec_x: location.x,
                     nsyns: 1,
                 });
             }

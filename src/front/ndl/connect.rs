@@ -28,31 +28,31 @@ use crate::net::{Connection, Location, PointProcess, Source};
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
 
-/// One connection made by a rule, waiting to be placed.
+/// One connection made by a rule, waiting to be placed (what differs
+/// between the connections of one statement; the rest is its
+/// [`EdgeTypeDef`]).
 #[derive(Clone, Debug)]
 pub(super) struct Pending {
     /// Edge population: 0 for sources among the real cells, 1 + k for input k.
-    pub(super) rank: usize,
+    pub(super) rank: u32,
+    /// Index into [`Ctx::edge_types`].
+    pub(super) edge_type: u32,
     /// Target cell.
-    pub(super) target: usize,
+    pub(super) target: u32,
+    /// Section of the target cell the synapse sits on.
+    pub(super) section: u32,
     /// Source.
     pub(super) source: Source,
-    /// Source node id in its SONATA node population.
-    pub(super) source_node: u64,
     /// NetCon weight (in the synapse's weight unit).
     pub(super) weight: f64,
     /// Delay (ms).
     pub(super) delay: f64,
-    /// Threshold (mV), NaN for the run's.
-    pub(super) threshold: f64,
-    /// Where the synapse sits.
-    pub(super) location: Location,
-    /// Index into [`Ctx::edge_types`].
-    pub(super) edge_type: usize,
+    /// Position along the section.
+    pub(super) x: f64,
 }
 
 /// What one `connect` statement contributes to the circuit: an edge type.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct EdgeTypeDef {
     /// Edge population (as in [`Pending::rank`]).
     pub(super) rank: usize,
@@ -65,7 +65,7 @@ pub(super) struct EdgeTypeDef {
     /// The synapse type's name.
     pub(super) synapse: String,
     /// Its mechanism.
-    pub(super) mechanism: String,
+    pub(super) mechanism: std::sync::Arc<str>,
     /// Its parameters (converted).
     pub(super) params: std::sync::Arc<BTreeMap<String, f64>>,
     /// The weight when the same for every edge.
@@ -74,6 +74,8 @@ pub(super) struct EdgeTypeDef {
     pub(super) delay: Option<f64>,
     /// The target section's name.
     pub(super) section: String,
+    /// NetCon threshold (mV), NaN for the run's.
+    pub(super) threshold: f64,
 }
 
 /// A weight or delay: one number, a formula, or a distribution.
@@ -98,8 +100,6 @@ const RULES: &[&str] = &["all_to_all", "probability", "one_to_one", "fixed_indeg
 struct Side {
     /// Spike sources, one per node.
     sources: Vec<Source>,
-    /// Node ids in the SONATA node population.
-    nodes: Vec<u64>,
     /// Cell index of each node (real cells only).
     cells: Vec<Option<usize>>,
     /// Positions, when known.
@@ -294,18 +294,35 @@ impl Ctx<'_> {
                 p: Amount::Const(p),
                 ..
             } => ns * nt * p.clamp(0.0, 1.0),
-            // A formula's mean is unknown before drawing: not checked.
+            Rule::Probability {
+                p: Amount::Formula(e, f),
+                ..
+            } => ns * nt * mean_probability(e, *f, &source, &target),
             Rule::Probability { .. } => 0.0,
             Rule::OneToOne { .. } => ns.min(nt),
             Rule::FixedIndegree { k, .. } => *k as f64 * nt,
         };
-        let per_edge = 200.0 + 64.0 * params.len() as f64;
+        // The network's connection and synapse, and in the simulation the
+        // synapse's instance, its weight and delay and queued events.
+        let syn_vars = self.mech_vars(&mech.name).unwrap_or(32) as f64;
+        let per_edge = 200.0 + 64.0 * params.len() as f64 + (syn_vars + 8.0) * 16.0 + 64.0;
         if !self.memory_for(
             most * per_edge,
             &format!(
-                "`connect {} -> {}` makes up to {} connections, which",
+                "`connect {} -> {}` makes {} {} connections, which",
                 self.text_of(c.source.span),
                 self.text_of(c.target.span),
+                if matches!(
+                    &rule,
+                    Rule::Probability {
+                        p: Amount::Formula(..),
+                        ..
+                    }
+                ) {
+                    "about"
+                } else {
+                    "up to"
+                },
                 crate::units::format_number(most.round())
             ),
             at,
@@ -344,6 +361,9 @@ impl Ctx<'_> {
         });
         let et = self.edge_types.len();
         let mut section_name = String::new();
+        // Exactly this statement's connections more: the queue never
+        // doubles past what the network needs.
+        self.pending.reserve_exact(pairs.len());
         let mut values: Vec<(f64, f64)> = Vec::with_capacity(pairs.len());
         for &(s, t) in &pairs {
             let d = match (&source.positions, &target.positions) {
@@ -389,15 +409,14 @@ impl Ctx<'_> {
                 section_name = self.net.cells[tc].sections[location.section].name.clone();
             }
             self.pending.push(Pending {
-                rank: source.rank,
-                target: tc,
+                rank: source.rank as u32,
+                edge_type: et as u32,
+                target: tc as u32,
+                section: location.section as u32,
                 source: source.sources[s],
-                source_node: source.nodes[s],
                 weight: w,
                 delay: dl,
-                threshold,
-                location,
-                edge_type: et,
+                x: location.x,
             });
         }
         if section_name.is_empty() {
@@ -417,11 +436,12 @@ impl Ctx<'_> {
             source_query: source.query.clone(),
             target_query: target.query.clone(),
             synapse: syn,
-            mechanism: mech.name.clone(),
+            mechanism: mech.name.as_str().into(),
             params: params.into(),
             weight: constant(&weight),
             delay: constant(&delay),
             section: section_name,
+            threshold,
         });
     }
 
@@ -451,7 +471,6 @@ impl Ctx<'_> {
             };
             return Some(Side {
                 sources: range.clone().map(|i| Source::Train(first + i)).collect(),
-                nodes: range.clone().map(|i| i as u64).collect(),
                 cells: range.map(|_| None).collect(),
                 positions: None,
                 rank: 1 + k,
@@ -497,7 +516,6 @@ impl Ctx<'_> {
         });
         Some(Side {
             sources: cells.iter().map(|&c| Source::Cell(c)).collect(),
-            nodes: cells.iter().map(|&c| c as u64).collect(),
             cells: cells.iter().map(|&c| Some(c)).collect(),
             positions,
             rank: 0,
@@ -822,6 +840,7 @@ impl Ctx<'_> {
         let mut pairs = Vec::new();
         match rule {
             Rule::AllToAll { autapses } => {
+                pairs.reserve_exact(ns * nt);
                 for t in 0..nt {
                     for s in 0..ns {
                         if *autapses || !is_self(s, t) {
@@ -936,29 +955,53 @@ impl Ctx<'_> {
     /// Creates the queued synapses and NetCons in SONATA reader order:
     /// edge population (recurrent, then each input), target cell, then
     /// statement and rule order.
+    /// Every list is reserved at its final length first, so that no list
+    /// grows by doubling; the queue is freed afterwards. The edge type of
+    /// each connection is kept for the SONATA record.
     pub(super) fn place_connections(&mut self) {
         let mut pending = std::mem::take(&mut self.pending);
         pending.sort_by_key(|p| (p.rank, p.target));
+        let mut per_cell = vec![0usize; self.net.cells.len()];
         for p in &pending {
-            let et = &self.edge_types[p.edge_type];
-            let cell = &mut self.net.cells[p.target];
+            if let Some(n) = per_cell.get_mut(p.target as usize) {
+                *n += 1;
+            }
+        }
+        for (k, n) in per_cell.into_iter().enumerate() {
+            if n > 0 {
+                self.net.cells[k].point_processes.reserve_exact(n);
+                self.pp_labels[k].reserve_exact(n);
+            }
+        }
+        self.net.connections.reserve_exact(pending.len());
+        self.edge_type_of.reserve_exact(pending.len());
+        // Synapse labels by edge type, as indexes into `labels`.
+        let names: Vec<String> = self.edge_types.iter().map(|e| e.synapse.clone()).collect();
+        let label_of: Vec<u32> = names.iter().map(|n| self.label(n)).collect();
+        for p in pending {
+            let et = &self.edge_types[p.edge_type as usize];
+            let tc = p.target as usize;
+            let cell = &mut self.net.cells[tc];
             cell.point_processes.push(PointProcess {
                 mechanism: et.mechanism.clone(),
-                location: p.location,
+                location: Location {
+                    section: p.section as usize,
+                    x: p.x,
+                },
                 params: et.params.clone(),
             });
             let target = cell.point_processes.len() - 1;
-            self.pp_labels[p.target].push(et.synapse.clone());
+            self.pp_labels[tc].push(label_of[p.edge_type as usize]);
+            self.edge_type_of.push(p.edge_type);
             self.net.connections.push(Connection {
                 source: p.source,
-                target_cell: p.target,
+                target_cell: tc,
                 target,
                 weight: p.weight,
                 delay: p.delay,
-                threshold: p.threshold,
+                threshold: et.threshold,
             });
         }
-        self.pending = pending;
     }
 }
 
@@ -989,4 +1032,35 @@ fn first_span(e: &Expr) -> Span {
         }
         Expr::Call(f, _) => f.span,
     }
+}
+
+/// The mean of a probability formula over a deterministic sample of
+/// (source, target) pairs, clamped to [0, 1]: an estimate of the share of
+/// pairs connected, checked against memory before the pairs are drawn
+/// (pairs where the formula fails count as 0; drawing reports them).
+fn mean_probability(e: &Expr, factor: f64, src: &Side, tgt: &Side) -> f64 {
+    const SAMPLES: usize = 1024;
+    let (ns, nt) = (src.sources.len(), tgt.sources.len());
+    if ns == 0 || nt == 0 {
+        return 0.0;
+    }
+    let mut rng = random::seeded(0x6d65_6d6f_7279);
+    let mut sum = 0.0;
+    for _ in 0..SAMPLES {
+        let s = ((random::uniform(&mut rng) * ns as f64) as usize).min(ns - 1);
+        let t = ((random::uniform(&mut rng) * nt as f64) as usize).min(nt - 1);
+        let d = match (&src.positions, &tgt.positions) {
+            (Some(a), Some(b)) => {
+                let (p, q) = (a[s], b[t]);
+                Some(((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt())
+            }
+            _ => None,
+        };
+        if let Ok(x) = formula::eval(e, &|v| if v == "distance" { d } else { None })
+            && x.is_finite()
+        {
+            sum += (x * factor).clamp(0.0, 1.0);
+        }
+    }
+    sum / SAMPLES as f64
 }

@@ -28,6 +28,7 @@ pub(super) struct CellType {
 }
 
 /// An input: a virtual population of spike trains.
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct InputInfo {
     /// Its name (also its SONATA node population).
     pub(super) name: String,
@@ -59,8 +60,13 @@ pub(super) struct Ctx<'a> {
     /// Cell types whose definition had errors (not reported again when used).
     pub(super) failed_types: Vec<String>,
     pub(super) pops: Vec<Population>,
-    /// Per cell: the label of each point process (synapse or stimulus name).
-    pub(super) pp_labels: Vec<Vec<String>>,
+    /// Per cell: the label of each point process (synapse or stimulus
+    /// name), as an index into `labels`.
+    pub(super) pp_labels: Vec<Vec<u32>>,
+    /// Point process labels, each once.
+    pub(super) labels: Vec<String>,
+    /// Edge type (index into `edge_types`) of each placed connection.
+    pub(super) edge_type_of: Vec<u32>,
     pub(super) synapses: BTreeMap<String, SynapseType>,
     /// Inputs in declaration order.
     pub(super) inputs: Vec<InputInfo>,
@@ -75,6 +81,9 @@ pub(super) struct Ctx<'a> {
     /// Node sets by name: their JSON and how many nodes they select.
     pub(super) node_sets: BTreeMap<String, serde_json::Value>,
     pub(super) net: Network,
+    /// Bytes the network and its simulation take by the estimates checked
+    /// so far ([`Ctx::memory_for`]); each new estimate is checked on top.
+    pub(super) committed: f64,
 }
 
 /// Gives the mechanisms an NDL file may use: NEURON's built-ins plus the
@@ -105,6 +114,8 @@ pub fn build_with(
         failed_types: Vec::new(),
         pops: Vec::new(),
         pp_labels: Vec::new(),
+        labels: Vec::new(),
+        edge_type_of: Vec::new(),
         synapses: BTreeMap::new(),
         inputs: Vec::new(),
         node_pop: "network".into(),
@@ -113,6 +124,7 @@ pub fn build_with(
         edge_types: Vec::new(),
         node_sets: BTreeMap::new(),
         net: Network::default(),
+        committed: 0.0,
     };
     let mut name = None;
     let mut mechanisms_dir = None;
@@ -226,7 +238,7 @@ pub fn build_with(
     for i in &cx.inputs {
         inputs.extend(std::iter::repeat_n(i.name.clone(), i.count));
     }
-    let circuit = cx.circuit(mechanisms_dir.clone());
+    let record = cx.record(mechanisms_dir.clone());
     Some(Experiment {
         name,
         network: cx.net,
@@ -235,7 +247,7 @@ pub fn build_with(
         mechanisms_dir,
         mechanism_files: cx.used.into_iter().collect(),
         output,
-        circuit,
+        record,
     })
 }
 
@@ -305,6 +317,17 @@ pub(super) fn unknown_setting(a: &Assign, what: &str, known: &[&str]) -> Diagnos
 
 impl Ctx<'_> {
     /// The source text under `span` (a cell definition, for templates).
+    /// The index of point process label `name` in `labels`.
+    pub(super) fn label(&mut self, name: &str) -> u32 {
+        match self.labels.iter().position(|l| l == name) {
+            Some(k) => k as u32,
+            None => {
+                self.labels.push(name.to_string());
+                (self.labels.len() - 1) as u32
+            }
+        }
+    }
+
     pub(super) fn text_of(&self, span: Span) -> String {
         self.map
             .source(span.file)
@@ -703,6 +726,7 @@ impl Ctx<'_> {
             return;
         };
         let params: std::sync::Arc<_> = self.params(&m, &s.params).into();
+        let mechanism: std::sync::Arc<str> = m.name.as_str().into();
         let cells: Vec<usize> = match &s.cells {
             Some(r) => match self.select(r) {
                 Some(c) => c,
@@ -715,11 +739,12 @@ impl Ctx<'_> {
                 return;
             };
             self.net.cells[c].point_processes.push(PointProcess {
-                mechanism: m.name.clone(),
+                mechanism: mechanism.clone(),
                 location: loc,
                 params: params.clone(),
             });
-            self.pp_labels[c].push(s.mechanism.name.clone());
+            let label = self.label(&s.mechanism.name);
+            self.pp_labels[c].push(label);
         }
     }
 
@@ -931,7 +956,10 @@ impl Ctx<'_> {
                         .map(|m| m.name.clone())
                         .unwrap_or_default();
                     for (i, pp) in cell.point_processes.iter().enumerate() {
-                        if self.pp_labels[c].get(i) == Some(label)
+                        if self.pp_labels[c]
+                            .get(i)
+                            .and_then(|&l| self.labels.get(l as usize))
+                            == Some(label)
                             && secs.contains(&pp.location.section)
                         {
                             let known = self.cat.as_ref().and_then(|k| k.find(&pp.mechanism));

@@ -26,7 +26,8 @@
 //!   read or holds something other than numbers; `E1004` a mechanism whose
 //!   `.mod` file has errors; `E1005` a `use`d file cannot be read or
 //!   defines more than cell types; `E1006` a positions file cannot be read
-//!   or is malformed; `E1007` a SONATA spike file cannot be read
+//!   or is malformed; `E1007` a SONATA spike file cannot be read;
+//!   `E1008` `use`d files that form a cycle (names each file and line)
 //! - `E11xx` syntax: `E1101` expected/found (with what was expected);
 //!   `E1102` unclosed `{`; `E1103` unknown statement keyword (did you mean);
 //!   `E1104` nesting or expression beyond the limits (`MAX_NESTING`,
@@ -49,7 +50,9 @@
 //!   unit; `E1304` value out of range (x outside [0, 1], nseg, dt, indexes);
 //!   `E1305` wrong kind of value (a name where a number is needed, ...)
 //!   `E1306` more than the machine's memory (cells, connections, spikes,
-//!   steps, reports: an estimate checked before allocating)
+//!   steps, reports: an estimate checked before allocating, summed over the
+//!   network and counting what the simulation will need, so `nmc check`
+//!   refuses what `nmc run` could not hold)
 //! - `E14xx` topology: `E1401` section attached twice; `E1402` loop;
 //!   `E1403` sections not connected to the root; `E1404` a child attached
 //!   by an end other than 0
@@ -74,7 +77,7 @@ pub mod parse;
 pub mod quantity;
 pub mod random;
 
-use crate::diag::{Diagnostic, FileId, SourceMap};
+use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::net::Network;
 use crate::net::circuit::{Attribute, Circuit};
 use crate::sonata::report::Report;
@@ -137,8 +140,14 @@ pub struct Experiment {
     pub mechanism_files: Vec<PathBuf>,
     /// Output settings.
     pub output: Output,
-    /// The same network as SONATA would store it (what `nmc build` writes).
-    /// Its correspondence with [`Experiment::network`]:
+    /// What the SONATA record of the network needs beyond the network
+    /// (see [`Experiment::circuit`]).
+    pub record: circuit::Record,
+}
+
+impl Experiment {
+    /// The same network as SONATA would store it (what `nmc build` writes),
+    /// made on demand. Its correspondence with [`Experiment::network`]:
     /// - real cells: node population `circuit.node_populations[0]` (named
     ///   by `network`), node id k = `network.cells[k]` (populations in
     ///   declaration order, each a node type with its `pop_name`);
@@ -152,7 +161,9 @@ pub struct Experiment {
     ///   order); edge k's synapse is the next point process of its target
     ///   cell (after the cell's stimuli), exactly as the SONATA reader
     ///   creates them.
-    pub circuit: Circuit,
+    pub fn circuit(&self) -> Circuit {
+        self.record.circuit(&self.network, &self.populations)
+    }
 }
 
 /// What checking one `.ndl` file produced.
@@ -170,7 +181,7 @@ pub struct Checked {
 pub fn check_file(map: &mut SourceMap, path: &Path, load: lower::LoadCatalogue) -> Checked {
     let shown = path.display().to_string();
     let text = match std::fs::read(path) {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Ok(b) => crate::io::lossy_text(&b),
         Err(e) => {
             return Checked {
                 file: None,
@@ -184,17 +195,37 @@ pub fn check_file(map: &mut SourceMap, path: &Path, load: lower::LoadCatalogue) 
     };
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let id = map.add(shown, text);
-    check_loaded(map, id, &base, load)
+    check_loaded(map, id, Some(path), &base, load)
+}
+
+/// Deepest chain of `use`d files (each level reads and parses a file).
+const MAX_USE_DEPTH: usize = 32;
+
+/// The files being resolved (outermost first) and the `use` statement of
+/// each file that led to the next, for cycle messages.
+struct UseChain {
+    /// Key ([`use_key`]) of each file on the chain.
+    files: Vec<PathBuf>,
+    /// The `use` statements on the chain: `uses[i]` is in `files[i]`.
+    uses: Vec<Span>,
+    /// Files already resolved: a file used twice (a diamond) is read once.
+    done: std::collections::BTreeSet<PathBuf>,
+}
+
+/// The absolute, normalised path naming a file for cycle detection.
+fn use_key(p: &Path) -> PathBuf {
+    lower::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
 }
 
 /// `file` with every `use "other.ndl"` replaced by the cell types the other
-/// file defines (E1005 when it cannot be read or defines anything else).
+/// file defines (E1005 when it cannot be read or defines anything else,
+/// E1008 when the uses form a cycle). A file used twice is read once.
 fn resolve_uses(
     map: &mut SourceMap,
     file: &ast::File,
     base: &Path,
     out: &mut Vec<Diagnostic>,
-    depth: usize,
+    chain: &mut UseChain,
 ) -> ast::File {
     let mut items = Vec::new();
     for item in &file.items {
@@ -203,15 +234,27 @@ fn resolve_uses(
             continue;
         };
         let full = lower::normalize(&base.join(path));
-        if depth > 8 {
+        let key = use_key(&full);
+        if let Some(at) = chain.files.iter().position(|f| *f == key) {
+            out.push(use_cycle(map, chain, at, *span));
+            continue;
+        }
+        if chain.done.contains(&key) {
+            continue;
+        }
+        if chain.files.len() > MAX_USE_DEPTH {
             out.push(
-                Diagnostic::error("E1005", "`use` nested too deeply (a cycle?)")
-                    .with_primary(*span, "used here"),
+                Diagnostic::error(
+                    "E1005",
+                    format!("`use` nested more than {MAX_USE_DEPTH} files deep"),
+                )
+                .with_primary(*span, "used here")
+                .with_help("put the cell types in fewer files"),
             );
             continue;
         }
         let text = match std::fs::read(&full) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Ok(b) => crate::io::lossy_text(&b),
             Err(e) => {
                 out.push(
                     Diagnostic::error("E1005", format!("cannot read `{}`: {e}", full.display()))
@@ -230,7 +273,12 @@ fn resolve_uses(
             }
         };
         let dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
-        let used = resolve_uses(map, &used, &dir, out, depth + 1);
+        chain.files.push(key.clone());
+        chain.uses.push(*span);
+        let used = resolve_uses(map, &used, &dir, out, chain);
+        chain.files.pop();
+        chain.uses.pop();
+        chain.done.insert(key);
         for u in used.items {
             match u {
                 ast::Item::Cell(_) => items.push(u),
@@ -249,6 +297,27 @@ fn resolve_uses(
     ast::File { items }
 }
 
+/// E1008: the `use` at `closing` names `chain.files[at]`, a file that is
+/// itself being resolved; the message lists each file and line of the
+/// cycle.
+fn use_cycle(map: &SourceMap, chain: &UseChain, at: usize, closing: Span) -> Diagnostic {
+    let step = |s: Span| {
+        let lc = map.line_col(s.file, s.start as usize);
+        format!("{}:{}", map.name(s.file), lc.line)
+    };
+    let mut steps: Vec<String> = chain.uses[at..]
+        .iter()
+        .map(|&s| format!("{} uses `{}`", step(s), map.text(s)))
+        .collect();
+    steps.push(format!("{} uses `{}`", step(closing), map.text(closing)));
+    let mut d = Diagnostic::error("E1008", format!("`use` cycle: {}", steps.join(", ")))
+        .with_primary(closing, "this `use` closes the cycle");
+    for &s in &chain.uses[at..] {
+        d = d.with_secondary(s, "part of the cycle");
+    }
+    d.with_help("a file may not use itself, directly or through other files; move the shared cell types into a file that uses none of these")
+}
+
 /// Checks NDL text not on disk (`base` is the folder relative paths start
 /// from), with the mechanisms `load` gives.
 pub fn check_source(
@@ -259,12 +328,15 @@ pub fn check_source(
     load: lower::LoadCatalogue,
 ) -> Checked {
     let id = map.add(name, text);
-    check_loaded(map, id, base, load)
+    check_loaded(map, id, Some(Path::new(name)), base, load)
 }
 
+/// Checks file `id` of `map`; `root` is its path on disk, if any (a file
+/// that `use`s it back is a cycle).
 fn check_loaded(
     map: &mut SourceMap,
     id: FileId,
+    root: Option<&Path>,
     base: &Path,
     load: lower::LoadCatalogue,
 ) -> Checked {
@@ -279,7 +351,12 @@ fn check_loaded(
             };
         }
     };
-    let full = resolve_uses(map, &file, base, &mut diagnostics, 0);
+    let mut chain = UseChain {
+        files: root.map(use_key).into_iter().collect(),
+        uses: Vec::new(),
+        done: Default::default(),
+    };
+    let full = resolve_uses(map, &file, base, &mut diagnostics, &mut chain);
     check::duplicates(&full, &mut diagnostics);
     let experiment = if diagnostics.iter().any(Diagnostic::is_error) {
         None

@@ -61,21 +61,67 @@ fn approx_cell_bytes(c: &crate::net::Cell) -> f64 {
     2.0 * (size_of::<crate::net::Cell>() as f64 + c.population.len() as f64 + 24.0 + sections)
 }
 
+/// Bytes the simulation of one cell like `c` takes (nodes, mechanism and
+/// ion instances, its spike source), an estimate that errs on the large
+/// side; `vars` gives a mechanism's number of variables when known.
+fn approx_sim_cell_bytes(c: &crate::net::Cell, vars: &dyn Fn(&str) -> Option<usize>) -> f64 {
+    // Node arrays (voltage, matrix, area, parent, ...) per segment.
+    let per_node = 256.0;
+    // Fields of an instance beyond the variables (node index, ion slots).
+    let extra_fields = 8.0;
+    let segments: f64 = c
+        .sections
+        .iter()
+        .map(|s| {
+            let mechs: f64 = s
+                .mechanisms
+                .iter()
+                .map(|m| (vars(&m.mechanism).unwrap_or(32) as f64 + extra_fields) * 16.0)
+                .sum();
+            // An ion's instance per segment for every two mechanisms at most.
+            let ions = s.mechanisms.len() as f64 * 64.0;
+            s.nseg.max(1) as f64 * (per_node + mechs + ions)
+        })
+        .sum();
+    let point_processes = c.point_processes.len() as f64 * (32.0 + extra_fields) * 16.0;
+    512.0 + segments + point_processes
+}
+
 impl Ctx<'_> {
-    /// False, with E1306 at `span`, when about `bytes` for `what` would not
-    /// fit in the memory available (checked before allocating it).
+    /// False, with E1306 at `span`, when about `bytes` more for `what`
+    /// would not fit, with what the network took so far, in the memory
+    /// available (checked before allocating it); true (and `bytes` counted)
+    /// otherwise.
     pub(super) fn memory_for(&mut self, bytes: f64, what: &str, span: Span) -> bool {
-        match crate::io::check_memory(bytes) {
-            Ok(()) => true,
+        let bytes = if bytes.is_nan() { f64::INFINITY } else { bytes };
+        match crate::io::check_memory(self.committed + bytes) {
+            Ok(()) => {
+                self.committed += bytes;
+                true
+            }
             Err(m) => {
+                let before = if self.committed >= 1e6 {
+                    format!(
+                        "; {} of that is for what comes before this statement",
+                        crate::io::format_bytes(self.committed)
+                    )
+                } else {
+                    String::new()
+                };
                 self.out.push(
-                    Diagnostic::error("E1306", format!("{what} {m}"))
+                    Diagnostic::error("E1306", format!("{what} {m}{before}"))
                         .with_primary(span, "too large for this machine")
                         .with_help("check the number for a typo, or make the network smaller"),
                 );
                 false
             }
         }
+    }
+
+    /// The number of variables of mechanism `name`, when the catalogue
+    /// knows it.
+    pub(super) fn mech_vars(&self, name: &str) -> Option<usize> {
+        self.cat.as_ref()?.find(name).map(|m| m.vars.len())
     }
 
     pub(super) fn population(&mut self, p: &PopulationDef) {
@@ -100,11 +146,17 @@ impl Ctx<'_> {
         let sections = t.sections.clone();
         let count = p.count as usize;
         let index = self.pops.len();
-        // Positions and columns take 24 and ~40 bytes a cell more.
-        let per_cell = approx_cell_bytes(&template) + 64.0;
+        // Positions and columns take 24 and ~40 bytes a cell more; the
+        // simulation's share is counted now, so that `nmc check` refuses
+        // what `nmc run` could not hold.
+        let sim = approx_sim_cell_bytes(&template, &|m| self.mech_vars(m));
+        let per_cell = approx_cell_bytes(&template) + 64.0 + sim;
         if !self.memory_for(
             count as f64 * per_cell,
-            &format!("{count} cells of `{}`", p.cell_type.name),
+            &format!(
+                "{count} cells of `{}` (built and simulated)",
+                p.cell_type.name
+            ),
             p.count_span,
         ) {
             return;

@@ -129,13 +129,7 @@ fn could_be_cascade(
 pub fn read_source(map: &mut SourceMap, path: &Path) -> Result<crate::diag::FileId, Diagnostic> {
     let shown = path.display().to_string();
     match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(map.add(shown, text)),
-            Err(e) => {
-                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                Ok(map.add(shown, text))
-            }
-        },
+        Ok(bytes) => Ok(map.add(shown, crate::io::lossy_text(&bytes))),
         Err(e) => Err(
             Diagnostic::error("E0001", format!("cannot read `{shown}`: {e}"))
                 .with_help("check the path; `nmc check` takes .mod files"),

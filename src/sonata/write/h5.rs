@@ -124,8 +124,15 @@ pub fn write_file(
         fill(&f)?;
         f.close()
     });
+    // On disk before the rename, so a crash never leaves a truncated file
+    // under the final name.
     let result = result
         .map_err(|e| e.to_string())
+        .and_then(|()| {
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| e.to_string())
+        })
         .and_then(|()| std::fs::rename(&tmp, dest).map_err(|e| e.to_string()));
     result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);

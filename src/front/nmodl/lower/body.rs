@@ -503,7 +503,21 @@ impl Context<'_> {
                 );
                 return;
             }
+            Some(_) if self.solving.contains(&block.name) => {
+                let chain = self.solving.join("` SOLVEs `");
+                self.error(
+                    "E0307",
+                    block.span,
+                    format!(
+                        "SOLVE `{}` inside itself (`{chain}` SOLVEs `{}`)",
+                        block.name, block.name
+                    ),
+                    "solved inside itself",
+                );
+                return;
+            }
             Some((kind, blk, _)) => {
+                self.solving.push(block.name.clone());
                 let saved = std::mem::take(&mut b.volumes);
                 let saved_flux = b.flux;
                 b.push();
@@ -516,6 +530,7 @@ impl Context<'_> {
                 b.pop();
                 b.volumes = saved;
                 b.flux = saved_flux;
+                self.solving.pop();
                 body
             }
             None => match self.funcs.get(&block.name) {

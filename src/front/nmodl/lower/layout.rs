@@ -74,6 +74,9 @@ pub struct Context<'a> {
     pub tables: HashMap<String, usize>,
     /// Equation blocks by name.
     pub solvables: HashMap<String, (ast::SolvableKind, &'a ast::Block, &'a [ast::Ident])>,
+    /// Equation blocks being inlined at a SOLVE, outermost first (a block
+    /// that SOLVEs itself, directly or not, is an error, not a loop).
+    pub solving: Vec<String>,
     /// USEION variables.
     pub ion_vars: Vec<IonVar>,
     /// Currents in NEURON-block order.
@@ -112,6 +115,7 @@ impl<'a> Context<'a> {
             funcs: HashMap::new(),
             tables: HashMap::new(),
             solvables: HashMap::new(),
+            solving: Vec::new(),
             ion_vars: Vec::new(),
             currents: Vec::new(),
             electrode: false,

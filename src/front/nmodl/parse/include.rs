@@ -61,7 +61,7 @@ pub(super) fn resolve(
             continue;
         }
         let text = match std::fs::read(&target) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(bytes) => crate::io::lossy_text(&bytes),
             Err(e) => {
                 let why = if e.kind() == std::io::ErrorKind::NotFound {
                     "not found".to_string()

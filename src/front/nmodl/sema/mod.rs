@@ -19,6 +19,10 @@
 //! - `E0304` wrong number of arguments
 //! - `E0305` a PROCEDURE used as a value
 //! - `E0306` a call of something that is not a function
+//! - `E0307` a statement in a block where it does not belong: `x' = ...`
+//!   outside DERIVATIVE, a reaction outside KINETIC, `~ a = b` or CONSERVE
+//!   outside KINETIC/LINEAR/NONLINEAR, TABLE outside FUNCTION/PROCEDURE or
+//!   twice in one (the lowering adds a block SOLVEd inside itself)
 //! - `E0401` VERBATIM C code (except `VERBATIM return; ENDVERBATIM` in an `if`)
 //! - `E0402` a method NEURON accepts but nmc does not implement
 //! - `W0201` an ASSIGNED, STATE or LOCAL never used

@@ -70,6 +70,8 @@ pub struct Resolver<'a> {
     function: Option<String>,
     if_depth: usize,
     equation: bool,
+    /// The first TABLE statement of the current top-level block.
+    table_at: Option<crate::diag::Span>,
 }
 
 impl<'a> Resolver<'a> {
@@ -94,6 +96,7 @@ impl<'a> Resolver<'a> {
             function: None,
             if_depth: 0,
             equation: false,
+            table_at: None,
         }
     }
 
@@ -139,6 +142,7 @@ impl<'a> Resolver<'a> {
     fn top_block(&mut self, context: Context, b: &Block) {
         self.context = context;
         self.if_depth = 0;
+        self.table_at = None;
         self.block(b);
     }
 
@@ -206,6 +210,19 @@ impl<'a> Resolver<'a> {
                 self.write(target);
             }
             StmtKind::Derivative { target, value, .. } => {
+                if self.context != Context::Solvable(SolvableKind::Derivative) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "E0307",
+                            format!(
+                                "`{}'` is a derivative: it belongs in a DERIVATIVE block",
+                                target.name.name
+                            ),
+                        )
+                        .with_primary(s.span, "not in a DERIVATIVE block")
+                        .with_help("write `x' = ...` in `DERIVATIVE states { }` and solve it from BREAKPOINT (`SOLVE states METHOD cnexp`); INITIAL sets a state with `x = ...`"),
+                    );
+                }
                 self.expr(value);
                 self.derivative_target(target);
             }
@@ -273,8 +290,26 @@ impl<'a> Resolver<'a> {
                     self.block(b);
                 }
             }
-            StmtKind::Reaction(r) => self.reaction(r),
+            StmtKind::Reaction(r) => {
+                if self.context != Context::Solvable(SolvableKind::Kinetic) {
+                    self.misplaced(s.span, "a reaction `~ A <-> B (kf, kb)`", "a KINETIC block");
+                }
+                self.reaction(r)
+            }
             StmtKind::Equation { lhs, rhs } | StmtKind::Conserve { lhs, rhs } => {
+                if !matches!(
+                    self.context,
+                    Context::Solvable(
+                        SolvableKind::Kinetic | SolvableKind::Linear | SolvableKind::NonLinear
+                    )
+                ) {
+                    let what = if matches!(s.kind, StmtKind::Conserve { .. }) {
+                        "CONSERVE"
+                    } else {
+                        "an equation `~ a = b`"
+                    };
+                    self.misplaced(s.span, what, "a KINETIC, LINEAR or NONLINEAR block");
+                }
                 // States solved by `~` equations and CONSERVE count as
                 // changed wherever they appear in the equation.
                 self.equation = true;
@@ -306,6 +341,22 @@ impl<'a> Resolver<'a> {
                 to,
                 with,
             } => {
+                if self.context != Context::Function {
+                    self.diags.push(
+                        Diagnostic::error("E0307", "TABLE belongs in a FUNCTION or PROCEDURE")
+                            .with_primary(s.span, "not in a FUNCTION or PROCEDURE")
+                            .with_help("a TABLE tabulates what its FUNCTION or PROCEDURE computes; move it there"),
+                    );
+                } else if let Some(first) = self.table_at {
+                    self.diags.push(
+                        Diagnostic::error("E0307", "a second TABLE in one FUNCTION or PROCEDURE")
+                            .with_primary(s.span, "second TABLE")
+                            .with_secondary(first, "first TABLE")
+                            .with_help("list every tabulated name in one TABLE statement"),
+                    );
+                } else {
+                    self.table_at = Some(s.span);
+                }
                 for n in names.iter().chain(depend) {
                     self.read(n);
                 }
@@ -396,6 +447,17 @@ impl<'a> Resolver<'a> {
             }
             None => self.undefined(id, false),
         }
+    }
+
+    /// E0307: `what` at `span` outside the blocks it belongs in (`place`).
+    fn misplaced(&mut self, span: crate::diag::Span, what: &str, place: &str) {
+        self.diags.push(
+            Diagnostic::error("E0307", format!("{what} belongs in {place}"))
+                .with_primary(span, format!("not in {place}"))
+                .with_help(format!(
+                    "move it into {place}, solved from BREAKPOINT or INITIAL with SOLVE"
+                )),
+        );
     }
 
     fn derivative_target(&mut self, target: &LValue) {
