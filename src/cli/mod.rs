@@ -526,6 +526,18 @@ fn agree(code: i32, comm: Option<&mut dyn Transport>) -> i32 {
     }
 }
 
+/// True when `ok` holds on every rank (every rank must call it at the same
+/// point), or `ok` without ranks.
+fn all_ok(ok: bool, comm: Option<&mut dyn Transport>) -> bool {
+    match comm {
+        Some(c) => c
+            .all_gather(&[u8::from(ok)])
+            .iter()
+            .all(|b| b.first() == Some(&1)),
+        None => ok,
+    }
+}
+
 /// Threads per rank by default: the machine's `cores` shared by `ranks`
 /// processes (at least one each; a cluster's launcher usually starts one
 /// rank per core or binds ranks to their own cores).

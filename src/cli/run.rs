@@ -80,21 +80,19 @@ pub fn run(
         .collect();
     outputs.extend(exp.output.spikes.iter().map(|s| dir.join(s)));
     let outputs: Vec<&Path> = outputs.iter().map(|p| p.as_path()).collect();
-    // Cleared by the rank that writes; every rank learns whether that
-    // worked, so none waits for the others.
+    // Rank 0 alone writes the outputs; every rank learns whether it can.
     let cleared = if writer {
         crate::io::clear_outputs(&outputs)
     } else {
         Ok(())
     };
-    if let Some(c) = comm.as_deref_mut() {
-        let failed = c.all_gather(&[u8::from(cleared.is_err())]);
-        if failed.iter().any(|f| f.first() == Some(&1)) && cleared.is_ok() {
-            return EXIT_ERRORS;
-        }
+    if let Err(e) = &cleared {
+        errln!("error: {e}");
     }
-    if let Err(e) = cleared {
-        eprintln!("error: {e}");
+    if !super::all_ok(
+        cleared.is_ok(),
+        comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
+    ) {
         return EXIT_ERRORS;
     }
     let start = Instant::now();

@@ -53,26 +53,25 @@ pub fn run(
         errln!("error: {e}");
         return EXIT_ERRORS;
     }
-    // The previous run's outputs go first (by the rank that writes them):
-    // a run that fails or is killed leaves no file that looks like its own.
-    // Every rank learns whether that worked, so none waits for the others.
-    let mut cleared = Ok(());
-    if writer {
-        let mut outputs = vec![dir.join(&loaded.config.spikes_file), log_path.clone()];
-        for entry in &loaded.config.reports {
-            outputs.push(report_path(entry, &dir, out_dir.is_some()));
-        }
-        let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
-        cleared = crate::io::clear_outputs(&outputs);
+    // The previous run's outputs go first: a run that fails or is killed
+    // leaves no file that looks like its own (rank 0 alone writes them).
+    let mut outputs = vec![dir.join(&loaded.config.spikes_file), log_path.clone()];
+    for entry in &loaded.config.reports {
+        outputs.push(report_path(entry, &dir, out_dir.is_some()));
     }
-    if let Some(c) = comm.as_deref_mut() {
-        let failed = c.all_gather(&[u8::from(cleared.is_err())]);
-        if failed.iter().any(|f| f.first() == Some(&1)) && cleared.is_ok() {
-            return EXIT_ERRORS;
-        }
+    let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
+    let cleared = if writer {
+        crate::io::clear_outputs(&outputs)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = &cleared {
+        errln!("error: {e}");
     }
-    if let Err(e) = cleared {
-        eprintln!("error: {e}");
+    if !super::all_ok(
+        cleared.is_ok(),
+        comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
+    ) {
         return EXIT_ERRORS;
     }
     let built = match comm.as_deref_mut() {
