@@ -485,8 +485,14 @@ pub fn kernel_name(kind: KernelKind) -> String {
 fn new_module(mech: &Mechanism) -> Result<JITModule, Diagnostic> {
     let err = |e: String| jit_error(mech, e);
     let mut flags = settings::builder();
+    // Cranelift's IR verifier checks nmc's code generation, not the user's
+    // input: the test suite runs it on every kernel it compiles
+    // (`NMC_VERIFY_JIT=1`, set by scripts/test), debug builds always; a
+    // release run skips it (about 10% of the seed's load time).
+    let verify = cfg!(debug_assertions) || std::env::var_os("NMC_VERIFY_JIT").is_some();
     for (name, value) in [
         ("opt_level", "speed"),
+        ("enable_verifier", if verify { "true" } else { "false" }),
         ("use_colocated_libcalls", "false"),
         ("is_pic", "false"),
     ] {
