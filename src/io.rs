@@ -73,9 +73,24 @@ pub fn strip_bom(text: &str) -> &str {
 }
 
 /// The bytes of a text file as text: invalid UTF-8 replaced, a leading
-/// byte order mark dropped.
+/// byte order mark dropped, and a carriage return that is not followed by
+/// a line feed (old Mac line endings) read as a line feed. Both are one
+/// byte, so every byte offset, and so every span, stays the same.
 pub fn lossy_text(bytes: &[u8]) -> String {
-    strip_bom(&String::from_utf8_lossy(bytes)).to_string()
+    let text = strip_bom(&String::from_utf8_lossy(bytes)).to_string();
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Bytes of memory this process may still allocate: the smaller of the
@@ -178,4 +193,16 @@ pub fn format_bytes(b: f64) -> String {
         }
     }
     format!("{b:.0} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lossy_text;
+
+    #[test]
+    fn lone_carriage_returns_end_lines_and_keep_offsets() {
+        let text = lossy_text(b"\xef\xbb\xbfa\rb\r\nc\r");
+        assert_eq!(text, "a\nb\r\nc\n");
+        assert_eq!(lossy_text(b"plain\n"), "plain\n");
+    }
 }

@@ -1055,3 +1055,31 @@ fn ctrl_z_at_end_of_file_is_whitespace() {
     let (module, diags) = nmc::front::nmodl::parse::parse(&mut map, file);
     assert!(module.is_some(), "{diags:?}");
 }
+
+/// Old Mac files end lines with a carriage return alone: nmc reads them
+/// as lines, so a CR-only model compiles and a diagnostic names the line
+/// it is on (not line 1, column 66).
+#[test]
+fn carriage_return_line_endings_are_lines() {
+    let dir = std::env::temp_dir().join(format!("nmc-cr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let original = std::fs::read_to_string(common::repo("models/na_rtm.mod")).expect("model");
+    let good = dir.join("na_rtm.mod");
+    std::fs::write(&good, original.replace('\n', "\r")).expect("write");
+    let bad = dir.join("cr.mod");
+    let text =
+        "NEURON { SUFFIX cr }\rASSIGNED { v }\r: a comment\rBREAKPOINT { v = undefined_thing }\r";
+    std::fs::write(&bad, text).expect("write");
+    let mut map = SourceMap::new();
+    let compiled = nmc::driver::pipeline::compile_file(&mut map, &good);
+    let mut map = SourceMap::new();
+    let broken = nmc::driver::pipeline::compile_file(&mut map, &bad);
+    let rendered = nmc::diag::render_human(&map, &broken.diagnostics, false);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        !compiled.failed(),
+        "a CR-only copy of na_rtm.mod does not compile"
+    );
+    assert!(broken.failed());
+    assert!(rendered.contains("cr.mod:4:18"), "{rendered}");
+}
