@@ -526,6 +526,25 @@ fn agree(code: i32, comm: Option<&mut dyn Transport>) -> i32 {
     }
 }
 
+/// Removes a previous run's `outputs` (the writing rank's job) so that a
+/// run that fails leaves no file that looks like its own; true when that
+/// worked, on every rank alike (each must call it at the same point).
+fn clear_old_outputs(
+    outputs: &[&std::path::Path],
+    writer: bool,
+    comm: Option<&mut dyn Transport>,
+) -> bool {
+    let cleared = if writer {
+        crate::io::clear_outputs(outputs)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = &cleared {
+        eprintln!("error: {e}");
+    }
+    all_ok(cleared.is_ok(), comm)
+}
+
 /// True when `ok` holds on every rank (every rank must call it at the same
 /// point), or `ok` without ranks.
 fn all_ok(ok: bool, comm: Option<&mut dyn Transport>) -> bool {

@@ -81,16 +81,9 @@ pub fn run(
     outputs.extend(exp.output.spikes.iter().map(|s| dir.join(s)));
     let outputs: Vec<&Path> = outputs.iter().map(|p| p.as_path()).collect();
     // Rank 0 alone writes the outputs; every rank learns whether it can.
-    let cleared = if writer {
-        crate::io::clear_outputs(&outputs)
-    } else {
-        Ok(())
-    };
-    if let Err(e) = &cleared {
-        errln!("error: {e}");
-    }
-    if !super::all_ok(
-        cleared.is_ok(),
+    if !super::clear_old_outputs(
+        &outputs,
+        writer,
         comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
     ) {
         return EXIT_ERRORS;

@@ -60,16 +60,9 @@ pub fn run(
         outputs.push(report_path(entry, &dir, out_dir.is_some()));
     }
     let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
-    let cleared = if writer {
-        crate::io::clear_outputs(&outputs)
-    } else {
-        Ok(())
-    };
-    if let Err(e) = &cleared {
-        errln!("error: {e}");
-    }
-    if !super::all_ok(
-        cleared.is_ok(),
+    if !super::clear_old_outputs(
+        &outputs,
+        writer,
         comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
     ) {
         return EXIT_ERRORS;
