@@ -147,7 +147,7 @@ fn jit_exp(args: &[f64]) -> Vec<f64> {
     let _ = std::fs::remove_dir_all(&dir);
     let mech = outcome.mechanism.expect("probe compiles");
     let compiled = cranelift::compile_with(&mech, MathMode::Fast).expect("JIT");
-    let field = |name: &str| mech.fields.iter().position(|f| f.name == name).expect(name);
+    let field = |name: &str| mech.field_id(name).expect(name);
     let mut data = MechanismData::new(&mech, args.len());
     let (xs, ys) = (
         data.layout().field_slot[field("x")],

@@ -12,8 +12,8 @@ use nmc::back::math::MathMode;
 use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::{self, Specialization, cse, dce, fold, inline, persist};
 use nmc::ir::{
-    BinOp, Expr, Field, FieldKind, Function, Kernel, KernelKind, MathFn, MechKind, Mechanism,
-    Place, Stmt, UnOp,
+    BinOp, Expr, Field, FieldId, FieldKind, Function, Kernel, KernelKind, MathFn, MechKind,
+    Mechanism, Place, Stmt, UnOp,
 };
 
 fn model(name: &str) -> Mechanism {
@@ -88,7 +88,7 @@ const B: usize = 2;
 const FLAG: usize = 3;
 
 fn fld(id: usize) -> Expr {
-    Expr::Load(Place::Field(id, None))
+    Expr::Load(Place::Field(FieldId::new(id), None))
 }
 
 fn c(x: f64) -> Expr {
@@ -100,7 +100,7 @@ fn exp(a: Expr) -> Expr {
 }
 
 fn set(id: usize, e: Expr) -> Stmt {
-    Stmt::Assign(Place::Field(id, None), e)
+    Stmt::Assign(Place::Field(FieldId::new(id), None), e)
 }
 
 /// exp(x / 3 + 1), the repeated expression of the tests.
@@ -147,7 +147,7 @@ fn run(mech: &Mechanism, jit: bool) -> Vec<u64> {
     let n = 4;
     let mut data = MechanismData::new(mech, n);
     let slots = data.layout().field_slot.clone();
-    let slot = |id: usize| slots[id];
+    let slot = |id: usize| slots[FieldId::new(id)];
     let (sx, sflag) = (slot(X), slot(FLAG));
     for i in 0..n {
         data.set_value(sx, i, -1.5 + 0.9 * i as f64);

@@ -57,7 +57,7 @@ fn cnexp_factors_of_a_synapse_move_into_initial() {
         assert!(divisions(kernel(&plain, KernelKind::State)) >= 4, "{name}");
         assert_eq!(exps(kernel(&s.mech, KernelKind::State)), 0, "{name}");
         assert_eq!(divisions(kernel(&s.mech, KernelKind::State)), 0, "{name}");
-        for id in plain.fields.len()..s.mech.fields.len() {
+        for id in s.mech.field_ids().skip(plain.fields.len()) {
             assert_eq!(s.mech.fields[id].kind, FieldKind::Assigned);
             assert!(
                 s.persistent.contains(&id),
@@ -96,11 +96,7 @@ fn voltage_dependent_rates_stay() {
 #[test]
 fn a_field_written_after_initial_is_not_invariant() {
     let mut mech = model("Exp2Syn.mod");
-    let tau1 = mech
-        .fields
-        .iter()
-        .position(|f| f.name == "tau1")
-        .expect("tau1");
+    let tau1 = mech.field_id("tau1").expect("tau1");
     let nr = mech
         .kernels
         .iter()

@@ -15,7 +15,7 @@ use nmc::back::cranelift::{self, CompiledMechanism};
 use nmc::back::math::MathMode;
 use nmc::back::{EngineCall, Env, Event, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::{self, Specialization};
-use nmc::ir::{Expr, FieldKind, KernelKind, Mechanism, Stmt};
+use nmc::ir::{Expr, FieldId, FieldKind, KernelKind, Mechanism, Stmt};
 
 const INSTANCES: usize = 5;
 const NODES: usize = 3;
@@ -44,7 +44,7 @@ fn setup(mech: &Mechanism, seed: u64) -> (MechanismData, NodeData) {
     let mut data = MechanismData::new(mech, INSTANCES);
     let nodes_of: Vec<u32> = (0..INSTANCES).map(|i| (i % NODES) as u32).collect();
     assert!(data.set_node_index(&nodes_of));
-    for (id, field) in mech.fields.iter().enumerate() {
+    for (id, field) in mech.fields_with_ids() {
         if field.kind == FieldKind::State {
             let slot = data.layout().field_slot[id];
             for col in slot..slot + field.len.max(1) {
@@ -106,7 +106,7 @@ fn run(
     layout_of: &Mechanism,
     mech: &Mechanism,
     seed: u64,
-    keep: &BTreeSet<usize>,
+    keep: &BTreeSet<FieldId>,
     unread: &BTreeSet<String>,
 ) -> Result<(Vec<Snapshot>, Vec<EngineCall>), String> {
     run_on(layout_of, Backend::Interp(mech), seed, keep, unread)
@@ -125,7 +125,7 @@ fn run_on(
     layout_of: &Mechanism,
     backend: Backend<'_>,
     seed: u64,
-    keep: &BTreeSet<usize>,
+    keep: &BTreeSet<FieldId>,
     unread: &BTreeSet<String>,
 ) -> Result<(Vec<Snapshot>, Vec<EngineCall>), String> {
     let (mut data, mut nodes) = setup(layout_of, seed);
@@ -156,7 +156,7 @@ fn run_on(
         }
         .map_err(|e| format!("{kind:?}: {e}"))?;
         let mut snap = Snapshot::new();
-        for (id, field) in layout_of.fields.iter().enumerate() {
+        for (id, field) in layout_of.fields_with_ids() {
             if !keep.contains(&id) {
                 continue;
             }
@@ -228,9 +228,7 @@ fn mechanisms(dir: &str) -> Vec<(String, Mechanism)> {
 /// conductance) unread.
 fn aggressive(mech: &Mechanism) -> Specialization {
     let constants = mech
-        .fields
-        .iter()
-        .enumerate()
+        .fields_with_ids()
         .filter(|(_, f)| f.kind == FieldKind::Parameter && f.len == 1)
         .map(|(id, f)| (id, f.default))
         .collect();
@@ -384,7 +382,7 @@ fn na_rtm_kernels_become_straight_line() {
 fn specialising_with_none_keeps_every_field() {
     let mech = model("na_rtm.mod");
     let s = opt::specialize(&mech, &Specialization::none()).expect("specialises");
-    assert_eq!(s.persistent, (0..mech.fields.len()).collect());
+    assert_eq!(s.persistent, mech.field_ids().collect());
 }
 
 /// Counts `exp` calls a kernel makes per instance (straight-line bodies).
@@ -441,7 +439,7 @@ fn inlined_state_kernel_keeps_its_exp_calls_without_specialisation() {
     assert_eq!(exps(&state.body), 7);
 }
 
-fn field_names(mech: &Mechanism, ids: &BTreeSet<usize>) -> Vec<String> {
+fn field_names(mech: &Mechanism, ids: &BTreeSet<FieldId>) -> Vec<String> {
     ids.iter().map(|&id| mech.fields[id].name.clone()).collect()
 }
 
@@ -483,11 +481,7 @@ fn na_rtm_with_nothing_observed_keeps_only_what_kernels_carry_over() {
 #[test]
 fn observed_fields_keep_their_stores() {
     let mech = model("na_rtm.mod");
-    let mtau = mech
-        .fields
-        .iter()
-        .position(|f| f.name == "mtau")
-        .expect("mtau");
+    let mtau = mech.field_id("mtau").expect("mtau");
     let mut spec = aggressive(&mech);
     spec.observed = Some(BTreeSet::from([mtau]));
     let s = opt::specialize(&mech, &spec).expect("specialises");
@@ -500,11 +494,7 @@ fn observed_fields_keep_their_stores() {
 #[test]
 fn written_fields_are_not_folded_as_constants() {
     let mech = model("na_rtm.mod");
-    let minf = mech
-        .fields
-        .iter()
-        .position(|f| f.name == "minf")
-        .expect("minf");
+    let minf = mech.field_id("minf").expect("minf");
     let mut spec = aggressive(&mech);
     spec.constants.insert(minf, 0.5);
     let s = opt::specialize(&mech, &spec).expect("specialises");
@@ -518,7 +508,7 @@ fn written_fields_are_not_folded_as_constants() {
 
 use nmc::ir::{BinOp, Field, Function, Kernel, MechKind, Place};
 
-fn fld(id: usize) -> Expr {
+fn fld(id: FieldId) -> Expr {
     Expr::Load(Place::Field(id, None))
 }
 
@@ -557,7 +547,7 @@ const REC: usize = 4;
 const ACC: usize = 5;
 
 fn corner_mechanism() -> Mechanism {
-    let (a, b, cc, x) = (0, 1, 2, 3);
+    let [a, b, cc, x] = [0, 1, 2, 3].map(FieldId::new);
     let field = |name: &str, kind: FieldKind| Field {
         name: name.into(),
         kind,
@@ -749,7 +739,7 @@ fn corner_cases_inline_where_they_may_and_agree() {
     );
     // x in and out of (0.5, 1): both sides of every branch.
     for seed in 1..=8 {
-        let keep = (0..4).collect();
+        let keep = (0..4).map(FieldId::new).collect();
         let none = BTreeSet::new();
         let want = run(&mech, &mech, seed, &keep, &none).expect("original runs");
         let got = run(&mech, &s.mech, seed, &keep, &none).expect("specialised runs");
@@ -767,11 +757,11 @@ fn corner_cases_inline_where_they_may_and_agree() {
         opt::specialize(&mech, &spec)
             .expect("specialises")
             .persistent,
-        BTreeSet::from([1, 3])
+        BTreeSet::from([1, 3].map(FieldId::new))
     );
     assert!(agree("corners", &mech, &spec));
     let spec = Specialization {
-        observed: Some(BTreeSet::from([2])),
+        observed: Some(BTreeSet::from([FieldId::new(2)])),
         ..Specialization::none()
     };
     assert!(agree("corners", &mech, &spec));

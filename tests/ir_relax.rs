@@ -15,8 +15,8 @@ use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared};
 use nmc::diag::SourceMap;
 use nmc::ir::opt::{Specialization, relax};
 use nmc::ir::{
-    BinOp, Builtin, Expr, Field, FieldKind, Kernel, KernelKind, MathFn, MechKind, Mechanism, Place,
-    SharedVar, Stmt, UnOp,
+    BinOp, Builtin, Expr, Field, FieldId, FieldKind, Kernel, KernelKind, MathFn, MechKind,
+    Mechanism, Place, SharedVar, Stmt, UnOp,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -33,7 +33,7 @@ fn local(name: &str) -> Expr {
 
 fn field(name: &str) -> Expr {
     let k = FIELDS.iter().position(|l| *l == name).expect("field");
-    Expr::Load(Place::Field(k, None))
+    Expr::Load(Place::Field(FieldId::new(k), None))
 }
 
 const FIELDS: [&str; 4] = ["tau", "xinf", "y", "arr"];
@@ -105,9 +105,9 @@ fn test_mech(body: Vec<Stmt>) -> Mechanism {
 /// fields (by name).
 fn relaxed_body(body: Vec<Stmt>, persistent: &[&str]) -> Vec<String> {
     let mut m = test_mech(body);
-    let persistent: BTreeSet<usize> = persistent
+    let persistent: BTreeSet<FieldId> = persistent
         .iter()
-        .map(|n| FIELDS.iter().position(|f| f == n).expect("field"))
+        .map(|n| FieldId::new(FIELDS.iter().position(|f| f == n).expect("field")))
         .collect();
     relax::relax(&mut m, &persistent);
     let text = nmc::ir::print::print(&m);
@@ -274,7 +274,10 @@ fn effects_and_indices_are_left_alone() {
     assert_eq!(relaxed(div(rand(), c(4.0))), "unirand() / 4");
     // An index truncates: x/3 must stay x/3 there (the value around it
     // is still rewritten).
-    let indexed = Expr::Load(Place::Field(3, Some(Box::new(div(local("x"), c(3.0))))));
+    let indexed = Expr::Load(Place::Field(
+        FieldId::new(3),
+        Some(Box::new(div(local("x"), c(3.0)))),
+    ));
     assert_eq!(relaxed(div(indexed, c(2.0))), "arr[x / 3] * 0.5");
 }
 
@@ -297,7 +300,7 @@ fn reciprocal_stored_for_divisor_only_variables() {
         ["c = b / (a + 1)", "r = dt * c", "if a {", "x = 2 * c", "}"]
     );
     // A field nobody observes: the same; a persistent one keeps its value.
-    let tau = Place::Field(0, None);
+    let tau = Place::Field(FieldId::new(0), None);
     let body = vec![
         Stmt::Assign(tau.clone(), tau_def()),
         Stmt::Assign(Place::Local(0), use_tau(tau.clone())),
@@ -335,7 +338,10 @@ fn reciprocal_stored_for_divisor_only_variables() {
         body[1].clone(),
         Stmt::Assign(
             Place::Local(4),
-            Expr::Load(Place::Field(3, Some(Box::new(use_tau(tau.clone()))))),
+            Expr::Load(Place::Field(
+                FieldId::new(3),
+                Some(Box::new(use_tau(tau.clone()))),
+            )),
         ),
     ];
     assert_eq!(relaxed_body(in_index, &[])[0], "tau = (a + 1) / b");
@@ -444,7 +450,7 @@ fn setup(mech: &Mechanism, rng: &mut StdRng) -> (MechanismData, NodeData) {
     let mut data = MechanismData::new(mech, INSTANCES);
     let nodes: Vec<u32> = (0..INSTANCES as u32).collect();
     assert!(data.set_node_index(&nodes));
-    for (id, f) in mech.fields.iter().enumerate() {
+    for (id, f) in mech.fields_with_ids() {
         if f.kind == FieldKind::State {
             let slot = data.layout().field_slot[id];
             for col in slot..slot + f.len.max(1) {
@@ -480,7 +486,7 @@ fn snapshot(
     keep: &dyn Fn(&Field) -> bool,
 ) -> Vec<(String, f64)> {
     let mut out = Vec::new();
-    for (id, f) in mech.fields.iter().enumerate() {
+    for (id, f) in mech.fields_with_ids() {
         if !keep(f) {
             continue;
         }

@@ -14,7 +14,7 @@ use nmc::back::math::MathMode;
 use nmc::back::samples;
 use nmc::back::{EngineCall, Env, Event, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::{Specialization, relax};
-use nmc::ir::{FieldKind, KernelKind, Mechanism};
+use nmc::ir::{FieldId, FieldKind, KernelKind, Mechanism};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -62,7 +62,7 @@ fn setup(mech: &Mechanism, trial: &Trial) -> (MechanismData, NodeData) {
     let mut data = MechanismData::new(mech, INSTANCES);
     assert!(data.set_node_index(&trial.nodes));
     let mut k = 0;
-    for (id, field) in mech.fields.iter().enumerate() {
+    for (id, field) in mech.fields_with_ids() {
         if field.kind == FieldKind::State {
             let slot = data.layout().field_slot[id];
             for col in slot..slot + field.len.max(1) {
@@ -101,7 +101,7 @@ fn snapshot(
     args: &[f64],
 ) -> Snapshot {
     let mut out = Vec::new();
-    for (id, field) in mech.fields.iter().enumerate() {
+    for (id, field) in mech.fields_with_ids() {
         let slot = data.layout().field_slot[id];
         for col in slot..slot + field.len.max(1) {
             for i in 0..data.count() {
@@ -419,14 +419,9 @@ fn fast_mode_really_changes_exp() {
     // mtau) different last bits somewhere, and never differ by more than a
     // few ulps.
     let mech = samples::na_rtm();
-    let fields: Vec<usize> = ["minf", "hinf", "htau", "mtau"]
+    let fields: Vec<FieldId> = ["minf", "hinf", "htau", "mtau"]
         .iter()
-        .map(|n| {
-            mech.fields
-                .iter()
-                .position(|f| &f.name == n)
-                .expect("field")
-        })
+        .map(|n| mech.field_id(n).expect("field"))
         .collect();
     // Fast mode also rewrites expressions (`nmc::ir::opt::relax`): the
     // exact side runs the rewritten kernels too, so only `exp` differs.

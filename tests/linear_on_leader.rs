@@ -7,14 +7,11 @@
 mod common;
 use common::model;
 
-use nmc::ir::{Expr, KernelKind, Mechanism, Place, Stmt};
+use nmc::ir::{Expr, FieldId, KernelKind, Mechanism, Place, Stmt};
 use nmc::sim::linear::analyse;
 
-fn field(mech: &Mechanism, name: &str) -> usize {
-    mech.fields
-        .iter()
-        .position(|f| f.name == name)
-        .expect("field")
+fn field(mech: &Mechanism, name: &str) -> FieldId {
+    mech.field_id(name).expect("field")
 }
 
 #[test]

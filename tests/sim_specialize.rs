@@ -193,7 +193,7 @@ fn voltages_keep_their_bits_whatever_is_recorded() {
 
 fn field(lib: &Mechanisms, mech: &str, name: &str) -> FieldId {
     lib.get(mech)
-        .and_then(|m| m.fields.iter().position(|f| f.name == name))
+        .and_then(|m| m.field_id(name))
         .unwrap_or_else(|| panic!("{mech} has {name}"))
 }
 

@@ -16,7 +16,7 @@ use nmc::back::math::MathMode;
 use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::Specialization;
 use nmc::ir::{
-    BinOp, Expr, Field, FieldKind, Function, Global, Kernel, KernelKind, MathFn, MechKind,
+    BinOp, Expr, Field, FieldId, FieldKind, Function, Global, Kernel, KernelKind, MathFn, MechKind,
     Mechanism, NodeArray, Place, SharedVar, Stmt, UnOp,
 };
 
@@ -68,7 +68,7 @@ fn setup(mech: &Mechanism, count: usize, layout: Nodes) -> (MechanismData, NodeD
     let n_nodes = (0..count).map(node).max().map_or(0, |n| n + 1);
     assert!(data.set_node_index(&index));
     let mut k = count as u64 * 7919;
-    for (id, field) in mech.fields.iter().enumerate() {
+    for (id, field) in mech.fields_with_ids() {
         if matches!(field.kind, FieldKind::State | FieldKind::Assigned) {
             let slot = data.layout().field_slot[id];
             for col in slot..slot + field.len.max(1) {
@@ -101,7 +101,7 @@ fn setup(mech: &Mechanism, count: usize, layout: Nodes) -> (MechanismData, NodeD
 /// Every value a kernel can change, as bits.
 fn snapshot(mech: &Mechanism, data: &MechanismData, nodes: &NodeData) -> Vec<(String, u64)> {
     let mut out = Vec::new();
-    for (id, field) in mech.fields.iter().enumerate() {
+    for (id, field) in mech.fields_with_ids() {
         let slot = data.layout().field_slot[id];
         for col in slot..slot + field.len.max(1) {
             for i in 0..data.count() {
@@ -269,7 +269,7 @@ fn state_kernels_of_the_rtm_channels_run_in_two_passes() {
 }
 
 fn fld(id: usize) -> Place {
-    Place::Field(id, None)
+    Place::Field(FieldId::new(id), None)
 }
 fn load(p: Place) -> Expr {
     Expr::Load(p)

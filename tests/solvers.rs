@@ -37,7 +37,7 @@ impl Machine {
 
     fn load(&mut self, m: &Mechanism, p: &Place, locals: &mut Vec<f64>) -> f64 {
         match p {
-            Place::Field(id, None) => self.fields[*id],
+            Place::Field(id, None) => self.fields[id.index()],
             Place::Global(id) => self.globals[*id],
             Place::Local(id) => locals[*id],
             Place::Shared(SharedVar::Dt) => self.dt,
@@ -53,7 +53,7 @@ impl Machine {
 
     fn store(&mut self, m: &Mechanism, p: &Place, v: f64, locals: &mut Vec<f64>) {
         match p {
-            Place::Field(id, None) => self.fields[*id] = v,
+            Place::Field(id, None) => self.fields[id.index()] = v,
             Place::Global(id) => self.globals[*id] = v,
             Place::Local(id) => locals[*id] = v,
             Place::GlobalArray(id, i) => {
@@ -195,10 +195,10 @@ fn field(name: &str, kind: FieldKind, default: f64) -> Field {
 }
 
 fn f(id: usize) -> Expr {
-    Expr::Load(Place::Field(id, None))
+    Expr::Load(Place::Field(FieldId::new(id), None))
 }
 fn fp(id: usize) -> Place {
-    Place::Field(id, None)
+    Place::Field(FieldId::new(id), None)
 }
 fn add(a: Expr, b: Expr) -> Expr {
     bin(BinOp::Add, a, b)

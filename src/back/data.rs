@@ -285,13 +285,13 @@ impl MechanismData {
 
     /// Column of field `name` (its first element for arrays).
     pub fn field(&self, mech: &Mechanism, name: &str) -> Option<&[f64]> {
-        let id = mech.fields.iter().position(|f| f.name == name)?;
+        let id = mech.field_id(name)?;
         self.column(*self.layout.field_slot.get(id)?)
     }
 
     /// Column of field `name`, mutably.
     pub fn field_mut(&mut self, mech: &Mechanism, name: &str) -> Option<&mut [f64]> {
-        let id = mech.fields.iter().position(|f| f.name == name)?;
+        let id = mech.field_id(name)?;
         let slot = *self.layout.field_slot.get(id)?;
         self.column_mut(slot)
     }

@@ -2,14 +2,14 @@
 //! of fields, ion variable slots and printf format ids. Both back ends use
 //! the same [`Layout`], so the engine fills one argument block for either.
 
-use crate::ir::{Expr, Field, Mechanism, Place, Stmt};
+use crate::ir::{Expr, Field, FieldId, IdVec, Mechanism, Place, Stmt};
 
 /// Column slots, ion slots and printf formats of one mechanism.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
     /// First column of each field (`Mechanism::fields` order); an array
     /// field `x[n]` takes columns `slot..slot + n`.
-    pub field_slot: Vec<usize>,
+    pub field_slot: IdVec<FieldId, usize>,
     /// Total number of columns.
     pub columns: usize,
     /// Ion variables in slot order: `(ion index, variable name)`. The ions'
@@ -26,7 +26,7 @@ pub struct Layout {
 impl Layout {
     /// Computes the layout of `mech`.
     pub fn of(mech: &Mechanism) -> Layout {
-        let mut field_slot = Vec::with_capacity(mech.fields.len());
+        let mut field_slot = IdVec::with_capacity(mech.fields.len());
         let mut columns = 0;
         for field in &mech.fields {
             field_slot.push(columns);
@@ -69,9 +69,9 @@ impl Layout {
     }
 
     /// Column of element `index` of `field` (clamped into the array).
-    pub fn column(&self, field: usize, fields: &[Field], index: usize) -> Option<usize> {
+    pub fn column(&self, field: FieldId, fields: &[Field], index: usize) -> Option<usize> {
         let slot = *self.field_slot.get(field)?;
-        let len = fields.get(field)?.len.max(1);
+        let len = fields.get(field.index())?.len.max(1);
         Some(slot + index.min(len - 1))
     }
 

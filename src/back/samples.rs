@@ -5,7 +5,7 @@
 //! statement and expression form.
 
 use crate::ir::{
-    BinOp, Builtin, Expr, Field, FieldKind, Function, Global, GlobalArray, IonUse, Kernel,
+    BinOp, Builtin, Expr, Field, FieldId, FieldKind, Function, Global, GlobalArray, IonUse, Kernel,
     KernelKind, MathFn, MechKind, Mechanism, NodeArray, Place, SharedVar, Stmt, UnOp,
 };
 
@@ -13,7 +13,7 @@ fn c(x: f64) -> Expr {
     Expr::Const(x)
 }
 fn fld(id: usize) -> Place {
-    Place::Field(id, None)
+    Place::Field(FieldId::new(id), None)
 }
 fn f(id: usize) -> Expr {
     Expr::Load(fld(id))
@@ -430,7 +430,7 @@ pub fn everything() -> Mechanism {
     }];
     let g = || Expr::Load(Place::Global(0));
     let vv = || Expr::Load(Place::Node(NodeArray::V));
-    let el = |e: Expr| Place::Field(arr, Some(Box::new(e)));
+    let el = |e: Expr| Place::Field(FieldId::new(arr), Some(Box::new(e)));
     // FUNCTION fact(n) { if (n <= 1) { fact = 1 } else { fact = n*fact(n - 1) } }
     let fact = Function {
         name: "fact".into(),

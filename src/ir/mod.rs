@@ -13,6 +13,7 @@
 //! - FUNCTION and PROCEDURE bodies are [`Function`]s that kernels call; they
 //!   see the calling instance's fields.
 
+mod ids;
 pub mod interface;
 pub mod opt;
 pub mod print;
@@ -21,8 +22,7 @@ pub mod valid;
 
 use crate::diag::Span;
 
-/// Index of a [`Field`] in [`Mechanism::fields`].
-pub type FieldId = usize;
+pub use ids::{FieldId, IdVec};
 /// Index of a [`Global`] in [`Mechanism::globals`].
 pub type GlobalId = usize;
 /// Index of a local variable within one kernel or function body.
@@ -58,6 +58,34 @@ pub struct Mechanism {
     pub watches: Vec<Expr>,
     /// FUNCTION_TABLE names; their values are supplied at run time.
     pub function_tables: Vec<String>,
+}
+
+impl Mechanism {
+    /// The id of the field called `name`.
+    pub fn field_id(&self, name: &str) -> Option<FieldId> {
+        self.fields
+            .iter()
+            .position(|f| f.name == name)
+            .map(FieldId::new)
+    }
+
+    /// The field of `id`, if the mechanism has it.
+    pub fn field(&self, id: FieldId) -> Option<&Field> {
+        self.fields.get(id.index())
+    }
+
+    /// Every field with its id, in order.
+    pub fn fields_with_ids(&self) -> impl DoubleEndedIterator<Item = (FieldId, &Field)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .map(|(k, f)| (FieldId::new(k), f))
+    }
+
+    /// Every field's id, in order.
+    pub fn field_ids(&self) -> impl DoubleEndedIterator<Item = FieldId> + ExactSizeIterator {
+        FieldId::all(self.fields.len())
+    }
 }
 
 /// A mechanism-wide array of values (lookup tables).

@@ -400,7 +400,7 @@ impl Printer<'_> {
     fn place(&self, p: &Place) -> String {
         match p {
             Place::Field(f, idx) => {
-                let name = self.m.fields.get(*f).map_or("?field", |x| x.name.as_str());
+                let name = self.m.field(*f).map_or("?field", |x| x.name.as_str());
                 match idx {
                     Some(i) => format!("{name}[{}]", self.expr(i)),
                     None => name.to_string(),

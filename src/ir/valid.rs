@@ -190,7 +190,7 @@ impl Validator<'_> {
 
     fn place(&mut self, scope: &Scope, p: &Place) {
         match p {
-            Place::Field(f, idx) => match self.m.fields.get(*f) {
+            Place::Field(f, idx) => match self.m.field(*f) {
                 None => self.report(scope, format!("field {f} out of range")),
                 Some(field) => match idx {
                     // An index on a one-element field is an array declared

@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::linear::Linearity;
 use crate::back::MechanismData;
 use crate::back::Prepared;
-use crate::ir::Mechanism;
+use crate::ir::{FieldId, Mechanism};
 
 /// The leaders of one aggregated mechanism.
 pub(crate) struct Merged {
@@ -81,7 +81,7 @@ pub(crate) fn build(
     pinned: &BTreeSet<u32>,
 ) -> Option<Merged> {
     let layout = full.layout().clone();
-    let slot = |f: usize| layout.field_slot.get(f).copied();
+    let slot = |f: FieldId| layout.field_slot.get(f).copied();
     let key_slots: Vec<usize> = lin.keys.iter().filter_map(|&f| slot(f)).collect();
     let states: Vec<usize> = lin.states.iter().filter_map(|&f| slot(f)).collect();
     let n = full.count();

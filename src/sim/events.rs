@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use crate::back::{Engine, MechanismData};
 use crate::ir::{
-    BinOp, Builtin, Expr, FieldId, FieldKind, KernelKind, Mechanism, NodeArray, Phase, Place, Stmt,
-    UnOp,
+    BinOp, Builtin, Expr, FieldId, FieldKind, IdVec, KernelKind, Mechanism, NodeArray, Phase,
+    Place, Stmt, UnOp,
 };
 
 /// No connection (a self-event sent from INITIAL).
@@ -440,7 +440,7 @@ pub(crate) struct PlainAdd {
 impl PlainAdd {
     /// The plan for `mech` (its fields at `field_slot`'s columns), or
     /// None when its NET_RECEIVE is not a plain addition.
-    pub fn of(mech: &Mechanism, field_slot: &[usize]) -> Option<PlainAdd> {
+    pub fn of(mech: &Mechanism, field_slot: &IdVec<FieldId, usize>) -> Option<PlainAdd> {
         let body = &mech
             .kernels
             .iter()
@@ -448,8 +448,7 @@ impl PlainAdd {
             .body;
         let written = written_after_init(mech);
         let scalar = |f: FieldId| {
-            mech.fields
-                .get(f)
+            mech.field(f)
                 .is_some_and(|x| x.len <= 1 && x.kind != FieldKind::Pointer)
         };
         let slot = |f: FieldId| field_slot.get(f).copied();
@@ -466,7 +465,7 @@ impl PlainAdd {
             if !scalar(*f) || !seen.insert(*f) {
                 return None;
             }
-            let is_state = mech.fields.get(*f).map(|x| &x.kind) == Some(&FieldKind::State);
+            let is_state = mech.field(*f).map(|x| &x.kind) == Some(&FieldKind::State);
             match e {
                 Expr::Load(Place::Node(NodeArray::V)) if !is_state => {
                     plan.voltage = Some(slot(*f)?);
@@ -523,7 +522,10 @@ impl PlainAdd {
 
 /// The column slots of the fields (scalars) the NET_RECEIVE block of
 /// `mech` reads or writes, with `field_slot` the fields' columns.
-pub(crate) fn net_receive_columns(mech: &Mechanism, field_slot: &[usize]) -> Vec<usize> {
+pub(crate) fn net_receive_columns(
+    mech: &Mechanism,
+    field_slot: &IdVec<FieldId, usize>,
+) -> Vec<usize> {
     fn expr(e: &Expr, out: &mut BTreeSet<FieldId>) {
         match e {
             Expr::Load(p) => place(p, out),
@@ -584,8 +586,7 @@ pub(crate) fn net_receive_columns(mech: &Mechanism, field_slot: &[usize]) -> Vec
     fields
         .into_iter()
         .filter(|&f| {
-            mech.fields
-                .get(f)
+            mech.field(f)
                 .is_some_and(|x| x.len <= 1 && x.kind != FieldKind::Pointer)
         })
         .filter_map(|f| field_slot.get(f).copied())
@@ -613,7 +614,7 @@ fn fixed(mech: &Mechanism, written: &BTreeSet<FieldId>, e: &Expr) -> bool {
         Expr::Const(_) | Expr::Load(Place::NetArg(_)) => true,
         Expr::Load(Place::Field(f, None)) => {
             !written.contains(f)
-                && mech.fields.get(*f).is_some_and(|x| {
+                && mech.field(*f).is_some_and(|x| {
                     x.len <= 1 && matches!(x.kind, FieldKind::Parameter | FieldKind::Assigned)
                 })
         }
@@ -725,17 +726,17 @@ mod tests {
         }
     }
 
-    const V: usize = 0;
-    const A: usize = 1;
-    const B: usize = 2;
-    const FACTOR: usize = 3;
-    const TAU: usize = 4;
+    const V: FieldId = FieldId::new(0);
+    const A: FieldId = FieldId::new(1);
+    const B: FieldId = FieldId::new(2);
+    const FACTOR: FieldId = FieldId::new(3);
+    const TAU: FieldId = FieldId::new(4);
 
-    fn load(f: usize) -> Box<Expr> {
+    fn load(f: FieldId) -> Box<Expr> {
         Box::new(Expr::Load(Place::Field(f, None)))
     }
 
-    fn add(state: usize, op: BinOp, inc: Expr) -> Stmt {
+    fn add(state: FieldId, op: BinOp, inc: Expr) -> Stmt {
         Stmt::Assign(
             Place::Field(state, None),
             Expr::Binary(op, load(state), Box::new(inc)),
@@ -753,7 +754,7 @@ mod tests {
     /// A synapse like Exp2Syn: the state kernel decays A and B with
     /// `tau`, NET_RECEIVE adds `weight*factor` to both.
     fn synapse(net_receive: Vec<Stmt>) -> Mechanism {
-        let decay = |s: usize| {
+        let decay = |s: FieldId| {
             Stmt::Assign(
                 Place::Field(s, None),
                 Expr::Binary(BinOp::Div, load(s), load(TAU)),
@@ -792,8 +793,8 @@ mod tests {
         }
     }
 
-    fn slots(mech: &Mechanism) -> Vec<usize> {
-        (0..mech.fields.len()).collect()
+    fn slots(mech: &Mechanism) -> IdVec<FieldId, usize> {
+        (0..mech.fields.len()).collect::<Vec<_>>().into()
     }
 
     #[test]
@@ -804,18 +805,18 @@ mod tests {
             add(B, BinOp::Sub, weight_times_factor()),
         ]);
         let plan = PlainAdd::of(&mech, &slots(&mech)).expect("plain");
-        assert_eq!(plan.states, vec![(A, false), (B, true)]);
-        assert_eq!(plan.voltage, Some(V));
+        assert_eq!(plan.states, vec![(A.index(), false), (B.index(), true)]);
+        assert_eq!(plan.voltage, Some(V.index()));
         // The increments and their delivery: the kernel's operations.
         let mut data = MechanismData::new(&mech, 3);
         data.set_node_index(&[0, 1, 1]);
-        data.column_mut(FACTOR)
+        data.column_mut(FACTOR.index())
             .unwrap()
             .copy_from_slice(&[0.1, 0.3, 0.7]);
-        data.column_mut(A)
+        data.column_mut(A.index())
             .unwrap()
             .copy_from_slice(&[1.0, 0.2, 5.0]);
-        data.column_mut(B)
+        data.column_mut(B.index())
             .unwrap()
             .copy_from_slice(&[2.0, 0.1, 6.0]);
         let mut inc = Vec::new();
@@ -823,10 +824,10 @@ mod tests {
             .expect("readable");
         assert_eq!(inc, vec![0.3 * 0.3, 0.3 * 0.3]);
         plan.apply(&mut data, &[-65.0, -70.5], 1, &inc);
-        assert_eq!(data.value(V, 1), Some(-70.5));
-        assert_eq!(data.value(A, 1), Some(0.2 + 0.3 * 0.3));
-        assert_eq!(data.value(B, 1), Some(0.1 - 0.3 * 0.3));
-        assert_eq!(data.value(A, 0), Some(1.0));
+        assert_eq!(data.value(V.index(), 1), Some(-70.5));
+        assert_eq!(data.value(A.index(), 1), Some(0.2 + 0.3 * 0.3));
+        assert_eq!(data.value(B.index(), 1), Some(0.1 - 0.3 * 0.3));
+        assert_eq!(data.value(A.index(), 0), Some(1.0));
     }
 
     #[test]

@@ -288,7 +288,7 @@ enum Param {
 /// settable global.
 fn resolve_param(data: &MechanismData, mech: &Mechanism, name: &str) -> Result<Param, SimError> {
     let base = unsuffixed(name, &mech.name).unwrap_or(name);
-    if let Some(id) = mech.fields.iter().position(|f| f.name == base) {
+    if let Some(id) = mech.field_id(base) {
         let field = &mech.fields[id];
         if matches!(
             field.kind,

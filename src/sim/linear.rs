@@ -117,8 +117,10 @@ pub fn analyse(mech: &Mechanism) -> Result<Linearity, NotLinear> {
     if let Some(f) = mech.fields.iter().find(|f| f.kind == FieldKind::Pointer) {
         return no(format!("POINTER `{}`", f.name));
     }
-    let states: Vec<FieldId> = (0..mech.fields.len())
-        .filter(|&i| mech.fields[i].kind == FieldKind::State)
+    let states: Vec<FieldId> = mech
+        .fields_with_ids()
+        .filter(|(_, f)| f.kind == FieldKind::State)
+        .map(|(id, _)| id)
         .collect();
     if states.is_empty() {
         return no("has no STATE");
@@ -197,7 +199,7 @@ pub fn on_leader(
     }
     impl Check<'_> {
         fn is_state(&self, f: FieldId) -> bool {
-            self.mech.fields.get(f).map(|x| &x.kind) == Some(&FieldKind::State)
+            self.mech.field(f).map(|x| &x.kind) == Some(&FieldKind::State)
         }
         fn expr(&mut self, e: &Expr) -> bool {
             match e {
@@ -230,7 +232,7 @@ pub fn on_leader(
                 }
                 Stmt::Assign(Place::Field(f, None), e) => {
                     // The instance's copy of v: nothing reads it back here.
-                    self.mech.fields.get(*f).map(|x| &x.kind) == Some(&FieldKind::Voltage)
+                    self.mech.field(*f).map(|x| &x.kind) == Some(&FieldKind::Voltage)
                         && self.expr(e)
                 }
                 Stmt::Assign(Place::Local(_) | Place::NetArg(_), e)
@@ -245,7 +247,7 @@ pub fn on_leader(
         }
     }
     let fixed = |f: FieldId| {
-        mech.fields.get(f).is_some_and(|x| {
+        mech.field(f).is_some_and(|x| {
             matches!(x.kind, FieldKind::Parameter | FieldKind::Assigned) && x.len == 1
         }) && !sc_written.contains(&f)
             && !event_written.contains(&f)
@@ -346,7 +348,7 @@ impl Analysis<'_> {
 
     /// The class of field `f`'s value from before the kernel.
     fn initial(&mut self, f: FieldId) -> Class {
-        let Some(field) = self.mech.fields.get(f) else {
+        let Some(field) = self.mech.field(f) else {
             return Bad;
         };
         if field.kind == FieldKind::State {
@@ -362,7 +364,7 @@ impl Analysis<'_> {
     }
 
     fn field(&mut self, f: FieldId) -> Class {
-        match self.fields.get(f).copied().flatten() {
+        match self.fields.get(f.index()).copied().flatten() {
             Some(c) => c,
             None => self.initial(f),
         }
@@ -456,7 +458,7 @@ impl Analysis<'_> {
     }
 
     fn name(&self, f: FieldId) -> &str {
-        self.mech.fields.get(f).map_or("?", |x| x.name.as_str())
+        self.mech.field(f).map_or("?", |x| x.name.as_str())
     }
 
     fn stmt(&mut self, s: &Stmt) -> Result<(), NotLinear> {
@@ -466,14 +468,14 @@ impl Analysis<'_> {
                 match p {
                     Place::Field(f, None) => {
                         let is_state =
-                            self.mech.fields.get(*f).map(|x| &x.kind) == Some(&FieldKind::State);
+                            self.mech.field(*f).map(|x| &x.kind) == Some(&FieldKind::State);
                         if is_state && !c.homogeneous() {
                             return no(format!(
                                 "state `{}` is not updated by a linear map of the states",
                                 self.name(*f)
                             ));
                         }
-                        if let Some(slot) = self.fields.get_mut(*f) {
+                        if let Some(slot) = self.fields.get_mut(f.index()) {
                             *slot = Some(c);
                         }
                     }
@@ -522,11 +524,11 @@ impl Analysis<'_> {
                     if here != other {
                         let a = match here {
                             Some(c) => c,
-                            None => self.initial(f),
+                            None => self.initial(FieldId::new(f)),
                         };
                         let b = match other {
                             Some(c) => c,
-                            None => self.initial(f),
+                            None => self.initial(FieldId::new(f)),
                         };
                         self.fields[f] = Some(a.join(b));
                     }
@@ -599,11 +601,11 @@ struct EventCheck<'a> {
 
 impl EventCheck<'_> {
     fn is_state(&self, f: FieldId) -> bool {
-        self.mech.fields.get(f).map(|x| &x.kind) == Some(&FieldKind::State)
+        self.mech.field(f).map(|x| &x.kind) == Some(&FieldKind::State)
     }
 
     fn name(&self, f: FieldId) -> &str {
-        self.mech.fields.get(f).map_or("?", |x| x.name.as_str())
+        self.mech.field(f).map_or("?", |x| x.name.as_str())
     }
 
     /// `e` reads no state, and no field the state/current kernels write

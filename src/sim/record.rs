@@ -2,7 +2,6 @@
 //! voltage or an instance column, then read every step.
 
 use crate::ir::interface::unsuffixed;
-use std::collections::HashMap;
 
 use super::discretize::Nodes;
 use super::instances::{MechInstances, Placement};
@@ -152,13 +151,7 @@ fn column(
         .ok_or_else(|| bad(k, format!("no mechanism `{mechanism}`")))?;
     let mech = m.mech();
     let base = unsuffixed(name, &mech.name).unwrap_or(name);
-    let fields: HashMap<&str, usize> = mech
-        .fields
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.name.as_str(), i))
-        .collect();
-    let id = fields.get(base).ok_or_else(|| {
+    let id = mech.field_id(base).ok_or_else(|| {
         bad(
             k,
             format!("mechanism `{mechanism}` has no variable `{base}`"),
@@ -168,7 +161,7 @@ fn column(
         .data
         .layout()
         .field_slot
-        .get(*id)
+        .get(id)
         .copied()
         .ok_or_else(|| bad(k, format!("variable `{base}` has no column")))?;
     Ok(Probe::Column {

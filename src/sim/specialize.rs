@@ -200,7 +200,7 @@ fn observed(parts: &[Part], name: &str, mech: &Mechanism) -> BTreeSet<FieldId> {
             }
             let layout = m.data.layout();
             let col = col as usize;
-            if let Some(f) = (0..mech.fields.len()).find(|&f| {
+            if let Some(f) = mech.field_ids().find(|&f| {
                 let first = layout.field_slot.get(f).copied().unwrap_or(usize::MAX);
                 let len = mech.fields[f].len.max(1);
                 first <= col && col < first.saturating_add(len)
@@ -225,7 +225,7 @@ fn observed(parts: &[Part], name: &str, mech: &Mechanism) -> BTreeSet<FieldId> {
 /// instance of every part (none when no part has an instance).
 fn constants(parts: &[Part], name: &str, mech: &Mechanism) -> BTreeMap<FieldId, f64> {
     let mut out = BTreeMap::new();
-    'fields: for (f, field) in mech.fields.iter().enumerate() {
+    'fields: for (f, field) in mech.fields_with_ids() {
         if field.kind != FieldKind::Parameter || field.len != 1 {
             continue;
         }

@@ -15,21 +15,21 @@
 use std::collections::BTreeSet;
 
 use super::uses::Uses;
-use crate::ir::{BinOp, Expr, FieldKind, Mechanism, Place, Stmt};
+use crate::ir::{BinOp, Expr, FieldId, FieldKind, Mechanism, Place, Stmt};
 
 /// What one kernel keeps in variables.
 #[derive(Debug, Default)]
 pub(super) struct Promotion {
     /// Promoted fields: accessed without an index only, not POINTERs.
-    pub fields: BTreeSet<usize>,
+    pub fields: BTreeSet<FieldId>,
     /// Promoted fields loaded when an instance starts: those some path
     /// may read (or store back) before assigning them.
-    pub load: BTreeSet<usize>,
+    pub load: BTreeSet<FieldId>,
     /// Promoted fields the kernel assigns: stored before a barrier.
-    pub written: BTreeSet<usize>,
+    pub written: BTreeSet<FieldId>,
     /// Promoted fields stored back when an instance ends: written and
     /// persistent.
-    pub store: BTreeSet<usize>,
+    pub store: BTreeSet<FieldId>,
     /// Node arrays (by slot) the kernel reads and never writes: loaded once
     /// per instance.
     pub nodes: BTreeSet<usize>,
@@ -53,9 +53,9 @@ impl Promotion {
         body: &[Stmt],
         uses: &Uses,
         inline: &[Option<&[Stmt]>],
-        persistent: &BTreeSet<usize>,
+        persistent: &BTreeSet<FieldId>,
     ) -> Promotion {
-        let fields: BTreeSet<usize> = uses
+        let fields: BTreeSet<FieldId> = uses
             .fields
             .iter()
             .copied()
@@ -63,12 +63,12 @@ impl Promotion {
                 !uses.indexed.contains(id)
                     && mech
                         .fields
-                        .get(*id)
+                        .get(id.index())
                         .is_some_and(|f| f.kind != FieldKind::Pointer)
             })
             .collect();
-        let written: BTreeSet<usize> = uses.written.intersection(&fields).copied().collect();
-        let store: BTreeSet<usize> = written.intersection(persistent).copied().collect();
+        let written: BTreeSet<FieldId> = uses.written.intersection(&fields).copied().collect();
+        let store: BTreeSet<FieldId> = written.intersection(persistent).copied().collect();
         let mut walk = Definite {
             inline,
             promoted: &fields,
@@ -110,17 +110,17 @@ impl Promotion {
 
 /// Promoted fields certainly assigned on every path to a point of the
 /// kernel; `None` where no path reaches (after a `Return`).
-type State = Option<BTreeSet<usize>>;
+type State = Option<BTreeSet<FieldId>>;
 
 /// Definite-assignment walk in the translator's evaluation order: records
 /// every promoted field some path may need before assigning it.
 struct Definite<'a> {
     inline: &'a [Option<&'a [Stmt]>],
-    promoted: &'a BTreeSet<usize>,
-    written: &'a BTreeSet<usize>,
-    store: &'a BTreeSet<usize>,
+    promoted: &'a BTreeSet<FieldId>,
+    written: &'a BTreeSet<FieldId>,
+    store: &'a BTreeSet<FieldId>,
     /// Fields to load when the instance starts.
-    need: BTreeSet<usize>,
+    need: BTreeSet<FieldId>,
     /// States at the `Return`s of the inlined bodies being walked
     /// (innermost last); empty at kernel level.
     returns: Vec<Vec<State>>,
@@ -134,7 +134,7 @@ fn meet(a: State, b: State) -> State {
 }
 
 impl Definite<'_> {
-    fn read(&mut self, state: &State, id: usize) {
+    fn read(&mut self, state: &State, id: FieldId) {
         if let Some(defined) = state
             && self.promoted.contains(&id)
             && !defined.contains(&id)
@@ -143,7 +143,7 @@ impl Definite<'_> {
         }
     }
 
-    fn define(&mut self, state: &mut State, id: usize) {
+    fn define(&mut self, state: &mut State, id: FieldId) {
         if let Some(defined) = state
             && self.promoted.contains(&id)
         {
@@ -328,14 +328,14 @@ BREAKPOINT {
             .find(|k| k.kind == KernelKind::Current)
             .expect("a current kernel");
         let uses = Uses::of(&kernel.body, &[], &[]);
-        let persistent = (0..mech.fields.len())
+        let persistent = FieldId::all(mech.fields.len())
             .filter(|&id| persistent(&mech.fields[id].name))
             .collect();
         let plan = Promotion::plan(&mech, &kernel.body, &uses, &[], &persistent);
         (mech, plan)
     }
 
-    fn names(mech: &Mechanism, ids: &BTreeSet<usize>) -> Vec<String> {
+    fn names(mech: &Mechanism, ids: &BTreeSet<FieldId>) -> Vec<String> {
         let mut names: Vec<String> = ids.iter().map(|&id| mech.fields[id].name.clone()).collect();
         names.sort();
         names

@@ -20,7 +20,7 @@ use super::uses::{Uses, is_pure, node_slot};
 use crate::back::abi::{builtin_code, offsets};
 use crate::back::layout::Layout;
 use crate::back::math::{self, MathMode};
-use crate::ir::{BinOp, Expr, FieldKind, MathFn, Mechanism, Place, SharedVar, Stmt, UnOp};
+use crate::ir::{BinOp, Expr, FieldId, FieldKind, MathFn, Mechanism, Place, SharedVar, Stmt, UnOp};
 
 /// Module-level ids every translated function may call.
 pub(super) struct Ids {
@@ -35,7 +35,7 @@ pub(super) struct Ids {
     /// Fields a kernel must leave in memory when it writes them
     /// ([`crate::ir::opt::Specialized::persistent`]); field promotion to
     /// registers may skip storing the others.
-    pub persistent: std::collections::BTreeSet<usize>,
+    pub persistent: std::collections::BTreeSet<FieldId>,
 }
 
 /// Where an assignable place lives once resolved.
@@ -67,7 +67,7 @@ pub(super) struct Translator<'f, 'm> {
     /// Where `Return` jumps.
     exit: Block,
     columns: Value,
-    field_base: BTreeMap<usize, Value>,
+    field_base: BTreeMap<FieldId, Value>,
     node_base: HashMap<usize, Value>,
     ion_base: HashMap<usize, Value>,
     array_base: HashMap<usize, Value>,
@@ -75,12 +75,12 @@ pub(super) struct Translator<'f, 'm> {
     net_args: Option<Value>,
     memo: Option<HashMap<String, Value>>,
     /// Addresses of the current instance's elements of hoisted fields.
-    field_addr: HashMap<usize, Value>,
+    field_addr: HashMap<FieldId, Value>,
     /// What lives in variables for one instance (empty outside kernels).
     promotion: Promotion,
     /// Variables of promoted fields, node arrays (by slot) and ion
     /// variables (by layout slot).
-    promoted_fields: HashMap<usize, Variable>,
+    promoted_fields: HashMap<FieldId, Variable>,
     promoted_nodes: BTreeMap<usize, Variable>,
     promoted_ions: BTreeMap<usize, Variable>,
     /// First instance of the kernel loop (0 when unset).
@@ -489,7 +489,7 @@ impl<'f, 'm> Translator<'f, 'm> {
                 let field = self
                     .mech
                     .fields
-                    .get(*id)
+                    .get(id.index())
                     .ok_or_else(|| format!("field {id} does not exist"))?;
                 let pointer = field.kind == FieldKind::Pointer;
                 if index.is_none()
@@ -889,7 +889,7 @@ impl Translator<'_, '_> {
     }
 
     /// Address of the current instance's element of promoted field `id`.
-    fn promoted_addr(&self, id: usize) -> R<(Variable, Value)> {
+    fn promoted_addr(&self, id: FieldId) -> R<(Variable, Value)> {
         let var = *self
             .promoted_fields
             .get(&id)
@@ -994,7 +994,7 @@ impl Translator<'_, '_> {
     /// After a call that may write fields, globals or arrays: reloads
     /// every promoted value.
     fn reload_promoted(&mut self) -> R<()> {
-        let fields: Vec<usize> = self.promotion.fields.iter().copied().collect();
+        let fields: Vec<FieldId> = self.promotion.fields.iter().copied().collect();
         for id in fields {
             let (var, addr) = self.promoted_addr(id)?;
             let v = self.b.ins().load(types::F64, flags(), addr, 0);

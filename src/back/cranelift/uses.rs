@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ir::{Expr, NodeArray, Place, Stmt};
+use crate::ir::{Expr, FieldId, NodeArray, Place, Stmt};
 
 /// Base pointers a body needs (including the bodies of the functions it
 /// calls that will be inlined).
@@ -14,7 +14,7 @@ pub(super) struct Uses {
     /// Inlined functions already scanned.
     seen: BTreeSet<usize>,
     /// Field ids accessed without an index.
-    pub fields: BTreeSet<usize>,
+    pub fields: BTreeSet<FieldId>,
     /// Node arrays accessed.
     pub nodes: BTreeSet<usize>,
     /// Ion variables accessed, as `(ion, name)`.
@@ -24,9 +24,9 @@ pub(super) struct Uses {
     /// True when any node or ion array is accessed.
     pub node_index: bool,
     /// Field ids accessed with an index somewhere.
-    pub indexed: BTreeSet<usize>,
+    pub indexed: BTreeSet<FieldId>,
     /// Field ids assigned (or accumulated into) without an index.
-    pub written: BTreeSet<usize>,
+    pub written: BTreeSet<FieldId>,
     /// Node arrays assigned or accumulated into.
     pub written_nodes: BTreeSet<usize>,
     /// Ion variables assigned or accumulated into.

@@ -64,8 +64,8 @@ use crate::back::fast_math::RANGE_BITS;
 use crate::back::layout::Layout;
 use crate::back::math::{self, MathMode};
 use crate::ir::{
-    BinOp, Expr, FieldKind, Kernel, KernelKind, MathFn, MechKind, Mechanism, Place, SharedVar,
-    Stmt, UnOp,
+    BinOp, Expr, FieldId, FieldKind, Kernel, KernelKind, MathFn, MechKind, Mechanism, Place,
+    SharedVar, Stmt, UnOp,
 };
 
 type R<T> = Result<T, String>;
@@ -118,7 +118,7 @@ enum Uniform {
 /// What an eligible kernel touches (found by [`check`]).
 #[derive(Debug, Default)]
 pub(super) struct Scan {
-    fields: BTreeSet<usize>,
+    fields: BTreeSet<FieldId>,
     uniforms: Vec<Uniform>,
     read: BTreeSet<Array>,
     written: BTreeSet<Array>,
@@ -203,7 +203,7 @@ impl Checker<'_> {
                 let field = self
                     .mech
                     .fields
-                    .get(*id)
+                    .get(id.index())
                     .ok_or_else(|| format!("field {id} does not exist"))?;
                 if field.kind == FieldKind::Pointer {
                     return Err("uses a POINTER field".into());
@@ -315,7 +315,7 @@ struct Fission {
     /// Statements of the first pass (`body[..cut]`).
     cut: usize,
     /// Fields the first part assigns and the second reads.
-    fields: Vec<usize>,
+    fields: Vec<FieldId>,
     /// Locals the first part assigns and the second reads.
     locals: Vec<usize>,
 }
@@ -330,7 +330,7 @@ impl Fission {
         }
         let is_state = |p: &Place| {
             matches!(p, Place::Field(id, None)
-                if mech.fields.get(*id).is_some_and(|f| f.kind == FieldKind::State))
+                if mech.fields.get(id.index()).is_some_and(|f| f.kind == FieldKind::State))
         };
         let cut = kernel.body.iter().position(|s| match s {
             Stmt::Assign(p, _) | Stmt::Accumulate(p, _) => is_state(p),
@@ -431,7 +431,7 @@ fn local_reads(e: &Expr, out: &mut BTreeSet<usize>) {
 
 /// What every group's code shares: loop-invariant pointers and values.
 struct Frame {
-    field_base: BTreeMap<usize, Value>,
+    field_base: BTreeMap<FieldId, Value>,
     array_base: BTreeMap<Array, Value>,
     uniforms: HashMap<Uniform, Value>,
     node_index: Value,
@@ -890,7 +890,7 @@ struct Vectorizer<'a, 'f> {
     refs: HashMap<FuncId, FuncRef>,
     /// Arrays the kernel writes (their loads are never cached).
     written: BTreeSet<Array>,
-    field_base: BTreeMap<usize, Value>,
+    field_base: BTreeMap<FieldId, Value>,
     array_base: BTreeMap<Array, Value>,
     uniforms: HashMap<Uniform, Value>,
     /// Byte offset of each pair's first instance in a column.
@@ -901,9 +901,9 @@ struct Vectorizer<'a, 'f> {
     /// (node values of a pair are then one vector in memory).
     contiguous: bool,
     /// Current value of every field read or written so far.
-    fields: BTreeMap<usize, V>,
+    fields: BTreeMap<FieldId, V>,
     /// Fields written.
-    dirty: BTreeSet<usize>,
+    dirty: BTreeSet<FieldId>,
     /// Gathered values of arrays the kernel does not write.
     cache: BTreeMap<Array, V>,
     /// Whether array writes wait for the end of the body.
@@ -1121,7 +1121,7 @@ impl Vectorizer<'_, '_> {
         Ok(())
     }
 
-    fn field(&mut self, id: usize) -> R<V> {
+    fn field(&mut self, id: FieldId) -> R<V> {
         if let Some(v) = self.fields.get(&id) {
             return Ok(v.clone());
         }

@@ -2,7 +2,7 @@
 
 use crate::back::data::{Env, MechanismData, RunError};
 use crate::back::math;
-use crate::ir::{BinOp, Expr, Mechanism, Place, SharedVar, Stmt, UnOp};
+use crate::ir::{BinOp, Expr, FieldId, Mechanism, Place, SharedVar, Stmt, UnOp};
 
 /// Deepest FUNCTION/PROCEDURE call nesting allowed.
 const MAX_DEPTH: usize = 10_000;
@@ -222,13 +222,13 @@ impl Machine<'_, '_, '_, '_> {
 
     fn field_column(
         &mut self,
-        id: usize,
+        id: FieldId,
         index: &Option<Box<Expr>>,
         frame: &mut Frame,
     ) -> Result<usize, RunError> {
         let element = match index {
             Some(e) => {
-                let len = self.mech.fields.get(id).map_or(1, |f| f.len);
+                let len = self.mech.field(id).map_or(1, |f| f.len);
                 clamp_index(self.eval(e, frame)?, len)
             }
             None => 0,

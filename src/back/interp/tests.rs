@@ -3,7 +3,7 @@
 use super::run_kernel;
 use crate::back::samples;
 use crate::back::{Env, Event, MechanismData, NodeData, RecordingEngine, Shared};
-use crate::ir::KernelKind;
+use crate::ir::{FieldId, KernelKind};
 
 fn nodes(n: usize, v: f64) -> NodeData {
     let mut nodes = NodeData::new(n);
@@ -82,11 +82,11 @@ fn everything_runs_and_recursion_works() {
         event: None,
     };
     run_kernel(&mech, KernelKind::Current, &mut data, &mut env).expect("runs");
-    let slot = data.layout().field_slot[3];
+    let slot = data.layout().field_slot[FieldId::new(3)];
     // p = 2 + fact(5)
     assert_eq!(data.value(slot, 0), Some(122.0));
     assert_eq!(data.global_array(0).expect("tab")[2], 2.0);
-    let arr = data.layout().field_slot[1];
+    let arr = data.layout().field_slot[FieldId::new(1)];
     for col in arr..arr + 4 {
         let x = data.value(col, 0).expect("arr");
         assert!(x.is_finite() && x != 0.5, "arr = {x}");

@@ -26,7 +26,7 @@ pub fn usable(mech: &Mechanism, constants: &BTreeMap<FieldId, f64>) -> BTreeMap<
         .iter()
         .filter(|(id, _)| {
             mech.fields
-                .get(**id)
+                .get(id.index())
                 .is_some_and(|f| f.len == 1 && f.kind != FieldKind::Pointer)
                 && !indexed.contains(id)
                 && !written.contains(id)

@@ -27,16 +27,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::walk;
-use crate::ir::{BinOp, Expr, FieldKind, Kernel, LocalId, Mechanism, Place, Stmt};
+use crate::ir::{BinOp, Expr, FieldId, FieldKind, Kernel, LocalId, Mechanism, Place, Stmt};
 
 /// Computes repeated pure subexpressions of every kernel of `mech` once
 /// (see the module docs for the rules that keep results bit-identical).
 /// Safe to run again after other rewrites.
 pub fn eliminate_common(mech: &mut Mechanism) {
-    let pointers: BTreeSet<usize> = mech
-        .fields
-        .iter()
-        .enumerate()
+    let pointers: BTreeSet<FieldId> = mech
+        .fields_with_ids()
         .filter(|(_, f)| f.kind == FieldKind::Pointer)
         .map(|(id, _)| id)
         .collect();
@@ -102,7 +100,7 @@ fn kernel_body(ctx: &Ctx<'_>, kernel: &mut Kernel) {
 enum Loc {
     Local(usize),
     /// Every element of a field.
-    Field(usize),
+    Field(FieldId),
     Global(usize),
     Node(u8),
     /// Every element of a mechanism-wide array.
@@ -155,7 +153,7 @@ impl Writes {
 }
 
 struct Ctx<'a> {
-    pointers: &'a BTreeSet<usize>,
+    pointers: &'a BTreeSet<FieldId>,
     write_free: &'a [bool],
 }
 

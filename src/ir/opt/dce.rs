@@ -29,7 +29,7 @@ type Live = BTreeSet<Var>;
 struct Ctx<'a> {
     indexed: BTreeSet<FieldId>,
     unread_ions: &'a BTreeSet<String>,
-    fn_reads: Vec<BTreeSet<usize>>,
+    fn_reads: Vec<BTreeSet<FieldId>>,
     write_free: Vec<bool>,
 }
 

@@ -41,7 +41,7 @@ pub fn hoist_invariant(mech: &mut Mechanism) -> BTreeSet<FieldId> {
     if early_exit {
         return added;
     }
-    let mut written_fields: BTreeSet<usize> = BTreeSet::new();
+    let mut written_fields: BTreeSet<FieldId> = BTreeSet::new();
     let mut written_globals: BTreeSet<GlobalId> = BTreeSet::new();
     for (k, kernel) in mech.kernels.iter().enumerate() {
         if k != init {
@@ -54,11 +54,11 @@ pub fn hoist_invariant(mech: &mut Mechanism) -> BTreeSet<FieldId> {
         globals_written(&f.body, &mut written_globals);
     }
     let fixed = |id: FieldId| {
-        mech.fields.get(id).is_some_and(|f| {
+        mech.field(id).is_some_and(|f| {
             matches!(f.kind, FieldKind::Parameter | FieldKind::Assigned) && f.len == 1
         }) && !written_fields.contains(&id)
     };
-    let fixed_fields: Vec<bool> = (0..mech.fields.len()).map(fixed).collect();
+    let fixed_fields: Vec<bool> = mech.field_ids().map(fixed).collect();
     let mut found: Vec<Expr> = Vec::new();
     let first_new = mech.fields.len();
     for kernel in &mut mech.kernels {
@@ -70,7 +70,7 @@ pub fn hoist_invariant(mech: &mut Mechanism) -> BTreeSet<FieldId> {
         });
     }
     for (k, e) in found.into_iter().enumerate() {
-        let id = first_new + k;
+        let id = FieldId::new(first_new + k);
         mech.fields.push(Field {
             name: format!("_invariant{k}"),
             kind: FieldKind::Assigned,
@@ -135,7 +135,7 @@ fn replace(
                 found.len() - 1
             }
         };
-        *e = Expr::Load(Place::Field(first_new + k, None));
+        *e = Expr::Load(Place::Field(FieldId::new(first_new + k), None));
         return;
     }
     for c in walk::children_mut(e) {
@@ -147,7 +147,7 @@ fn replace(
 fn invariant(e: &Expr, fixed: &[bool], written_globals: &BTreeSet<GlobalId>) -> bool {
     match e {
         Expr::Const(_) => true,
-        Expr::Load(Place::Field(id, None)) => fixed.get(*id).copied().unwrap_or(false),
+        Expr::Load(Place::Field(id, None)) => fixed.get(id.index()).copied().unwrap_or(false),
         Expr::Load(Place::Global(g)) => !written_globals.contains(g),
         Expr::Load(Place::Shared(SharedVar::Dt)) => true,
         // The engine fixes node areas before INITIAL and no kernel writes them.

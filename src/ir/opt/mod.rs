@@ -57,7 +57,7 @@ impl Specialization {
             .iter()
             .enumerate()
             .filter(|(_, f)| f.kind == super::FieldKind::Parameter && f.len == 1)
-            .map(|(k, f)| (k, f.default))
+            .map(|(k, f)| (FieldId::new(k), f.default))
             .collect();
         Specialization {
             observed: Some(BTreeSet::new()),

@@ -19,16 +19,14 @@ use crate::ir::{Expr, FieldId, FieldKind, Mechanism, Place, Stmt};
 /// The persistent fields of `mech` (kernels already inlined) given the
 /// observed fields (`None`: all).
 pub fn persistent(mech: &Mechanism, observed: Option<&BTreeSet<FieldId>>) -> BTreeSet<FieldId> {
-    let all: BTreeSet<FieldId> = (0..mech.fields.len()).collect();
+    let all: BTreeSet<FieldId> = mech.field_ids().collect();
     let Some(observed) = observed else {
         return all;
     };
     let mut out: BTreeSet<FieldId> = observed.intersection(&all).copied().collect();
     out.extend(walk::indexed_fields(mech));
     out.extend(
-        mech.fields
-            .iter()
-            .enumerate()
+        mech.fields_with_ids()
             .filter(|(_, f)| f.kind == FieldKind::Pointer)
             .map(|(id, _)| id),
     );
@@ -62,7 +60,7 @@ pub fn persistent(mech: &Mechanism, observed: Option<&BTreeSet<FieldId>>) -> BTr
 fn exposed(
     body: &[Stmt],
     written: &mut BTreeSet<FieldId>,
-    fn_reads: &[BTreeSet<usize>],
+    fn_reads: &[BTreeSet<FieldId>],
     out: &mut BTreeSet<FieldId>,
 ) {
     let read = |e: &Expr, written: &BTreeSet<FieldId>, out: &mut BTreeSet<FieldId>| {
@@ -145,7 +143,11 @@ mod tests {
         }
     }
 
-    fn load(id: usize) -> Expr {
+    fn ids(k: &[usize]) -> BTreeSet<FieldId> {
+        k.iter().map(|&k| FieldId::new(k)).collect()
+    }
+
+    fn load(id: FieldId) -> Expr {
         Expr::Load(Place::Field(id, None))
     }
 
@@ -153,46 +155,56 @@ mod tests {
     fn reads_before_writes_on_some_path_persist() {
         // a = 1; if a { b = 2 } ; c = b + a
         let m = mech(vec![
-            Stmt::Assign(Place::Field(0, None), Expr::Const(1.0)),
+            Stmt::Assign(Place::Field(FieldId::new(0), None), Expr::Const(1.0)),
             Stmt::If {
-                cond: load(0),
-                then: vec![Stmt::Assign(Place::Field(1, None), Expr::Const(2.0))],
+                cond: load(FieldId::new(0)),
+                then: vec![Stmt::Assign(
+                    Place::Field(FieldId::new(1), None),
+                    Expr::Const(2.0),
+                )],
                 otherwise: vec![],
             },
             Stmt::Assign(
-                Place::Field(2, None),
-                Expr::Binary(BinOp::Add, Box::new(load(1)), Box::new(load(0))),
+                Place::Field(FieldId::new(2), None),
+                Expr::Binary(
+                    BinOp::Add,
+                    Box::new(load(FieldId::new(1))),
+                    Box::new(load(FieldId::new(0))),
+                ),
             ),
         ]);
-        assert_eq!(persistent(&m, Some(&BTreeSet::new())), BTreeSet::from([1]));
-        assert_eq!(
-            persistent(&m, Some(&BTreeSet::from([2]))),
-            BTreeSet::from([1, 2])
-        );
-        assert_eq!(persistent(&m, None), BTreeSet::from([0, 1, 2]));
+        assert_eq!(persistent(&m, Some(&BTreeSet::new())), ids(&[1]));
+        assert_eq!(persistent(&m, Some(&ids(&[2]))), ids(&[1, 2]));
+        assert_eq!(persistent(&m, None), ids(&[0, 1, 2]));
     }
 
     #[test]
     fn writes_in_both_branches_count_and_loops_do_not() {
-        let both = |then_id: usize| Stmt::If {
+        let both = |then_id: FieldId| Stmt::If {
             cond: Expr::Const(1.0),
             then: vec![Stmt::Assign(Place::Field(then_id, None), Expr::Const(2.0))],
-            otherwise: vec![Stmt::Assign(Place::Field(0, None), Expr::Const(3.0))],
+            otherwise: vec![Stmt::Assign(
+                Place::Field(FieldId::new(0), None),
+                Expr::Const(3.0),
+            )],
         };
         let m = mech(vec![
-            both(0),
-            Stmt::Eval(load(0)),
-            both(1),
-            Stmt::Eval(load(1)),
+            both(FieldId::new(0)),
+            Stmt::Eval(load(FieldId::new(0))),
+            both(FieldId::new(1)),
+            Stmt::Eval(load(FieldId::new(1))),
         ]);
-        assert_eq!(persistent(&m, Some(&BTreeSet::new())), BTreeSet::from([1]));
+        assert_eq!(persistent(&m, Some(&BTreeSet::new())), ids(&[1]));
         let m = mech(vec![
             Stmt::While {
                 cond: Expr::Const(0.0),
-                body: vec![Stmt::Assign(Place::Field(2, None), Expr::Const(2.0))],
+                body: vec![Stmt::Assign(
+                    Place::Field(FieldId::new(2), None),
+                    Expr::Const(2.0),
+                )],
             },
-            Stmt::Accumulate(Place::Field(2, None), Expr::Const(1.0)),
+            Stmt::Accumulate(Place::Field(FieldId::new(2), None), Expr::Const(1.0)),
         ]);
-        assert_eq!(persistent(&m, Some(&BTreeSet::new())), BTreeSet::from([2]));
+        assert_eq!(persistent(&m, Some(&BTreeSet::new())), ids(&[2]));
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ir::{Expr, FuncId, Mechanism, Place, Stmt};
+use crate::ir::{Expr, FieldId, FuncId, Mechanism, Place, Stmt};
 
 /// The expressions `s` evaluates itself (not those of nested statement
 /// lists), including index expressions of the places it names.
@@ -334,8 +334,8 @@ fn body_write_free(body: &[Stmt]) -> bool {
 }
 /// Per function: the fields it (or anything it calls) may read, by id.
 /// Accumulating into a field reads it.
-pub(super) fn function_field_reads(mech: &Mechanism) -> Vec<BTreeSet<usize>> {
-    let own: Vec<BTreeSet<usize>> = mech
+pub(super) fn function_field_reads(mech: &Mechanism) -> Vec<BTreeSet<FieldId>> {
+    let own: Vec<BTreeSet<FieldId>> = mech
         .functions
         .iter()
         .map(|f| body_field_reads(&f.body))
@@ -356,7 +356,7 @@ pub(super) fn function_field_reads(mech: &Mechanism) -> Vec<BTreeSet<usize>> {
 }
 
 /// Fields `body` loads or accumulates into anywhere (not following calls).
-pub(super) fn body_field_reads(body: &[Stmt]) -> BTreeSet<usize> {
+pub(super) fn body_field_reads(body: &[Stmt]) -> BTreeSet<FieldId> {
     let mut out = BTreeSet::new();
     each_expr(body, &mut |e| {
         if let Expr::Load(Place::Field(id, _)) = e {
@@ -372,7 +372,7 @@ pub(super) fn body_field_reads(body: &[Stmt]) -> BTreeSet<usize> {
 }
 
 /// Fields `body` assigns or accumulates into anywhere (not following calls).
-pub(super) fn body_field_writes(body: &[Stmt]) -> BTreeSet<usize> {
+pub(super) fn body_field_writes(body: &[Stmt]) -> BTreeSet<FieldId> {
     let mut out = BTreeSet::new();
     each_stmt(body, &mut |s| match s {
         Stmt::Assign(Place::Field(id, _), _) | Stmt::Accumulate(Place::Field(id, _), _) => {
@@ -402,11 +402,9 @@ pub(super) fn effect_free(e: &Expr, write_free: &[bool]) -> bool {
 /// Fields some place of `mech` (kernels, functions, WATCH conditions)
 /// accesses with an index, or declared with more than one element: their
 /// elements are not tracked one by one.
-pub(super) fn indexed_fields(mech: &Mechanism) -> BTreeSet<usize> {
-    let mut out: BTreeSet<usize> = mech
-        .fields
-        .iter()
-        .enumerate()
+pub(super) fn indexed_fields(mech: &Mechanism) -> BTreeSet<FieldId> {
+    let mut out: BTreeSet<FieldId> = mech
+        .fields_with_ids()
         .filter(|(_, f)| f.len > 1)
         .map(|(id, _)| id)
         .collect();
@@ -439,7 +437,11 @@ pub(super) fn indexed_fields(mech: &Mechanism) -> BTreeSet<usize> {
 /// Adds to `out` the fields evaluating `e` may read, including everything
 /// the functions it calls may read (`fn_reads`, see
 /// [`function_field_reads`]).
-pub(super) fn expr_field_reads(e: &Expr, fn_reads: &[BTreeSet<usize>], out: &mut BTreeSet<usize>) {
+pub(super) fn expr_field_reads(
+    e: &Expr,
+    fn_reads: &[BTreeSet<FieldId>],
+    out: &mut BTreeSet<FieldId>,
+) {
     match e {
         Expr::Load(Place::Field(id, _)) => {
             out.insert(*id);

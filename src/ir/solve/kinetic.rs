@@ -49,7 +49,7 @@ pub fn is_state(p: &Place, info: &Info) -> bool {
     match p {
         Place::Field(id, _) => info
             .fields
-            .get(*id)
+            .get(id.index())
             .is_some_and(|f| f.kind == FieldKind::State),
         _ => false,
     }

@@ -83,8 +83,8 @@ fn expand(outputs: &[Place], fields: &[Field]) -> Vec<Place> {
     let mut out = Vec::new();
     for p in outputs {
         match p {
-            Place::Field(id, None) if fields.get(*id).is_some_and(|f| f.len > 1) => {
-                let len = fields.get(*id).map_or(1, |f| f.len);
+            Place::Field(id, None) if fields.get(id.index()).is_some_and(|f| f.len > 1) => {
+                let len = fields.get(id.index()).map_or(1, |f| f.len);
                 for k in 0..len {
                     out.push(Place::Field(*id, Some(Box::new(c(k as f64)))));
                 }

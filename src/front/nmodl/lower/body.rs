@@ -976,7 +976,7 @@ impl Context<'_> {
             }
             ("nrn_pointing", 1) => {
                 if let Some(Expr::Load(Place::Field(id, None))) = a.first()
-                    && let Some(f) = self.mech.fields.get(*id)
+                    && let Some(f) = self.mech.fields.get(id.index())
                     && f.kind == FieldKind::Pointer
                 {
                     let flag = self.pointing_flag(*id);

@@ -183,7 +183,7 @@ fn init_kernel(cx: &mut Context, initial: Option<&ast::Block>) {
     ions_in(cx, &mut out);
     // initstates: every STATE (except ion concentrations) starts at x0.
     let mut states: Vec<(String, FieldId, usize)> = Vec::new();
-    for (i, f) in cx.mech.fields.iter().enumerate() {
+    for (i, f) in cx.mech.fields_with_ids() {
         if f.kind == crate::ir::FieldKind::State
             && !cx.ion_vars.iter().any(|iv| iv.field == i && iv.conc)
         {

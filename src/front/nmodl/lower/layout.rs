@@ -467,7 +467,7 @@ impl<'a> Context<'a> {
             len: len.max(1),
             range,
         });
-        self.mech.fields.len() - 1
+        FieldId::new(self.mech.fields.len() - 1)
     }
 
     /// Appends a global and returns its id.

@@ -52,12 +52,9 @@ impl Context<'_> {
     pub fn pointing_flag(&mut self, pointer: FieldId) -> FieldId {
         let name = format!(
             "nrn_pointing_{}",
-            self.mech
-                .fields
-                .get(pointer)
-                .map_or("", |f| f.name.as_str())
+            self.mech.field(pointer).map_or("", |f| f.name.as_str())
         );
-        if let Some(id) = self.mech.fields.iter().position(|f| f.name == name) {
+        if let Some(id) = self.mech.field_id(&name) {
             return id;
         }
         self.add_field(&name, FieldKind::Assigned, None, 0.0, 1, false)
