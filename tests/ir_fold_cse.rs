@@ -12,7 +12,7 @@ use nmc::back::math::MathMode;
 use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::{self, Specialization, cse, dce, fold, inline, persist};
 use nmc::ir::{
-    BinOp, Expr, Field, FieldId, FieldKind, Function, Kernel, KernelKind, MathFn, MechKind,
+    BinOp, Expr, Field, FieldId, FieldKind, FuncId, Function, Kernel, KernelKind, MathFn, MechKind,
     Mechanism, Place, Stmt, UnOp,
 };
 
@@ -303,7 +303,7 @@ fn cse_does_not_reuse_across_a_call_that_writes() {
     let (body, n) = cse_of(
         vec![
             set(A, e()),
-            Stmt::Eval(Expr::Call(0, vec![c(1.0)])),
+            Stmt::Eval(Expr::Call(FuncId::new(0), vec![c(1.0)])),
             set(B, e()),
         ],
         vec![bump],

@@ -15,7 +15,7 @@ use nmc::back::cranelift::{self, CompiledMechanism};
 use nmc::back::math::MathMode;
 use nmc::back::{EngineCall, Env, Event, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::{self, Specialization};
-use nmc::ir::{Expr, FieldId, FieldKind, KernelKind, Mechanism, Stmt};
+use nmc::ir::{Expr, FieldId, FieldKind, KernelKind, Mechanism, Stmt, FuncId};
 
 const INSTANCES: usize = 5;
 const NODES: usize = 3;
@@ -520,7 +520,7 @@ fn c(x: f64) -> Expr {
     Expr::Const(x)
 }
 
-fn call(f: usize, args: Vec<Expr>) -> Expr {
+fn call(f: FuncId, args: Vec<Expr>) -> Expr {
     Expr::Call(f, args)
 }
 
@@ -539,12 +539,12 @@ fn func(name: &str, locals: &[&str], body: Vec<Stmt>) -> Function {
     }
 }
 
-const SQ: usize = 0;
-const BUMP: usize = 1;
-const EARLY: usize = 2;
-const TAIL: usize = 3;
-const REC: usize = 4;
-const ACC: usize = 5;
+const SQ: FuncId = FuncId::new(0);
+const BUMP: FuncId = FuncId::new(1);
+const EARLY: FuncId = FuncId::new(2);
+const TAIL: FuncId = FuncId::new(3);
+const REC: FuncId = FuncId::new(4);
+const ACC: FuncId = FuncId::new(5);
 
 fn corner_mechanism() -> Mechanism {
     let [a, b, cc, x] = [0, 1, 2, 3].map(FieldId::new);
@@ -709,13 +709,13 @@ fn corner_mechanism() -> Mechanism {
     }
 }
 
-fn called(body: &[Stmt]) -> Vec<usize> {
+fn called(body: &[Stmt]) -> Vec<FuncId> {
     let text = format!("{body:?}");
-    let mut out: Vec<usize> = text
+    let mut out: Vec<FuncId> = text
         .match_indices("Call(")
         .filter_map(|(k, _)| {
             let rest = &text[k + 5..];
-            rest[..rest.find(',')?].parse().ok()
+            rest[..rest.find(',')?].parse().ok().map(FuncId::new)
         })
         .collect();
     out.sort();

@@ -16,8 +16,8 @@ use nmc::back::math::MathMode;
 use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::Specialization;
 use nmc::ir::{
-    BinOp, Expr, Field, FieldId, FieldKind, Function, Global, Kernel, KernelKind, MathFn, MechKind,
-    Mechanism, NodeArray, Place, SharedVar, Stmt, UnOp,
+    BinOp, Expr, Field, FieldId, FieldKind, FuncId, Function, Global, GlobalId, Kernel, KernelKind,
+    MathFn, MechKind, Mechanism, NodeArray, Place, SharedVar, Stmt, UnOp,
 };
 
 /// 200: 33 groups of 6, two passes over a block of 32 and one of 1, 2
@@ -340,7 +340,11 @@ fn synthetic() -> Mechanism {
         // Beyond the range-free fast exp's window for v < -78.7 (about 40%
         // of the groups of six): those groups are redone with the full one.
         math(MathFn::Exp, vec![bin(BinOp::Mul, f(v), c(4.5))]),
-        bin(BinOp::Mul, load(Place::Global(0)), shared(SharedVar::Dt)),
+        bin(
+            BinOp::Mul,
+            load(Place::Global(GlobalId::new(0))),
+            shared(SharedVar::Dt),
+        ),
         bin(BinOp::Div, shared(SharedVar::Celsius), c(7.0)),
     ] {
         libm = bin(BinOp::Add, libm, e);
@@ -349,7 +353,7 @@ fn synthetic() -> Mechanism {
         Stmt::Assign(fld(v), nv()),
         Stmt::Assign(
             Place::Local(0),
-            bin(BinOp::Add, Expr::Call(0, vec![f(v)]), f(g)),
+            bin(BinOp::Add, Expr::Call(FuncId::new(0), vec![f(v)]), f(g)),
         ),
         Stmt::Accumulate(Place::Node(NodeArray::Rhs), bin(BinOp::Mul, f(g), f(v))),
         Stmt::Accumulate(Place::Node(NodeArray::Diag), f(g)),

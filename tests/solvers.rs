@@ -38,7 +38,7 @@ impl Machine {
     fn load(&mut self, m: &Mechanism, p: &Place, locals: &mut Vec<f64>) -> f64 {
         match p {
             Place::Field(id, None) => self.fields[id.index()],
-            Place::Global(id) => self.globals[*id],
+            Place::Global(id) => self.globals[id.index()],
             Place::Local(id) => locals[*id],
             Place::Shared(SharedVar::Dt) => self.dt,
             Place::Shared(SharedVar::T) => self.t,
@@ -54,7 +54,7 @@ impl Machine {
     fn store(&mut self, m: &Mechanism, p: &Place, v: f64, locals: &mut Vec<f64>) {
         match p {
             Place::Field(id, None) => self.fields[id.index()] = v,
-            Place::Global(id) => self.globals[*id] = v,
+            Place::Global(id) => self.globals[id.index()] = v,
             Place::Local(id) => locals[*id] = v,
             Place::GlobalArray(id, i) => {
                 let i = self.eval(m, i, locals) as usize;
@@ -697,7 +697,7 @@ fn table_function_mech() -> Mechanism {
         ],
         vec![kernel(
             KernelKind::Init,
-            vec![Stmt::Assign(fp(1), Expr::Call(0, vec![f(0)]))],
+            vec![Stmt::Assign(fp(1), Expr::Call(FuncId::new(0), vec![f(0)]))],
         )],
     );
     let x = Expr::Load(Place::Local(0));
@@ -772,7 +772,7 @@ fn table_procedure_tabulates_outputs_and_rebuilds_on_depend() {
         ],
         vec![kernel(
             KernelKind::Init,
-            vec![Stmt::Eval(Expr::Call(0, vec![f(0)]))],
+            vec![Stmt::Eval(Expr::Call(FuncId::new(0), vec![f(0)]))],
         )],
     );
     let v = Expr::Load(Place::Local(0));

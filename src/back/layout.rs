@@ -2,7 +2,7 @@
 //! of fields, ion variable slots and printf format ids. Both back ends use
 //! the same [`Layout`], so the engine fills one argument block for either.
 
-use crate::ir::{Expr, Field, FieldId, IdVec, Mechanism, Place, Stmt};
+use crate::ir::{Expr, Field, FieldId, IdVec, IonId, Mechanism, Place, Stmt};
 
 /// Column slots, ion slots and printf formats of one mechanism.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,7 +15,7 @@ pub struct Layout {
     /// Ion variables in slot order: `(ion index, variable name)`. The ions'
     /// READ variables come first, then WRITE ones, then any other ion
     /// variable a kernel mentions (e.g. `dinadv`), in order of appearance.
-    pub ion_vars: Vec<(usize, String)>,
+    pub ion_vars: Vec<(IonId, String)>,
     /// Format strings of `printf` statements; a statement's id is the index
     /// of its format here (kernels first, then functions, in source order).
     pub formats: Vec<String>,
@@ -41,7 +41,7 @@ impl Layout {
         };
         for (ion, usage) in mech.ions.iter().enumerate() {
             for name in usage.read.iter().chain(&usage.write) {
-                layout.add_ion_var(ion, name);
+                layout.add_ion_var(IonId::new(ion), name);
             }
         }
         for kernel in &mech.kernels {
@@ -57,7 +57,7 @@ impl Layout {
     }
 
     /// The slot of ion variable `name` of ion `ion`, if the layout has it.
-    pub fn ion_slot(&self, ion: usize, name: &str) -> Option<usize> {
+    pub fn ion_slot(&self, ion: IonId, name: &str) -> Option<usize> {
         self.ion_vars
             .iter()
             .position(|(i, n)| *i == ion && n == name)
@@ -75,7 +75,7 @@ impl Layout {
         Some(slot + index.min(len - 1))
     }
 
-    fn add_ion_var(&mut self, ion: usize, name: &str) {
+    fn add_ion_var(&mut self, ion: IonId, name: &str) {
         if self.ion_slot(ion, name).is_none() {
             self.ion_vars.push((ion, name.to_string()));
         }

@@ -5,8 +5,9 @@
 //! statement and expression form.
 
 use crate::ir::{
-    BinOp, Builtin, Expr, Field, FieldId, FieldKind, Function, Global, GlobalArray, IonUse, Kernel,
-    KernelKind, MathFn, MechKind, Mechanism, NodeArray, Place, SharedVar, Stmt, UnOp,
+    BinOp, Builtin, Expr, Field, FieldId, FieldKind, FuncId, Function, Global, GlobalArray,
+    GlobalId, IonId, IonUse, Kernel, KernelKind, MathFn, MechKind, Mechanism, NodeArray, Place,
+    SharedVar, Stmt, UnOp,
 };
 
 fn c(x: f64) -> Expr {
@@ -93,7 +94,7 @@ fn current_kernel(
     body: Vec<Stmt>,
 ) -> Kernel {
     // locals: 0 g, 1 rhs, 2 di
-    let (ion_id, _) = (0, e_ion.1);
+    let ion_id = IonId::new(0);
     let mut stmts = vec![
         set(fld(v), Expr::Load(Place::Node(NodeArray::V))),
         set(
@@ -144,8 +145,8 @@ pub fn na_rtm() -> Mechanism {
         field("hinfvhalf", Parameter, 45.32),
         field("hinfk", Parameter, 4.04),
         field("v", Voltage, 0.0),
-        field("ena", Ion { ion: 0 }, 0.0),
-        field("ina", Ion { ion: 0 }, 0.0),
+        field("ena", Ion { ion: IonId::new(0) }, 0.0),
+        field("ina", Ion { ion: IonId::new(0) }, 0.0),
         field("minf", Assigned, 0.0),
         field("hinf", Assigned, 0.0),
         field("htau", Assigned, 0.0),
@@ -187,13 +188,16 @@ pub fn na_rtm() -> Mechanism {
         ],
     };
     let load_v = set(fld(v), Expr::Load(Place::Node(NodeArray::V)));
-    let call_rates = Stmt::Eval(Expr::Call(0, vec![f(v)]));
+    let call_rates = Stmt::Eval(Expr::Call(FuncId::new(0), vec![f(v)]));
     let init = kernel(
         KernelKind::Init,
         &[],
         vec![
             load_v.clone(),
-            set(fld(ena), Expr::Load(Place::Ion(0, "ena".into()))),
+            set(
+                fld(ena),
+                Expr::Load(Place::Ion(IonId::new(0), "ena".into())),
+            ),
             call_rates.clone(),
             set(fld(m), f(minf)),
             set(fld(h), f(hinf)),
@@ -215,7 +219,10 @@ pub fn na_rtm() -> Mechanism {
         &[],
         vec![
             load_v,
-            set(fld(ena), Expr::Load(Place::Ion(0, "ena".into()))),
+            set(
+                fld(ena),
+                Expr::Load(Place::Ion(IonId::new(0), "ena".into())),
+            ),
             call_rates,
             cnexp(h, hinf, htau),
         ],
@@ -244,8 +251,8 @@ pub fn k_rtm() -> Mechanism {
         field("ninfvhalf", Parameter, 40.8),
         field("ninfk", Parameter, -11.03),
         field("v", Voltage, 0.0),
-        field("ek", Ion { ion: 0 }, 0.0),
-        field("ik", Ion { ion: 0 }, 0.0),
+        field("ek", Ion { ion: IonId::new(0) }, 0.0),
+        field("ik", Ion { ion: IonId::new(0) }, 0.0),
         field("ninf", Assigned, 0.0),
         field("ntau", Assigned, 0.0),
         field("n", State, 0.0),
@@ -277,8 +284,8 @@ pub fn k_rtm() -> Mechanism {
         ],
     };
     let load_v = set(fld(v), Expr::Load(Place::Node(NodeArray::V)));
-    let load_e = set(fld(ek), Expr::Load(Place::Ion(0, "ek".into())));
-    let call_rates = Stmt::Eval(Expr::Call(0, vec![f(v)]));
+    let load_e = set(fld(ek), Expr::Load(Place::Ion(IonId::new(0), "ek".into())));
+    let call_rates = Stmt::Eval(Expr::Call(FuncId::new(0), vec![f(v)]));
     let init = kernel(
         KernelKind::Init,
         &[],
@@ -420,7 +427,7 @@ pub fn everything() -> Mechanism {
         field("v", Voltage, 0.0),
         field("p", Pointer, 2.0),
         field("s", State, 0.2),
-        field("cai", Ion { ion: 0 }, 0.0),
+        field("cai", Ion { ion: IonId::new(0) }, 0.0),
     ];
     let globals = vec![Global {
         name: "gk".into(),
@@ -428,7 +435,7 @@ pub fn everything() -> Mechanism {
         unit: None,
         settable: true,
     }];
-    let g = || Expr::Load(Place::Global(0));
+    let g = || Expr::Load(Place::Global(GlobalId::new(0)));
     let vv = || Expr::Load(Place::Node(NodeArray::V));
     let el = |e: Expr| Place::Field(FieldId::new(arr), Some(Box::new(e)));
     // FUNCTION fact(n) { if (n <= 1) { fact = 1 } else { fact = n*fact(n - 1) } }
@@ -443,7 +450,10 @@ pub fn everything() -> Mechanism {
             then: vec![set(Place::Local(1), c(1.0)), Stmt::Return],
             otherwise: vec![set(
                 Place::Local(1),
-                mul(loc(0), Expr::Call(0, vec![sub(loc(0), c(1.0))])),
+                mul(
+                    loc(0),
+                    Expr::Call(FuncId::new(0), vec![sub(loc(0), c(1.0))]),
+                ),
             )],
         }],
     };
@@ -456,7 +466,7 @@ pub fn everything() -> Mechanism {
         returns_value: false,
         body: vec![
             acc(fld(x), loc(0)),
-            set(Place::Global(0), mul(g(), c(1.0001))),
+            set(Place::Global(GlobalId::new(0)), mul(g(), c(1.0001))),
         ],
     };
     let maths: Vec<Expr> = [
@@ -558,9 +568,9 @@ pub fn everything() -> Mechanism {
             Place::GlobalArray(0, Box::new(c(2.0))),
             add(Expr::Load(Place::GlobalArray(0, Box::new(c(2.0)))), c(1.0)),
         ),
-        set(fld(p), add(f(p), Expr::Call(0, vec![c(5.0)]))),
-        Stmt::Eval(Expr::Call(1, vec![c(0.01)])),
-        acc(Place::Ion(0, "ica".into()), mul(f(cai), c(2.0))),
+        set(fld(p), add(f(p), Expr::Call(FuncId::new(0), vec![c(5.0)]))),
+        Stmt::Eval(Expr::Call(FuncId::new(1), vec![c(0.01)])),
+        acc(Place::Ion(IonId::new(0), "ica".into()), mul(f(cai), c(2.0))),
         acc(Place::Node(NodeArray::Rhs), loc(0)),
         acc(
             Place::Node(NodeArray::Diag),

@@ -84,6 +84,21 @@ index_type!(
     FieldId,
     super::Field
 );
+index_type!(
+    /// Index of a [`Global`](super::Global) in `Mechanism::globals`.
+    GlobalId,
+    super::Global
+);
+index_type!(
+    /// Index of a [`Function`](super::Function) in `Mechanism::functions`.
+    FuncId,
+    super::Function
+);
+index_type!(
+    /// Index of an [`IonUse`](super::IonUse) in `Mechanism::ions`.
+    IonId,
+    super::IonUse
+);
 
 /// A vector indexed by one id type: `IdVec<FieldId, usize>` maps each
 /// field to a number and cannot be indexed by a global's id.

@@ -22,15 +22,9 @@ pub mod valid;
 
 use crate::diag::Span;
 
-pub use ids::{FieldId, IdVec};
-/// Index of a [`Global`] in [`Mechanism::globals`].
-pub type GlobalId = usize;
+pub use ids::{FieldId, FuncId, GlobalId, IdVec, IonId};
 /// Index of a local variable within one kernel or function body.
 pub type LocalId = usize;
-/// Index of a [`Function`] in [`Mechanism::functions`].
-pub type FuncId = usize;
-/// Index of an [`IonUse`] in [`Mechanism::ions`].
-pub type IonId = usize;
 
 /// One compiled mechanism.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +74,21 @@ impl Mechanism {
             .iter()
             .enumerate()
             .map(|(k, f)| (FieldId::new(k), f))
+    }
+
+    /// The global of `id`, if the mechanism has it.
+    pub fn global(&self, id: GlobalId) -> Option<&Global> {
+        self.globals.get(id.index())
+    }
+
+    /// The function of `id`, if the mechanism has it.
+    pub fn function(&self, id: FuncId) -> Option<&Function> {
+        self.functions.get(id.index())
+    }
+
+    /// The ion of `id`, if the mechanism uses it.
+    pub fn ion(&self, id: IonId) -> Option<&IonUse> {
+        self.ions.get(id.index())
     }
 
     /// Every field's id, in order.

@@ -37,7 +37,10 @@ pub fn print(m: &Mechanism) -> String {
             FieldKind::State => "state".to_string(),
             FieldKind::Voltage => "voltage".to_string(),
             FieldKind::Ion { ion } => {
-                format!("ion {}", m.ions.get(*ion).map_or("?", |i| i.name.as_str()))
+                format!(
+                    "ion {}",
+                    m.ions.get(ion.index()).map_or("?", |i| i.name.as_str())
+                )
             }
             FieldKind::Pointer => "pointer".to_string(),
         };
@@ -409,7 +412,7 @@ impl Printer<'_> {
             Place::Global(g) => self
                 .m
                 .globals
-                .get(*g)
+                .get(g.index())
                 .map_or("?global".into(), |x| x.name.clone()),
             Place::Local(l) => self
                 .locals
@@ -434,7 +437,7 @@ impl Printer<'_> {
             ),
             Place::Ion(i, var) => format!(
                 "ion.{}.{var}",
-                self.m.ions.get(*i).map_or("?", |x| x.name.as_str())
+                self.m.ions.get(i.index()).map_or("?", |x| x.name.as_str())
             ),
             Place::Shared(s) => match s {
                 SharedVar::T => "t",
@@ -485,7 +488,7 @@ impl Printer<'_> {
                 self.call(
                     self.m
                         .functions
-                        .get(*f)
+                        .get(f.index())
                         .map_or("?function", |x| x.name.as_str()),
                     args,
                 ),

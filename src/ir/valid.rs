@@ -202,7 +202,7 @@ impl Validator<'_> {
                     None => {}
                 },
             },
-            Place::Global(g) if *g >= self.m.globals.len() => {
+            Place::Global(g) if g.index() >= self.m.globals.len() => {
                 self.report(scope, format!("global {g} out of range"))
             }
             Place::Local(l) if *l >= scope.locals => {
@@ -214,7 +214,7 @@ impl Validator<'_> {
                 }
                 self.expr(scope, i);
             }
-            Place::Ion(i, _) if *i >= self.m.ions.len() => {
+            Place::Ion(i, _) if i.index() >= self.m.ions.len() => {
                 self.report(scope, format!("ion {i} out of range"))
             }
             Place::NetArg(k) => {
@@ -246,7 +246,7 @@ impl Validator<'_> {
                 }
             }
             Expr::Call(f, args) => {
-                match self.m.functions.get(*f) {
+                match self.m.functions.get(f.index()) {
                     None => self.report(scope, format!("function {f} out of range")),
                     Some(func) if func.params != args.len() => self.report(
                         scope,

@@ -358,7 +358,7 @@ pub(crate) fn ions(
     for m in mechs {
         let mech = m.mech();
         for (ion, name) in &m.data.layout().ion_vars {
-            let Some(usage) = mech.ions.get(*ion) else {
+            let Some(usage) = mech.ions.get(ion.index()) else {
                 continue;
             };
             vars.insert(name.clone(), usage.name.clone());

@@ -267,7 +267,7 @@ fn written_fields(mech: &Mechanism, body: &[Stmt], out: &mut BTreeSet<FieldId>, 
         match e {
             Expr::Call(f, args) => {
                 if depth < 16
-                    && let Some(func) = mech.functions.get(*f)
+                    && let Some(func) = mech.functions.get(f.index())
                 {
                     written_fields(mech, &func.body, out, depth + 1);
                 }
@@ -423,7 +423,7 @@ impl Analysis<'_> {
     /// A FUNCTION/PROCEDURE call, analysed as if inlined.
     fn call(&mut self, f: FuncId, args: &[Expr]) -> Class {
         let classes: Vec<Class> = args.iter().map(|a| self.expr(a)).collect();
-        let Some(func) = self.mech.functions.get(f) else {
+        let Some(func) = self.mech.functions.get(f.index()) else {
             return Bad;
         };
         if self.depth >= 16 {
@@ -624,7 +624,7 @@ impl EventCheck<'_> {
             }
             Expr::Call(f, args) => {
                 args.iter().try_for_each(|a| self.reads_ok(a))?;
-                let Some(func) = self.mech.functions.get(*f) else {
+                let Some(func) = self.mech.functions.get(f.index()) else {
                     return no("calls an unknown function");
                 };
                 if self.depth >= 16 {

@@ -15,7 +15,7 @@
 use std::collections::BTreeSet;
 
 use super::uses::Uses;
-use crate::ir::{BinOp, Expr, FieldId, FieldKind, Mechanism, Place, Stmt};
+use crate::ir::{BinOp, Expr, FieldId, FieldKind, GlobalId, IonId, Mechanism, Place, Stmt};
 
 /// What one kernel keeps in variables.
 #[derive(Debug, Default)]
@@ -35,13 +35,13 @@ pub(super) struct Promotion {
     pub nodes: BTreeSet<usize>,
     /// Ion variables the kernel reads and never writes: loaded once per
     /// instance.
-    pub ions: BTreeSet<(usize, String)>,
+    pub ions: BTreeSet<(IonId, String)>,
     /// Scalar globals the kernel accesses: loaded once before the instance
     /// loop and carried through it (instance after instance, as in memory).
-    pub globals: BTreeSet<usize>,
+    pub globals: BTreeSet<GlobalId>,
     /// Scalar globals the kernel assigns: stored after the loop and before
     /// a barrier.
-    pub written_globals: BTreeSet<usize>,
+    pub written_globals: BTreeSet<GlobalId>,
 }
 
 impl Promotion {
@@ -92,13 +92,13 @@ impl Promotion {
                 .globals
                 .iter()
                 .copied()
-                .filter(|&g| g < mech.globals.len())
+                .filter(|&g| g.index() < mech.globals.len())
                 .collect(),
             written_globals: uses
                 .written_globals
                 .iter()
                 .copied()
-                .filter(|&g| g < mech.globals.len())
+                .filter(|&g| g.index() < mech.globals.len())
                 .collect(),
             fields,
             load,
@@ -268,7 +268,7 @@ impl Definite<'_> {
             }
             Expr::Call(id, args) => {
                 args.iter().for_each(|a| self.expr(state, a));
-                match self.inline.get(*id).copied().flatten() {
+                match self.inline.get(id.index()).copied().flatten() {
                     Some(body) => {
                         self.returns.push(Vec::new());
                         self.body(state, body);
@@ -354,7 +354,7 @@ BREAKPOINT {
         );
         let q = mech.globals.iter().position(|g| g.name == "q");
         assert!(q.is_some(), "q is a global");
-        assert_eq!(plan.globals, q.into_iter().collect());
+        assert_eq!(plan.globals, q.into_iter().map(GlobalId::new).collect());
         assert_eq!(plan.written_globals, plan.globals);
     }
 

@@ -20,7 +20,9 @@ use super::uses::{Uses, is_pure, node_slot};
 use crate::back::abi::{builtin_code, offsets};
 use crate::back::layout::Layout;
 use crate::back::math::{self, MathMode};
-use crate::ir::{BinOp, Expr, FieldId, FieldKind, MathFn, Mechanism, Place, SharedVar, Stmt, UnOp};
+use crate::ir::{
+    BinOp, Expr, FieldId, FieldKind, GlobalId, MathFn, Mechanism, Place, SharedVar, Stmt, UnOp,
+};
 
 /// Module-level ids every translated function may call.
 pub(super) struct Ids {
@@ -85,7 +87,7 @@ pub(super) struct Translator<'f, 'm> {
     promoted_ions: BTreeMap<usize, Variable>,
     /// First instance of the kernel loop (0 when unset).
     loop_start: Option<Value>,
-    promoted_globals: BTreeMap<usize, Variable>,
+    promoted_globals: BTreeMap<GlobalId, Variable>,
 }
 
 type R<T> = Result<T, String>;
@@ -518,14 +520,14 @@ impl<'f, 'm> Translator<'f, 'm> {
                 }
             }
             Place::Global(g) => {
-                if *g >= self.mech.globals.len() {
+                if g.index() >= self.mech.globals.len() {
                     return Err(format!("global {g} does not exist"));
                 }
                 if let Some(&var) = self.promoted_globals.get(g) {
                     return Ok(Lval::Var(var));
                 }
                 let base = self.globals.ok_or("no globals")?;
-                Lval::Mem(self.b.ins().iadd_imm_s(base, (*g * 8) as i64))
+                Lval::Mem(self.b.ins().iadd_imm_s(base, (g.index() * 8) as i64))
             }
             Place::Local(l) => Lval::Var(
                 *self
@@ -637,7 +639,7 @@ impl<'f, 'm> Translator<'f, 'm> {
                 let f = self
                     .mech
                     .functions
-                    .get(*id)
+                    .get(id.index())
                     .ok_or_else(|| format!("function {id} does not exist"))?;
                 if args.len() != f.params {
                     return Err(format!("{} takes {} arguments", f.name, f.params));
@@ -646,10 +648,14 @@ impl<'f, 'm> Translator<'f, 'm> {
                 for a in args {
                     values.push(self.expr(a)?);
                 }
-                if self.ids.inline.get(*id).copied().unwrap_or(false) {
+                if self.ids.inline.get(id.index()).copied().unwrap_or(false) {
                     return self.inline_call(f, &values[2..]);
                 }
-                let fid = *self.ids.user.get(*id).ok_or("function not declared")?;
+                let fid = *self
+                    .ids
+                    .user
+                    .get(id.index())
+                    .ok_or("function not declared")?;
                 let fref = self.func_ref(fid);
                 self.flush_written()?;
                 let call = self.b.ins().call(fref, &values);
@@ -948,7 +954,7 @@ impl Translator<'_, '_> {
     /// Promoted globals with their addresses.
     fn promoted_global_addrs(&mut self, written_only: bool) -> R<Vec<(Variable, Value)>> {
         let base = self.globals.ok_or("no globals")?;
-        let list: Vec<(usize, Variable)> = self
+        let list: Vec<(GlobalId, Variable)> = self
             .promoted_globals
             .iter()
             .filter(|(g, _)| !written_only || self.promotion.written_globals.contains(g))
@@ -956,7 +962,7 @@ impl Translator<'_, '_> {
             .collect();
         Ok(list
             .into_iter()
-            .map(|(g, var)| (var, self.b.ins().iadd_imm_s(base, (g * 8) as i64)))
+            .map(|(g, var)| (var, self.b.ins().iadd_imm_s(base, (g.index() * 8) as i64)))
             .collect())
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ir::{Expr, FieldId, NodeArray, Place, Stmt};
+use crate::ir::{Expr, FieldId, FuncId, GlobalId, IonId, NodeArray, Place, Stmt};
 
 /// Base pointers a body needs (including the bodies of the functions it
 /// calls that will be inlined).
@@ -12,13 +12,13 @@ pub(super) struct Uses {
     /// Bodies of inlinable functions by index (`None`: called, not inlined).
     inline: Vec<Option<Vec<Stmt>>>,
     /// Inlined functions already scanned.
-    seen: BTreeSet<usize>,
+    seen: BTreeSet<FuncId>,
     /// Field ids accessed without an index.
     pub fields: BTreeSet<FieldId>,
     /// Node arrays accessed.
     pub nodes: BTreeSet<usize>,
     /// Ion variables accessed, as `(ion, name)`.
-    pub ions: BTreeSet<(usize, String)>,
+    pub ions: BTreeSet<(IonId, String)>,
     /// Global arrays accessed.
     pub arrays: BTreeSet<usize>,
     /// True when any node or ion array is accessed.
@@ -30,11 +30,11 @@ pub(super) struct Uses {
     /// Node arrays assigned or accumulated into.
     pub written_nodes: BTreeSet<usize>,
     /// Ion variables assigned or accumulated into.
-    pub written_ions: BTreeSet<(usize, String)>,
+    pub written_ions: BTreeSet<(IonId, String)>,
     /// Scalar globals accessed.
-    pub globals: BTreeSet<usize>,
+    pub globals: BTreeSet<GlobalId>,
     /// Scalar globals assigned or accumulated into.
-    pub written_globals: BTreeSet<usize>,
+    pub written_globals: BTreeSet<GlobalId>,
     /// True when the body calls something that may read or write fields
     /// in memory: a function that is not inlined or an engine service.
     pub barrier: bool,
@@ -166,10 +166,10 @@ impl Uses {
             }
             Expr::Call(id, args) => {
                 args.iter().for_each(|a| self.expr(a));
-                match self.inline.get(*id) {
+                match self.inline.get(id.index()) {
                     Some(Some(_)) => {
                         if self.seen.insert(*id)
-                            && let Some(Some(body)) = self.inline.get(*id).cloned()
+                            && let Some(Some(body)) = self.inline.get(id.index()).cloned()
                         {
                             body.iter().for_each(|s| self.stmt(s));
                         }
@@ -206,7 +206,7 @@ pub(super) fn is_pure(expr: &Expr) -> bool {
 /// through calls.
 pub(super) fn inlinable(mech: &crate::ir::Mechanism) -> Vec<bool> {
     let n = mech.functions.len();
-    let callees: Vec<BTreeSet<usize>> = mech
+    let callees: Vec<BTreeSet<FuncId>> = mech
         .functions
         .iter()
         .map(|f| {
@@ -217,14 +217,14 @@ pub(super) fn inlinable(mech: &crate::ir::Mechanism) -> Vec<bool> {
         .collect();
     (0..n)
         .map(|start| {
-            let mut stack: Vec<usize> = callees[start].iter().copied().collect();
+            let mut stack: Vec<FuncId> = callees[start].iter().copied().collect();
             let mut seen = BTreeSet::new();
             while let Some(f) = stack.pop() {
-                if f == start {
+                if f.index() == start {
                     return false;
                 }
                 if seen.insert(f)
-                    && let Some(next) = callees.get(f)
+                    && let Some(next) = callees.get(f.index())
                 {
                     stack.extend(next.iter().copied());
                 }
@@ -234,7 +234,7 @@ pub(super) fn inlinable(mech: &crate::ir::Mechanism) -> Vec<bool> {
         .collect()
 }
 
-fn calls_in_stmt(stmt: &Stmt, out: &mut BTreeSet<usize>) {
+fn calls_in_stmt(stmt: &Stmt, out: &mut BTreeSet<FuncId>) {
     let mut exprs: Vec<&Expr> = Vec::new();
     match stmt {
         Stmt::Assign(p, e) | Stmt::Accumulate(p, e) => {
@@ -272,7 +272,7 @@ fn place_exprs<'a>(p: &'a Place, out: &mut Vec<&'a Expr>) {
     }
 }
 
-fn calls_in_expr(e: &Expr, out: &mut BTreeSet<usize>) {
+fn calls_in_expr(e: &Expr, out: &mut BTreeSet<FuncId>) {
     match e {
         Expr::Const(_) => {}
         Expr::Load(p) => {

@@ -64,8 +64,8 @@ use crate::back::fast_math::RANGE_BITS;
 use crate::back::layout::Layout;
 use crate::back::math::{self, MathMode};
 use crate::ir::{
-    BinOp, Expr, FieldId, FieldKind, Kernel, KernelKind, MathFn, MechKind, Mechanism, Place,
-    SharedVar, Stmt, UnOp,
+    self as ir, BinOp, Expr, FieldId, FieldKind, GlobalId, Kernel, KernelKind, MathFn, MechKind,
+    Mechanism, Place, SharedVar, Stmt, UnOp,
 };
 
 type R<T> = Result<T, String>;
@@ -111,7 +111,7 @@ enum Array {
 /// A value every instance shares: a mechanism global or a shared scalar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Uniform {
-    Global(usize),
+    Global(GlobalId),
     Shared(SharedVar),
 }
 
@@ -212,7 +212,7 @@ impl Checker<'_> {
                 return Ok(());
             }
             Place::Local(_) => return Ok(()),
-            Place::Global(g) if *g < self.mech.globals.len() => Uniform::Global(*g),
+            Place::Global(g) if g.index() < self.mech.globals.len() => Uniform::Global(*g),
             Place::Shared(s) => Uniform::Shared(*s),
             _ => {
                 return Err(
@@ -246,9 +246,9 @@ impl Checker<'_> {
                 let f = self
                     .mech
                     .functions
-                    .get(*id)
+                    .get(id.index())
                     .ok_or_else(|| format!("function {id} does not exist"))?;
-                if !self.inline.get(*id).copied().unwrap_or(false) {
+                if !self.inline.get(id.index()).copied().unwrap_or(false) {
                     return Err(format!("calls `{}`, which is not inlined", f.name));
                 }
                 args.iter().try_for_each(|a| self.expr(a))?;
@@ -511,7 +511,10 @@ pub(super) fn emit_pairs(
     let mut uniforms = HashMap::new();
     for &u in &scan.uniforms {
         let x = match u {
-            Uniform::Global(g) => b.ins().load(types::F64, flags(), globals, (g * 8) as i32),
+            Uniform::Global(g) => {
+                b.ins()
+                    .load(types::F64, flags(), globals, (g.index() * 8) as i32)
+            }
             Uniform::Shared(s) => {
                 let at = match s {
                     SharedVar::T => offsets::T,
@@ -1434,11 +1437,11 @@ impl Vectorizer<'_, '_> {
 
     /// A FUNCTION or PROCEDURE call, in place: fresh zeroed locals, the
     /// parameters set, the body, the result local (0 for a PROCEDURE).
-    fn inline_call(&mut self, id: usize, args: Vec<V>) -> R<V> {
+    fn inline_call(&mut self, id: ir::FuncId, args: Vec<V>) -> R<V> {
         let mech = self.mech;
         let f = mech
             .functions
-            .get(id)
+            .get(id.index())
             .ok_or_else(|| format!("function {id} does not exist"))?;
         if args.len() != f.params
             || f.params > f.locals.len()

@@ -2,7 +2,7 @@
 
 use crate::back::data::{Env, MechanismData, RunError};
 use crate::back::math;
-use crate::ir::{BinOp, Expr, FieldId, Mechanism, Place, SharedVar, Stmt, UnOp};
+use crate::ir::{BinOp, Expr, FieldId, FuncId, Mechanism, Place, SharedVar, Stmt, UnOp};
 
 /// Deepest FUNCTION/PROCEDURE call nesting allowed.
 const MAX_DEPTH: usize = 10_000;
@@ -182,11 +182,11 @@ impl Machine<'_, '_, '_, '_> {
         })
     }
 
-    fn call(&mut self, id: usize, args: &[f64], instance: usize) -> Result<f64, RunError> {
+    fn call(&mut self, id: FuncId, args: &[f64], instance: usize) -> Result<f64, RunError> {
         let mech = self.mech;
         let f = mech
             .functions
-            .get(id)
+            .get(id.index())
             .ok_or_else(|| invalid(format!("no function {id}")))?;
         if args.len() != f.params || f.params > f.locals.len() {
             return Err(invalid(format!("{} takes {} arguments", f.name, f.params)));
@@ -263,7 +263,12 @@ impl Machine<'_, '_, '_, '_> {
                 let column = self.field_column(*id, index, frame)?;
                 self.data.value(column, i).ok_or_else(missing)
             }
-            Place::Global(g) => self.data.globals().get(*g).copied().ok_or_else(missing),
+            Place::Global(g) => self
+                .data
+                .globals()
+                .get(g.index())
+                .copied()
+                .ok_or_else(missing),
             Place::Local(l) => frame.locals.get(*l).copied().ok_or_else(missing),
             Place::Node(which) => {
                 let node = self.node(i)?;
@@ -315,7 +320,11 @@ impl Machine<'_, '_, '_, '_> {
                     Err(missing())
                 };
             }
-            Place::Global(g) => self.data.globals_mut().get_mut(*g).ok_or_else(missing)?,
+            Place::Global(g) => self
+                .data
+                .globals_mut()
+                .get_mut(g.index())
+                .ok_or_else(missing)?,
             Place::Local(l) => frame.locals.get_mut(*l).ok_or_else(missing)?,
             Place::Node(which) => {
                 let node = self.node(i)?;

@@ -16,7 +16,7 @@ pub(super) fn describe(m: &Mechanism, module: Option<&Module>, path: &Path) -> M
             let ion = match f.kind {
                 FieldKind::Ion { ion } => m
                     .ions
-                    .get(ion)
+                    .get(ion.index())
                     .is_some_and(|u| u.read.contains(&f.name) && !u.write.contains(&f.name)),
                 _ => false,
             };

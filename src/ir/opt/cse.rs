@@ -27,7 +27,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::walk;
-use crate::ir::{BinOp, Expr, FieldId, FieldKind, Kernel, LocalId, Mechanism, Place, Stmt};
+use crate::ir::{
+    BinOp, Expr, FieldId, FieldKind, GlobalId, Kernel, LocalId, Mechanism, Place, Stmt,
+};
 
 /// Computes repeated pure subexpressions of every kernel of `mech` once
 /// (see the module docs for the rules that keep results bit-identical).
@@ -101,7 +103,7 @@ enum Loc {
     Local(usize),
     /// Every element of a field.
     Field(FieldId),
-    Global(usize),
+    Global(GlobalId),
     Node(u8),
     /// Every element of a mechanism-wide array.
     GlobalArray(usize),
@@ -161,7 +163,7 @@ impl Ctx<'_> {
     /// True when evaluating `e` may call a function that writes.
     fn writing_call(&self, e: &Expr) -> bool {
         if let Expr::Call(id, _) = e
-            && !self.write_free.get(*id).copied().unwrap_or(false)
+            && !self.write_free.get(id.index()).copied().unwrap_or(false)
         {
             return true;
         }

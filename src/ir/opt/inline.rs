@@ -26,7 +26,7 @@
 //! after it on any path), so dropping the `Return` changes nothing.
 
 use super::walk;
-use crate::ir::{BinOp, Expr, Function, Mechanism, Place, Stmt};
+use crate::ir::{BinOp, Expr, FuncId, Function, Mechanism, Place, Stmt};
 
 /// Inlines calls into every kernel of `mech` (transitively). Function
 /// bodies, WATCH conditions and calls that cannot move stay as they are.
@@ -63,7 +63,7 @@ impl Plan {
             .map(|(k, f)| {
                 let shaped =
                     f.params <= f.locals.len() && (!f.returns_value || f.result < f.locals.len());
-                if !shaped || reach[k].contains(&k) {
+                if !shaped || reach[k].contains(&FuncId::new(k)) {
                     return None;
                 }
                 without_tail_returns(&f.body, true)
@@ -75,12 +75,12 @@ impl Plan {
         }
     }
 
-    fn inlinable(&self, id: usize) -> bool {
-        matches!(self.bodies.get(id), Some(Some(_)))
+    fn inlinable(&self, id: FuncId) -> bool {
+        matches!(self.bodies.get(id.index()), Some(Some(_)))
     }
 
-    fn movable(&self, id: usize) -> bool {
-        self.inlinable(id) && self.write_free.get(id).copied().unwrap_or(false)
+    fn movable(&self, id: FuncId) -> bool {
+        self.inlinable(id) && self.write_free.get(id.index()).copied().unwrap_or(false)
     }
 }
 
@@ -291,8 +291,11 @@ impl Inliner<'_> {
 
     /// Emits the body of function `id` on fresh locals into `out`; returns
     /// the expression standing for the call's value.
-    fn inline(&mut self, id: usize, args: Vec<Expr>, out: &mut Vec<Stmt>) -> Expr {
-        let (Some(f), Some(Some(body))) = (self.functions.get(id), self.plan.bodies.get(id)) else {
+    fn inline(&mut self, id: FuncId, args: Vec<Expr>, out: &mut Vec<Stmt>) -> Expr {
+        let (Some(f), Some(Some(body))) = (
+            self.functions.get(id.index()),
+            self.plan.bodies.get(id.index()),
+        ) else {
             return Expr::Call(id, args);
         };
         if args.len() != f.params {

@@ -40,7 +40,7 @@ pub fn persistent(mech: &Mechanism, observed: Option<&BTreeSet<FieldId>>) -> BTr
     let watch_body: Vec<Stmt> = mech.watches.iter().cloned().map(Stmt::Eval).collect();
     called.extend(walk::calls(&watch_body));
     for id in called {
-        if let Some(r) = fn_reads.get(id) {
+        if let Some(r) = fn_reads.get(id.index()) {
             out.extend(r.iter().copied());
         }
     }

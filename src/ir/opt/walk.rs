@@ -278,7 +278,7 @@ pub(super) fn reachable(mech: &Mechanism) -> Vec<BTreeSet<FuncId>> {
             let mut stack: Vec<FuncId> = direct[start].iter().copied().collect();
             while let Some(f) = stack.pop() {
                 if seen.insert(f)
-                    && let Some(next) = direct.get(f)
+                    && let Some(next) = direct.get(f.index())
                 {
                     stack.extend(next.iter().copied());
                 }
@@ -302,11 +302,11 @@ pub(super) fn write_free(mech: &Mechanism) -> Vec<bool> {
         .collect();
     (0..mech.functions.len())
         .map(|k| {
-            !reach[k].contains(&k)
+            !reach[k].contains(&FuncId::new(k))
                 && own[k]
                 && reach[k]
                     .iter()
-                    .all(|&g| own.get(g).copied().unwrap_or(false))
+                    .all(|&g| own.get(g.index()).copied().unwrap_or(false))
         })
         .collect()
 }
@@ -346,7 +346,7 @@ pub(super) fn function_field_reads(mech: &Mechanism) -> Vec<BTreeSet<FieldId>> {
         .map(|(k, reach)| {
             let mut all = own[k].clone();
             for &g in reach {
-                if let Some(r) = own.get(g) {
+                if let Some(r) = own.get(g.index()) {
                     all.extend(r.iter().copied());
                 }
             }
@@ -394,7 +394,7 @@ pub(super) fn body_field_writes(body: &[Stmt]) -> BTreeSet<FieldId> {
 pub(super) fn effect_free(e: &Expr, write_free: &[bool]) -> bool {
     match e {
         Expr::Builtin(..) | Expr::FunctionTable(..) => false,
-        Expr::Call(id, _) if !write_free.get(*id).copied().unwrap_or(false) => false,
+        Expr::Call(id, _) if !write_free.get(id.index()).copied().unwrap_or(false) => false,
         _ => children(e).into_iter().all(|c| effect_free(c, write_free)),
     }
 }
@@ -447,7 +447,7 @@ pub(super) fn expr_field_reads(
             out.insert(*id);
         }
         Expr::Call(id, _) => {
-            if let Some(r) = fn_reads.get(*id) {
+            if let Some(r) = fn_reads.get(id.index()) {
                 out.extend(r.iter().copied());
             }
         }

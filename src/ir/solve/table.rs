@@ -62,7 +62,7 @@ fn take_table(body: &mut Vec<Stmt>) -> Option<TableSpec> {
 
 fn global(mech: &mut Mechanism, name: &str, default: f64, settable: bool) -> GlobalId {
     if let Some(i) = mech.globals.iter().position(|g| g.name == name) {
-        return i;
+        return GlobalId::new(i);
     }
     mech.globals.push(Global {
         name: name.to_string(),
@@ -70,7 +70,7 @@ fn global(mech: &mut Mechanism, name: &str, default: f64, settable: bool) -> Glo
         unit: None,
         settable,
     });
-    mech.globals.len() - 1
+    GlobalId::new(mech.globals.len() - 1)
 }
 
 fn array(mech: &mut Mechanism, name: String, len: usize) -> usize {
@@ -102,7 +102,7 @@ pub fn lower(mech: &mut Mechanism, diags: &mut Vec<Diagnostic>) {
         let spec = take_table(&mut body);
         mech.functions[fi].body = body;
         if let Some(spec) = spec {
-            lower_one(mech, fi, spec, diags);
+            lower_one(mech, FuncId::new(fi), spec, diags);
         }
     }
 }
@@ -143,7 +143,7 @@ fn lower_one(mech: &mut Mechanism, fi: FuncId, spec: TableSpec, diags: &mut Vec<
     let n = spec.with;
 
     // the original body, renamed _f_name
-    let direct = mech.functions.len();
+    let direct = FuncId::new(mech.functions.len());
     mech.functions.push(Function {
         name: format!("_f_{name}"),
         ..f.clone()

@@ -14,7 +14,8 @@ use super::body::{Body, Role};
 use super::layout::Context;
 use crate::front::nmodl::ast::{self, ItemKind, StmtKind};
 use crate::ir::{
-    BinOp, Expr, FieldId, Kernel, KernelKind, LocalId, MechKind, NodeArray, Phase, Place, Stmt,
+    BinOp, Expr, FieldId, IonId, Kernel, KernelKind, LocalId, MechKind, NodeArray, Phase, Place,
+    Stmt,
 };
 
 /// Builds every function and kernel of the mechanism.
@@ -350,7 +351,7 @@ fn current_kernel(cx: &mut Context, bp: &ast::Block) {
             if let Some(ion) = ion
                 && let Some(id) = cx.mech.ions.iter().position(|u| u.name == ion.name)
             {
-                per_ion.push((id, p));
+                per_ion.push((IonId::new(id), p));
             }
         }
         out.push(Stmt::Assign(

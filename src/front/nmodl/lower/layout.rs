@@ -184,7 +184,7 @@ impl<'a> Context<'a> {
                 continue;
             };
             let id = match self.mech.ions.iter().position(|u| u.name == ion.name) {
-                Some(i) => i,
+                Some(i) => IonId::new(i),
                 None => {
                     self.mech.ions.push(IonUse {
                         name: ion.name.clone(),
@@ -192,7 +192,7 @@ impl<'a> Context<'a> {
                         write: Vec::new(),
                         valence: None,
                     });
-                    self.mech.ions.len() - 1
+                    IonId::new(self.mech.ions.len() - 1)
                 }
             };
             if let Some(v) = valence {
@@ -403,7 +403,7 @@ impl<'a> Context<'a> {
                     if self.funcs.contains_key(&fd.name.name) {
                         continue;
                     }
-                    let id = self.mech.functions.len();
+                    let id = FuncId::new(self.mech.functions.len());
                     self.mech.functions.push(crate::ir::Function {
                         name: fd.name.name.clone(),
                         params: fd.params.len(),
@@ -484,7 +484,7 @@ impl<'a> Context<'a> {
             unit,
             settable,
         });
-        self.mech.globals.len() - 1
+        GlobalId::new(self.mech.globals.len() - 1)
     }
 }
 

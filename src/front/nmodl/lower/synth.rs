@@ -101,7 +101,7 @@ impl Context<'_> {
                 ),
             ),
         ];
-        let id = self.mech.functions.len();
+        let id = FuncId::new(self.mech.functions.len());
         self.mech.functions.push(Function {
             name: "nrn_ghk".into(),
             params: 4,
