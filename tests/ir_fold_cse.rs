@@ -12,8 +12,8 @@ use nmc::back::math::MathMode;
 use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::{self, Specialization, cse, dce, fold, inline, persist};
 use nmc::ir::{
-    BinOp, Expr, Field, FieldId, FieldKind, FuncId, Function, Kernel, KernelKind, MathFn, MechKind,
-    Mechanism, Place, Stmt, UnOp,
+    BinOp, Expr, Field, FieldId, FieldKind, FuncId, Function, Kernel, KernelKind, LocalId, MathFn,
+    MechKind, Mechanism, Place, Stmt, UnOp,
 };
 
 fn model(name: &str) -> Mechanism {
@@ -259,18 +259,18 @@ fn cse_does_not_reuse_a_value_of_one_branch_elsewhere() {
 
 #[test]
 fn cse_respects_loops_and_conditional_operands() {
-    let i = || Expr::Load(Place::Local(0));
+    let i = || Expr::Load(Place::Local(LocalId::new(0)));
     // x changes in the loop: the exp inside is not the one before it.
     let (body, n) = cse_of(
         vec![
             set(A, e()),
-            Stmt::Assign(Place::Local(0), c(0.0)),
+            Stmt::Assign(Place::Local(LocalId::new(0)), c(0.0)),
             Stmt::While {
                 cond: bin(BinOp::Lt, i(), c(2.0)),
                 body: vec![
                     set(B, bin(BinOp::Add, fld(B), e())),
                     set(X, bin(BinOp::Mul, fld(X), c(0.5))),
-                    Stmt::Assign(Place::Local(0), bin(BinOp::Add, i(), c(1.0))),
+                    Stmt::Assign(Place::Local(LocalId::new(0)), bin(BinOp::Add, i(), c(1.0))),
                 ],
             },
         ],
@@ -296,8 +296,15 @@ fn cse_does_not_reuse_across_a_call_that_writes() {
         name: "bump".into(),
         params: 1,
         locals: vec!["p".into(), "result".into()],
-        result: 1,
-        body: vec![set(X, bin(BinOp::Add, fld(X), Expr::Load(Place::Local(0))))],
+        result: LocalId::new(1),
+        body: vec![set(
+            X,
+            bin(
+                BinOp::Add,
+                fld(X),
+                Expr::Load(Place::Local(LocalId::new(0))),
+            ),
+        )],
         returns_value: false,
     };
     let (body, n) = cse_of(

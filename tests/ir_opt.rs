@@ -15,7 +15,7 @@ use nmc::back::cranelift::{self, CompiledMechanism};
 use nmc::back::math::MathMode;
 use nmc::back::{EngineCall, Env, Event, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::{self, Specialization};
-use nmc::ir::{Expr, FieldId, FieldKind, KernelKind, Mechanism, Stmt, FuncId};
+use nmc::ir::{Expr, FieldId, FieldKind, FuncId, KernelKind, LocalId, Mechanism, Stmt};
 
 const INSTANCES: usize = 5;
 const NODES: usize = 3;
@@ -513,7 +513,7 @@ fn fld(id: FieldId) -> Expr {
 }
 
 fn loc(l: usize) -> Expr {
-    Expr::Load(Place::Local(l))
+    Expr::Load(Place::Local(LocalId::new(l)))
 }
 
 fn c(x: f64) -> Expr {
@@ -533,7 +533,7 @@ fn func(name: &str, locals: &[&str], body: Vec<Stmt>) -> Function {
         name: name.into(),
         params: 1,
         locals: locals.iter().map(|s| s.to_string()).collect(),
-        result: 1,
+        result: LocalId::new(1),
         body,
         returns_value: true,
     }
@@ -556,7 +556,7 @@ fn corner_mechanism() -> Mechanism {
         len: 1,
         range: true,
     };
-    let result = || Place::Local(1);
+    let result = || Place::Local(LocalId::new(1));
     let p = || loc(0);
     let functions = vec![
         // sq(p) = p * p
@@ -619,7 +619,7 @@ fn corner_mechanism() -> Mechanism {
             "acc",
             &["p", "acc", "t"],
             vec![
-                Stmt::Accumulate(Place::Local(2), p()),
+                Stmt::Accumulate(Place::Local(LocalId::new(2)), p()),
                 set(result(), bin(BinOp::Add, loc(2), call(SQ, vec![loc(2)]))),
             ],
         ),
@@ -658,12 +658,15 @@ fn corner_mechanism() -> Mechanism {
                 call(REC, vec![c(3.0)]),
             ),
         ),
-        set(Place::Local(0), c(0.0)),
+        set(Place::Local(LocalId::new(0)), c(0.0)),
         Stmt::While {
             cond: bin(BinOp::Lt, loc(0), c(3.0)),
             body: vec![
-                Stmt::Accumulate(Place::Local(1), call(ACC, vec![loc(0)])),
-                set(Place::Local(0), bin(BinOp::Add, loc(0), c(1.0))),
+                Stmt::Accumulate(Place::Local(LocalId::new(1)), call(ACC, vec![loc(0)])),
+                set(
+                    Place::Local(LocalId::new(0)),
+                    bin(BinOp::Add, loc(0), c(1.0)),
+                ),
             ],
         },
         set(Place::Field(a, None), bin(BinOp::Add, fld(a), loc(1))),

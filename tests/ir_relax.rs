@@ -15,7 +15,7 @@ use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared};
 use nmc::diag::SourceMap;
 use nmc::ir::opt::{Specialization, relax};
 use nmc::ir::{
-    BinOp, Builtin, Expr, Field, FieldId, FieldKind, Kernel, KernelKind, MathFn, MechKind,
+    BinOp, Builtin, Expr, Field, FieldId, FieldKind, Kernel, KernelKind, LocalId, MathFn, MechKind,
     Mechanism, Place, SharedVar, Stmt, UnOp,
 };
 use rand::rngs::StdRng;
@@ -28,7 +28,7 @@ const LOCALS: [&str; 5] = ["r", "a", "b", "c", "x"];
 
 fn local(name: &str) -> Expr {
     let k = LOCALS.iter().position(|l| *l == name).expect("local");
-    Expr::Load(Place::Local(k))
+    Expr::Load(Place::Local(LocalId::new(k)))
 }
 
 fn field(name: &str) -> Expr {
@@ -124,7 +124,10 @@ fn relaxed_body(body: Vec<Stmt>, persistent: &[&str]) -> Vec<String> {
 
 /// `e` relaxed, as printed (every field persistent).
 fn relaxed(e: Expr) -> String {
-    let body = relaxed_body(vec![Stmt::Assign(Place::Local(0), e)], &FIELDS);
+    let body = relaxed_body(
+        vec![Stmt::Assign(Place::Local(LocalId::new(0)), e)],
+        &FIELDS,
+    );
     body[0]
         .strip_prefix("r = ")
         .expect("assignment to r")
@@ -255,8 +258,8 @@ fn exp_of_a_multiple_becomes_a_power() {
     }
     let two = relaxed_body(
         vec![
-            Stmt::Assign(Place::Local(0), affine(0.5, 0.0)),
-            Stmt::Assign(Place::Local(1), affine(1.0, 0.0)),
+            Stmt::Assign(Place::Local(LocalId::new(0)), affine(0.5, 0.0)),
+            Stmt::Assign(Place::Local(LocalId::new(1)), affine(1.0, 0.0)),
         ],
         &FIELDS,
     );
@@ -287,11 +290,17 @@ fn reciprocal_stored_for_divisor_only_variables() {
     let use_tau = |p: Place| div(dt(), Expr::Load(p));
     // A local (`c`): c = (a+1)/b; r = dt/c; if a { x = 2/c }.
     let body = vec![
-        Stmt::Assign(Place::Local(3), tau_def()),
-        Stmt::Assign(Place::Local(0), use_tau(Place::Local(3))),
+        Stmt::Assign(Place::Local(LocalId::new(3)), tau_def()),
+        Stmt::Assign(
+            Place::Local(LocalId::new(0)),
+            use_tau(Place::Local(LocalId::new(3))),
+        ),
         Stmt::If {
             cond: local("a"),
-            then: vec![Stmt::Assign(Place::Local(4), div(c(2.0), local("c")))],
+            then: vec![Stmt::Assign(
+                Place::Local(LocalId::new(4)),
+                div(c(2.0), local("c")),
+            )],
             otherwise: vec![],
         },
     ];
@@ -303,7 +312,7 @@ fn reciprocal_stored_for_divisor_only_variables() {
     let tau = Place::Field(FieldId::new(0), None);
     let body = vec![
         Stmt::Assign(tau.clone(), tau_def()),
-        Stmt::Assign(Place::Local(0), use_tau(tau.clone())),
+        Stmt::Assign(Place::Local(LocalId::new(0)), use_tau(tau.clone())),
     ];
     assert_eq!(
         relaxed_body(body.clone(), &[]),
@@ -318,7 +327,10 @@ fn reciprocal_stored_for_divisor_only_variables() {
     let other_read = vec![
         body[0].clone(),
         body[1].clone(),
-        Stmt::Assign(Place::Local(4), mul(Expr::Load(tau.clone()), c(2.0))),
+        Stmt::Assign(
+            Place::Local(LocalId::new(4)),
+            mul(Expr::Load(tau.clone()), c(2.0)),
+        ),
     ];
     assert_eq!(
         relaxed_body(other_read, &[])[..2],
@@ -337,7 +349,7 @@ fn reciprocal_stored_for_divisor_only_variables() {
         body[0].clone(),
         body[1].clone(),
         Stmt::Assign(
-            Place::Local(4),
+            Place::Local(LocalId::new(4)),
             Expr::Load(Place::Field(
                 FieldId::new(3),
                 Some(Box::new(use_tau(tau.clone()))),

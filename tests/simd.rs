@@ -17,7 +17,7 @@ use nmc::back::{Env, MechanismData, NodeData, RecordingEngine, Shared, interp};
 use nmc::ir::opt::Specialization;
 use nmc::ir::{
     BinOp, Expr, Field, FieldId, FieldKind, FuncId, Function, Global, GlobalId, Kernel, KernelKind,
-    MathFn, MechKind, Mechanism, NodeArray, Place, SharedVar, Stmt, UnOp,
+    LocalId, MathFn, MechKind, Mechanism, NodeArray, Place, SharedVar, Stmt, UnOp,
 };
 
 /// 200: 33 groups of 6, two passes over a block of 32 and one of 1, 2
@@ -352,7 +352,7 @@ fn synthetic() -> Mechanism {
     let current = vec![
         Stmt::Assign(fld(v), nv()),
         Stmt::Assign(
-            Place::Local(0),
+            Place::Local(LocalId::new(0)),
             bin(BinOp::Add, Expr::Call(FuncId::new(0), vec![f(v)]), f(g)),
         ),
         Stmt::Accumulate(Place::Node(NodeArray::Rhs), bin(BinOp::Mul, f(g), f(v))),
@@ -362,13 +362,16 @@ fn synthetic() -> Mechanism {
             bin(
                 BinOp::Add,
                 bin(BinOp::Mul, c(0.1), f(g)),
-                bin(BinOp::Mul, load(Place::Local(0)), c(1e-3)),
+                bin(BinOp::Mul, load(Place::Local(LocalId::new(0))), c(1e-3)),
             ),
         ),
         Stmt::Assign(fld(y), flags),
         Stmt::Accumulate(fld(y), libm),
-        Stmt::Accumulate(Place::Local(0), f(y)),
-        Stmt::Accumulate(Place::Node(NodeArray::Diag), load(Place::Local(0))),
+        Stmt::Accumulate(Place::Local(LocalId::new(0)), f(y)),
+        Stmt::Accumulate(
+            Place::Node(NodeArray::Diag),
+            load(Place::Local(LocalId::new(0))),
+        ),
     ];
     let dt = shared(SharedVar::Dt);
     let state = vec![Stmt::Assign(
@@ -428,14 +431,14 @@ fn synthetic() -> Mechanism {
             name: "f".into(),
             params: 1,
             locals: vec!["a".into(), "f".into()],
-            result: 1,
+            result: LocalId::new(1),
             body: vec![
-                Stmt::Accumulate(fld(w), load(Place::Local(0))),
+                Stmt::Accumulate(fld(w), load(Place::Local(LocalId::new(0)))),
                 Stmt::Assign(
-                    Place::Local(1),
+                    Place::Local(LocalId::new(1)),
                     bin(
                         BinOp::Add,
-                        bin(BinOp::Mul, load(Place::Local(0)), c(2.0)),
+                        bin(BinOp::Mul, load(Place::Local(LocalId::new(0))), c(2.0)),
                         f(x),
                     ),
                 ),

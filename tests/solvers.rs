@@ -39,7 +39,7 @@ impl Machine {
         match p {
             Place::Field(id, None) => self.fields[id.index()],
             Place::Global(id) => self.globals[id.index()],
-            Place::Local(id) => locals[*id],
+            Place::Local(id) => locals[id.index()],
             Place::Shared(SharedVar::Dt) => self.dt,
             Place::Shared(SharedVar::T) => self.t,
             Place::Shared(SharedVar::Celsius) => 6.3,
@@ -55,7 +55,7 @@ impl Machine {
         match p {
             Place::Field(id, None) => self.fields[id.index()] = v,
             Place::Global(id) => self.globals[id.index()] = v,
-            Place::Local(id) => locals[*id] = v,
+            Place::Local(id) => locals[id.index()] = v,
             Place::GlobalArray(id, i) => {
                 let i = self.eval(m, i, locals) as usize;
                 self.arrays[*id][i] = v;
@@ -119,7 +119,7 @@ impl Machine {
         locals[..args.len()].copy_from_slice(args);
         self.exec(m, &f.body, &mut locals);
         if f.returns_value {
-            locals[f.result]
+            locals[f.result.index()]
         } else {
             0.0
         }
@@ -700,12 +700,12 @@ fn table_function_mech() -> Mechanism {
             vec![Stmt::Assign(fp(1), Expr::Call(FuncId::new(0), vec![f(0)]))],
         )],
     );
-    let x = Expr::Load(Place::Local(0));
+    let x = Expr::Load(Place::Local(LocalId::new(0)));
     m.functions.push(Function {
         name: "g".into(),
         params: 1,
         locals: vec!["x".into(), "g".into()],
-        result: 1,
+        result: LocalId::new(1),
         body: vec![
             Stmt::Table {
                 outputs: vec![],
@@ -716,7 +716,7 @@ fn table_function_mech() -> Mechanism {
                 span: sp(),
             },
             Stmt::Assign(
-                Place::Local(1),
+                Place::Local(LocalId::new(1)),
                 Expr::Math(MathFn::Exp, vec![div(x, k(30.0))]),
             ),
         ],
@@ -775,12 +775,12 @@ fn table_procedure_tabulates_outputs_and_rebuilds_on_depend() {
             vec![Stmt::Eval(Expr::Call(FuncId::new(0), vec![f(0)]))],
         )],
     );
-    let v = Expr::Load(Place::Local(0));
+    let v = Expr::Load(Place::Local(LocalId::new(0)));
     m.functions.push(Function {
         name: "rates".into(),
         params: 1,
         locals: vec!["v".into(), "rates".into()],
-        result: 1,
+        result: LocalId::new(1),
         body: vec![
             Stmt::Table {
                 outputs: vec![fp(1)],

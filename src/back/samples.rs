@@ -6,8 +6,8 @@
 
 use crate::ir::{
     BinOp, Builtin, Expr, Field, FieldId, FieldKind, FuncId, Function, Global, GlobalArray,
-    GlobalId, IonId, IonUse, Kernel, KernelKind, MathFn, MechKind, Mechanism, NodeArray, Place,
-    SharedVar, Stmt, UnOp,
+    GlobalId, IonId, IonUse, Kernel, KernelKind, LocalId, MathFn, MechKind, Mechanism, NodeArray,
+    Place, SharedVar, Stmt, UnOp,
 };
 
 fn c(x: f64) -> Expr {
@@ -20,7 +20,7 @@ fn f(id: usize) -> Expr {
     Expr::Load(fld(id))
 }
 fn loc(id: usize) -> Expr {
-    Expr::Load(Place::Local(id))
+    Expr::Load(Place::Local(LocalId::new(id)))
 }
 fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
     Expr::Binary(op, Box::new(a), Box::new(b))
@@ -104,12 +104,15 @@ fn current_kernel(
         set(fld(v), add(Expr::Load(Place::Node(NodeArray::V)), c(0.001))),
     ];
     stmts.extend(body.clone());
-    stmts.push(set(Place::Local(0), f(i.0)));
-    stmts.push(set(Place::Local(2), f(i.0)));
+    stmts.push(set(Place::Local(LocalId::new(0)), f(i.0)));
+    stmts.push(set(Place::Local(LocalId::new(2)), f(i.0)));
     stmts.push(set(fld(v), Expr::Load(Place::Node(NodeArray::V))));
     stmts.extend(body);
-    stmts.push(set(Place::Local(1), f(i.0)));
-    stmts.push(set(Place::Local(0), div(sub(loc(0), loc(1)), c(0.001))));
+    stmts.push(set(Place::Local(LocalId::new(1)), f(i.0)));
+    stmts.push(set(
+        Place::Local(LocalId::new(0)),
+        div(sub(loc(0), loc(1)), c(0.001)),
+    ));
     stmts.push(acc(
         Place::Ion(ion_id, di.to_string()),
         div(sub(loc(2), f(i.0)), c(0.001)),
@@ -163,7 +166,7 @@ pub fn na_rtm() -> Mechanism {
         name: "rates".into(),
         params: 1,
         locals: vec!["vm".into()],
-        result: 0,
+        result: LocalId::new(0),
         returns_value: false,
         body: vec![
             set(fld(minf), boltzmann(mvh, mk)),
@@ -264,7 +267,7 @@ pub fn k_rtm() -> Mechanism {
         name: "rates".into(),
         params: 1,
         locals: vec!["vm".into()],
-        result: 0,
+        result: LocalId::new(0),
         returns_value: false,
         body: vec![
             set(fld(ninf), boltzmann(nvh, nk)),
@@ -351,7 +354,7 @@ pub fn exp2syn() -> Mechanism {
             set(fld(a), c(0.0)),
             set(fld(b), c(0.0)),
             set(
-                Place::Local(0),
+                Place::Local(LocalId::new(0)),
                 mul(
                     div(mul(f(tau1), f(tau2)), sub(f(tau2), f(tau1))),
                     Expr::Math(MathFn::Log, vec![div(f(tau2), f(tau1))]),
@@ -378,11 +381,20 @@ pub fn exp2syn() -> Mechanism {
         add(Expr::Load(Place::Node(NodeArray::V)), c(0.001)),
     )];
     cur.extend(body.clone());
-    cur.push(set(Place::Local(0), mul(f(i), div(c(100.0), area()))));
+    cur.push(set(
+        Place::Local(LocalId::new(0)),
+        mul(f(i), div(c(100.0), area())),
+    ));
     cur.push(set(fld(v), Expr::Load(Place::Node(NodeArray::V))));
     cur.extend(body);
-    cur.push(set(Place::Local(1), mul(f(i), div(c(100.0), area()))));
-    cur.push(set(Place::Local(0), div(sub(loc(0), loc(1)), c(0.001))));
+    cur.push(set(
+        Place::Local(LocalId::new(1)),
+        mul(f(i), div(c(100.0), area())),
+    ));
+    cur.push(set(
+        Place::Local(LocalId::new(0)),
+        div(sub(loc(0), loc(1)), c(0.001)),
+    ));
     cur.push(acc(Place::Node(NodeArray::Rhs), neg(loc(1))));
     cur.push(acc(Place::Node(NodeArray::Diag), loc(0)));
     let current = kernel(KernelKind::Current, &["g", "rhs"], cur);
@@ -443,13 +455,13 @@ pub fn everything() -> Mechanism {
         name: "fact".into(),
         params: 1,
         locals: vec!["n".into(), "fact".into()],
-        result: 1,
+        result: LocalId::new(1),
         returns_value: true,
         body: vec![Stmt::If {
             cond: bin(BinOp::Le, loc(0), c(1.0)),
-            then: vec![set(Place::Local(1), c(1.0)), Stmt::Return],
+            then: vec![set(Place::Local(LocalId::new(1)), c(1.0)), Stmt::Return],
             otherwise: vec![set(
-                Place::Local(1),
+                Place::Local(LocalId::new(1)),
                 mul(
                     loc(0),
                     Expr::Call(FuncId::new(0), vec![sub(loc(0), c(1.0))]),
@@ -462,7 +474,7 @@ pub fn everything() -> Mechanism {
         name: "bump".into(),
         params: 1,
         locals: vec!["a".into()],
-        result: 0,
+        result: LocalId::new(0),
         returns_value: false,
         body: vec![
             acc(fld(x), loc(0)),
@@ -538,26 +550,29 @@ pub fn everything() -> Mechanism {
     let mut current = vec![
         set(fld(v), vv()),
         // local 0: a sum of every math function and operator
-        set(Place::Local(0), c(0.0)),
+        set(Place::Local(LocalId::new(0)), c(0.0)),
     ];
     for m in maths {
-        current.push(acc(Place::Local(0), m));
+        current.push(acc(Place::Local(LocalId::new(0)), m));
     }
     for op in ops {
         let scaled = Expr::Math(MathFn::Fabs, vec![div(f(v), c(100.0))]);
-        current.push(acc(Place::Local(0), bin(op, scaled, f(x))));
-        current.push(acc(Place::Local(0), bin(op, f(s), c(0.5))));
-        current.push(acc(Place::Local(0), bin(op, c(0.0), f(s))));
+        current.push(acc(Place::Local(LocalId::new(0)), bin(op, scaled, f(x))));
+        current.push(acc(Place::Local(LocalId::new(0)), bin(op, f(s), c(0.5))));
+        current.push(acc(Place::Local(LocalId::new(0)), bin(op, c(0.0), f(s))));
     }
     current.extend([
-        acc(Place::Local(0), Expr::Unary(UnOp::Not, Box::new(f(s)))),
+        acc(
+            Place::Local(LocalId::new(0)),
+            Expr::Unary(UnOp::Not, Box::new(f(s))),
+        ),
         // while loop over the array with a computed index
-        set(Place::Local(1), c(0.0)),
+        set(Place::Local(LocalId::new(1)), c(0.0)),
         Stmt::While {
             cond: bin(BinOp::Lt, loc(1), c(6.0)),
             body: vec![
                 acc(el(loc(1)), mul(loc(0), c(1e-3))),
-                set(Place::Local(1), add(loc(1), c(1.0))),
+                set(Place::Local(LocalId::new(1)), add(loc(1), c(1.0))),
             ],
         },
         acc(
@@ -619,7 +634,7 @@ pub fn everything() -> Mechanism {
                 Stmt::NetEvent(Expr::Load(Place::Shared(SharedVar::T))),
                 Stmt::NetMove(add(Expr::Load(Place::Shared(SharedVar::T)), c(1.0))),
                 set(
-                    Place::Local(0),
+                    Place::Local(LocalId::new(0)),
                     Expr::Builtin(Builtin::NormRand, vec![c(0.0), c(1.0)]),
                 ),
                 set(fld(x), add(f(x), loc(0))),

@@ -99,6 +99,20 @@ index_type!(
     IonId,
     super::IonUse
 );
+index_type!(
+    /// Index of a local variable in its kernel's or function's `locals`
+    /// (their names).
+    LocalId,
+    String
+);
+
+impl LocalId {
+    /// This local renumbered `base` places on (inlined bodies' locals
+    /// follow their caller's).
+    pub const fn shifted(self, base: usize) -> Self {
+        Self(self.0 + base)
+    }
+}
 
 /// A vector indexed by one id type: `IdVec<FieldId, usize>` maps each
 /// field to a number and cannot be indexed by a global's id.

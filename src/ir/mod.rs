@@ -22,9 +22,7 @@ pub mod valid;
 
 use crate::diag::Span;
 
-pub use ids::{FieldId, FuncId, GlobalId, IdVec, IonId};
-/// Index of a local variable within one kernel or function body.
-pub type LocalId = usize;
+pub use ids::{FieldId, FuncId, GlobalId, IdVec, IonId, LocalId};
 
 /// One compiled mechanism.
 #[derive(Clone, Debug, PartialEq)]

@@ -103,7 +103,7 @@ pub fn print(m: &Mechanism) -> String {
             let _ = writeln!(
                 out,
                 "  returns {}",
-                f.locals.get(f.result).map_or("?", String::as_str)
+                f.locals.get(f.result.index()).map_or("?", String::as_str)
             );
         }
         p.stmts(&mut out, &f.body, 1);
@@ -416,7 +416,7 @@ impl Printer<'_> {
                 .map_or("?global".into(), |x| x.name.clone()),
             Place::Local(l) => self
                 .locals
-                .get(*l)
+                .get(l.index())
                 .cloned()
                 .unwrap_or_else(|| format!("?local{l}")),
             Place::Node(n) => match n {

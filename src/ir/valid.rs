@@ -29,7 +29,8 @@ pub fn validate(m: &Mechanism, opts: Options) -> Vec<Diagnostic> {
             locals: f.locals.len(),
             net_receive: false,
         };
-        if f.params > f.locals.len() || f.result >= f.locals.len().max(1) && f.returns_value {
+        if f.params > f.locals.len() || f.result.index() >= f.locals.len().max(1) && f.returns_value
+        {
             v.report(
                 &scope,
                 format!("parameters/result outside the locals of function {i}"),
@@ -205,7 +206,7 @@ impl Validator<'_> {
             Place::Global(g) if g.index() >= self.m.globals.len() => {
                 self.report(scope, format!("global {g} out of range"))
             }
-            Place::Local(l) if *l >= scope.locals => {
+            Place::Local(l) if l.index() >= scope.locals => {
                 self.report(scope, format!("local {l} out of range"))
             }
             Place::GlobalArray(a, i) => {

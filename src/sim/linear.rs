@@ -406,7 +406,7 @@ impl Analysis<'_> {
             Place::Field(f, None) => self.field(*f),
             Place::Field(_, Some(_)) => Bad,
             Place::Global(_) | Place::Shared(_) | Place::Ion(..) => Uniform,
-            Place::Local(l) => self.locals.get(*l).copied().flatten().unwrap_or(Bad),
+            Place::Local(l) => self.locals.get(l.index()).copied().flatten().unwrap_or(Bad),
             Place::Node(NodeArray::V | NodeArray::Area | NodeArray::Diam) => Uniform,
             Place::Node(NodeArray::Rhs | NodeArray::Diag) => Bad,
             Place::GlobalArray(_, index) => {
@@ -439,7 +439,7 @@ impl Analysis<'_> {
         self.depth -= 1;
         let result = self
             .locals
-            .get(func.result)
+            .get(func.result.index())
             .copied()
             .flatten()
             .unwrap_or(if func.returns_value { Bad } else { Zero });
@@ -480,7 +480,7 @@ impl Analysis<'_> {
                         }
                     }
                     Place::Local(l) => {
-                        if let Some(slot) = self.locals.get_mut(*l) {
+                        if let Some(slot) = self.locals.get_mut(l.index()) {
                             *slot = Some(c);
                         }
                     }
@@ -496,8 +496,8 @@ impl Analysis<'_> {
                         }
                     }
                     Place::Local(l) => {
-                        let old = self.locals.get(*l).copied().flatten().unwrap_or(Bad);
-                        if let Some(slot) = self.locals.get_mut(*l) {
+                        let old = self.locals.get(l.index()).copied().flatten().unwrap_or(Bad);
+                        if let Some(slot) = self.locals.get_mut(l.index()) {
                             *slot = Some(binary(BinOp::Add, old, c));
                         }
                     }

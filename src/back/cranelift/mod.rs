@@ -615,7 +615,9 @@ fn build(
             let fail = |e: String| ir_error(mech, &f.name, e);
             let mut t = Translator::new(b, &mut module, mech, &layout, &ids, params[0], &uses)
                 .map_err(fail)?;
-            if f.params > f.locals.len() || f.result >= f.locals.len().max(1) && f.returns_value {
+            if f.params > f.locals.len()
+                || f.result.index() >= f.locals.len().max(1) && f.returns_value
+            {
                 return Err(fail("parameters or result outside the locals".into()));
             }
             t.declare_locals(f.locals.len());

@@ -21,7 +21,8 @@ use crate::back::abi::{builtin_code, offsets};
 use crate::back::layout::Layout;
 use crate::back::math::{self, MathMode};
 use crate::ir::{
-    BinOp, Expr, FieldId, FieldKind, GlobalId, MathFn, Mechanism, Place, SharedVar, Stmt, UnOp,
+    BinOp, Expr, FieldId, FieldKind, GlobalId, LocalId, MathFn, Mechanism, Place, SharedVar, Stmt,
+    UnOp,
 };
 
 /// Module-level ids every translated function may call.
@@ -229,10 +230,10 @@ impl<'f, 'm> Translator<'f, 'm> {
     }
 
     /// The value of local `l`.
-    pub fn use_local(&mut self, l: usize) -> R<Value> {
+    pub fn use_local(&mut self, l: LocalId) -> R<Value> {
         let var = *self
             .locals
-            .get(l)
+            .get(l.index())
             .ok_or_else(|| format!("local {l} does not exist"))?;
         Ok(self.b.use_var(var))
     }
@@ -532,7 +533,7 @@ impl<'f, 'm> Translator<'f, 'm> {
             Place::Local(l) => Lval::Var(
                 *self
                     .locals
-                    .get(*l)
+                    .get(l.index())
                     .ok_or_else(|| format!("local {l} does not exist"))?,
             ),
             Place::Node(which) => {
@@ -1030,7 +1031,7 @@ impl Translator<'_, '_> {
     /// Translates a call of `f` with argument values `args` in place: the
     /// body runs with fresh locals, `Return` leaves the body.
     fn inline_call(&mut self, f: &crate::ir::Function, args: &[Value]) -> R<Value> {
-        if f.params > f.locals.len() || (f.returns_value && f.result >= f.locals.len()) {
+        if f.params > f.locals.len() || (f.returns_value && f.result.index() >= f.locals.len()) {
             return Err(format!(
                 "{}: parameters or result outside the locals",
                 f.name

@@ -64,8 +64,8 @@ use crate::back::fast_math::RANGE_BITS;
 use crate::back::layout::Layout;
 use crate::back::math::{self, MathMode};
 use crate::ir::{
-    self as ir, BinOp, Expr, FieldId, FieldKind, GlobalId, Kernel, KernelKind, MathFn, MechKind,
-    Mechanism, Place, SharedVar, Stmt, UnOp,
+    self as ir, BinOp, Expr, FieldId, FieldKind, GlobalId, Kernel, KernelKind, LocalId, MathFn,
+    MechKind, Mechanism, Place, SharedVar, Stmt, UnOp,
 };
 
 type R<T> = Result<T, String>;
@@ -317,7 +317,7 @@ struct Fission {
     /// Fields the first part assigns and the second reads.
     fields: Vec<FieldId>,
     /// Locals the first part assigns and the second reads.
-    locals: Vec<usize>,
+    locals: Vec<LocalId>,
 }
 
 impl Fission {
@@ -410,7 +410,7 @@ fn calls_math(s: &Stmt, only: Option<MathFn>) -> bool {
 }
 
 /// Locals `e` reads (in the kernel's own frame: not inside callees).
-fn local_reads(e: &Expr, out: &mut BTreeSet<usize>) {
+fn local_reads(e: &Expr, out: &mut BTreeSet<LocalId>) {
     match e {
         Expr::Const(_) => {}
         Expr::Load(Place::Local(l)) => {
@@ -950,9 +950,9 @@ impl Vectorizer<'_, '_> {
         }
     }
 
-    fn local(&self, l: usize) -> R<V> {
+    fn local(&self, l: LocalId) -> R<V> {
         self.locals
-            .get(l)
+            .get(l.index())
             .cloned()
             .ok_or_else(|| format!("local {l} does not exist"))
     }
@@ -989,7 +989,7 @@ impl Vectorizer<'_, '_> {
                 };
                 *self
                     .locals
-                    .get_mut(*l)
+                    .get_mut(l.index())
                     .ok_or_else(|| format!("local {l} does not exist"))? = v;
             }
             Place::Node(_) | Place::Ion(..) => {
@@ -1065,7 +1065,7 @@ impl Vectorizer<'_, '_> {
             let v: V = (0..self.group()).map(|_| next(self)).collect();
             *self
                 .locals
-                .get_mut(l)
+                .get_mut(l.index())
                 .ok_or_else(|| format!("local {l} does not exist"))? = v;
         }
         Ok(())
@@ -1445,7 +1445,7 @@ impl Vectorizer<'_, '_> {
             .ok_or_else(|| format!("function {id} does not exist"))?;
         if args.len() != f.params
             || f.params > f.locals.len()
-            || (f.returns_value && f.result >= f.locals.len())
+            || (f.returns_value && f.result.index() >= f.locals.len())
         {
             return Err(format!("{}: bad parameters or result", f.name));
         }

@@ -206,7 +206,7 @@ impl Machine<'_, '_, '_, '_> {
         if f.returns_value {
             frame
                 .locals
-                .get(f.result)
+                .get(f.result.index())
                 .copied()
                 .ok_or_else(|| invalid(format!("{}: no result local", f.name)))
         } else {
@@ -269,7 +269,7 @@ impl Machine<'_, '_, '_, '_> {
                 .get(g.index())
                 .copied()
                 .ok_or_else(missing),
-            Place::Local(l) => frame.locals.get(*l).copied().ok_or_else(missing),
+            Place::Local(l) => frame.locals.get(l.index()).copied().ok_or_else(missing),
             Place::Node(which) => {
                 let node = self.node(i)?;
                 self.env
@@ -325,7 +325,7 @@ impl Machine<'_, '_, '_, '_> {
                 .globals_mut()
                 .get_mut(g.index())
                 .ok_or_else(missing)?,
-            Place::Local(l) => frame.locals.get_mut(*l).ok_or_else(missing)?,
+            Place::Local(l) => frame.locals.get_mut(l.index()).ok_or_else(missing)?,
             Place::Node(which) => {
                 let node = self.node(i)?;
                 self.env

@@ -100,7 +100,7 @@ fn kernel_body(ctx: &Ctx<'_>, kernel: &mut Kernel) {
 /// Something an expression reads and a statement may write.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Loc {
-    Local(usize),
+    Local(LocalId),
     /// Every element of a field.
     Field(FieldId),
     Global(GlobalId),
@@ -367,7 +367,7 @@ impl Pass<'_, '_> {
                 avail.insert(key, Entry { def, reads });
                 self.operands(e, avail, before, define);
                 if self.rewrite && self.uses.get(def).is_some_and(|&u| u > 0) {
-                    let l = self.locals.len();
+                    let l = LocalId::new(self.locals.len());
                     let name = (0..)
                         .map(|k| format!("_cse{k}"))
                         .find(|n| !self.locals.contains(n))

@@ -14,13 +14,13 @@
 use std::collections::BTreeSet;
 
 use super::walk;
-use crate::ir::{Expr, FieldId, Mechanism, Place, Stmt};
+use crate::ir::{Expr, FieldId, LocalId, Mechanism, Place, Stmt};
 
 /// A tracked value: a scalar field or a local.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Var {
     Field(FieldId),
-    Local(usize),
+    Local(LocalId),
 }
 
 type Live = BTreeSet<Var>;

@@ -26,7 +26,7 @@
 //! after it on any path), so dropping the `Return` changes nothing.
 
 use super::walk;
-use crate::ir::{BinOp, Expr, FuncId, Function, Mechanism, Place, Stmt};
+use crate::ir::{BinOp, Expr, FuncId, Function, LocalId, Mechanism, Place, Stmt};
 
 /// Inlines calls into every kernel of `mech` (transitively). Function
 /// bodies, WATCH conditions and calls that cannot move stay as they are.
@@ -61,8 +61,8 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(k, f)| {
-                let shaped =
-                    f.params <= f.locals.len() && (!f.returns_value || f.result < f.locals.len());
+                let shaped = f.params <= f.locals.len()
+                    && (!f.returns_value || f.result.index() < f.locals.len());
                 if !shaped || reach[k].contains(&FuncId::new(k)) {
                     return None;
                 }
@@ -305,17 +305,20 @@ impl Inliner<'_> {
         self.locals
             .extend(f.locals.iter().map(|l| format!("{}.{l}", f.name)));
         for (k, a) in args.into_iter().enumerate() {
-            out.push(Stmt::Assign(Place::Local(base + k), a));
+            out.push(Stmt::Assign(Place::Local(LocalId::new(base + k)), a));
         }
         for k in f.params..f.locals.len() {
-            out.push(Stmt::Assign(Place::Local(base + k), Expr::Const(0.0)));
+            out.push(Stmt::Assign(
+                Place::Local(LocalId::new(base + k)),
+                Expr::Const(0.0),
+            ));
         }
         let mut body = body.clone();
         walk::shift_locals(&mut body, base);
         let body = self.block(body);
         out.extend(body);
         if f.returns_value {
-            Expr::Load(Place::Local(base + f.result))
+            Expr::Load(Place::Local(f.result.shifted(base)))
         } else {
             Expr::Const(0.0)
         }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ir::{Expr, FieldId, FuncId, Mechanism, Place, Stmt};
+use crate::ir::{Expr, FieldId, FuncId, LocalId, Mechanism, Place, Stmt};
 
 /// The expressions `s` evaluates itself (not those of nested statement
 /// lists), including index expressions of the places it names.
@@ -233,7 +233,7 @@ pub(super) fn map_exprs(body: &mut [Stmt], f: &mut impl FnMut(&mut Expr)) {
 pub(super) fn shift_locals(body: &mut [Stmt], base: usize) {
     fn place(p: &mut Place, base: usize) {
         if let Place::Local(l) = p {
-            *l += base;
+            *l = l.shifted(base);
         }
     }
     fn stmts(body: &mut [Stmt], base: usize) {
@@ -459,7 +459,7 @@ pub(super) fn expr_field_reads(
 }
 
 /// Adds to `out` the locals `e` loads.
-pub(super) fn expr_local_reads(e: &Expr, out: &mut BTreeSet<usize>) {
+pub(super) fn expr_local_reads(e: &Expr, out: &mut BTreeSet<LocalId>) {
     if let Expr::Load(Place::Local(l)) = e {
         out.insert(*l);
     }

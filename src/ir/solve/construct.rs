@@ -18,7 +18,7 @@ impl<'a> Locals<'a> {
     pub fn fresh(&mut self, name: &str) -> LocalId {
         let id = self.names.len();
         self.names.push(format!("{name}_{id}"));
-        id
+        LocalId::new(id)
     }
 
     /// `n` new locals named `name0`, `name1`, ...

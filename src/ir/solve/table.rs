@@ -22,7 +22,8 @@
 
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{
-    Expr, Field, FuncId, Function, Global, GlobalArray, GlobalId, MathFn, Mechanism, Place, Stmt,
+    Expr, Field, FuncId, Function, Global, GlobalArray, GlobalId, LocalId, MathFn, Mechanism,
+    Place, Stmt,
 };
 
 use super::construct::{
@@ -166,7 +167,7 @@ fn lower_one(mech: &mut Mechanism, fi: FuncId, spec: TableSpec, diags: &mut Vec<
 
     let func = &mut mech.functions[fi];
     let mut locals = Locals::new(&mut func.locals);
-    let arg = l(0);
+    let arg = l(LocalId::new(0));
     let xi = locals.fresh("_xi");
     let ii = locals.fresh("_i");
     let theta = locals.fresh("_theta");

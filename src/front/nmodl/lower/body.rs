@@ -74,7 +74,7 @@ impl Body {
             k += 1;
         }
         self.locals.push(shown);
-        let id = self.locals.len() - 1;
+        let id = LocalId::new(self.locals.len() - 1);
         if let Some(s) = self.scopes.last_mut() {
             s.insert(name.to_string(), Scoped::Local(id));
         }

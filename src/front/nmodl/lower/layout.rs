@@ -10,8 +10,8 @@ use crate::diag::{Diagnostic, Span};
 use crate::front::nmodl::ast::{self, DeclKind, ItemKind, NeuronStmtKind};
 use crate::front::nmodl::sema::{SymbolKind, SymbolTable};
 use crate::ir::{
-    Field, FieldId, FieldKind, FuncId, Global, GlobalId, IonId, IonUse, MechKind, Mechanism,
-    NodeArray, SharedVar,
+    Field, FieldId, FieldKind, FuncId, Global, GlobalId, IonId, IonUse, LocalId, MechKind,
+    Mechanism, NodeArray, SharedVar,
 };
 use std::collections::HashMap;
 
@@ -408,7 +408,7 @@ impl<'a> Context<'a> {
                         name: fd.name.name.clone(),
                         params: fd.params.len(),
                         locals: Vec::new(),
-                        result: 0,
+                        result: LocalId::new(0),
                         body: Vec::new(),
                         returns_value: matches!(item.kind, ItemKind::Function(_)),
                     });

@@ -65,7 +65,7 @@ impl Context<'_> {
         if let Some(&f) = self.funcs.get("nrn_ghk") {
             return f;
         }
-        let (v, ci, co, z, temp, e1, e2, result) = (0, 1, 2, 3, 4, 5, 6, 7);
+        let [v, ci, co, z, temp, e1, e2, result] = [0, 1, 2, 3, 4, 5, 6, 7].map(LocalId::new);
         let locals = ["v", "ci", "co", "z", "temp", "efun_o", "efun_i", "nrn_ghk"];
         // ktf = 1000 R (celsius + 273.15) / F, in mV.
         let ktf = bin(
