@@ -17,7 +17,10 @@ pub fn write(dir: &Path) -> i32 {
     let mut pages = vec![("nmc.1".to_string(), cmd.clone())];
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("nmc-{}", sub.get_name());
-        let page = sub.clone().name(name.clone());
+        let page = sub
+            .clone()
+            .name(name.clone())
+            .version(env!("CARGO_PKG_VERSION"));
         pages.push((format!("{name}.1"), page));
     }
     for (file, page) in pages {
