@@ -268,11 +268,13 @@ fn pictures_have_the_right_size_and_are_not_blank() {
     // Files: PNG of the stated size, decoded; SVG with its title.
     let dir = temp_dir("pictures");
     let written = plot::write_all(&ds, &s, &dir, ImageFormat::Png).expect("write png");
-    assert_eq!(written.len(), 3);
+    assert_eq!(written.len(), 4);
     for path in &written {
-        let decoder = png::Decoder::new(std::io::BufReader::new(
+        let mut decoder = png::Decoder::new(std::io::BufReader::new(
             std::fs::File::open(path).expect("open png"),
         ));
+        // Palette images decoded to their RGB pixels.
+        decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().expect("png header");
         let mut buf = vec![0; reader.output_buffer_size()];
         let info = reader.next_frame(&mut buf).expect("png data");
@@ -384,14 +386,88 @@ fn analyze_command_writes_everything_and_prints_the_table() {
     for f in [
         "stats.json",
         "stats.csv",
+        "cell_rates.csv",
         "raster.png",
         "rates.png",
         "rate_distribution.png",
+        "spectrum.png",
     ] {
         assert!(out_dir.join(f).is_file(), "{f}");
     }
+    // Pictures small enough to mail or commit.
+    for f in [
+        "raster.png",
+        "rates.png",
+        "rate_distribution.png",
+        "spectrum.png",
+    ] {
+        let size = std::fs::metadata(out_dir.join(f)).expect("png").len();
+        assert!(size < 200_000, "{f}: {size} bytes");
+    }
     let csv = std::fs::read_to_string(out_dir.join("stats.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 4);
+    // One row per cell: 300 cells, their spikes summing to the seed's 5402.
+    let cells = std::fs::read_to_string(out_dir.join("cell_rates.csv")).expect("csv");
+    assert_eq!(
+        cells.lines().next(),
+        Some("group,population,node_id,spikes,rate_hz")
+    );
+    let rows: Vec<Vec<&str>> = cells
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 300);
+    let spikes: usize = rows
+        .iter()
+        .map(|r| r[3].parse::<usize>().expect("spikes"))
+        .sum();
+    assert_eq!(spikes, 5402);
+    assert!(rows.iter().all(|r| r[1] == "network"), "{cells}");
+    // A window: 500 to 1000 ms holds fewer spikes, rates over 0.5 s.
+    let win_dir = out_dir.join("window");
+    let out = Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .arg("analyze")
+        .arg(seed_neuron_spikes())
+        .arg("--config")
+        .arg(seed_config())
+        .args(["--window", "500:1000", "-o"])
+        .arg(&win_dir)
+        .output()
+        .expect("run nmc analyze --window");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("500 to 1000 ms"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(win_dir.join("stats.json")).expect("json"))
+            .expect("stats.json");
+    assert_eq!(json["tstart_ms"], 500.0);
+    let exc = &json["groups"][0];
+    assert_eq!(exc["group"], "Exc");
+    let cells = exc["cell_rates"].as_array().expect("cell_rates");
+    assert_eq!(cells.len(), 200);
+    let n: u64 = cells.iter().map(|c| c["spikes"].as_u64().expect("n")).sum();
+    assert_eq!(exc["spikes"].as_u64(), Some(n));
+    assert!(n > 0 && n < 4402, "{n}");
+    let c0 = &cells[0];
+    assert_eq!(
+        c0["rate_hz"].as_f64(),
+        Some(c0["spikes"].as_f64().expect("n") / 0.5)
+    );
+    // A window that ends before it starts is a usage error.
+    let out = Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .arg("analyze")
+        .arg(seed_neuron_spikes())
+        .args(["--window", "800:200", "-o"])
+        .arg(&win_dir)
+        .output()
+        .expect("run nmc analyze");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not before its end"));
     // An unknown --group-by column is an error naming the columns there are.
     let out = Command::new(env!("CARGO_BIN_EXE_nmc"))
         .arg("analyze")

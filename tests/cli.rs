@@ -305,3 +305,208 @@ fn list_builtins_prints_every_builtin_in_neuron_order() {
         .expect("run nmc");
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// The binary carries HDF5 and zlib inside it: it asks the loader for
+/// neither (its own NEEDED entries), and without `--features mpi` `ldd`
+/// lists the C runtime only. (With MPI, the system's libmpi and what it
+/// pulls in are linked dynamically; Open MPI itself needs libz.)
+#[test]
+fn binary_links_no_hdf5_or_zlib_at_run_time() {
+    let bin = env!("CARGO_BIN_EXE_nmc");
+    let out = Command::new("objdump")
+        .args(["-p", bin])
+        .output()
+        .expect("objdump runs (binutils, installed with gcc)");
+    let headers = String::from_utf8_lossy(&out.stdout);
+    let needed: Vec<&str> = headers
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("NEEDED"))
+        .map(str::trim)
+        .collect();
+    assert!(needed.iter().any(|n| n.starts_with("libc.so")), "{headers}");
+    assert!(
+        !needed
+            .iter()
+            .any(|n| n.contains("hdf5") || n.starts_with("libz.")),
+        "HDF5 or zlib linked dynamically: {needed:?}"
+    );
+    if cfg!(feature = "mpi") {
+        return;
+    }
+    let out = Command::new("ldd")
+        .arg(bin)
+        .output()
+        .expect("ldd runs (Debian's libc-bin)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let allowed = [
+        "linux-vdso",
+        "libc.so",
+        "libm.so",
+        "libgcc_s.so",
+        "ld-linux",
+        "libpthread.so",
+        "libdl.so",
+        "librt.so",
+    ];
+    let others: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !allowed.iter().any(|a| l.contains(a)))
+        .collect();
+    assert!(
+        others.is_empty(),
+        "libraries beyond the C runtime: {others:?}"
+    );
+    assert!(text.contains("libc.so"), "ldd output: {text}");
+}
+
+#[test]
+fn explain_prints_the_long_explanation_of_a_code() {
+    let out = nmc().args(["explain", "e0201"]).output().expect("run nmc");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("E0201: undefined name\n\n"), "{text}");
+    assert!(text.contains("PARAMETER or ASSIGNED"), "{text}");
+    // Every code of the registry, one per line.
+    let out = nmc().arg("explain").output().expect("run nmc");
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(list.lines().count(), nmc::diag::codes::CODES.len());
+    assert!(
+        list.lines().any(|l| l.starts_with("W0501  unit mismatch")),
+        "{list}"
+    );
+    // Not a code: usage error.
+    let out = nmc().args(["explain", "E9999"]).output().expect("run nmc");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`E9999` is not a diagnostic code"));
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef nmc"),
+        ("fish", "complete -c nmc"),
+    ] {
+        let out = nmc()
+            .args(["completions", shell])
+            .output()
+            .expect("run nmc");
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(marker), "{shell}: {text}");
+        // Subcommands and the run options are completed.
+        for word in ["explain", "analyze", "synapses", "one-by-one", "libm"] {
+            assert!(text.contains(word), "{shell}: no {word}");
+        }
+    }
+}
+
+#[test]
+fn man_pages_are_written_for_nmc_and_each_command() {
+    let dir = std::env::temp_dir().join(format!("nmc_cli_man_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = nmc().arg("manpages").arg(&dir).output().expect("run nmc");
+    assert_eq!(out.status.code(), Some(0));
+    let page = std::fs::read_to_string(dir.join("nmc.1")).expect("nmc.1");
+    assert!(page.contains(".TH nmc 1"), "{page}");
+    let run = std::fs::read_to_string(dir.join("nmc-run.1")).expect("nmc-run.1");
+    assert!(
+        run.contains("CONFIG|NDL") && run.contains("one\\-by\\-one"),
+        "{run}"
+    );
+    assert!(dir.join("nmc-explain.1").is_file());
+    assert!(!dir.join("nmc-manpages.1").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn run_help_names_both_inputs_and_one_pair_of_exactness_options() {
+    let out = nmc().args(["run", "--help"]).output().expect("run nmc");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("<CONFIG|NDL>"), "{help}");
+    assert!(
+        help.contains("--synapses <HOW>") && help.contains("--exp <WHICH>"),
+        "{help}"
+    );
+    // The old spellings still work but are not offered.
+    assert!(
+        !help.contains("--exact") && !help.contains("--math"),
+        "{help}"
+    );
+}
+
+/// The old spellings (`--exact`, `--math exact|fast`) give the same run as
+/// the new ones: the same spikes, bit for bit.
+#[test]
+fn old_and_new_spellings_of_the_run_options_agree() {
+    let base = std::env::temp_dir().join(format!("nmc_cli_spell_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let runs: [(&str, &[&str]); 4] = [
+        ("new_exact", &["--synapses", "one-by-one", "--exp", "libm"]),
+        ("old_exact", &["--exact", "--math", "exact"]),
+        ("new_fast", &["--exp", "fast"]),
+        ("old_fast", &["--math=fast"]),
+    ];
+    let mut files = Vec::new();
+    let mut bytes = Vec::new();
+    for (tag, args) in runs {
+        let dir = base.join(tag);
+        let out = nmc()
+            .args(["run", "examples/bmtk_test_net/network.ndl", "--quiet", "-o"])
+            .arg(&dir)
+            .args(args)
+            .output()
+            .expect("run nmc");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{tag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cols = nmc::analyze::data::read_columns(&dir.join("spikes.h5")).expect("spikes");
+        let spikes: Vec<(String, u64, u64)> = cols
+            .iter()
+            .flat_map(|c| {
+                c.node_ids
+                    .iter()
+                    .zip(&c.times)
+                    .map(|(n, t)| (c.population.clone(), *n, t.to_bits()))
+            })
+            .collect();
+        assert!(spikes.len() > 1000, "{tag}: {} spikes", spikes.len());
+        files.push(spikes);
+        bytes.push(std::fs::read(dir.join("spikes.h5")).expect("spikes.h5"));
+    }
+    // The same spikes give the same file, byte for byte (no time stamps).
+    assert!(bytes[0] == bytes[1], "spike files of equal runs differ");
+    assert!(
+        files[0] == files[1],
+        "--exact differs from --synapses one-by-one"
+    );
+    assert!(files[2] == files[3], "--math fast differs from --exp fast");
+    // Conflicting spellings are refused.
+    let out = nmc()
+        .args(["run", "x.ndl", "--exact", "--synapses", "aggregated"])
+        .output()
+        .expect("run nmc");
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn run_of_a_missing_file_says_nothing_was_run() {
+    for file in ["missing.ndl", "missing_config.json"] {
+        let out = nmc().args(["run", file]).output().expect("run nmc");
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("error: {file} was not run (1 error, 0 warnings)")),
+            "{err}"
+        );
+        assert!(
+            !err.contains("checked 1 file") && !err.contains("loaded 1 file"),
+            "{err}"
+        );
+    }
+}

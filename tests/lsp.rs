@@ -927,3 +927,50 @@ fn requests_are_answered_while_a_check_runs() {
     assert_eq!(checks_of(&trace, &uri).len(), 2, "{trace}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Completion follows the context: in an expression only values and
+/// functions that start with the word typed (no statement keywords, no
+/// equation blocks), equation blocks after SOLVE, methods after METHOD.
+#[test]
+fn completion_is_filtered_by_the_word_and_the_position() {
+    const NA: &str = "NEURON {\n    SUFFIX nax\n    USEION na READ ena WRITE ina\n    RANGE gbar, g\n}\nPARAMETER { gbar = 0.1 (S/cm2) gamma = 2 }\nASSIGNED { v (mV) ena (mV) ina (mA/cm2) g (S/cm2) }\nSTATE { m }\nBREAKPOINT {\n    SOLVE states METHOD cnexp\n    g = gbar*m\n    ina = g\n}\nDERIVATIVE states { m' = (1 - m)/gamma }\n";
+    let mut c = Client::start();
+    c.initialize();
+    let uri = "file:///tmp/nmc-lsp-test/nax.mod";
+    c.open(uri, "nmodl", NA);
+    let _ = c.diagnostics(uri);
+    let labels = |v: &Value| -> Vec<String> {
+        v["result"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i["label"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // After `ina = g` (line 11): the names starting with g, nothing else.
+    let mut got = labels(&c.request("textDocument/completion", at(uri, 11, 11)));
+    got.sort();
+    // (`gauss` is a built-in function.)
+    assert_eq!(got, vec!["g", "gamma", "gauss", "gbar"], "after `ina = g`");
+    // After `ina = ` (no word yet): values and functions, no keywords,
+    // no equation block.
+    let all = labels(&c.request("textDocument/completion", at(uri, 11, 10)));
+    for want in ["gbar", "ena", "m", "v", "exp"] {
+        assert!(all.contains(&want.to_string()), "{want} not in {all:?}");
+    }
+    for not in ["SOLVE", "LOCAL", "states", "cnexp"] {
+        assert!(!all.contains(&not.to_string()), "{not} in {all:?}");
+    }
+    // After `SOLVE `: the equation block; after `METHOD `: the methods.
+    let solve = labels(&c.request("textDocument/completion", at(uri, 9, 10)));
+    assert_eq!(solve, vec!["states"], "after SOLVE");
+    let method = labels(&c.request("textDocument/completion", at(uri, 9, 24)));
+    assert!(method.contains(&"cnexp".to_string()), "{method:?}");
+    assert!(
+        method.iter().all(|m| m != "gbar" && m != "SOLVE"),
+        "{method:?}"
+    );
+    let _ = c.finish();
+}

@@ -116,7 +116,13 @@ fn seed_spikes_equal_one_process_on_1_to_4_ranks() {
     let config = short_seed(&dir);
     let c = config.to_string_lossy().into_owned();
     same_on_every_rank_count("default", &dir, &["run", &c], "1", &["spikes.h5"]);
-    same_on_every_rank_count("exact", &dir, &["run", &c, "--exact"], "2", &["spikes.h5"]);
+    same_on_every_rank_count(
+        "exact",
+        &dir,
+        &["run", &c, "--synapses", "one-by-one"],
+        "2",
+        &["spikes.h5"],
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -127,7 +133,7 @@ fn membrane_reports_equal_one_process_on_1_to_4_ranks() {
     let c = config.to_string_lossy().into_owned();
     let m = root().join("models").to_string_lossy().into_owned();
     let files = ["spikes.h5", "soma_v.h5", "v_soma_rec.h5"];
-    for mode in ["--exact", "--math=exact"] {
+    for mode in ["--synapses=one-by-one", "--exp=libm"] {
         let args = ["run", &c, "--mechanisms", &m, mode];
         same_on_every_rank_count(mode, &dir, &args, "1", &files);
     }

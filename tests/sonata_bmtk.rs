@@ -110,7 +110,7 @@ fn exact_run_equals_bmtk_and_neuron() {
         .arg(dir.join("simulation_config.json"))
         .arg("--mechanisms")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
-        .args(["--exact", "--math", "exact", "--quiet", "-o"])
+        .args(["--synapses", "one-by-one", "--exp", "libm", "--quiet", "-o"])
         .arg(&out)
         .output()
         .expect("nmc runs");

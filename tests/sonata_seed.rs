@@ -131,7 +131,7 @@ fn seed_network_matches_neuron() {
     // The circuit's own components: no --templates / --mechanisms.
     let opts = Options {
         tstop: Some(tstop),
-        // The exact path: `nmc run --exact` (libm's exp, every synapse
+        // The exact path: `nmc run --synapses one-by-one --exp libm` (libm's exp, every synapse
         // on its own).
         math: nmc::back::math::MathMode::Exact,
         ..Options::default()

@@ -169,6 +169,7 @@ pub fn compare(a: &Dataset, b: &Dataset, tol: f64) -> Vec<GroupDiff> {
                         rows: ga.rows.clone(),
                         trains: vec![Vec::new(); ga.cells()],
                         by_time: Vec::new(),
+                        nodes: ga.nodes.clone(),
                     };
                     &empty
                 }

@@ -53,6 +53,9 @@ pub struct Group {
     pub trains: Vec<Vec<f64>>,
     /// Every spike of the group as `(cell, time)`, sorted by time.
     pub by_time: Vec<(usize, f64)>,
+    /// SONATA node population and node id of each cell, when known (empty
+    /// for groups built from rows alone).
+    pub nodes: Vec<(String, u64)>,
 }
 
 impl Group {
@@ -86,7 +89,19 @@ impl Group {
             rows,
             trains,
             by_time,
+            nodes: Vec::new(),
         }
+    }
+
+    /// The spikes in `[start, stop]` only; returns how many were left out.
+    fn restrict(&mut self, start: f64, stop: f64) -> usize {
+        let before = self.by_time.len();
+        let inside = |t: &f64| *t >= start && *t <= stop;
+        self.by_time.retain(|(_, t)| inside(t));
+        for train in &mut self.trains {
+            train.retain(inside);
+        }
+        before - self.by_time.len()
     }
 }
 
@@ -107,6 +122,16 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Narrows the analysed window to `[start, stop]` ms (spikes outside it
+    /// are counted as left out). The caller checks `start < stop`.
+    pub fn restrict(&mut self, start: f64, stop: f64) {
+        for g in &mut self.groups {
+            self.dropped += g.restrict(start, stop);
+        }
+        self.tstart = start;
+        self.tstop = stop;
+    }
+
     /// Window length in seconds.
     pub fn seconds(&self) -> f64 {
         (self.tstop - self.tstart) / 1000.0
@@ -151,12 +176,14 @@ impl Dataset {
         let group_index: HashMap<&str, usize> =
             names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
         let mut rows: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
+        let mut nodes: Vec<Vec<(String, u64)>> = vec![Vec::new(); names.len()];
         // (population, node) → (group, cell within the group).
         let mut where_: HashMap<&str, Lookup> = HashMap::new();
         for (pop, id, name, row) in cells {
             let g = group_index[name.as_str()];
             let k = rows[g].len();
             rows[g].push(*row);
+            nodes[g].push((pop.clone(), *id));
             where_.entry(pop.as_str()).or_default().insert(*id, (g, k));
         }
         let mut hits: Vec<Vec<(usize, f64)>> = vec![Vec::new(); names.len()];
@@ -177,7 +204,11 @@ impl Dataset {
             .iter()
             .zip(rows)
             .zip(hits)
-            .map(|((n, r), h)| Group::new((*n).to_string(), r, h))
+            .zip(nodes)
+            .map(|(((n, r), h), ids)| Group {
+                nodes: ids,
+                ..Group::new((*n).to_string(), r, h)
+            })
             .collect();
         Dataset {
             tstart,

@@ -1,10 +1,12 @@
-//! The three pictures of `nmc analyze`, drawn with plotters: the spike
-//! raster, the population rates (raw and smoothed) and the per-cell rate
-//! distribution of each group.
+//! The four pictures of `nmc analyze`, drawn with plotters: the spike
+//! raster with the population-rate histogram under it, the population
+//! rates (raw and smoothed), the per-cell rate distribution of each group
+//! and the power spectrum of each group's rate.
 //!
 //! Text is drawn with DejaVu Sans, embedded in the binary
 //! (`assets/fonts/`), so no system font library is needed at run time.
-//! Bitmaps are rendered in memory, encoded as PNG and written atomically;
+//! Bitmaps are rendered in memory, encoded as PNG (with a palette when
+//! they have at most 256 colours, as these drawings do) and written atomically;
 //! SVG is built as a string and written the same way.
 
 use super::Settings;
@@ -53,11 +55,18 @@ pub enum Plot {
     Rates,
     /// Per-cell rates of each group (violin with a box).
     RateDistribution,
+    /// Power spectrum of each group's population rate.
+    Spectrum,
 }
 
 impl Plot {
-    /// All three, in the order they are written.
-    pub const ALL: [Plot; 3] = [Plot::Raster, Plot::Rates, Plot::RateDistribution];
+    /// All four, in the order they are written.
+    pub const ALL: [Plot; 4] = [
+        Plot::Raster,
+        Plot::Rates,
+        Plot::RateDistribution,
+        Plot::Spectrum,
+    ];
 
     /// File name without extension.
     pub fn stem(self) -> &'static str {
@@ -65,6 +74,7 @@ impl Plot {
             Plot::Raster => "raster",
             Plot::Rates => "rates",
             Plot::RateDistribution => "rate_distribution",
+            Plot::Spectrum => "spectrum",
         }
     }
 }
@@ -134,9 +144,15 @@ where
     let (w, _) = root.dim_in_pixel();
     let (main, legend) = root.split_horizontally(w.saturating_sub(LEGEND_W));
     match plot {
-        Plot::Raster => raster(&main, ds, bitmap)?,
+        Plot::Raster => {
+            let (_, h) = main.dim_in_pixel();
+            let (top, bottom) = main.split_vertically(h * 7 / 10);
+            raster(&top, ds, bitmap)?;
+            rate_histogram(&bottom, ds, settings)?;
+        }
         Plot::Rates => rates(&main, ds, settings)?,
         Plot::RateDistribution => distribution(&main, ds)?,
+        Plot::Spectrum => spectrum(&main, ds)?,
     }
     let entries: Vec<String> = ds
         .groups
@@ -254,6 +270,125 @@ where
             ))
             .map_err(err)?;
         }
+    }
+    Ok(())
+}
+
+/// The population rate of each group (Hz per cell in `settings.bin`
+/// bins) as a step histogram, on the raster's time axis.
+fn rate_histogram<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    ds: &Dataset,
+    settings: &Settings,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let n = rate::bin_count(ds.tstart, ds.tstop, settings.bin);
+    let series: Vec<Vec<f64>> = ds
+        .groups
+        .iter()
+        .map(|g| rate::population_rate(&g.all_times(), g.cells(), ds.tstart, settings.bin, n))
+        .collect();
+    let top = series
+        .iter()
+        .flat_map(|r| r.iter().copied())
+        .fold(0.0, f64::max);
+    let top = if top > 0.0 { top * 1.08 } else { 1.0 };
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(20)
+        .margin_right(20)
+        .margin_bottom(10)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
+        .build_cartesian_2d(ds.tstart..ds.tstop.max(ds.tstart + 1.0), 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!(
+            "time (ms); population rate in {} ms bins",
+            crate::units::format_number(settings.bin)
+        ))
+        .y_desc("rate (Hz)")
+        .axis_desc_style(("sans-serif", AXIS - 2))
+        .label_style(("sans-serif", TICKS))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .y_labels(4)
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(220, 220, 220))
+        .draw()
+        .map_err(err)?;
+    for (gi, r) in series.iter().enumerate() {
+        let mut pts = Vec::with_capacity(2 * r.len() + 2);
+        pts.push((ds.tstart, 0.0));
+        for (k, v) in r.iter().enumerate() {
+            let x0 = (ds.tstart + k as f64 * settings.bin).min(ds.tstop);
+            let x1 = (ds.tstart + (k + 1) as f64 * settings.bin).min(ds.tstop);
+            pts.push((x0, *v));
+            pts.push((x1, *v));
+        }
+        pts.push((ds.tstop, 0.0));
+        chart
+            .draw_series(LineSeries::new(pts, colour(gi).stroke_width(2)))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Highest frequency shown by the spectrum picture (Hz): beta and gamma
+/// bands with room above.
+const SPECTRUM_MAX_HZ: f64 = 200.0;
+
+/// The power spectrum of each group's population rate (as
+/// [`super::spectrum::rate_spectrum`] computes it for the peak frequency),
+/// each scaled to its own maximum below `SPECTRUM_MAX_HZ`.
+fn spectrum<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, ds: &Dataset) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            "Power spectrum of the population rate (each group scaled to its peak)",
+            ("sans-serif", TITLE - 4),
+        )
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..SPECTRUM_MAX_HZ, 0.0..1.05)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("frequency (Hz)")
+        .y_desc("relative power")
+        .axis_desc_style(("sans-serif", AXIS))
+        .label_style(("sans-serif", TICKS))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(220, 220, 220))
+        .draw()
+        .map_err(err)?;
+    for (gi, g) in ds.groups.iter().enumerate() {
+        let times = g.all_times();
+        if times.is_empty() {
+            continue;
+        }
+        let spec: Vec<(f64, f64)> =
+            super::spectrum::rate_spectrum(&times, g.cells(), ds.tstart, ds.tstop)
+                .into_iter()
+                .filter(|(f, _)| *f <= SPECTRUM_MAX_HZ)
+                .collect();
+        let peak = spec.iter().map(|p| p.1).fold(0.0, f64::max);
+        if peak <= 0.0 {
+            continue;
+        }
+        chart
+            .draw_series(LineSeries::new(
+                spec.into_iter().map(|(f, p)| (f, p / peak)),
+                colour(gi).stroke_width(2),
+            ))
+            .map_err(err)?;
     }
     Ok(())
 }
@@ -506,21 +641,53 @@ pub fn render_svg(plot: Plot, ds: &Dataset, settings: &Settings) -> Result<Strin
     Ok(s)
 }
 
-/// Encodes an RGB buffer as PNG.
+/// The palette of an RGB buffer and each pixel's index in it, or `None`
+/// when it has more than 256 colours.
+fn palette_of(rgb: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut index: std::collections::HashMap<[u8; 3], u8> = std::collections::HashMap::new();
+    let mut palette = Vec::new();
+    let mut pixels = Vec::with_capacity(rgb.len() / 3);
+    for px in rgb.chunks_exact(3) {
+        let key = [px[0], px[1], px[2]];
+        let i = match index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = u8::try_from(index.len()).ok()?;
+                index.insert(key, i);
+                palette.extend_from_slice(&key);
+                i
+            }
+        };
+        pixels.push(i);
+    }
+    Some((palette, pixels))
+}
+
+/// Encodes an RGB buffer as PNG: indexed (8-bit palette) when it has at
+/// most 256 colours, which keeps plots small (the seed's raster: tens of
+/// KB instead of hundreds), else 24-bit RGB; the pixels are the same.
 pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, width, height);
-        enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Fast);
+        enc.set_compression(png::Compression::Default);
+        let indexed = palette_of(rgb);
+        match &indexed {
+            Some((palette, _)) => {
+                enc.set_color(png::ColorType::Indexed);
+                enc.set_palette(palette.clone());
+            }
+            None => enc.set_color(png::ColorType::Rgb),
+        }
         let mut w = enc.write_header().map_err(|e| e.to_string())?;
-        w.write_image_data(rgb).map_err(|e| e.to_string())?;
+        let data = indexed.as_ref().map_or(rgb, |(_, px)| px.as_slice());
+        w.write_image_data(data).map_err(|e| e.to_string())?;
     }
     Ok(out)
 }
 
-/// Draws the three pictures into `dir` and returns their paths.
+/// Draws the four pictures into `dir` and returns their paths.
 pub fn write_all(
     ds: &Dataset,
     settings: &Settings,

@@ -163,8 +163,16 @@ pub fn dominant_frequency(times: &[f64], cells: usize, tstart: f64, tstop: f64) 
         return None;
     }
     let n = super::rate::bin_count(tstart, tstop, SPECTRUM_BIN);
+    let min_hz = MIN_CYCLES * 1000.0 / (n as f64 * SPECTRUM_BIN);
+    peak_frequency(&rate_spectrum(times, cells, tstart, tstop), min_hz)
+}
+
+/// The power spectrum of a group's population rate over `[tstart,
+/// tstop]`: its rate in 1 ms bins smoothed by a 2 ms Gaussian, mean
+/// removed, as `(frequency in Hz, power)` (see [`power_spectrum`]).
+pub fn rate_spectrum(times: &[f64], cells: usize, tstart: f64, tstop: f64) -> Vec<(f64, f64)> {
+    let n = super::rate::bin_count(tstart, tstop, SPECTRUM_BIN);
     let r = super::rate::population_rate(times, cells.max(1), tstart, SPECTRUM_BIN, n);
     let s = super::rate::gaussian_smooth(&r, SPECTRUM_BIN, SPECTRUM_SMOOTH);
-    let min_hz = MIN_CYCLES * 1000.0 / (n as f64 * SPECTRUM_BIN);
-    peak_frequency(&power_spectrum(&s, SPECTRUM_BIN), min_hz)
+    power_spectrum(&s, SPECTRUM_BIN)
 }

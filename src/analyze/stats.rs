@@ -42,6 +42,21 @@ pub struct GroupStats {
     pub volley_starts_ms: Vec<f64>,
     /// Time of the group's first spike (ms).
     pub first_spike_ms: Option<f64>,
+    /// Every cell's spike count and rate in the window.
+    pub cell_rates: Vec<CellRate>,
+}
+
+/// The firing of one cell in the window.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CellRate {
+    /// SONATA node population (empty when unknown).
+    pub population: String,
+    /// Node id within the population (the raster row when unknown).
+    pub node_id: u64,
+    /// Spikes in the window.
+    pub spikes: usize,
+    /// Spikes / window (Hz).
+    pub rate_hz: f64,
 }
 
 fn mean_sd(x: &[f64]) -> (f64, f64) {
@@ -116,6 +131,24 @@ pub fn group_stats(ds: &Dataset, group: &Group, settings: &Settings) -> GroupSta
         volleys: found.len(),
         volley_starts_ms: found.iter().map(|v| v.start).collect(),
         first_spike_ms: times.first().copied(),
+        cell_rates: group
+            .trains
+            .iter()
+            .zip(&rates)
+            .enumerate()
+            .map(|(k, (t, &rate_hz))| {
+                let (population, node_id) =
+                    group.nodes.get(k).cloned().unwrap_or_else(|| {
+                        (String::new(), group.rows.get(k).copied().unwrap_or(0))
+                    });
+                CellRate {
+                    population,
+                    node_id,
+                    spikes: t.len(),
+                    rate_hz,
+                }
+            })
+            .collect(),
     }
 }
 
@@ -178,6 +211,34 @@ pub fn to_json(ds: &Dataset, stats: &[GroupStats]) -> String {
     s
 }
 
+/// A CSV field, quoted when it holds a comma or a quote.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `cell_rates.csv`: one row per cell (group, population, node id, spikes
+/// in the window, rate in Hz), groups in the dataset's order.
+pub fn cells_to_csv(stats: &[GroupStats]) -> String {
+    let mut s = String::from("group,population,node_id,spikes,rate_hz\n");
+    for g in stats {
+        let name = csv_field(&g.group);
+        for c in &g.cell_rates {
+            s.push_str(&format!(
+                "{name},{},{},{},{}\n",
+                csv_field(&c.population),
+                c.node_id,
+                c.spikes,
+                c.rate_hz
+            ));
+        }
+    }
+    s
+}
+
 /// `stats.csv`: one row per group, empty cells for missing values.
 pub fn to_csv(stats: &[GroupStats]) -> String {
     let f = |v: Option<f64>| v.map_or_else(String::new, |x| x.to_string());
@@ -185,11 +246,7 @@ pub fn to_csv(stats: &[GroupStats]) -> String {
         "group,cells,spikes,active_cells,rate_mean_hz,rate_sd_hz,cv_isi,fano,bin_ms,peak_frequency_hz,volleys,first_spike_ms\n",
     );
     for g in stats {
-        let name = if g.group.contains([',', '"']) {
-            format!("\"{}\"", g.group.replace('"', "\"\""))
-        } else {
-            g.group.clone()
-        };
+        let name = csv_field(&g.group);
         s.push_str(&format!(
             "{name},{},{},{},{},{},{},{},{},{},{},{}\n",
             g.cells,

@@ -1,5 +1,5 @@
-//! `nmc analyze SPIKES.h5`: statistics table, `stats.json`/`stats.csv` and
-//! three pictures; also the last step of `nmc run --analyze`.
+//! `nmc analyze SPIKES.h5`: statistics table, `stats.json`, `stats.csv`,
+//! `cell_rates.csv` and the pictures; also the last step of `nmc run --analyze`.
 
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::analyze::plot::{self, ImageFormat};
@@ -17,6 +17,8 @@ pub struct Options {
     pub settings: Settings,
     /// Print the timing of each step on stderr.
     pub timing: bool,
+    /// Analyse only `[start, stop]` ms instead of the run's window.
+    pub window: Option<(f64, f64)>,
 }
 
 impl Default for Options {
@@ -25,8 +27,30 @@ impl Default for Options {
             format: ImageFormat::Png,
             settings: Settings::default(),
             timing: false,
+            window: None,
         }
     }
+}
+
+/// Parses `--window START:STOP` (ms): two finite numbers, START < STOP.
+pub fn parse_window(text: &str) -> Result<(f64, f64), String> {
+    let (a, b) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not START:STOP (in ms, e.g. `200:800`)"))?;
+    let num = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("`{s}` is not a number of ms"))
+    };
+    let (start, stop) = (num(a)?, num(b)?);
+    if start >= stop {
+        return Err(format!(
+            "the window starts at {start} ms, not before its end at {stop} ms"
+        ));
+    }
+    Ok((start, stop))
 }
 
 /// Checks the numeric options.
@@ -79,7 +103,10 @@ pub fn analyze(
 ) -> Result<(), Vec<Diagnostic>> {
     check_settings(&opts.settings).map_err(|d| vec![d])?;
     let t0 = Instant::now();
-    let ds = Dataset::load(map, spikes, grouping)?;
+    let mut ds = Dataset::load(map, spikes, grouping)?;
+    if let Some((start, stop)) = opts.window {
+        ds.restrict(start, stop);
+    }
     crate::analyze::check_window(&ds, &opts.settings).map_err(|d| vec![d])?;
     let t1 = Instant::now();
     let st = stats::all(&ds, &opts.settings);
@@ -89,9 +116,11 @@ pub fn analyze(
         .map_err(|e| e1903(format!("cannot create {}: {e}", out_dir.display())))?;
     let json = out_dir.join("stats.json");
     let csv = out_dir.join("stats.csv");
+    let cells_csv = out_dir.join("cell_rates.csv");
     for (path, text) in [
         (&json, stats::to_json(&ds, &st)),
         (&csv, stats::to_csv(&st)),
+        (&cells_csv, stats::cells_to_csv(&st)),
     ] {
         crate::io::write_atomic(path, text.as_bytes())
             .map_err(|e| e1903(format!("cannot write {}: {e}", path.display())))?;
@@ -114,7 +143,7 @@ pub fn analyze(
         );
     }
     out!("{}", stats::table(&ds, &st));
-    for p in [&json, &csv].into_iter().chain(&pictures) {
+    for p in [&json, &csv, &cells_csv].into_iter().chain(&pictures) {
         outln!("wrote {}", p.display());
     }
     if opts.timing {

@@ -41,8 +41,10 @@ mod build;
 mod check;
 mod compare;
 mod compile;
+mod explain;
 mod inputs;
 mod lsp;
+mod manpages;
 mod progress;
 mod run;
 mod sonata_run;
@@ -64,7 +66,7 @@ pub const EXIT_USAGE: i32 = 2;
 /// way rustc does: file:line:col, the offending source with a caret, a
 /// stable error code and a suggested fix.
 #[derive(Parser, Debug)]
-#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc run tests/cells/rtm_iclamp.ndl  simulate an experiment, write SONATA output\n  nmc run simulation_config.json      run a BMTK project (SONATA) as BMTK + NEURON would\n  nmc compile --list-builtins         NEURON's built-in mechanisms nmc carries\n  nmc build examples/bmtk_test_net/network.ndl -o seed  write it as SONATA (BMTK layout)\n  nmc compile models/*.mod            compile each file and list the mechanisms\n  nmc compile --emit ast models/na_rtm.mod  print the syntax tree\n  nmc compile --emit ir models/na_rtm.mod   print the mechanism IR")]
+#[command(name = "nmc", version, about, long_about = None, after_help = "Examples:\n  nmc check models/*.mod              check every mechanism, print a summary\n  nmc check --format json broken.mod  one JSON object per diagnostic (for editors)\n  nmc run tests/cells/rtm_iclamp.ndl  simulate an experiment, write SONATA output\n  nmc explain E0201                   what a diagnostic code means and how to fix it\n  nmc run simulation_config.json      run a BMTK project (SONATA) as BMTK + NEURON would\n  nmc compile --list-builtins         NEURON's built-in mechanisms nmc carries\n  nmc build examples/bmtk_test_net/network.ndl -o seed  write it as SONATA (BMTK layout)\n  nmc compile models/*.mod            compile each file and list the mechanisms\n  nmc compile --emit ast models/na_rtm.mod  print the syntax tree\n  nmc compile --emit ir models/na_rtm.mod   print the mechanism IR")]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -100,8 +102,9 @@ pub enum Command {
     /// it, writes the SONATA reports and spike file into the output folder
     /// and prints a summary. Exit status: 0 done, 1 errors, 2 usage.
     Run {
-        /// The .ndl file.
-        #[arg(value_name = "FILE.ndl")]
+        /// The experiment: an NDL file (.ndl), or a SONATA
+        /// simulation_config.json as BMTK writes it.
+        #[arg(value_name = "CONFIG|NDL")]
         file: PathBuf,
         /// Output folder (default: the file's `output { dir = ... }`).
         #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
@@ -120,18 +123,22 @@ pub enum Command {
         /// mechanisms_dir.
         #[arg(long, value_name = "DIR")]
         mechanisms: Option<PathBuf>,
-        /// Integrate every synapse instance on its own, as NEURON does
-        /// (results equal NEURON's bit for bit; slower). By default,
+        /// How synapse instances are integrated. `aggregated` (default):
         /// instances of a linear synapse mechanism on one node with equal
-        /// parameters share their state: the same dynamics in real
-        /// arithmetic, rounded differently.
-        #[arg(long)]
+        /// parameters share their state (the same dynamics in real
+        /// arithmetic, rounded differently). `one-by-one`: every instance
+        /// on its own, as NEURON does (with `--exp libm`, NEURON's results
+        /// bit for bit; slower).
+        #[arg(long, value_enum, value_name = "HOW")]
+        synapses: Option<SynapsesArg>,
+        /// Old spelling of `--synapses one-by-one`.
+        #[arg(long, hide = true, conflicts_with = "synapses")]
         exact: bool,
-        /// How kernels compute `exp`: `exact` calls the C library as NEURON
-        /// does (bit-identical results), `fast` inlines nmc's own (within
-        /// 1 ulp). Default: `exact` (see the README's "Math modes").
-        #[arg(long, value_enum)]
-        math: Option<MathArg>,
+        /// Which `exp` the kernels call. `libm` (default): the C library's,
+        /// as NEURON does (bit-identical results). `fast`: nmc's own,
+        /// inlined (within 1 ulp). See the README's "Math modes".
+        #[arg(long = "exp", alias = "math", value_enum, value_name = "WHICH")]
+        exp: Option<ExpArg>,
         /// Threads to simulate on (default: every core; under an MPI
         /// launcher, per rank: the cores shared by the ranks on one
         /// machine). Results are the same bit for bit for any number of
@@ -144,11 +151,13 @@ pub enum Command {
         analyze: bool,
     },
     /// Analyze a SONATA spike file: per-group rates, CV of ISIs, Fano
-    /// factor, dominant frequency, volleys; raster, rate and
-    /// rate-distribution plots.
+    /// factor, dominant frequency, volleys, per-cell rates; raster (with
+    /// the population-rate histogram under it), rate, rate-distribution
+    /// and spectrum plots.
     ///
-    /// Writes stats.json, stats.csv, raster, rates and rate_distribution
-    /// pictures into the output folder and prints the table.
+    /// Writes stats.json, stats.csv, cell_rates.csv and the raster, rates,
+    /// rate_distribution and spectrum pictures into the output folder and
+    /// prints the table.
     Analyze {
         /// The spike file (`/spikes/<population>/timestamps`, `node_ids`).
         #[arg(value_name = "SPIKES.h5")]
@@ -172,6 +181,10 @@ pub enum Command {
         /// Bin width (ms) of the raw rate and of the Fano factor.
         #[arg(long, value_name = "MS", default_value_t = 5.0)]
         bin: f64,
+        /// Analyse only this window, START:STOP in ms (default: the run's
+        /// whole window), e.g. `--window 200:1000` to skip a transient.
+        #[arg(long, value_name = "START:STOP", value_parser = analyze::parse_window)]
+        window: Option<(f64, f64)>,
         /// Print how long each step took (on stderr).
         #[arg(long)]
         timing: bool,
@@ -252,6 +265,33 @@ pub enum Command {
     /// Live diagnostics, hover, go to definition, completion and document
     /// symbols for .mod and .ndl files; see editors/README.md.
     Lsp,
+    /// Explain a diagnostic code (`nmc explain E0201`): what it means,
+    /// why it is reported and how to fix it.
+    ///
+    /// Without a code, lists every code with its one-line title.
+    Explain {
+        /// The code, as printed in `error[E0201]` (case does not matter).
+        #[arg(value_name = "CODE")]
+        code: Option<String>,
+    },
+    /// Print a shell completion script on stdout.
+    ///
+    /// bash: `nmc completions bash > ~/.local/share/bash-completion/completions/nmc`;
+    /// zsh: `nmc completions zsh > ~/.zfunc/_nmc` (with `~/.zfunc` in `fpath`);
+    /// fish: `nmc completions fish > ~/.config/fish/completions/nmc.fish`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Write nmc's man pages (roff): nmc.1 and one nmc-<command>.1 per
+    /// subcommand, into DIR.
+    #[command(hide = true)]
+    Manpages {
+        /// Output folder.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 /// Where `nmc analyze` and `nmc compare` learn the cells and groups.
@@ -336,27 +376,35 @@ impl ColorChoice {
     }
 }
 
-/// The `--math` choices of `nmc run`.
+/// The `--exp` choices of `nmc run` (old spelling: `--math exact|fast`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum MathArg {
+pub enum ExpArg {
     /// The C library's `exp`, bit-identical to NEURON.
-    Exact,
+    #[value(alias = "exact")]
+    Libm,
     /// nmc's inline `exp`, within 1 ulp.
     Fast,
 }
 
-impl MathArg {
-    /// The math mode chosen; without `--math`, exact when `--exact` asks
-    /// for NEURON's bits, else the default one.
-    fn mode(arg: Option<MathArg>, exact: bool) -> crate::back::math::MathMode {
+impl ExpArg {
+    /// The math mode chosen (the default one without `--exp`).
+    fn mode(arg: Option<ExpArg>) -> crate::back::math::MathMode {
         use crate::back::math::MathMode;
         match arg {
-            Some(MathArg::Exact) => MathMode::Exact,
-            Some(MathArg::Fast) => MathMode::Fast,
-            None if exact => MathMode::Exact,
+            Some(ExpArg::Libm) => MathMode::Exact,
+            Some(ExpArg::Fast) => MathMode::Fast,
             None => MathMode::default(),
         }
     }
+}
+
+/// The `--synapses` choices of `nmc run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SynapsesArg {
+    /// Equal linear synapses on one node share their state (default).
+    Aggregated,
+    /// Every synapse instance integrated on its own, as NEURON does.
+    OneByOne,
 }
 
 /// Intermediate forms `nmc compile --emit` can print.
@@ -405,6 +453,15 @@ pub fn main() -> i32 {
             ..
         } => compile::run(&files, emit, out_dir.as_deref(), color.enabled()),
         Command::Lsp => lsp::run(),
+        Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "nmc", &mut out);
+            out!("{}", String::from_utf8_lossy(&out));
+            EXIT_OK
+        }
+        Command::Manpages { dir } => manpages::write(&dir),
         Command::Run {
             file,
             out_dir,
@@ -412,12 +469,14 @@ pub fn main() -> i32 {
             color,
             templates,
             mechanisms,
+            synapses,
             exact,
-            math,
+            exp,
             threads,
             analyze,
         } => {
-            let math = MathArg::mode(math, exact);
+            let math = ExpArg::mode(exp);
+            let exact = exact || synapses == Some(SynapsesArg::OneByOne);
             #[cfg(feature = "mpi")]
             let mut world = crate::sim::mpi::init();
             #[cfg(feature = "mpi")]
@@ -475,6 +534,7 @@ pub fn main() -> i32 {
             format,
             smooth,
             bin,
+            window,
             timing,
             color,
         } => {
@@ -485,6 +545,7 @@ pub fn main() -> i32 {
                 },
                 settings: crate::analyze::Settings { bin, smooth },
                 timing,
+                window,
             };
             analyze::run(
                 &spikes,

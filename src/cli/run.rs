@@ -1,4 +1,4 @@
-//! `nmc run FILE.ndl`: check the experiment, compile the mechanisms it
+//! `nmc run NET.ndl`: check the experiment, compile the mechanisms it
 //! uses, simulate, write the SONATA reports and spike file, print a summary.
 
 use super::{EXIT_ERRORS, EXIT_OK};
@@ -37,7 +37,11 @@ pub fn run(
         err!("{}", diag::render_human(&map, &checked.diagnostics, color));
     }
     let Some(exp) = checked.experiment else {
-        errln!("{}", diag::summary_line("checked", 1, &checked.diagnostics));
+        errln!(
+            "error: {} was not run ({})",
+            file.display(),
+            diag::counts(&checked.diagnostics)
+        );
         return EXIT_ERRORS;
     };
     let lib = match library.for_network(&exp.network, math) {

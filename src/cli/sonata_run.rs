@@ -38,7 +38,11 @@ pub fn run(
         Ok(l) => l,
         Err(diags) => {
             err!("{}", diag::render_human(&map, &diags, color));
-            errln!("{}", diag::summary_line("loaded", 1, &diags));
+            errln!(
+                "error: {} was not run ({})",
+                file.display(),
+                diag::counts(&diags)
+            );
             return EXIT_ERRORS;
         }
     };
@@ -158,7 +162,7 @@ pub fn run(
         );
         for (name, n, leaders) in &aggregation {
             outln!(
-                "  {name}: {n} instances integrated as {leaders} (linear aggregation; --exact for one by one)"
+                "  {name}: {n} instances integrated as {leaders} (linear aggregation; --synapses one-by-one for one by one)"
             );
         }
         if !sim.specializations().is_empty() {

@@ -3,11 +3,12 @@
 //! JSON renderings. This module knows no language; codes are chosen by the
 //! front ends.
 
+pub mod codes;
 mod render;
 mod source;
 pub mod suggest;
 
-pub use render::{render_human, render_json, summary_line};
+pub use render::{counts, render_human, render_json, summary_line};
 pub use source::{FileId, SourceMap, Span};
 
 use serde::Serialize;

@@ -147,6 +147,20 @@ pub fn render_json(map: &SourceMap, diags: &[Diagnostic]) -> String {
 
 /// One line such as `checked 15 files: 0 errors, 2 warnings`.
 pub fn summary_line(verb: &str, files: usize, diags: &[Diagnostic]) -> String {
+    format!("{verb} {}: {}", plural(files, "file"), counts(diags))
+}
+
+/// `n` and the word `w`, with an `s` unless `n` is 1.
+fn plural(n: usize, w: &str) -> String {
+    if n == 1 {
+        format!("{n} {w}")
+    } else {
+        format!("{n} {w}s")
+    }
+}
+
+/// "N errors, M warnings" of `diags`.
+pub fn counts(diags: &[Diagnostic]) -> String {
     let errors = diags
         .iter()
         .filter(|d| d.severity == Severity::Error)
@@ -155,16 +169,8 @@ pub fn summary_line(verb: &str, files: usize, diags: &[Diagnostic]) -> String {
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .count();
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("{n} {w}")
-        } else {
-            format!("{n} {w}s")
-        }
-    };
     format!(
-        "{verb} {}: {}, {}",
-        plural(files, "file"),
+        "{}, {}",
         plural(errors, "error"),
         plural(warnings, "warning")
     )

@@ -8,6 +8,11 @@
 //!   names after `insert`/`stimulus`/`synapse x =`, a mechanism's
 //!   parameters (with units) inside its block, cell types after `of`,
 //!   populations and inputs after `connect` and `->`.
+//!
+//! Items are filtered by the word being typed (its prefix, ignoring
+//! case), and in `.mod` code blocks by position: statement keywords only
+//! where a statement starts, values and functions inside an expression
+//! (`ina = g`), equation blocks after SOLVE, methods after METHOD.
 
 use super::document::{Document, Facts};
 use super::nmodl_names;
@@ -24,12 +29,64 @@ use lsp_types::{CompletionItem, CompletionItemKind};
 pub fn complete(ws: &Workspace, doc: &Document, offset: usize) -> Vec<CompletionItem> {
     let offset = floor_boundary(&doc.text, offset);
     let before = &doc.text[..offset];
-    match &doc.facts {
+    let items = match &doc.facts {
         Facts::Nmodl(_) => nmodl(doc, before, offset),
         Facts::Ndl(f) => {
             let cat = ws.catalogue(f.mech_dir.as_deref()).ok();
             ndl(before, cat.as_deref())
         }
+    };
+    by_prefix(items, word_prefix(before))
+}
+
+/// The name being typed: the name characters right before the cursor.
+fn word_prefix(before: &str) -> &str {
+    let word = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    &before[word..]
+}
+
+/// The items whose label starts with `prefix`, ignoring case.
+fn by_prefix(mut items: Vec<CompletionItem>, prefix: &str) -> Vec<CompletionItem> {
+    if !prefix.is_empty() {
+        let p = prefix.to_lowercase();
+        items.retain(|i| i.label.to_lowercase().starts_with(&p));
+    }
+    items
+}
+
+/// Where the cursor is within an NMODL statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Position {
+    /// Where a statement starts: keywords and names.
+    Statement,
+    /// Right after SOLVE: the equation blocks.
+    Solve,
+    /// After `SOLVE name`: METHOD or STEADYSTATE.
+    AfterSolved,
+    /// Right after METHOD: the integration methods.
+    Method,
+    /// Inside an expression or argument list: values and functions.
+    Expression,
+}
+
+/// The statement position of the cursor, from the current line's text
+/// before the word being typed (after the last brace on it).
+fn statement_position(before: &str) -> Position {
+    let line = line_before_word(before);
+    let stmt = line.rsplit(['{', '}']).next().unwrap_or("");
+    let words: Vec<&str> = stmt.split_whitespace().collect();
+    match words.as_slice() {
+        [] => Position::Statement,
+        [.., "SOLVE"] => Position::Solve,
+        [.., "METHOD"] | [.., "STEADYSTATE"] => Position::Method,
+        [.., "SOLVE", _] => Position::AfterSolved,
+        ["else"] => Position::Statement,
+        _ => Position::Expression,
     }
 }
 
@@ -185,6 +242,46 @@ fn nmodl(doc: &Document, before: &str, offset: usize) -> Vec<CompletionItem> {
             }
         }
         _ => {
+            let position = statement_position(before);
+            let methods = || {
+                builtins::METHODS
+                    .iter()
+                    .filter(|m| m.supported)
+                    .map(|m| {
+                        item(
+                            m.name,
+                            CompletionItemKind::ENUM_MEMBER,
+                            Some("method".into()),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            match position {
+                Position::Method => return methods(),
+                Position::AfterSolved => return keywords(&["METHOD", "STEADYSTATE"]),
+                Position::Solve => {
+                    declared(&mut out, false);
+                    out.retain(|i| i.kind == Some(CompletionItemKind::MODULE));
+                    return dedup(out);
+                }
+                Position::Expression => {
+                    if let Some(m) = &f.module {
+                        for l in nmodl_names::locals_at(m, offset) {
+                            let unit = l.unit.map(|u| format!(" ({u})")).unwrap_or_default();
+                            out.push(item(
+                                &l.name,
+                                CompletionItemKind::VARIABLE,
+                                Some(format!("{}{unit}", l.what)),
+                            ));
+                        }
+                    }
+                    declared(&mut out, true);
+                    // Equation blocks are SOLVEd, not used in expressions.
+                    out.retain(|i| i.kind != Some(CompletionItemKind::MODULE));
+                    return dedup(out);
+                }
+                Position::Statement => {}
+            }
             out.extend(keywords(STMT_KEYWORDS));
             out.extend(keywords(&["if", "else", "while", "METHOD", "STEADYSTATE"]));
             if let Some(m) = &f.module {
@@ -198,15 +295,6 @@ fn nmodl(doc: &Document, before: &str, offset: usize) -> Vec<CompletionItem> {
                 }
             }
             declared(&mut out, true);
-            if block == "BREAKPOINT" || block == "INITIAL" {
-                for m in builtins::METHODS.iter().filter(|m| m.supported) {
-                    out.push(item(
-                        m.name,
-                        CompletionItemKind::ENUM_MEMBER,
-                        Some("method".into()),
-                    ));
-                }
-            }
         }
     }
     dedup(out)
@@ -362,6 +450,28 @@ mod tests {
         let b = open_braces(n, false);
         assert_eq!(b.len(), 3);
         assert_eq!(header(n, b[2]), vec!["insert", "pas"]);
+    }
+
+    #[test]
+    fn prefix_and_statement_position() {
+        assert_eq!(word_prefix("    ina = g"), "g");
+        assert_eq!(word_prefix("    ina = "), "");
+        assert_eq!(word_prefix("x_1"), "x_1");
+        assert_eq!(word_prefix("a + é2"), "é2");
+        assert_eq!(
+            statement_position("BREAKPOINT {\n    "),
+            Position::Statement
+        );
+        assert_eq!(statement_position("    ina = g"), Position::Expression);
+        assert_eq!(statement_position("    rates(v"), Position::Expression);
+        assert_eq!(statement_position("  SOLVE st"), Position::Solve);
+        assert_eq!(statement_position("  SOLVE states "), Position::AfterSolved);
+        assert_eq!(
+            statement_position("  SOLVE states METHOD c"),
+            Position::Method
+        );
+        assert_eq!(statement_position("DERIVATIVE d { m"), Position::Statement);
+        assert_eq!(statement_position("  } else i"), Position::Statement);
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn write(
 }
 
 fn write_to(path: &Path, report: &Report, traces: &[Vec<f64>], time: TimeAxis) -> hdf5::Result<()> {
-    let file = hdf5::File::create(path)?;
+    let file = super::write::h5::create(path)?;
     file.new_attr::<u32>()
         .create("magic")?
         .write_scalar(&0x0A7Au32)?;

@@ -139,6 +139,8 @@ impl Ctx<'_> {
                     Some(r) if self.synapses.contains_key(&r.name.name) => {
                         syn = Some(r.name.name.clone())
                     }
+                    // Its definition's error was reported already.
+                    Some(r) if self.failed_names.contains(&r.name.name) => ok = false,
                     Some(r) => {
                         let names: Vec<&str> = self.synapses.keys().map(|s| s.as_str()).collect();
                         let mut d = Diagnostic::error(
@@ -479,6 +481,9 @@ impl Ctx<'_> {
             });
         }
         if !self.pops.iter().any(|p| p.name == r.name.name) {
+            if self.failed_names.contains(&r.name.name) {
+                return None;
+            }
             let names: Vec<&str> = self
                 .pops
                 .iter()

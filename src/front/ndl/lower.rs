@@ -59,6 +59,9 @@ pub(super) struct Ctx<'a> {
     pub(super) types: HashMap<String, CellType>,
     /// Cell types whose definition had errors (not reported again when used).
     pub(super) failed_types: Vec<String>,
+    /// Populations, inputs and synapses whose definitions had errors
+    /// (already reported): uses of these names report nothing more.
+    pub(super) failed_names: std::collections::HashSet<String>,
     pub(super) pops: Vec<Population>,
     /// Per cell: the label of each point process (synapse or stimulus
     /// name), as an index into `labels`.
@@ -112,6 +115,7 @@ pub fn build_with(
         used: Default::default(),
         types: HashMap::new(),
         failed_types: Vec::new(),
+        failed_names: std::collections::HashSet::new(),
         pops: Vec::new(),
         pp_labels: Vec::new(),
         labels: Vec::new(),
@@ -183,11 +187,26 @@ pub fn build_with(
         }
     }
     for item in &file.items {
-        match item {
-            Item::Population(p) => cx.population(p),
-            Item::Synapse(s) => cx.synapse(s),
-            Item::Input(i) => cx.input(i),
-            _ => {}
+        // A definition that failed has had its error reported: its name is
+        // remembered so that its uses report nothing more.
+        let (pops, inputs, synapses) = (cx.pops.len(), cx.inputs.len(), cx.synapses.len());
+        let name = match item {
+            Item::Population(p) => {
+                cx.population(p);
+                (cx.pops.len() == pops).then_some(&p.name.name)
+            }
+            Item::Synapse(s) => {
+                cx.synapse(s);
+                (cx.synapses.len() == synapses).then_some(&s.name.name)
+            }
+            Item::Input(i) => {
+                cx.input(i);
+                (cx.inputs.len() == inputs).then_some(&i.name.name)
+            }
+            _ => None,
+        };
+        if let Some(n) = name {
+            cx.failed_names.insert(n.clone());
         }
     }
     for item in &file.items {
@@ -654,6 +673,9 @@ impl Ctx<'_> {
 
     pub(super) fn select(&mut self, r: &CellsRef) -> Option<Vec<usize>> {
         let Some(p) = self.pops.iter().find(|p| p.name == r.name.name) else {
+            if self.failed_names.contains(&r.name.name) {
+                return None;
+            }
             let names: Vec<&str> = self.pops.iter().map(|p| p.name.as_str()).collect();
             let mut d = Diagnostic::error("E1204", format!("unknown population `{}`", r.name.name))
                 .with_primary(r.name.span, "no `population` of this name");

@@ -125,7 +125,7 @@ fn could_be_cascade(
 }
 
 /// Reads a source file into the map, reporting a missing or non-UTF-8 file
-/// as a diagnostic (E0001, E0002).
+/// as a diagnostic (E0001); text that is not UTF-8 is read lossily.
 pub fn read_source(map: &mut SourceMap, path: &Path) -> Result<crate::diag::FileId, Diagnostic> {
     let shown = path.display().to_string();
     match std::fs::read(path) {

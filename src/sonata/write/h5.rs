@@ -111,6 +111,18 @@ pub fn sonata_markers(file: &hdf5::File) -> hdf5::Result<()> {
         .write_raw(&SONATA_VERSION)
 }
 
+/// Creates the HDF5 file `path` in the oldest file format that can hold
+/// its contents (HDF5's "earliest" library-version bound, the default of
+/// HDF5 1.x and of h5py): readable by every HDF5 1.8 or newer that BMTK
+/// and NEURON users have, and byte for byte the same on every run (the
+/// newer object headers the bundled HDF5 2.x would write carry creation
+/// and access times).
+pub fn create(path: &Path) -> hdf5::Result<hdf5::File> {
+    hdf5::File::with_options()
+        .with_fapl(|p| p.libver_earliest())
+        .create(path)
+}
+
 /// Writes an HDF5 file atomically: `fill` writes into a new file under a
 /// temporary name in the same folder, which is renamed to `dest` when it
 /// succeeded and removed when it failed. Errors name the file.
@@ -119,7 +131,7 @@ pub fn write_file(
     fill: impl FnOnce(&hdf5::File) -> hdf5::Result<()>,
 ) -> Result<(), Diagnostic> {
     let tmp = super::super::spikes::temp_path(dest);
-    let result = hdf5::File::create(&tmp).and_then(|f| {
+    let result = create(&tmp).and_then(|f| {
         sonata_markers(&f)?;
         fill(&f)?;
         f.close()
