@@ -28,6 +28,7 @@ __all__ = [
     "check",
     "compile",
     "analyze",
+    "read_spikes",
     "Run",
     "Rates",
     "Report",
@@ -195,6 +196,28 @@ class Report:
 _SPIKE_FIELDS = ("population", "node_id", "timestamp")
 
 
+def _spike_array(names: Sequence[str], index: np.ndarray, node_ids, timestamps) -> np.ndarray:
+    width = max([len(p) for p in names] + [1])
+    dt = np.dtype([("population", f"U{width}"), ("node_id", "u8"), ("timestamp", "f8")])
+    s = np.empty(len(timestamps), dtype=dt)
+    if len(names):
+        s["population"] = np.array(list(names))[index]
+    s["node_id"] = node_ids
+    s["timestamp"] = timestamps
+    return s
+
+
+def read_spikes(path: PathLike) -> np.ndarray:
+    """Reads a SONATA spike file (nmc's, BMTK's or NEURON's through BMTK)
+    into the structured array of :attr:`Run.spikes`, population by
+    population in the file's order. Raises :class:`AnalysisError` (E1901)
+    when the file cannot be read."""
+    raw = _nmc.read_spikes(os.fspath(path))
+    if "diagnostics" in raw:
+        raise AnalysisError(_diagnostics(raw["diagnostics"]))
+    return _spike_array(raw["populations"], raw["population"], raw["node_ids"], raw["timestamps"])
+
+
 class Run:
     """The outcome of :func:`run`.
 
@@ -242,13 +265,9 @@ class Run:
     def spikes(self) -> np.ndarray:
         """Every spike: structured array (population, node_id, timestamp)."""
         if self._spikes is None:
-            width = max([len(p) for p in self.population_names] + [1])
-            dt = np.dtype([("population", f"U{width}"), ("node_id", "u8"), ("timestamp", "f8")])
-            s = np.empty(len(self.timestamps), dtype=dt)
-            s["population"] = self.populations
-            s["node_id"] = self.node_ids
-            s["timestamp"] = self.timestamps
-            self._spikes = s
+            self._spikes = _spike_array(
+                self.population_names, self._population_index, self.node_ids, self.timestamps
+            )
         return self._spikes
 
     def rates(self) -> Rates:

@@ -182,9 +182,12 @@ fn run_detached(
         }
     };
     if let Some(cb) = &progress {
-        // The bar ends at the time reached (a callback error here is
-        // ignored: the run is over).
-        let t = outcome.results.times.last().copied().unwrap_or(tstop);
+        // The bar ends at tstop, or where the run stopped (a callback
+        // error here is ignored: the run is over).
+        let t = match &outcome.results.error {
+            None => tstop,
+            Some(_) => outcome.results.times.last().copied().unwrap_or(tstart),
+        };
         Python::attach(|py| {
             let _ = cb.call1(py, (t, tstart, tstop));
         });
@@ -459,6 +462,33 @@ fn analyze<'py>(
     Ok(out)
 }
 
+/// Reads a SONATA spike file: population names, then per spike its
+/// population (index), node id and time; or the diagnostic.
+#[pyfunction]
+fn read_spikes(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
+    let read = py.detach(move || nmc::analyze::data::read_columns(&path));
+    let out = PyDict::new(py);
+    match read {
+        Ok(cols) => {
+            let mut pop = Vec::new();
+            let mut ids = Vec::new();
+            let mut times = Vec::new();
+            for (k, c) in cols.iter().enumerate() {
+                pop.extend(std::iter::repeat_n(k as u32, c.times.len()));
+                ids.extend_from_slice(&c.node_ids);
+                times.extend_from_slice(&c.times);
+            }
+            let names: Vec<&str> = cols.iter().map(|c| c.population.as_str()).collect();
+            out.set_item("populations", names)?;
+            out.set_item("population", PyArray1::from_vec(py, pop))?;
+            out.set_item("node_ids", PyArray1::from_vec(py, ids))?;
+            out.set_item("timestamps", PyArray1::from_vec(py, times))?;
+        }
+        Err(e) => out.set_item("diagnostics", diag_list(py, &bare("E1901", e))?)?,
+    }
+    Ok(out)
+}
+
 /// The native module.
 #[pymodule]
 fn _nmc(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -466,6 +496,7 @@ fn _nmc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(compile, m)?)?;
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(read_spikes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
