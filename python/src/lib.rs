@@ -118,7 +118,9 @@ fn run<'py>(
     out.set_item("timestamps", PyArray1::from_vec(py, s.timestamps))?;
     let rates = PyList::new(
         py,
-        data.rates.iter().map(|r| (r.name.as_str(), r.cells, r.spikes, r.hz)),
+        data.rates
+            .iter()
+            .map(|r| (r.name.as_str(), r.cells, r.spikes, r.hz)),
     )?;
     out.set_item("rates", rates)?;
     let reports = PyList::empty(py);
@@ -194,7 +196,10 @@ fn run_detached(
     }
     let res = &outcome.results;
     let mut written = Vec::new();
-    let mut error = res.error.as_ref().map(|e| driver_run::sim_diagnostic(e, true));
+    let mut error = res
+        .error
+        .as_ref()
+        .map(|e| driver_run::sim_diagnostic(e, true));
     if let (Some(dir), None) = (output_dir, &py_error) {
         match prepared.write(dir, res) {
             Ok(w) => written = w,
@@ -221,7 +226,6 @@ fn run_detached(
 /// A report as a dict of numpy arrays: `data` has one row per time.
 fn report_dict<'py>(py: Python<'py>, r: ReportData) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    let rows = r.times.len();
     d.set_item("name", r.name)?;
     d.set_item("variable", r.variable)?;
     d.set_item("unit", r.unit)?;
@@ -230,7 +234,7 @@ fn report_dict<'py>(py: Python<'py>, r: ReportData) -> PyResult<Bound<'py, PyDic
     for p in r.parts {
         let pd = PyDict::new(py);
         let cols = p.element_ids.len();
-        let rows = if cols == 0 { 0 } else { p.data.len() / cols };
+        let rows = p.data.len().checked_div(cols).unwrap_or(0);
         let mut data = p.data;
         data.truncate(rows * cols);
         pd.set_item("population", p.population)?;
@@ -241,7 +245,6 @@ fn report_dict<'py>(py: Python<'py>, r: ReportData) -> PyResult<Bound<'py, PyDic
         pd.set_item("data", PyArray1::from_vec(py, data).reshape([rows, cols])?)?;
         parts.append(pd)?;
     }
-    let _ = rows;
     d.set_item("parts", parts)?;
     Ok(d)
 }
@@ -284,7 +287,7 @@ fn compile(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_, PyDict>> {
         for path in paths {
             let t0 = Instant::now();
             let outcome = nmc::driver::pipeline::compile_file(&mut map, &path);
-            let mut failed = outcome.failed();
+            let failed = outcome.failed();
             let mut diags = outcome.diagnostics;
             let mut info = None;
             let mut kernels = Vec::new();
@@ -302,13 +305,9 @@ fn compile(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_, PyDict>> {
                             &path,
                         ));
                     }
-                    Err(d) => {
-                        failed = true;
-                        diags.push(d);
-                    }
+                    Err(d) => diags.push(d),
                 }
             }
-            let _ = failed;
             out.push(Compiled {
                 file: path,
                 info,
@@ -355,6 +354,10 @@ fn compile(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Bound<'_, PyDict>> {
     Ok(out)
 }
 
+/// A run's spikes as columns: population names, then per spike its
+/// population (index), node id and time.
+type Columns = (Vec<String>, Vec<u32>, Vec<u64>, Vec<f64>);
+
 /// What an analysis hands back across the GIL boundary.
 struct Analysis {
     stats_json: String,
@@ -371,7 +374,7 @@ struct Analysis {
 fn analyze<'py>(
     py: Python<'py>,
     path: Option<PathBuf>,
-    columns: Option<(Vec<String>, Vec<u32>, Vec<u64>, Vec<f64>)>,
+    columns: Option<Columns>,
     config: Option<PathBuf>,
     network: Option<PathBuf>,
     group_by: String,
@@ -384,10 +387,16 @@ fn analyze<'py>(
         let mut map = SourceMap::new();
         let fail = |map: &SourceMap, d: Vec<Diagnostic>| diag_texts(map, &d);
         if !(bin > 0.0 && bin.is_finite()) {
-            return Err(bare("E1904", format!("bin={bin} must be a positive number of ms")));
+            return Err(bare(
+                "E1904",
+                format!("bin={bin} must be a positive number of ms"),
+            ));
         }
         if !(smooth >= 0.0 && smooth.is_finite()) {
-            return Err(bare("E1904", format!("smooth={smooth} must be zero or a positive number of ms")));
+            return Err(bare(
+                "E1904",
+                format!("smooth={smooth} must be zero or a positive number of ms"),
+            ));
         }
         let spikes: Vec<SpikeColumns> = match (&path, columns) {
             (Some(p), _) => nmc::analyze::data::read_columns(p).map_err(|e| bare("E1901", e))?,

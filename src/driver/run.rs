@@ -121,9 +121,13 @@ pub struct Outcome {
 
 /// Loads `path`: a SONATA simulation config (`.json`), or else an NDL
 /// file, as `nmc run` decides. Diagnostics refer to sources added to `map`.
-pub fn load(map: &mut SourceMap, path: &Path, opts: &RunOptions) -> Result<Prepared, Vec<Diagnostic>> {
+pub fn load(
+    map: &mut SourceMap,
+    path: &Path,
+    opts: &RunOptions,
+) -> Result<Prepared, Vec<Diagnostic>> {
     let t0 = Instant::now();
-    if !path.extension().is_some_and(|e| e == "json") {
+    if path.extension().is_none_or(|e| e != "json") {
         let (checked, library) = super::ndl::check_file(map, path);
         let Some(exp) = checked.experiment else {
             return Err(checked.diagnostics);
@@ -383,7 +387,11 @@ impl Prepared {
                 .map(|p| (p.clone(), Vec::new()))
                 .collect();
             for ((&p, &id), &t) in s.population.iter().zip(&s.node_ids).zip(&s.timestamps) {
-                if let Some(list) = s.populations.get(p as usize).and_then(|n| by_pop.get_mut(n)) {
+                if let Some(list) = s
+                    .populations
+                    .get(p as usize)
+                    .and_then(|n| by_pop.get_mut(n))
+                {
                     list.push((id, t));
                 }
             }
@@ -414,7 +422,11 @@ impl Prepared {
                 .config
                 .reports
                 .iter()
-                .map(|e| e.file.file_name().map_or_else(|| PathBuf::from(format!("{}.h5", e.name)), PathBuf::from))
+                .map(|e| {
+                    e.file
+                        .file_name()
+                        .map_or_else(|| PathBuf::from(format!("{}.h5", e.name)), PathBuf::from)
+                })
                 .collect(),
         };
         for (r, file) in specs.iter().zip(files) {
