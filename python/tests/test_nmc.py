@@ -239,7 +239,10 @@ def rss_kb():
 
 
 def test_ten_runs_do_not_leak():
-    """Resident memory after each of 10 seed runs: once warm, stable."""
+    """Resident memory after each of 10 seed runs: once warm, stable.
+    Measured: +0.4 MB from the third run to the tenth (the allocator
+    settling); keeping every Run alive instead (their arrays, ~0.15 MB
+    each) gives +1.5 MB, and a leaked network (tens of MB) far more."""
     rss = []
     for _ in range(10):
         r = nmc.run(SEED, progress=False)
@@ -247,4 +250,4 @@ def test_ten_runs_do_not_leak():
         del r
         rss.append(rss_kb())
     growth = max(rss[3:]) - rss[2]
-    assert growth < 8 * 1024, f"RSS after each run (KB): {rss}"
+    assert growth < 1024, f"RSS after each run (KB): {rss}"
