@@ -285,7 +285,7 @@ class Run:
         (bmtk must be installed)."""
         from bmtk.utils.reports.spike_trains import SpikeTrains
 
-        trains = SpikeTrains(units="ms")
+        trains = SpikeTrains()
         for pop in self.population_names:
             mask = self.populations == pop
             trains.add_spikes(

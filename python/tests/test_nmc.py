@@ -48,6 +48,17 @@ def test_seed_spikes_equal_neuron(seed_run):
     assert key(ours) == key(theirs)
 
 
+def test_dataframe(seed_run):
+    import pandas as pd
+
+    df = seed_run.to_dataframe()
+    assert isinstance(df, pd.DataFrame)
+    assert list(df.columns) == ["population", "node_id", "timestamp"]
+    assert len(df) == 5402
+    assert df.groupby("population").size().to_dict() == {"network": 5402}
+    assert df["node_id"].between(0, 299).all()
+
+
 def test_written_outputs_match_memory(tmp_path):
     run = nmc.run(SEED, output_dir=tmp_path, progress=False, threads=1)
     spikes_file = tmp_path / "spikes.h5"
@@ -58,7 +69,7 @@ def test_written_outputs_match_memory(tmp_path):
 
 
 def test_ndl_run_report_matches_neuron(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    import h5py
     run = nmc.run(RTM, progress=False, output_dir=tmp_path)
     assert run.rates().cells == {"cell": 1}
     rep = run.reports["soma_v"]
