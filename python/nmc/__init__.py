@@ -322,7 +322,11 @@ def _text_progress(stream=None) -> Callable[[float, float, float], None]:
 
 
 def _default_threads() -> int:
-    return os.cpu_count() or 1
+    """The cores this process may run on, as ``nmc run`` counts them."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 def run(
