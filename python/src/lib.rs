@@ -217,7 +217,7 @@ fn run_detached(
         error,
         py_error,
         window: (tstart, tstop, run.dt),
-        load_time: prepared.load_time.as_secs_f64(),
+        load_time: (prepared.load_time + outcome.build_time).as_secs_f64(),
         simulate_time: outcome.simulate_time.as_secs_f64(),
         threads: outcome.threads,
     }))

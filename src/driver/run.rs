@@ -115,6 +115,8 @@ pub struct Outcome {
     pub threads: usize,
     /// Per aggregated synapse mechanism: (name, instances, leaders).
     pub aggregation: Vec<(String, usize, usize)>,
+    /// Time spent building the engine's data and kernels for the run.
+    pub build_time: Duration,
     /// Time spent simulating.
     pub simulate_time: Duration,
 }
@@ -196,12 +198,15 @@ impl Prepared {
         let t0 = Instant::now();
         let mut sim = Simulation::with_threads(self.network(), self.mechanisms(), opts.threads)?;
         sim.set_exact(opts.exact);
+        let build_time = t0.elapsed();
+        let t1 = Instant::now();
         let results = sim.run_interruptible(progress);
         Ok(Outcome {
             results,
             threads: sim.threads(),
             aggregation: sim.aggregation(),
-            simulate_time: t0.elapsed(),
+            build_time,
+            simulate_time: t1.elapsed(),
         })
     }
 
@@ -437,8 +442,9 @@ impl Prepared {
         Ok(written)
     }
 
-    /// What ran, in a few lines: size, threads, times, synapse
-    /// aggregation and the rate table (as `nmc run` prints them).
+    /// What ran, in a few lines: size, threads, times (load counts the
+    /// engine's build, as `nmc run` counts it), synapse aggregation and
+    /// the rate table (as `nmc run` prints them).
     pub fn summary(&self, path: &Path, outcome: &Outcome) -> String {
         use std::fmt::Write as _;
         let net = self.network();
@@ -454,7 +460,7 @@ impl Prepared {
             crate::units::format_number(r.dt),
             outcome.threads,
             if outcome.threads == 1 { "" } else { "s" },
-            self.load_time.as_secs_f64(),
+            (self.load_time + outcome.build_time).as_secs_f64(),
             outcome.simulate_time.as_secs_f64()
         );
         for (name, n, leaders) in &outcome.aggregation {
