@@ -231,13 +231,22 @@ impl Dataset {
                 "give a SONATA spike file (`/spikes/<population>/timestamps` and `node_ids`)",
             )]
         })?;
+        Dataset::join(map, &spikes, grouping)
+    }
+
+    /// Joins spikes already in memory (a spike file's columns, or a run's
+    /// spikes) with the cells that `grouping` names, as [`Dataset::load`]
+    /// does. NDL diagnostics are added to `map`.
+    pub fn join(
+        map: &mut SourceMap,
+        spikes: &[SpikeColumns],
+        grouping: Grouping<'_>,
+    ) -> Result<Dataset, Vec<Diagnostic>> {
         match grouping {
-            Grouping::Populations => Ok(by_population(&spikes)),
+            Grouping::Populations => Ok(by_population(spikes)),
             Grouping::Sonata { config, column } => {
                 let (cells, tstart, tstop) = sonata_cells(config, column).map_err(|d| vec![d])?;
-                Ok(Dataset::from_columns(
-                    &spikes, &cells, tstart, tstop, column,
-                ))
+                Ok(Dataset::from_columns(spikes, &cells, tstart, tstop, column))
             }
             Grouping::Ndl { network, column } => {
                 let checked = crate::driver::ndl::check_file(map, network).0;
@@ -248,7 +257,7 @@ impl Dataset {
                     .map_err(|help| vec![no_column(network, column, help)])?;
                 let run = &exp.network.run;
                 Ok(Dataset::from_columns(
-                    &spikes, &cells, run.tstart, run.tstop, column,
+                    spikes, &cells, run.tstart, run.tstop, column,
                 ))
             }
         }

@@ -5,6 +5,8 @@
 //! - [`builtins`]: NEURON's built-in mechanisms as nmc's own sources.
 //! - [`library`]: the mechanisms of a run (NEURON's built-ins and the
 //!   user's folders), each compiled once, handed to the engine.
+//! - [`run`]: a whole run (NDL or SONATA) for programs that embed nmc:
+//!   spikes, reports and rates in memory, outputs written on request.
 //! - [`sonata`]: a SONATA circuit and simulation config loaded into a
 //!   [`crate::net::Network`] the way BMTK builds it for NEURON.
 
@@ -12,4 +14,5 @@ pub mod builtins;
 pub mod library;
 pub mod ndl;
 pub mod pipeline;
+pub mod run;
 pub mod sonata;

@@ -72,6 +72,9 @@ pub enum SimErrorKind {
     Kernel,
     /// A membrane potential became infinite or NaN during the run.
     NumericalFault,
+    /// The caller asked the run to stop (see
+    /// [`Simulation::run_interruptible`]).
+    Interrupted,
 }
 
 /// Why a network cannot be simulated.

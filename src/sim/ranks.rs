@@ -164,7 +164,13 @@ impl Simulation {
                 traffic.exchange += t0.elapsed();
                 (arrived, any)
             };
-            self.run_linked(progress, Some(&mut link))
+            self.run_linked(
+                &mut |t| {
+                    progress(t);
+                    true
+                },
+                Some(&mut link),
+            )
         };
         let results = self.gather(results, comm);
         let mut bytes = Vec::new();
@@ -331,7 +337,7 @@ fn put_u64(bytes: &mut Vec<u8>, v: u64) {
 }
 
 /// Every error kind, in a fixed order (its code in messages between ranks).
-const KINDS: [SimErrorKind; 9] = [
+const KINDS: [SimErrorKind; 10] = [
     SimErrorKind::UnknownMechanism,
     SimErrorKind::UnknownParameter,
     SimErrorKind::UnknownVariable,
@@ -341,6 +347,7 @@ const KINDS: [SimErrorKind; 9] = [
     SimErrorKind::InvalidNetwork,
     SimErrorKind::Kernel,
     SimErrorKind::NumericalFault,
+    SimErrorKind::Interrupted,
 ];
 
 /// An error as bytes: kind code, then the message.

@@ -222,6 +222,22 @@ impl Simulation {
     /// Initialises (NEURON's `finitialize(v_init)`) and runs to tstop;
     /// `progress` gets the time now and then.
     pub fn run(&mut self, progress: &mut dyn FnMut(f64)) -> Results {
+        self.run_linked(
+            &mut |t| {
+                progress(t);
+                true
+            },
+            None,
+        )
+    }
+
+    /// Like [`Simulation::run`], for callers that may stop a run early
+    /// (a Ctrl-C in an embedding interpreter): `progress` gets the time
+    /// after every window and answers whether to go on. After a `false`,
+    /// every thread stops at the end of the next window and the results
+    /// hold everything simulated until then, with an error of kind
+    /// [`super::SimErrorKind::Interrupted`].
+    pub fn run_interruptible(&mut self, progress: &mut dyn FnMut(f64) -> bool) -> Results {
         self.run_linked(progress, None)
     }
 
@@ -229,13 +245,16 @@ impl Simulation {
     /// spikes with the other ranks (see [`Link`]).
     pub(super) fn run_linked(
         &mut self,
-        progress: &mut dyn FnMut(f64),
+        progress: &mut dyn FnMut(f64) -> bool,
         link: Option<&mut Link<'_>>,
     ) -> Results {
         if let (None, [part]) = (&link, self.parts.as_mut_slice()) {
             let mut results = part.start();
             while !part.advance(256, &mut results) {
-                progress(part.t());
+                if !progress(part.t()) {
+                    results.error = Some(interrupted(part.t()));
+                    return results;
+                }
             }
             progress(part.t());
             return results;
@@ -280,6 +299,14 @@ impl Simulation {
         });
         merge(&mut all, &self.records)
     }
+}
+
+/// The error of a run stopped by its caller at `t` (ms).
+fn interrupted(t: f64) -> SimError {
+    SimError::new(
+        super::SimErrorKind::Interrupted,
+        format!("interrupted at t = {t:.3} ms"),
+    )
 }
 
 /// A part handed to its thread.
@@ -381,7 +408,7 @@ impl Exchange<'_> {
         &self,
         k: usize,
         part: &mut Part,
-        mut progress: Option<&mut dyn FnMut(f64)>,
+        mut progress: Option<&mut dyn FnMut(f64) -> bool>,
         mut link: Option<&mut Link<'_>>,
     ) -> Results {
         let mut results = part.start();
@@ -393,8 +420,15 @@ impl Exchange<'_> {
         self.sync(&mut link);
         let mut halt = self.stop.load(Ordering::SeqCst);
         self.barrier.wait();
+        // Set when `progress` asked to stop: the flag `stop` may only be
+        // raised here, before the round's first barrier.
+        let mut asked_to_stop = false;
         while !halt {
-            if part.advance(self.window, &mut results) {
+            let done = part.advance(self.window, &mut results);
+            if asked_to_stop && results.error.is_none() {
+                results.error = Some(interrupted(part.t()));
+            }
+            if done || asked_to_stop {
                 self.stop.store(true, Ordering::SeqCst);
             }
             for &(step, t, d) in &part.outbox {
@@ -429,8 +463,10 @@ impl Exchange<'_> {
                     results.error = Some(e);
                 }
             }
-            if let Some(p) = progress.as_mut() {
-                p(part.t());
+            if let Some(p) = progress.as_mut()
+                && !p(part.t())
+            {
+                asked_to_stop = true;
             }
             halt = self.stop.load(Ordering::SeqCst);
             self.barrier.wait();

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// The interface of `m`, compiled from `path` (`module` gives the unit of
 /// the NET_RECEIVE weight).
-pub(super) fn describe(m: &Mechanism, module: Option<&Module>, path: &Path) -> MechInfo {
+pub fn describe(m: &Mechanism, module: Option<&Module>, path: &Path) -> MechInfo {
     let mut vars: Vec<Var> = m
         .fields
         .iter()

@@ -22,7 +22,7 @@
 //! compile, `W0802` a file that declares no mechanism, `N0801` a user
 //! file replacing a built-in.
 
-mod describe;
+pub mod describe;
 mod load;
 
 pub use load::{
