@@ -393,6 +393,12 @@ fn g8(v: f64) -> f32 {
 }
 
 impl Morphology {
+    /// The position of section `k` among Import3d's sections: the order
+    /// in which NEURON connects them.
+    pub fn connect_rank(&self, k: usize) -> usize {
+        self.sections[k].connect_rank
+    }
+
     /// NEURON's section order (`section_order` in `solve.cpp`): the root,
     /// then breadth first, the children of each section in its child
     /// list, which NEURON keeps sorted by connection position, a section

@@ -199,10 +199,9 @@ pub(crate) fn discretize(cells: &[Cell]) -> Result<Nodes, String> {
                         "{what}: 3-d points must be finite, with diameters not negative"
                     ));
                 }
-                let arc = geometry::pt3d_arcs(&sec.pt3d);
-                if !positive(arc[arc.len() - 1]) || !positive(sec.ra) {
+                if !positive(sec.length) || !positive(sec.ra) {
                     return Err(format!(
-                        "{what}: the path through its 3-d points and Ra must be positive"
+                        "{what}: L (the path through its 3-d points) and Ra must be positive"
                     ));
                 }
             } else if !positive(sec.length) || !positive(sec.diam) || !positive(sec.ra) {

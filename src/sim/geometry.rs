@@ -52,7 +52,7 @@ pub fn pt3d_arcs(pts: &[[f32; 4]]) -> Vec<f64> {
 /// length is positive and diameters are finite and not negative.
 pub fn segment_geometry(sec: &Section) -> SegmentGeometry {
     if sec.pt3d.len() >= 2 {
-        from_points(&sec.pt3d, sec.nseg, sec.ra)
+        from_points(&sec.pt3d, sec.length, sec.nseg, sec.ra)
     } else {
         cylinder(sec.length, sec.diam, sec.nseg, sec.ra)
     }
@@ -78,9 +78,14 @@ fn cylinder(length: f64, diam: f64, nseg: usize, ra: f64) -> SegmentGeometry {
 /// NEURON's trapezoidal integration over the 3-d points (`diam_from_list`),
 /// segment by segment and half segment by half segment, carrying the
 /// current point and the last (arc, diameter) sample across segments as
-/// NEURON does.
-fn from_points(pts: &[[f32; 4]], nseg: usize, ra: f64) -> SegmentGeometry {
-    let arc = pt3d_arcs(pts);
+/// NEURON does. The last point's arc is the section's `length`: NEURON
+/// keeps the two equal, and `define_shape` sets it to `L` exactly for the
+/// points it makes.
+fn from_points(pts: &[[f32; 4]], length: f64, nseg: usize, ra: f64) -> SegmentGeometry {
+    let mut arc = pt3d_arcs(pts);
+    if let Some(last) = arc.last_mut() {
+        *last = length;
+    }
     let npt = pts.len();
     let d = |k: usize| f64::from(pts[k][3]).abs();
     let ds = arc[npt - 1] / nseg as f64;
@@ -159,6 +164,7 @@ mod tests {
                 [30.0, 40.0, 0.0, 2.0],
             ],
             nseg: 5,
+            length: 70.0,
             ..Section::default()
         };
         let g = segment_geometry(&sec);
@@ -179,6 +185,7 @@ mod tests {
         let sec = Section {
             pt3d: vec![[0.0, 0.0, 0.0, 4.0], [10.0, 0.0, 0.0, 2.0]],
             nseg: 1,
+            length: 10.0,
             ..Section::default()
         };
         let g = segment_geometry(&sec);

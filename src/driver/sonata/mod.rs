@@ -25,6 +25,7 @@ use crate::sonata::config::{self, SimulationConfig};
 use crate::sonata::edges::{EdgePopulation, read_edges};
 use crate::sonata::inputs::{read_spike_csv, read_spike_input};
 use crate::sonata::nodes::{NodePopulation, read_nodes};
+pub mod allen;
 mod bmtk_rng;
 mod clamps;
 mod mechanisms;
