@@ -154,6 +154,79 @@ pub(super) fn e1502(msg: String) -> Diagnostic {
     Diagnostic::error("E1502", msg)
 }
 
+/// The cell of node `k` of `p` with model_template `ctdb:Biophys1.hoc`:
+/// its `morphology` (in `morphologies_dir`) read as NEURON's Import3d
+/// does, processed by `model_processing` `aibs_perisomatic` with its
+/// `dynamics_params` (in `biophysical_neuron_models_dir`).
+fn allen_cell(
+    map: &mut SourceMap,
+    circuit: &config::CircuitConfig,
+    p: &NodePopulation,
+    k: usize,
+) -> Result<allen::AllenCell, Vec<Diagnostic>> {
+    let row = p.type_ids[k];
+    let what = || {
+        format!(
+            "`{}` node {} of `{}` (node type {row})",
+            p.file.display(),
+            p.node_ids[k],
+            p.name
+        )
+    };
+    match p.attr(k, "model_processing") {
+        Some("aibs_perisomatic") => {}
+        other => {
+            return Err(vec![e1502(format!(
+                "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic`",
+                what(),
+                other.map_or("missing".to_string(), |o| format!("`{o}`"))
+            ))]);
+        }
+    }
+    let dir = |d: &Option<PathBuf>, key: &str| -> Result<PathBuf, Vec<Diagnostic>> {
+        match d {
+            Some(d) if d.is_dir() => Ok(d.clone()),
+            d => Err(vec![missing_dir(
+                "Allen cells",
+                key,
+                d.as_deref(),
+                &circuit.path,
+            )]),
+        }
+    };
+    let morph_dir = dir(&circuit.morphologies_dir, "morphologies_dir")?;
+    let fit_dir = dir(
+        &circuit.biophysical_neuron_models_dir,
+        "biophysical_neuron_models_dir",
+    )?;
+    let morph_name = order::node_text(p, k, "morphology")
+        .ok_or_else(|| vec![e1502(format!("{}: no morphology", what()))])?;
+    let mut morph_path = morph_dir.join(&morph_name);
+    if morph_path.extension().is_none() {
+        morph_path.set_extension("swc");
+    }
+    let morph = crate::morph::read_swc(map, &morph_path)?;
+    let fit_name = p
+        .attr(k, "dynamics_params")
+        .ok_or_else(|| vec![e1502(format!("{}: no dynamics_params", what()))])?;
+    let fit_path = fit_dir.join(fit_name);
+    let text = std::fs::read_to_string(&fit_path).map_err(|e| {
+        vec![Diagnostic::error(
+            "E1501",
+            format!("cannot read `{}`: {e}", fit_path.display()),
+        )]
+    })?;
+    let fit: Value = serde_json::from_str(&text)
+        .map_err(|e| vec![e1502(format!("`{}` is not JSON: {e}", fit_path.display()))])?;
+    allen::perisomatic(&morph, &fit).map_err(|e| {
+        vec![e1502(format!(
+            "`{}` with `{}`: {e}",
+            morph_path.display(),
+            fit_path.display()
+        ))]
+    })
+}
+
 fn missing_dir(what: &str, key: &str, dir: Option<&Path>, circuit: &Path) -> Diagnostic {
     let where_ = match dir {
         Some(d) => format!("the circuit's {key} `{}` does not exist", d.display()),
@@ -193,29 +266,29 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             ),
         )]);
     }
-    let templates_dir = match &opts.templates {
-        Some(d) => d.clone(),
+    // The templates folder is needed only by `hoc:` templates.
+    let templates_dir: Result<PathBuf, Diagnostic> = match &opts.templates {
+        Some(d) => Ok(d.clone()),
         None => match &circuit.templates_dir {
-            Some(d) if d.is_dir() => d.clone(),
-            d => {
-                return Err(vec![missing_dir(
-                    "cell templates",
-                    "templates_dir",
-                    d.as_deref(),
-                    &circuit.path,
-                )]);
-            }
+            Some(d) if d.is_dir() => Ok(d.clone()),
+            d => Err(missing_dir(
+                "cell templates",
+                "templates_dir",
+                d.as_deref(),
+                &circuit.path,
+            )),
         },
-    };
-    if !templates_dir.is_dir() {
-        return Err(vec![Diagnostic::error(
-            "E1503",
-            format!(
-                "the templates folder `{}` does not exist",
-                templates_dir.display()
-            ),
-        )]);
     }
+    .and_then(|d| {
+        if d.is_dir() {
+            Ok(d)
+        } else {
+            Err(Diagnostic::error(
+                "E1503",
+                format!("the templates folder `{}` does not exist", d.display()),
+            ))
+        }
+    });
     let (mod_files, mod_dir, how) = mechanisms::sources(&mech_dir).map_err(|d| vec![d])?;
     warnings.extend(how);
     let library = Rc::new(Library::open_files(
@@ -258,6 +331,8 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mut gids: Vec<u64> = Vec::new();
     let mut morph_info: Vec<(Option<String>, usize, usize)> = Vec::new();
     let mut templates: HashMap<String, Cell> = HashMap::new();
+    let mut allen_cells: HashMap<String, Option<allen::AllenCell>> = HashMap::new();
+    let mut all_orders: Vec<Option<Vec<usize>>> = Vec::new();
     let mut hoc = templates::HocTemplates::default();
     let mut cells: Vec<CellOrigin> = Vec::new();
     let mut cell_of: HashMap<(String, u64), usize> = HashMap::new();
@@ -278,28 +353,59 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 )));
                 continue;
             };
-            let Some(name) = tmpl.strip_prefix("hoc:") else {
-                errors.push(e1502(format!(
-                    "`{}` node type {row}: model_template `{tmpl}` cannot be mapped (nmc reads `hoc:<Name>` templates as NDL cell definitions)",
-                    p.types_file.display()
-                )));
-                continue;
-            };
-            if !templates.contains_key(name) {
-                match load_template(map, &mut hoc, &templates_dir, &loader, name) {
-                    Ok(c) => {
-                        templates.insert(name.to_string(), c);
-                    }
-                    Err(mut d) => {
-                        errors.append(&mut d);
-                        // Do not try again for the next node of this type.
-                        templates.insert(name.to_string(), Cell::default());
-                        continue;
+            let mut all_order = None;
+            let t = if tmpl == "ctdb:Biophys1.hoc" || tmpl == "ctdb:Biophys1" {
+                let key = format!(
+                    "{tmpl}\u{0}{}\u{0}{}",
+                    order::node_text(p, k, "morphology").unwrap_or_default(),
+                    p.attr(k, "dynamics_params").unwrap_or_default()
+                );
+                if !allen_cells.contains_key(&key) {
+                    match allen_cell(map, circuit, p, k) {
+                        Ok(c) => {
+                            allen_cells.insert(key.clone(), Some(c));
+                        }
+                        Err(mut d) => {
+                            errors.append(&mut d);
+                            allen_cells.insert(key, None);
+                            continue;
+                        }
                     }
                 }
-            }
-            let Some(t) = templates.get(name) else {
-                continue;
+                let Some(Some(a)) = allen_cells.get(&key) else {
+                    continue;
+                };
+                all_order = Some(a.all.clone());
+                &a.cell
+            } else {
+                let Some(name) = tmpl.strip_prefix("hoc:") else {
+                    errors.push(e1502(format!(
+                        "`{}` node type {row}: model_template `{tmpl}` cannot be mapped (nmc reads `hoc:<Name>` templates as NDL cell definitions and `ctdb:Biophys1.hoc` as BMTK's Allen template)",
+                        p.types_file.display()
+                    )));
+                    continue;
+                };
+                if !templates.contains_key(name) {
+                    let loaded = match &templates_dir {
+                        Ok(dir) => load_template(map, &mut hoc, dir, &loader, name),
+                        Err(d) => Err(vec![d.clone()]),
+                    };
+                    match loaded {
+                        Ok(c) => {
+                            templates.insert(name.to_string(), c);
+                        }
+                        Err(mut d) => {
+                            errors.append(&mut d);
+                            // Do not try again for the next node of this type.
+                            templates.insert(name.to_string(), Cell::default());
+                            continue;
+                        }
+                    }
+                }
+                let Some(t) = templates.get(name) else {
+                    continue;
+                };
+                t
             };
             if t.sections.is_empty() {
                 continue;
@@ -314,6 +420,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             }
             let after: usize = cell.sections.iter().map(|s| s.nseg).sum();
             morph_info.push((order::node_text(p, k, "morphology"), before, after));
+            all_orders.push(all_order);
             gids.push(gid_offsets.get(&p.name).copied().unwrap_or(0) + p.node_ids[k]);
             net.cells.push(cell);
             cell_of.insert((p.name.clone(), p.node_ids[k]), id);
@@ -458,7 +565,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     // virtual nodes as the `spikes` inputs reach them.
     let is_virtual = |name: &str| virtual_pops.iter().any(|p| p.name == name);
     let ordered = order::edge_order(&config, &pops, &edge_pops, &is_virtual, &mut warnings);
-    let mut placer = placement::Placer::new(gids, placement::shared_props(&morph_info));
+    let mut placer = placement::Placer::new(gids, placement::shared_props(&morph_info), all_orders);
     let syn_dir = circuit
         .synaptic_models_dir
         .clone()
