@@ -9,7 +9,9 @@ Network: three biophysical cells (`ctdb:Biophys1.hoc`,
 tests/morph/), ten virtual cells firing Poisson trains (numpy seed 7)
 onto dendrites and soma (`target_sections`, `distance_range`, 3 synapses
 per connection, BMTK's random placement), and cell-to-cell connections
-onto the soma. expected/: spikes.h5, soma_v.h5 (soma voltage of every
+onto the soma; two IntFire1 point cells (`nrn:IntFire1`) driven by the
+virtual cells and by one biophysical cell, projecting onto the soma of the
+two others. expected/: spikes.h5, soma_v.h5 (soma voltage of every
 cell), synapses.csv (the section of `all`, its name and x BMTK gave each
 synapse).
 
@@ -48,6 +50,17 @@ def build(d):
     net.build()
     net.save(output_dir=os.path.join(d, "network"))
 
+    lif = NetworkBuilder("lif")
+    lif.add_nodes(N=2, pop_name="lif", model_type="point_process", model_template="nrn:IntFire1",
+                  dynamics_params="IntFire1_fast.json")
+    lif.add_edges(source=lif.nodes(), target=net.nodes(pop_name=["three_point_soma", "contour_soma"]),
+                  connection_rule=1, syn_weight=0.02, delay=3.0, dynamics_params="exc.json",
+                  model_template="exp2syn", target_sections=["soma"], distance_range=[0.0, 1.0e20])
+    lif.add_edges(source=net.nodes(pop_name="point_soma"), target=lif.nodes(), connection_rule=1,
+                  syn_weight=0.6, delay=1.0, dynamics_params="instantaneous.json")
+    lif.build()
+    lif.save(output_dir=os.path.join(d, "network"))
+
     inp = NetworkBuilder("input")
     inp.add_nodes(N=10, pop_name="poisson", model_type="virtual")
     inp.add_edges(source=inp.nodes(), target=net.nodes(), connection_rule=3,
@@ -56,6 +69,8 @@ def build(d):
     inp.add_edges(source=inp.nodes(pop_name="poisson"), target=net.nodes(pop_name="point_soma"),
                   connection_rule=2, syn_weight=0.006, delay=1.0, dynamics_params="exc.json",
                   model_template="exp2syn", target_sections=["soma", "dend"], distance_range=[0.0, 80.0])
+    inp.add_edges(source=inp.nodes(), target=lif.nodes(), connection_rule=2, syn_weight=0.15,
+                  delay=1.0, dynamics_params="instantaneous.json")
     inp.build()
     inp.save(output_dir=os.path.join(d, "network"))
 
@@ -76,6 +91,11 @@ def build(d):
         shutil.copy(os.path.join(ROOT, "tests", "morph", c + ".swc"), os.path.join(comp, "morphologies"))
     shutil.copy(os.path.join(ROOT, "tests", "allen", "hh_fit.json"),
                 os.path.join(comp, "biophysical_neuron_models"))
+    os.makedirs(os.path.join(comp, "point_neuron_models"), exist_ok=True)
+    with open(os.path.join(comp, "point_neuron_models", "IntFire1_fast.json"), "w") as fh:
+        json.dump({"tau": 0.012, "refrac": 0.004}, fh, indent=2)
+    with open(os.path.join(comp, "synaptic_models", "instantaneous.json"), "w") as fh:
+        json.dump({"sign": 1}, fh, indent=2)
     with open(os.path.join(comp, "synaptic_models", "exc.json"), "w") as fh:
         json.dump({"level_of_detail": "exp2syn", "tau1": 1.0, "tau2": 3.0, "erev": 0.0}, fh, indent=2)
 
@@ -86,14 +106,15 @@ def build(d):
             "morphologies_dir": "$COMPONENTS_DIR/morphologies",
             "biophysical_neuron_models_dir": "$COMPONENTS_DIR/biophysical_neuron_models",
             "synaptic_models_dir": "$COMPONENTS_DIR/synaptic_models",
+            "point_neuron_models_dir": "$COMPONENTS_DIR/point_neuron_models",
             "mechanisms_dir": "$COMPONENTS_DIR/mechanisms",
         },
         "networks": {
             "nodes": [{"nodes_file": "$NETWORK_DIR/%s_nodes.h5" % p,
-                       "node_types_file": "$NETWORK_DIR/%s_node_types.csv" % p} for p in ["cells", "input"]],
+                       "node_types_file": "$NETWORK_DIR/%s_node_types.csv" % p} for p in ["cells", "lif", "input"]],
             "edges": [{"edges_file": "$NETWORK_DIR/%s_edges.h5" % p,
                        "edge_types_file": "$NETWORK_DIR/%s_edge_types.csv" % p}
-                      for p in ["cells_cells", "input_cells"]],
+                      for p in ["cells_cells", "lif_cells", "cells_lif", "input_cells", "input_lif"]],
         },
     }
     with open(os.path.join(d, "circuit_config.json"), "w") as fh:
@@ -129,6 +150,8 @@ with open("synapses.csv", "w") as fh:
     w = csv.writer(fh, delimiter=" ")
     w.writerow(["node_id", "section", "name", "x"])
     for gid, cell in sorted(net.get_local_cells().items()):
+        if not hasattr(cell, "_synapses"):
+            continue  # an IntFire1 point cell: NetCons onto itself, no synapse
         secs = list(cell.hobj.all)
         for syn in cell._synapses:
             seg = syn.get_segment()
@@ -169,6 +192,8 @@ def main():
     with h5py.File(os.path.join(OUT, "expected", "spikes.h5")) as f:
         g = f["spikes"]["cells"]
         print("spikes:", len(g["timestamps"]), "per node:", np.bincount(g["node_ids"][:]))
+        g = f["spikes"]["lif"]
+        print("lif spikes:", len(g["timestamps"]), "per node:", np.bincount(g["node_ids"][:]))
 
 
 if __name__ == "__main__":

@@ -150,8 +150,164 @@ impl Loaded {
     }
 }
 
+/// The times at which BMTK's VecStim (`vecevent.mod`) delivers a virtual
+/// node's spikes `times` (ascending), in place: from its INITIAL block at
+/// `t0` each next spike is scheduled from the time of the one before by
+/// `net_send(etime - t)`, which NEURON's translator turns into the event
+/// time `t + etime - t`, evaluated left to right: the k-th event comes at
+/// `(t[k-1] + s[k]) - t[k-1]`, which can differ from `s[k]` in the last
+/// bit (an IntFire1 target fires at exactly that time).
+fn vecstim_times(t0: f64, times: &mut [f64]) {
+    let mut t = t0;
+    for s in times {
+        let e = (t + *s) - t;
+        *s = e;
+        t = e;
+    }
+}
+
 pub(super) fn e1502(msg: String) -> Diagnostic {
     Diagnostic::error("E1502", msg)
+}
+
+/// The artificial cell of node `k` of `p` with model_template
+/// `nrn:<art>`, as BMTK makes it: only `IntFire1`, whose `tau` and
+/// `refrac` its `dynamics_params` (in `point_neuron_models_dir`) give in
+/// seconds.
+fn point_cell(
+    circuit: &config::CircuitConfig,
+    p: &NodePopulation,
+    k: usize,
+    art: &str,
+) -> Result<Cell, Diagnostic> {
+    let row = p.type_ids[k];
+    let what = format!(
+        "`{}` node {} of `{}` (node type {row})",
+        p.file.display(),
+        p.node_ids[k],
+        p.name
+    );
+    if art != "IntFire1" {
+        return Err(e1502(format!(
+            "{what}: model_template `nrn:{art}`; BMTK makes point cells of `nrn:IntFire1` only"
+        )));
+    }
+    let dir = match &circuit.point_neuron_models_dir {
+        Some(d) if d.is_dir() => d.clone(),
+        d => {
+            return Err(missing_dir(
+                "point cell parameters",
+                "point_neuron_models_dir",
+                d.as_deref(),
+                &circuit.path,
+            ));
+        }
+    };
+    let name = p
+        .attr(k, "dynamics_params")
+        .ok_or_else(|| e1502(format!("{what}: no dynamics_params")))?;
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Diagnostic::error("E1501", format!("cannot read `{}`: {e}", path.display()))
+    })?;
+    let json: Value = serde_json::from_str(&text)
+        .map_err(|e| e1502(format!("`{}` is not JSON: {e}", path.display())))?;
+    let mut params = BTreeMap::new();
+    for key in ["tau", "refrac"] {
+        let v = json[key].as_f64().ok_or_else(|| {
+            e1502(format!(
+                "`{}`: `{key}` (seconds) must be a number for IntFire1",
+                path.display()
+            ))
+        })?;
+        // BMTK: seconds to ms.
+        params.insert(key.to_string(), v * 1000.0);
+    }
+    Ok(Cell {
+        point_processes: vec![PointProcess {
+            mechanism: "IntFire1".into(),
+            location: Default::default(),
+            params: params.into(),
+        }],
+        ..Cell::default()
+    })
+}
+
+/// Weight, delay and source of edge `k` onto an artificial cell, as
+/// BMTK's `PointProcessCell` connects it: a NetCon onto the cell itself,
+/// weight `syn_weight * sign * nsyns` (`sign` from the edge type's
+/// `dynamics_params`) unless the edges give sites (`sec_id`).
+fn point_target_edge(
+    ep: &EdgePopulation,
+    k: usize,
+    (virt, trains, cells): (bool, &HashMap<u64, usize>, &IdMap),
+    syn_dir: &Path,
+    cache: &mut HashMap<String, Value>,
+) -> Result<(f64, f64, Source), Diagnostic> {
+    let tid = ep.type_ids[k];
+    let what = || {
+        format!(
+            "`{}` edge {k} of `{}` (type {tid})",
+            ep.file.display(),
+            ep.name
+        )
+    };
+    let number = |col: &str| -> Result<Option<f64>, Diagnostic> {
+        ep.number(k, col)
+            .map_err(|v| e1502(format!("{}: `{col}` is `{v}`, not a number", what())))
+    };
+    let mut weight =
+        number("syn_weight")?.ok_or_else(|| e1502(format!("{}: no syn_weight", what())))?;
+    let delay = number("delay")?.ok_or_else(|| e1502(format!("{}: no delay", what())))?;
+    let preselected =
+        ep.columns.contains_key("sec_id") || ep.columns.contains_key("afferent_section_id");
+    if !preselected {
+        let file = ep.text(k, "dynamics_params").ok_or_else(|| {
+            e1502(format!(
+                "{}: no dynamics_params (BMTK reads `sign` from it)",
+                what()
+            ))
+        })?;
+        let path = syn_dir.join(file);
+        let key = path.display().to_string();
+        if !cache.contains_key(&key) {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Diagnostic::error("E1501", format!("cannot read `{}`: {e}", path.display()))
+            })?;
+            let v: Value = serde_json::from_str(&text)
+                .map_err(|e| e1502(format!("`{}` is not JSON: {e}", path.display())))?;
+            cache.insert(key.clone(), v);
+        }
+        let sign = cache[&key]["sign"].as_f64().ok_or_else(|| {
+            e1502(format!(
+                "`{}` has no number `sign`, which BMTK multiplies the weight onto a point cell by",
+                path.display()
+            ))
+        })?;
+        let nsyns = number("nsyns")?.unwrap_or(1.0).trunc();
+        weight = weight * sign * nsyns;
+    }
+    let source = if virt {
+        trains
+            .get(&ep.source[k])
+            .map(|&t| Source::Train(t))
+            .ok_or_else(|| {
+                e1502(format!(
+                    "{}: virtual source node {} has no spike train",
+                    what(),
+                    ep.source[k]
+                ))
+            })?
+    } else {
+        cells.get(ep.source[k]).map(Source::Cell).ok_or_else(|| {
+            e1502(format!(
+                "{}: source node {} does not exist",
+                what(),
+                ep.source[k]
+            ))
+        })?
+    };
+    Ok((weight, delay, source))
 }
 
 /// The cell of node `k` of `p` with model_template `ctdb:Biophys1.hoc`:
@@ -354,6 +510,30 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 continue;
             };
             let mut all_order = None;
+            if let Some(art) = tmpl.strip_prefix("nrn:") {
+                match point_cell(circuit, p, k, art) {
+                    Ok(mut cell) => {
+                        let id = net.cells.len();
+                        cell.gid = id as u64;
+                        cell.population = p.name.clone();
+                        morph_info.push((None, 0, 0));
+                        all_orders.push(None);
+                        gids.push(gid_offsets.get(&p.name).copied().unwrap_or(0) + p.node_ids[k]);
+                        net.cells.push(cell);
+                        cell_of.insert((p.name.clone(), p.node_ids[k]), id);
+                        cells.push(CellOrigin {
+                            population: p.name.clone(),
+                            node_id: p.node_ids[k],
+                            pop_name: p
+                                .attr(k, "pop_name")
+                                .map(str::to_string)
+                                .unwrap_or_else(|| p.name.clone()),
+                        });
+                    }
+                    Err(d) => errors.push(d),
+                }
+                continue;
+            }
             let t = if tmpl == "ctdb:Biophys1.hoc" || tmpl == "ctdb:Biophys1" {
                 let key = format!(
                     "{tmpl}\u{0}{}\u{0}{}",
@@ -543,6 +723,9 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
+    for tr in &mut net.trains {
+        vecstim_times(config.tstart, &mut tr.times);
+    }
     for vp in &virtual_pops {
         let fed = vp
             .node_ids
@@ -664,6 +847,40 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             for &k in list {
                 let k = k as usize;
                 let tid = ep.type_ids[k];
+                if net.cells[tc].sections.is_empty() {
+                    // An artificial cell: the NetCon targets the cell itself.
+                    if virt
+                        && !source_trains.contains_key(&ep.source[k])
+                        && virtual_ids.contains(&ep.source[k])
+                    {
+                        // A virtual node without input: BMTK gives it no spikes.
+                        let t = net.trains.len();
+                        train_of.insert((ep.source_population.clone(), ep.source[k]), t);
+                        source_trains.insert(ep.source[k], t);
+                        net.trains.push(SpikeTrain {
+                            gid: ep.source[k],
+                            population: ep.source_population.clone(),
+                            times: Vec::new(),
+                        });
+                    }
+                    let (weight, delay, source) = point_target_edge(
+                        ep,
+                        k,
+                        (virt, &source_trains, &source_cells),
+                        &syn_dir,
+                        &mut json_cache,
+                    )
+                    .map_err(|d| vec![d])?;
+                    net.connections.push(Connection {
+                        source,
+                        target_cell: tc,
+                        target: 0,
+                        weight,
+                        delay,
+                        threshold: f64::NAN,
+                    });
+                    continue;
+                }
                 let spec = match specs.entry(tid) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => {
