@@ -157,7 +157,7 @@ impl Loaded {
 /// time `t + etime - t`, evaluated left to right: the k-th event comes at
 /// `(t[k-1] + s[k]) - t[k-1]`, which can differ from `s[k]` in the last
 /// bit (an IntFire1 target fires at exactly that time).
-fn vecstim_times(t0: f64, times: &mut [f64]) {
+pub fn vecstim_times(t0: f64, times: &mut [f64]) {
     let mut t = t0;
     for s in times {
         let e = (t + *s) - t;
