@@ -13,6 +13,7 @@ pub mod front;
 pub mod io;
 pub mod ir;
 pub mod lsp;
+pub mod morph;
 pub mod net;
 pub mod sim;
 pub mod sonata;

@@ -284,7 +284,13 @@ fn circuit_written_and_read_back_is_the_same_network() {
             format!("{:?}", b.connections),
             "{file}"
         );
-        assert_eq!(a.trains, b.trains, "{file}");
+        // A SONATA run plays virtual spikes through BMTK's VecStim, whose
+        // event times can differ from the listed ones in the last bit.
+        let mut want = a.trains.clone();
+        for t in &mut want {
+            nmc::driver::sonata::vecstim_times(a.run.tstart, &mut t.times);
+        }
+        assert_eq!(want, b.trains, "{file}");
         assert_eq!(format!("{:?}", a.run), format!("{:?}", b.run), "{file}");
         let _ = std::fs::remove_dir_all(&dir);
     }

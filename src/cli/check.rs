@@ -2,7 +2,8 @@
 //! `.ndl` files go through the NDL front end (which also compiles the
 //! mechanisms they name), `.hoc` files through the hoc front end (every
 //! template instantiated with the mechanisms of the nearest `mechanisms`
-//! or `models` folder), everything else through the NMODL one.
+//! or `models` folder), `.swc` morphologies through the SWC reader,
+//! everything else through the NMODL one.
 
 use super::{EXIT_ERRORS, EXIT_OK, Format, inputs};
 use crate::diag::{self, Diagnostic, Severity, SourceMap};
@@ -19,6 +20,12 @@ pub fn run(paths: &[PathBuf], format: Format, color: bool, deny_warnings: bool) 
     for path in &files {
         if path.extension().is_some_and(|e| e == "hoc") {
             all.extend(check_hoc(&mut map, path));
+        } else if path.extension().is_some_and(|e| e == "swc") {
+            all.extend(
+                crate::morph::read_swc(&mut map, path)
+                    .err()
+                    .unwrap_or_default(),
+            );
         } else if path.extension().is_some_and(|e| e == "ndl") {
             all.extend(crate::driver::ndl::check_file(&mut map, path).0.diagnostics);
         } else {

@@ -60,9 +60,9 @@ pub struct Location {
 pub struct Section {
     /// Name (`soma`, `dend[2]`).
     pub name: String,
-    /// Length (um).
+    /// Length (um). With 3-d points, the path length through them.
     pub length: f64,
-    /// Diameter (um), uniform along the section.
+    /// Diameter (um), uniform along the section (unused with 3-d points).
     pub diam: f64,
     /// Number of segments.
     pub nseg: usize,
@@ -76,6 +76,11 @@ pub struct Section {
     pub mechanisms: Vec<Insert>,
     /// Ion variables set on this section, e.g. `("ena", 50.0)`.
     pub ion_values: BTreeMap<String, f64>,
+    /// 3-d points `[x, y, z, diam]` (um) in single precision, as NEURON
+    /// keeps them. With two or more, segment areas, diameters and axial
+    /// resistances come from them (a traced morphology), not from
+    /// `length` and `diam` (a cylinder).
+    pub pt3d: Vec<[f32; 4]>,
 }
 
 impl Default for Section {
@@ -91,6 +96,7 @@ impl Default for Section {
             parent: None,
             mechanisms: Vec::new(),
             ion_values: BTreeMap::new(),
+            pt3d: Vec::new(),
         }
     }
 }

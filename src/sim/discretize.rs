@@ -3,9 +3,9 @@
 //! at x = 1; the root section's x = 0 end is the cell's root node. The end
 //! and root nodes carry no membrane (no capacitance, no mechanisms) and a
 //! nominal area of 100 um2; their voltages follow from current balance.
+//! Segment areas and axial resistances come from [`geometry`].
 
-use std::f64::consts::PI;
-
+use super::geometry;
 use crate::net::{Cell, Location};
 
 /// No parent: a cell's root node.
@@ -191,7 +191,20 @@ pub(crate) fn discretize(cells: &[Cell]) -> Result<Nodes, String> {
                 return Err(format!("{what}: nseg must be 1 to 32767, not {}", sec.nseg));
             }
             let positive = |x: f64| x.is_finite() && x > 0.0;
-            if !positive(sec.length) || !positive(sec.diam) || !positive(sec.ra) {
+            if sec.pt3d.len() >= 2 {
+                if sec.pt3d.iter().flatten().any(|v| !v.is_finite())
+                    || sec.pt3d.iter().any(|p| p[3] < 0.0)
+                {
+                    return Err(format!(
+                        "{what}: 3-d points must be finite, with diameters not negative"
+                    ));
+                }
+                if !positive(sec.length) || !positive(sec.ra) {
+                    return Err(format!(
+                        "{what}: L (the path through its 3-d points) and Ra must be positive"
+                    ));
+                }
+            } else if !positive(sec.length) || !positive(sec.diam) || !positive(sec.ra) {
                 return Err(format!(
                     "{what}: L, diam and Ra must be positive and finite"
                 ));
@@ -214,26 +227,23 @@ pub(crate) fn discretize(cells: &[Cell]) -> Result<Nodes, String> {
                     secs[p].node_at(x)
                 }
             };
-            let dx = sec.length / sec.nseg as f64;
-            let mut rright = 0.0;
+            let geo = geometry::segment_geometry(sec);
             let mut prev = zero;
             let mut first = 0;
             for j in 0..sec.nseg {
-                let area = PI * sec.diam * dx;
-                let id = nodes.push(prev, area, sec.diam, sec.cm);
+                let id = nodes.push(prev, geo.area[j], geo.diam[j], sec.cm);
                 if let Some(m) = nodes.membrane.get_mut(id as usize) {
                     *m = true;
                 }
                 if j == 0 {
                     first = id;
                 }
-                let rleft = 1e-2 * sec.ra * (dx / 2.0) / (PI * sec.diam * sec.diam / 4.0);
-                rinv.push((id, 1.0 / (rleft + rright)));
-                rright = rleft;
+                rinv.push((id, geo.rinv[j]));
                 prev = id;
             }
-            let end = nodes.push(prev, 100.0, sec.diam, 0.0);
-            rinv.push((end, 1.0 / rright));
+            let end_diam = geo.diam.last().copied().unwrap_or(sec.diam);
+            let end = nodes.push(prev, 100.0, end_diam, 0.0);
+            rinv.push((end, geo.rinv[sec.nseg]));
             secs.push(SectionNodes {
                 zero,
                 first,

@@ -28,6 +28,7 @@ pub mod ranks;
 mod aggregate;
 mod discretize;
 mod events;
+pub mod geometry;
 mod hines;
 mod instances;
 mod record;

@@ -18,6 +18,12 @@ pub struct CircuitConfig {
     pub templates_dir: Option<PathBuf>,
     /// `components.mechanisms_dir`.
     pub mechanisms_dir: Option<PathBuf>,
+    /// `components.morphologies_dir`.
+    pub morphologies_dir: Option<PathBuf>,
+    /// `components.biophysical_neuron_models_dir`.
+    pub biophysical_neuron_models_dir: Option<PathBuf>,
+    /// `components.point_neuron_models_dir`.
+    pub point_neuron_models_dir: Option<PathBuf>,
     /// `components.synaptic_models_dir`.
     pub synaptic_models_dir: Option<PathBuf>,
     /// `(nodes_file, node_types_file)` pairs, in order.
@@ -411,6 +417,9 @@ fn circuit_from(path: &Path, json: &Value) -> Result<CircuitConfig, Diagnostic> 
         templates_dir: comp("templates_dir")?,
         mechanisms_dir: comp("mechanisms_dir")?,
         synaptic_models_dir: comp("synaptic_models_dir")?,
+        morphologies_dir: comp("morphologies_dir")?,
+        biophysical_neuron_models_dir: comp("biophysical_neuron_models_dir")?,
+        point_neuron_models_dir: comp("point_neuron_models_dir")?,
         ..CircuitConfig::default()
     };
     for (kind, file_key, types_key) in [

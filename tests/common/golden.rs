@@ -52,6 +52,7 @@ pub fn sections(secs: &[Value]) -> Vec<Section> {
                 })
                 .collect(),
             ion_values: params(&s["ions"]),
+            pt3d: Vec::new(),
         })
         .collect()
 }

@@ -25,6 +25,7 @@ use crate::sonata::config::{self, SimulationConfig};
 use crate::sonata::edges::{EdgePopulation, read_edges};
 use crate::sonata::inputs::{read_spike_csv, read_spike_input};
 use crate::sonata::nodes::{NodePopulation, read_nodes};
+pub mod allen;
 mod bmtk_rng;
 mod clamps;
 mod mechanisms;
@@ -149,8 +150,237 @@ impl Loaded {
     }
 }
 
+/// The times at which BMTK's VecStim (`vecevent.mod`) delivers a virtual
+/// node's spikes `times` (ascending), in place: from its INITIAL block at
+/// `t0` each next spike is scheduled from the time of the one before by
+/// `net_send(etime - t)`, which NEURON's translator turns into the event
+/// time `t + etime - t`, evaluated left to right: the k-th event comes at
+/// `(t[k-1] + s[k]) - t[k-1]`, which can differ from `s[k]` in the last
+/// bit (an IntFire1 target fires at exactly that time).
+pub fn vecstim_times(t0: f64, times: &mut [f64]) {
+    let mut t = t0;
+    for s in times {
+        let e = (t + *s) - t;
+        *s = e;
+        t = e;
+    }
+}
+
 pub(super) fn e1502(msg: String) -> Diagnostic {
     Diagnostic::error("E1502", msg)
+}
+
+/// The artificial cell of node `k` of `p` with model_template
+/// `nrn:<art>`, as BMTK makes it: only `IntFire1`, whose `tau` and
+/// `refrac` its `dynamics_params` (in `point_neuron_models_dir`) give in
+/// seconds.
+fn point_cell(
+    circuit: &config::CircuitConfig,
+    p: &NodePopulation,
+    k: usize,
+    art: &str,
+) -> Result<Cell, Diagnostic> {
+    let row = p.type_ids[k];
+    let what = format!(
+        "`{}` node {} of `{}` (node type {row})",
+        p.file.display(),
+        p.node_ids[k],
+        p.name
+    );
+    if art != "IntFire1" {
+        return Err(e1502(format!(
+            "{what}: model_template `nrn:{art}`; BMTK makes point cells of `nrn:IntFire1` only"
+        )));
+    }
+    let dir = match &circuit.point_neuron_models_dir {
+        Some(d) if d.is_dir() => d.clone(),
+        d => {
+            return Err(missing_dir(
+                "point cell parameters",
+                "point_neuron_models_dir",
+                d.as_deref(),
+                &circuit.path,
+            ));
+        }
+    };
+    let name = p
+        .attr(k, "dynamics_params")
+        .ok_or_else(|| e1502(format!("{what}: no dynamics_params")))?;
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Diagnostic::error("E1501", format!("cannot read `{}`: {e}", path.display()))
+    })?;
+    let json: Value = serde_json::from_str(&text)
+        .map_err(|e| e1502(format!("`{}` is not JSON: {e}", path.display())))?;
+    let mut params = BTreeMap::new();
+    for key in ["tau", "refrac"] {
+        let v = json[key].as_f64().ok_or_else(|| {
+            e1502(format!(
+                "`{}`: `{key}` (seconds) must be a number for IntFire1",
+                path.display()
+            ))
+        })?;
+        // BMTK: seconds to ms.
+        params.insert(key.to_string(), v * 1000.0);
+    }
+    Ok(Cell {
+        point_processes: vec![PointProcess {
+            mechanism: "IntFire1".into(),
+            location: Default::default(),
+            params: params.into(),
+        }],
+        ..Cell::default()
+    })
+}
+
+/// Weight, delay and source of edge `k` onto an artificial cell, as
+/// BMTK's `PointProcessCell` connects it: a NetCon onto the cell itself,
+/// weight `syn_weight * sign * nsyns` (`sign` from the edge type's
+/// `dynamics_params`) unless the edges give sites (`sec_id`).
+fn point_target_edge(
+    ep: &EdgePopulation,
+    k: usize,
+    (virt, trains, cells): (bool, &HashMap<u64, usize>, &IdMap),
+    syn_dir: &Path,
+    cache: &mut HashMap<String, Value>,
+) -> Result<(f64, f64, Source), Diagnostic> {
+    let tid = ep.type_ids[k];
+    let what = || {
+        format!(
+            "`{}` edge {k} of `{}` (type {tid})",
+            ep.file.display(),
+            ep.name
+        )
+    };
+    let number = |col: &str| -> Result<Option<f64>, Diagnostic> {
+        ep.number(k, col)
+            .map_err(|v| e1502(format!("{}: `{col}` is `{v}`, not a number", what())))
+    };
+    let mut weight =
+        number("syn_weight")?.ok_or_else(|| e1502(format!("{}: no syn_weight", what())))?;
+    let delay = number("delay")?.ok_or_else(|| e1502(format!("{}: no delay", what())))?;
+    let preselected =
+        ep.columns.contains_key("sec_id") || ep.columns.contains_key("afferent_section_id");
+    if !preselected {
+        let file = ep.text(k, "dynamics_params").ok_or_else(|| {
+            e1502(format!(
+                "{}: no dynamics_params (BMTK reads `sign` from it)",
+                what()
+            ))
+        })?;
+        let path = syn_dir.join(file);
+        let key = path.display().to_string();
+        if !cache.contains_key(&key) {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Diagnostic::error("E1501", format!("cannot read `{}`: {e}", path.display()))
+            })?;
+            let v: Value = serde_json::from_str(&text)
+                .map_err(|e| e1502(format!("`{}` is not JSON: {e}", path.display())))?;
+            cache.insert(key.clone(), v);
+        }
+        let sign = cache[&key]["sign"].as_f64().ok_or_else(|| {
+            e1502(format!(
+                "`{}` has no number `sign`, which BMTK multiplies the weight onto a point cell by",
+                path.display()
+            ))
+        })?;
+        let nsyns = number("nsyns")?.unwrap_or(1.0).trunc();
+        weight = weight * sign * nsyns;
+    }
+    let source = if virt {
+        trains
+            .get(&ep.source[k])
+            .map(|&t| Source::Train(t))
+            .ok_or_else(|| {
+                e1502(format!(
+                    "{}: virtual source node {} has no spike train",
+                    what(),
+                    ep.source[k]
+                ))
+            })?
+    } else {
+        cells.get(ep.source[k]).map(Source::Cell).ok_or_else(|| {
+            e1502(format!(
+                "{}: source node {} does not exist",
+                what(),
+                ep.source[k]
+            ))
+        })?
+    };
+    Ok((weight, delay, source))
+}
+
+/// The cell of node `k` of `p` with model_template `ctdb:Biophys1.hoc`:
+/// its `morphology` (in `morphologies_dir`) read as NEURON's Import3d
+/// does, processed by `model_processing` `aibs_perisomatic` with its
+/// `dynamics_params` (in `biophysical_neuron_models_dir`).
+fn allen_cell(
+    map: &mut SourceMap,
+    circuit: &config::CircuitConfig,
+    p: &NodePopulation,
+    k: usize,
+) -> Result<allen::AllenCell, Vec<Diagnostic>> {
+    let row = p.type_ids[k];
+    let what = || {
+        format!(
+            "`{}` node {} of `{}` (node type {row})",
+            p.file.display(),
+            p.node_ids[k],
+            p.name
+        )
+    };
+    match p.attr(k, "model_processing") {
+        Some("aibs_perisomatic") => {}
+        other => {
+            return Err(vec![e1502(format!(
+                "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic`",
+                what(),
+                other.map_or("missing".to_string(), |o| format!("`{o}`"))
+            ))]);
+        }
+    }
+    let dir = |d: &Option<PathBuf>, key: &str| -> Result<PathBuf, Vec<Diagnostic>> {
+        match d {
+            Some(d) if d.is_dir() => Ok(d.clone()),
+            d => Err(vec![missing_dir(
+                "Allen cells",
+                key,
+                d.as_deref(),
+                &circuit.path,
+            )]),
+        }
+    };
+    let morph_dir = dir(&circuit.morphologies_dir, "morphologies_dir")?;
+    let fit_dir = dir(
+        &circuit.biophysical_neuron_models_dir,
+        "biophysical_neuron_models_dir",
+    )?;
+    let morph_name = order::node_text(p, k, "morphology")
+        .ok_or_else(|| vec![e1502(format!("{}: no morphology", what()))])?;
+    let mut morph_path = morph_dir.join(&morph_name);
+    if morph_path.extension().is_none() {
+        morph_path.set_extension("swc");
+    }
+    let morph = crate::morph::read_swc(map, &morph_path)?;
+    let fit_name = p
+        .attr(k, "dynamics_params")
+        .ok_or_else(|| vec![e1502(format!("{}: no dynamics_params", what()))])?;
+    let fit_path = fit_dir.join(fit_name);
+    let text = std::fs::read_to_string(&fit_path).map_err(|e| {
+        vec![Diagnostic::error(
+            "E1501",
+            format!("cannot read `{}`: {e}", fit_path.display()),
+        )]
+    })?;
+    let fit: Value = serde_json::from_str(&text)
+        .map_err(|e| vec![e1502(format!("`{}` is not JSON: {e}", fit_path.display()))])?;
+    allen::perisomatic(&morph, &fit).map_err(|e| {
+        vec![e1502(format!(
+            "`{}` with `{}`: {e}",
+            morph_path.display(),
+            fit_path.display()
+        ))]
+    })
 }
 
 fn missing_dir(what: &str, key: &str, dir: Option<&Path>, circuit: &Path) -> Diagnostic {
@@ -192,29 +422,29 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             ),
         )]);
     }
-    let templates_dir = match &opts.templates {
-        Some(d) => d.clone(),
+    // The templates folder is needed only by `hoc:` templates.
+    let templates_dir: Result<PathBuf, Diagnostic> = match &opts.templates {
+        Some(d) => Ok(d.clone()),
         None => match &circuit.templates_dir {
-            Some(d) if d.is_dir() => d.clone(),
-            d => {
-                return Err(vec![missing_dir(
-                    "cell templates",
-                    "templates_dir",
-                    d.as_deref(),
-                    &circuit.path,
-                )]);
-            }
+            Some(d) if d.is_dir() => Ok(d.clone()),
+            d => Err(missing_dir(
+                "cell templates",
+                "templates_dir",
+                d.as_deref(),
+                &circuit.path,
+            )),
         },
-    };
-    if !templates_dir.is_dir() {
-        return Err(vec![Diagnostic::error(
-            "E1503",
-            format!(
-                "the templates folder `{}` does not exist",
-                templates_dir.display()
-            ),
-        )]);
     }
+    .and_then(|d| {
+        if d.is_dir() {
+            Ok(d)
+        } else {
+            Err(Diagnostic::error(
+                "E1503",
+                format!("the templates folder `{}` does not exist", d.display()),
+            ))
+        }
+    });
     let (mod_files, mod_dir, how) = mechanisms::sources(&mech_dir).map_err(|d| vec![d])?;
     warnings.extend(how);
     let library = Rc::new(Library::open_files(
@@ -257,6 +487,8 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mut gids: Vec<u64> = Vec::new();
     let mut morph_info: Vec<(Option<String>, usize, usize)> = Vec::new();
     let mut templates: HashMap<String, Cell> = HashMap::new();
+    let mut allen_cells: HashMap<String, Option<allen::AllenCell>> = HashMap::new();
+    let mut all_orders: Vec<Option<Vec<usize>>> = Vec::new();
     let mut hoc = templates::HocTemplates::default();
     let mut cells: Vec<CellOrigin> = Vec::new();
     let mut cell_of: HashMap<(String, u64), usize> = HashMap::new();
@@ -277,28 +509,83 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                 )));
                 continue;
             };
-            let Some(name) = tmpl.strip_prefix("hoc:") else {
-                errors.push(e1502(format!(
-                    "`{}` node type {row}: model_template `{tmpl}` cannot be mapped (nmc reads `hoc:<Name>` templates as NDL cell definitions)",
-                    p.types_file.display()
-                )));
-                continue;
-            };
-            if !templates.contains_key(name) {
-                match load_template(map, &mut hoc, &templates_dir, &loader, name) {
-                    Ok(c) => {
-                        templates.insert(name.to_string(), c);
+            let mut all_order = None;
+            if let Some(art) = tmpl.strip_prefix("nrn:") {
+                match point_cell(circuit, p, k, art) {
+                    Ok(mut cell) => {
+                        let id = net.cells.len();
+                        cell.gid = id as u64;
+                        cell.population = p.name.clone();
+                        morph_info.push((None, 0, 0));
+                        all_orders.push(None);
+                        gids.push(gid_offsets.get(&p.name).copied().unwrap_or(0) + p.node_ids[k]);
+                        net.cells.push(cell);
+                        cell_of.insert((p.name.clone(), p.node_ids[k]), id);
+                        cells.push(CellOrigin {
+                            population: p.name.clone(),
+                            node_id: p.node_ids[k],
+                            pop_name: p
+                                .attr(k, "pop_name")
+                                .map(str::to_string)
+                                .unwrap_or_else(|| p.name.clone()),
+                        });
                     }
-                    Err(mut d) => {
-                        errors.append(&mut d);
-                        // Do not try again for the next node of this type.
-                        templates.insert(name.to_string(), Cell::default());
-                        continue;
+                    Err(d) => errors.push(d),
+                }
+                continue;
+            }
+            let t = if tmpl == "ctdb:Biophys1.hoc" || tmpl == "ctdb:Biophys1" {
+                let key = format!(
+                    "{tmpl}\u{0}{}\u{0}{}",
+                    order::node_text(p, k, "morphology").unwrap_or_default(),
+                    p.attr(k, "dynamics_params").unwrap_or_default()
+                );
+                if !allen_cells.contains_key(&key) {
+                    match allen_cell(map, circuit, p, k) {
+                        Ok(c) => {
+                            allen_cells.insert(key.clone(), Some(c));
+                        }
+                        Err(mut d) => {
+                            errors.append(&mut d);
+                            allen_cells.insert(key, None);
+                            continue;
+                        }
                     }
                 }
-            }
-            let Some(t) = templates.get(name) else {
-                continue;
+                let Some(Some(a)) = allen_cells.get(&key) else {
+                    continue;
+                };
+                all_order = Some(a.all.clone());
+                &a.cell
+            } else {
+                let Some(name) = tmpl.strip_prefix("hoc:") else {
+                    errors.push(e1502(format!(
+                        "`{}` node type {row}: model_template `{tmpl}` cannot be mapped (nmc reads `hoc:<Name>` templates as NDL cell definitions and `ctdb:Biophys1.hoc` as BMTK's Allen template)",
+                        p.types_file.display()
+                    )));
+                    continue;
+                };
+                if !templates.contains_key(name) {
+                    let loaded = match &templates_dir {
+                        Ok(dir) => load_template(map, &mut hoc, dir, &loader, name),
+                        Err(d) => Err(vec![d.clone()]),
+                    };
+                    match loaded {
+                        Ok(c) => {
+                            templates.insert(name.to_string(), c);
+                        }
+                        Err(mut d) => {
+                            errors.append(&mut d);
+                            // Do not try again for the next node of this type.
+                            templates.insert(name.to_string(), Cell::default());
+                            continue;
+                        }
+                    }
+                }
+                let Some(t) = templates.get(name) else {
+                    continue;
+                };
+                t
             };
             if t.sections.is_empty() {
                 continue;
@@ -313,6 +600,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             }
             let after: usize = cell.sections.iter().map(|s| s.nseg).sum();
             morph_info.push((order::node_text(p, k, "morphology"), before, after));
+            all_orders.push(all_order);
             gids.push(gid_offsets.get(&p.name).copied().unwrap_or(0) + p.node_ids[k]);
             net.cells.push(cell);
             cell_of.insert((p.name.clone(), p.node_ids[k]), id);
@@ -435,6 +723,9 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
+    for tr in &mut net.trains {
+        vecstim_times(config.tstart, &mut tr.times);
+    }
     for vp in &virtual_pops {
         let fed = vp
             .node_ids
@@ -457,7 +748,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     // virtual nodes as the `spikes` inputs reach them.
     let is_virtual = |name: &str| virtual_pops.iter().any(|p| p.name == name);
     let ordered = order::edge_order(&config, &pops, &edge_pops, &is_virtual, &mut warnings);
-    let mut placer = placement::Placer::new(gids, placement::shared_props(&morph_info));
+    let mut placer = placement::Placer::new(gids, placement::shared_props(&morph_info), all_orders);
     let syn_dir = circuit
         .synaptic_models_dir
         .clone()
@@ -556,6 +847,40 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             for &k in list {
                 let k = k as usize;
                 let tid = ep.type_ids[k];
+                if net.cells[tc].sections.is_empty() {
+                    // An artificial cell: the NetCon targets the cell itself.
+                    if virt
+                        && !source_trains.contains_key(&ep.source[k])
+                        && virtual_ids.contains(&ep.source[k])
+                    {
+                        // A virtual node without input: BMTK gives it no spikes.
+                        let t = net.trains.len();
+                        train_of.insert((ep.source_population.clone(), ep.source[k]), t);
+                        source_trains.insert(ep.source[k], t);
+                        net.trains.push(SpikeTrain {
+                            gid: ep.source[k],
+                            population: ep.source_population.clone(),
+                            times: Vec::new(),
+                        });
+                    }
+                    let (weight, delay, source) = point_target_edge(
+                        ep,
+                        k,
+                        (virt, &source_trains, &source_cells),
+                        &syn_dir,
+                        &mut json_cache,
+                    )
+                    .map_err(|d| vec![d])?;
+                    net.connections.push(Connection {
+                        source,
+                        target_cell: tc,
+                        target: 0,
+                        weight,
+                        delay,
+                        threshold: f64::NAN,
+                    });
+                    continue;
+                }
                 let spec = match specs.entry(tid) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => {

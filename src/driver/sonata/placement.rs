@@ -58,8 +58,9 @@ fn node_ratio(nseg: usize, x: f64) -> f64 {
 }
 
 impl SegProps {
-    /// The segments of `cell` (its `nseg` already set).
-    pub(super) fn of(cell: &Cell) -> Result<SegProps, String> {
+    /// The segments of `cell` (its `nseg` already set), its sections in
+    /// `order` (BMTK's `all` list; `None`: the cell's own order).
+    pub(super) fn of(cell: &Cell, order: Option<&[usize]>) -> Result<SegProps, String> {
         let soma = soma_index(cell).ok_or("the cell has no section named `soma`")?;
         if cell.sections[soma].parent.is_some() {
             return Err("the soma is not the root of the cell".into());
@@ -71,7 +72,9 @@ impl SegProps {
             length: Vec::new(),
             dist: Vec::new(),
         };
-        for (si, s) in cell.sections.iter().enumerate() {
+        let natural: Vec<usize> = (0..cell.sections.len()).collect();
+        for &si in order.unwrap_or(&natural) {
+            let s = &cell.sections[si];
             // BMTK: the name after the cell's prefix, first four letters.
             let short: String = s.name.chars().take(4).collect();
             let kind = swc_code(&short).ok_or_else(|| {
@@ -191,6 +194,8 @@ pub(super) struct Placer {
     /// [`shared_props`]).
     props_from: Vec<usize>,
     rngs: Vec<Option<RandomState>>,
+    /// Per cell: BMTK's order of its sections (`None`: the cell's own).
+    orders: Vec<Option<Vec<usize>>>,
     props: HashMap<usize, SegProps>,
     found: HashMap<(usize, usize), Eligible>,
 }
@@ -225,13 +230,20 @@ pub(super) fn shared_props(cells: &[(Option<String>, usize, usize)]) -> Vec<usiz
 }
 
 impl Placer {
-    /// `gids[k]` seeds cell `k`'s stream; `props_from` from [`shared_props`].
-    pub(super) fn new(gids: Vec<u64>, props_from: Vec<usize>) -> Placer {
+    /// `gids[k]` seeds cell `k`'s stream; `props_from` from
+    /// [`shared_props`]; `orders[k]` is BMTK's order of cell `k`'s
+    /// sections when it differs from the cell's.
+    pub(super) fn new(
+        gids: Vec<u64>,
+        props_from: Vec<usize>,
+        orders: Vec<Option<Vec<usize>>>,
+    ) -> Placer {
         let n = gids.len();
         Placer {
             gids,
             props_from,
             rngs: vec![None; n],
+            orders,
             props: HashMap::new(),
             found: HashMap::new(),
         }
@@ -253,7 +265,8 @@ impl Placer {
     ) -> Result<Vec<Location>, String> {
         let src = self.props_from[c];
         if let std::collections::hash_map::Entry::Vacant(e) = self.props.entry(src) {
-            e.insert(SegProps::of(&cells[src])?);
+            let order = self.orders.get(src).and_then(|o| o.as_deref());
+            e.insert(SegProps::of(&cells[src], order)?);
         }
         let props = &self.props[&src];
         let fkey = (src, key);
@@ -273,7 +286,8 @@ impl Placer {
         // from the table.
         let mut out = Vec::with_capacity(segs.len());
         for s in segs {
-            let section = nth_segment_section(&cells[c], s).ok_or_else(|| {
+            let order = self.orders.get(c).and_then(|o| o.as_deref());
+            let section = nth_segment_section(&cells[c], order, s).ok_or_else(|| {
                 format!(
                     "segment {s} does not exist on the cell (its segment table is another cell's)"
                 )
@@ -287,15 +301,25 @@ impl Placer {
     }
 }
 
-/// The section holding the `n`-th segment of `cell` (sections in order).
-fn nth_segment_section(cell: &Cell, mut n: usize) -> Option<usize> {
-    for (i, s) in cell.sections.iter().enumerate() {
+/// The section holding the `n`-th segment of `cell`, sections in `order`
+/// (`None`: the cell's own order).
+fn nth_segment_section(cell: &Cell, order: Option<&[usize]>, mut n: usize) -> Option<usize> {
+    let natural: Vec<usize> = (0..cell.sections.len()).collect();
+    for &i in order.unwrap_or(&natural) {
+        let s = cell.sections.get(i)?;
         if n < s.nseg {
             return Some(i);
         }
         n -= s.nseg;
     }
     None
+}
+
+impl Placer {
+    /// BMTK's order of cell `c`'s sections, if it differs from the cell's.
+    pub(super) fn order(&self, c: usize) -> Option<&[usize]> {
+        self.orders.get(c).and_then(|o| o.as_deref())
+    }
 }
 
 /// An edge type's `target_sections` (`['soma', 'dend']`, BMTK reads it
@@ -357,7 +381,7 @@ mod tests {
     /// `h.distance(seg)` from soma(0) in NEURON 9.0.2 for this tree.
     #[test]
     fn distances_equal_neuron() {
-        let p = SegProps::of(&cell()).unwrap();
+        let p = SegProps::of(&cell(), None).unwrap();
         let want = [
             10.0,
             30.0,
@@ -383,7 +407,7 @@ mod tests {
 
     #[test]
     fn eligible_segments_by_type_and_distance() {
-        let p = SegProps::of(&cell()).unwrap();
+        let p = SegProps::of(&cell(), None).unwrap();
         let (ix, prob) = p.find(&["dend".into()], (150.0, 260.0)).unwrap();
         assert_eq!(ix, [6, 7, 8, 9, 15, 16]);
         assert!((prob.iter().sum::<f64>() - 1.0).abs() < 1e-12);

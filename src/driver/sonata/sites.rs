@@ -143,7 +143,7 @@ pub(super) fn edge_sites(
     };
     let (names, range, id) = match rules.of((pop, ep), k, warnings)? {
         Rule::Given => {
-            out.push(site(ep, k, &cells[tc])?);
+            out.push(site(ep, k, &cells[tc], placer.order(tc))?);
             return Ok(());
         }
         Rule::Nothing => return Ok(()),

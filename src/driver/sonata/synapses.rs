@@ -145,7 +145,14 @@ pub(super) fn syn_spec(
 }
 
 /// Where edge `k`'s synapse goes on `cell`.
-pub(super) fn site(ep: &EdgePopulation, k: usize, cell: &Cell) -> Result<Location, Diagnostic> {
+/// `order`: BMTK's order of the cell's sections, which `sec_id` indexes
+/// (`None`: the cell's own order).
+pub(super) fn site(
+    ep: &EdgePopulation,
+    k: usize,
+    cell: &Cell,
+    order: Option<&[usize]>,
+) -> Result<Location, Diagnostic> {
     let sec_id = ep
         .number(k, "sec_id")
         .ok()
@@ -170,10 +177,10 @@ pub(super) fn site(ep: &EdgePopulation, k: usize, cell: &Cell) -> Result<Locatio
                 cell.sections.len()
             )));
         }
-        return Ok(Location {
-            section: s as usize,
-            x,
-        });
+        let section = order
+            .and_then(|o| o.get(s as usize).copied())
+            .unwrap_or(s as usize);
+        return Ok(Location { section, x });
     }
     let want = ep
         .text(k, "target_sections")
