@@ -44,6 +44,9 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             return EXIT_ERRORS;
         }
     };
+    if !written.warnings.is_empty() {
+        eprint!("{}", diag::render_human(&map, &written.warnings, color));
+    }
     if !quiet {
         let c = &circuit;
         let real: usize = c
@@ -66,6 +69,22 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             "run it with: nmc run {}",
             dir.join("simulation_config.json").display()
         );
+        if written
+            .files
+            .iter()
+            .any(|f| f.starts_with(crate::sonata::write::mechanisms::DIR))
+        {
+            outln!(
+                "or in BMTK + NEURON: cd {} && nrnivmodl && cd - && python {}",
+                dir.join(crate::sonata::write::mechanisms::DIR).display(),
+                dir.join("run_bionet.py").display()
+            );
+        } else {
+            outln!(
+                "or in BMTK + NEURON: python {}",
+                dir.join("run_bionet.py").display()
+            );
+        }
     }
     EXIT_OK
 }

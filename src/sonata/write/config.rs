@@ -94,6 +94,10 @@ pub fn circuit_config(nodes: &[FilePair], edges: &[FilePair], mechanisms: Option
     })
 }
 
+/// `run.nsteps_block`: how many steps BMTK's bionet runs between writes
+/// of its reports (its `build_env_bionet` default; bionet divides by it).
+pub const NSTEPS_BLOCK: u64 = 5000;
+
 /// One spike input of the simulation config.
 pub struct InputEntry {
     /// Key in `inputs`.
@@ -155,6 +159,7 @@ pub fn simulation_config(
             "dt": r.dt,
             "spike_threshold": r.spike_threshold,
             "dL": sim.dl.unwrap_or(20.0),
+            "nsteps_block": NSTEPS_BLOCK,
         },
         "conditions": {
             "celsius": r.celsius,

@@ -6,13 +6,18 @@
 //! DIR/network/<pop>_nodes.h5  <pop>_node_types.csv
 //! DIR/network/<src>_<trg>_edges.h5  <src>_<trg>_edge_types.csv
 //! DIR/input/<input>.h5
-//! DIR/components/templates/<Cell>.ndl
+//! DIR/components/templates/<Cell>.ndl  <Cell>.hoc
 //! DIR/components/synaptic_models/<name>.json
+//! DIR/components/mechanisms/<used>.mod  VecStim.mod
+//! DIR/run_bionet.py
 //! ```
 //!
 //! with the names, dtypes, attributes and index groups of BMTK's files, so
-//! both BMTK and `nmc run DIR/simulation_config.json` read it. Every file
-//! is written under a temporary name and renamed.
+//! both BMTK and `nmc run DIR/simulation_config.json` read it: the cells
+//! as hoc templates ([`hoc`]) that NEURON and nmc both read, the used
+//! mechanisms without NEURON's built-ins plus a VecStim for BMTK's spike
+//! inputs ([`mechanisms`]), and BMTK's run script. Every file is written
+//! under a temporary name and renamed.
 //!
 //! Diagnostic codes: `E1505` a folder or file cannot be written (names the
 //! path and the system's reason); `E1506` the circuit holds something a
@@ -22,6 +27,8 @@ pub mod config;
 pub mod csv;
 pub mod edges;
 pub mod h5;
+pub mod hoc;
+pub mod mechanisms;
 pub mod nodes;
 
 use crate::diag::Diagnostic;
@@ -78,7 +85,12 @@ pub struct ReportConfig {
 pub struct Written {
     /// Files written.
     pub files: Vec<PathBuf>,
+    /// What the written folder will do differently in BMTK + NEURON.
+    pub warnings: Vec<Diagnostic>,
 }
+
+/// BMTK's run script of a built folder.
+pub const RUN_BIONET: &str = include_str!("neuron/run_bionet.py");
 
 /// A folder or file that cannot be written (`E1505`).
 pub(crate) fn write_error(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
@@ -230,6 +242,12 @@ pub fn write_circuit(
             Path::new("components/templates").join(format!("{name}.ndl")),
             text,
         )?;
+        if let Some(cell) = circuit.cells.get(name) {
+            out.text(
+                Path::new("components/templates").join(format!("{name}.hoc")),
+                &hoc::hoc_template(name, cell, &format!("{name}.ndl")),
+            )?;
+        }
     }
     out.mkdir("components/synaptic_models")?;
     for (name, params) in &circuit.synapse_params {
@@ -282,10 +300,22 @@ pub fn write_circuit(
         reports.push((r.clone(), k));
     }
 
-    let mechanisms = circuit
-        .mechanisms_dir
-        .as_deref()
-        .map(|m| config::relative_path(dir, m));
+    let has_inputs = circuit.node_populations.iter().any(|p| p.is_virtual);
+    let (copied, warnings) =
+        mechanisms::write_mechanisms(&mut out, &circuit.mechanism_files, has_inputs)?;
+    out.written.warnings.extend(warnings);
+    let mechanisms = if copied {
+        Some(PathBuf::from(mechanisms::DIR))
+    } else if circuit.mechanism_files.is_empty() {
+        // A circuit that does not list its files: its folder as it is.
+        circuit
+            .mechanisms_dir
+            .as_deref()
+            .map(|m| config::relative_path(dir, m))
+    } else {
+        None
+    };
+    out.text(PathBuf::from("run_bionet.py"), RUN_BIONET)?;
     out.json(
         PathBuf::from("node_sets.json"),
         &Value::Object(node_sets.into_iter().collect()),
