@@ -301,19 +301,15 @@ pub fn write_circuit(
     }
 
     let has_inputs = circuit.node_populations.iter().any(|p| p.is_virtual);
-    let (copied, warnings) =
-        mechanisms::write_mechanisms(&mut out, &circuit.mechanism_files, has_inputs)?;
-    out.written.warnings.extend(warnings);
-    let mechanisms = if copied {
-        Some(PathBuf::from(mechanisms::DIR))
-    } else if circuit.mechanism_files.is_empty() {
+    let mechanisms = match (&circuit.mechanisms_dir, circuit.mechanism_files.is_empty()) {
         // A circuit that does not list its files: its folder as it is.
-        circuit
-            .mechanisms_dir
-            .as_deref()
-            .map(|m| config::relative_path(dir, m))
-    } else {
-        None
+        (Some(m), true) => Some(config::relative_path(dir, m)),
+        _ => {
+            let (copied, warnings) =
+                mechanisms::write_mechanisms(&mut out, &circuit.mechanism_files, has_inputs)?;
+            out.written.warnings.extend(warnings);
+            copied.then(|| PathBuf::from(mechanisms::DIR))
+        }
     };
     out.text(PathBuf::from("run_bionet.py"), RUN_BIONET)?;
     out.json(
