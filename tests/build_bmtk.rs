@@ -17,12 +17,12 @@ mod common;
 use common::repo;
 
 use nmc::diag::{self, Severity, SourceMap};
+use nmc::driver::builtins::neuron_builtin;
 use nmc::driver::sonata::{Options, load};
 use nmc::net::Cell;
 use nmc::sonata::config;
 use nmc::sonata::nodes::read_type_table;
 use nmc::sonata::write::hoc::section_name;
-use nmc::sonata::write::mechanisms::neuron_builtin;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -33,7 +33,17 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
     let circuit = exp.circuit();
-    let (settings, warnings) = simulation_settings(&exp, &circuit);
+    let (mut settings, mut warnings) = simulation_settings(&exp, &circuit);
+    match crate::driver::build::mechanism_sources(&circuit.mechanism_files) {
+        Ok((sources, w)) => {
+            settings.mechanisms = Some(sources);
+            warnings.extend(w);
+        }
+        Err(d) => {
+            eprint!("{}", diag::render_human(&map, &[d], color));
+            return EXIT_ERRORS;
+        }
+    }
     if !warnings.is_empty() {
         eprint!("{}", diag::render_human(&map, &warnings, color));
     }
@@ -44,9 +54,6 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             return EXIT_ERRORS;
         }
     };
-    if !written.warnings.is_empty() {
-        eprint!("{}", diag::render_human(&map, &written.warnings, color));
-    }
     if !quiet {
         let c = &circuit;
         let real: usize = c

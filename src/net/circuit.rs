@@ -35,9 +35,8 @@ pub struct Circuit {
     /// (becomes the circuit's `mechanisms_dir`).
     pub mechanisms_dir: Option<std::path::PathBuf>,
     /// The `.mod` files of the mechanisms the network uses (paths under
-    /// `<built-in>` for nmc's own built-ins). When any is a user file, the
-    /// used ones are copied into `components/mechanisms/`, which becomes
-    /// `mechanisms_dir`.
+    /// `<built-in>` for nmc's own built-ins): what `nmc build` copies into
+    /// the folder it writes for BMTK + NEURON.
     pub mechanism_files: Vec<std::path::PathBuf>,
     /// Named node sets (`node_sets.json`), e.g. `{"pop_name": "Exc"}`.
     pub node_sets: BTreeMap<String, serde_json::Value>,

@@ -52,6 +52,10 @@ pub struct SimulationSettings {
     /// `run.dL` (um): BMTK re-segments every section to
     /// `1 + 2 * int(L / (2 * dL))`; see [`config::dl_keeping`].
     pub dl: Option<f64>,
+    /// The `.mod` files to copy into `components/mechanisms/`, which then
+    /// becomes `mechanisms_dir` (with a VecStim for NEURON when the circuit
+    /// has inputs); `None`: `mechanisms_dir` is the circuit's own folder.
+    pub mechanisms: Option<Vec<mechanisms::ModSource>>,
 }
 
 impl Default for SimulationSettings {
@@ -62,6 +66,7 @@ impl Default for SimulationSettings {
             log_file: Some("log.txt".into()),
             reports: Vec::new(),
             dl: None,
+            mechanisms: None,
         }
     }
 }
@@ -85,8 +90,6 @@ pub struct ReportConfig {
 pub struct Written {
     /// Files written.
     pub files: Vec<PathBuf>,
-    /// What the written folder will do differently in BMTK + NEURON.
-    pub warnings: Vec<Diagnostic>,
 }
 
 /// BMTK's run script of a built folder.
@@ -301,15 +304,14 @@ pub fn write_circuit(
     }
 
     let has_inputs = circuit.node_populations.iter().any(|p| p.is_virtual);
-    let mechanisms = match (&circuit.mechanisms_dir, circuit.mechanism_files.is_empty()) {
-        // A circuit that does not list its files: its folder as it is.
-        (Some(m), true) => Some(config::relative_path(dir, m)),
-        _ => {
-            let (copied, warnings) =
-                mechanisms::write_mechanisms(&mut out, &circuit.mechanism_files, has_inputs)?;
-            out.written.warnings.extend(warnings);
-            copied.then(|| PathBuf::from(mechanisms::DIR))
-        }
+    let mechanisms = match &sim.mechanisms {
+        Some(sources) => mechanisms::write_mechanisms(&mut out, sources, has_inputs)?
+            .then(|| PathBuf::from(mechanisms::DIR)),
+        // The circuit's folder as it is.
+        None => circuit
+            .mechanisms_dir
+            .as_deref()
+            .map(|m| config::relative_path(dir, m)),
     };
     out.text(PathBuf::from("run_bionet.py"), RUN_BIONET)?;
     out.json(
