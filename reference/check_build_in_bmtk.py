@@ -2,8 +2,9 @@
 """Runs a folder `nmc build` wrote in BMTK + NEURON, unchanged, and compares
 its spikes with nmc's run of the same folder.
 
-For each NDL network (default: the seed network and the ball-and-stick
-network of tests/cells/bmtk_ballstick.ndl):
+For each NDL network (default: the seed network, the ball-and-stick
+network of tests/cells/bmtk_ballstick.ndl and the ball-and-tree cell under
+a current clamp of tests/cells/mc_ball_tree.ndl):
 
 1. `nmc build NET.ndl -o WORK/<name>`;
 2. `nrnivmodl` in WORK/<name>/components/mechanisms (the folder's own
@@ -45,7 +46,11 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-DEFAULT_NETWORKS = ["examples/bmtk_test_net/network.ndl", "tests/cells/bmtk_ballstick.ndl"]
+DEFAULT_NETWORKS = [
+    "examples/bmtk_test_net/network.ndl",
+    "tests/cells/bmtk_ballstick.ndl",
+    "tests/cells/mc_ball_tree.ndl",
+]
 
 
 def read_spikes(path):

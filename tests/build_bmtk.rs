@@ -377,3 +377,40 @@ fn the_ball_and_stick_folder_runs_as_in_bmtk() {
     assert_eq!(counts, golden_counts("bmtk_ballstick"));
     assert_eq!(counts.len(), 2, "{counts:?}");
 }
+
+#[test]
+fn the_clamped_ball_and_tree_folder_runs_as_in_bmtk() {
+    // One hh/pas cell of four sections under a soma IClamp: the stimulus
+    // becomes a BMTK current_clamp input, the folder has no mechanisms_dir
+    // (NEURON's built-ins only) and its all-sections report is left out.
+    let dir = scratch("balltree_cfg");
+    build("tests/cells/mc_ball_tree.ndl", &dir);
+    let sim: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("simulation_config.json")).expect("config"),
+    )
+    .expect("json");
+    let clamp = &sim["inputs"]["iclamp"];
+    assert_eq!(clamp["input_type"], "current_clamp");
+    assert_eq!(clamp["module"], "IClamp");
+    assert_eq!(
+        (
+            clamp["amp"].as_f64(),
+            clamp["delay"].as_f64(),
+            clamp["duration"].as_f64()
+        ),
+        (Some(0.2), Some(50.0), Some(400.0))
+    );
+    assert_eq!(clamp["section_name"], "soma");
+    assert!(sim["reports"].get("soma_v").is_some());
+    assert!(sim["reports"].get("tree_v").is_none());
+    let circuit: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("circuit_config.json")).expect("circuit"),
+    )
+    .expect("json");
+    assert!(circuit["components"].get("mechanisms_dir").is_none());
+    assert!(!dir.join("components/mechanisms").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let counts = same_spikes_as_bmtk("tests/cells/mc_ball_tree.ndl", "mc_ball_tree");
+    assert_eq!(counts, golden_counts("mc_ball_tree"));
+}

@@ -49,6 +49,8 @@ pub struct SimulationSettings {
     pub log_file: Option<String>,
     /// Compartment reports (`reports`).
     pub reports: Vec<ReportConfig>,
+    /// Current clamps (`current_clamp` inputs of module `IClamp`).
+    pub clamps: Vec<ClampConfig>,
     /// `run.dL` (um): BMTK re-segments every section to
     /// `1 + 2 * int(L / (2 * dL))`; see [`config::dl_keeping`].
     pub dl: Option<f64>,
@@ -65,6 +67,7 @@ impl Default for SimulationSettings {
             spikes_file: "spikes.h5".into(),
             log_file: Some("log.txt".into()),
             reports: Vec::new(),
+            clamps: Vec::new(),
             dl: None,
             mechanisms: None,
         }
@@ -83,6 +86,26 @@ pub struct ReportConfig {
     pub variable: String,
     /// `sections`: `soma` or `all`.
     pub sections: String,
+}
+
+/// One BMTK `current_clamp` input (module `IClamp`): an IClamp of `amp`
+/// nA from `delay` for `duration` ms on every cell of `cells`, at
+/// `soma[0](section_dist)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClampConfig {
+    /// Input name (key in `inputs`); its cells are written to
+    /// `node_sets.json` as `<name>_cells`.
+    pub name: String,
+    /// The cells, as a node set.
+    pub cells: Value,
+    /// `amp` (nA).
+    pub amp: f64,
+    /// `delay` (ms).
+    pub delay: f64,
+    /// `duration` (ms).
+    pub duration: f64,
+    /// `section_dist`: the position along the soma.
+    pub section_dist: f64,
 }
 
 /// What [`write_circuit`] wrote, relative to its folder, in writing order.
@@ -296,6 +319,12 @@ pub fn write_circuit(
             node_set,
         });
     }
+    let mut clamps = Vec::new();
+    for c in &sim.clamps {
+        let k = free_name(&node_sets, &format!("{}_cells", c.name));
+        node_sets.insert(k.clone(), c.cells.clone());
+        clamps.push((c.clone(), k));
+    }
     let mut reports = Vec::new();
     for r in &sim.reports {
         let k = free_name(&node_sets, &format!("{}_cells", r.name));
@@ -324,7 +353,7 @@ pub fn write_circuit(
     )?;
     out.json(
         PathBuf::from("simulation_config.json"),
-        &config::simulation_config(sim, &inputs, &reports),
+        &config::simulation_config(sim, &inputs, &clamps, &reports),
     )?;
     Ok(out.written)
 }
