@@ -186,6 +186,7 @@ fn circuit() -> Circuit {
             population: "extnet".into(),
             spikes: vec![(1, 2.5), (0, 3.0), (2, 3.0), (0, 17.125)],
         }],
+        ..Circuit::default()
     }
 }
 

@@ -8,9 +8,9 @@ use crate::diag::{self, Diagnostic, SourceMap};
 use crate::front::ndl::Experiment;
 use crate::net::Variable;
 use crate::net::circuit::Circuit;
-use crate::sonata::write::{ReportConfig, SimulationSettings, write_circuit};
+use crate::sonata::write::{ClampConfig, ReportConfig, SimulationSettings, write_circuit};
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -33,7 +33,17 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
     let circuit = exp.circuit();
-    let (settings, warnings) = simulation_settings(&exp, &circuit);
+    let (mut settings, mut warnings) = simulation_settings(&exp, &circuit);
+    match crate::driver::build::mechanism_sources(&circuit.mechanism_files) {
+        Ok((sources, w)) => {
+            settings.mechanisms = Some(sources);
+            warnings.extend(w);
+        }
+        Err(d) => {
+            eprint!("{}", diag::render_human(&map, &[d], color));
+            return EXIT_ERRORS;
+        }
+    }
     if !warnings.is_empty() {
         eprint!("{}", diag::render_human(&map, &warnings, color));
     }
@@ -66,6 +76,22 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             "run it with: nmc run {}",
             dir.join("simulation_config.json").display()
         );
+        if written
+            .files
+            .iter()
+            .any(|f| f.starts_with(crate::sonata::write::mechanisms::DIR))
+        {
+            outln!(
+                "or in BMTK + NEURON: cd {} && nrnivmodl && cd - && python {}",
+                dir.join(crate::sonata::write::mechanisms::DIR).display(),
+                dir.join("run_bionet.py").display()
+            );
+        } else {
+            outln!(
+                "or in BMTK + NEURON: python {}",
+                dir.join("run_bionet.py").display()
+            );
+        }
     }
     EXIT_OK
 }
@@ -133,7 +159,13 @@ fn simulation_settings(
         let sections = if soma_only {
             "soma"
         } else if all {
-            "all"
+            // BMTK 1.2 maps `sections: all` to the compartments of the
+            // cell's SWC morphology; the built cells are hoc templates
+            // without one, so BMTK could not run the folder.
+            warnings.push(skip(
+                "it records every section, and BMTK records `sections: all` through SWC morphologies, which the built hoc templates do not have",
+            ));
+            continue;
         } else {
             warnings.push(skip(
                 "it records some sections of a cell; SONATA reports take `soma` or `all`",
@@ -147,6 +179,7 @@ fn simulation_settings(
             sections: sections.into(),
         });
     }
+    let clamps = clamps(exp, &population, &mut warnings);
     let sections: Vec<(f64, usize)> = exp
         .network
         .cells
@@ -169,7 +202,74 @@ fn simulation_settings(
             .clone()
             .unwrap_or_else(|| "spikes.h5".into()),
         reports,
+        clamps,
         ..SimulationSettings::default()
     };
     (settings, warnings)
+}
+
+/// The stimuli of the experiment as BMTK `current_clamp` inputs: the
+/// IClamps that no connection targets, grouped by site and parameters
+/// into one input each. BMTK places them on `soma[0]`, so a stimulus
+/// elsewhere, or of another mechanism, is left out with `W1505`.
+fn clamps(exp: &Experiment, population: &str, warnings: &mut Vec<Diagnostic>) -> Vec<ClampConfig> {
+    let net = &exp.network;
+    let targeted: HashSet<(usize, usize)> = net
+        .connections
+        .iter()
+        .map(|c| (c.target_cell, c.target))
+        .collect();
+    // (x, del, dur, amp) as bits -> cells, in first-seen order.
+    let mut groups: Vec<([u64; 4], Vec<usize>)> = Vec::new();
+    let mut skipped: BTreeSet<String> = BTreeSet::new();
+    for (ci, cell) in net.cells.iter().enumerate() {
+        for (pi, pp) in cell.point_processes.iter().enumerate() {
+            if targeted.contains(&(ci, pi)) {
+                continue;
+            }
+            let at_soma = cell
+                .sections
+                .get(pp.location.section)
+                .is_some_and(|s| s.name == "soma");
+            if &*pp.mechanism != "IClamp" || !at_soma {
+                skipped.insert(pp.mechanism.to_string());
+                continue;
+            }
+            let p = |k: &str| pp.params.get(k).copied().unwrap_or(0.0);
+            let key = [
+                pp.location.x.to_bits(),
+                p("del").to_bits(),
+                p("dur").to_bits(),
+                p("amp").to_bits(),
+            ];
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, cells)) => cells.push(ci),
+                None => groups.push((key, vec![ci])),
+            }
+        }
+    }
+    for m in skipped {
+        warnings.push(Diagnostic::warning(
+            "W1505",
+            format!(
+                "stimulus `{m}` is not written to the simulation config: BMTK's current clamps are IClamps on the soma"
+            ),
+        ));
+    }
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(k, (key, cells))| ClampConfig {
+            name: if k == 0 {
+                "iclamp".to_string()
+            } else {
+                format!("iclamp_{}", k + 1)
+            },
+            cells: json!({ "population": population, "node_id": cells }),
+            section_dist: f64::from_bits(key[0]),
+            delay: f64::from_bits(key[1]),
+            duration: f64::from_bits(key[2]),
+            amp: f64::from_bits(key[3]),
+        })
+        .collect()
 }

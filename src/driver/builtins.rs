@@ -58,6 +58,12 @@ pub fn find(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name() == name)
 }
 
+/// True for the names NEURON 9.0.2 has built in: every built-in but
+/// VecStim, which BMTK projects compile themselves.
+pub fn neuron_builtin(name: &str) -> bool {
+    name != "VecStim" && find(name).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

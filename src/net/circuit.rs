@@ -22,6 +22,10 @@ pub struct Circuit {
     /// definition, written to `components/templates/<Name>.ndl` and
     /// referenced by node types as `hoc:<Name>`.
     pub cell_templates: BTreeMap<String, String>,
+    /// The cell each template describes, by template name: written as a
+    /// hoc template (`components/templates/<Name>.hoc`) for NEURON, which
+    /// nmc reads too. A template without an entry is written as NDL only.
+    pub cells: BTreeMap<String, crate::net::Cell>,
     /// Synapse parameter files by file name (`Exc2PV.json`), written to
     /// `components/synaptic_models/`: the JSON object of `dynamics_params`
     /// (keys as BMTK's builders read them: `erev` for `exp2syn`, the
@@ -30,6 +34,10 @@ pub struct Circuit {
     /// Folder of `.mod` files the network's mechanisms come from, if any
     /// (becomes the circuit's `mechanisms_dir`).
     pub mechanisms_dir: Option<std::path::PathBuf>,
+    /// The `.mod` files of the mechanisms the network uses (paths under
+    /// `<built-in>` for nmc's own built-ins): what `nmc build` copies into
+    /// the folder it writes for BMTK + NEURON.
+    pub mechanism_files: Vec<std::path::PathBuf>,
     /// Named node sets (`node_sets.json`), e.g. `{"pop_name": "Exc"}`.
     pub node_sets: BTreeMap<String, serde_json::Value>,
     /// Spike inputs for virtual populations (`input/<name>.h5`).

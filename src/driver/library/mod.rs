@@ -15,12 +15,14 @@
 //! Order: built-ins first, in NEURON's registration order, then each
 //! folder's files sorted by name (the order `nrnivmodl` registers them).
 //! The engine sums currents in this order, as NEURON does. A user file
-//! declaring a built-in's name replaces the built-in (with a note).
+//! declaring a built-in's name replaces the built-in (with a note), except
+//! a `VecStim` written in C for NEURON (BMTK's `vecevent.mod`, the one
+//! `nmc build` writes): nmc keeps its own VecStim then.
 //!
 //! Diagnostic codes: `E0801` a mechanism that does not compile (its own
 //! errors follow), `W0801` a file the run does not use that nmc cannot
 //! compile, `W0802` a file that declares no mechanism, `N0801` a user
-//! file replacing a built-in.
+//! file replacing a built-in, `N0802` a NEURON-only VecStim left aside.
 
 pub mod describe;
 mod load;
@@ -46,6 +48,14 @@ use crate::ir::interface::{Catalogue, MechInfo};
 use crate::ir::{self, MechKind};
 use crate::net::Network;
 use crate::sim::Mechanisms;
+
+/// True for a file declaring `VecStim` with VERBATIM C code: the VecStim
+/// BMTK projects compile for NEURON (`play(Vector)` needs C), which nmc
+/// does not compile and does not need (its built-in VecStim and its
+/// SONATA spike inputs play spike trains), so the built-in stays.
+fn neuron_only_vecstim(name: &str, text: &str) -> bool {
+    name == "VecStim" && text.contains("ENDVERBATIM")
+}
 
 /// Where the built-ins appear to come from in messages.
 pub const BUILTIN_DIR: &str = "<built-in>";
@@ -183,6 +193,20 @@ impl Library {
                 ));
                 continue;
             };
+            if let Some(&prev) = by_name.get(&d.name)
+                && entries[prev].builtin
+                && neuron_only_vecstim(&d.name, &e.text)
+            {
+                notes.push(Diagnostic::new(
+                    Severity::Note,
+                    "N0802",
+                    format!(
+                        "`{}` is a VecStim for NEURON (C code nmc does not compile); nmc plays spike trains with its built-in `VecStim`",
+                        e.path.display()
+                    ),
+                ));
+                continue;
+            }
             if let Some(prev) = by_name.insert(d.name.clone(), i) {
                 let old = &entries[prev];
                 let note = if old.builtin {

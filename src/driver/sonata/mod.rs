@@ -18,7 +18,8 @@
 //!
 //! Diagnostic codes: `E1501` unreadable file, `E1502` a value the reader
 //! cannot map (names the file, row and value), `E1503` a component folder
-//! that does not exist, `E1504` a cell template with errors, `W1501`
+//! that does not exist (a circuit without `mechanisms_dir` has NEURON's
+//! built-ins only, as in BMTK), `E1504` a cell template with errors, `W1501`
 //! something BMTK ignores or a likely slip.
 
 use crate::sonata::config::{self, SimulationConfig};
@@ -399,27 +400,24 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mut warnings = config.warnings.clone();
     let circuit = &config.circuit;
     // Component folders.
-    let mech_dir = match &opts.mechanisms {
-        Some(d) => d.clone(),
-        None => match &circuit.mechanisms_dir {
-            Some(d) if d.is_dir() => d.clone(),
-            d => {
-                return Err(vec![missing_dir(
-                    "mechanisms (.mod files)",
-                    "mechanisms_dir",
-                    d.as_deref(),
-                    &circuit.path,
-                )]);
-            }
-        },
+    // No mechanisms_dir at all: NEURON's built-ins only, as in BMTK.
+    let mech_dir = match (&opts.mechanisms, &circuit.mechanisms_dir) {
+        (Some(d), _) => Some(d.clone()),
+        (None, Some(d)) if d.is_dir() => Some(d.clone()),
+        (None, Some(d)) => {
+            return Err(vec![missing_dir(
+                "mechanisms (.mod files)",
+                "mechanisms_dir",
+                Some(d),
+                &circuit.path,
+            )]);
+        }
+        (None, None) => None,
     };
-    if !mech_dir.is_dir() {
+    if let Some(d) = mech_dir.as_ref().filter(|d| !d.is_dir()) {
         return Err(vec![Diagnostic::error(
             "E1503",
-            format!(
-                "the mechanisms folder `{}` does not exist",
-                mech_dir.display()
-            ),
+            format!("the mechanisms folder `{}` does not exist", d.display()),
         )]);
     }
     // The templates folder is needed only by `hoc:` templates.
@@ -445,12 +443,15 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             ))
         }
     });
-    let (mod_files, mod_dir, how) = mechanisms::sources(&mech_dir).map_err(|d| vec![d])?;
-    warnings.extend(how);
-    let library = Rc::new(Library::open_files(
-        std::slice::from_ref(&mod_dir),
-        &mod_files,
-    ));
+    let library = match &mech_dir {
+        Some(dir) => {
+            let (mod_files, mod_dir, how) = mechanisms::sources(dir).map_err(|d| vec![d])?;
+            warnings.extend(how);
+            Library::open_files(std::slice::from_ref(&mod_dir), &mod_files)
+        }
+        None => Library::builtins(),
+    };
+    let library = Rc::new(library);
     warnings.extend(library.notes().iter().cloned());
     let loader = LibraryLoader::with_library(library.clone());
 

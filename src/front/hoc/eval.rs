@@ -55,8 +55,11 @@ struct SecRefView<'r, 'a> {
 /// The interpreter state of one template instance.
 pub(super) struct Interp<'a> {
     pub(super) cat: &'a dyn Catalogue,
-    /// Ions some mechanism of the catalogue uses.
-    pub(super) ions: BTreeSet<String>,
+    /// Ions some mechanism of the catalogue uses, found on first need
+    /// (every mechanism's interface is compiled for it, so names are
+    /// first tried against the ions NEURON always has and those of the
+    /// mechanisms inserted so far; see [`Interp::is_ion`]).
+    all_ions: std::cell::OnceCell<BTreeSet<String>>,
     template: &'a Template,
     procs: HashMap<String, (&'a [Stmt], bool)>,
     vars: HashMap<String, Value>,
@@ -98,17 +101,9 @@ fn unsupported(span: Span, what: &str, help: &str) -> Diagnostic {
 
 impl<'a> Interp<'a> {
     pub(super) fn new(template: &'a Template, cat: &'a dyn Catalogue) -> Self {
-        let mut ions = BTreeSet::new();
-        for kind in [MechKind::Density, MechKind::PointProcess] {
-            for n in cat.names_of(kind) {
-                if let Some(m) = cat.find(&n) {
-                    ions.extend(m.ions.iter().cloned());
-                }
-            }
-        }
         Interp {
             cat,
-            ions,
+            all_ions: std::cell::OnceCell::new(),
             template,
             procs: HashMap::new(),
             vars: HashMap::new(),
@@ -634,10 +629,40 @@ impl<'a> Interp<'a> {
         Ok(first + k)
     }
 
+    /// Whether `ion` is an ion: one NEURON always has (na, k, ca), one a
+    /// mechanism inserted so far uses, else one any mechanism of the
+    /// catalogue uses (the last check compiles every mechanism's
+    /// interface, so it comes last).
+    pub(super) fn is_ion(&self, ion: &str) -> bool {
+        if matches!(ion, "na" | "k" | "ca") {
+            return true;
+        }
+        let inserted = self.secs.iter().flat_map(|s| &s.mechs).any(|m| {
+            self.cat
+                .find(&m.name)
+                .is_some_and(|i| i.ions.iter().any(|x| x == ion))
+        });
+        inserted
+            || self
+                .all_ions
+                .get_or_init(|| {
+                    let mut ions = BTreeSet::new();
+                    for kind in [MechKind::Density, MechKind::PointProcess] {
+                        for n in self.cat.names_of(kind) {
+                            if let Some(m) = self.cat.find(&n) {
+                                ions.extend(m.ions.iter().cloned());
+                            }
+                        }
+                    }
+                    ions
+                })
+                .contains(ion)
+    }
+
     fn insert(&mut self, m: &Ident) -> R<()> {
         let sec = self.cur(m.span)?;
         if let Some(ion) = m.name.strip_suffix("_ion")
-            && self.ions.contains(ion)
+            && self.is_ion(ion)
         {
             if !self.secs[sec].ions.iter().any(|i| i == ion) {
                 self.secs[sec].ions.push(ion.to_string());
@@ -766,7 +791,7 @@ impl<'a> Interp<'a> {
 
     /// What `name` means as a range variable, if anything.
     fn range_var(&self, name: &Ident, write: bool) -> R<Option<RVar>> {
-        super::names::resolve(self.cat, &self.ions, name, write)
+        super::names::resolve(self.cat, &|ion| self.is_ion(ion), name, write)
     }
 
     fn read_range(&mut self, rv: &RVar, x: f64, span: Span) -> R<f64> {

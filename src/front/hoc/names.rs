@@ -8,7 +8,6 @@ use crate::diag::Diagnostic;
 use crate::diag::suggest::{closest, one_of};
 use crate::ir::MechKind;
 use crate::ir::interface::{Catalogue, split_suffixed};
-use std::collections::BTreeSet;
 
 use super::ast::Ident;
 
@@ -118,11 +117,28 @@ pub fn ion_default(ion: &str, var: &str) -> Option<f64> {
     }
 }
 
+/// `n` as an ion variable (`e<ion>`, `<ion>i`, `<ion>o`) of an ion.
+fn ion_var(n: &str, is_ion: &dyn Fn(&str) -> bool) -> Option<RVar> {
+    let candidates = [
+        n.strip_prefix('e'),
+        n.strip_suffix('i'),
+        n.strip_suffix('o'),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|ion| !ion.is_empty() && is_ion(ion))
+        .map(|ion| RVar::Ion {
+            ion: ion.to_string(),
+            var: n.to_string(),
+        })
+}
+
 /// Resolves `name` as a range variable: `Ok(None)` when it is not one,
 /// an error when it names a mechanism's variable that cannot be used.
 pub fn resolve(
     cat: &dyn Catalogue,
-    ions: &BTreeSet<String>,
+    is_ion: &dyn Fn(&str) -> bool,
     name: &Ident,
     write: bool,
 ) -> R<Option<RVar>> {
@@ -139,20 +155,15 @@ pub fn resolve(
     if simple.is_some() {
         return Ok(simple);
     }
-    for ion in ions {
-        if n == format!("e{ion}") || n == format!("{ion}i") || n == format!("{ion}o") {
-            return Ok(Some(RVar::Ion {
-                ion: ion.clone(),
-                var: n.to_string(),
-            }));
-        }
-    }
     let density = |m: &str| {
         cat.find(m)
             .is_some_and(|i| i.name == m && i.kind == MechKind::Density)
     };
+    // A mechanism's variable (`gbar_leak`) needs only that mechanism;
+    // an ion variable (`ena`, `cai`, `ko`) is looked up after it, since
+    // deciding that a name is no ion may need every mechanism.
     let Some((var, mech)) = split_suffixed(n, density) else {
-        return Ok(None);
+        return Ok(ion_var(n, is_ion));
     };
     let Some(info) = cat.find(mech) else {
         return Ok(None);

@@ -55,19 +55,23 @@ impl Ctx<'_> {
     /// [`Ctx::place_connections`]).
     pub(super) fn record(&mut self, mechanisms_dir: Option<PathBuf>) -> Record {
         let mut cell_templates = BTreeMap::new();
+        let mut cells = BTreeMap::new();
         for p in &self.pops {
             if let Some(t) = self.types.get(&p.cell_type) {
                 cell_templates.insert(p.cell_type.clone(), t.text.clone());
+                cells.insert(p.cell_type.clone(), t.cell.clone());
             }
         }
         Record {
             node_pop: self.node_pop.clone(),
             node_sets: std::mem::take(&mut self.node_sets),
             cell_templates,
+            cells,
             inputs: self.inputs.clone(),
             edge_types: std::mem::take(&mut self.edge_types),
             edge_type_of: std::mem::take(&mut self.edge_type_of),
             mechanisms_dir,
+            mechanism_files: self.used.iter().cloned().collect(),
         }
     }
 }
@@ -80,11 +84,13 @@ pub struct Record {
     node_pop: String,
     node_sets: BTreeMap<String, Value>,
     cell_templates: BTreeMap<String, String>,
+    cells: BTreeMap<String, crate::net::Cell>,
     inputs: Vec<InputInfo>,
     edge_types: Vec<EdgeTypeDef>,
     /// Index into `edge_types` of each connection of the network.
     edge_type_of: Vec<u32>,
     mechanisms_dir: Option<PathBuf>,
+    mechanism_files: Vec<PathBuf>,
 }
 
 impl Record {
@@ -94,6 +100,8 @@ impl Record {
             mechanisms_dir: self.mechanisms_dir.clone(),
             node_sets: self.node_sets.clone(),
             cell_templates: self.cell_templates.clone(),
+            cells: self.cells.clone(),
+            mechanism_files: self.mechanism_files.clone(),
             ..Circuit::default()
         };
         // Real cells: one node population.

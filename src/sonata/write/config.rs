@@ -4,7 +4,7 @@
 //! form BMTK 1.2.0's `build_env_bionet` writes them, with every path under
 //! `${configdir}` so the folder can be moved.
 
-use super::{ReportConfig, SimulationSettings};
+use super::{ClampConfig, ReportConfig, SimulationSettings};
 use serde_json::{Map, Value, json};
 use std::path::{Component, Path, PathBuf};
 
@@ -94,6 +94,10 @@ pub fn circuit_config(nodes: &[FilePair], edges: &[FilePair], mechanisms: Option
     })
 }
 
+/// `run.nsteps_block`: how many steps BMTK's bionet runs between writes
+/// of its reports (its `build_env_bionet` default; bionet divides by it).
+pub const NSTEPS_BLOCK: u64 = 5000;
+
 /// One spike input of the simulation config.
 pub struct InputEntry {
     /// Key in `inputs`.
@@ -108,6 +112,7 @@ pub struct InputEntry {
 pub fn simulation_config(
     sim: &SimulationSettings,
     inputs: &[InputEntry],
+    clamps: &[(ClampConfig, String)],
     reports: &[(ReportConfig, String)],
 ) -> Value {
     let r = &sim.run;
@@ -120,6 +125,22 @@ pub fn simulation_config(
                 "module": "sonata",
                 "input_file": format!("$INPUT_DIR/{}", i.file),
                 "node_set": i.node_set,
+            }),
+        );
+    }
+    for (c, node_set) in clamps {
+        input_map.insert(
+            c.name.clone(),
+            json!({
+                "input_type": "current_clamp",
+                "module": "IClamp",
+                "node_set": node_set,
+                "amp": c.amp,
+                "delay": c.delay,
+                "duration": c.duration,
+                "section_name": "soma",
+                "section_index": 0,
+                "section_dist": c.section_dist,
             }),
         );
     }
@@ -155,6 +176,7 @@ pub fn simulation_config(
             "dt": r.dt,
             "spike_threshold": r.spike_threshold,
             "dL": sim.dl.unwrap_or(20.0),
+            "nsteps_block": NSTEPS_BLOCK,
         },
         "conditions": {
             "celsius": r.celsius,

@@ -6,13 +6,18 @@
 //! DIR/network/<pop>_nodes.h5  <pop>_node_types.csv
 //! DIR/network/<src>_<trg>_edges.h5  <src>_<trg>_edge_types.csv
 //! DIR/input/<input>.h5
-//! DIR/components/templates/<Cell>.ndl
+//! DIR/components/templates/<Cell>.ndl  <Cell>.hoc
 //! DIR/components/synaptic_models/<name>.json
+//! DIR/components/mechanisms/<used>.mod  VecStim.mod
+//! DIR/run_bionet.py
 //! ```
 //!
 //! with the names, dtypes, attributes and index groups of BMTK's files, so
-//! both BMTK and `nmc run DIR/simulation_config.json` read it. Every file
-//! is written under a temporary name and renamed.
+//! both BMTK and `nmc run DIR/simulation_config.json` read it: the cells
+//! as hoc templates ([`hoc`]) that NEURON and nmc both read, the used
+//! mechanisms without NEURON's built-ins plus a VecStim for BMTK's spike
+//! inputs ([`mechanisms`]), and BMTK's run script. Every file is written
+//! under a temporary name and renamed.
 //!
 //! Diagnostic codes: `E1505` a folder or file cannot be written (names the
 //! path and the system's reason); `E1506` the circuit holds something a
@@ -22,6 +27,8 @@ pub mod config;
 pub mod csv;
 pub mod edges;
 pub mod h5;
+pub mod hoc;
+pub mod mechanisms;
 pub mod nodes;
 
 use crate::diag::Diagnostic;
@@ -42,9 +49,15 @@ pub struct SimulationSettings {
     pub log_file: Option<String>,
     /// Compartment reports (`reports`).
     pub reports: Vec<ReportConfig>,
+    /// Current clamps (`current_clamp` inputs of module `IClamp`).
+    pub clamps: Vec<ClampConfig>,
     /// `run.dL` (um): BMTK re-segments every section to
     /// `1 + 2 * int(L / (2 * dL))`; see [`config::dl_keeping`].
     pub dl: Option<f64>,
+    /// The `.mod` files to copy into `components/mechanisms/`, which then
+    /// becomes `mechanisms_dir` (with a VecStim for NEURON when the circuit
+    /// has inputs); `None`: `mechanisms_dir` is the circuit's own folder.
+    pub mechanisms: Option<Vec<mechanisms::ModSource>>,
 }
 
 impl Default for SimulationSettings {
@@ -54,7 +67,9 @@ impl Default for SimulationSettings {
             spikes_file: "spikes.h5".into(),
             log_file: Some("log.txt".into()),
             reports: Vec::new(),
+            clamps: Vec::new(),
             dl: None,
+            mechanisms: None,
         }
     }
 }
@@ -73,12 +88,35 @@ pub struct ReportConfig {
     pub sections: String,
 }
 
+/// One BMTK `current_clamp` input (module `IClamp`): an IClamp of `amp`
+/// nA from `delay` for `duration` ms on every cell of `cells`, at
+/// `soma[0](section_dist)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClampConfig {
+    /// Input name (key in `inputs`); its cells are written to
+    /// `node_sets.json` as `<name>_cells`.
+    pub name: String,
+    /// The cells, as a node set.
+    pub cells: Value,
+    /// `amp` (nA).
+    pub amp: f64,
+    /// `delay` (ms).
+    pub delay: f64,
+    /// `duration` (ms).
+    pub duration: f64,
+    /// `section_dist`: the position along the soma.
+    pub section_dist: f64,
+}
+
 /// What [`write_circuit`] wrote, relative to its folder, in writing order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Written {
     /// Files written.
     pub files: Vec<PathBuf>,
 }
+
+/// BMTK's run script of a built folder.
+pub const RUN_BIONET: &str = include_str!("neuron/run_bionet.py");
 
 /// A folder or file that cannot be written (`E1505`).
 pub(crate) fn write_error(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
@@ -230,6 +268,12 @@ pub fn write_circuit(
             Path::new("components/templates").join(format!("{name}.ndl")),
             text,
         )?;
+        if let Some(cell) = circuit.cells.get(name) {
+            out.text(
+                Path::new("components/templates").join(format!("{name}.hoc")),
+                &hoc::hoc_template(name, cell, &format!("{name}.ndl")),
+            )?;
+        }
     }
     out.mkdir("components/synaptic_models")?;
     for (name, params) in &circuit.synapse_params {
@@ -275,6 +319,12 @@ pub fn write_circuit(
             node_set,
         });
     }
+    let mut clamps = Vec::new();
+    for c in &sim.clamps {
+        let k = free_name(&node_sets, &format!("{}_cells", c.name));
+        node_sets.insert(k.clone(), c.cells.clone());
+        clamps.push((c.clone(), k));
+    }
     let mut reports = Vec::new();
     for r in &sim.reports {
         let k = free_name(&node_sets, &format!("{}_cells", r.name));
@@ -282,10 +332,17 @@ pub fn write_circuit(
         reports.push((r.clone(), k));
     }
 
-    let mechanisms = circuit
-        .mechanisms_dir
-        .as_deref()
-        .map(|m| config::relative_path(dir, m));
+    let has_inputs = circuit.node_populations.iter().any(|p| p.is_virtual);
+    let mechanisms = match &sim.mechanisms {
+        Some(sources) => mechanisms::write_mechanisms(&mut out, sources, has_inputs)?
+            .then(|| PathBuf::from(mechanisms::DIR)),
+        // The circuit's folder as it is.
+        None => circuit
+            .mechanisms_dir
+            .as_deref()
+            .map(|m| config::relative_path(dir, m)),
+    };
+    out.text(PathBuf::from("run_bionet.py"), RUN_BIONET)?;
     out.json(
         PathBuf::from("node_sets.json"),
         &Value::Object(node_sets.into_iter().collect()),
@@ -296,7 +353,7 @@ pub fn write_circuit(
     )?;
     out.json(
         PathBuf::from("simulation_config.json"),
-        &config::simulation_config(sim, &inputs, &reports),
+        &config::simulation_config(sim, &inputs, &clamps, &reports),
     )?;
     Ok(out.written)
 }
