@@ -4,7 +4,8 @@
 //! Codes are grouped by the stage that reports them: `E00xx`-`E08xx` the
 //! NMODL front end, the compiler and the mechanism library; `E10xx`-`E14xx`
 //! the network language (NDL); `E15xx` SONATA networks; `E16xx` hoc cell
-//! templates; `E19xx` the analysis commands. `E` is an error, `W` a
+//! templates; `E17xx` SWC morphologies; `E18xx` runs embedded in
+//! a program; `E19xx` the analysis commands. `E` is an error, `W` a
 //! warning, `N` a note. A test (`tests/codes.rs`) checks that every code
 //! named anywhere in `src/` is here, with an explanation.
 
@@ -216,6 +217,11 @@ the mechanisms folder.",
 "A .mod file in the mechanisms folder declares the name of one of NEURON's
 built-in mechanisms (hh, pas, Exp2Syn...); as with nrnivmodl, the file's
 version is used.",
+    N0802 "a NEURON VecStim file is replaced by nmc's" =>
+"The mechanisms folder holds a VecStim written for NEURON (with C code in
+VERBATIM blocks that nmc does not compile). nmc plays spike trains into
+virtual cells with its own built-in VecStim, which delivers them at the
+same times; the file is left alone and nothing needs fixing.",
     W0201 "declared but never used" =>
 "A PARAMETER, ASSIGNED or LOCAL is never read. Remove it, or check for a
 misspelt use elsewhere.",
@@ -398,6 +404,12 @@ nmc build writes; the reason is given.",
     W1506 "no single dL gives every nseg" =>
 "BMTK derives nseg from one dL; no dL reproduces the NDL cells' nseg, so
 BMTK and nmc would discretise differently.",
+    W1507 "a mechanism file reuses a NEURON built-in name" =>
+"`nmc build` copies the network's .mod files into the built folder for
+nrnivmodl, except those that declare a name NEURON has built in (Exp2Syn,
+IClamp...): nrnivmodl would clash with the built-in. BMTK + NEURON then
+run NEURON's own version where nmc runs the file. Rename the mechanism
+(its SUFFIX or POINT_PROCESS) so both simulators run the same code.",
     E1601 "hoc: unreadable character, number or string" =>
 "The hoc lexer met an unexpected character, a malformed number, an
 unclosed string or comment.",
@@ -485,6 +497,48 @@ than one (the populations differ in size, or the offset is off).",
     W1302 "unit where the mechanism declares none" =>
 "The mechanism declares no unit for the setting, so the unit given cannot
 be checked; the number is used as written.",
+    E1701 "SWC: unreadable line or empty file" =>
+"An SWC line must be seven numbers: id, type, x, y, z, radius, parent id
+(`#` starts a comment). The line shown is not, or the file has no points.",
+    E1702 "SWC: unknown point type" =>
+"nmc reads the SWC types 1 (soma), 2 (axon), 3 (basal dendrite) and 4
+(apical dendrite), as NEURON's Import3d names sections. Change the type
+column of the point shown.",
+    E1703 "SWC: duplicate point id" =>
+"Two points have the same id, so their children's parent is ambiguous.
+Renumber one of them.",
+    E1704 "SWC: orphan point" =>
+"The point's parent id names no point of the file (and is not -1, the
+root's). Fix the parent column or add the missing point.",
+    E1705 "SWC: cycle" =>
+"Following parents from the point shown comes back to it: the points do
+not form a tree. Fix the parent ids on the cycle.",
+    E1706 "SWC: parent after its child" =>
+"NEURON's Import3d requires each point's parent to be listed before it.
+Reorder the file (parents first).",
+    E1707 "SWC: more than one root" =>
+"More than one point has parent -1, so the file describes several
+disconnected trees. Connect them or split the file.",
+    E1708 "SWC: soma of zero size" =>
+"The soma's points give it no area (radius 0, or a length and diameter of
+0). Fix the soma's radii or coordinates.",
+    E1709 "SWC file unreadable" =>
+"The morphology file cannot be read (it is missing, or permissions
+forbid it). The reason is shown; check `morphologies_dir` and the node's
+`morphology` column.",
+    E1801 "the network cannot be simulated" =>
+"A run started from a program (the Python module) loaded the network but
+the engine refused it (the reason is shown), as `nmc run` would.",
+    E1802 "the run stopped early" =>
+"A run started from a program failed while simulating (a numerical fault
+or an output that could not be kept); the reason is shown. The results
+up to then are not returned.",
+    E1803 "the run was interrupted" =>
+"The calling program asked the run to stop (Ctrl-C in Python raises
+KeyboardInterrupt). No results are returned.",
+    E1804 "a run's output cannot be written" =>
+"A run started from a program could not write a file it was asked to
+write (spikes, reports or the log); the reason is shown.",
     E1901 "spike or node file unreadable" =>
 "The spike file is not a SONATA spike file (`/spikes/<population>/timestamps`
 and `node_ids`) or cannot be read.",
