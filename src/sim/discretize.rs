@@ -107,10 +107,12 @@ pub(crate) struct CellRun {
     pub parent: Vec<u32>,
     /// Per node of a cell: it has membrane (see [`Nodes::membrane`]).
     pub membrane: Vec<bool>,
-    /// [`Nodes::a`], [`Nodes::b`] and [`Nodes::cm`] of each whole group
-    /// of [`LANES`] cells, node by node, the cells side by side: element
-    /// `g * len + j` holds node `j` of group `g`'s cells. Empty for cells
-    /// of more than [`LOCKSTEP_MAX`] nodes, which are solved one by one.
+    /// [`Nodes::a`], [`Nodes::b`] and [`Nodes::cm`] of each group of
+    /// [`LANES`] cells, node by node, the cells side by side: element
+    /// `g * len + j` holds node `j` of group `g`'s cells. The last group
+    /// may be partial (at least [`PARTIAL_MIN`] cells; its unused lanes
+    /// hold zeros); cells left over, and cells of more than
+    /// [`LOCKSTEP_MAX`] nodes, are solved one by one.
     pub coef: Vec<[[f64; LANES]; 3]>,
 }
 
@@ -119,6 +121,11 @@ pub(crate) const LANES: usize = 16;
 
 /// The largest cell (in nodes) solved side by side with others.
 pub(crate) const LOCKSTEP_MAX: usize = 32;
+
+/// The fewest cells a partial group of lanes takes: below it, solving the
+/// cells one by one (chains of dependent divisions) costs less than a
+/// whole group's vector operations.
+pub(crate) const PARTIAL_MIN: usize = 4;
 
 /// The runs of cells of `nodes` (every cell's nodes contiguous, its root
 /// first, parents before children), with their coefficients.
@@ -159,10 +166,14 @@ fn cell_runs(nodes: &Nodes) -> Vec<CellRun> {
             continue;
         }
         let first = run.first as usize;
-        for g in 0..run.cells as usize / LANES {
+        let cells = run.cells as usize;
+        let groups = cells / LANES + usize::from(cells % LANES >= PARTIAL_MIN);
+        for g in 0..groups {
+            let active = (cells - g * LANES).min(LANES);
             for j in 0..len {
                 let at = |k: usize| first + (g * LANES + k) * len + j;
-                let lanes = |x: &[f64]| std::array::from_fn(|k| x[at(k)]);
+                let lanes =
+                    |x: &[f64]| std::array::from_fn(|k| if k < active { x[at(k)] } else { 0.0 });
                 run.coef
                     .push([lanes(&nodes.a), lanes(&nodes.b), lanes(&nodes.cm)]);
             }

@@ -160,8 +160,9 @@ fn matrix_runs<const FAST: bool>(
         if len <= LOCKSTEP_MAX {
             for (g, coef) in run.coef.chunks_exact(len).enumerate() {
                 let base = first + g * LANES * len;
-                solve_lanes::<FAST>(&mut m, &mut work, run, coef, base, cfac);
-                done += LANES;
+                let active = (cells - g * LANES).min(LANES);
+                solve_lanes::<FAST>(&mut m, &mut work, run, coef, base, active, cfac);
+                done += active;
             }
         }
         for c in done..cells {
@@ -174,33 +175,45 @@ fn matrix_runs<const FAST: bool>(
     }
 }
 
-/// Assembles and solves the [`LANES`] consecutive cells of `run` whose
-/// first node is `base`, with their coefficients `coef` side by side
-/// (see [`CellRun::coef`]): each lane does exactly what [`assemble_cell`]
-/// and [`solve_cell`] do.
+/// Assembles and solves the `active` (at most [`LANES`]) consecutive
+/// cells of `run` whose first node is `base`, with their coefficients
+/// `coef` side by side (see [`CellRun::coef`]): each lane does exactly
+/// what [`assemble_cell`] and [`solve_cell`] do. Unused lanes solve a
+/// harmless system (zero coefficients, unit diagonal) whose results are
+/// dropped.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn solve_lanes<const FAST: bool>(
     m: &mut Matrix<'_>,
     work: &mut Lanes,
     run: &CellRun,
     coef: &[[[f64; LANES]; 3]],
     base: usize,
+    active: usize,
     cfac: Option<f64>,
 ) {
     let parent = &run.parent[..run.parent.len().min(LOCKSTEP_MAX).min(coef.len())];
     let len = parent.len();
-    let end = base + LANES * len;
+    let active = active.min(LANES);
+    let end = base + active * len;
     let (d, rhs, v) = (
         &mut m.d[base..end],
         &mut m.rhs[base..end],
         &mut m.v[base..end],
     );
     let (dd, rr, vv) = (&mut work.d, &mut work.rhs, &mut work.v);
-    for k in 0..LANES {
+    for k in 0..active {
         for j in 0..len {
             dd[j][k] = d[k * len + j];
             rr[j][k] = rhs[k * len + j];
             vv[j][k] = v[k * len + j];
+        }
+    }
+    for k in active..LANES {
+        for j in 0..len {
+            dd[j][k] = 1.0;
+            rr[j][k] = 0.0;
+            vv[j][k] = 0.0;
         }
     }
     let up = |p: u32| (p as usize).min(LOCKSTEP_MAX - 1);
@@ -271,7 +284,7 @@ fn solve_lanes<const FAST: bool>(
             vv[j][k] += rr[j][k];
         }
     }
-    for k in 0..LANES {
+    for k in 0..active {
         for j in 0..len {
             rhs[k * len + j] = rr[j][k];
             v[k * len + j] = vv[j][k];
@@ -351,7 +364,7 @@ fn solve_cell<const FAST: bool>(m: &mut Matrix<'_>, parent: &[u32], range: std::
 mod tests {
     use super::*;
     use crate::net::{Cell, Location, Section};
-    use crate::sim::discretize::discretize;
+    use crate::sim::discretize::{PARTIAL_MIN, discretize};
 
     /// NEURON's triangularisation and back substitution over the whole
     /// node array in index order (`solve.cpp`), to check that the cell
@@ -380,13 +393,14 @@ mod tests {
     }
 
     /// Cells of a few shapes in runs longer and shorter than [`LANES`],
-    /// with different geometry per cell.
+    /// ending in a partial group of lanes (6 cells) or in a cell left to
+    /// be solved alone, with different geometry per cell.
     fn mixed_cells() -> Vec<Cell> {
         let mut cells = Vec::new();
-        for g in 0..(3 * LANES as u64 + 5) {
+        for g in 0..(3 * LANES as u64 + 8) {
             let shape = match g {
-                g if g < 2 * LANES as u64 + 3 => 0,
-                g if g < 2 * LANES as u64 + 4 => 1,
+                g if g < 2 * LANES as u64 + 6 => 0,
+                g if g < 2 * LANES as u64 + 7 => 1,
                 _ => 2,
             };
             let soma = |nseg: usize| Section {
@@ -416,6 +430,22 @@ mod tests {
         let nodes = discretize(&cells).unwrap();
         assert!(nodes.runs.iter().any(|r| r.cells as usize > LANES));
         assert!(nodes.runs.iter().any(|r| r.parent.len() > LOCKSTEP_MAX));
+        let short = |r: &&CellRun| r.parent.len() <= LOCKSTEP_MAX;
+        let left = |r: &CellRun| r.cells as usize % LANES;
+        assert!(
+            nodes
+                .runs
+                .iter()
+                .filter(short)
+                .any(|r| left(r) >= PARTIAL_MIN)
+        );
+        assert!(
+            nodes
+                .runs
+                .iter()
+                .filter(short)
+                .any(|r| (1..PARTIAL_MIN).contains(&left(r)))
+        );
         let n = nodes.len();
         let cfac = 0.001 / 0.025;
         let val = |i: usize, k: u64| {
