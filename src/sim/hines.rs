@@ -202,11 +202,22 @@ fn solve_lanes<const FAST: bool>(
         &mut m.v[base..end],
     );
     let (dd, rr, vv) = (&mut work.d, &mut work.rhs, &mut work.v);
-    for k in 0..active {
-        for j in 0..len {
-            dd[j][k] = d[k * len + j];
-            rr[j][k] = rhs[k * len + j];
-            vv[j][k] = v[k * len + j];
+    // Cell by cell (zipped chunks: no index checks in the copy).
+    let cells = d
+        .chunks_exact(len)
+        .zip(rhs.chunks_exact(len))
+        .zip(v.chunks_exact(len));
+    for (k, ((dc, rc), vc)) in cells.enumerate() {
+        for ((((x, y), z), (dj, rj)), vj) in dc
+            .iter()
+            .zip(rc)
+            .zip(vc)
+            .zip(dd.iter_mut().zip(rr.iter_mut()))
+            .zip(vv.iter_mut())
+        {
+            dj[k] = *x;
+            rj[k] = *y;
+            vj[k] = *z;
         }
     }
     for k in active..LANES {
@@ -284,10 +295,14 @@ fn solve_lanes<const FAST: bool>(
             vv[j][k] += rr[j][k];
         }
     }
-    for k in 0..active {
-        for j in 0..len {
-            rhs[k * len + j] = rr[j][k];
-            v[k * len + j] = vv[j][k];
+    for (k, (rc, vc)) in rhs
+        .chunks_exact_mut(len)
+        .zip(v.chunks_exact_mut(len))
+        .enumerate()
+    {
+        for ((y, z), (rj, vj)) in rc.iter_mut().zip(vc).zip(rr.iter().zip(vv.iter())) {
+            *y = rj[k];
+            *z = vj[k];
         }
     }
 }

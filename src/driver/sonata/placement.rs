@@ -196,7 +196,8 @@ pub(super) struct Placer {
     rngs: Vec<Option<RandomState>>,
     /// Per cell: BMTK's order of its sections (`None`: the cell's own).
     orders: Vec<Option<Vec<usize>>>,
-    props: HashMap<usize, SegProps>,
+    /// Per cell: its segment table, once a draw needs it.
+    props: Vec<Option<SegProps>>,
     found: HashMap<(usize, usize), Eligible>,
 }
 
@@ -244,7 +245,7 @@ impl Placer {
             props_from,
             rngs: vec![None; n],
             orders,
-            props: HashMap::new(),
+            props: std::iter::repeat_with(|| None).take(n).collect(),
             found: HashMap::new(),
         }
     }
@@ -264,16 +265,21 @@ impl Placer {
         nsyns: usize,
     ) -> Result<Vec<Location>, String> {
         let src = self.props_from[c];
-        if let std::collections::hash_map::Entry::Vacant(e) = self.props.entry(src) {
-            let order = self.orders.get(src).and_then(|o| o.as_deref());
-            e.insert(SegProps::of(&cells[src], order)?);
-        }
-        let props = &self.props[&src];
-        let fkey = (src, key);
-        if let std::collections::hash_map::Entry::Vacant(e) = self.found.entry(fkey) {
-            e.insert(props.find(names, range)?);
-        }
-        let (ix, prob) = &self.found[&fkey];
+        let slot = self
+            .props
+            .get_mut(src)
+            .ok_or_else(|| format!("cell {src} is not in the network"))?;
+        let props = match slot {
+            Some(p) => &*p,
+            None => {
+                let order = self.orders.get(src).and_then(|o| o.as_deref());
+                &*slot.insert(SegProps::of(&cells[src], order)?)
+            }
+        };
+        let (ix, prob) = match self.found.entry((src, key)) {
+            std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => &*e.insert(props.find(names, range)?),
+        };
         if ix.is_empty() {
             return Ok(Vec::new());
         }
@@ -304,8 +310,9 @@ impl Placer {
 /// The section holding the `n`-th segment of `cell`, sections in `order`
 /// (`None`: the cell's own order).
 fn nth_segment_section(cell: &Cell, order: Option<&[usize]>, mut n: usize) -> Option<usize> {
-    let natural: Vec<usize> = (0..cell.sections.len()).collect();
-    for &i in order.unwrap_or(&natural) {
+    let count = order.map_or(cell.sections.len(), <[usize]>::len);
+    for k in 0..count {
+        let i = order.map_or(Some(k), |o| o.get(k).copied())?;
         let s = cell.sections.get(i)?;
         if n < s.nseg {
             return Some(i);
