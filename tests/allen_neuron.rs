@@ -9,18 +9,16 @@
 //! spike times in exact math.
 
 mod common;
-use common::golden::{num, read};
+use common::golden::{builtins_library, num, read, same_bits};
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use nmc::back::math::MathMode;
 use nmc::diag::SourceMap;
-use nmc::driver::builtins::BUILTINS;
 use nmc::driver::sonata::allen::{AllenCell, perisomatic};
 use nmc::net::{Location, Network, PointProcess, Record, RunSettings, Variable};
+use nmc::sim::Simulation;
 use nmc::sim::geometry::{pt3d_arcs, segment_geometry};
-use nmc::sim::{Mechanisms, Simulation};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -34,35 +32,6 @@ fn manifest() -> &'static Value {
             .expect("tests/golden/allen/manifest.json");
         serde_json::from_str(&text).expect("manifest parses")
     })
-}
-
-fn library() -> &'static Mechanisms {
-    std::thread_local! {
-        static LIB: &'static Mechanisms = Box::leak(Box::new({
-            let files: Vec<PathBuf> =
-                BUILTINS.iter().map(|b| root().join("builtins").join(b.file)).collect();
-            nmc::driver::library::from_files_with(&files, MathMode::Exact)
-                .expect("builtins compile")
-        }));
-    }
-    LIB.with(|l| *l)
-}
-
-fn same_bits(what: &str, ours: &[f64], neuron: &[f64]) {
-    assert_eq!(
-        ours.len(),
-        neuron.len(),
-        "{what}: {} values, NEURON has {}",
-        ours.len(),
-        neuron.len()
-    );
-    for (k, (a, b)) in ours.iter().zip(neuron).enumerate() {
-        assert!(
-            a.to_bits() == b.to_bits(),
-            "{what}[{k}]: nmc {a:e} NEURON {b:e} (difference {:e})",
-            a - b
-        );
-    }
 }
 
 /// The cell as nmc builds it, nseg by BMTK's dL rule.
@@ -225,7 +194,7 @@ fn check(name: &str) {
             variable: Variable::Voltage,
         });
     }
-    let mut sim = Simulation::new(&net, library()).expect("the cell builds");
+    let mut sim = Simulation::new(&net, builtins_library()).expect("the cell builds");
     let res = sim.run(&mut |_| {});
     assert!(res.error.is_none(), "{:?}", res.error);
     same_bits(&format!("{name}: t"), &res.times, &read(&file, "t"));

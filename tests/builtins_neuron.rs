@@ -6,18 +6,17 @@
 //! be bit-identical to NEURON's.
 
 mod common;
-use common::golden::{self, num, params, read};
+use common::golden::{self, builtins_library, num, params, read};
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use nmc::back::math::MathMode;
 use nmc::driver::builtins::BUILTINS;
 use nmc::net::{
     Cell, Connection, Location, Network, PointProcess, Record, RunSettings, Source, SpikeTrain,
     Variable,
 };
-use nmc::sim::{Mechanisms, Simulation};
+use nmc::sim::Simulation;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -43,19 +42,6 @@ fn experiment(name: &str) -> &'static Value {
         .iter()
         .find(|e| e["name"] == name)
         .unwrap_or_else(|| panic!("no experiment {name}"))
-}
-
-/// The built-ins only, in `BUILTINS` order, compiled in exact math.
-fn library() -> &'static Mechanisms {
-    std::thread_local! {
-        static LIB: &'static Mechanisms = Box::leak(Box::new({
-            let files: Vec<PathBuf> =
-                BUILTINS.iter().map(|b| root().join("builtins").join(b.file)).collect();
-            nmc::driver::library::from_files_with(&files, MathMode::Exact)
-                .expect("builtins compile")
-        }));
-    }
-    LIB.with(|l| *l)
 }
 
 /// Gid of the real cell; artificial cell k gets `ART_GID + k`.
@@ -234,7 +220,7 @@ fn build(exp: &Value) -> (Network, Vec<String>, Vec<(String, u64)>) {
 fn check(name: &str) {
     let exp = experiment(name);
     let (net, names, spike_sets) = build(exp);
-    let mut sim = Simulation::new(&net, library()).expect("network builds");
+    let mut sim = Simulation::new(&net, builtins_library()).expect("network builds");
     sim.set_exact(true);
     let res = sim.run(&mut |_| {});
     assert!(res.error.is_none(), "{:?}", res.error);

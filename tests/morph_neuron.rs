@@ -7,19 +7,17 @@
 //! five places and spike times must be NEURON's bit for bit in exact math.
 
 mod common;
-use common::golden::{num, read};
+use common::golden::{builtins_library, num, read, same_bits};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use nmc::back::math::MathMode;
 use nmc::diag::SourceMap;
-use nmc::driver::builtins::BUILTINS;
 use nmc::net::{
     Cell, Insert, Location, Network, PointProcess, Record, RunSettings, Section, Variable,
 };
-use nmc::sim::{Mechanisms, Simulation};
+use nmc::sim::Simulation;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -44,41 +42,10 @@ fn cell_entry(name: &str) -> &'static Value {
         .unwrap_or_else(|| panic!("no cell {name} in the manifest"))
 }
 
-/// NEURON's built-ins (hh, pas, IClamp), compiled in exact math.
-fn library() -> &'static Mechanisms {
-    std::thread_local! {
-        static LIB: &'static Mechanisms = Box::leak(Box::new({
-            let files: Vec<PathBuf> =
-                BUILTINS.iter().map(|b| root().join("builtins").join(b.file)).collect();
-            nmc::driver::library::from_files_with(&files, MathMode::Exact)
-                .expect("builtins compile")
-        }));
-    }
-    LIB.with(|l| *l)
-}
-
 fn h5(entry: &Value) -> PathBuf {
     root()
         .join("tests/golden/morph")
         .join(entry["file"].as_str().expect("file"))
-}
-
-/// The bits of two arrays are equal; a message naming the first difference otherwise.
-fn same_bits(what: &str, ours: &[f64], neuron: &[f64]) {
-    assert_eq!(
-        ours.len(),
-        neuron.len(),
-        "{what}: {} values, NEURON has {}",
-        ours.len(),
-        neuron.len()
-    );
-    for (k, (a, b)) in ours.iter().zip(neuron).enumerate() {
-        assert!(
-            a.to_bits() == b.to_bits(),
-            "{what}[{k}]: nmc {a:e} NEURON {b:e} (difference {:e})",
-            a - b
-        );
-    }
 }
 
 /// The kind of a section name (`dend[3]` -> `dend`).
@@ -250,7 +217,7 @@ fn check_run(name: &str) {
             variable: Variable::Voltage,
         });
     }
-    let mut sim = Simulation::new(&net, library()).expect("the cell builds");
+    let mut sim = Simulation::new(&net, builtins_library()).expect("the cell builds");
     let res = sim.run(&mut |_| {});
     assert!(res.error.is_none(), "{:?}", res.error);
     same_bits(&format!("{name}: t"), &res.times, &read(&file, "t"));

@@ -64,3 +64,38 @@ pub fn read(file: &Path, name: &str) -> Vec<f64> {
         .and_then(|d| d.read_raw::<f64>())
         .unwrap_or_else(|e| panic!("{}: {name}: {e}", file.display()))
 }
+
+/// NEURON's built-in mechanisms (in `BUILTINS` order) compiled in exact
+/// math, once per test thread.
+pub fn builtins_library() -> &'static nmc::sim::Mechanisms {
+    std::thread_local! {
+        static LIB: &'static nmc::sim::Mechanisms = Box::leak(Box::new({
+            let files: Vec<std::path::PathBuf> = nmc::driver::builtins::BUILTINS
+                .iter()
+                .map(|b| super::repo("builtins").join(b.file))
+                .collect();
+            nmc::driver::library::from_files_with(&files, nmc::back::math::MathMode::Exact)
+                .expect("builtins compile")
+        }));
+    }
+    LIB.with(|l| *l)
+}
+
+/// Asserts that the bits of two arrays are equal, naming the first
+/// difference otherwise.
+pub fn same_bits(what: &str, ours: &[f64], neuron: &[f64]) {
+    assert_eq!(
+        ours.len(),
+        neuron.len(),
+        "{what}: {} values, NEURON has {}",
+        ours.len(),
+        neuron.len()
+    );
+    for (k, (a, b)) in ours.iter().zip(neuron).enumerate() {
+        assert!(
+            a.to_bits() == b.to_bits(),
+            "{what}[{k}]: nmc {a:e} NEURON {b:e} (difference {:e})",
+            a - b
+        );
+    }
+}
