@@ -477,7 +477,7 @@ class Analysis:
     """What ``nmc analyze`` computes: ``stats`` (one dict per group, the
     fields of ``stats.json``), ``window`` (tstart, tstop in ms),
     ``group_by``, ``table`` (the printed table) and ``figures`` (name ->
-    PNG or SVG bytes: ``raster``, ``rates``, ``rate_distribution``)."""
+    PNG or SVG bytes: ``raster``, ``rates``, ``rate_distribution``, ``spectrum``)."""
 
     stats: list
     window: tuple

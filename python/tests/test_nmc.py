@@ -135,7 +135,7 @@ def test_analyze_neuron_spikes_matches_golden_stats():
     assert a.window == (0.0, 1000.0)
     assert a.group("PV")["volleys"] == 10
     assert "Exc" in a.table and "22.01 Hz" in a.table
-    assert set(a.figures) == {"raster", "rates", "rate_distribution"}
+    assert set(a.figures) == {"raster", "rates", "rate_distribution", "spectrum"}
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in a.figures.values())
 
 
