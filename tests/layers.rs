@@ -1,6 +1,6 @@
 //! The module tree is layered as the pipeline runs: front ends above the
 //! IR, the IR above the back ends, the back ends above the engine; file
-//! formats (`sonata`), `net`, `units` and `diag` below everything that
+//! formats (`sonata`, `morph`), `net`, `units` and `diag` below everything that
 //! runs; `driver` the only module that runs several stages. An import
 //! that runs back up the layers fails this test, naming file and line.
 //! Test modules (from `#[cfg(test)]` on) may use anything.
@@ -32,6 +32,12 @@ const RULES: &[(&str, &[&str])] = &[
         "sonata",
         &[
             "ir", "back", "sim", "front", "driver", "analyze", "lsp", "cli",
+        ],
+    ),
+    (
+        "morph",
+        &[
+            "ir", "back", "sim", "front", "driver", "sonata", "analyze", "lsp", "cli",
         ],
     ),
     (

@@ -53,7 +53,7 @@ impl Morphology {
             .iter()
             .map(|&s| {
                 let m = &self.sections[s];
-                let arc = crate::sim::geometry::pt3d_arcs(&m.pt3d);
+                let arc = net::pt3d_arcs(&m.pt3d);
                 net::Section {
                     name: m.name.clone(),
                     length: arc.last().copied().unwrap_or(0.0),

@@ -83,6 +83,25 @@ pub struct Section {
     pub pt3d: Vec<[f32; 4]>,
 }
 
+/// Arc length (um) at each 3-d point, as NEURON's `nrn_pt3dmodified`: the
+/// coordinate differences in single precision, the distances and their
+/// running sum in double.
+pub fn pt3d_arcs(pts: &[[f32; 4]]) -> Vec<f64> {
+    let mut arc = Vec::with_capacity(pts.len());
+    let mut s = 0.0f64;
+    for (i, p) in pts.iter().enumerate() {
+        if i > 0 {
+            let q = &pts[i - 1];
+            let t1 = f64::from(p[0] - q[0]);
+            let t2 = f64::from(p[1] - q[1]);
+            let t3 = f64::from(p[2] - q[2]);
+            s += (t1 * t1 + t2 * t2 + t3 * t3).sqrt();
+        }
+        arc.push(s);
+    }
+    arc
+}
+
 impl Default for Section {
     /// NEURON's defaults: L = 100 um, diam = 500 um, nseg = 1, cm = 1, Ra = 35.4.
     fn default() -> Self {

@@ -13,6 +13,7 @@
 use std::f64::consts::PI;
 
 use crate::net::Section;
+pub use crate::net::pt3d_arcs;
 
 /// The geometry of a section's segments.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -26,25 +27,6 @@ pub struct SegmentGeometry {
     /// from the node at x = 1 to the last segment's: `nseg + 1` values.
     /// NEURON's `ri(x)` (MOhm) is one over these.
     pub rinv: Vec<f64>,
-}
-
-/// Arc length (um) at each 3-d point, as NEURON's `nrn_pt3dmodified`: the
-/// coordinate differences in single precision, the distances and their
-/// running sum in double.
-pub fn pt3d_arcs(pts: &[[f32; 4]]) -> Vec<f64> {
-    let mut arc = Vec::with_capacity(pts.len());
-    let mut s = 0.0f64;
-    for (i, p) in pts.iter().enumerate() {
-        if i > 0 {
-            let q = &pts[i - 1];
-            let t1 = f64::from(p[0] - q[0]);
-            let t2 = f64::from(p[1] - q[1]);
-            let t3 = f64::from(p[2] - q[2]);
-            s += (t1 * t1 + t2 * t2 + t3 * t3).sqrt();
-        }
-        arc.push(s);
-    }
-    arc
 }
 
 /// The segments of `sec`: from its 3-d points when it has two or more,
