@@ -5,7 +5,9 @@
 //! same spikes and voltages within rounding, and a recorded synapse (which
 //! is never grouped) must be integrated exactly as in the exact run. Runs
 //! on 2 and 3 threads (cells 0 and 1 drive cell 2 across threads) must
-//! equal the one-thread run bit for bit, exact or aggregated.
+//! equal the one-thread run bit for bit, exact or aggregated. Merging the
+//! Exp2Syn instances while building, and building from a network whose
+//! synapses the engine takes over, must change nothing, bit for bit.
 
 mod common;
 
@@ -15,7 +17,7 @@ use nmc::net::{
     Cell, Connection, Insert, Location, Network, PointProcess, Record, RunSettings, Section,
     Source, SpikeTrain, Variable,
 };
-use nmc::sim::{Mechanisms, Results, Simulation};
+use nmc::sim::{Mechanisms, Results, SimOptions, Simulation};
 
 const MID: Location = Location { section: 0, x: 0.5 };
 
@@ -148,7 +150,7 @@ fn network() -> Network {
     Network {
         cells: (0..3).map(rtm_cell).collect(),
         trains,
-        connections,
+        connections: connections.into(),
         run: RunSettings {
             tstart: 0.0,
             tstop: 300.0,
@@ -232,4 +234,57 @@ fn threads_give_the_one_thread_results_bit_for_bit() {
             assert_eq!(agg, agg1);
         }
     }
+}
+
+fn run_with(options: SimOptions, consume: bool) -> (Results, Vec<(String, usize, usize)>) {
+    let lib = library();
+    let mut net = network();
+    let mut sim = if consume {
+        let sim = Simulation::from_network(&mut net, &lib, options).expect("builds");
+        assert!(net.connections.is_empty());
+        assert!(net.cells.iter().all(|c| c.point_processes.is_empty()));
+        sim
+    } else {
+        Simulation::with_options(&net, &lib, options).expect("builds")
+    };
+    let res = sim.run(&mut |_| {});
+    assert!(res.error.is_none(), "{:?}", res.error);
+    (res, sim.aggregation())
+}
+
+#[test]
+fn merging_while_building_and_taking_the_network_change_nothing() {
+    for threads in [1, 2, 3] {
+        for exact in [false, true] {
+            let (plain, groups) = run_on(exact, threads);
+            for (merge, consume) in [(true, false), (false, true), (true, true)] {
+                let options = SimOptions {
+                    threads,
+                    exact,
+                    merge_synapses: merge,
+                    ..SimOptions::default()
+                };
+                let (res, g) = run_with(options, consume);
+                let what =
+                    format!("{threads} threads, exact {exact}, merge {merge}, consume {consume}");
+                assert_eq!(res.spikes, plain.spikes, "{what}");
+                assert_eq!(res.traces, plain.traces, "{what}");
+                assert_eq!(g, groups, "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_simulation_merged_while_building_cannot_run_exact() {
+    let lib = library();
+    let options = SimOptions {
+        merge_synapses: true,
+        ..SimOptions::default()
+    };
+    let mut sim = Simulation::with_options(&network(), &lib, options).expect("builds");
+    sim.set_exact(true);
+    let res = sim.run(&mut |_| {});
+    let err = res.error.expect("refused");
+    assert!(err.message.contains("merged"), "{err}");
 }

@@ -94,6 +94,7 @@ fn run(net: &Network, lib: &Mechanisms, threads: usize, specialize: bool) -> Res
     let options = SimOptions {
         threads,
         specialize,
+        ..SimOptions::default()
     };
     let mut sim = Simulation::with_options(net, lib, options).expect("builds");
     let res = sim.run(&mut |_| {});
@@ -210,6 +211,7 @@ fn the_specialisation_follows_the_run() {
         SimOptions {
             threads: 2,
             specialize: true,
+            ..SimOptions::default()
         },
     )
     .expect("builds");
@@ -247,6 +249,7 @@ fn the_specialisation_follows_the_run() {
         SimOptions {
             threads: 1,
             specialize: false,
+            ..SimOptions::default()
         },
     )
     .expect("builds");

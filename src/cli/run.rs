@@ -36,7 +36,7 @@ pub fn run(
     if !checked.diagnostics.is_empty() {
         err!("{}", diag::render_human(&map, &checked.diagnostics, color));
     }
-    let Some(exp) = checked.experiment else {
+    let Some(mut exp) = checked.experiment else {
         errln!(
             "error: {} was not run ({})",
             file.display(),
@@ -53,15 +53,18 @@ pub fn run(
             return EXIT_ERRORS;
         }
     };
+    // A one-shot run: linear synapses merged while building unless exact.
+    let options = SimOptions {
+        threads,
+        exact,
+        merge_synapses: true,
+        ..SimOptions::default()
+    };
+    let synapses = exp.network.connections.len();
     let built = match comm.as_deref_mut() {
-        Some(c) => {
-            let options = SimOptions {
-                threads,
-                ..SimOptions::default()
-            };
-            Simulation::for_ranks(&exp.network, &lib, options, c)
-        }
-        None => Simulation::with_threads(&exp.network, &lib, threads),
+        Some(c) => Simulation::for_ranks(&exp.network, &lib, options, c),
+        // The engine frees the network's synapses as it takes them over.
+        None => Simulation::from_network(&mut exp.network, &lib, options),
     };
     let mut sim = match built {
         Ok(s) => s,
@@ -70,7 +73,6 @@ pub fn run(
             return EXIT_ERRORS;
         }
     };
-    sim.set_exact(exact);
     let dir = out_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| exp.output.dir.clone());
@@ -112,7 +114,7 @@ pub fn run(
         return EXIT_ERRORS;
     }
     if !quiet {
-        print_summary(&exp, &results, wall, &dir);
+        print_summary(&exp, &results, wall, &dir, synapses);
         if !traffic.is_empty() {
             outln!("{}", ranks_line(sim.share(), &traffic));
         }
@@ -225,7 +227,7 @@ fn spikes_per_population(exp: &Experiment, res: &Results) -> Vec<usize> {
         .collect()
 }
 
-fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path) {
+fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path, synapses: usize) {
     let steps = res.times.len().saturating_sub(1);
     let counts = spikes_per_population(exp, res);
     outln!(
@@ -251,7 +253,7 @@ fn print_summary(exp: &Experiment, res: &Results, wall: Duration, dir: &Path) {
             rate
         );
     }
-    if let Some(m) = crate::io::memory_line(exp.network.connections.len()) {
+    if let Some(m) = crate::io::memory_line(synapses) {
         outln!("{m}");
     }
     outln!("wrote {}", dir.display());

@@ -34,7 +34,7 @@ pub fn run(
     let quiet = quiet || !writer;
     let t0 = Instant::now();
     let mut map = SourceMap::new();
-    let loaded = match sonata::load(&mut map, file, opts) {
+    let mut loaded = match sonata::load(&mut map, file, opts) {
         Ok(l) => l,
         Err(diags) => {
             err!("{}", diag::render_human(&map, &diags, color));
@@ -71,15 +71,18 @@ pub fn run(
     ) {
         return EXIT_ERRORS;
     }
+    // A one-shot run: linear synapses merged while building unless exact.
+    let options = SimOptions {
+        threads,
+        exact,
+        merge_synapses: true,
+        ..SimOptions::default()
+    };
+    let synapses = loaded.network.connections.len();
     let built = match comm.as_deref_mut() {
-        Some(c) => {
-            let options = SimOptions {
-                threads,
-                ..SimOptions::default()
-            };
-            Simulation::for_ranks(&loaded.network, &loaded.mechanisms, options, c)
-        }
-        None => Simulation::with_threads(&loaded.network, &loaded.mechanisms, threads),
+        Some(c) => Simulation::for_ranks(&loaded.network, &loaded.mechanisms, options, c),
+        // The engine frees the network's synapses as it takes them over.
+        None => Simulation::from_network(&mut loaded.network, &loaded.mechanisms, options),
     };
     let mut sim = match built {
         Ok(s) => s,
@@ -88,7 +91,6 @@ pub fn run(
             return EXIT_ERRORS;
         }
     };
-    sim.set_exact(exact);
     let load_time = t0.elapsed();
     let t1 = Instant::now();
     let run = &loaded.network.run;
@@ -135,7 +137,7 @@ pub fn run(
         &times,
         &written,
         &map,
-        &aggregation,
+        (&aggregation, synapses),
     );
     if !traffic.is_empty() {
         let _ = writeln!(text, "{}", super::run::ranks_line(sim.share(), &traffic));
@@ -152,7 +154,7 @@ pub fn run(
             "ran {}: {} cells, {} connections, {} ms in steps of {} ms on {} thread{}; load {:.2} s, simulate {:.2} s",
             file.display(),
             loaded.network.cells.len(),
-            loaded.network.connections.len(),
+            synapses,
             crate::units::format_number(run.tstop - run.tstart),
             crate::units::format_number(run.dt),
             sim.threads(),
@@ -319,7 +321,7 @@ fn log_text(
     times: &Timings,
     written: &[PathBuf],
     map: &SourceMap,
-    aggregation: &[(String, usize, usize)],
+    (aggregation, synapses): (&[(String, usize, usize)], usize),
 ) -> String {
     let c = &loaded.config;
     let net = &loaded.network;
@@ -344,7 +346,7 @@ fn log_text(
         net.cells.len(),
         loaded.populations.len(),
         loaded.populations.join(", "),
-        net.connections.len(),
+        synapses,
         net.trains.len(),
         input_spikes,
         net.records.len()
@@ -380,7 +382,7 @@ fn log_text(
         times.write.as_secs_f64(),
         total.as_secs_f64()
     );
-    if let Some(m) = crate::io::memory_line(net.connections.len()) {
+    if let Some(m) = crate::io::memory_line(synapses) {
         let _ = writeln!(s, "{m}");
     }
     let (events, busy) = times.events;

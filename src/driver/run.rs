@@ -196,8 +196,13 @@ impl Prepared {
         progress: &mut dyn FnMut(f64) -> bool,
     ) -> Result<Outcome, crate::sim::SimError> {
         let t0 = Instant::now();
-        let mut sim = Simulation::with_threads(self.network(), self.mechanisms(), opts.threads)?;
-        sim.set_exact(opts.exact);
+        let options = crate::sim::SimOptions {
+            threads: opts.threads,
+            exact: opts.exact,
+            merge_synapses: true,
+            ..Default::default()
+        };
+        let mut sim = Simulation::with_options(self.network(), self.mechanisms(), options)?;
         let build_time = t0.elapsed();
         let t1 = Instant::now();
         let results = sim.run_interruptible(progress);

@@ -5,6 +5,9 @@
 //! uS, S/cm2, uF/cm2, ohm*cm, degC.
 
 pub mod circuit;
+mod connections;
+
+pub use connections::Connections;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,8 +22,8 @@ pub struct Network {
     pub cells: Vec<Cell>,
     /// Spike trains given as lists of times (virtual cells, stimuli).
     pub trains: Vec<SpikeTrain>,
-    /// NetCon-style connections.
-    pub connections: Vec<Connection>,
+    /// NetCon-style connections, in creation order.
+    pub connections: Connections,
     /// Run conditions.
     pub run: RunSettings,
     /// Values to record every step.

@@ -382,6 +382,8 @@ impl Fanouts {
     /// slot, instance) of each connection).
     pub fn new(lists: &[Vec<u32>], targets: &[(u32, u32)]) -> Fanouts {
         let mut f = Fanouts::default();
+        f.items.reserve_exact(lists.iter().map(Vec::len).sum());
+        f.lists.reserve_exact(lists.len());
         for list in lists {
             let start = f.items.len() as u32;
             for &c in list {

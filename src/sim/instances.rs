@@ -3,7 +3,7 @@
 //! values, and the per-node ion arrays with NEURON's default values.
 
 use crate::ir::interface::unsuffixed;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use super::aggregate::Merged;
@@ -32,6 +32,9 @@ pub(crate) struct MechInstances {
     /// The leaders while instances share state (set at every
     /// initialisation, see `aggregate`).
     pub merged: Option<Merged>,
+    /// When the network's instances were merged while building (see
+    /// [`build`]): per row, how many instances it stands for.
+    pub multiplicity: Option<Vec<u32>>,
 }
 
 impl MechInstances {
@@ -93,16 +96,25 @@ impl Placement {
     }
 }
 
-/// Builds the instances of every mechanism the network uses.
+/// Builds the instances of every mechanism the network uses. With
+/// `merge` (the recorded point processes, as (cell, index), which keep
+/// rows of their own), the instances of a mechanism [`mergeable`] on one
+/// node with the same parameter values share one row: they are
+/// indistinguishable until events arrive, and their events may run on the
+/// shared row (see `aggregate`), so nothing needs their own rows.
 pub(crate) fn build(
-    cells: &[Cell],
+    piece: &super::Piece<'_>,
+    points: Option<&[Vec<crate::net::PointProcess>]>,
     lib: &Mechanisms,
     nodes: &Nodes,
+    merge: Option<&HashSet<(usize, usize)>>,
 ) -> Result<(Vec<MechInstances>, Placement), SimError> {
     // Instances per library index: (node, params, origin).
     type Pending<'a> = Vec<(u32, &'a BTreeMap<String, f64>, Origin)>;
     let mut pending: BTreeMap<usize, Pending<'_>> = BTreeMap::new();
+    let cells = piece.cells;
     for (ci, cell) in cells.iter().enumerate() {
+        let points = super::points_of(cells, points, ci);
         for (si, sec) in cell.sections.iter().enumerate() {
             for ins in &sec.mechanisms {
                 let idx = lookup(lib, &ins.mechanism, MechKind::Density)?;
@@ -123,13 +135,13 @@ pub(crate) fn build(
             }
         }
         let artificial = cell.sections.is_empty();
-        if artificial && cell.point_processes.len() != 1 {
+        if artificial && points.len() != 1 {
             return Err(SimError::new(
                 SimErrorKind::InvalidNetwork,
                 format!(
                     "cell {ci} (gid {}) has no section: it must hold exactly one ARTIFICIAL_CELL, not {} point processes",
                     cell.gid,
-                    cell.point_processes.len()
+                    points.len()
                 ),
             ));
         }
@@ -139,14 +151,14 @@ pub(crate) fn build(
             MechKind::PointProcess
         };
         let mut last: Option<(&str, usize)> = None;
-        for (pi, pp) in cell.point_processes.iter().enumerate() {
+        for (pi, pp) in points.iter().enumerate() {
             let idx = match last {
                 Some((name, idx)) if name == &*pp.mechanism => idx,
                 _ => lookup(lib, &pp.mechanism, want)?,
             };
             last = Some((&pp.mechanism, idx));
             // An artificial cell touches no node; node 0 keeps the
-            // kernels' bounds checks satisfied (see `Part::new`).
+            // kernels' bounds checks satisfied (see `Part::build`).
             let node = if artificial {
                 Some(0)
             } else {
@@ -169,9 +181,8 @@ pub(crate) fn build(
     }
     let mut mechs = Vec::new();
     let mut placement = Placement {
-        point: cells
-            .iter()
-            .map(|c| vec![(UNPLACED, UNPLACED); c.point_processes.len()])
+        point: (0..cells.len())
+            .map(|ci| vec![(UNPLACED, UNPLACED); super::points_of(cells, points, ci).len()])
             .collect(),
         ..Placement::default()
     };
@@ -180,15 +191,28 @@ pub(crate) fn build(
             continue;
         };
         let mech = compiled.mechanism();
-        let mut data = MechanismData::new(mech, list.len());
-        let node_index: Vec<u32> = list.iter().map(|p| p.0).collect();
+        let linearity = linear::analyse(mech).ok();
+        let groups = match (merge, &linearity) {
+            (Some(pinned), Some(lin)) if mergeable(mech, lin) => Some(group(&list, pinned)),
+            _ => None,
+        };
+        let rows = groups.as_ref().map_or(list.len(), |g| g.multiplicity.len());
+        let mut data = MechanismData::new(mech, rows);
+        let node_index: Vec<u32> = match &groups {
+            Some(g) => g.first.iter().map(|&k| list[k as usize].0).collect(),
+            None => list.iter().map(|p| p.0).collect(),
+        };
         data.set_node_index(&node_index);
         let slot = mechs.len() as u32;
         // Parameter names resolved once per distinct map (synapses of one
         // connection type share theirs).
         let mut resolved: Vec<(Param, f64)> = Vec::new();
         let mut resolved_for: Option<*const BTreeMap<String, f64>> = None;
-        for (inst, (_, params, origin)) in list.iter().enumerate() {
+        for (k, (_, params, origin)) in list.iter().enumerate() {
+            let inst = match &groups {
+                Some(g) => g.row_of[k] as usize,
+                None => k,
+            };
             let key: *const BTreeMap<String, f64> = *params;
             if resolved_for != Some(key) {
                 resolved.clear();
@@ -227,7 +251,6 @@ pub(crate) fn build(
             }
         }
         let has = KINDS.map(|k| compiled.has_kernel(k));
-        let linearity = linear::analyse(compiled.mechanism()).ok();
         mechs.push(MechInstances {
             compiled,
             data,
@@ -235,9 +258,90 @@ pub(crate) fn build(
             prepared: None,
             linearity,
             merged: None,
+            multiplicity: groups.map(|g| g.multiplicity),
         });
     }
     Ok((mechs, placement))
+}
+
+/// True when the instances of `mech` (which `lin` describes) may be
+/// merged while building: events may run on the merged row
+/// ([`Linearity::event_reads`]), and INITIAL gives equal instances equal
+/// values (no random numbers).
+fn mergeable(mech: &Mechanism, lin: &Linearity) -> bool {
+    lin.event_reads.is_some() && !linear::draws_random(mech)
+}
+
+/// A parameter map, by address (maps are shared between instances).
+type Map = *const BTreeMap<String, f64>;
+
+/// Instances merged into rows (see [`build`]).
+struct Groups {
+    /// Per instance (in list order): its row.
+    row_of: Vec<u32>,
+    /// Per row: its first instance.
+    first: Vec<u32>,
+    /// Per row: how many instances it stands for.
+    multiplicity: Vec<u32>,
+}
+
+/// Merges the instances of `list` that sit on one node with parameter
+/// maps of equal values (bit for bit), except the `pinned` point
+/// processes; rows in order of first appearance.
+fn group(
+    list: &[(u32, &BTreeMap<String, f64>, Origin)],
+    pinned: &HashSet<(usize, usize)>,
+) -> Groups {
+    // Parameter maps numbered by value: maps are shared, so one lookup
+    // per distinct map object, and the content compared only for new ones.
+    let mut by_ptr: HashMap<Map, u32> = HashMap::new();
+    let mut by_value: HashMap<Vec<(&str, u64)>, u32> = HashMap::new();
+    let mut rows: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut g = Groups {
+        row_of: Vec::with_capacity(list.len()),
+        first: Vec::new(),
+        multiplicity: Vec::new(),
+    };
+    // Consecutive instances usually share node and map (the synapses of
+    // one connection type onto one cell).
+    let mut last: Option<((u32, Map), u32)> = None;
+    for (k, &(node, params, origin)) in list.iter().enumerate() {
+        let alone = matches!(origin, Origin::Point(c, p) if pinned.contains(&(c, p)));
+        let ptr: Map = params;
+        let hit = last.filter(|l| !alone && l.0 == (node, ptr)).map(|l| l.1);
+        let row = match hit {
+            Some(row) => row,
+            None => {
+                let next = g.first.len() as u32;
+                let row = if alone {
+                    next
+                } else {
+                    let id = *by_ptr.entry(ptr).or_insert_with(|| {
+                        let value = params
+                            .iter()
+                            .map(|(n, v)| (n.as_str(), v.to_bits()))
+                            .collect();
+                        let fresh = by_value.len() as u32;
+                        *by_value.entry(value).or_insert(fresh)
+                    });
+                    *rows.entry((node, id)).or_insert(next)
+                };
+                if row == next {
+                    g.first.push(k as u32);
+                    g.multiplicity.push(0);
+                }
+                if !alone {
+                    last = Some(((node, ptr), row));
+                }
+                row
+            }
+        };
+        g.row_of.push(row);
+        if let Some(m) = g.multiplicity.get_mut(row as usize) {
+            *m += 1;
+        }
+    }
+    g
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -746,3 +746,41 @@ impl EventCheck<'_> {
         ))
     }
 }
+
+/// True when `mech` draws random numbers anywhere (kernels, functions,
+/// WATCH conditions).
+pub(crate) fn draws_random(mech: &Mechanism) -> bool {
+    fn expr(e: &Expr) -> bool {
+        match e {
+            Expr::Builtin(..) => true,
+            Expr::Const(_) | Expr::Load(_) => false,
+            Expr::Unary(_, a) => expr(a),
+            Expr::Binary(_, a, b) => expr(a) || expr(b),
+            Expr::Math(_, args) | Expr::Call(_, args) | Expr::FunctionTable(_, args) => {
+                args.iter().any(expr)
+            }
+        }
+    }
+    fn stmts(body: &[Stmt]) -> bool {
+        body.iter().any(|s| match s {
+            Stmt::Assign(_, e)
+            | Stmt::Accumulate(_, e)
+            | Stmt::Eval(e)
+            | Stmt::NetEvent(e)
+            | Stmt::NetMove(e) => expr(e),
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => expr(cond) || stmts(then) || stmts(otherwise),
+            Stmt::While { cond, body } => expr(cond) || stmts(body),
+            Stmt::NetSend { delay, flag } => expr(delay) || expr(flag),
+            Stmt::Print { args, .. } => args.iter().any(expr),
+            Stmt::WatchOn { flag, .. } => expr(flag),
+            _ => false,
+        })
+    }
+    mech.kernels.iter().any(|k| stmts(&k.body))
+        || mech.functions.iter().any(|f| stmts(&f.body))
+        || mech.watches.iter().any(expr)
+}

@@ -130,10 +130,6 @@ struct Conn {
     /// Where its NET_RECEIVE arguments (weight first) start in
     /// [`Part::net_args`], and how many there are.
     args: (u32, u32),
-    /// Initial weight.
-    weight: f64,
-    /// Delay (ms).
-    delay: f64,
 }
 
 /// Threshold detection on a node (NEURON's PreSyn). What every step
@@ -243,25 +239,38 @@ pub(crate) struct Piece<'a> {
     pub records: &'a [net::Record],
     /// Run conditions.
     pub run: &'a net::RunSettings,
+    /// Merge linear synapses while building (see
+    /// [`SimOptions::merge_synapses`]).
+    pub merge: bool,
+}
+
+/// The point processes of cell `ci`: `taken[ci]` when they were taken out
+/// of the cells, else the cell's own.
+pub(crate) fn points_of<'a>(
+    cells: &'a [net::Cell],
+    taken: Option<&'a [Vec<net::PointProcess>]>,
+    ci: usize,
+) -> &'a [net::PointProcess] {
+    match taken {
+        Some(t) => t.get(ci).map_or(&[], Vec::as_slice),
+        None => cells.get(ci).map_or(&[], |c| c.point_processes.as_slice()),
+    }
 }
 
 /// Groups `targets` by delay (bit-identical delays, in order of first
 /// appearance), adding one list per group to `fanouts`.
-fn fan_out(targets: &[u32], conns: &[Conn], fanouts: &mut Vec<Vec<u32>>) -> Vec<(f64, u32)> {
+fn fan_out(targets: &[u32], delays: &[f64], fanouts: &mut Vec<Vec<u32>>) -> Vec<(f64, u32)> {
     let mut groups: Vec<(f64, u32)> = Vec::new();
     for &c in targets {
-        let Some(conn) = conns.get(c as usize) else {
+        let Some(&delay) = delays.get(c as usize) else {
             continue;
         };
-        let list = match groups
-            .iter()
-            .find(|g| g.0.to_bits() == conn.delay.to_bits())
-        {
+        let list = match groups.iter().find(|g| g.0.to_bits() == delay.to_bits()) {
             Some(g) => g.1,
             None => {
                 let id = fanouts.len() as u32;
                 fanouts.push(Vec::new());
-                groups.push((conn.delay, id));
+                groups.push((delay, id));
                 id
             }
         };
@@ -276,16 +285,23 @@ impl Part {
         self.mechs.iter().any(|m| m.compiled.is_deferred())
     }
 
-    /// Builds the engine's data for `net` with mechanisms from `lib`.
-    pub fn new(net: &net::Network, lib: &Mechanisms) -> Result<Part, SimError> {
+    /// Builds the engine's data for `net` with mechanisms from `lib`;
+    /// `merge` as [`SimOptions::merge_synapses`].
+    pub fn with_merging(
+        net: &net::Network,
+        lib: &Mechanisms,
+        merge: bool,
+    ) -> Result<Part, SimError> {
         let piece = Piece {
             cells: &net.cells,
             trains: &net.trains,
             records: &net.records,
             run: &net.run,
+            merge,
         };
         Part::build(
             &piece,
+            None,
             net.connections.len(),
             net.connections.iter().cloned(),
             lib,
@@ -294,8 +310,11 @@ impl Part {
 
     /// Builds the engine's data for `piece` and its `count` connections
     /// (given one by one, so that no list of them is made for this).
+    /// With `points`, the cells' point processes were taken out of them
+    /// (see [`Simulation::from_network`]): they are used and freed.
     pub(crate) fn build(
         net: &Piece<'_>,
+        points: Option<Vec<Vec<net::PointProcess>>>,
         count: usize,
         connections: impl Iterator<Item = net::Connection>,
         lib: &Mechanisms,
@@ -322,7 +341,19 @@ impl Part {
         let mut data = NodeData::new(n.max(1));
         data.area[..n].copy_from_slice(&nodes.area);
         data.diam[..n].copy_from_slice(&nodes.diam);
-        let (mut mechs, placement) = instances::build(net.cells, lib, &nodes)?;
+        // Recorded point processes keep rows of their own.
+        let merge = net.merge.then(|| {
+            net.records
+                .iter()
+                .filter_map(|r| match r.variable {
+                    net::Variable::PointProcess { index, .. } => Some((r.cell, index)),
+                    _ => None,
+                })
+                .collect::<std::collections::HashSet<_>>()
+        });
+        let (mut mechs, placement) =
+            instances::build(net, points.as_deref(), lib, &nodes, merge.as_ref())?;
+        drop(points);
         let currents = instances::ions(net.cells, &nodes, &mechs, &mut data)?;
         let ion_currents = data.ions.keys().map(|k| currents.contains(k)).collect();
         instances::prepare(&mut mechs, &mut data)?;
@@ -402,6 +433,7 @@ impl Part {
             })
             .collect();
         let mut conns = Vec::with_capacity(count);
+        let mut delays: Vec<f64> = Vec::with_capacity(count);
         let mut scratch_len = 1;
         let mut net_args: Vec<f64> = Vec::with_capacity(count);
         for (k, c) in connections.enumerate() {
@@ -436,10 +468,11 @@ impl Part {
                 mech,
                 instance,
                 args: (net_args.len() as u32, nargs as u32),
-                weight: c.weight,
-                delay: c.delay,
             });
-            net_args.resize(net_args.len() + nargs, 0.0);
+            delays.push(c.delay);
+            // The weight is the first argument; the others start at 0.
+            net_args.push(c.weight);
+            net_args.resize(net_args.len() + nargs - 1, 0.0);
             match c.source {
                 Source::Cell(src) => {
                     let cell = net
@@ -477,29 +510,44 @@ impl Part {
                     .push(id),
             }
         }
-        let delays = conns.iter().map(|c| c.delay).collect();
-        let mut fanouts = Vec::new();
-        for d in &mut detectors {
-            d.groups = fan_out(&d.targets, &conns, &mut fanouts);
-        }
-        for t in &mut trains {
-            t.groups = fan_out(&t.targets, &conns, &mut fanouts);
-        }
-        let targets: Vec<(u32, u32)> = conns.iter().map(|c| (c.mech, c.instance)).collect();
-        let fanouts = events::Fanouts::new(&fanouts, &targets);
+        // The lists and targets are dropped once the fan-out table holds them.
+        let fanouts = {
+            let mut lists = Vec::new();
+            for d in &mut detectors {
+                d.targets.shrink_to_fit();
+                d.groups = fan_out(&d.targets, &delays, &mut lists);
+            }
+            for t in &mut trains {
+                t.targets.shrink_to_fit();
+                t.groups = fan_out(&t.targets, &delays, &mut lists);
+            }
+            let targets: Vec<(u32, u32)> = conns.iter().map(|c| (c.mech, c.instance)).collect();
+            events::Fanouts::new(&lists, &targets)
+        };
         // NET_RECEIVE arguments in delivery order: a spike's events read
         // them one after the other.
-        let mut placed = vec![false; conns.len()];
-        let order: Vec<u32> = fanouts.conns().chain(0..conns.len() as u32).collect();
-        let mut at = 0u32;
-        for c in order {
-            if let (Some(conn), Some(p)) = (conns.get_mut(c as usize), placed.get_mut(c as usize))
-                && !std::mem::replace(p, true)
-            {
-                conn.args.0 = at;
-                at += conn.args.1;
+        // The weights move with them.
+        let net_args = {
+            let mut placed = vec![false; conns.len()];
+            let mut moved = vec![0.0; net_args.len()];
+            let mut at = 0u32;
+            for c in fanouts.conns().chain(0..conns.len() as u32) {
+                if let (Some(conn), Some(p)) =
+                    (conns.get_mut(c as usize), placed.get_mut(c as usize))
+                    && !std::mem::replace(p, true)
+                {
+                    if let (Some(&w), Some(to)) = (
+                        net_args.get(conn.args.0 as usize),
+                        moved.get_mut(at as usize),
+                    ) {
+                        *to = w;
+                    }
+                    conn.args.0 = at;
+                    at += conn.args.1;
+                }
             }
-        }
+            moved
+        };
         let watches = detectors
             .iter()
             .map(|d| Watch {
@@ -554,8 +602,13 @@ impl Part {
         self.mechs
             .iter()
             .filter_map(|m| {
-                let g = m.merged.as_ref()?;
-                Some((m.mech().name.clone(), m.data.count(), g.leaders()))
+                let rows = m.data.count();
+                let instances = match &m.multiplicity {
+                    Some(counts) => counts.iter().map(|&n| n as usize).sum(),
+                    None => rows,
+                };
+                let leaders = m.merged.as_ref().map_or(rows, |g| g.leaders());
+                (leaders < instances).then(|| (m.mech().name.clone(), instances, leaders))
             })
             .collect()
     }

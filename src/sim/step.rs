@@ -79,7 +79,7 @@ fn run_kernel(
     let result = match prepared {
         // SAFETY: `prepared` was made by `instances::prepare` (or
         // `Part::aggregate`) for this data and the engine's node
-        // data; after `Part::new` the engine never adds, removes or
+        // data; after `Part::build` the engine never adds, removes or
         // resizes an ion array or a column.
         Some(p) => unsafe { m.compiled.run_prepared(kind, p, data, &mut env) },
         None => m.compiled.run(kind, data, &mut env),
@@ -161,10 +161,12 @@ impl Part {
         // NET_RECEIVE INITIAL per connection, in creation order.
         for c in 0..self.conns.len() {
             let conn = &self.conns[c];
+            // The weight stays what it is (NEURON keeps a NetCon's
+            // weight across initialisations); the other arguments start
+            // at 0 unless NET_RECEIVE's INITIAL sets them.
             let args = args_of(&mut self.net_args, conn);
-            args.fill(0.0);
-            if let Some(w) = args.first_mut() {
-                *w = conn.weight;
+            if let Some(rest) = args.get_mut(1..) {
+                rest.fill(0.0);
             }
             let slot = conn.mech;
             let m = &mut self.mechs[slot as usize];
@@ -217,13 +219,42 @@ impl Part {
     /// Groups the instances of every mechanism that allows it (unless the
     /// run is exact): see `aggregate`. Recorded instances stay alone.
     fn aggregate(&mut self) -> Result<(), SimError> {
+        let premerged = self.mechs.iter().find(|m| m.multiplicity.is_some());
         if self.exact {
-            return Ok(());
+            return match premerged {
+                Some(m) => Err(SimError::new(
+                    SimErrorKind::InvalidSettings,
+                    format!(
+                        "the instances of `{}` were merged when the simulation was built: build it exact to run it exact",
+                        m.mech().name
+                    ),
+                )),
+                None => Ok(()),
+            };
         }
         for (slot, m) in self.mechs.iter_mut().enumerate() {
             let Some(lin) = &m.linearity else {
                 continue;
             };
+            if let Some(counts) = &m.multiplicity {
+                // A merged row holds the sum of its instances' states, as
+                // a leader does: added one by one, in order.
+                let layout = m.data.layout().clone();
+                for &f in &lin.states {
+                    let Some(col) = layout.field_slot.get(f).and_then(|&s| m.data.column_mut(s))
+                    else {
+                        continue;
+                    };
+                    for (x, &n) in col.iter_mut().zip(counts) {
+                        let one = *x;
+                        let mut sum = 0.0;
+                        for _ in 0..n {
+                            sum += one;
+                        }
+                        *x = sum;
+                    }
+                }
+            }
             let pinned: BTreeSet<u32> = self
                 .probes
                 .iter()
@@ -405,6 +436,14 @@ impl Part {
         f.increments.clear();
         f.nargs = vec![0; self.mechs.len()];
         let (plans, increments) = (&f.plans, &mut f.increments);
+        let needed: usize = f
+            .items
+            .iter()
+            .filter_map(|d| plans.get(d.mech as usize)?.as_ref())
+            .map(|p| p.states.len())
+            .sum();
+        increments.shrink_to(needed);
+        increments.reserve_exact(needed);
         for d in &mut f.items {
             let Some(conn) = self.conns.get(d.conn as usize) else {
                 continue;

@@ -27,8 +27,7 @@ use super::mechanisms::Mechanisms;
 use super::specialize;
 use super::{Part, Results, SimError};
 use crate::ir::opt::Specialization;
-use crate::ir::{Expr, Stmt};
-use crate::net::{Network, Source, SpikeTrain};
+use crate::net::{Connection, Connections, Network, PointProcess, Source, SpikeTrain};
 
 /// Spikes for one part: (step, time, global detector, ghost train).
 type Inbox = Mutex<Vec<(u64, f64, u32, u32)>>;
@@ -62,6 +61,15 @@ pub struct SimOptions {
     /// [`crate::ir::opt`]): same bits, less work. Off: the library's plain
     /// kernels, for debugging.
     pub specialize: bool,
+    /// Run exact (see [`Simulation::set_exact`]) from the start.
+    pub exact: bool,
+    /// Unless `exact`: merge the instances of a linear synapse mechanism
+    /// whose events may run on the merged row (Exp2Syn's, see
+    /// `super::linear`) while building, so they never get rows of their
+    /// own: the results of the default (aggregated) run, in far less
+    /// memory and time for networks with many synapses per cell. Such a
+    /// simulation cannot be made exact later.
+    pub merge_synapses: bool,
 }
 
 impl Default for SimOptions {
@@ -71,6 +79,8 @@ impl Default for SimOptions {
         SimOptions {
             threads: 1,
             specialize: specialize::enabled_by_env(),
+            exact: false,
+            merge_synapses: false,
         }
     }
 }
@@ -115,6 +125,21 @@ impl Simulation {
         Self::for_rank(net, lib, options, (0, 1))
     }
 
+    /// Like [`Simulation::with_options`] for a one-shot run: takes the
+    /// network's connections and point processes out of `net` (it keeps
+    /// its cells' sections, trains, records and run settings) and frees
+    /// them as the engine's own tables are built, so that the two never
+    /// coexist whole: a network of many synapses peaks about 100 bytes
+    /// per synapse lower.
+    pub fn from_network(
+        net: &mut Network,
+        lib: &Mechanisms,
+        options: SimOptions,
+    ) -> Result<Simulation, SimError> {
+        let taken = Taken::from(net);
+        Self::build(net, Some(taken), lib, options, (0, 1))
+    }
+
     /// Like [`Simulation::with_options`], for rank `ranks.0` of `ranks.1`
     /// processes: the parts of this rank's cells (see `super::ranks`).
     pub(super) fn for_rank(
@@ -123,9 +148,24 @@ impl Simulation {
         options: SimOptions,
         ranks: (usize, usize),
     ) -> Result<Simulation, SimError> {
+        Self::build(net, None, lib, options, ranks)
+    }
+
+    /// [`Simulation::for_rank`] of `net`, or, with `taken`, of `net` with
+    /// the connections and point processes taken out of it (see
+    /// [`Simulation::from_network`]).
+    pub(super) fn build(
+        net: &Network,
+        mut taken: Option<Taken>,
+        lib: &Mechanisms,
+        options: SimOptions,
+        ranks: (usize, usize),
+    ) -> Result<Simulation, SimError> {
         let threads = options.threads.clamp(1, net.cells.len().max(1));
-        let split = if (threads > 1 || ranks.1 > 1) && !uses_random(net, lib) {
-            split(net, lib, threads, ranks)?
+        let merge = options.merge_synapses && !options.exact;
+        let random = uses_random(net, taken.as_ref().map(|t| t.points.as_slice()), lib);
+        let split = if (threads > 1 || ranks.1 > 1) && !random {
+            split(net, taken.as_mut(), lib, threads, ranks, merge)?
         } else {
             None
         };
@@ -142,7 +182,21 @@ impl Simulation {
                 share: super::ranks::Share::solo(ranks, net.cells.len()),
             },
             None => Simulation {
-                parts: vec![Part::new(net, lib)?],
+                parts: vec![match taken {
+                    Some(taken) => {
+                        let piece = super::Piece {
+                            cells: &net.cells,
+                            trains: &net.trains,
+                            records: &net.records,
+                            run: &net.run,
+                            merge,
+                        };
+                        let count = taken.connections.len();
+                        let each = taken.connections.into_iter();
+                        Part::build(&piece, Some(taken.points), count, each, lib)?
+                    }
+                    None => Part::with_merging(net, lib, merge)?,
+                }],
                 records: (0..net.records.len()).map(|k| (0, k)).collect(),
                 window: usize::MAX,
                 importers: Vec::new(),
@@ -156,6 +210,7 @@ impl Simulation {
         } else if sim.parts.iter().any(Part::has_deferred) {
             specialize::specialize(&mut sim.parts, true)?;
         }
+        sim.set_exact(options.exact);
         Ok(sim)
     }
 
@@ -536,98 +591,89 @@ fn merge(all: &mut [Results], records: &[(usize, usize)]) -> Results {
 }
 
 /// True when a mechanism the network uses draws random numbers.
-fn uses_random(net: &Network, lib: &Mechanisms) -> bool {
-    fn expr(e: &Expr) -> bool {
-        match e {
-            Expr::Builtin(..) => true,
-            Expr::Const(_) | Expr::Load(_) => false,
-            Expr::Unary(_, a) => expr(a),
-            Expr::Binary(_, a, b) => expr(a) || expr(b),
-            Expr::Math(_, args) | Expr::Call(_, args) | Expr::FunctionTable(_, args) => {
-                args.iter().any(expr)
-            }
-        }
-    }
-    fn stmts(body: &[Stmt]) -> bool {
-        body.iter().any(|s| match s {
-            Stmt::Assign(_, e)
-            | Stmt::Accumulate(_, e)
-            | Stmt::Eval(e)
-            | Stmt::NetEvent(e)
-            | Stmt::NetMove(e) => expr(e),
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-            } => expr(cond) || stmts(then) || stmts(otherwise),
-            Stmt::While { cond, body } => expr(cond) || stmts(body),
-            Stmt::NetSend { delay, flag } => expr(delay) || expr(flag),
-            Stmt::Print { args, .. } => args.iter().any(expr),
-            Stmt::WatchOn { flag, .. } => expr(flag),
-            _ => false,
-        })
-    }
+fn uses_random(net: &Network, points: Option<&[Vec<PointProcess>]>, lib: &Mechanisms) -> bool {
     let mut names: Vec<&str> = Vec::new();
-    for c in &net.cells {
-        names.extend(c.point_processes.iter().map(|p| &*p.mechanism));
+    for (ci, c) in net.cells.iter().enumerate() {
+        let pps = super::points_of(&net.cells, points, ci);
+        names.extend(pps.iter().map(|p| &*p.mechanism));
         for s in &c.sections {
             names.extend(s.mechanisms.iter().map(|m| m.mechanism.as_str()));
         }
     }
     names.sort_unstable();
     names.dedup();
-    names.iter().filter_map(|n| lib.get(n)).any(|m| {
-        m.kernels.iter().any(|k| stmts(&k.body))
-            || m.functions.iter().any(|f| stmts(&f.body))
-            || m.watches.iter().any(expr)
-    })
+    names
+        .iter()
+        .filter_map(|n| lib.get(n))
+        .any(super::linear::draws_random)
 }
 
 /// The network's detectors as one thread numbers them: one per cell, then
 /// one per (source cell, threshold) of connections with their own
-/// threshold, in connection order. Returns the global detector of each
-/// connection from a cell.
-fn global_detectors(net: &Network) -> (Vec<Option<u32>>, Vec<(usize, f64)>) {
-    let n = net.cells.len();
-    let mut extra: Vec<(usize, f64)> = Vec::new();
-    let of = net
-        .connections
-        .iter()
-        .map(|c| match c.source {
-            Source::Cell(src) => {
-                if c.threshold.is_nan() || c.threshold == net.run.spike_threshold {
-                    Some(src as u32)
-                } else {
-                    let k = match extra
-                        .iter()
-                        .position(|&(s, th)| s == src && th == c.threshold)
-                    {
-                        Some(k) => k,
-                        None => {
-                            extra.push((src, c.threshold));
-                            extra.len() - 1
-                        }
-                    };
-                    Some((n + k) as u32)
+/// threshold, in order of first appearance among the connections.
+struct Detectors {
+    cells: usize,
+    spike_threshold: f64,
+    /// The detectors beyond the cells': (source cell, threshold).
+    extra: Vec<(usize, f64)>,
+    /// (source cell, threshold bits) → index into `extra`.
+    index: HashMap<(usize, u64), u32>,
+}
+
+impl Detectors {
+    fn new(net: &Network, connections: &Connections) -> Detectors {
+        let mut d = Detectors {
+            cells: net.cells.len(),
+            spike_threshold: net.run.spike_threshold,
+            extra: Vec::new(),
+            index: HashMap::new(),
+        };
+        for c in connections {
+            if let Source::Cell(src) = c.source
+                && d.own_threshold(c)
+            {
+                let next = d.extra.len() as u32;
+                if *d.index.entry((src, c.threshold.to_bits())).or_insert(next) == next {
+                    d.extra.push((src, c.threshold));
                 }
             }
-            Source::Train(_) => None,
-        })
-        .collect();
-    (of, extra)
+        }
+        d
+    }
+
+    fn own_threshold(&self, c: &Connection) -> bool {
+        !(c.threshold.is_nan() || c.threshold == self.spike_threshold)
+    }
+
+    /// The global detector of connection `c` (None for a train's).
+    fn of(&self, c: &Connection) -> Option<u32> {
+        let Source::Cell(src) = c.source else {
+            return None;
+        };
+        if !self.own_threshold(c) {
+            return Some(src as u32);
+        }
+        let k = self.index.get(&(src, c.threshold.to_bits()))?;
+        Some((self.cells + *k as usize) as u32)
+    }
+
+    fn len(&self) -> usize {
+        self.cells + self.extra.len()
+    }
 }
 
 /// Work per cell: compartments times mechanisms, plus synapses.
-pub(super) fn cell_work(net: &Network) -> Vec<f64> {
+pub(super) fn cell_work(net: &Network, points: Option<&[Vec<PointProcess>]>) -> Vec<f64> {
     net.cells
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(ci, c)| {
             let comp: usize = c
                 .sections
                 .iter()
                 .map(|s| s.nseg.max(1) * (2 + s.mechanisms.len()))
                 .sum();
-            comp as f64 + c.point_processes.len() as f64 / 8.0
+            comp as f64 + super::points_of(&net.cells, points, ci).len() as f64 / 8.0
         })
         .collect()
 }
@@ -657,15 +703,17 @@ pub(super) fn cut(work: &[f64], n: usize) -> Vec<usize> {
 /// delivered, not at the threshold check the parts exchange.
 fn split(
     net: &Network,
+    mut taken: Option<&mut Taken>,
     lib: &Mechanisms,
     threads: usize,
     ranks: (usize, usize),
+    merge: bool,
 ) -> Result<Option<Simulation>, SimError> {
     if net.cells.iter().any(|c| c.sections.is_empty()) {
         return Ok(None);
     }
     let ncells = net.cells.len();
-    let work = cell_work(net);
+    let work = cell_work(net, taken.as_deref().map(|t| t.points.as_slice()));
     let blocks = cut(&work, ranks.1);
     if blocks.len() < ranks.1 {
         return Ok(None);
@@ -689,11 +737,15 @@ fn split(
     if nparts < 2 {
         return Ok(None);
     }
-    let (det_of, extra) = global_detectors(net);
-    let ndet = ncells + extra.len();
+    let connections: &Connections = match taken.as_deref() {
+        Some(t) => &t.connections,
+        None => &net.connections,
+    };
+    let detectors = Detectors::new(net, connections);
+    let ndet = detectors.len();
     // The smallest delay between parts decides the exchange window.
     let mut min_delay = f64::INFINITY;
-    for c in &net.connections {
+    for c in connections {
         if let Source::Cell(src) = c.source
             && part_of.get(src) != part_of.get(c.target_cell)
         {
@@ -721,8 +773,8 @@ fn split(
     let mut leaves = Vec::new();
     if ranks.1 > 1 {
         leaves = vec![false; ndet];
-        for (c, conn) in net.connections.iter().enumerate() {
-            if let (Source::Cell(src), Some(d)) = (conn.source, det_of[c])
+        for conn in connections {
+            if let (Source::Cell(src), Some(d)) = (conn.source, detectors.of(conn))
                 && rank_of(src) != rank_of(conn.target_cell)
                 && let Some(l) = leaves.get_mut(d as usize)
             {
@@ -731,28 +783,24 @@ fn split(
         }
     }
     let mine: Vec<usize> = (0..nparts).filter(|&p| owner[p] == ranks.0).collect();
-    let mut parts = Vec::with_capacity(mine.len());
-    let mut records = vec![(usize::MAX, 0usize); net.records.len()];
-    let mut importers: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ndet];
-    for (index, &p) in mine.iter().enumerate() {
-        let start = starts[p];
-        let end = starts.get(p + 1).copied().unwrap_or(ncells);
-        // The part's trains: the network's, then one ghost per detector
-        // of another part that feeds this one (its spikes arrive by
-        // exchange). A first pass finds them; the second gives the part
-        // its connections one by one, renumbered, without a list.
+    // Per part of this rank: its trains (the network's, then one ghost
+    // per detector of another part that feeds this one: its spikes arrive
+    // by exchange), its ghosts and its number of connections.
+    let mut locals = Vec::with_capacity(mine.len());
+    for &p in &mine {
+        let range = starts[p]..starts.get(p + 1).copied().unwrap_or(ncells);
         let mut trains = net.trains.clone();
         let mut ghosts: HashMap<u32, u32> = HashMap::new();
         let mut count = 0;
-        for (c, conn) in net.connections.iter().enumerate() {
-            if !(start..end).contains(&conn.target_cell) {
+        for conn in connections {
+            if !range.contains(&conn.target_cell) {
                 continue;
             }
             count += 1;
             if let Source::Cell(src) = conn.source
-                && !(start..end).contains(&src)
+                && !range.contains(&src)
             {
-                let d = det_of[c].unwrap_or(0);
+                let d = detectors.of(conn).unwrap_or(0);
                 ghosts.entry(d).or_insert_with(|| {
                     trains.push(SpikeTrain {
                         gid: u64::MAX,
@@ -763,26 +811,52 @@ fn split(
                 });
             }
         }
-        let local = net
-            .connections
-            .iter()
-            .enumerate()
-            .filter(|(_, conn)| (start..end).contains(&conn.target_cell))
-            .map(|(c, conn)| {
-                let mut local = conn.clone();
-                local.target_cell -= start;
-                if let Source::Cell(src) = conn.source {
-                    if (start..end).contains(&src) {
-                        local.source = Source::Cell(src - start);
-                    } else {
-                        let d = det_of[c].unwrap_or(0);
-                        let ghost = ghosts.get(&d).copied().unwrap_or(0);
-                        local.source = Source::Train(ghost as usize);
-                        local.threshold = f64::NAN;
-                    }
+        locals.push(Local {
+            range,
+            trains,
+            ghosts,
+            count,
+        });
+    }
+    // A connection as its part numbers things: target and source cells
+    // from the part's first, other parts' cells as their ghost trains.
+    let localise = |local: &Local, conn: &mut Connection| {
+        let start = local.range.start;
+        conn.target_cell -= start;
+        if let Source::Cell(src) = conn.source {
+            if local.range.contains(&src) {
+                conn.source = Source::Cell(src - start);
+            } else {
+                let d = detectors.of(conn).unwrap_or(0);
+                let ghost = local.ghosts.get(&d).copied().unwrap_or(0);
+                conn.source = Source::Train(ghost as usize);
+                conn.threshold = f64::NAN;
+            }
+        }
+    };
+    // Taken connections are moved into their parts' lists chunk by
+    // chunk, each chunk freed once moved; others are given to each part
+    // one by one, without a list.
+    let mut moved: Vec<Connections> = Vec::new();
+    if let Some(t) = taken.as_deref_mut() {
+        moved = (0..mine.len()).map(|_| Connections::new()).collect();
+        let index_of: HashMap<usize, usize> =
+            mine.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        for chunk in std::mem::take(&mut t.connections).into_chunks() {
+            for mut conn in chunk {
+                let p = part_of.get(conn.target_cell).copied().unwrap_or(0) as usize;
+                if let (Some(&i), true) = (index_of.get(&p), owner.get(p) == Some(&ranks.0)) {
+                    localise(&locals[i], &mut conn);
+                    moved[i].push(conn);
                 }
-                local
-            });
+            }
+        }
+    }
+    let mut parts = Vec::with_capacity(mine.len());
+    let mut records = vec![(usize::MAX, 0usize); net.records.len()];
+    let mut importers: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ndet];
+    for (index, local) in locals.iter().enumerate() {
+        let (start, end) = (local.range.start, local.range.end);
         let mut sub_records = Vec::new();
         for (k, r) in net.records.iter().enumerate() {
             if (start..end).contains(&r.cell) {
@@ -794,13 +868,39 @@ fn split(
         }
         let piece = super::Piece {
             cells: &net.cells[start..end],
-            trains: &trains,
+            trains: &local.trains,
             records: &sub_records,
             run: &net.run,
+            merge,
         };
-        let mut part = Part::build(&piece, count, local, lib)?;
-        part.localise(start, ncells, &extra);
-        for (&d, &ghost) in &ghosts {
+        let points = taken.as_deref_mut().map(|t| {
+            t.points
+                .get_mut(start..end)
+                .into_iter()
+                .flatten()
+                .map(std::mem::take)
+                .collect()
+        });
+        let mut part = match moved.get_mut(index) {
+            Some(list) => {
+                let list = std::mem::take(list);
+                Part::build(&piece, points, local.count, list.into_iter(), lib)?
+            }
+            None => {
+                let each = net
+                    .connections
+                    .iter()
+                    .filter(|conn| local.range.contains(&conn.target_cell))
+                    .map(|conn| {
+                        let mut conn = conn.clone();
+                        localise(local, &mut conn);
+                        conn
+                    });
+                Part::build(&piece, points, local.count, each, lib)?
+            }
+        };
+        part.localise(start, ncells, &detectors.extra);
+        for (&d, &ghost) in &local.ghosts {
             if let Some(list) = importers.get_mut(d as usize) {
                 list.push((index as u32, ghost));
             }
@@ -823,6 +923,41 @@ fn split(
         leaves,
         share,
     }))
+}
+
+/// One part of this rank, before it is built.
+struct Local {
+    /// Its cells.
+    range: std::ops::Range<usize>,
+    /// Its spike trains: the network's, then its ghosts.
+    trains: Vec<SpikeTrain>,
+    /// Global detector of another part → the ghost train its spikes
+    /// arrive on.
+    ghosts: HashMap<u32, u32>,
+    /// Its connections.
+    count: usize,
+}
+
+/// What [`Simulation::from_network`] takes out of a network.
+pub(super) struct Taken {
+    /// The connections.
+    pub connections: Connections,
+    /// Per cell, its point processes.
+    pub points: Vec<Vec<PointProcess>>,
+}
+
+impl Taken {
+    /// Takes `net`'s connections and point processes.
+    pub fn from(net: &mut Network) -> Taken {
+        Taken {
+            connections: std::mem::take(&mut net.connections),
+            points: net
+                .cells
+                .iter_mut()
+                .map(|c| std::mem::take(&mut c.point_processes))
+                .collect(),
+        }
+    }
 }
 
 /// Helpers on [`Part`] for running as one part of a network.

@@ -964,8 +964,8 @@ impl Ctx<'_> {
     /// grows by doubling; the queue is freed afterwards. The edge type of
     /// each connection is kept for the SONATA record.
     pub(super) fn place_connections(&mut self) {
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.sort_by_key(|p| (p.rank, p.target));
+        let pending = std::mem::take(&mut self.pending);
+        let order = creation_order(&pending, self.net.cells.len());
         let mut per_cell = vec![0usize; self.net.cells.len()];
         for p in &pending {
             if let Some(n) = per_cell.get_mut(p.target as usize) {
@@ -978,12 +978,15 @@ impl Ctx<'_> {
                 self.pp_labels[k].reserve_exact(n);
             }
         }
-        self.net.connections.reserve_exact(pending.len());
+        self.net.connections.reserve(pending.len());
         self.edge_type_of.reserve_exact(pending.len());
         // Synapse labels by edge type, as indexes into `labels`.
         let names: Vec<String> = self.edge_types.iter().map(|e| e.synapse.clone()).collect();
         let label_of: Vec<u32> = names.iter().map(|n| self.label(n)).collect();
-        for p in pending {
+        for &k in &order {
+            let Some(p) = pending.get(k as usize) else {
+                continue;
+            };
             let et = &self.edge_types[p.edge_type as usize];
             let tc = p.target as usize;
             let cell = &mut self.net.cells[tc];
@@ -1008,6 +1011,38 @@ impl Ctx<'_> {
             });
         }
     }
+}
+
+/// Indexes into `pending` in creation order: by edge population, then
+/// target cell (of `cells`), queue order within (a stable counting sort:
+/// no copy of the queue).
+fn creation_order(pending: &[Pending], cells: usize) -> Vec<u32> {
+    let ranks = pending
+        .iter()
+        .map(|p| p.rank as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let key =
+        |p: &Pending| p.rank as usize * cells + (p.target as usize).min(cells.saturating_sub(1));
+    let mut start = vec![0u32; ranks * cells + 1];
+    for p in pending {
+        if let Some(n) = start.get_mut(key(p) + 1) {
+            *n += 1;
+        }
+    }
+    for k in 1..start.len() {
+        start[k] += start[k - 1];
+    }
+    let mut order = vec![0u32; pending.len()];
+    for (k, p) in pending.iter().enumerate() {
+        if let Some(at) = start.get_mut(key(p))
+            && let Some(slot) = order.get_mut(*at as usize)
+        {
+            *slot = k as u32;
+            *at += 1;
+        }
+    }
+    order
 }
 
 /// The first occurrence of variable `name`.
