@@ -51,6 +51,70 @@ pub(super) struct Pending {
     pub(super) x: f64,
 }
 
+/// The queued connections, bucketed by edge population and target cell
+/// (creation order: see [`Ctx::place_connections`]), each bucket in
+/// statement and rule order.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Queue {
+    /// Per edge population, per target cell.
+    buckets: Vec<Vec<Vec<Pending>>>,
+    len: usize,
+}
+
+impl Queue {
+    fn bucket(&mut self, rank: u32, target: usize) -> Option<&mut Vec<Pending>> {
+        let rank = rank as usize;
+        if self.buckets.len() <= rank {
+            self.buckets.resize_with(rank + 1, Vec::new);
+        }
+        let cells = self.buckets.get_mut(rank)?;
+        if cells.len() <= target {
+            cells.resize_with(target + 1, Vec::new);
+        }
+        cells.get_mut(target)
+    }
+
+    /// Makes room, exactly, for one more connection of edge population
+    /// `rank` onto each of `targets`.
+    pub(super) fn reserve(&mut self, rank: usize, targets: impl Iterator<Item = usize>) {
+        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        for t in targets {
+            *counts.entry(t).or_default() += 1;
+        }
+        for (t, n) in counts {
+            if let Some(b) = self.bucket(rank as u32, t) {
+                b.reserve_exact(n);
+            }
+        }
+    }
+
+    /// Queues `p`.
+    pub(super) fn push(&mut self, p: Pending) {
+        if let Some(b) = self.bucket(p.rank, p.target as usize) {
+            b.push(p);
+            self.len += 1;
+        }
+    }
+
+    /// Number of queued connections.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Queued connections per target cell: (cell, count), a cell once per
+    /// edge population.
+    fn per_cell(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.buckets
+            .iter()
+            .flat_map(|cells| cells.iter().enumerate().map(|(c, b)| (c, b.len())))
+    }
+
+    /// The buckets in creation order.
+    fn into_buckets(self) -> impl Iterator<Item = Vec<Pending>> {
+        self.buckets.into_iter().flatten()
+    }
+}
+
 /// What one `connect` statement contributes to the circuit: an edge type.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct EdgeTypeDef {
@@ -365,7 +429,10 @@ impl Ctx<'_> {
         let mut section_name = String::new();
         // Exactly this statement's connections more: the queue never
         // doubles past what the network needs.
-        self.pending.reserve_exact(pairs.len());
+        self.pending.reserve(
+            source.rank,
+            pairs.iter().filter_map(|&(_, t)| target.cells[t]),
+        );
         let mut values: Vec<(f64, f64)> = Vec::with_capacity(pairs.len());
         for &(s, t) in &pairs {
             let d = match (&source.positions, &target.positions) {
@@ -965,11 +1032,10 @@ impl Ctx<'_> {
     /// each connection is kept for the SONATA record.
     pub(super) fn place_connections(&mut self) {
         let pending = std::mem::take(&mut self.pending);
-        let order = creation_order(&pending, self.net.cells.len());
         let mut per_cell = vec![0usize; self.net.cells.len()];
-        for p in &pending {
-            if let Some(n) = per_cell.get_mut(p.target as usize) {
-                *n += 1;
+        for (cell, n) in pending.per_cell() {
+            if let Some(m) = per_cell.get_mut(cell) {
+                *m += n;
             }
         }
         for (k, n) in per_cell.into_iter().enumerate() {
@@ -983,10 +1049,9 @@ impl Ctx<'_> {
         // Synapse labels by edge type, as indexes into `labels`.
         let names: Vec<String> = self.edge_types.iter().map(|e| e.synapse.clone()).collect();
         let label_of: Vec<u32> = names.iter().map(|n| self.label(n)).collect();
-        for &k in &order {
-            let Some(p) = pending.get(k as usize) else {
-                continue;
-            };
+        // Bucket by bucket, each freed once its synapses exist: the queue
+        // and the network never coexist whole.
+        for p in pending.into_buckets().flatten() {
             let et = &self.edge_types[p.edge_type as usize];
             let tc = p.target as usize;
             let cell = &mut self.net.cells[tc];
@@ -1011,38 +1076,6 @@ impl Ctx<'_> {
             });
         }
     }
-}
-
-/// Indexes into `pending` in creation order: by edge population, then
-/// target cell (of `cells`), queue order within (a stable counting sort:
-/// no copy of the queue).
-fn creation_order(pending: &[Pending], cells: usize) -> Vec<u32> {
-    let ranks = pending
-        .iter()
-        .map(|p| p.rank as usize + 1)
-        .max()
-        .unwrap_or(0);
-    let key =
-        |p: &Pending| p.rank as usize * cells + (p.target as usize).min(cells.saturating_sub(1));
-    let mut start = vec![0u32; ranks * cells + 1];
-    for p in pending {
-        if let Some(n) = start.get_mut(key(p) + 1) {
-            *n += 1;
-        }
-    }
-    for k in 1..start.len() {
-        start[k] += start[k - 1];
-    }
-    let mut order = vec![0u32; pending.len()];
-    for (k, p) in pending.iter().enumerate() {
-        if let Some(at) = start.get_mut(key(p))
-            && let Some(slot) = order.get_mut(*at as usize)
-        {
-            *slot = k as u32;
-            *at += 1;
-        }
-    }
-    order
 }
 
 /// The first occurrence of variable `name`.

@@ -78,7 +78,7 @@ pub(super) struct Ctx<'a> {
     /// The file's `seed` (0 when none is given).
     pub(super) seed: u64,
     /// Connections made by the rules, before they are placed.
-    pub(super) pending: Vec<super::connect::Pending>,
+    pub(super) pending: super::connect::Queue,
     /// One per `connect` statement that made connections.
     pub(super) edge_types: Vec<super::connect::EdgeTypeDef>,
     /// Node sets by name: their JSON and how many nodes they select.
@@ -124,7 +124,7 @@ pub fn build_with(
         inputs: Vec::new(),
         node_pop: "network".into(),
         seed: 0,
-        pending: Vec::new(),
+        pending: Default::default(),
         edge_types: Vec::new(),
         node_sets: BTreeMap::new(),
         net: Network::default(),
