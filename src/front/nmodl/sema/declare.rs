@@ -7,8 +7,8 @@ use super::builtins;
 use super::symbols::{IonUse, Symbol, SymbolKind, SymbolTable};
 use crate::diag::Diagnostic;
 use crate::front::nmodl::ast::{
-    ArrayLen, DeclKind, Ident, Item, ItemKind, Module, NeuronStmtKind, UnitDefKind, UnitText,
-    VarDecl,
+    ArrayLen, DeclKind, Ident, Item, ItemKind, Module, NeuronStmtKind, StmtKind, UnitDefKind,
+    UnitText, VarDecl,
 };
 use std::collections::HashMap;
 
@@ -21,6 +21,7 @@ pub fn build(module: &Module) -> (SymbolTable, Vec<Diagnostic>) {
         b.item(item);
     }
     b.initial_values();
+    b.usetable(module);
     b.neuron_block(module);
     (b.table, b.diags)
 }
@@ -46,6 +47,25 @@ impl Builder {
                 arity: f.arity.fixed(),
             };
             self.table.insert(Symbol::new(f.name, kind, None));
+        }
+    }
+
+    /// A file with a TABLE has the implicit GLOBAL PARAMETER `usetable`
+    /// (NEURON's `usetable_<suffix>`, 1 by default; 0 computes instead of
+    /// looking up), which the file may read, unless it declares the name.
+    fn usetable(&mut self, module: &Module) {
+        let has_table = module.items.iter().any(|item| match &item.kind {
+            ItemKind::Function(f) | ItemKind::Procedure(f) => f
+                .body
+                .stmts
+                .iter()
+                .any(|s| matches!(s.kind, StmtKind::Table { .. })),
+            _ => false,
+        });
+        if has_table && self.table.get("usetable").is_none() {
+            let mut s = Symbol::new("usetable", SymbolKind::Parameter, None);
+            s.global = true;
+            self.table.insert(s);
         }
     }
 

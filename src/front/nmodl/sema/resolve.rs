@@ -577,6 +577,11 @@ impl<'a> Resolver<'a> {
         if self.scopes.use_name(&id.name).is_some() {
             return;
         }
+        // Inside NET_RECEIVE `flag` is the event's flag even when the file
+        // also defines something named `flag` (nocmodl's rule).
+        if self.in_net_receive && id.name == "flag" {
+            return;
+        }
         let Some(sym) = self.table.get(&id.name) else {
             self.undefined(id, false);
             return;
@@ -615,6 +620,17 @@ impl<'a> Resolver<'a> {
             .with_primary(id.span, "not declared anywhere in this file");
         if id.name == "flag" {
             d = d.with_help("`flag` is only defined inside NET_RECEIVE");
+        } else if callable
+            && ["if", "while"]
+                .iter()
+                .any(|k| id.name.eq_ignore_ascii_case(k))
+        {
+            d = d.with_help(format!(
+                "`{}` is not a keyword, so this reads as a call: write `{}` or `{}` (nocmodl takes the same two spellings)",
+                id.name,
+                id.name.to_ascii_lowercase(),
+                id.name.to_ascii_uppercase()
+            ));
         } else if let Some(decl) = builtins::physical_constant(&id.name) {
             d = d.with_help(format!("declare it in the UNITS block: `{decl}`"));
         } else {
@@ -716,7 +732,15 @@ impl<'a> Resolver<'a> {
             }
             self.expr(a);
         }
-        if self.scopes.use_name(&name.name).is_some() {
+        // A call of a name that is also a LOCAL or an argument calls the
+        // FUNCTION or PROCEDURE of that name when there is one: nocmodl
+        // resolves `kdf(x)` to the function even inside
+        // `FUNCTION f(kdf) { ... }`, and `kdf` alone to the argument.
+        let callable = self
+            .table
+            .get(&name.name)
+            .is_some_and(|s| s.kind.is_callable());
+        if !callable && self.scopes.use_name(&name.name).is_some() {
             self.diags
                 .push(calls::not_callable(name, "a local variable"));
             return;
