@@ -40,7 +40,7 @@ mod solve;
 
 mod symbols;
 mod unused;
-mod verbatim;
+pub(crate) mod verbatim;
 
 pub use crate::diag::suggest::closest as suggest_closest;
 pub use resolve::Usage;

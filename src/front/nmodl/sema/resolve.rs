@@ -125,8 +125,10 @@ impl<'a> Resolver<'a> {
             }
             ItemKind::Constructor(b) | ItemKind::Destructor(b) => self.top_block(Context::Other, b),
             ItemKind::Verbatim(text) => {
-                let d = verbatim::unsupported(text, item.span, self.artificial_cell);
-                self.diags.push(d);
+                if verbatim::idiom(text) != Some(verbatim::Idiom::Nothing) {
+                    let d = verbatim::unsupported(text, item.span, self.artificial_cell);
+                    self.diags.push(d);
+                }
             }
             ItemKind::Declare { decls, .. } => {
                 for d in decls {
@@ -377,7 +379,7 @@ impl<'a> Resolver<'a> {
                 self.context = saved;
             }
             StmtKind::Verbatim(text) => {
-                if !(self.if_depth > 0 && verbatim::is_early_return(text)) {
+                if !self.verbatim_understood(text) {
                     let d = verbatim::unsupported(text, s.span, self.artificial_cell);
                     self.diags.push(d);
                 }
@@ -552,6 +554,21 @@ impl<'a> Resolver<'a> {
     }
 
     /// Whether PARAMETERs must not change in the current block.
+    /// True when a VERBATIM statement here is an idiom whose meaning is
+    /// certain (see [`verbatim::idiom`]): no code anywhere; `return;`
+    /// inside an `if` or in a PROCEDURE; `return <number>;` in a PROCEDURE
+    /// or FUNCTION.
+    fn verbatim_understood(&self, text: &str) -> bool {
+        let in_function = self.context == Context::Function && self.function.is_some();
+        let in_procedure = self.context == Context::Function && self.function.is_none();
+        match verbatim::idiom(text) {
+            Some(verbatim::Idiom::Nothing) => true,
+            Some(verbatim::Idiom::Return(None)) => self.if_depth > 0 || in_procedure,
+            Some(verbatim::Idiom::Return(Some(_))) => in_procedure || in_function,
+            None => false,
+        }
+    }
+
     fn parameter_fixed(&self) -> bool {
         matches!(
             self.context,
