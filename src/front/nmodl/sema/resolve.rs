@@ -124,11 +124,9 @@ impl<'a> Resolver<'a> {
                 self.top_block(Context::Other, body)
             }
             ItemKind::Constructor(b) | ItemKind::Destructor(b) => self.top_block(Context::Other, b),
-            ItemKind::Verbatim(text) => {
-                if verbatim::idiom(text) != Some(verbatim::Idiom::Nothing) {
-                    let d = verbatim::unsupported(text, item.span, self.artificial_cell);
-                    self.diags.push(d);
-                }
+            ItemKind::Verbatim(text) if verbatim::idiom(text) != Some(verbatim::Idiom::Nothing) => {
+                let d = verbatim::unsupported(text, item.span, self.artificial_cell);
+                self.diags.push(d);
             }
             ItemKind::Declare { decls, .. } => {
                 for d in decls {
