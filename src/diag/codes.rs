@@ -238,6 +238,17 @@ allows it, but such a variable should be ASSIGNED.",
 "A PARAMETER that is not in RANGE is one value shared by every instance;
 changing it in BREAKPOINT changes it for all. nmc compiles it as NEURON
 does. List it in RANGE or make it ASSIGNED if each instance needs its own.",
+    W0206 "`t` declared (nocmodl rejects it)" =>
+"The file declares `t` in PARAMETER, ASSIGNED, STATE or CONSTANT. `t` is
+NEURON's time, which NEURON declares itself; nocmodl refuses the file
+(\"multiple uses for same variable\"). nmc still reads `t` as the time.
+Remove the declaration so that NEURON accepts the file too.",
+    W0207 "`x0` of a STATE `x` not a PARAMETER (nocmodl rejects it)" =>
+"For every STATE `x`, NEURON declares a PARAMETER `x0`, the value `x`
+starts from when INITIAL does not set it. A file that declares `x0` in
+ASSIGNED (or anything but PARAMETER) is refused by nocmodl (\"can't be
+declared a parameter by default\"). nmc keeps the file's declaration.
+Rename the variable, or declare it in PARAMETER.",
     W0501 "unit mismatch" =>
 "The two sides of an assignment or sum have different dimensions. The
 help names the missing factor. Fix the formula, give constants units, or

@@ -22,8 +22,12 @@
 //! resetting states below -1e-6 to 0, until a pass leaves none, then
 //! iterates to convergence.
 //!
-//! The matrix is solved densely (Crout with partial pivoting) rather than
-//! by NEURON's sparse elimination order, so results agree to rounding.
+//! A matrix of up to [`DENSE_MAX`] unknowns is solved densely (Crout with
+//! partial pivoting) rather than by NEURON's sparse elimination order, so
+//! results agree to rounding. A larger one (diffusion over many shells) is
+//! eliminated sparsely in an order planned from its pattern ([`Sparse`]),
+//! as NEURON's sparse solver does: the unrolled dense solver grows as n^3
+//! and would take tens of seconds to compile at 30 states.
 
 use std::collections::HashMap;
 
@@ -35,6 +39,7 @@ use super::construct::{
     Locals, add, and, branch, c, div, eq, fabs, gt, l, ld, le, lt, mul, set, setl, sub, when,
 };
 use super::dense::Dense;
+use super::sparse::{Sparse, written_pattern};
 use super::symbolic::map_places_stmts;
 
 /// Convergence bound on sum |dx| (scopmath CONVERGE).
@@ -43,6 +48,46 @@ const CONVERGE: f64 = 1e-6;
 const MAXSTEPS: f64 = 20.0;
 /// The steady-state time step of `_ss_sparse_thread`.
 const SS_DT: f64 = 1e9;
+/// Largest scheme solved by the unrolled dense solver; larger ones use the
+/// planned sparse elimination.
+pub const DENSE_MAX: usize = 12;
+
+/// The linear solver of one scheme.
+enum Solver {
+    Dense(Dense),
+    Sparse(Sparse),
+}
+
+impl Solver {
+    fn singular(&self) -> LocalId {
+        match self {
+            Solver::Dense(d) => d.singular,
+            Solver::Sparse(s) => s.singular,
+        }
+    }
+
+    fn factor(&self, m: &[Vec<LocalId>]) -> Vec<Stmt> {
+        match self {
+            Solver::Dense(d) => d.factor(&|i, j| l(m[i][j])),
+            Solver::Sparse(s) => s.factor(),
+        }
+    }
+
+    fn solve(&self, b: &[Expr], x: &[LocalId]) -> Vec<Stmt> {
+        match self {
+            Solver::Dense(d) => d.solve(b, x),
+            Solver::Sparse(s) => s.solve(b, x),
+        }
+    }
+
+    /// The matrix entries to clear before each Newton pass.
+    fn entries(&self, n: usize) -> Vec<(usize, usize)> {
+        match self {
+            Solver::Dense(_) => (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).collect(),
+            Solver::Sparse(s) => s.entries().collect(),
+        }
+    }
+}
 
 /// True when `p` is a solved STATE in a KINETIC block.
 pub fn is_state(p: &Place, info: &Info) -> bool {
@@ -119,17 +164,24 @@ pub fn emit(
         dt1: locals.fresh("_dt1"),
         dt,
     };
-    let dense = Dense::new(locals, n);
+    let dense_solver = (n <= DENSE_MAX).then(|| Dense::new(locals, n));
     let pass = build_pass(&body, &scheme, &lc, info);
+    let solver = match dense_solver {
+        Some(d) => Solver::Dense(d),
+        None => {
+            let written = written_pattern(&pass, &lc.m);
+            Solver::Sparse(Sparse::new(locals, lc.m.clone(), &written))
+        }
+    };
     if !steady {
-        out.extend(newton(&scheme, &lc, &dense, &pass, scheme.linear, locals));
+        out.extend(newton(&scheme, &lc, &solver, &pass, scheme.linear, locals));
     } else if scheme.linear {
-        out.extend(newton(&scheme, &lc, &dense, &pass, false, locals));
+        out.extend(newton(&scheme, &lc, &solver, &pass, false, locals));
     } else {
         let ssi = locals.fresh("_ss_iter");
         let ssdone = locals.fresh("_ss_done");
         let flag = locals.fresh("_ss_flag");
-        let mut lp = newton(&scheme, &lc, &dense, &pass, true, locals);
+        let mut lp = newton(&scheme, &lc, &solver, &pass, true, locals);
         lp.push(setl(flag, c(1.0)));
         for s in &scheme.states {
             lp.push(when(
@@ -137,7 +189,7 @@ pub fn emit(
                 vec![set(s, c(0.0)), setl(flag, c(0.0))],
             ));
         }
-        let mut fin = newton(&scheme, &lc, &dense, &pass, false, locals);
+        let mut fin = newton(&scheme, &lc, &solver, &pass, false, locals);
         fin.push(setl(ssdone, c(1.0)));
         lp.push(when(eq(l(flag), c(1.0)), fin));
         lp.push(setl(ssi, add(l(ssi), c(1.0))));
@@ -156,7 +208,7 @@ pub fn emit(
 fn newton(
     scheme: &Scheme,
     lc: &Locs,
-    dense: &Dense,
+    solver: &Solver,
     pass: &[Stmt],
     linflag: bool,
     locals: &mut Locals,
@@ -176,7 +228,7 @@ fn newton(
         setl(fin, c(0.0)),
         setl(done, c(0.0)),
     ]);
-    let mut update = dense.solve(&lc.r.iter().map(|&r| l(r)).collect::<Vec<_>>(), &lc.delta);
+    let mut update = solver.solve(&lc.r.iter().map(|&r| l(r)).collect::<Vec<_>>(), &lc.delta);
     update.push(setl(err, c(0.0)));
     for (i, s) in scheme.states.iter().enumerate() {
         update.push(set(s, add(ld(s), l(lc.delta[i]))));
@@ -193,16 +245,17 @@ fn newton(
         le(l(err), c(CONVERGE))
     };
     update.push(when(stop, vec![setl(fin, c(1.0))]));
-    let mut step = dense.factor(&|i, j| l(lc.m[i][j]));
+    let mut step = solver.factor(&lc.m);
     step.push(branch(
-        eq(l(dense.singular), c(1.0)),
+        eq(l(solver.singular()), c(1.0)),
         vec![setl(fin, c(1.0))],
         update,
     ));
     let mut body = Vec::new();
+    let entries = solver.entries(n);
     for i in 0..n {
         body.push(setl(lc.r[i], c(0.0)));
-        for j in 0..n {
+        for &(_, j) in entries.iter().filter(|(row, _)| *row == i) {
             body.push(setl(lc.m[i][j], c(0.0)));
         }
     }

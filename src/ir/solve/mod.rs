@@ -28,6 +28,7 @@ pub mod kinetic;
 pub mod linear;
 pub mod newton;
 pub mod odes;
+pub mod sparse;
 pub mod symbolic;
 pub mod table;
 

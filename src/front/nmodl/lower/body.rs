@@ -6,6 +6,7 @@ use super::layout::{Binding, Context};
 use super::{E_CONSERVE, E_NAME, E_NOT_CONST, E_UNSUPPORTED, W_SCALAR_COMPARTMENT};
 use crate::diag::Span;
 use crate::front::nmodl::ast::{self, ExprKind, StmtKind};
+use crate::front::nmodl::sema::verbatim::{Idiom, idiom};
 use crate::ir::{
     BinOp, Builtin, Expr, FieldKind, LocalId, MathFn, Place, Reaction, SolveMethod, Stmt, UnOp,
 };
@@ -50,6 +51,9 @@ pub struct Body {
     /// Locals standing for `f_flux` and `b_flux` in a KINETIC block that
     /// reads them.
     flux: Option<(LocalId, LocalId)>,
+    /// The result local of a FUNCTION body (what a VERBATIM `return 0;`
+    /// sets before leaving).
+    pub result: Option<LocalId>,
 }
 
 impl Body {
@@ -62,6 +66,7 @@ impl Body {
             volumes: Vec::new(),
             net_initial: None,
             flux: None,
+            result: None,
         }
     }
 
@@ -403,8 +408,14 @@ impl Context<'_> {
                 }
             }
             StmtKind::Verbatim(text) => {
-                if is_return_idiom(text) {
-                    out.push(Stmt::Return);
+                // the checker allows only the idioms whose meaning is certain
+                if let Some(idiom) = idiom(text) {
+                    if let Idiom::Return(value) = idiom {
+                        if let (Some(v), Some(r)) = (value, b.result) {
+                            out.push(Stmt::Assign(Place::Local(r), Expr::Const(v)));
+                        }
+                        out.push(Stmt::Return);
+                    }
                 } else {
                     self.error(
                         E_UNSUPPORTED,
@@ -1068,14 +1079,6 @@ pub fn fold(e: &Expr) -> Option<f64> {
         }
         _ => None,
     }
-}
-
-/// True for the VERBATIM text `return;` (NEURON's early-return idiom),
-/// optionally with a value such as `return 0;`.
-fn is_return_idiom(text: &str) -> bool {
-    let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let t = t.trim();
-    t == "return;" || t == "return 0;" || t == "return(0);" || t == "return 0.;"
 }
 
 /// C escapes in a printf format (`\n`, `\t`, `\"`, `\\`).

@@ -110,6 +110,7 @@ fn function(cx: &mut Context, fd: &ast::FuncDef, item: &ast::Item) {
     let result = if returns {
         let r = b.temp(&fd.name.name);
         b.bind_local(&fd.name.name, r);
+        b.result = Some(r);
         r
     } else {
         b.temp("result")

@@ -137,6 +137,7 @@ impl<'a> Context<'a> {
         self.ions();
         self.declarations();
         self.leftovers();
+        self.usetable();
         self.currents();
         self.callables();
     }
@@ -318,6 +319,23 @@ impl<'a> Context<'a> {
         {
             let g = self.add_global(&init, start, None, false);
             self.names.insert(init, Binding::Global(g));
+        }
+    }
+
+    /// The implicit `usetable` of a file with a TABLE (see the symbol
+    /// table): a settable global, 1 by default, that the TABLE lookups of
+    /// the solve pass test.
+    fn usetable(&mut self) {
+        if self.names.contains_key("usetable") {
+            return;
+        }
+        if let Some(s) = self.symbols.get("usetable")
+            && s.span.is_none()
+            && s.kind == SymbolKind::Parameter
+        {
+            let g = self.add_global("usetable", 1.0, None, true);
+            self.names
+                .insert("usetable".to_string(), Binding::Global(g));
         }
     }
 

@@ -98,8 +98,11 @@ fn is_reserved(word: &str) -> bool {
                 | "STEADYSTATE"
                 | "IFERROR"
                 | "if"
+                | "IF"
                 | "else"
+                | "ELSE"
                 | "while"
+                | "WHILE"
                 | "TO"
                 | "BY"
                 | "WITH"
@@ -324,6 +327,20 @@ fn context_help(
             Some((Span::new(file, i, i + 6), "write `else if` here")),
         );
     }
+    if let Some((i, word)) = find_miscased_keyword(src.get(line_start..pos).unwrap_or("")) {
+        let at = line_start + i;
+        let lower = word.to_ascii_lowercase();
+        let upper = word.to_ascii_uppercase();
+        return (
+            format!(
+                "`{word}` is not a keyword (nocmodl rejects it too): write `{lower}` or `{upper}`"
+            ),
+            Some((
+                Span::new(file, at, at + word.len()),
+                "spelled in mixed case",
+            )),
+        );
+    }
     // A keyword whose argument is missing, possibly at the end of the line above.
     let kw_start = before
         .trim_end()
@@ -347,7 +364,7 @@ fn context_help(
         _ => {}
     }
     match prev {
-        Some("if") | Some("while") => {
+        Some("if") | Some("while") | Some("IF") | Some("WHILE") => {
             return (
                 "put the condition in parentheses, e.g. `if (v > 0) {`".into(),
                 None,
@@ -406,6 +423,37 @@ fn find_elseif(text: &str) -> Option<usize> {
         from = i;
     }
     None
+}
+
+/// The last word of `line` that is `if`, `else` or `while` in a case
+/// neither NMODL nor nocmodl accepts (`If`, `Else`, `wHILE`): only the
+/// all-lowercase and all-capital spellings are keywords.
+fn find_miscased_keyword(line: &str) -> Option<(usize, &str)> {
+    let mut found = None;
+    let mut start = None;
+    for (i, c) in line
+        .char_indices()
+        .chain(std::iter::once((line.len(), ' ')))
+    {
+        let word_char = c.is_ascii_alphanumeric() || c == '_';
+        match (start, word_char) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                let w = &line[s..i];
+                let keyword = ["if", "else", "while"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k));
+                let accepted = w.bytes().all(|b| b.is_ascii_lowercase())
+                    || w.bytes().all(|b| b.is_ascii_uppercase());
+                if keyword && !accepted {
+                    found = Some((s, w));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    found
 }
 
 /// The `(` left open before `pos` in the current statement, if any (a

@@ -1,14 +1,16 @@
 //! Builds the [`SymbolTable`] from a module's declarations and reports
 //! problems with the declarations themselves: duplicates (E0202), currents
 //! not declared in ASSIGNED (E0209), USEION names that are not variables of
-//! the ion (E0212) and RANGE/GLOBAL names declared nowhere (W0202).
+//! the ion (E0212), RANGE/GLOBAL names declared nowhere (W0202), and
+//! declarations nocmodl refuses although nmc can read them (W0206 `t`,
+//! W0207 an `x0` of a STATE `x` that is not a PARAMETER).
 
 use super::builtins;
 use super::symbols::{IonUse, Symbol, SymbolKind, SymbolTable};
 use crate::diag::Diagnostic;
 use crate::front::nmodl::ast::{
-    ArrayLen, DeclKind, Ident, Item, ItemKind, Module, NeuronStmtKind, UnitDefKind, UnitText,
-    VarDecl,
+    ArrayLen, DeclKind, Ident, Item, ItemKind, Module, NeuronStmtKind, StmtKind, UnitDefKind,
+    UnitText, VarDecl,
 };
 use std::collections::HashMap;
 
@@ -21,6 +23,7 @@ pub fn build(module: &Module) -> (SymbolTable, Vec<Diagnostic>) {
         b.item(item);
     }
     b.initial_values();
+    b.usetable(module);
     b.neuron_block(module);
     (b.table, b.diags)
 }
@@ -49,6 +52,25 @@ impl Builder {
         }
     }
 
+    /// A file with a TABLE has the implicit GLOBAL PARAMETER `usetable`
+    /// (NEURON's `usetable_<suffix>`, 1 by default; 0 computes instead of
+    /// looking up), which the file may read, unless it declares the name.
+    fn usetable(&mut self, module: &Module) {
+        let has_table = module.items.iter().any(|item| match &item.kind {
+            ItemKind::Function(f) | ItemKind::Procedure(f) => f
+                .body
+                .stmts
+                .iter()
+                .any(|s| matches!(s.kind, StmtKind::Table { .. })),
+            _ => false,
+        });
+        if has_table && self.table.get("usetable").is_none() {
+            let mut s = Symbol::new("usetable", SymbolKind::Parameter, None);
+            s.global = true;
+            self.table.insert(s);
+        }
+    }
+
     /// Every STATE `x` has an implicit PARAMETER `x0`, its initial value
     /// when INITIAL does not set `x` (NEURON's rule), unless the file
     /// declares `x0` itself.
@@ -62,6 +84,22 @@ impl Builder {
             .collect();
         for (name, unit) in states {
             let init = format!("{name}0");
+            if let Some(other) = self.table.get(&init)
+                && other.kind != SymbolKind::Parameter
+                && let Some(span) = other.span
+            {
+                let what = other.kind.describe();
+                self.diags.push(
+                    Diagnostic::warning(
+                        "W0207",
+                        format!("`{init}` declared as {what}: nocmodl rejects this file"),
+                    )
+                    .with_primary(span, format!("`{init}` is the initial value of STATE `{name}`"))
+                    .with_help(format!(
+                        "NEURON makes `{init}` the PARAMETER that starts STATE `{name}`; nocmodl stops with \"can't be declared a parameter by default\", nmc keeps your declaration: rename `{init}` or declare it in PARAMETER"
+                    )),
+                );
+            }
             if self.table.get(&init).is_none() {
                 let mut s = Symbol::new(init, SymbolKind::Parameter, None);
                 s.unit = unit;
@@ -106,6 +144,19 @@ impl Builder {
     }
 
     fn var_decl(&mut self, d: &VarDecl, kind: SymbolKind) {
+        if d.name.name == "t" && kind != SymbolKind::Independent {
+            let what = kind.describe();
+            self.diags.push(
+                Diagnostic::warning(
+                    "W0206",
+                    format!("`t` declared as {what}: nocmodl rejects this file"),
+                )
+                .with_primary(d.name.span, "NEURON's time, declared again")
+                .with_help(
+                    "`t` is the time, declared by NEURON; nocmodl stops with \"multiple uses for same variable\", nmc reads `t` as the time: remove this declaration",
+                ),
+            );
+        }
         let len = d.array.as_ref().and_then(|a| match a {
             ArrayLen::Number(n) if n.value >= 0.0 => Some(n.value as usize),
             ArrayLen::Number(_) => None,

@@ -30,6 +30,8 @@
 //! - `W0203` a STATE that nothing changes
 //! - `W0204` assignment to a RANGE PARAMETER in BREAKPOINT, DERIVATIVE or KINETIC
 //! - `W0205` assignment to a GLOBAL PARAMETER there (shared by all instances)
+//! - `W0206` `t` declared in a declaration block (nocmodl refuses it)
+//! - `W0207` `x0` of a STATE `x` declared other than as PARAMETER (nocmodl refuses it)
 
 pub mod builtins;
 mod calls;
@@ -40,7 +42,7 @@ mod solve;
 
 mod symbols;
 mod unused;
-mod verbatim;
+pub(crate) mod verbatim;
 
 pub use crate::diag::suggest::closest as suggest_closest;
 pub use resolve::Usage;

@@ -124,7 +124,7 @@ impl<'a> Resolver<'a> {
                 self.top_block(Context::Other, body)
             }
             ItemKind::Constructor(b) | ItemKind::Destructor(b) => self.top_block(Context::Other, b),
-            ItemKind::Verbatim(text) => {
+            ItemKind::Verbatim(text) if verbatim::idiom(text) != Some(verbatim::Idiom::Nothing) => {
                 let d = verbatim::unsupported(text, item.span, self.artificial_cell);
                 self.diags.push(d);
             }
@@ -377,7 +377,7 @@ impl<'a> Resolver<'a> {
                 self.context = saved;
             }
             StmtKind::Verbatim(text) => {
-                if !(self.if_depth > 0 && verbatim::is_early_return(text)) {
+                if !self.verbatim_understood(text) {
                     let d = verbatim::unsupported(text, s.span, self.artificial_cell);
                     self.diags.push(d);
                 }
@@ -552,6 +552,21 @@ impl<'a> Resolver<'a> {
     }
 
     /// Whether PARAMETERs must not change in the current block.
+    /// True when a VERBATIM statement here is an idiom whose meaning is
+    /// certain (see [`verbatim::idiom`]): no code anywhere; `return;`
+    /// inside an `if` or in a PROCEDURE; `return <number>;` in a PROCEDURE
+    /// or FUNCTION.
+    fn verbatim_understood(&self, text: &str) -> bool {
+        let in_function = self.context == Context::Function && self.function.is_some();
+        let in_procedure = self.context == Context::Function && self.function.is_none();
+        match verbatim::idiom(text) {
+            Some(verbatim::Idiom::Nothing) => true,
+            Some(verbatim::Idiom::Return(None)) => self.if_depth > 0 || in_procedure,
+            Some(verbatim::Idiom::Return(Some(_))) => in_procedure || in_function,
+            None => false,
+        }
+    }
+
     fn parameter_fixed(&self) -> bool {
         matches!(
             self.context,
@@ -575,6 +590,11 @@ impl<'a> Resolver<'a> {
     /// Resolves a name read in an expression.
     pub fn read(&mut self, id: &Ident) {
         if self.scopes.use_name(&id.name).is_some() {
+            return;
+        }
+        // Inside NET_RECEIVE `flag` is the event's flag even when the file
+        // also defines something named `flag` (nocmodl's rule).
+        if self.in_net_receive && id.name == "flag" {
             return;
         }
         let Some(sym) = self.table.get(&id.name) else {
@@ -615,6 +635,17 @@ impl<'a> Resolver<'a> {
             .with_primary(id.span, "not declared anywhere in this file");
         if id.name == "flag" {
             d = d.with_help("`flag` is only defined inside NET_RECEIVE");
+        } else if callable
+            && ["if", "while"]
+                .iter()
+                .any(|k| id.name.eq_ignore_ascii_case(k))
+        {
+            d = d.with_help(format!(
+                "`{}` is not a keyword, so this reads as a call: write `{}` or `{}` (nocmodl takes the same two spellings)",
+                id.name,
+                id.name.to_ascii_lowercase(),
+                id.name.to_ascii_uppercase()
+            ));
         } else if let Some(decl) = builtins::physical_constant(&id.name) {
             d = d.with_help(format!("declare it in the UNITS block: `{decl}`"));
         } else {
@@ -716,7 +747,15 @@ impl<'a> Resolver<'a> {
             }
             self.expr(a);
         }
-        if self.scopes.use_name(&name.name).is_some() {
+        // A call of a name that is also a LOCAL or an argument calls the
+        // FUNCTION or PROCEDURE of that name when there is one: nocmodl
+        // resolves `kdf(x)` to the function even inside
+        // `FUNCTION f(kdf) { ... }`, and `kdf` alone to the argument.
+        let callable = self
+            .table
+            .get(&name.name)
+            .is_some_and(|s| s.kind.is_callable());
+        if !callable && self.scopes.use_name(&name.name).is_some() {
             self.diags
                 .push(calls::not_callable(name, "a local variable"));
             return;

@@ -1,7 +1,14 @@
-//! VERBATIM C code: nmc compiles no C, so every VERBATIM block is an error
-//! (E0401) except the early-return idiom `if (c) { VERBATIM return; ENDVERBATIM }`,
-//! which means "leave this block now". The help line names what nmc offers
-//! instead when the C text shows what it was for.
+//! VERBATIM C code: nmc compiles no C, so a VERBATIM block is an error
+//! (E0401) unless its meaning is certain ([`idiom`]):
+//! - nothing at all: empty, only C comments, or only `#include`s of
+//!   standard C/C++ headers (the generated C includes them anyway);
+//! - `return;` inside an `if` ("leave this block now"), or anywhere in a
+//!   PROCEDURE;
+//! - `return 0;` (any number) in a PROCEDURE, whose value no caller reads,
+//!   or in a FUNCTION, which then returns that number.
+//!
+//! The help line names what nmc offers instead when the C text shows what
+//! it was for.
 
 use crate::diag::{Diagnostic, Span};
 use crate::front::nmodl::ast::{Block, ItemKind, Module, StmtKind};
@@ -12,7 +19,7 @@ pub fn module_identifiers(module: &Module) -> HashSet<String> {
     let mut out = HashSet::new();
     for item in &module.items {
         match &item.kind {
-            ItemKind::Verbatim(text) => out.extend(identifiers(text)),
+            ItemKind::Verbatim(text) if idiom(text).is_none() => out.extend(identifiers(text)),
             ItemKind::Initial(b)
             | ItemKind::Breakpoint(b)
             | ItemKind::Constructor(b)
@@ -33,7 +40,7 @@ pub fn module_identifiers(module: &Module) -> HashSet<String> {
 fn block_identifiers(b: &Block, out: &mut HashSet<String>) {
     for s in &b.stmts {
         match &s.kind {
-            StmtKind::Verbatim(text) if !is_early_return(text) => out.extend(identifiers(text)),
+            StmtKind::Verbatim(text) if idiom(text).is_none() => out.extend(identifiers(text)),
             StmtKind::If {
                 then,
                 else_ifs,
@@ -60,10 +67,100 @@ fn block_identifiers(b: &Block, out: &mut HashSet<String>) {
     }
 }
 
-/// True when the C text is just `return;` (ignoring whitespace).
-pub fn is_early_return(text: &str) -> bool {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    compact == "return;"
+/// A VERBATIM block whose meaning is certain.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Idiom {
+    /// No code: empty, comments, standard `#include`s.
+    Nothing,
+    /// `return;` (`None`) or `return <number>;`.
+    Return(Option<f64>),
+}
+
+/// Standard C and C++ headers: including them changes nothing the
+/// mechanism computes.
+const STANDARD_HEADERS: &[&str] = &[
+    "stdio.h", "stdlib.h", "math.h", "string.h", "limits.h", "float.h", "time.h", "errno.h",
+    "stdint.h", "assert.h", "ctype.h", "cstdio", "cstdlib", "cmath", "cstring", "climits",
+    "cfloat", "ctime", "cerrno", "cstdint", "cassert", "cctype",
+];
+
+/// What the C text means when nmc can tell for certain; `None` for any
+/// other C.
+pub fn idiom(text: &str) -> Option<Idiom> {
+    let code = strip_comments(text)?;
+    let mut lines = code.lines().map(str::trim).filter(|l| !l.is_empty());
+    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.is_empty() {
+        return Some(Idiom::Nothing);
+    }
+    if lines.all(is_standard_include) {
+        return Some(Idiom::Nothing);
+    }
+    let value = compact.strip_prefix("return")?.strip_suffix(';')?;
+    if value.is_empty() {
+        return Some(Idiom::Return(None));
+    }
+    let value = value
+        .strip_prefix('(')
+        .and_then(|v| v.strip_suffix(')'))
+        .unwrap_or(value);
+    let number = value.strip_suffix('.').unwrap_or(value);
+    if number.is_empty()
+        || !number
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        return None;
+    }
+    number.parse::<f64>().ok().map(|v| Idiom::Return(Some(v)))
+}
+
+fn is_standard_include(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix('#') else {
+        return false;
+    };
+    let Some(header) = rest.trim_start().strip_prefix("include") else {
+        return false;
+    };
+    let header = header.trim();
+    let name = header
+        .strip_prefix('<')
+        .and_then(|h| h.strip_suffix('>'))
+        .or_else(|| header.strip_prefix('"').and_then(|h| h.strip_suffix('"')));
+    name.is_some_and(|n| STANDARD_HEADERS.contains(&n.trim()))
+}
+
+/// The C text without its `/* */` and `//` comments (comments become a
+/// space; line breaks are kept). `None` when a `/*` is never closed or
+/// the text has a string or character literal (where `//` is not a
+/// comment): then nmc does not claim to understand it.
+fn strip_comments(text: &str) -> Option<String> {
+    if text.contains('"') && !text.lines().all(|l| l.trim_start().starts_with('#')) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let block = rest.find("/*");
+        let line = rest.find("//");
+        match (block, line) {
+            (Some(b), l) if l.is_none_or(|l| b < l) => {
+                out.push_str(&rest[..b]);
+                let end = rest[b + 2..].find("*/")?;
+                out.push(' ');
+                rest = &rest[b + 2 + end + 2..];
+            }
+            (_, Some(l)) => {
+                out.push_str(&rest[..l]);
+                rest = &rest[l..];
+                rest = rest.find('\n').map_or("", |i| &rest[i..]);
+            }
+            _ => {
+                out.push_str(rest);
+                return Some(out);
+            }
+        }
+    }
 }
 
 /// The E0401 error for a VERBATIM block at `span` with C text `text`.
@@ -82,7 +179,7 @@ fn help_for(text: &str, artificial_cell: bool) -> String {
     } else if artificial_cell && (has("vector") || has("ifarg")) {
         "use nmc's built-in VecStim to play a vector of event times".to_string()
     } else {
-        "rewrite the C code as NMODL statements; the only VERBATIM nmc accepts is `VERBATIM return; ENDVERBATIM` inside an `if` block".to_string()
+        "rewrite the C code as NMODL statements; the VERBATIM nmc accepts is code-free (comments, standard #includes) or a `return` of a number from a PROCEDURE or FUNCTION (`return;` also inside an `if`)".to_string()
     }
 }
 
@@ -109,10 +206,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn idioms_are_recognised_only_when_certain() {
+        assert_eq!(idiom(""), Some(Idiom::Nothing));
+        assert_eq!(idiom(" /* a note */\n// another\n"), Some(Idiom::Nothing));
+        assert_eq!(
+            idiom("#include <stdlib.h>\n#include <math.h>\n"),
+            Some(Idiom::Nothing)
+        );
+        assert_eq!(idiom("#include \"nrnran123.h\""), None);
+        assert_eq!(idiom(" return 0; "), Some(Idiom::Return(Some(0.0))));
+        assert_eq!(idiom("return(1);"), Some(Idiom::Return(Some(1.0))));
+        assert_eq!(
+            idiom("return 0.; /* done */"),
+            Some(Idiom::Return(Some(0.0)))
+        );
+        assert_eq!(idiom("return x;"), None);
+        assert_eq!(idiom("return 0; x = 1;"), None);
+        assert_eq!(idiom("/* unclosed"), None);
+        assert_eq!(idiom("printf(\"// not a comment\");"), None);
+    }
+
+    #[test]
     fn early_return_ignores_whitespace() {
-        assert!(is_early_return("  return ;\n"));
-        assert!(!is_early_return("return 0;"));
-        assert!(!is_early_return("x = 1; return;"));
+        assert_eq!(idiom("  return ;\n"), Some(Idiom::Return(None)));
+        assert_eq!(idiom("x = 1; return;"), None);
     }
 
     #[test]
