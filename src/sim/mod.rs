@@ -32,6 +32,7 @@ pub mod geometry;
 mod hines;
 mod instances;
 mod record;
+mod random123;
 mod specialize;
 mod step;
 mod threads;

@@ -57,6 +57,8 @@ fn run_kernel(
         t: ctx.shared.t,
         conn,
         rng: ctx.rng,
+        nrandoms: m.compiled.mechanism().randoms.len(),
+        streams: &mut m.streams,
         spiking: ctx.spiking.as_mut().map(|s| Spiking {
             sources: s.sources,
             detectors: s.detectors,
