@@ -45,8 +45,10 @@ pub struct Mechanism {
     pub functions: Vec<Function>,
     /// Mechanism-wide arrays (e.g. TABLE lookup tables), see [`Place::GlobalArray`].
     pub global_arrays: Vec<GlobalArray>,
-    /// WATCH conditions, activated by [`Stmt::WatchOn`]; the engine evaluates
-    /// active ones each step and delivers a self-event when one turns true.
+    /// WATCH conditions as values, activated by [`Stmt::WatchOn`]: a
+    /// condition holds when its value is above 0 (`a > b` is `a - b`); the
+    /// engine evaluates the active ones each step and delivers a
+    /// self-event when one turns positive.
     pub watches: Vec<Expr>,
     /// FUNCTION_TABLE names; their values are supplied at run time.
     pub function_tables: Vec<String>,

@@ -152,6 +152,18 @@ impl Queue {
         self.push_stamped(t, stamp, target);
     }
 
+    /// Schedules `target` at `t` (created now, outside threshold
+    /// detection) and returns its creation number for [`Queue::cancel`].
+    pub fn push_cancellable(&mut self, t: f64, target: Target) -> u64 {
+        self.push(t, target);
+        self.seq
+    }
+
+    /// The self-event of creation number `seq` is not delivered.
+    pub fn cancel(&mut self, seq: u64) {
+        self.cancelled.insert(seq);
+    }
+
     /// Schedules self-event `target` at `t` as the one `net_move` of its
     /// instance moves from now on.
     pub fn push_movable(&mut self, t: f64, target: Target) {
@@ -241,6 +253,9 @@ pub(crate) struct Callbacks<'a> {
     pub streams: &'a mut [Stream],
     /// RANDOM streams per instance.
     pub nrandoms: usize,
+    /// WATCH statements run by this kernel call: (instance, watch, flag),
+    /// in order; the engine activates them when the call returns.
+    pub watch_ons: &'a mut Vec<(usize, usize, f64)>,
     /// Where `net_event` of an artificial cell goes; None while the
     /// engine takes no spikes (INITIAL).
     pub spiking: Option<Spiking<'a>>,
@@ -367,7 +382,9 @@ impl Engine for Callbacks<'_> {
         self.queue.move_self_event(self.mech, instance as u32, t);
     }
 
-    fn watch_on(&mut self, _instance: usize, _watch: usize, _flag: f64) {}
+    fn watch_on(&mut self, instance: usize, watch: usize, flag: f64) {
+        self.watch_ons.push((instance, watch, flag));
+    }
 
     fn printf(&mut self, _instance: usize, _format: &str, _args: &[f64]) {}
 

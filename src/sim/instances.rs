@@ -233,7 +233,12 @@ pub(crate) fn build(
             }
         }
         let has = KINDS.map(|k| compiled.has_kernel(k));
-        let linearity = linear::analyse(compiled.mechanism()).ok();
+        // Instances with WATCH conditions keep their own state.
+        let linearity = if mech.watches.is_empty() {
+            linear::analyse(compiled.mechanism()).ok()
+        } else {
+            None
+        };
         let nr = mech.randoms.len();
         let streams = vec![Stream::new(0, 0, 0, RANDOM_GLOBAL_INDEX); list.len() * nr];
         if nr > 0 {

@@ -535,7 +535,8 @@ fn merge(all: &mut [Results], records: &[(usize, usize)]) -> Results {
     out
 }
 
-/// True when a mechanism the network uses draws random numbers.
+/// True when a mechanism the network uses draws random numbers or has
+/// WATCH statements (their events are made outside the threads' exchange).
 fn uses_random(net: &Network, lib: &Mechanisms) -> bool {
     fn expr(e: &Expr) -> bool {
         match e {
@@ -579,7 +580,7 @@ fn uses_random(net: &Network, lib: &Mechanisms) -> bool {
     names.iter().filter_map(|n| lib.get(n)).any(|m| {
         m.kernels.iter().any(|k| stmts(&k.body))
             || m.functions.iter().any(|f| stmts(&f.body))
-            || m.watches.iter().any(expr)
+            || !m.watches.is_empty()
     })
 }
 

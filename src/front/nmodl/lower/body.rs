@@ -383,7 +383,7 @@ impl Context<'_> {
             }
             StmtKind::Watch(list) => {
                 for (cond, flag) in list {
-                    let c = self.expr(b, cond);
+                    let c = watch_value(self.expr(b, cond));
                     let flag = self.expr(b, flag);
                     let id = self.mech.watches.len();
                     self.mech.watches.push(c);
@@ -1049,6 +1049,24 @@ impl Context<'_> {
         let mut a = vec![Expr::Const(index as f64)];
         a.extend(rest.iter().map(|x| self.expr(b, x)));
         Some(Expr::Builtin(kind, a))
+    }
+}
+
+/// A WATCH condition as the value NEURON watches (positive when the
+/// condition holds): `a - b` for `a > b` and `a >= b`, `-(a - b)` for
+/// `a < b` and `a <= b` (nocmodl's translation); any other expression
+/// `c` as `c - 0.5`.
+fn watch_value(c: Expr) -> Expr {
+    match c {
+        Expr::Binary(op @ (BinOp::Gt | BinOp::Ge | BinOp::Lt | BinOp::Le), a, b) => {
+            let d = Expr::Binary(BinOp::Sub, a, b);
+            if matches!(op, BinOp::Lt | BinOp::Le) {
+                Expr::Unary(UnOp::Neg, Box::new(d))
+            } else {
+                d
+            }
+        }
+        other => sub(other, Expr::Const(0.5)),
     }
 }
 
