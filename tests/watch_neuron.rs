@@ -36,10 +36,7 @@ fn watch_if_matches_neuron_bit_for_bit() {
     soma["parent"] = Value::Null;
     soma["mechanisms"] = json!({"hh": {}});
     soma["ions"] = json!({});
-    let at = Location {
-        section: 0,
-        x: 0.5,
-    };
+    let at = Location { section: 0, x: 0.5 };
     let mut pps: Vec<PointProcess> = e["iclamps"]
         .as_array()
         .expect("iclamps")

@@ -294,9 +294,11 @@ impl Callbacks<'_> {
         let g = RANDOM_GLOBAL_INDEX;
         let arg = |k: usize| args.get(k).copied().unwrap_or(0.0);
         let r = arg(0);
-        let at = (r >= 0.0 && (r as usize) < self.nrandoms)
-            .then(|| instance * self.nrandoms + r as usize)
-            .unwrap_or(usize::MAX);
+        let at = if r >= 0.0 && (r as usize) < self.nrandoms {
+            instance * self.nrandoms + r as usize
+        } else {
+            usize::MAX
+        };
         let value = match kind {
             Builtin::NormRand
             | Builtin::ExpRand

@@ -8,9 +8,9 @@ use std::rc::Rc;
 
 use super::aggregate::Merged;
 use super::discretize::Nodes;
-use super::random123::Stream;
 use super::linear::{self, Linearity};
 use super::mechanisms::Mechanisms;
+use super::random123::Stream;
 use super::{SimError, SimErrorKind};
 use crate::back::{CompiledMechanism, Prepared};
 use crate::back::{MechanismData, NodeData};
@@ -270,7 +270,12 @@ pub(crate) const RANDOM_GLOBAL_INDEX: u32 = 0;
 
 /// Instances with RANDOM streams: (creation order key, slot, instance,
 /// parameters).
-type RandomOrder<'a> = Vec<((usize, u8, usize, usize), u32, usize, &'a BTreeMap<String, f64>)>;
+type RandomOrder<'a> = Vec<(
+    (usize, u8, usize, usize),
+    u32,
+    usize,
+    &'a BTreeMap<String, f64>,
+)>;
 
 /// Gives every RANDOM stream NEURON's ids: in creation order (cell by
 /// cell, density mechanisms section by section and node by node, then

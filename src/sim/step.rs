@@ -122,13 +122,8 @@ fn activate(
             });
         }
         let value = watch_value(m, slot, inst, watch, ctx)?;
-        ctx.conds.push(WatchCond::activated(
-            slot,
-            inst as u32,
-            watch,
-            flag,
-            value,
-        ));
+        ctx.conds
+            .push(WatchCond::activated(slot, inst as u32, watch, flag, value));
     }
     Ok(())
 }
