@@ -12,7 +12,10 @@ use std::path::Path;
 fn read_spikes(file: &Path) -> Vec<(u64, f64)> {
     let f = hdf5::File::open(file).expect("spikes.h5 opens");
     let g = f.group("spikes/art_net").expect("population art_net");
-    let ids: Vec<i64> = g.dataset("node_ids").and_then(|d| d.read_raw()).expect("node_ids");
+    let ids: Vec<i64> = g
+        .dataset("node_ids")
+        .and_then(|d| d.read_raw())
+        .expect("node_ids");
     let ts: Vec<f64> = g
         .dataset("timestamps")
         .and_then(|d| d.read_raw())

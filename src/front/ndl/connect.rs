@@ -233,8 +233,7 @@ impl Ctx<'_> {
         }
         for (have, name, example) in [
             (
-                art_target.is_some()
-                    || c.settings.assigns.iter().any(|a| a.name.name == "synapse"),
+                art_target.is_some() || c.settings.assigns.iter().any(|a| a.name.name == "synapse"),
                 "synapse",
                 "synapse = exc",
             ),

@@ -19,8 +19,8 @@ use super::random::{self, Stream};
 use super::{Column, Population};
 use crate::diag::suggest::{closest, one_of};
 use crate::diag::{Diagnostic, Span};
-use crate::net::{Cell, Location, PointProcess, SpikeTrain};
 use crate::net::circuit::Attribute;
+use crate::net::{Cell, Location, PointProcess, SpikeTrain};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
@@ -247,11 +247,8 @@ impl Ctx<'_> {
                     params.assigns.push(a.clone());
                 } else if RESERVED.contains(&key) {
                     self.out.push(
-                        Diagnostic::error(
-                            "E1207",
-                            format!("`{key}` is a column nmc fills itself"),
-                        )
-                        .with_primary(a.name.span, "reserved column"),
+                        Diagnostic::error("E1207", format!("`{key}` is a column nmc fills itself"))
+                            .with_primary(a.name.span, "reserved column"),
                     );
                 } else if let Some(c) = self.column(a, count) {
                     properties.insert(key.to_string(), c);
