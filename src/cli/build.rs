@@ -32,7 +32,11 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
-    if let Some(p) = exp.populations.iter().find(|p| p.sections.is_empty() && p.count > 0) {
+    if let Some(p) = exp
+        .populations
+        .iter()
+        .find(|p| p.sections.is_empty() && p.count > 0)
+    {
         let d = Diagnostic::error(
             "E1506",
             format!(
