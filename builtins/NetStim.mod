@@ -21,15 +21,18 @@ positive weight starts a new sequence when none is running, its first
 spike after the random part of one interval (at once when noise = 0); a
 negative weight stops the sequence for good.
 
-Random intervals (noise > 0) draw from exprand(1), nmc's own generator:
-the same distribution as NEURON's, not the same numbers (NEURON 9 draws
-from a per-instance Random123 stream, RANDOM ranvar, which nmc does not
-have). With noise = 0 no random number is drawn.
+Random intervals (noise > 0) draw random_negexp from the instance's
+RANDOM stream `ranvar`, which INITIAL rewinds to sequence 0: with the
+same stream ids the numbers, and so the spike times, are NEURON's. Unless
+set (parameters ranvar.id1, ranvar.id2, ranvar.id3), the ids are NEURON's
+defaults for instances made in network order. With noise = 0 no random
+number is drawn.
 ENDCOMMENT
 
 NEURON {
     ARTIFICIAL_CELL NetStim
     RANGE interval, number, start, noise
+    RANDOM ranvar
 }
 
 PARAMETER {
@@ -46,6 +49,7 @@ ASSIGNED {
 }
 
 INITIAL {
+    random_setseq(ranvar, 0)
     on = 0
     ispike = 0
     if (noise < 0) {
@@ -82,7 +86,7 @@ FUNCTION draw_interval(mean (ms)) (ms) {
     if (noise == 0) {
         draw_interval = mu
     } else {
-        draw_interval = (1 - noise)*mu + noise*mu*exprand(1)
+        draw_interval = (1 - noise)*mu + noise*mu*random_negexp(ranvar)
     }
 }
 

@@ -131,12 +131,23 @@ def run(exp):
         objs[p["id"]] = pp
     for a in exp.get("artificial_cells", []):
         ac = getattr(h, a["type"])()
+        ids = {}
         for k, val in a["params"].items():
-            if k in GLOBALS.get(a["type"], []):
+            if "." in k:  # RANDOM stream ids: ranvar.id1, ranvar.id2, ranvar.id3
+                stream, part = k.split(".")
+                ids.setdefault(stream, {})[part] = int(val)
+            elif k in GLOBALS.get(a["type"], []):
                 setattr(h, "%s_%s" % (k, a["type"]), val)
             else:
                 setattr(ac, k, val)
         a["params_all"] = params_all(a["type"], ac)
+        for stream, d in ids.items():
+            r = getattr(ac, stream)
+            r.set_ids(d["id1"], d["id2"], d["id3"])
+            r.set_seq(0)
+            got = [int(x) for x in r.get_ids()]
+            for part, x in zip(("id1", "id2", "id3"), got):
+                a["params_all"]["%s.%s" % (stream, part)] = float(x)
         objs[a["id"]] = ac
     for sd in exp["cell"]["sections"] if exp["cell"] else []:
         seg = secs[sd["name"]](0.5)
@@ -315,6 +326,26 @@ def experiments():
         e["connections"].append({"source": "ns", "target": "syn", "weight": 0.004, "delay": 1.0})
         e["records"]["g"] = {"point_process": "syn", "variable": "g", "units": "uS"}
         art_spikes(e, "ns")
+        exps.append(e)
+    # NetStim with noise: intervals from its RANDOM stream (Random123 with
+    # the given ids), NEURON 9's netstim.mod.
+    for dt, noise in ((0.025, 0.5), (0.1, 1.0)):
+        e = base("netstim_noise%s_expsyn_dt%s" % (dtag(noise), dtag(dt)),
+                 "NetStim (start 5, interval 6, number 40, noise %g, ranvar ids 3 5 7) -> ExpSyn on an hh soma" % noise,
+                 HH_SOMA, dt, 200.0)
+        e["point_processes"].append({"id": "syn", "type": "ExpSyn", "section": "soma", "x": 0.5,
+                                     "params": {"tau": 2.0, "e": 0.0}})
+        e["artificial_cells"].append({"id": "ns", "type": "NetStim",
+                                      "params": {"start": 5.0, "interval": 6.0, "number": 40.0, "noise": noise,
+                                                 "ranvar.id1": 3.0, "ranvar.id2": 5.0, "ranvar.id3": 7.0}})
+        e["artificial_cells"].append({"id": "ns2", "type": "NetStim",
+                                      "params": {"start": 0.0, "interval": 3.0, "number": 1e9, "noise": 1.0,
+                                                 "ranvar.id1": 1.0, "ranvar.id2": 0.0, "ranvar.id3": 4000000000.0}})
+        e["connections"].append({"source": "ns", "target": "syn", "weight": 0.004, "delay": 1.0})
+        e["connections"].append({"source": "ns2", "target": "syn", "weight": 0.001, "delay": 0.5})
+        e["records"]["g"] = {"point_process": "syn", "variable": "g", "units": "uS"}
+        art_spikes(e, "ns")
+        art_spikes(e, "ns2")
         exps.append(e)
     # A NetStim switched on by an external event and off by a negative one.
     e = base("netstim_onoff_dt0p025", "NetStim with number 0 at INITIAL... started at 20.3 ms by a positive event, stopped at 50.1 ms",

@@ -303,6 +303,8 @@ experiments!(
     alphasynapse_hh_dt0p025,
     netstim_expsyn_dt0p025,
     netstim_expsyn_dt0p1,
+    netstim_noise0p5_expsyn_dt0p025,
+    netstim_noise1_expsyn_dt0p1,
     netstim_onoff_dt0p025,
     vecstim_exp2syn_dt0p025,
     vecstim_exp2syn_dt0p1,

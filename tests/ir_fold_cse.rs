@@ -138,6 +138,7 @@ fn mechanism(body: Vec<Stmt>, functions: Vec<Function>) -> Mechanism {
         global_arrays: vec![],
         watches: vec![],
         function_tables: vec![],
+        randoms: vec![],
     }
 }
 

@@ -709,6 +709,7 @@ fn corner_mechanism() -> Mechanism {
         global_arrays: vec![],
         watches: vec![],
         function_tables: vec![],
+        randoms: vec![],
     }
 }
 

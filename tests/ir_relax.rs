@@ -98,6 +98,7 @@ fn test_mech(body: Vec<Stmt>) -> Mechanism {
         global_arrays: vec![],
         watches: vec![],
         function_tables: vec![],
+        randoms: vec![],
     }
 }
 

@@ -448,6 +448,7 @@ fn synthetic() -> Mechanism {
         global_arrays: vec![],
         watches: vec![],
         function_tables: vec![],
+        randoms: vec![],
     }
 }
 

@@ -229,6 +229,7 @@ fn mech(fields: Vec<Field>, kernels: Vec<Kernel>) -> Mechanism {
         global_arrays: vec![],
         watches: vec![],
         function_tables: vec![],
+        randoms: vec![],
     }
 }
 

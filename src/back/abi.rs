@@ -93,6 +93,13 @@ pub fn builtin_code(b: Builtin) -> u64 {
         Builtin::UniRand => 2,
         Builtin::ScopRandom => 3,
         Builtin::SetSeed => 4,
+        Builtin::RandomUniform => 5,
+        Builtin::RandomNegexp => 6,
+        Builtin::RandomNormal => 7,
+        Builtin::RandomIpick => 8,
+        Builtin::RandomDpick => 9,
+        Builtin::RandomSetseq => 10,
+        Builtin::RandomSetids => 11,
     }
 }
 
@@ -102,6 +109,13 @@ fn builtin_of(code: u64) -> Builtin {
         1 => Builtin::ExpRand,
         2 => Builtin::UniRand,
         4 => Builtin::SetSeed,
+        5 => Builtin::RandomUniform,
+        6 => Builtin::RandomNegexp,
+        7 => Builtin::RandomNormal,
+        8 => Builtin::RandomIpick,
+        9 => Builtin::RandomDpick,
+        10 => Builtin::RandomSetseq,
+        11 => Builtin::RandomSetids,
         _ => Builtin::ScopRandom,
     }
 }

@@ -242,6 +242,7 @@ pub fn na_rtm() -> Mechanism {
         global_arrays: vec![],
         watches: vec![],
         function_tables: vec![],
+        randoms: vec![],
     }
 }
 
@@ -324,6 +325,7 @@ pub fn k_rtm() -> Mechanism {
         global_arrays: vec![],
         watches: vec![],
         function_tables: vec![],
+        randoms: vec![],
     }
 }
 
@@ -421,6 +423,7 @@ pub fn exp2syn() -> Mechanism {
         global_arrays: vec![],
         watches: vec![],
         function_tables: vec![],
+        randoms: vec![],
     }
 }
 
@@ -659,5 +662,6 @@ pub fn everything() -> Mechanism {
         }],
         watches: vec![bin(BinOp::Gt, f(v), c(-20.0))],
         function_tables: vec!["ftab".into()],
+        randoms: vec![],
     }
 }

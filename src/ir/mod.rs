@@ -45,11 +45,17 @@ pub struct Mechanism {
     pub functions: Vec<Function>,
     /// Mechanism-wide arrays (e.g. TABLE lookup tables), see [`Place::GlobalArray`].
     pub global_arrays: Vec<GlobalArray>,
-    /// WATCH conditions, activated by [`Stmt::WatchOn`]; the engine evaluates
-    /// active ones each step and delivers a self-event when one turns true.
+    /// WATCH conditions as values, activated by [`Stmt::WatchOn`]: a
+    /// condition holds when its value is above 0 (`a > b` is `a - b`); the
+    /// engine evaluates the active ones each step and delivers a
+    /// self-event when one turns positive.
     pub watches: Vec<Expr>,
     /// FUNCTION_TABLE names; their values are supplied at run time.
     pub function_tables: Vec<String>,
+    /// RANDOM stream names (NEURON 9 random streams), one stream per
+    /// instance each; the `Random*` builtins take the stream's index here
+    /// as their first argument.
+    pub randoms: Vec<String>,
 }
 
 impl Mechanism {
@@ -478,6 +484,20 @@ pub enum Builtin {
     /// `set_seed(seed)`: restarts the engine's random stream from `seed`
     /// (value 0).
     SetSeed,
+    /// `random_uniform(r)` in (0, 1), or `random_uniform(r, a, b)`.
+    RandomUniform,
+    /// `random_negexp(r)` (mean 1) or `random_negexp(r, mean)`.
+    RandomNegexp,
+    /// `random_normal(r)` (0, 1) or `random_normal(r, mean, sd)`.
+    RandomNormal,
+    /// `random_ipick(r)`: the next 32-bit word as a number.
+    RandomIpick,
+    /// `random_dpick(r)`: the same double as `random_uniform(r)`.
+    RandomDpick,
+    /// `random_setseq(r, x)`: sequence and word from x = seq * 4 + word.
+    RandomSetseq,
+    /// `random_setids(r, id1, id2, id3)`.
+    RandomSetids,
 }
 
 /// Unary operators.

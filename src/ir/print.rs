@@ -79,6 +79,9 @@ pub fn print(m: &Mechanism) -> String {
     for (i, t) in m.function_tables.iter().enumerate() {
         let _ = writeln!(out, "  function_table {i}: {t}");
     }
+    for (i, r) in m.randoms.iter().enumerate() {
+        let _ = writeln!(out, "  random {i}: {r}");
+    }
     for (i, w) in m.watches.iter().enumerate() {
         let p = Printer { m, locals: &[] };
         let _ = writeln!(out, "  watch {i}: {}", p.expr(w));
@@ -209,6 +212,13 @@ fn builtin_name(b: Builtin) -> &'static str {
         Builtin::UniRand => "unirand",
         Builtin::ScopRandom => "scop_random",
         Builtin::SetSeed => "set_seed",
+        Builtin::RandomUniform => "random_uniform",
+        Builtin::RandomNegexp => "random_negexp",
+        Builtin::RandomNormal => "random_normal",
+        Builtin::RandomIpick => "random_ipick",
+        Builtin::RandomDpick => "random_dpick",
+        Builtin::RandomSetseq => "random_setseq",
+        Builtin::RandomSetids => "random_setids",
     }
 }
 

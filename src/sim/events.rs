@@ -5,6 +5,8 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
+use super::instances::RANDOM_GLOBAL_INDEX;
+use super::random123::Stream;
 use crate::back::{Engine, MechanismData};
 use crate::ir::{
     BinOp, Builtin, Expr, FieldId, FieldKind, IdVec, KernelKind, Mechanism, NodeArray, Phase,
@@ -150,6 +152,18 @@ impl Queue {
         self.push_stamped(t, stamp, target);
     }
 
+    /// Schedules `target` at `t` (created now, outside threshold
+    /// detection) and returns its creation number for [`Queue::cancel`].
+    pub fn push_cancellable(&mut self, t: f64, target: Target) -> u64 {
+        self.push(t, target);
+        self.seq
+    }
+
+    /// The self-event of creation number `seq` is not delivered.
+    pub fn cancel(&mut self, seq: u64) {
+        self.cancelled.insert(seq);
+    }
+
     /// Schedules self-event `target` at `t` as the one `net_move` of its
     /// instance moves from now on.
     pub fn push_movable(&mut self, t: f64, target: Target) {
@@ -235,6 +249,13 @@ pub(crate) struct Callbacks<'a> {
     pub conn: u32,
     /// Random number state.
     pub rng: &'a mut u64,
+    /// The mechanism's RANDOM streams (see [`super::instances::MechInstances::streams`]).
+    pub streams: &'a mut [Stream],
+    /// RANDOM streams per instance.
+    pub nrandoms: usize,
+    /// WATCH statements run by this kernel call: (instance, watch, flag),
+    /// in order; the engine activates them when the call returns.
+    pub watch_ons: &'a mut Vec<(usize, usize, f64)>,
     /// Where `net_event` of an artificial cell goes; None while the
     /// engine takes no spikes (INITIAL).
     pub spiking: Option<Spiking<'a>>,
@@ -263,6 +284,66 @@ impl Callbacks<'_> {
         *self.rng = x;
         let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
         (r >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+impl Callbacks<'_> {
+    /// A `random_*` call on RANDOM stream `args[0]` of `instance` (None
+    /// for the other builtins). A stream the instance lacks gives 0.
+    fn random_stream(&mut self, instance: usize, kind: Builtin, args: &[f64]) -> Option<f64> {
+        let g = RANDOM_GLOBAL_INDEX;
+        let arg = |k: usize| args.get(k).copied().unwrap_or(0.0);
+        let r = arg(0);
+        let at = if r >= 0.0 && (r as usize) < self.nrandoms {
+            instance * self.nrandoms + r as usize
+        } else {
+            usize::MAX
+        };
+        let value = match kind {
+            Builtin::NormRand
+            | Builtin::ExpRand
+            | Builtin::UniRand
+            | Builtin::ScopRandom
+            | Builtin::SetSeed => return None,
+            Builtin::RandomUniform => {
+                let s = self.streams.get_mut(at)?;
+                let x = s.dblpick(g);
+                if args.len() >= 3 {
+                    arg(1) + x * (arg(2) - arg(1))
+                } else {
+                    x
+                }
+            }
+            Builtin::RandomNegexp => {
+                let s = self.streams.get_mut(at)?;
+                let x = s.negexp(g);
+                if args.len() >= 2 { x * arg(1) } else { x }
+            }
+            Builtin::RandomNormal => {
+                let s = self.streams.get_mut(at)?;
+                let x = s.normal(g);
+                if args.len() >= 3 {
+                    arg(1) + x * arg(2)
+                } else {
+                    x
+                }
+            }
+            Builtin::RandomIpick => f64::from(self.streams.get_mut(at)?.ipick(g)),
+            Builtin::RandomDpick => self.streams.get_mut(at)?.dblpick(g),
+            Builtin::RandomSetseq => {
+                let x = arg(1);
+                self.streams.get_mut(at)?.set_seq4which(x, g);
+                0.0
+            }
+            Builtin::RandomSetids => {
+                // C's double -> uint32_t conversion, for values in range.
+                let id = |x: f64| x as u32;
+                let (a, b, c) = (id(arg(1)), id(arg(2)), id(arg(3)));
+                self.streams.get_mut(at)?.set_ids(a, b, c);
+                0.0
+            }
+        };
+        Some(value)
     }
 }
 
@@ -303,11 +384,16 @@ impl Engine for Callbacks<'_> {
         self.queue.move_self_event(self.mech, instance as u32, t);
     }
 
-    fn watch_on(&mut self, _instance: usize, _watch: usize, _flag: f64) {}
+    fn watch_on(&mut self, instance: usize, watch: usize, flag: f64) {
+        self.watch_ons.push((instance, watch, flag));
+    }
 
     fn printf(&mut self, _instance: usize, _format: &str, _args: &[f64]) {}
 
-    fn random(&mut self, _instance: usize, kind: Builtin, args: &[f64]) -> f64 {
+    fn random(&mut self, instance: usize, kind: Builtin, args: &[f64]) -> f64 {
+        if let Some(v) = self.random_stream(instance, kind, args) {
+            return v;
+        }
         let u = self.uniform();
         match kind {
             Builtin::UniRand | Builtin::ScopRandom => u,
@@ -323,6 +409,8 @@ impl Engine for Callbacks<'_> {
                 let z = (-2.0 * (1.0 - u).ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
                 args.first().copied().unwrap_or(0.0) + args.get(1).copied().unwrap_or(1.0) * z
             }
+            // Handled by `random_stream`.
+            _ => 0.0,
         }
     }
 
@@ -792,6 +880,7 @@ mod tests {
             global_arrays: Vec::new(),
             watches: Vec::new(),
             function_tables: Vec::new(),
+            randoms: Vec::new(),
         }
     }
 

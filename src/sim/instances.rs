@@ -10,6 +10,7 @@ use super::aggregate::Merged;
 use super::discretize::Nodes;
 use super::linear::{self, Linearity};
 use super::mechanisms::Mechanisms;
+use super::random123::Stream;
 use super::{SimError, SimErrorKind};
 use crate::back::{CompiledMechanism, Prepared};
 use crate::back::{MechanismData, NodeData};
@@ -35,6 +36,9 @@ pub(crate) struct MechInstances {
     /// When the network's instances were merged while building (see
     /// [`build`]): per row, how many instances it stands for.
     pub multiplicity: Option<Vec<u32>>,
+    /// The RANDOM streams: instance `i`'s stream `r` at
+    /// `i * mech().randoms.len() + r`.
+    pub streams: Vec<Stream>,
 }
 
 impl MechInstances {
@@ -180,6 +184,7 @@ pub(crate) fn build(
         }
     }
     let mut mechs = Vec::new();
+    let mut random_order: RandomOrder<'_> = Vec::new();
     let mut placement = Placement {
         point: (0..cells.len())
             .map(|ci| vec![(UNPLACED, UNPLACED); super::points_of(cells, points, ci).len()])
@@ -191,7 +196,12 @@ pub(crate) fn build(
             continue;
         };
         let mech = compiled.mechanism();
-        let linearity = linear::analyse(mech).ok();
+        // Instances with WATCH conditions keep their own state.
+        let linearity = if mech.watches.is_empty() {
+            linear::analyse(mech).ok()
+        } else {
+            None
+        };
         let groups = match (merge, &linearity) {
             (Some(pinned), Some(lin)) if mergeable(mech, lin) => Some(group(&list, pinned)),
             _ => None,
@@ -234,6 +244,7 @@ pub(crate) fn build(
                         }
                     }
                     Param::Ignored => {}
+                    Param::Random(..) => {}
                 }
             }
             match *origin {
@@ -251,6 +262,17 @@ pub(crate) fn build(
             }
         }
         let has = KINDS.map(|k| compiled.has_kernel(k));
+        let nr = mech.randoms.len();
+        let streams = vec![Stream::new(0, 0, 0, RANDOM_GLOBAL_INDEX); list.len() * nr];
+        if nr > 0 {
+            for (inst, (node, params, origin)) in list.iter().enumerate() {
+                let key = match *origin {
+                    Origin::Density(c, s) => (c, 0, s, *node as usize),
+                    Origin::Point(c, p) => (c, 1, p, 0),
+                };
+                random_order.push((key, slot, inst, *params));
+            }
+        }
         mechs.push(MechInstances {
             compiled,
             data,
@@ -259,17 +281,19 @@ pub(crate) fn build(
             linearity,
             merged: None,
             multiplicity: groups.map(|g| g.multiplicity),
+            streams,
         });
     }
+    set_streams(&mut mechs, random_order)?;
     Ok((mechs, placement))
 }
 
 /// True when the instances of `mech` (which `lin` describes) may be
 /// merged while building: events may run on the merged row
 /// ([`Linearity::event_reads`]), and INITIAL gives equal instances equal
-/// values (no random numbers).
+/// values (no random numbers, no RANDOM streams of their own).
 fn mergeable(mech: &Mechanism, lin: &Linearity) -> bool {
-    lin.event_reads.is_some() && !linear::draws_random(mech)
+    lin.event_reads.is_some() && !linear::draws_random(mech) && mech.randoms.is_empty()
 }
 
 /// A parameter map, by address (maps are shared between instances).
@@ -344,6 +368,69 @@ fn group(
     g
 }
 
+/// The global index of every RANDOM stream (NEURON's
+/// `Random123_globalindex`, 0 unless a model sets it).
+pub(crate) const RANDOM_GLOBAL_INDEX: u32 = 0;
+
+/// Instances with RANDOM streams: (creation order key, slot, instance,
+/// parameters).
+type RandomOrder<'a> = Vec<(
+    (usize, u8, usize, usize),
+    u32,
+    usize,
+    &'a BTreeMap<String, f64>,
+)>;
+
+/// Gives every RANDOM stream NEURON's ids: in creation order (cell by
+/// cell, density mechanisms section by section and node by node, then
+/// point processes), stream after stream, ids (1, 0, n) with n counting
+/// from 1, as NEURON's `nrnran123_newstream()` numbers them when the
+/// instances are made in that order; then the ids and sequence given as
+/// parameters `r.id1`, `r.id2`, `r.id3`, `r.seq` (NEURON's
+/// `obj.r.set_ids(...)`, `set_seq(...)`).
+fn set_streams(mechs: &mut [MechInstances], mut order: RandomOrder<'_>) -> Result<(), SimError> {
+    order.sort_by_key(|o| o.0);
+    let mut n: u32 = 0;
+    for (_, slot, inst, params) in order {
+        let Some(m) = mechs.get_mut(slot as usize) else {
+            continue;
+        };
+        let nr = m.compiled.mechanism().randoms.len();
+        for r in 0..nr {
+            n = n.wrapping_add(1);
+            if let Some(s) = m.streams.get_mut(inst * nr + r) {
+                *s = Stream::new(1, 0, n, RANDOM_GLOBAL_INDEX);
+            }
+        }
+        for (name, &value) in params.iter() {
+            let Param::Random(r, which) = resolve_param(&m.data, m.compiled.mechanism(), name)?
+            else {
+                continue;
+            };
+            let Some(s) = m.streams.get_mut(inst * nr + r) else {
+                continue;
+            };
+            if which == 3 {
+                s.set_seq4which(value, RANDOM_GLOBAL_INDEX);
+                continue;
+            }
+            if !(0.0..=u32::MAX as f64).contains(&value) || value.fract() != 0.0 {
+                return Err(SimError::new(
+                    SimErrorKind::UnknownParameter,
+                    format!("`{name}` must be a whole number from 0 to 2^32 - 1, not {value}"),
+                ));
+            }
+            let mut ids = s.ids();
+            ids[which as usize] = value as u32;
+            s.set_ids(ids[0], ids[1], ids[2]);
+            // New ids take effect from the current sequence, as NEURON's
+            // set_ids followed by set_seq(0) in every idiom using it.
+            s.set_seq4which(0.0, RANDOM_GLOBAL_INDEX);
+        }
+    }
+    Ok(())
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Origin {
     Density(usize, usize),
@@ -386,11 +473,34 @@ enum Param {
     Global(usize),
     /// A field without a column (nothing to set).
     Ignored,
+    /// Part `1` of RANDOM stream `0`: 0..3 the ids id1..id3, 3 the
+    /// sequence (`seq * 4 + word`, as `random_setseq`).
+    Random(usize, u8),
 }
 
 /// Resolves parameter `name` (or `name_<mechanism>`): a field, or a
 /// settable global.
 fn resolve_param(data: &MechanismData, mech: &Mechanism, name: &str) -> Result<Param, SimError> {
+    if let Some((stream, part)) = name.split_once('.')
+        && let Some(r) = mech.randoms.iter().position(|x| x == stream)
+    {
+        let which = match part {
+            "id1" => 0,
+            "id2" => 1,
+            "id3" => 2,
+            "seq" => 3,
+            _ => {
+                return Err(SimError::new(
+                    SimErrorKind::UnknownParameter,
+                    format!(
+                        "RANDOM stream `{stream}` of mechanism `{}` has `id1`, `id2`, `id3` and `seq`, not `{part}`",
+                        mech.name
+                    ),
+                ));
+            }
+        };
+        return Ok(Param::Random(r, which));
+    }
     let base = unsuffixed(name, &mech.name).unwrap_or(name);
     if let Some(id) = mech.field_id(base) {
         let field = &mech.fields[id];

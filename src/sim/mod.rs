@@ -31,10 +31,12 @@ mod events;
 pub mod geometry;
 mod hines;
 mod instances;
+mod random123;
 mod record;
 mod specialize;
 mod step;
 mod threads;
+mod watch;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -202,6 +204,10 @@ pub(crate) struct Part {
     /// (see [`Conn::args`]).
     net_args: Vec<f64>,
     rng: u64,
+    /// Scratch: WATCH statements of the kernel call running.
+    watch_ons: Vec<(usize, usize, f64)>,
+    /// The active WATCH conditions, in activation order.
+    watch_conds: Vec<watch::WatchCond>,
     run: net::RunSettings,
     /// Integrate every synapse instance on its own (no aggregation).
     exact: bool,
@@ -583,6 +589,8 @@ impl Part {
             scratch: vec![0.0; scratch_len],
             net_args,
             rng: 0x9E37_79B9_7F4A_7C15,
+            watch_ons: Vec::new(),
+            watch_conds: Vec::new(),
             run,
             exact: false,
             fast_solve: lib.math_mode() == MathMode::Fast,

@@ -8,6 +8,7 @@ use super::events::{
     Callbacks, Delivery, NO_CONN, PlainAdd, Queue, Spiking, Target, net_receive_columns, prefetch,
 };
 use super::instances::MechInstances;
+use super::watch::WatchCond;
 use super::{Conn, Part, SimError, SimErrorKind, hines};
 use crate::back::{Env, Event, NodeData, Shared};
 use crate::ir::{KernelKind, Phase};
@@ -31,6 +32,10 @@ struct Ctx<'a> {
     rng: &'a mut u64,
     /// Where artificial cells' spikes go (None: nowhere, as in INITIAL).
     spiking: Option<Spiking<'a>>,
+    /// WATCH statements of the kernel call running (scratch).
+    watch_ons: &'a mut Vec<(usize, usize, f64)>,
+    /// The active WATCH conditions, in activation order.
+    conds: &'a mut Vec<WatchCond>,
 }
 
 fn kernel_error(m: &MechInstances, kind: KernelKind, e: impl std::fmt::Display) -> SimError {
@@ -57,6 +62,9 @@ fn run_kernel(
         t: ctx.shared.t,
         conn,
         rng: ctx.rng,
+        nrandoms: m.compiled.mechanism().randoms.len(),
+        streams: &mut m.streams,
+        watch_ons: ctx.watch_ons,
         spiking: ctx.spiking.as_mut().map(|s| Spiking {
             sources: s.sources,
             detectors: s.detectors,
@@ -84,7 +92,72 @@ fn run_kernel(
         Some(p) => unsafe { m.compiled.run_prepared(kind, p, data, &mut env) },
         None => m.compiled.run(kind, data, &mut env),
     };
-    result.map_err(|e| kernel_error(m, kind, e))
+    result.map_err(|e| kernel_error(m, kind, e))?;
+    if !ctx.watch_ons.is_empty() {
+        let ons = std::mem::take(ctx.watch_ons);
+        activate(m, slot, ctx, &ons)?;
+    }
+    Ok(())
+}
+
+/// Activates the WATCH statements `ons` that one kernel call of mechanism
+/// slot `slot` ran (see `watch`).
+fn activate(
+    m: &mut MechInstances,
+    slot: u32,
+    ctx: &mut Ctx<'_>,
+    ons: &[(usize, usize, f64)],
+) -> Result<(), SimError> {
+    let mut seen: Vec<usize> = Vec::new();
+    for &(inst, watch, flag) in ons {
+        if !seen.contains(&inst) {
+            seen.push(inst);
+            let queue = &mut *ctx.queue;
+            ctx.conds.retain(|c| {
+                let keep = !(c.mech == slot && c.instance as usize == inst);
+                if let (false, Some(seq)) = (keep, c.pending) {
+                    queue.cancel(seq);
+                }
+                keep
+            });
+        }
+        let value = watch_value(m, slot, inst, watch, ctx)?;
+        ctx.conds
+            .push(WatchCond::activated(slot, inst as u32, watch, flag, value));
+    }
+    Ok(())
+}
+
+/// The value of WATCH condition `watch` of instance `inst` now.
+fn watch_value(
+    m: &mut MechInstances,
+    slot: u32,
+    inst: usize,
+    watch: usize,
+    ctx: &mut Ctx<'_>,
+) -> Result<f64, SimError> {
+    let mut ons = Vec::new();
+    let mut engine = Callbacks {
+        queue: ctx.queue,
+        mech: slot,
+        t: ctx.shared.t,
+        conn: NO_CONN,
+        rng: ctx.rng,
+        nrandoms: 0,
+        streams: &mut [],
+        watch_ons: &mut ons,
+        spiking: None,
+    };
+    let mut env = Env {
+        nodes: ctx.nodes,
+        shared: ctx.shared,
+        engine: &mut engine,
+        event: None,
+    };
+    let compiled = std::rc::Rc::clone(&m.compiled);
+    compiled
+        .eval_watch(watch, inst, &mut m.data, &mut env)
+        .map_err(|e| kernel_error(m, KernelKind::NetReceive, e))
 }
 
 /// Delivers one event to instance `instance` of `m` and, when the
@@ -126,6 +199,8 @@ impl Part {
             queue: &mut self.queue,
             rng: &mut self.rng,
             spiking: None,
+            watch_ons: &mut self.watch_ons,
+            conds: &mut self.watch_conds,
         };
         for (slot, m) in self.mechs.iter_mut().enumerate() {
             let present = match which {
@@ -147,6 +222,7 @@ impl Part {
         self.shared.celsius = self.run.celsius;
         self.shared.flag = 0.0;
         self.queue.clear();
+        self.watch_conds.clear();
         for m in &mut self.mechs {
             m.merged = None;
         }
@@ -177,6 +253,8 @@ impl Part {
                     queue: &mut self.queue,
                     rng: &mut self.rng,
                     spiking: None,
+                    watch_ons: &mut self.watch_ons,
+                    conds: &mut self.watch_conds,
                 };
                 let event = Event {
                     target: conn.instance as usize,
@@ -282,6 +360,7 @@ impl Part {
         let step = self.queue.step() + 1;
         self.queue.start_step(step);
         self.check_thresholds(spikes);
+        self.check_watch_conds()?;
         let half = 0.5 * self.shared.dt;
         let tm = self.shared.t + half;
         self.deliver(tm, spikes)?;
@@ -342,6 +421,44 @@ impl Part {
         }
         self.all(KernelKind::Before(Phase::Breakpoint), None)?;
         self.all(KernelKind::Current, Some(CURRENT))?;
+        Ok(())
+    }
+
+    /// The active WATCH conditions at the current t, after the spike
+    /// detectors (the rest of NEURON's `check_thresh`): each that turns
+    /// true queues its self-event at t.
+    fn check_watch_conds(&mut self) -> Result<(), SimError> {
+        if self.watch_conds.is_empty() {
+            return Ok(());
+        }
+        let t = self.shared.t;
+        let mut conds = std::mem::take(&mut self.watch_conds);
+        let mut none = Vec::new();
+        for c in conds.iter_mut() {
+            let Some(m) = self.mechs.get_mut(c.mech as usize) else {
+                continue;
+            };
+            let mut ctx = Ctx {
+                nodes: &mut self.data,
+                shared: &mut self.shared,
+                queue: &mut self.queue,
+                rng: &mut self.rng,
+                spiking: None,
+                watch_ons: &mut self.watch_ons,
+                conds: &mut none,
+            };
+            let value = watch_value(m, c.mech, c.instance as usize, c.watch, &mut ctx)?;
+            if c.check(value) {
+                let target = Target::SelfEvent {
+                    mech: c.mech,
+                    instance: c.instance,
+                    flag: c.flag,
+                    conn: NO_CONN,
+                };
+                c.pending = Some(self.queue.push_cancellable(t, target));
+            }
+        }
+        self.watch_conds = conds;
         Ok(())
     }
 
@@ -599,6 +716,8 @@ impl Part {
                             delays: &self.delays,
                             spikes,
                         }),
+                        watch_ons: &mut self.watch_ons,
+                        conds: &mut self.watch_conds,
                     };
                     let event = Event {
                         target: instance as usize,
@@ -678,6 +797,8 @@ impl Part {
                 delays: &self.delays,
                 spikes,
             }),
+            watch_ons: &mut self.watch_ons,
+            conds: &mut self.watch_conds,
         };
         let (at, n) = (args.0 as usize, args.1 as usize);
         let event = Event {

@@ -590,7 +590,8 @@ fn merge(all: &mut [Results], records: &[(usize, usize)]) -> Results {
     out
 }
 
-/// True when a mechanism the network uses draws random numbers.
+/// True when a mechanism the network uses draws random numbers or has
+/// WATCH statements (their events are made outside the threads' exchange).
 fn uses_random(net: &Network, points: Option<&[Vec<PointProcess>]>, lib: &Mechanisms) -> bool {
     let mut names: Vec<&str> = Vec::new();
     for (ci, c) in net.cells.iter().enumerate() {
@@ -605,7 +606,7 @@ fn uses_random(net: &Network, points: Option<&[Vec<PointProcess>]>, lib: &Mechan
     names
         .iter()
         .filter_map(|n| lib.get(n))
-        .any(super::linear::draws_random)
+        .any(|m| super::linear::draws_random(m) || !m.watches.is_empty())
 }
 
 /// The network's detectors as one thread numbers them: one per cell, then

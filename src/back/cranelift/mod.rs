@@ -194,7 +194,8 @@ impl CompiledMechanism {
         Ok(())
     }
 
-    /// Evaluates WATCH condition `watch` for `instance`: 1.0 or 0.0.
+    /// Evaluates WATCH condition `watch` for `instance`: its value (the
+    /// condition holds when it is above 0).
     pub fn eval_watch(
         &self,
         watch: usize,

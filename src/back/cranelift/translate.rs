@@ -1011,11 +1011,10 @@ impl Translator<'_, '_> {
         self.load_promoted_arrays()
     }
 
-    /// The 1.0/0.0 value of a WATCH condition for the current instance.
+    /// The value of a WATCH condition for the current instance (the
+    /// condition holds when it is above 0).
     pub fn watch_value(&mut self, cond: &Expr) -> R<Value> {
-        let v = self.expr_top(cond)?;
-        let t = self.truth(v);
-        Ok(self.as_f64(t))
+        self.expr_top(cond)
     }
 
     /// Seals everything and finishes the function.

@@ -91,8 +91,8 @@ fn run_ir(
     Ok(())
 }
 
-/// Evaluates WATCH condition `watch` of `mech` for `instance`: 1.0 when it
-/// holds, 0.0 when not.
+/// Evaluates WATCH condition `watch` of `mech` for `instance`: its value
+/// (the condition holds when it is above 0).
 pub fn eval_watch(
     mech: &Mechanism,
     watch: usize,
@@ -131,8 +131,7 @@ pub fn eval_watch_in(
         instance,
         locals: Vec::new(),
     };
-    let value = machine.eval(cond, &mut frame)?;
-    Ok(if value != 0.0 { 1.0 } else { 0.0 })
+    machine.eval(cond, &mut frame)
 }
 
 #[cfg(test)]

@@ -172,9 +172,12 @@ pub(super) fn e1502(msg: String) -> Diagnostic {
 }
 
 /// The artificial cell of node `k` of `p` with model_template
-/// `nrn:<art>`, as BMTK makes it: only `IntFire1`, whose `tau` and
-/// `refrac` its `dynamics_params` (in `point_neuron_models_dir`) give in
-/// seconds.
+/// `nrn:<art>`, as BMTK makes it: `IntFire1`, whose `tau` and `refrac`
+/// its `dynamics_params` (in `point_neuron_models_dir`) give in seconds
+/// (BMTK's built-in setter); any other ARTIFICIAL_CELL (`nrn:NetStim`,
+/// `nrn:IntFire2`, ..., which BMTK runs through a cell model the user
+/// registers with `add_cell_model`) takes every number of its
+/// `dynamics_params` as the parameter of that name, in NEURON's units.
 fn point_cell(
     circuit: &config::CircuitConfig,
     p: &NodePopulation,
@@ -188,11 +191,6 @@ fn point_cell(
         p.node_ids[k],
         p.name
     );
-    if art != "IntFire1" {
-        return Err(e1502(format!(
-            "{what}: model_template `nrn:{art}`; BMTK makes point cells of `nrn:IntFire1` only"
-        )));
-    }
     let dir = match &circuit.point_neuron_models_dir {
         Some(d) if d.is_dir() => d.clone(),
         d => {
@@ -214,6 +212,31 @@ fn point_cell(
     let json: Value = serde_json::from_str(&text)
         .map_err(|e| e1502(format!("`{}` is not JSON: {e}", path.display())))?;
     let mut params = BTreeMap::new();
+    if art != "IntFire1" {
+        let Some(obj) = json.as_object() else {
+            return Err(e1502(format!(
+                "`{}` must be a JSON object of `{art}` parameters",
+                path.display()
+            )));
+        };
+        for (key, v) in obj {
+            let Some(x) = v.as_f64() else {
+                return Err(e1502(format!(
+                    "`{}`: `{key}` must be a number (a parameter of `{art}`, in NEURON's units)",
+                    path.display()
+                )));
+            };
+            params.insert(key.clone(), x);
+        }
+        return Ok(Cell {
+            point_processes: vec![PointProcess {
+                mechanism: art.into(),
+                location: Default::default(),
+                params: params.into(),
+            }],
+            ..Cell::default()
+        });
+    }
     for key in ["tau", "refrac"] {
         let v = json[key].as_f64().ok_or_else(|| {
             e1502(format!(

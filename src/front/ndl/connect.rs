@@ -268,9 +268,36 @@ impl Ctx<'_> {
                 }
             }
         }
+        // Onto an artificial cell: the NetCon targets the cell itself.
+        let art_target = self
+            .pops
+            .iter()
+            .find(|p| p.name == c.target.name.name)
+            .filter(|p| p.count > 0 && p.sections.is_empty())
+            .and_then(|p| self.net.cells.get(p.first_cell))
+            .filter(|cell| cell.sections.is_empty())
+            .and_then(|cell| cell.point_processes.first())
+            .map(|pp| pp.mechanism.to_string());
+        if let (Some(art), Some(a)) = (
+            &art_target,
+            c.settings.assigns.iter().find(|a| a.name.name == "synapse"),
+        ) {
+            self.out.push(
+                Diagnostic::error(
+                    "E1208",
+                    format!(
+                        "`{}` is a population of artificial cells (`{art}`): a connection targets the cell itself, with no synapse",
+                        c.target.name.name
+                    ),
+                )
+                .with_primary(a.name.span, "no synapse onto an artificial cell")
+                .with_help("remove `synapse = ...`; the weight is the cell's NET_RECEIVE weight"),
+            );
+            ok = false;
+        }
         for (have, name, example) in [
             (
-                c.settings.assigns.iter().any(|a| a.name.name == "synapse"),
+                art_target.is_some() || c.settings.assigns.iter().any(|a| a.name.name == "synapse"),
                 "synapse",
                 "synapse = exc",
             ),
@@ -292,13 +319,30 @@ impl Ctx<'_> {
         };
         let source = self.side(&c.source, true);
         let target = self.side(&c.target, false);
-        let (Some(syn), Some(wa), Some(da)) = (syn, weight_a, delay_a) else {
+        let (Some(wa), Some(da)) = (weight_a, delay_a) else {
             return;
         };
-        let Some(st) = self.synapses.get(&syn) else {
-            return;
+        let (syn, mech, params) = match &art_target {
+            Some(art) => {
+                let id = Ident {
+                    name: art.clone(),
+                    span: c.target.span,
+                };
+                let Some(m) = self.mechanism(&id, crate::ir::MechKind::ArtificialCell) else {
+                    return;
+                };
+                (String::new(), m, BTreeMap::new())
+            }
+            None => {
+                let Some(syn) = syn else {
+                    return;
+                };
+                let Some(st) = self.synapses.get(&syn) else {
+                    return;
+                };
+                (syn, st.mech.clone(), st.params.clone())
+            }
         };
-        let (mech, params) = (st.mech.clone(), st.params.clone());
         let weight = self.weight(wa, &mech);
         let (Some(weight), Some(delay), Some(rule), Some(source), Some(target)) =
             (weight, delay, rule, source, target)
@@ -466,7 +510,9 @@ impl Ctx<'_> {
         }
         for (&(s, t), &(w, dl)) in pairs.iter().zip(&values) {
             let Some(tc) = target.cells[t] else { return };
-            let location = if site.section.name.is_empty() {
+            let location = if art_target.is_some() {
+                Location::default()
+            } else if site.section.name.is_empty() {
                 Location { section: 0, x: 0.5 }
             } else {
                 match self.locate(tc, &site) {
@@ -474,8 +520,10 @@ impl Ctx<'_> {
                     None => return,
                 }
             };
-            if section_name.is_empty() {
-                section_name = self.net.cells[tc].sections[location.section].name.clone();
+            if section_name.is_empty()
+                && let Some(sec) = self.net.cells[tc].sections.get(location.section)
+            {
+                section_name = sec.name.clone();
             }
             self.pending.push(Pending {
                 rank: source.rank as u32,
@@ -1039,7 +1087,7 @@ impl Ctx<'_> {
             }
         }
         for (k, n) in per_cell.into_iter().enumerate() {
-            if n > 0 {
+            if n > 0 && !self.net.cells[k].sections.is_empty() {
                 self.net.cells[k].point_processes.reserve_exact(n);
                 self.pp_labels[k].reserve_exact(n);
             }
@@ -1055,6 +1103,19 @@ impl Ctx<'_> {
             let et = &self.edge_types[p.edge_type as usize];
             let tc = p.target as usize;
             let cell = &mut self.net.cells[tc];
+            if cell.sections.is_empty() {
+                // An artificial cell: the NetCon targets the cell itself.
+                self.edge_type_of.push(p.edge_type);
+                self.net.connections.push(Connection {
+                    source: p.source,
+                    target_cell: tc,
+                    target: 0,
+                    weight: p.weight,
+                    delay: p.delay,
+                    threshold: et.threshold,
+                });
+                continue;
+            }
             cell.point_processes.push(PointProcess {
                 mechanism: et.mechanism.clone(),
                 location: Location {

@@ -19,8 +19,8 @@ use super::random::{self, Stream};
 use super::{Column, Population};
 use crate::diag::suggest::{closest, one_of};
 use crate::diag::{Diagnostic, Span};
-use crate::net::SpikeTrain;
 use crate::net::circuit::Attribute;
+use crate::net::{Cell, Location, PointProcess, SpikeTrain};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
@@ -125,6 +125,16 @@ impl Ctx<'_> {
     }
 
     pub(super) fn population(&mut self, p: &PopulationDef) {
+        let artificial = !self.types.contains_key(&p.cell_type.name)
+            && self
+                .cat
+                .as_ref()
+                .and_then(|c| c.find(&p.cell_type.name))
+                .is_some_and(|m| m.kind == crate::ir::MechKind::ArtificialCell);
+        if artificial {
+            self.artificial_population(p);
+            return;
+        }
         let Some(t) = self.types.get(&p.cell_type.name) else {
             if self.failed_types.contains(&p.cell_type.name) {
                 return;
@@ -198,6 +208,75 @@ impl Ctx<'_> {
             first_cell: first,
             count,
             sections,
+            positions,
+            properties,
+        });
+    }
+
+    /// `population S = N of NetStim { interval = 10 ms; ... }`: cells that
+    /// are one ARTIFICIAL_CELL each (NEURON's NetStim, IntFire1, ...).
+    /// Settings naming a parameter of the mechanism set it (with units);
+    /// `positions` and other names are as for any population. The cells
+    /// spike when their NET_RECEIVE calls `net_event`; connections onto
+    /// them target the cell itself (no synapse).
+    fn artificial_population(&mut self, p: &PopulationDef) {
+        let Some(m) = self.mechanism(&p.cell_type, crate::ir::MechKind::ArtificialCell) else {
+            return;
+        };
+        let count = p.count as usize;
+        let index = self.pops.len();
+        if !self.memory_for(
+            count as f64 * (256.0 + 16.0 * m.vars.len() as f64),
+            &format!("{count} cells of `{}`", p.cell_type.name),
+            p.count_span,
+        ) {
+            return;
+        }
+        let mut positions = Vec::new();
+        let mut properties = BTreeMap::new();
+        let mut params = Settings::default();
+        if let Some(s) = &p.settings {
+            params.span = s.span;
+            for a in &s.assigns {
+                let key = a.name.name.as_str();
+                if key == "positions" {
+                    if let Some(v) = self.positions(a, count, index) {
+                        positions = v;
+                    }
+                } else if m.var(key).is_some() {
+                    params.assigns.push(a.clone());
+                } else if RESERVED.contains(&key) {
+                    self.out.push(
+                        Diagnostic::error("E1207", format!("`{key}` is a column nmc fills itself"))
+                            .with_primary(a.name.span, "reserved column"),
+                    );
+                } else if let Some(c) = self.column(a, count) {
+                    properties.insert(key.to_string(), c);
+                }
+            }
+        }
+        let params: std::sync::Arc<BTreeMap<String, f64>> = self.params(&m, &params).into();
+        let first = self.net.cells.len();
+        for _ in 0..count {
+            self.net.cells.push(Cell {
+                gid: self.net.cells.len() as u64,
+                population: self.node_pop.clone(),
+                sections: Vec::new(),
+                point_processes: vec![PointProcess {
+                    mechanism: m.name.as_str().into(),
+                    location: Location::default(),
+                    params: params.clone(),
+                }],
+                spike_site: Location::default(),
+            });
+            self.pp_labels.push(Vec::new());
+        }
+        self.pops.push(Population {
+            name: p.name.name.clone(),
+            cell_type: p.cell_type.name.clone(),
+            first_cell: first,
+            count,
+            sections: Vec::new(),
             positions,
             properties,
         });

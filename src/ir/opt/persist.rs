@@ -140,6 +140,7 @@ mod tests {
             global_arrays: vec![],
             watches: vec![],
             function_tables: vec![],
+            randoms: vec![],
         }
     }
 

@@ -388,7 +388,7 @@ impl Context<'_> {
             }
             StmtKind::Watch(list) => {
                 for (cond, flag) in list {
-                    let c = self.expr(b, cond);
+                    let c = watch_value(self.expr(b, cond));
                     let flag = self.expr(b, flag);
                     let id = self.mech.watches.len();
                     self.mech.watches.push(c);
@@ -938,8 +938,11 @@ impl Context<'_> {
     }
 
     fn call(&mut self, b: &mut Body, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
-        let a: Vec<Expr> = args.iter().map(|x| self.expr(b, x)).collect();
         let n = name.name.as_str();
+        if let Some(e) = self.random_call(b, n, args, span) {
+            return e;
+        }
+        let a: Vec<Expr> = args.iter().map(|x| self.expr(b, x)).collect();
         if let Some(&f) = self.funcs.get(n) {
             return Expr::Call(f, a);
         }
@@ -1003,6 +1006,78 @@ impl Context<'_> {
             "unsupported call",
         );
         Expr::Const(0.0)
+    }
+}
+
+impl Context<'_> {
+    /// `random_*(r, ...)` on RANDOM stream `r`: the engine's builtin with
+    /// the stream's index as first argument. None when `n` is no such
+    /// function or its first argument is no RANDOM stream (then the call
+    /// is lowered as any other).
+    fn random_call(
+        &mut self,
+        b: &mut Body,
+        n: &str,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Option<Expr> {
+        let kind = match n {
+            "random_uniform" => Builtin::RandomUniform,
+            "random_negexp" => Builtin::RandomNegexp,
+            "random_normal" => Builtin::RandomNormal,
+            "random_ipick" => Builtin::RandomIpick,
+            "random_dpick" => Builtin::RandomDpick,
+            "random_setseq" => Builtin::RandomSetseq,
+            "random_setids" => Builtin::RandomSetids,
+            _ => return None,
+        };
+        let (first, rest) = args.split_first()?;
+        let ast::ExprKind::Name(id) = &first.kind else {
+            return None;
+        };
+        let index = self.mech.randoms.iter().position(|r| *r == id.name)?;
+        let allowed: &[usize] = match kind {
+            Builtin::RandomUniform | Builtin::RandomNormal => &[0, 2],
+            Builtin::RandomNegexp => &[0, 1],
+            Builtin::RandomSetseq => &[1],
+            Builtin::RandomSetids => &[3],
+            _ => &[0],
+        };
+        if !allowed.contains(&rest.len()) {
+            let want: Vec<String> = allowed.iter().map(|k| (k + 1).to_string()).collect();
+            self.error(
+                E_UNSUPPORTED,
+                span,
+                format!(
+                    "`{n}` takes {} arguments (the RANDOM stream first), not {}",
+                    want.join(" or "),
+                    args.len()
+                ),
+                "wrong number of arguments",
+            );
+            return Some(Expr::Const(0.0));
+        }
+        let mut a = vec![Expr::Const(index as f64)];
+        a.extend(rest.iter().map(|x| self.expr(b, x)));
+        Some(Expr::Builtin(kind, a))
+    }
+}
+
+/// A WATCH condition as the value NEURON watches (positive when the
+/// condition holds): `a - b` for `a > b` and `a >= b`, `-(a - b)` for
+/// `a < b` and `a <= b` (nocmodl's translation); any other expression
+/// `c` as `c - 0.5`.
+fn watch_value(c: Expr) -> Expr {
+    match c {
+        Expr::Binary(op @ (BinOp::Gt | BinOp::Ge | BinOp::Lt | BinOp::Le), a, b) => {
+            let d = Expr::Binary(BinOp::Sub, a, b);
+            if matches!(op, BinOp::Lt | BinOp::Le) {
+                Expr::Unary(UnOp::Neg, Box::new(d))
+            } else {
+                d
+            }
+        }
+        other => sub(other, Expr::Const(0.5)),
     }
 }
 

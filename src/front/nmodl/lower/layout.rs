@@ -110,6 +110,7 @@ impl<'a> Context<'a> {
                 global_arrays: Vec::new(),
                 watches: Vec::new(),
                 function_tables: Vec::new(),
+                randoms: Vec::new(),
             },
             names: HashMap::new(),
             funcs: HashMap::new(),
@@ -135,6 +136,7 @@ impl<'a> Context<'a> {
         self.builtins();
         self.constants();
         self.ions();
+        self.randoms();
         self.declarations();
         self.leftovers();
         self.usetable();
@@ -168,6 +170,19 @@ impl<'a> Context<'a> {
     fn constants(&mut self) {
         for (name, value) in consts::fold(self.module) {
             self.names.insert(name, Binding::Const(value));
+        }
+    }
+
+    /// RANDOM statements: one stream per name and instance.
+    fn randoms(&mut self) {
+        for s in neuron_stmts(self.module) {
+            if let NeuronStmtKind::Random(ids) = &s.kind {
+                for id in ids {
+                    if !self.mech.randoms.contains(&id.name) {
+                        self.mech.randoms.push(id.name.clone());
+                    }
+                }
+            }
         }
     }
 

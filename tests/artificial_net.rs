@@ -1,0 +1,76 @@
+//! A network of artificial cells written in NDL
+//! (`tests/artificial/art_net.ndl`: NetStim populations with noise,
+//! drawing from their RANDOM streams with NEURON's default ids, onto a
+//! ring of IntFire1 cells) gives NEURON 9.0.2's spikes exactly:
+//! `tests/golden/artificial/art_net_spikes.json`, written by
+//! `reference/make_artificial_net.py`, which builds the same network in
+//! NEURON.
+
+use hdf5_metno as hdf5;
+use std::path::Path;
+
+fn read_spikes(file: &Path) -> Vec<(u64, f64)> {
+    let f = hdf5::File::open(file).expect("spikes.h5 opens");
+    let g = f.group("spikes/art_net").expect("population art_net");
+    let ids: Vec<i64> = g
+        .dataset("node_ids")
+        .and_then(|d| d.read_raw())
+        .expect("node_ids");
+    let ts: Vec<f64> = g
+        .dataset("timestamps")
+        .and_then(|d| d.read_raw())
+        .expect("timestamps");
+    let mut v: Vec<(u64, f64)> = ids.into_iter().map(|i| i as u64).zip(ts).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    v
+}
+
+#[test]
+fn netstim_and_intfire1_populations_give_neurons_spikes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let golden = root.join("tests/golden/artificial/art_net_spikes.json");
+    let text = std::fs::read_to_string(&golden).expect("golden spikes");
+    let g: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    // NEURON's default stream ids, in creation order.
+    let ids = g["netstim_ids"].as_array().expect("netstim_ids");
+    for (k, id) in ids.iter().enumerate() {
+        assert_eq!(id, &serde_json::json!([1.0, 0.0, (k + 1) as f64]));
+    }
+    let want: Vec<(u64, f64)> = g["gids"]
+        .as_array()
+        .expect("gids")
+        .iter()
+        .zip(g["times"].as_array().expect("times"))
+        .map(|(a, b)| (a.as_u64().expect("gid"), b.as_f64().expect("time")))
+        .collect();
+    assert!(want.len() > 300, "the fixture spikes");
+    for (lo, hi, what) in [(0, 4, "drive"), (4, 10, "lif"), (10, 12, "inh")] {
+        assert!(
+            want.iter().filter(|s| (lo..hi).contains(&s.0)).count() > 20,
+            "{what} spikes in the fixture"
+        );
+    }
+    let out = std::env::temp_dir().join(format!("nmc_artificial_net_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .arg("run")
+        .arg(root.join("tests/artificial/art_net.ndl"))
+        .args(["--synapses", "one-by-one", "--exp", "libm", "--quiet", "-o"])
+        .arg(&out)
+        .output()
+        .expect("nmc runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let ours = read_spikes(&out.join("spikes.h5"));
+    assert_eq!(ours.len(), want.len(), "spike count");
+    for (a, b) in ours.iter().zip(&want) {
+        assert!(
+            a.0 == b.0 && a.1.to_bits() == b.1.to_bits(),
+            "nmc {a:?}, NEURON {b:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
