@@ -1016,3 +1016,126 @@ fn a_run_first_removes_its_previous_outputs_and_stale_temporary_files() {
         "the spike file was not rewritten"
     );
 }
+
+#[test]
+fn a_run_that_stops_early_writes_no_outputs() {
+    let dir = scratch("early");
+    std::fs::create_dir_all(dir.join("out")).expect("out");
+    std::fs::write(dir.join("out/spikes.h5"), "the previous run's").expect("old");
+    std::fs::write(
+        dir.join("net.ndl"),
+        ndl("population E = 1 of C\nrun { tstop = 10 ms; dt = 0.025 ms; v_init = 1e308 mV }\noutput { dir = \"out\"; report v { cells = E; variable = v } }"),
+    )
+    .expect("write");
+    let r = nmc(&dir, &["run", "net.ndl", "--quiet"]);
+    let left: Vec<String> = std::fs::read_dir(dir.join("out"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_numerical_fault(&r);
+    assert!(r.stderr.contains("no outputs were written"), "{}", r.stderr);
+    assert!(left.is_empty(), "files left: {left:?}");
+}
+
+#[test]
+fn input_spikes_of_a_virtual_node_that_does_not_exist() {
+    let dir = sonata_copy("ghost-spikes", |_| {});
+    {
+        let f = hdf5::File::create(dir.join("input/poisson.h5")).expect("create");
+        let g = f.create_group("spikes/input").expect("group");
+        g.new_dataset_builder()
+            .with_data(&[1.0f64, 2.0])
+            .create("timestamps")
+            .expect("timestamps");
+        g.new_dataset_builder()
+            .with_data(&[0i64, 4_294_967_296])
+            .create("node_ids")
+            .expect("ids");
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(
+        r.stderr
+            .contains("spikes of node 4294967296 of virtual population `input`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn fractional_or_negative_group_indexes_and_float_ids_are_refused() {
+    // Float node type ids in a nodes file, float node ids in a spike file.
+    let dir = sonata_copy("float-type", |_| {});
+    {
+        let f = hdf5::File::open_rw(dir.join("network/input_nodes.h5")).expect("open");
+        let g = f.group("nodes/input").expect("group");
+        let n = g.dataset("node_type_id").expect("ds").size();
+        g.unlink("node_type_id").expect("unlink");
+        g.new_dataset_builder()
+            .with_data(&vec![100.5f64; n])
+            .create("node_type_id")
+            .expect("float types");
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("floating-point"), "{}", r.stderr);
+    // A negative edge group index.
+    let dir = sonata_copy("neg-gix", |_| {});
+    {
+        let f = hdf5::File::open_rw(dir.join("network/cells_cells_edges.h5")).expect("open");
+        let g = f.group("edges/cells_to_cells").expect("group");
+        let n = g.dataset("edge_group_index").expect("ds").size();
+        g.unlink("edge_group_index").expect("unlink");
+        let mut v = vec![0i64; n];
+        v[n / 2] = -1;
+        g.new_dataset_builder()
+            .with_data(&v)
+            .create("edge_group_index")
+            .expect("indexes");
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("is negative"), "{}", r.stderr);
+    // A group column shorter than the group's rows.
+    let dir = sonata_copy("short-col", |_| {});
+    {
+        let f = hdf5::File::open_rw(dir.join("network/cells_cells_edges.h5")).expect("open");
+        let g = f.group("edges/cells_to_cells/0").expect("group");
+        let mut v: Vec<u32> = g.dataset("nsyns").expect("ds").read_raw().expect("read");
+        v.pop();
+        g.unlink("nsyns").expect("unlink");
+        g.new_dataset_builder()
+            .with_data(&v)
+            .create("nsyns")
+            .expect("nsyns");
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("is not a row of group 0"), "{}", r.stderr);
+    // Float node ids in a spike file given to `nmc analyze`.
+    let dir = scratch("float-spike-ids");
+    {
+        let f = hdf5::File::create(dir.join("spikes.h5")).expect("create");
+        let g = f.create_group("spikes/E").expect("group");
+        g.new_dataset_builder()
+            .with_data(&[1.0f64, 2.0])
+            .create("timestamps")
+            .expect("timestamps");
+        g.new_dataset_builder()
+            .with_data(&[0.0f64, 1.5])
+            .create("node_ids")
+            .expect("ids");
+    }
+    let r = nmc(&dir, &["analyze", "spikes.h5", "-o", "out"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1901");
+    assert!(r.stderr.contains("floating-point"), "{}", r.stderr);
+}

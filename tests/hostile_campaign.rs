@@ -121,7 +121,7 @@ struct Outcome {
 
 /// Runs `nmc args...` in `dir` under the memory limit and the time bound,
 /// measuring its peak resident memory.
-fn run_nmc(dir: &Path, args: &[String]) -> Outcome {
+fn run_nmc(dir: &Path, args: &[String], stdin: Option<&Path>) -> Outcome {
     let bin = env!("CARGO_BIN_EXE_nmc");
     let err_path = dir.join(".stderr");
     let err = std::fs::File::create(&err_path).expect("stderr file");
@@ -134,7 +134,10 @@ fn run_nmc(dir: &Path, args: &[String]) -> Outcome {
         .env("NO_COLOR", "1")
         .env("HDF5_USE_FILE_LOCKING", "FALSE")
         .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::null())
+        .stdin(match stdin {
+            Some(p) => Stdio::from(std::fs::File::open(p).expect("stdin file")),
+            None => Stdio::null(),
+        })
         .stdout(Stdio::null())
         .stderr(err)
         .spawn()
@@ -205,6 +208,8 @@ struct Case {
     out: Option<String>,
     /// The spike file's name in `out`.
     spikes: String,
+    /// A file given as standard input (the language server's messages).
+    stdin: Option<PathBuf>,
 }
 
 fn scratch(label: &str) -> PathBuf {
@@ -564,6 +569,7 @@ fn ndl_case(rng: &mut Rng, k: usize) -> Case {
         expect: Expect::Any,
         out,
         spikes: "spikes.h5".into(),
+        stdin: None,
     }
 }
 
@@ -590,6 +596,7 @@ fn nmodl_case(rng: &mut Rng, k: usize) -> Case {
         expect: Expect::Any,
         out: Some("out".into()),
         spikes: "spikes.h5".into(),
+        stdin: None,
     }
 }
 
@@ -628,6 +635,7 @@ fn sonata_case(label: String, dir: PathBuf, expect: Expect) -> Case {
         expect,
         out: Some("output".into()),
         spikes: "spikes.h5".into(),
+        stdin: None,
     }
 }
 
@@ -1040,6 +1048,7 @@ fn analyze_case(rng: &mut Rng, k: usize) -> Case {
         expect,
         out: None,
         spikes: String::new(),
+        stdin: None,
     }
 }
 
@@ -1061,6 +1070,7 @@ fn compare_case(rng: &mut Rng, k: usize) -> Case {
         expect: Expect::Any,
         out: None,
         spikes: String::new(),
+        stdin: None,
     }
 }
 
@@ -1107,6 +1117,67 @@ fn cli_case(rng: &mut Rng, k: usize) -> Case {
         label: format!("cli {k}: {what}"),
         dir,
         args,
+        expect: Expect::Any,
+        out: None,
+        spikes: String::new(),
+        stdin: None,
+    }
+}
+
+/// One LSP message with its Content-Length header.
+fn lsp_frame(msg: serde_json::Value) -> String {
+    let body = msg.to_string();
+    format!("Content-Length: {}\r\n\r\n{body}", body.len())
+}
+
+/// `nmc lsp` given a session: open a mutated NDL file, hover, change it
+/// to another mutation, hover, ask for symbols and completion, shut down.
+fn lsp_case(rng: &mut Rng, k: usize) -> Case {
+    use serde_json::json;
+    let base = ndl_base();
+    let mut texts = Vec::new();
+    let mut what = Vec::new();
+    for _ in 0..2 {
+        let (t, w) = if rng.below(2) == 0 {
+            let mut b = base.clone().into_bytes();
+            let w = mutate_bytes(&mut b, rng);
+            (String::from_utf8_lossy(&b).into_owned(), w)
+        } else {
+            mutate_numbers(&base, rng)
+        };
+        texts.push(t);
+        what.push(w);
+    }
+    let label = format!("lsp {k}: {}", what.join(" then "));
+    let dir = scratch(&label);
+    std::fs::create_dir_all(dir.join("mods")).expect("mods");
+    std::fs::write(dir.join("mods/hleak.mod"), LEAK_MOD).expect("mod");
+    std::fs::write(dir.join("net.ndl"), &texts[0]).expect("ndl");
+    let uri = format!("file://{}", dir.join("net.ndl").display());
+    let at = |line: usize, ch: usize| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": ch}});
+    let mut session = String::new();
+    let msgs = vec![
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "ndl", "version": 1, "text": texts[0]}}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": at(rng.below(25), rng.below(40))}),
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": texts[1]}]}}),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/hover", "params": at(rng.below(25), rng.below(40))}),
+        json!({"jsonrpc": "2.0", "id": 4, "method": "textDocument/documentSymbol", "params": {"textDocument": {"uri": uri}}}),
+        json!({"jsonrpc": "2.0", "id": 5, "method": "textDocument/completion", "params": at(rng.below(25), rng.below(40))}),
+        json!({"jsonrpc": "2.0", "id": 6, "method": "textDocument/definition", "params": at(rng.below(25), rng.below(40))}),
+        json!({"jsonrpc": "2.0", "id": 7, "method": "shutdown"}),
+        json!({"jsonrpc": "2.0", "method": "exit"}),
+    ];
+    for m in msgs {
+        session.push_str(&lsp_frame(m));
+    }
+    std::fs::write(dir.join("session.lsp"), session).expect("session");
+    Case {
+        label,
+        stdin: Some(dir.join("session.lsp")),
+        dir,
+        args: vec!["lsp".into()],
         expect: Expect::Any,
         out: None,
         spikes: String::new(),
@@ -1169,6 +1240,7 @@ fn typo_cases() -> Vec<Case> {
                 expect: Expect::Typo,
                 out: outdir,
                 spikes: "spikes.h5".into(),
+                stdin: None,
             });
         }
     }
@@ -1221,6 +1293,7 @@ fn typo_cases() -> Vec<Case> {
             expect: Expect::Typo,
             out: None,
             spikes: String::new(),
+            stdin: None,
         });
     }
     out
@@ -1233,7 +1306,7 @@ fn random_cases(n: usize, seed: u64) -> Vec<Box<dyn FnOnce() -> Case + Send>> {
     let mut out: Vec<Box<dyn FnOnce() -> Case + Send>> = Vec::new();
     for k in 0..n {
         let mut rng = Rng(seed ^ (k as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
-        let family = k % 9;
+        let family = k % 10;
         out.push(Box::new(move || match family {
             0 | 1 => ndl_case(&mut rng, k),
             2 => nmodl_case(&mut rng, k),
@@ -1247,7 +1320,8 @@ fn random_cases(n: usize, seed: u64) -> Vec<Box<dyn FnOnce() -> Case + Send>> {
                     analyze_case(&mut rng, k)
                 }
             }
-            _ => cli_case(&mut rng, k),
+            8 => cli_case(&mut rng, k),
+            _ => lsp_case(&mut rng, k),
         }));
     }
     out
@@ -1269,7 +1343,7 @@ fn campaign(
                         return;
                     };
                     let case = make();
-                    let o = run_nmc(&case.dir, &case.args);
+                    let o = run_nmc(&case.dir, &case.args, case.stdin.as_deref());
                     let verdict = judge(&case, &o);
                     {
                         let mut sm = summary.lock().expect("summary");

@@ -700,6 +700,22 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             let Some(trains) = spikes.get(&vp.name) else {
                 continue;
             };
+            // Spikes of a node the population does not have would be
+            // dropped without a word.
+            let known: std::collections::HashSet<u64> = vp.node_ids.iter().copied().collect();
+            if let Some(id) = trains.keys().find(|id| !known.contains(id)) {
+                errors.push(Diagnostic::error(
+                    "E1502",
+                    format!(
+                        "`{}` has spikes of node {id} of virtual population `{}`, which does not exist (`{}` has {} nodes)",
+                        file.display(),
+                        vp.name,
+                        vp.file.display(),
+                        vp.node_ids.len()
+                    ),
+                ));
+                continue;
+            }
             for &id in &vp.node_ids {
                 let times = trains.get(&id).cloned().unwrap_or_default();
                 let key = (vp.name.clone(), id);
