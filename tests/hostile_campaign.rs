@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Random cases of the quick subset (the test suite's run).
-const QUICK_CASES: usize = 90;
+const QUICK_CASES: usize = 200;
 /// Peak resident memory allowed before the error of a typo case.
 const TYPO_PEAK_BYTES: u64 = 200_000_000;
 
@@ -122,6 +122,16 @@ struct Outcome {
 /// Runs `nmc args...` in `dir` under the memory limit and the time bound,
 /// measuring its peak resident memory.
 fn run_nmc(dir: &Path, args: &[String], stdin: Option<&Path>) -> Outcome {
+    run_nmc_until(dir, args, stdin, None)
+}
+
+/// [`run_nmc`], killing the child (SIGKILL) after `kill_after` if given.
+fn run_nmc_until(
+    dir: &Path,
+    args: &[String],
+    stdin: Option<&Path>,
+    kill_after: Option<Duration>,
+) -> Outcome {
     let bin = env!("CARGO_BIN_EXE_nmc");
     let err_path = dir.join(".stderr");
     let err = std::fs::File::create(&err_path).expect("stderr file");
@@ -152,6 +162,11 @@ fn run_nmc(dir: &Path, args: &[String], stdin: Option<&Path>) -> Outcome {
     loop {
         let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
         if r == pid {
+            break;
+        }
+        if kill_after.is_some_and(|k| start.elapsed() > k) {
+            let _ = child.kill();
+            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
             break;
         }
         if start.elapsed() > time_bound() {
@@ -210,6 +225,9 @@ struct Case {
     spikes: String,
     /// A file given as standard input (the language server's messages).
     stdin: Option<PathBuf>,
+    /// Kill a first run (SIGKILL) this long after its start; the case is
+    /// then the same command run again.
+    kill_after: Option<Duration>,
 }
 
 fn scratch(label: &str) -> PathBuf {
@@ -570,6 +588,7 @@ fn ndl_case(rng: &mut Rng, k: usize) -> Case {
         out,
         spikes: "spikes.h5".into(),
         stdin: None,
+        kill_after: None,
     }
 }
 
@@ -597,6 +616,7 @@ fn nmodl_case(rng: &mut Rng, k: usize) -> Case {
         out: Some("out".into()),
         spikes: "spikes.h5".into(),
         stdin: None,
+        kill_after: None,
     }
 }
 
@@ -636,6 +656,7 @@ fn sonata_case(label: String, dir: PathBuf, expect: Expect) -> Case {
         out: Some("output".into()),
         spikes: "spikes.h5".into(),
         stdin: None,
+        kill_after: None,
     }
 }
 
@@ -1049,6 +1070,7 @@ fn analyze_case(rng: &mut Rng, k: usize) -> Case {
         out: None,
         spikes: String::new(),
         stdin: None,
+        kill_after: None,
     }
 }
 
@@ -1071,6 +1093,7 @@ fn compare_case(rng: &mut Rng, k: usize) -> Case {
         out: None,
         spikes: String::new(),
         stdin: None,
+        kill_after: None,
     }
 }
 
@@ -1121,6 +1144,7 @@ fn cli_case(rng: &mut Rng, k: usize) -> Case {
         out: None,
         spikes: String::new(),
         stdin: None,
+        kill_after: None,
     }
 }
 
@@ -1176,12 +1200,49 @@ fn lsp_case(rng: &mut Rng, k: usize) -> Case {
     Case {
         label,
         stdin: Some(dir.join("session.lsp")),
+        kill_after: None,
         dir,
         args: vec!["lsp".into()],
         expect: Expect::Any,
         out: None,
         spikes: String::new(),
     }
+}
+
+/// A run of the ball-and-stick example long enough to be killed.
+fn kill_case(rng: &mut Rng, k: usize) -> Case {
+    let dir = sonata_copy(&format!("kill{k}"));
+    let cfg = dir.join("simulation_config.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cfg).expect("config")).expect("json");
+    json["run"]["tstop"] = serde_json::json!(3000.0);
+    std::fs::write(&cfg, json.to_string()).expect("write config");
+    let after = Duration::from_millis(20 + rng.below(1500) as u64);
+    let mut c = sonata_case(
+        format!("kill {k}: SIGKILL after {after:?}, then run again"),
+        dir,
+        Expect::Any,
+    );
+    c.kill_after = Some(after);
+    c
+}
+
+/// Kills a first run of `case` after `after`: what it left must not be a
+/// damaged file under an output's name.
+fn killed_run(case: &Case, after: Duration) -> Option<String> {
+    let o = run_nmc_until(&case.dir, &case.args, None, Some(after));
+    if let Some(p) = panic_text(&o.stderr) {
+        return Some(format!("killed run: `{p}` on stderr: {}", tail(&o.stderr)));
+    }
+    let out = case.dir.join(case.out.as_deref()?);
+    for e in std::fs::read_dir(&out).into_iter().flatten().flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".h5") && !name.starts_with('.') && hdf5::File::open(&p).is_err() {
+            return Some(format!("killed run left a damaged {}", p.display()));
+        }
+    }
+    None
 }
 
 // ------------------------------------------------------------- typo cases
@@ -1241,6 +1302,7 @@ fn typo_cases() -> Vec<Case> {
                 out: outdir,
                 spikes: "spikes.h5".into(),
                 stdin: None,
+                kill_after: None,
             });
         }
     }
@@ -1294,6 +1356,7 @@ fn typo_cases() -> Vec<Case> {
             out: None,
             spikes: String::new(),
             stdin: None,
+            kill_after: None,
         });
     }
     out
@@ -1321,6 +1384,7 @@ fn random_cases(n: usize, seed: u64) -> Vec<Box<dyn FnOnce() -> Case + Send>> {
                 }
             }
             8 => cli_case(&mut rng, k),
+            _ if k % 30 == 9 => kill_case(&mut rng, k),
             _ => lsp_case(&mut rng, k),
         }));
     }
@@ -1343,8 +1407,9 @@ fn campaign(
                         return;
                     };
                     let case = make();
+                    let killed = case.kill_after.and_then(|k| killed_run(&case, k));
                     let o = run_nmc(&case.dir, &case.args, case.stdin.as_deref());
-                    let verdict = judge(&case, &o);
+                    let verdict = killed.or_else(|| judge(&case, &o));
                     {
                         let mut sm = summary.lock().expect("summary");
                         sm.cases += 1;
