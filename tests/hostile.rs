@@ -1139,3 +1139,38 @@ fn fractional_or_negative_group_indexes_and_float_ids_are_refused() {
     assert_diagnosed(&r, "E1901");
     assert!(r.stderr.contains("floating-point"), "{}", r.stderr);
 }
+
+#[test]
+fn negative_or_nan_delay_and_weight_of_an_edge_type_name_file_type_and_value() {
+    for (from, to, want) in [
+        (
+            " 1.5 inh.json",
+            " -1.5 inh.json",
+            "edge type 100: `delay` is -1.5 (for edge",
+        ),
+        (
+            " 1.5 inh.json",
+            " nan inh.json",
+            "edge type 100: `delay` is NaN (for edge",
+        ),
+        (
+            "exp2syn 0.02",
+            "exp2syn inf",
+            "edge type 100: `syn_weight` is inf (for edge",
+        ),
+    ] {
+        let dir = sonata_copy("edge-type-values", |_| {});
+        let csv = dir.join("network/cells_cells_edge_types.csv");
+        let text = std::fs::read_to_string(&csv).expect("csv");
+        assert!(text.contains(from), "{text}");
+        std::fs::write(&csv, text.replacen(from, to, 1)).expect("write");
+        let r = sonata_run(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_diagnosed(&r, "E1502");
+        assert!(
+            r.stderr.contains(want) && r.stderr.contains("cells_cells_edge_types.csv"),
+            "expected `{want}`:\n{}",
+            r.stderr
+        );
+    }
+}
