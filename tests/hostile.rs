@@ -496,12 +496,23 @@ fn non_finite_voltages_stop_the_run() {
             "population E = 1 of C\nrun {{ tstop = 10 ms; dt = 0.025 ms; v_init = 1e308 mV }}\n{out}"
         ),
     ));
-    assert_numerical_fault(&run_ndl(
-        "tau0",
-        &format!(
-            "population E = 1 of C\nsynapse z = Exp2Syn {{ tau1 = 0 ms; tau2 = 0 ms; e = 0 mV }}\ninput bg = spikes [1, 2, 3] ms\nconnect bg -> E {{ synapse = z; weight = 1 nS; delay = 1 ms; on = soma(0.5) }}\n{RUN}\n{out}"
-        ),
-    ));
+    // tau1 = tau2 = 0 or a negative tau: outside Exp2Syn's declared
+    // limits <1e-9, 1e9>, refused before the run.
+    for (t1, t2) in [("0", "0"), ("-1", "3")] {
+        let r = run_ndl(
+            "tau0",
+            &format!(
+                "population E = 1 of C\nsynapse z = Exp2Syn {{ tau1 = {t1} ms; tau2 = {t2} ms; e = 0 mV }}\ninput bg = spikes [1, 2, 3] ms\nconnect bg -> E {{ synapse = z; weight = 1 nS; delay = 1 ms; on = soma(0.5) }}\n{RUN}\n{out}"
+            ),
+        );
+        assert_diagnosed(&r, "E1304");
+        assert!(
+            r.stderr.contains("`tau1` of `Exp2Syn` is")
+                && r.stderr.contains("outside its declared range <1e-9, 1e9>"),
+            "{}",
+            r.stderr
+        );
+    }
     let dir = scratch("tinyL");
     let text =
         ndl(&format!("population E = 1 of C\n{RUN}\n{out}")).replace("L = 20 um", "L = 1e-300 um");
@@ -1173,4 +1184,23 @@ fn negative_or_nan_delay_and_weight_of_an_edge_type_name_file_type_and_value() {
             r.stderr
         );
     }
+}
+
+#[test]
+fn sonata_synapse_parameters_outside_their_declared_limits() {
+    let dir = sonata_copy("limits", |_| {});
+    let json = dir.join("components/synaptic_models/inh.json");
+    let text = std::fs::read_to_string(&json).expect("inh.json");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    v["tau1"] = serde_json::json!(0.0);
+    std::fs::write(&json, v.to_string()).expect("write");
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(
+        r.stderr
+            .contains("`inh.json` (edge type 100): `tau1` of `Exp2Syn` is 0, outside its declared range <1e-9, 1e9>"),
+        "{}",
+        r.stderr
+    );
 }
