@@ -1,10 +1,11 @@
-//! Hostile inputs (issue 18): each case is a tiny file that once made nmc
-//! panic, abort (stack overflow, memory exhaustion), hang or write wrong
-//! results. Every one must now end with a diagnostic: exit code 1 or 2, no
-//! panic text, within a time bound, under a memory limit (`ulimit -v`), so
-//! a case that would allocate gigabytes fails the test instead of the
-//! machine. (A random-mutation suite over NDL, SONATA JSON/CSV/HDF5 and
-//! spike files is still to come; these are the campaign's cases.)
+//! Hostile inputs: each case is a tiny file that once made nmc panic,
+//! abort (stack overflow, memory exhaustion), hang or write wrong results
+//! silently. Every one must now end with a diagnostic (exit code 1 or 2)
+//! or a correct result, no panic text, within a time bound, under a memory
+//! limit (`ulimit -v`), so a case that would allocate gigabytes fails the
+//! test instead of the machine. `tests/hostile_campaign.rs` generates
+//! cases of the same kinds at random; `tests/mutation.rs` mutates the
+//! repository's inputs through the front ends in-process.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
