@@ -1,10 +1,11 @@
-//! Hostile inputs (issue 18): each case is a tiny file that once made nmc
-//! panic, abort (stack overflow, memory exhaustion), hang or write wrong
-//! results. Every one must now end with a diagnostic: exit code 1 or 2, no
-//! panic text, within a time bound, under a memory limit (`ulimit -v`), so
-//! a case that would allocate gigabytes fails the test instead of the
-//! machine. (A random-mutation suite over NDL, SONATA JSON/CSV/HDF5 and
-//! spike files is still to come; these are the campaign's cases.)
+//! Hostile inputs: each case is a tiny file that once made nmc panic,
+//! abort (stack overflow, memory exhaustion), hang or write wrong results
+//! silently. Every one must now end with a diagnostic (exit code 1 or 2)
+//! or a correct result, no panic text, within a time bound, under a memory
+//! limit (`ulimit -v`), so a case that would allocate gigabytes fails the
+//! test instead of the machine. `tests/hostile_campaign.rs` generates
+//! cases of the same kinds at random; `tests/mutation.rs` mutates the
+//! repository's inputs through the front ends in-process.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -496,12 +497,23 @@ fn non_finite_voltages_stop_the_run() {
             "population E = 1 of C\nrun {{ tstop = 10 ms; dt = 0.025 ms; v_init = 1e308 mV }}\n{out}"
         ),
     ));
-    assert_numerical_fault(&run_ndl(
-        "tau0",
-        &format!(
-            "population E = 1 of C\nsynapse z = Exp2Syn {{ tau1 = 0 ms; tau2 = 0 ms; e = 0 mV }}\ninput bg = spikes [1, 2, 3] ms\nconnect bg -> E {{ synapse = z; weight = 1 nS; delay = 1 ms; on = soma(0.5) }}\n{RUN}\n{out}"
-        ),
-    ));
+    // tau1 = tau2 = 0 or a negative tau: outside Exp2Syn's declared
+    // limits <1e-9, 1e9>, refused before the run.
+    for (t1, t2) in [("0", "0"), ("-1", "3")] {
+        let r = run_ndl(
+            "tau0",
+            &format!(
+                "population E = 1 of C\nsynapse z = Exp2Syn {{ tau1 = {t1} ms; tau2 = {t2} ms; e = 0 mV }}\ninput bg = spikes [1, 2, 3] ms\nconnect bg -> E {{ synapse = z; weight = 1 nS; delay = 1 ms; on = soma(0.5) }}\n{RUN}\n{out}"
+            ),
+        );
+        assert_diagnosed(&r, "E1304");
+        assert!(
+            r.stderr.contains("`tau1` of `Exp2Syn` is")
+                && r.stderr.contains("outside its declared range <1e-9, 1e9>"),
+            "{}",
+            r.stderr
+        );
+    }
     let dir = scratch("tinyL");
     let text =
         ndl(&format!("population E = 1 of C\n{RUN}\n{out}")).replace("L = 20 um", "L = 1e-300 um");
@@ -1014,5 +1026,182 @@ fn a_run_first_removes_its_previous_outputs_and_stale_temporary_files() {
     assert!(
         spikes.starts_with(b"\x89HDF"),
         "the spike file was not rewritten"
+    );
+}
+
+#[test]
+fn a_run_that_stops_early_writes_no_outputs() {
+    let dir = scratch("early");
+    std::fs::create_dir_all(dir.join("out")).expect("out");
+    std::fs::write(dir.join("out/spikes.h5"), "the previous run's").expect("old");
+    std::fs::write(
+        dir.join("net.ndl"),
+        ndl("population E = 1 of C\nrun { tstop = 10 ms; dt = 0.025 ms; v_init = 1e308 mV }\noutput { dir = \"out\"; report v { cells = E; variable = v } }"),
+    )
+    .expect("write");
+    let r = nmc(&dir, &["run", "net.ndl", "--quiet"]);
+    let left: Vec<String> = std::fs::read_dir(dir.join("out"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_numerical_fault(&r);
+    assert!(r.stderr.contains("no outputs were written"), "{}", r.stderr);
+    assert!(left.is_empty(), "files left: {left:?}");
+}
+
+#[test]
+fn input_spikes_of_a_virtual_node_that_does_not_exist() {
+    let dir = sonata_copy("ghost-spikes", |_| {});
+    {
+        let f = hdf5::File::create(dir.join("input/poisson.h5")).expect("create");
+        let g = f.create_group("spikes/input").expect("group");
+        g.new_dataset_builder()
+            .with_data(&[1.0f64, 2.0])
+            .create("timestamps")
+            .expect("timestamps");
+        g.new_dataset_builder()
+            .with_data(&[0i64, 4_294_967_296])
+            .create("node_ids")
+            .expect("ids");
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(
+        r.stderr
+            .contains("spikes of node 4294967296 of virtual population `input`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn fractional_or_negative_group_indexes_and_float_ids_are_refused() {
+    // Float node type ids in a nodes file, float node ids in a spike file.
+    let dir = sonata_copy("float-type", |_| {});
+    {
+        let f = hdf5::File::open_rw(dir.join("network/input_nodes.h5")).expect("open");
+        let g = f.group("nodes/input").expect("group");
+        let n = g.dataset("node_type_id").expect("ds").size();
+        g.unlink("node_type_id").expect("unlink");
+        g.new_dataset_builder()
+            .with_data(&vec![100.5f64; n])
+            .create("node_type_id")
+            .expect("float types");
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("floating-point"), "{}", r.stderr);
+    // A negative edge group index.
+    let dir = sonata_copy("neg-gix", |_| {});
+    {
+        let f = hdf5::File::open_rw(dir.join("network/cells_cells_edges.h5")).expect("open");
+        let g = f.group("edges/cells_to_cells").expect("group");
+        let n = g.dataset("edge_group_index").expect("ds").size();
+        g.unlink("edge_group_index").expect("unlink");
+        let mut v = vec![0i64; n];
+        v[n / 2] = -1;
+        g.new_dataset_builder()
+            .with_data(&v)
+            .create("edge_group_index")
+            .expect("indexes");
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("is negative"), "{}", r.stderr);
+    // A group column shorter than the group's rows.
+    let dir = sonata_copy("short-col", |_| {});
+    {
+        let f = hdf5::File::open_rw(dir.join("network/cells_cells_edges.h5")).expect("open");
+        let g = f.group("edges/cells_to_cells/0").expect("group");
+        let mut v: Vec<u32> = g.dataset("nsyns").expect("ds").read_raw().expect("read");
+        v.pop();
+        g.unlink("nsyns").expect("unlink");
+        g.new_dataset_builder()
+            .with_data(&v)
+            .create("nsyns")
+            .expect("nsyns");
+    }
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(r.stderr.contains("is not a row of group 0"), "{}", r.stderr);
+    // Float node ids in a spike file given to `nmc analyze`.
+    let dir = scratch("float-spike-ids");
+    {
+        let f = hdf5::File::create(dir.join("spikes.h5")).expect("create");
+        let g = f.create_group("spikes/E").expect("group");
+        g.new_dataset_builder()
+            .with_data(&[1.0f64, 2.0])
+            .create("timestamps")
+            .expect("timestamps");
+        g.new_dataset_builder()
+            .with_data(&[0.0f64, 1.5])
+            .create("node_ids")
+            .expect("ids");
+    }
+    let r = nmc(&dir, &["analyze", "spikes.h5", "-o", "out"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1901");
+    assert!(r.stderr.contains("floating-point"), "{}", r.stderr);
+}
+
+#[test]
+fn negative_or_nan_delay_and_weight_of_an_edge_type_name_file_type_and_value() {
+    for (from, to, want) in [
+        (
+            " 1.5 inh.json",
+            " -1.5 inh.json",
+            "edge type 100: `delay` is -1.5 (for edge",
+        ),
+        (
+            " 1.5 inh.json",
+            " nan inh.json",
+            "edge type 100: `delay` is NaN (for edge",
+        ),
+        (
+            "exp2syn 0.02",
+            "exp2syn inf",
+            "edge type 100: `syn_weight` is inf (for edge",
+        ),
+    ] {
+        let dir = sonata_copy("edge-type-values", |_| {});
+        let csv = dir.join("network/cells_cells_edge_types.csv");
+        let text = std::fs::read_to_string(&csv).expect("csv");
+        assert!(text.contains(from), "{text}");
+        std::fs::write(&csv, text.replacen(from, to, 1)).expect("write");
+        let r = sonata_run(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_diagnosed(&r, "E1502");
+        assert!(
+            r.stderr.contains(want) && r.stderr.contains("cells_cells_edge_types.csv"),
+            "expected `{want}`:\n{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn sonata_synapse_parameters_outside_their_declared_limits() {
+    let dir = sonata_copy("limits", |_| {});
+    let json = dir.join("components/synaptic_models/inh.json");
+    let text = std::fs::read_to_string(&json).expect("inh.json");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    v["tau1"] = serde_json::json!(0.0);
+    std::fs::write(&json, v.to_string()).expect("write");
+    let r = sonata_run(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_diagnosed(&r, "E1502");
+    assert!(
+        r.stderr
+            .contains("`inh.json` (edge type 100): `tau1` of `Exp2Syn` is 0, outside its declared range <1e-9, 1e9>"),
+        "{}",
+        r.stderr
     );
 }

@@ -216,7 +216,7 @@ fn numerical_fault_on_the_last_rank_stops_every_rank_with_one_diagnostic() {
         &["run", "net.ndl", "--quiet", "--threads", "1"],
     );
     assert_eq!(r.code, Some(1), "{}", r.stderr);
-    once(&r.stderr, "error: the run stopped early");
+    once(&r.stderr, "error[E1802]: the run stopped early");
     assert!(
         r.stderr.contains("cell 3, section `soma`") && r.stderr.contains("numerically unstable"),
         "{}",

@@ -373,7 +373,7 @@ pub fn read_columns(path: &Path) -> Result<Vec<SpikeColumns>, String> {
         for pop in root.member_names()? {
             let g = root.group(&pop)?;
             let times: Vec<f64> = crate::sonata::read_all(&g.dataset("timestamps")?)?;
-            let node_ids: Vec<i64> = crate::sonata::read_all(&g.dataset("node_ids")?)?;
+            let node_ids: Vec<i64> = crate::sonata::read_ids(&g.dataset("node_ids")?)?;
             let node_ids =
                 crate::sonata::checked_spikes(&format!("/spikes/{pop}"), node_ids, &times)?;
             if times.len() != node_ids.len() {

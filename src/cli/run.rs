@@ -69,7 +69,7 @@ pub fn run(
     let mut sim = match built {
         Ok(s) => s,
         Err(e) => {
-            errln!("error: the network cannot be simulated: {e}");
+            errln!("error[E1801]: the network cannot be simulated: {e}");
             return EXIT_ERRORS;
         }
     };
@@ -100,7 +100,10 @@ pub fn run(
         super::progress::simulate(&mut sim, run.tstart, run.tstop, quiet, comm);
     let wall = start.elapsed();
     if let Some(e) = &results.error {
-        errln!("error: the run stopped early: {e}");
+        // Outputs that stop at the fault would look like a whole run's:
+        // none is written (the previous run's were removed above).
+        errln!("error[E1802]: the run stopped early: {e}; no outputs were written");
+        return EXIT_ERRORS;
     }
     if !writer {
         return if results.error.is_some() {

@@ -538,12 +538,15 @@ disconnected trees. Connect them or split the file.",
 forbid it). The reason is shown; check `morphologies_dir` and the node's
 `morphology` column.",
     E1801 "the network cannot be simulated" =>
-"A run started from a program (the Python module) loaded the network but
-the engine refused it (the reason is shown), as `nmc run` would.",
+"The engine refused the network `nmc run` (or a program through the
+Python module) loaded: the reason is shown, e.g. a run whose steps or
+recorded traces would not fit in memory.",
     E1802 "the run stopped early" =>
-"A run started from a program failed while simulating (a numerical fault
-or an output that could not be kept); the reason is shown. The results
-up to then are not returned.",
+"A run failed while simulating (a numerical fault such as a membrane
+potential that became NaN or infinite, naming the cell, section and time;
+or an output that could not be kept); the reason is shown. The results up
+to then are not returned, and `nmc run` writes no output files, so that
+nothing of a failed run looks like a complete one.",
     E1803 "the run was interrupted" =>
 "The calling program asked the run to stop (Ctrl-C in Python raises
 KeyboardInterrupt). No results are returned.",

@@ -24,6 +24,9 @@ pub struct Var {
     /// An ion variable the mechanism reads (`ena`, `eleak`, `cai`): setting
     /// it sets the section's ion value, shared by every mechanism there.
     pub ion: bool,
+    /// The `<lo, hi>` range its PARAMETER declaration gives, in its unit:
+    /// a value set from NDL or SONATA outside it is refused.
+    pub limits: Option<(f64, f64)>,
 }
 
 /// One mechanism as front ends see it.

@@ -3,7 +3,9 @@
 //! edge_group_id, edge_group_index}` plus per-group columns (`syn_weight`,
 //! `delay`, `sec_id`, `sec_x`, `nsyns`...), and the edge types CSV.
 
-use super::nodes::{TypeTable, h5_error, numeric_columns, read_type_table, string_attr};
+use super::nodes::{
+    TypeTable, h5_error, numeric_columns, read_int_column, read_type_table, string_attr,
+};
 use crate::diag::Diagnostic;
 use hdf5_metno as hdf5;
 use std::collections::BTreeMap;
@@ -89,26 +91,6 @@ fn unsigned(file: &Path, what: &str, v: Vec<i64>) -> Result<Vec<u64>, Diagnostic
     Ok(out)
 }
 
-/// Reads an integer column (node ids, type ids, group ids and indexes):
-/// a floating-point dataset is an error rather than numbers truncated.
-fn read_int_column(file: &Path, ds: &hdf5::Dataset, what: &str) -> Result<Vec<i64>, Diagnostic> {
-    let float = ds
-        .dtype()
-        .ok()
-        .and_then(|t| t.to_descriptor().ok())
-        .is_some_and(|d| matches!(d, hdf5::types::TypeDescriptor::Float(_)));
-    if float {
-        return Err(Diagnostic::error(
-            "E1502",
-            format!(
-                "`{}` {what} holds floating-point numbers: node ids, type ids and group indexes must be integers",
-                file.display()
-            ),
-        ));
-    }
-    super::read_all::<i64>(ds).map_err(|e| h5_error(file, what, e))
-}
-
 /// Every group column of one population at once: the value of each edge
 /// from the column of its group, NaN where its group lacks the column.
 /// A NaN (or infinite) value written in a group is an error naming the
@@ -122,16 +104,59 @@ fn group_columns(
     n: usize,
     text_columns: &mut Vec<String>,
 ) -> Result<BTreeMap<String, Vec<f64>>, Diagnostic> {
-    let mut ids: Vec<i64> = gid.iter().take(n).copied().collect();
+    if gid.len() != n || gix.len() != n {
+        return Err(Diagnostic::error(
+            "E1502",
+            format!(
+                "`{}` population `{name}`: {n} edges, {} edge group ids, {} edge group indexes",
+                file.display(),
+                gid.len(),
+                gix.len()
+            ),
+        ));
+    }
+    if let Some(k) = (0..n).find(|&k| gid[k] < 0 || gix[k] < 0) {
+        return Err(Diagnostic::error(
+            "E1502",
+            format!(
+                "`{}` /edges/{name} row {k}: edge group {} index {} is negative",
+                file.display(),
+                gid[k],
+                gix[k]
+            ),
+        ));
+    }
+    let mut ids: Vec<i64> = gid.to_vec();
     ids.sort_unstable();
     ids.dedup();
     let mut groups: BTreeMap<i64, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
     for id in ids {
         let Ok(gg) = g.group(&id.to_string()) else {
-            groups.insert(id, BTreeMap::new());
-            continue;
+            let k = gid.iter().position(|&x| x == id).unwrap_or(0);
+            return Err(Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` /edges/{name}/edge_group_id row {k}: group `{id}` does not exist in /edges/{name}",
+                    file.display()
+                ),
+            ));
         };
         let cols = numeric_columns(&gg, file)?;
+        // Every edge of the group must have a row in each of its columns.
+        let rows = cols.values().map(Vec::len).min();
+        if let Some(rows) = rows
+            && let Some(k) = (0..n)
+                .find(|&k| gid[k] == id && usize::try_from(gix[k]).map_or(true, |i| i >= rows))
+        {
+            return Err(Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` /edges/{name}/edge_group_index row {k}: {} is not a row of group {id} (its columns have {rows} rows)",
+                    file.display(),
+                    gix[k]
+                ),
+            ));
+        }
         for m in gg.member_names().unwrap_or_default() {
             if !cols.contains_key(&m) && !text_columns.contains(&m) {
                 text_columns.push(m);
@@ -257,6 +282,15 @@ pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>,
         }
         let mut columns: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         let mut text_columns = Vec::new();
+        if g.link_exists("edge_group_id") != g.link_exists("edge_group_index") {
+            return Err(Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` population `{name}` has only one of `edge_group_id` and `edge_group_index`",
+                    file.display()
+                ),
+            ));
+        }
         if g.link_exists("edge_group_id") && g.link_exists("edge_group_index") {
             let read = |c: &str| {
                 let ds = g.dataset(c).map_err(|e| h5_error(file, &what(c), e))?;

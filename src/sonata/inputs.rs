@@ -2,7 +2,7 @@
 //! `/spikes/<population>/{node_ids, timestamps}` (or the older `gids`
 //! name), times in ms.
 
-use super::nodes::{h5_error, read_floats, read_ints};
+use super::nodes::{h5_error, int_column, read_floats};
 use crate::diag::Diagnostic;
 use hdf5_metno as hdf5;
 use std::collections::BTreeMap;
@@ -31,8 +31,7 @@ pub fn read_spike_input(path: &Path) -> Result<SpikeInput, Diagnostic> {
         } else {
             "gids"
         };
-        let ids = read_ints(&g, id_name)
-            .map_err(|e| h5_error(path, &format!("/spikes/{pop}/{id_name}"), e))?;
+        let ids = int_column(path, &g, id_name, &format!("/spikes/{pop}/{id_name}"))?;
         let times = g
             .dataset("timestamps")
             .and_then(|d| read_floats(&d))

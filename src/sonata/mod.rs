@@ -29,6 +29,23 @@ pub fn read_all<T: hdf5::H5Type>(ds: &hdf5::Dataset) -> hdf5::Result<Vec<T>> {
     ds.read_raw()
 }
 
+/// Reads a column of node ids: a floating-point dataset (whose numbers
+/// would be truncated) is an error naming it.
+pub fn read_ids(ds: &hdf5::Dataset) -> hdf5::Result<Vec<i64>> {
+    let float = ds
+        .dtype()
+        .ok()
+        .and_then(|t| t.to_descriptor().ok())
+        .is_some_and(|d| matches!(d, hdf5::types::TypeDescriptor::Float(_)));
+    if float {
+        return Err(hdf5::Error::from(format!(
+            "`{}` holds floating-point numbers: node ids must be integers",
+            ds.name()
+        )));
+    }
+    read_all(ds)
+}
+
 /// Spike columns checked row by row: node ids (read as int64) must not be
 /// negative, timestamps must be finite. `what` names the group
 /// (`/spikes/<population>`) in the message.

@@ -129,9 +129,45 @@ pub(crate) fn h5_error(path: &Path, what: &str, e: impl std::fmt::Display) -> Di
     )
 }
 
-/// Reads a 1-D integer dataset as i64.
-pub(crate) fn read_ints(g: &hdf5::Group, name: &str) -> hdf5::Result<Vec<i64>> {
-    super::read_all::<i64>(&g.dataset(name)?)
+/// Reads an integer column (node ids, type ids, group ids and indexes):
+/// a floating-point dataset (whose numbers would be truncated) or one of
+/// more than one dimension is an error naming `file` and the dataset.
+pub(crate) fn read_int_column(
+    file: &Path,
+    ds: &hdf5::Dataset,
+    what: &str,
+) -> Result<Vec<i64>, Diagnostic> {
+    if matches!(descriptor(ds), Some(hdf5::types::TypeDescriptor::Float(_))) {
+        return Err(Diagnostic::error(
+            "E1502",
+            format!(
+                "`{}` {what} holds floating-point numbers: node ids, type ids and group indexes must be integers",
+                file.display()
+            ),
+        ));
+    }
+    if ds.ndim() != 1 {
+        return Err(Diagnostic::error(
+            "E1502",
+            format!(
+                "`{}` {what} has shape {:?}: a column must have one dimension",
+                file.display(),
+                ds.shape()
+            ),
+        ));
+    }
+    super::read_all::<i64>(ds).map_err(|e| h5_error(file, what, e))
+}
+
+/// [`read_int_column`] of the dataset `name` of group `g`.
+pub(crate) fn int_column(
+    file: &Path,
+    g: &hdf5::Group,
+    name: &str,
+    what: &str,
+) -> Result<Vec<i64>, Diagnostic> {
+    let ds = g.dataset(name).map_err(|e| h5_error(file, what, e))?;
+    read_int_column(file, &ds, what)
 }
 
 /// Reads a 1-D numeric dataset as f64.
@@ -189,8 +225,24 @@ pub(crate) fn numeric_columns(
     let mut out = BTreeMap::new();
     for n in members(g, file)? {
         let Ok(ds) = g.dataset(&n) else { continue };
-        if ds.ndim() != 1 || !descriptor(&ds).is_some_and(|d| is_numeric(&d)) {
+        if !descriptor(&ds).is_some_and(|d| is_numeric(&d)) {
             continue;
+        }
+        if ds.ndim() != 1 {
+            // `positions` (n x 3) is read on its own; any other numeric
+            // table would be a column silently missing.
+            if n == "positions" {
+                continue;
+            }
+            return Err(Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` {} has shape {:?}: a column must have one dimension",
+                    file.display(),
+                    ds.name(),
+                    ds.shape()
+                ),
+            ));
         }
         let v = read_floats(&ds).map_err(|e| h5_error(file, &ds.name(), e))?;
         out.insert(n, v);
@@ -327,11 +379,10 @@ pub fn read_nodes(file: &Path, types_file: &Path) -> Result<Vec<NodePopulation>,
             .group(&name)
             .map_err(|e| h5_error(file, &format!("/nodes/{name}"), e))?;
         let what = |c: &str| format!("/nodes/{name}/{c}");
-        let type_ids =
-            read_ints(&g, "node_type_id").map_err(|e| h5_error(file, &what("node_type_id"), e))?;
+        let type_ids = int_column(file, &g, "node_type_id", &what("node_type_id"))?;
         let n = type_ids.len();
         let node_ids: Vec<u64> = if g.link_exists("node_id") {
-            let ids = read_ints(&g, "node_id").map_err(|e| h5_error(file, &what("node_id"), e))?;
+            let ids = int_column(file, &g, "node_id", &what("node_id"))?;
             let mut out = Vec::with_capacity(ids.len());
             for (row, id) in ids.into_iter().enumerate() {
                 out.push(u64::try_from(id).map_err(|_| {
@@ -375,26 +426,85 @@ pub fn read_nodes(file: &Path, types_file: &Path) -> Result<Vec<NodePopulation>,
         let mut columns: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         let mut texts: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
         let mut pos: Vec<Option<[f64; 3]>> = Vec::new();
+        if g.link_exists("node_group_id") != g.link_exists("node_group_index") {
+            return Err(Diagnostic::error(
+                "E1502",
+                format!(
+                    "`{}` population `{name}` has only one of `node_group_id` and `node_group_index`",
+                    file.display()
+                ),
+            ));
+        }
         if g.link_exists("node_group_id") && g.link_exists("node_group_index") {
-            let gid = read_ints(&g, "node_group_id")
-                .map_err(|e| h5_error(file, &what("node_group_id"), e))?;
-            let gix = read_ints(&g, "node_group_index")
-                .map_err(|e| h5_error(file, &what("node_group_index"), e))?;
+            let gid = int_column(file, &g, "node_group_id", &what("node_group_id"))?;
+            let gix = int_column(file, &g, "node_group_index", &what("node_group_index"))?;
+            if gid.len() != n || gix.len() != n {
+                return Err(Diagnostic::error(
+                    "E1502",
+                    format!(
+                        "`{}` population `{name}`: {n} node type ids, {} node group ids, {} node group indexes",
+                        file.display(),
+                        gid.len(),
+                        gix.len()
+                    ),
+                ));
+            }
             let mut groups: BTreeMap<i64, NodeGroup> = BTreeMap::new();
-            for k in 0..n.min(gid.len()).min(gix.len()) {
+            for k in 0..n {
                 let grp = match groups.entry(gid[k]) {
                     std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::btree_map::Entry::Vacant(e) => {
-                        e.insert(match g.group(&gid[k].to_string()) {
-                            Ok(gg) => NodeGroup {
-                                numbers: numeric_columns(&gg, file)?,
-                                texts: text_columns(&gg, file)?,
-                                positions: positions(&gg, file)?,
-                            },
-                            Err(_) => NodeGroup::default(),
+                        let Ok(gg) = g.group(&gid[k].to_string()) else {
+                            return Err(Diagnostic::error(
+                                "E1502",
+                                format!(
+                                    "`{}` {} row {k}: group `{}` does not exist in /nodes/{name}",
+                                    file.display(),
+                                    what("node_group_id"),
+                                    gid[k]
+                                ),
+                            ));
+                        };
+                        e.insert(NodeGroup {
+                            numbers: numeric_columns(&gg, file)?,
+                            texts: text_columns(&gg, file)?,
+                            positions: positions(&gg, file)?,
                         })
                     }
                 };
+                if gix[k] < 0 {
+                    return Err(Diagnostic::error(
+                        "E1502",
+                        format!(
+                            "`{}` {} row {k}: {} is not a row index",
+                            file.display(),
+                            what("node_group_index"),
+                            gix[k]
+                        ),
+                    ));
+                }
+                // A node's row must exist in every column of its group.
+                let rows = grp
+                    .numbers
+                    .values()
+                    .map(Vec::len)
+                    .chain(grp.texts.values().map(Vec::len))
+                    .chain(grp.positions.as_ref().map(Vec::len))
+                    .min();
+                if let Some(rows) = rows
+                    && usize::try_from(gix[k]).map_or(true, |i| i >= rows)
+                {
+                    return Err(Diagnostic::error(
+                        "E1502",
+                        format!(
+                            "`{}` {} row {k}: {} is not a row of group {} (its columns have {rows} rows)",
+                            file.display(),
+                            what("node_group_index"),
+                            gix[k],
+                            gid[k]
+                        ),
+                    ));
+                }
                 scatter_group_row(&mut columns, &grp.numbers, gix[k], k, n);
                 let at = usize::try_from(gix[k]).ok();
                 for (col, vals) in &grp.texts {

@@ -62,7 +62,7 @@ pub fn read(path: &Path) -> Result<Vec<(String, u64, f64)>, String> {
         for pop in root.member_names()? {
             let g = root.group(&pop)?;
             let t: Vec<f64> = super::read_all(&g.dataset("timestamps")?)?;
-            let n: Vec<i64> = super::read_all(&g.dataset("node_ids")?)?;
+            let n: Vec<i64> = super::read_ids(&g.dataset("node_ids")?)?;
             let n = super::checked_spikes(&format!("/spikes/{pop}"), n, &t)?;
             for (id, time) in n.into_iter().zip(t) {
                 out.push((pop.clone(), id, time));

@@ -1,7 +1,7 @@
 //! A compiled mechanism's interface ([`MechInfo`]): what front ends may set,
 //! record and connect, read off its IR and its syntax tree.
 
-use crate::front::nmodl::ast::{ItemKind, Module};
+use crate::front::nmodl::ast::{DeclKind, ItemKind, Module};
 use crate::ir::interface::{MechInfo, Var};
 use crate::ir::{FieldKind, Mechanism};
 use std::path::Path;
@@ -9,6 +9,20 @@ use std::path::Path;
 /// The interface of `m`, compiled from `path` (`module` gives the unit of
 /// the NET_RECEIVE weight).
 pub fn describe(m: &Mechanism, module: Option<&Module>, path: &Path) -> MechInfo {
+    // `<lo, hi>` of each PARAMETER that declares one.
+    let limits = |name: &str| -> Option<(f64, f64)> {
+        module?.items.iter().find_map(|i| match &i.kind {
+            ItemKind::Declare {
+                kind: DeclKind::Parameter,
+                decls,
+            } => decls
+                .iter()
+                .find(|d| d.name.name == name)
+                .and_then(|d| d.limits.as_ref())
+                .map(|(lo, hi)| (lo.value, hi.value)),
+            _ => None,
+        })
+    };
     let mut vars: Vec<Var> = m
         .fields
         .iter()
@@ -27,6 +41,11 @@ pub fn describe(m: &Mechanism, module: Option<&Module>, path: &Path) -> MechInfo
                 settable: (matches!(f.kind, FieldKind::Parameter) && f.range) || ion,
                 global: false,
                 ion,
+                limits: if matches!(f.kind, FieldKind::Parameter) {
+                    limits(&f.name)
+                } else {
+                    None
+                },
             }
         })
         .collect();
@@ -37,6 +56,7 @@ pub fn describe(m: &Mechanism, module: Option<&Module>, path: &Path) -> MechInfo
         settable: false,
         global: true,
         ion: false,
+        limits: limits(&g.name),
     }));
     let mut weight_unit = None;
     let mut receives_events = false;

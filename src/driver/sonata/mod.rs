@@ -257,6 +257,43 @@ fn point_cell(
     })
 }
 
+/// `E1502` when edge `k`'s `col` (`syn_weight` or `delay`) is not finite
+/// or is a negative delay, naming where the value came from: the edge's
+/// group column (`column`) or its type's row in the types CSV.
+fn check_edge_number(
+    ep: &EdgePopulation,
+    k: usize,
+    col: &str,
+    v: f64,
+    column: Option<&Vec<f64>>,
+) -> Result<(), Diagnostic> {
+    if v.is_finite() && !(col == "delay" && v < 0.0) {
+        return Ok(());
+    }
+    let what = if v.is_finite() {
+        "a delay cannot be negative"
+    } else {
+        "not a finite number"
+    };
+    let tid = ep.type_ids[k];
+    let from_column = column.and_then(|c| c.get(k)).is_some_and(|x| !x.is_nan());
+    let place = if from_column {
+        format!(
+            "`{}` /edges/{} edge {k} (type {tid}): `{col}` is {v}",
+            ep.file.display(),
+            ep.name
+        )
+    } else {
+        format!(
+            "`{}` edge type {tid}: `{col}` is {v} (for edge {k} of `{}` in `{}`)",
+            ep.types_file.display(),
+            ep.name,
+            ep.file.display()
+        )
+    };
+    Err(e1502(format!("{place}: {what}")))
+}
+
 /// Weight, delay and source of edge `k` onto an artificial cell, as
 /// BMTK's `PointProcessCell` connects it: a NetCon onto the cell itself,
 /// weight `syn_weight * sign * nsyns` (`sign` from the edge type's
@@ -283,6 +320,8 @@ fn point_target_edge(
     let mut weight =
         number("syn_weight")?.ok_or_else(|| e1502(format!("{}: no syn_weight", what())))?;
     let delay = number("delay")?.ok_or_else(|| e1502(format!("{}: no delay", what())))?;
+    check_edge_number(ep, k, "syn_weight", weight, ep.columns.get("syn_weight"))?;
+    check_edge_number(ep, k, "delay", delay, ep.columns.get("delay"))?;
     let preselected =
         ep.columns.contains_key("sec_id") || ep.columns.contains_key("afferent_section_id");
     if !preselected {
@@ -723,6 +762,22 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             let Some(trains) = spikes.get(&vp.name) else {
                 continue;
             };
+            // Spikes of a node the population does not have would be
+            // dropped without a word.
+            let known: std::collections::HashSet<u64> = vp.node_ids.iter().copied().collect();
+            if let Some(id) = trains.keys().find(|id| !known.contains(id)) {
+                errors.push(Diagnostic::error(
+                    "E1502",
+                    format!(
+                        "`{}` has spikes of node {id} of virtual population `{}`, which does not exist (`{}` has {} nodes)",
+                        file.display(),
+                        vp.name,
+                        vp.file.display(),
+                        vp.node_ids.len()
+                    ),
+                ));
+                continue;
+            }
             for &id in &vp.node_ids {
                 let times = trains.get(&id).cloned().unwrap_or_default();
                 let key = (vp.name.clone(), id);
@@ -957,6 +1012,9 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     }
                     Err(d) => return Err(vec![d]),
                 };
+                check_edge_number(ep, k, "syn_weight", weight, weight_column)
+                    .and_then(|()| check_edge_number(ep, k, "delay", delay, delay_column))
+                    .map_err(|d| vec![d])?;
                 sites::edge_sites(
                     &mut placer,
                     &mut rules,

@@ -88,6 +88,12 @@ pub(super) fn syn_spec(
                 params.insert(name.to_string(), x);
             }
         }
+        in_limits(
+            lib,
+            "Exp2Syn",
+            &params,
+            &format!("`{file}` (edge type {tid})"),
+        )?;
         return Ok(SynSpec {
             mechanism: "Exp2Syn".into(),
             params: params.into(),
@@ -138,10 +144,40 @@ pub(super) fn syn_spec(
             warnings.push(Diagnostic::warning("W1501", msg));
         }
     }
+    in_limits(lib, tmpl, &params, &format!("`{file}` (edge type {tid})"))?;
     Ok(SynSpec {
         mechanism: tmpl.into(),
         params: params.into(),
     })
+}
+
+/// `E1502` when a value of `params` lies outside the `<lo, hi>` limits
+/// the mechanism's PARAMETER block declares (`what` says where it was set).
+fn in_limits(
+    lib: &Library,
+    mechanism: &str,
+    params: &BTreeMap<String, f64>,
+    what: &str,
+) -> Result<(), Diagnostic> {
+    use crate::ir::interface::Catalogue;
+    let Some(info) = lib.find(mechanism) else {
+        return Ok(());
+    };
+    for (name, &v) in params {
+        if let Some((lo, hi)) = info.var(name).and_then(|x| x.limits)
+            && !(lo..=hi).contains(&v)
+        {
+            let n = crate::units::format_number;
+            return Err(e1502(format!(
+                "{what}: `{name}` of `{mechanism}` is {}, outside its declared range <{}, {}> ({})",
+                n(v),
+                n(lo),
+                n(hi),
+                info.file.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Where edge `k`'s synapse goes on `cell`.

@@ -498,6 +498,37 @@ impl Ctx<'_> {
             match convert(q, &e) {
                 Ok((v, w)) => {
                     self.out.extend(w);
+                    if let Some((lo, hi)) = var.limits
+                        && !(lo..=hi).contains(&v)
+                    {
+                        let unit = var
+                            .unit
+                            .as_deref()
+                            .map(|u| format!(" ({u})"))
+                            .unwrap_or_default();
+                        let (lo, hi) = (
+                            crate::units::format_number(lo),
+                            crate::units::format_number(hi),
+                        );
+                        self.out.push(
+                            Diagnostic::error(
+                                "E1304",
+                                format!(
+                                    "`{}` of `{}` is {}{unit}, outside its declared range <{lo}, {hi}>",
+                                    var.name,
+                                    m.name,
+                                    crate::units::format_number(v)
+                                ),
+                            )
+                            .with_primary(a.span, "out of range")
+                            .with_note(format!(
+                                "`{}` is declared with the limits <{lo}, {hi}> in {}",
+                                var.name,
+                                m.file.display()
+                            )),
+                        );
+                        continue;
+                    }
                     if var.ion {
                         ions.insert(var.name.clone(), v);
                     } else {
