@@ -236,6 +236,11 @@ pub enum Variable {
         /// Variable name.
         name: String,
     },
+    /// An ion variable at the location's node (`cai`, `ena`, `ik`).
+    Ion {
+        /// Variable name.
+        name: String,
+    },
     /// A variable of a point process of the cell.
     PointProcess {
         /// Index into the cell's point processes.

@@ -31,6 +31,7 @@ mod events;
 pub mod geometry;
 mod hines;
 mod instances;
+mod nernst;
 mod record;
 mod specialize;
 mod step;
@@ -185,6 +186,8 @@ pub(crate) struct Part {
     /// Per ion array (in `data.ions` order): zeroed before every current
     /// evaluation (`ina`, `dinadv`, ...).
     ion_currents: Vec<bool>,
+    /// Ions whose reversal potential follows their concentrations.
+    nernst: Vec<nernst::NernstIon>,
     mechs: Vec<MechInstances>,
     shared: Shared,
     queue: Queue,
@@ -325,13 +328,14 @@ impl Part {
         let (mut mechs, placement) = instances::build(net.cells, lib, &nodes)?;
         let currents = instances::ions(net.cells, &nodes, &mechs, &mut data)?;
         let ion_currents = data.ions.keys().map(|k| currents.contains(k)).collect();
+        let nernst = nernst::ions(net.cells, &nodes, &mechs, &data, instances::ion_default);
         instances::prepare(&mut mechs, &mut data)?;
         let ion_init = data
             .ions
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let probes = record::resolve(net.records, &nodes, &mechs, &placement)?;
+        let probes = record::resolve(net.records, &nodes, &mechs, &placement, &data)?;
         // Times and every trace are reserved for the whole run: checked
         // against the memory there is before they are allocated.
         let samples = ((run.tstop - run.tstart) / run.dt).round().max(0.0) + 1.0;
@@ -516,6 +520,7 @@ impl Part {
             data,
             ion_init,
             ion_currents,
+            nernst,
             mechs,
             shared: Shared {
                 t: run.tstart,

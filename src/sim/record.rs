@@ -14,6 +14,13 @@ use crate::net::{Record, Variable};
 pub(crate) enum Probe {
     /// Membrane potential of a node.
     Voltage(u32),
+    /// Ion array `ion` (in the node data's name order) at node `node`.
+    Ion {
+        /// Index of the ion array.
+        ion: u32,
+        /// Node.
+        node: u32,
+    },
     /// Column `slot` of mechanism `mech`, instance `instance`.
     Column {
         /// Mechanism slot.
@@ -29,7 +36,7 @@ impl Probe {
     /// The mechanism instance read, if any: (mechanism slot, instance).
     pub fn instance(&self) -> Option<(u32, u32)> {
         match *self {
-            Probe::Voltage(_) => None,
+            Probe::Voltage(_) | Probe::Ion { .. } => None,
             Probe::Column { mech, instance, .. } => Some((mech, instance)),
         }
     }
@@ -38,6 +45,13 @@ impl Probe {
     pub fn read(&self, nodes: &NodeData, mechs: &[MechInstances]) -> f64 {
         match *self {
             Probe::Voltage(n) => nodes.v.get(n as usize).copied().unwrap_or(f64::NAN),
+            Probe::Ion { ion, node } => nodes
+                .ions
+                .values()
+                .nth(ion as usize)
+                .and_then(|a| a.get(node as usize))
+                .copied()
+                .unwrap_or(f64::NAN),
             Probe::Column {
                 mech,
                 slot,
@@ -68,11 +82,12 @@ pub(crate) fn resolve(
     nodes: &Nodes,
     mechs: &[MechInstances],
     placement: &Placement,
+    data: &NodeData,
 ) -> Result<Vec<Probe>, SimError> {
     records
         .iter()
         .enumerate()
-        .map(|(k, r)| resolve_one(k, r, nodes, mechs, placement))
+        .map(|(k, r)| resolve_one(k, r, nodes, mechs, placement, data))
         .collect()
 }
 
@@ -86,6 +101,7 @@ fn resolve_one(
     nodes: &Nodes,
     mechs: &[MechInstances],
     placement: &Placement,
+    data: &NodeData,
 ) -> Result<Probe, SimError> {
     // A point process's variable needs no node (an artificial cell has
     // none).
@@ -102,6 +118,18 @@ fn resolve_one(
     };
     match &r.variable {
         Variable::Voltage => Ok(Probe::Voltage(node()?)),
+        Variable::Ion { name } => {
+            let node = node()?;
+            let ion = data
+                .ions
+                .keys()
+                .position(|k| k == name)
+                .ok_or_else(|| bad(k, format!("no mechanism uses the ion variable `{name}`")))?;
+            Ok(Probe::Ion {
+                ion: ion as u32,
+                node,
+            })
+        }
         Variable::Density { mechanism, name } => {
             let node = node()?;
             let &(slot, first) = placement

@@ -156,6 +156,7 @@ impl Part {
                 a.copy_from_slice(init);
             }
         }
+        super::nernst::update(&mut self.nernst, &mut self.data, self.shared.celsius, true);
         self.all(KernelKind::Before(Phase::Initial), None)?;
         self.all(KernelKind::Init, Some(INIT))?;
         // NET_RECEIVE INITIAL per connection, in creation order.
@@ -309,6 +310,7 @@ impl Part {
                 a.fill(0.0);
             }
         }
+        super::nernst::update(&mut self.nernst, &mut self.data, self.shared.celsius, false);
         self.all(KernelKind::Before(Phase::Breakpoint), None)?;
         self.all(KernelKind::Current, Some(CURRENT))?;
         Ok(())

@@ -244,6 +244,7 @@ fn point_target_edge(
     (virt, trains, cells): (bool, &HashMap<u64, usize>, &IdMap),
     syn_dir: &Path,
     cache: &mut HashMap<String, Value>,
+    (pops, tuning): (&[NodePopulation], &mut synapses::Tuning),
 ) -> Result<(f64, f64, Source), Diagnostic> {
     let tid = ep.type_ids[k];
     let what = || {
@@ -257,8 +258,8 @@ fn point_target_edge(
         ep.number(k, col)
             .map_err(|v| e1502(format!("{}: `{col}` is `{v}`, not a number", what())))
     };
-    let mut weight =
-        number("syn_weight")?.ok_or_else(|| e1502(format!("{}: no syn_weight", what())))?;
+    let w0 = number("syn_weight")?.ok_or_else(|| e1502(format!("{}: no syn_weight", what())))?;
+    let mut weight = synapses::edge_weight(ep, k, w0, pops, tuning)?;
     let delay = number("delay")?.ok_or_else(|| e1502(format!("{}: no delay", what())))?;
     let preselected =
         ep.columns.contains_key("sec_id") || ep.columns.contains_key("afferent_section_id");
@@ -358,9 +359,11 @@ fn allen_cell(
     )?;
     let morph_name = order::node_text(p, k, "morphology")
         .ok_or_else(|| vec![e1502(format!("{}: no morphology", what()))])?;
+    // SONATA lets the `.swc` extension be left out; BMTK adds it when the
+    // name as given is not a file.
     let mut morph_path = morph_dir.join(&morph_name);
-    if morph_path.extension().is_none() {
-        morph_path.set_extension("swc");
+    if !morph_path.is_file() && !morph_name.ends_with(".swc") {
+        morph_path = morph_dir.join(format!("{morph_name}.swc"));
     }
     let morph = crate::morph::read_swc(map, &morph_path)?;
     let fit_name = p
@@ -649,13 +652,14 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         };
         let mut restrict: Option<Vec<String>> = None;
         if let Some(ns) = &input.node_set {
-            match config.node_sets.get(ns) {
+            match named_node_set(&config, &pops, ns) {
                 None => errors.push(e1502(format!(
                     "`{}` input `{}`: node set `{ns}` is not defined",
                     config.path.display(),
                     input.name
                 ))),
                 Some(v) => {
+                    let v = &v;
                     if let Some(p) = v.get("population") {
                         restrict = Some(match p {
                             Value::String(s) => vec![s.clone()],
@@ -749,13 +753,14 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     // virtual nodes as the `spikes` inputs reach them.
     let is_virtual = |name: &str| virtual_pops.iter().any(|p| p.name == name);
     let ordered = order::edge_order(&config, &pops, &edge_pops, &is_virtual, &mut warnings);
-    let mut placer = placement::Placer::new(gids, placement::shared_props(&morph_info), all_orders);
+    let mut placer = placement::Placer::new(gids, placement::shared_props(&morph_info), all_orders.clone());
     let syn_dir = circuit
         .synaptic_models_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("."));
     let mut json_cache: HashMap<String, Value> = HashMap::new();
     let mut rules = sites::Rules::default();
+    let mut tuning = synapses::Tuning::default();
     for (pop_index, ep) in ordered.into_iter().enumerate() {
         let virt = is_virtual(&ep.source_population);
         if virt {
@@ -870,6 +875,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         (virt, &source_trains, &source_cells),
                         &syn_dir,
                         &mut json_cache,
+                        (&pops, &mut tuning),
                     )
                     .map_err(|d| vec![d])?;
                     net.connections.push(Connection {
@@ -922,6 +928,8 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     }
                     Err(d) => return Err(vec![d]),
                 };
+                let weight = synapses::edge_weight(ep, k, weight, &pops, &mut tuning)
+                    .map_err(|d| vec![d])?;
                 let delay = match num("delay", delay_column, &mut delay_of_type) {
                     Ok(Some(d)) => d,
                     Ok(None) => {
@@ -1007,7 +1015,16 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         return Err(errors);
     }
     clamps::add_clamps(&config, &clamp_inputs, &pops, &cell_of, &mut net).map_err(|d| vec![d])?;
-    let reports = reports::add_reports(&config, &pops, &cell_of, &cells, &mut net, &library)?;
+    let reports = reports::add_reports(
+        &config,
+        &pops,
+        &cell_of,
+        &cells,
+        &all_orders,
+        &mut net,
+        &library,
+        &mut warnings,
+    )?;
     let used = used_names(&net);
     let unused = library.unused_problems(&used);
     warnings.extend(map.import(&library.source_map(), &unused));
@@ -1101,5 +1118,21 @@ fn check_one_to_one(ep: &EdgePopulation, warnings: &mut Vec<Diagnostic>) {
                 ep.target[k]
             ),
         ));
+    }
+}
+
+/// The node set `name` stands for: the config's own set of that name, else
+/// (as in BMTK) the whole population of that name.
+pub(super) fn named_node_set(
+    config: &SimulationConfig,
+    pops: &[NodePopulation],
+    name: &str,
+) -> Option<Value> {
+    match config.node_sets.get(name) {
+        Some(v) => Some(v.clone()),
+        None if pops.iter().any(|p| p.name == name) => {
+            Some(serde_json::json!({ "population": name }))
+        }
+        None => None,
     }
 }

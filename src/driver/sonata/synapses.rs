@@ -8,6 +8,7 @@ use crate::driver::library::Library;
 use crate::ir::FieldKind;
 use crate::net::{Cell, Location};
 use crate::sonata::edges::EdgePopulation;
+use crate::sonata::nodes::NodePopulation;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -29,12 +30,7 @@ pub(super) fn syn_spec(
 ) -> Result<SynSpec, Diagnostic> {
     let tid = ep.type_ids[k];
     let types = ep.types_file.display();
-    if let Some(w) = ep.text(k, "weight_function") {
-        warnings.push(Diagnostic::warning(
-            "W1501",
-            format!("`{types}` edge type {tid}: weight_function `{w}` is ignored; syn_weight is used as the weight"),
-        ));
-    }
+    let _ = &warnings;
     let json = match ep.text(k, "dynamics_params") {
         None => Value::Object(Default::default()),
         Some(f) => {
@@ -206,4 +202,71 @@ pub(super) fn site(
         ep.type_ids[k],
         want
     )))
+}
+
+/// Each node's `tuning_angle` by population and node id, for BMTK's
+/// `gaussianLL` weight function; filled per population when first asked.
+#[derive(Default)]
+pub(super) struct Tuning {
+    angles: HashMap<String, HashMap<u64, f64>>,
+}
+
+impl Tuning {
+    fn angle(&mut self, pops: &[NodePopulation], pop: &str, id: u64) -> Option<f64> {
+        let table = self.angles.entry(pop.to_string()).or_insert_with(|| {
+            pops.iter()
+                .filter(|p| p.name == pop)
+                .flat_map(|p| {
+                    let col = p.columns.get("tuning_angle");
+                    p.node_ids.iter().enumerate().filter_map(move |(k, &n)| {
+                        let a = col.and_then(|c| c.get(k)).copied().filter(|a| !a.is_nan())?;
+                        Some((n, a))
+                    })
+                })
+                .collect()
+        });
+        table.get(&id).copied()
+    }
+}
+
+/// The weight of edge `k` as BMTK's `weight_function` gives it from
+/// `syn_weight` `w0`: `wmax`, `default_weight_fnc`, `set_syn_weight` or
+/// none return `w0`; `gaussianLL` scales it by the tuning-angle difference
+/// of the two nodes, `exp(-(d / weight_sigma)^2)`.
+pub(super) fn edge_weight(
+    ep: &EdgePopulation,
+    k: usize,
+    w0: f64,
+    pops: &[NodePopulation],
+    tuning: &mut Tuning,
+) -> Result<f64, Diagnostic> {
+    let tid = ep.type_ids[k];
+    let what = || format!("`{}` edge type {tid}", ep.types_file.display());
+    match ep.text(k, "weight_function") {
+        None | Some("wmax" | "default_weight_fnc" | "set_syn_weight") => Ok(w0),
+        Some("gaussianLL") => {
+            let sigma = ep
+                .number(k, "weight_sigma")
+                .ok()
+                .flatten()
+                .ok_or_else(|| e1502(format!("{}: gaussianLL needs a number weight_sigma", what())))?;
+            let mut angle = |pop: &str, id: u64| {
+                tuning.angle(pops, pop, id).ok_or_else(|| {
+                    e1502(format!(
+                        "{}: gaussianLL needs the tuning_angle of node {id} of `{pop}`",
+                        what()
+                    ))
+                })
+            };
+            let src = angle(&ep.source_population, ep.source[k])?;
+            let trg = angle(&ep.target_population, ep.target[k])?;
+            let delta = ((180.0 - (trg - src).abs() % 360.0).abs() - 90.0).abs() - 90.0;
+            let delta = delta.abs();
+            Ok(w0 * (-(delta / sigma).powi(2)).exp())
+        }
+        Some(other) => Err(e1502(format!(
+            "{}: weight_function `{other}` is not one nmc knows (wmax, gaussianLL, default_weight_fnc, set_syn_weight)",
+            what()
+        ))),
+    }
 }
