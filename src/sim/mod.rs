@@ -204,6 +204,8 @@ pub(crate) struct Part {
     watches: Vec<Watch>,
     trains: Vec<Train>,
     probes: Vec<Probe>,
+    /// The membrane currents records read.
+    imem: record::MembraneCurrents,
     scratch: Vec<f64>,
     /// Every connection's NET_RECEIVE arguments, one after the other
     /// (see [`Conn::args`]).
@@ -335,7 +337,8 @@ impl Part {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let probes = record::resolve(net.records, &nodes, &mechs, &placement, &data)?;
+        let mut imem = record::MembraneCurrents::default();
+        let probes = record::resolve(net.records, &nodes, &mechs, &placement, &data, &mut imem)?;
         // Times and every trace are reserved for the whole run: checked
         // against the memory there is before they are allocated.
         let samples = ((run.tstop - run.tstart) / run.dt).round().max(0.0) + 1.0;
@@ -537,6 +540,7 @@ impl Part {
             watches,
             trains,
             probes,
+            imem,
             scratch: vec![0.0; scratch_len],
             net_args,
             rng: 0x9E37_79B9_7F4A_7C15,
@@ -676,7 +680,7 @@ impl Part {
     fn record(&self, results: &mut Results) {
         results.times.push(self.shared.t);
         for (trace, probe) in results.traces.iter_mut().zip(&self.probes) {
-            trace.push(probe.read(&self.data, &self.mechs));
+            trace.push(probe.read(&self.data, &self.mechs, &self.imem));
         }
     }
 }

@@ -257,14 +257,17 @@ impl Part {
         self.deliver(tm, spikes)?;
         self.shared.t += half;
         self.currents()?;
+        let cfac = self.cfac();
+        self.imem.before_solve(&self.data, &self.nodes.cm, cfac);
         hines::assemble_solve(
             &self.nodes,
-            self.cfac(),
+            cfac,
             self.fast_solve,
             &mut self.data.diag,
             &mut self.data.rhs,
             &mut self.data.v,
         );
+        self.imem.after_solve(&self.data);
         self.shared.t += half;
         self.all(KernelKind::Before(Phase::Solve), None)?;
         self.all(KernelKind::State, Some(STATE))?;

@@ -74,6 +74,9 @@ pub struct CellOrigin {
     pub node_id: u64,
     /// `pop_name` of its node type (or the population name).
     pub pop_name: String,
+    /// Its `model_processing` inserts NEURON's `extracellular` in every
+    /// section (so `i_membrane` can be recorded).
+    pub extracellular: bool,
 }
 
 /// A loaded SONATA run.
@@ -331,15 +334,17 @@ fn allen_cell(
             p.name
         )
     };
-    match p.attr(k, "model_processing") {
-        Some("aibs_perisomatic") => {}
-        other => {
-            return Err(vec![e1502(format!(
-                "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic`",
-                what(),
-                other.map_or("missing".to_string(), |o| format!("`{o}`"))
-            ))]);
-        }
+    // A comma-separated list, applied in order, as in BMTK.
+    let processing = p.attr(k, "model_processing");
+    let steps: Vec<&str> = processing.map_or(Vec::new(), |m| m.split(',').collect());
+    if steps.first() != Some(&"aibs_perisomatic")
+        || steps[1..].iter().any(|s| *s != "extracellular")
+    {
+        return Err(vec![e1502(format!(
+            "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic` (then optionally `extracellular`)",
+            what(),
+            processing.map_or("missing".to_string(), |o| format!("`{o}`"))
+        ))]);
     }
     let dir = |d: &Option<PathBuf>, key: &str| -> Result<PathBuf, Vec<Diagnostic>> {
         match d {
@@ -532,6 +537,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                                 .attr(k, "pop_name")
                                 .map(str::to_string)
                                 .unwrap_or_else(|| p.name.clone()),
+                            extracellular: false,
                         });
                     }
                     Err(d) => errors.push(d),
@@ -615,6 +621,9 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     .attr(k, "pop_name")
                     .map(str::to_string)
                     .unwrap_or_else(|| p.name.clone()),
+                extracellular: p
+                    .attr(k, "model_processing")
+                    .is_some_and(|m| m.split(',').any(|s| s == "extracellular")),
             });
         }
     }

@@ -179,6 +179,11 @@ pub(super) fn add_reports(
                 let sec = &cell.sections[s];
                 let var = if r.variable == "v" {
                     Variable::Voltage
+                } else if r.variable == "i_membrane"
+                    && origins.get(c).is_some_and(|o| o.extracellular)
+                {
+                    unit = "mA/cm2".to_string();
+                    Variable::MembraneCurrent
                 } else {
                     let found = sec.mechanisms.iter().find_map(|ins| {
                         let name = unsuffixed(&r.variable, &ins.mechanism)?;

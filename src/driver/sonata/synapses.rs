@@ -73,19 +73,28 @@ pub(super) fn syn_spec(
         )));
     };
     let mut params = BTreeMap::new();
-    if tmpl == "exp2syn" {
-        for (key, name) in [("tau1", "tau1"), ("tau2", "tau2"), ("erev", "e")] {
-            if let Some(v) = obj.get(key) {
-                let x = v.as_f64().ok_or_else(|| {
-                    e1502(format!(
-                        "`{file}` (edge type {tid}): `{key}` is `{v}`, not a number"
-                    ))
-                })?;
-                params.insert(name.to_string(), x);
-            }
+    if let Some((mechanism, table)) = bmtk_model(tmpl) {
+        for (name, source) in table {
+            let x = match source {
+                Param::Json(key) => match obj.get(*key) {
+                    None => continue,
+                    Some(v) => v.as_f64().ok_or_else(|| {
+                        e1502(format!(
+                            "`{file}` (edge type {tid}): `{key}` is `{v}`, not a number"
+                        ))
+                    })?,
+                },
+                Param::Fixed(x) => *x,
+            };
+            params.insert(name.to_string(), x);
+        }
+        if mechanism != "Exp2Syn" && mechanism != "ExpSyn" && lib.ir(mechanism).is_none() {
+            return Err(e1502(format!(
+                "`{types}` edge type {tid}: model_template `{tmpl}` needs the mechanism `{mechanism}` in the mechanisms folder"
+            )));
         }
         return Ok(SynSpec {
-            mechanism: "Exp2Syn".into(),
+            mechanism: mechanism.into(),
             params: params.into(),
         });
     }
@@ -269,4 +278,84 @@ pub(super) fn edge_weight(
             what()
         ))),
     }
+}
+
+/// Where a synapse parameter comes from in BMTK's synapse model functions.
+enum Param {
+    /// A key of the `dynamics_params` JSON.
+    Json(&'static str),
+    /// A value the function sets whatever the JSON says.
+    Fixed(f64),
+}
+
+/// BMTK 1.2.0's registered synapse models (`synapse_models.py`): the
+/// mechanism each makes and which of its parameters it sets from what.
+/// Keys a function does not read are not set (`stp2syn` leaves `a_FDR`
+/// at the mechanism's default).
+fn bmtk_model(tmpl: &str) -> Option<(&'static str, &'static [(&'static str, Param)])> {
+    use Param::{Fixed, Json};
+    Some(match tmpl {
+        "exp2syn" | "Exp2Syn" => (
+            "Exp2Syn",
+            &[("e", Json("erev")), ("tau1", Json("tau1")), ("tau2", Json("tau2"))],
+        ),
+        "expsyn" => ("ExpSyn", &[("e", Json("erev")), ("tau", Json("tau1"))]),
+        "stp1syn" => (
+            "stp1syn",
+            &[("e", Json("erev")), ("p0", Fixed(0.5)), ("tau_r", Fixed(200.0)), ("tau_1", Fixed(5.0))],
+        ),
+        "stp2syn" => (
+            "stp2syn",
+            &[
+                ("e", Json("erev")),
+                ("p0", Json("p0")),
+                ("tau_r0", Json("tau_r0")),
+                ("tau_FDR", Json("tau_FDR")),
+                ("tau_1", Json("tau_1")),
+            ],
+        ),
+        "stp3syn" => (
+            "stp3syn",
+            &[
+                ("e", Json("erev")),
+                ("p0", Fixed(0.6)),
+                ("tau_r0", Fixed(200.0)),
+                ("tau_FDR", Fixed(2000.0)),
+                ("tau_D", Fixed(500.0)),
+                ("tau_1", Fixed(5.0)),
+            ],
+        ),
+        "stp4syn" => (
+            "stp4syn",
+            &[("e", Json("erev")), ("p0", Fixed(0.6)), ("tau_r", Fixed(200.0)), ("tau_1", Fixed(5.0))],
+        ),
+        "stp5syn" => (
+            "stp5syn",
+            &[
+                ("e", Json("erev")),
+                ("tau_1", Json("tau_1")),
+                ("tau_r0", Json("tau_r0")),
+                ("tau_FDR", Json("tau_FDR")),
+                ("a_FDR", Json("a_FDR")),
+                ("a_D", Json("a_D")),
+                ("a_i", Json("a_i")),
+                ("a_f", Json("a_f")),
+                ("pbtilde", Json("pbtilde")),
+            ],
+        ),
+        "tmgsyn" => (
+            "tmgsyn",
+            &[
+                ("e", Json("erev")),
+                ("tau_1", Json("tau_1")),
+                ("tau_rec", Json("tau_rec")),
+                ("tau_facil", Json("tau_facil")),
+                ("U", Json("U")),
+                ("u0", Json("u0")),
+            ],
+        ),
+        "exp1syn" => ("exp1syn", &[("e", Json("erev")), ("tau", Json("tau_1"))]),
+        "exp1isyn" => ("exp1isyn", &[("e", Json("erev")), ("tau", Json("tau_1"))]),
+        _ => return None,
+    })
 }
