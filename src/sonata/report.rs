@@ -58,8 +58,19 @@ pub fn write(
     traces: &[Vec<f64>],
     time: TimeAxis,
 ) -> Result<(), String> {
+    write_from(path, report, traces, 0, time)
+}
+
+/// [`write`] leaving out the first `skip` samples of every trace.
+pub fn write_from(
+    path: &Path,
+    report: &Report,
+    traces: &[Vec<f64>],
+    skip: usize,
+    time: TimeAxis,
+) -> Result<(), String> {
     let tmp = super::spikes::temp_path(path);
-    let result = write_to(&tmp, report, traces, time);
+    let result = write_to(&tmp, report, traces, skip, time);
     match result {
         Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
@@ -72,7 +83,13 @@ pub fn write(
     }
 }
 
-fn write_to(path: &Path, report: &Report, traces: &[Vec<f64>], time: TimeAxis) -> hdf5::Result<()> {
+fn write_to(
+    path: &Path,
+    report: &Report,
+    traces: &[Vec<f64>],
+    skip: usize,
+    time: TimeAxis,
+) -> hdf5::Result<()> {
     let file = super::write::h5::create(path)?;
     file.new_attr::<u32>()
         .create("magic")?
@@ -84,7 +101,11 @@ fn write_to(path: &Path, report: &Report, traces: &[Vec<f64>], time: TimeAxis) -
     let root = file.create_group("report")?;
     for g in &report.groups {
         let pop = root.create_group(&g.population)?;
-        let cols: Vec<&Vec<f64>> = g.records.clone().filter_map(|r| traces.get(r)).collect();
+        let cols: Vec<&[f64]> = g
+            .records
+            .clone()
+            .filter_map(|r| traces.get(r).map(|t| t.get(skip..).unwrap_or_default()))
+            .collect();
         let steps = cols.iter().map(|c| c.len()).min().unwrap_or(0);
         let ds = pop
             .new_dataset::<f64>()

@@ -228,7 +228,12 @@ impl Tuning {
                 .flat_map(|p| {
                     let col = p.columns.get("tuning_angle");
                     p.node_ids.iter().enumerate().filter_map(move |(k, &n)| {
-                        let a = col.and_then(|c| c.get(k)).copied().filter(|a| !a.is_nan())?;
+                        // The node's own column, else its node type's.
+                        let a = col
+                            .and_then(|c| c.get(k))
+                            .copied()
+                            .filter(|a| !a.is_nan())
+                            .or_else(|| p.attr(k, "tuning_angle")?.trim().parse().ok())?;
                         Some((n, a))
                     })
                 })
