@@ -19,7 +19,11 @@ fn fixture() -> PathBuf {
 /// `/report/<pop>/data` and its element ids and positions.
 fn read_report(path: &Path) -> (Vec<f64>, Vec<u64>, Vec<f64>) {
     let f = hdf5::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let data = f.dataset("report/cells/data").expect("data").read_raw().expect("values");
+    let data = f
+        .dataset("report/cells/data")
+        .expect("data")
+        .read_raw()
+        .expect("values");
     let ids = f
         .dataset("report/cells/mapping/element_ids")
         .expect("ids")
@@ -62,7 +66,11 @@ fn reports_equal_bmtk_and_neuron() {
         .arg(&out)
         .output()
         .expect("nmc runs");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(
         spike_count(&out.join("spikes.h5")),
         spike_count(&dir.join("expected/spikes.h5"))
@@ -83,7 +91,11 @@ fn reports_equal_bmtk_and_neuron() {
         }
         assert_eq!(a.len(), b.len(), "{name}: size");
         assert!(!a.is_empty(), "{name}: has data");
-        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+        let worst = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max);
         assert!(worst <= tol, "{name}: max |nmc - NEURON| = {worst}");
     }
     // The calcium reversal potential moved: cai rose well above its start.

@@ -99,8 +99,10 @@ pub(crate) fn ions(
     data: &NodeData,
     default: impl Fn(&str, &str) -> f64,
 ) -> Vec<NernstIon> {
-    let by_name: HashMap<&str, &Mechanism> =
-        mechs.iter().map(|m| (m.mech().name.as_str(), m.mech())).collect();
+    let by_name: HashMap<&str, &Mechanism> = mechs
+        .iter()
+        .map(|m| (m.mech().name.as_str(), m.mech()))
+        .collect();
     let mut styles: Styles = HashMap::new();
     for (ci, cell) in cells.iter().enumerate() {
         for (si, sec) in cell.sections.iter().enumerate() {
@@ -117,10 +119,8 @@ pub(crate) fn ions(
             }
         }
         for pp in &cell.point_processes {
-            let (Some(m), Some(node)) = (
-                by_name.get(&*pp.mechanism),
-                nodes.node(ci, pp.location),
-            ) else {
+            let (Some(m), Some(node)) = (by_name.get(&*pp.mechanism), nodes.node(ci, pp.location))
+            else {
                 continue;
             };
             if !cell.sections.is_empty() {

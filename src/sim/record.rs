@@ -172,11 +172,10 @@ fn resolve_one(
         Variable::MembraneCurrent => Ok(Probe::MembraneCurrent(imem.add(node()?))),
         Variable::Ion { name } => {
             let node = node()?;
-            let ion = data
-                .ions
-                .keys()
-                .position(|k| k == name)
-                .ok_or_else(|| bad(k, format!("no mechanism uses the ion variable `{name}`")))?;
+            let ion =
+                data.ions.keys().position(|k| k == name).ok_or_else(|| {
+                    bad(k, format!("no mechanism uses the ion variable `{name}`"))
+                })?;
             Ok(Probe::Ion {
                 ion: ion as u32,
                 node,

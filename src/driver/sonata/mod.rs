@@ -762,7 +762,11 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     // virtual nodes as the `spikes` inputs reach them.
     let is_virtual = |name: &str| virtual_pops.iter().any(|p| p.name == name);
     let ordered = order::edge_order(&config, &pops, &edge_pops, &is_virtual, &mut warnings);
-    let mut placer = placement::Placer::new(gids, placement::shared_props(&morph_info), all_orders.clone());
+    let mut placer = placement::Placer::new(
+        gids,
+        placement::shared_props(&morph_info),
+        all_orders.clone(),
+    );
     let syn_dir = circuit
         .synaptic_models_dir
         .clone()

@@ -259,11 +259,12 @@ pub(super) fn edge_weight(
     match ep.text(k, "weight_function") {
         None | Some("wmax" | "default_weight_fnc" | "set_syn_weight") => Ok(w0),
         Some("gaussianLL") => {
-            let sigma = ep
-                .number(k, "weight_sigma")
-                .ok()
-                .flatten()
-                .ok_or_else(|| e1502(format!("{}: gaussianLL needs a number weight_sigma", what())))?;
+            let sigma = ep.number(k, "weight_sigma").ok().flatten().ok_or_else(|| {
+                e1502(format!(
+                    "{}: gaussianLL needs a number weight_sigma",
+                    what()
+                ))
+            })?;
             let mut angle = |pop: &str, id: u64| {
                 tuning.angle(pops, pop, id).ok_or_else(|| {
                     e1502(format!(
@@ -302,12 +303,21 @@ fn bmtk_model(tmpl: &str) -> Option<(&'static str, &'static [(&'static str, Para
     Some(match tmpl {
         "exp2syn" | "Exp2Syn" => (
             "Exp2Syn",
-            &[("e", Json("erev")), ("tau1", Json("tau1")), ("tau2", Json("tau2"))],
+            &[
+                ("e", Json("erev")),
+                ("tau1", Json("tau1")),
+                ("tau2", Json("tau2")),
+            ],
         ),
         "expsyn" => ("ExpSyn", &[("e", Json("erev")), ("tau", Json("tau1"))]),
         "stp1syn" => (
             "stp1syn",
-            &[("e", Json("erev")), ("p0", Fixed(0.5)), ("tau_r", Fixed(200.0)), ("tau_1", Fixed(5.0))],
+            &[
+                ("e", Json("erev")),
+                ("p0", Fixed(0.5)),
+                ("tau_r", Fixed(200.0)),
+                ("tau_1", Fixed(5.0)),
+            ],
         ),
         "stp2syn" => (
             "stp2syn",
@@ -332,7 +342,12 @@ fn bmtk_model(tmpl: &str) -> Option<(&'static str, &'static [(&'static str, Para
         ),
         "stp4syn" => (
             "stp4syn",
-            &[("e", Json("erev")), ("p0", Fixed(0.6)), ("tau_r", Fixed(200.0)), ("tau_1", Fixed(5.0))],
+            &[
+                ("e", Json("erev")),
+                ("p0", Fixed(0.6)),
+                ("tau_r", Fixed(200.0)),
+                ("tau_1", Fixed(5.0)),
+            ],
         ),
         "stp5syn" => (
             "stp5syn",
