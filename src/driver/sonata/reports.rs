@@ -22,14 +22,22 @@ fn bad(config: &SimulationConfig, r: &ReportEntry, what: String) -> Diagnostic {
     )
 }
 
+/// The cell of each `(population, node id)`, each cell's origin, and
+/// BMTK's order of each cell's sections (`None`: the cell's own order).
+pub(super) type CellTables<'a> = (
+    &'a HashMap<(String, u64), usize>,
+    &'a [super::CellOrigin],
+    &'a [Option<Vec<usize>>],
+);
+
 /// Adds the records of every report of `config` to `net` and returns the
-/// reports. `cell_of` maps `(population, node id)` to the cell index.
+/// reports. `cell_of` maps `(population, node id)` to the cell index;
+/// `origins` and `all_orders` give each cell's node and BMTK's order of
+/// its sections.
 pub(super) fn add_reports(
     config: &SimulationConfig,
     pops: &[NodePopulation],
-    cell_of: &HashMap<(String, u64), usize>,
-    origins: &[super::CellOrigin],
-    all_orders: &[Option<Vec<usize>>],
+    (cell_of, origins, all_orders): CellTables<'_>,
     net: &mut Network,
     lib: &Library,
     warnings: &mut Vec<Diagnostic>,
