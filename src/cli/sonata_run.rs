@@ -285,7 +285,10 @@ fn write_outputs(
         tstop: run.tstop,
         dt: run.dt,
     };
-    for (r, entry) in loaded.reports.iter().zip(&loaded.config.reports) {
+    for r in &loaded.reports {
+        let Some(entry) = loaded.config.reports.iter().find(|e| e.name == r.name) else {
+            continue;
+        };
         let path = report_path(entry, dir, moved);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -293,12 +296,7 @@ fn write_outputs(
         }
         // BMTK records after every step: rows are t = dt ... tstop,
         // labelled from tstart.
-        let after_steps: Vec<Vec<f64>> = results
-            .traces
-            .iter()
-            .map(|t| t.get(1..).unwrap_or_default().to_vec())
-            .collect();
-        report::write(&path, r, &after_steps, time)?;
+        report::write_from(&path, r, &results.traces, 1, time)?;
         written.push(path);
     }
     Ok(written)

@@ -410,11 +410,7 @@ impl Prepared {
             written.push(path);
         }
         let (specs, skip) = self.report_specs();
-        let rows: Vec<Vec<f64>> = res
-            .traces
-            .iter()
-            .map(|t| t.get(skip..).unwrap_or_default().to_vec())
-            .collect();
+
         let run = &self.network().run;
         let time = report::TimeAxis {
             tstart: run.tstart,
@@ -428,20 +424,23 @@ impl Prepared {
                 .iter()
                 .map(|r| PathBuf::from(format!("{}.h5", r.name)))
                 .collect(),
+            // The reports written, by name (a report of no cell is not).
             Source::Sonata(l) => l
-                .config
                 .reports
                 .iter()
-                .map(|e| {
-                    e.file
-                        .file_name()
-                        .map_or_else(|| PathBuf::from(format!("{}.h5", e.name)), PathBuf::from)
+                .map(|r| {
+                    l.config
+                        .reports
+                        .iter()
+                        .find(|e| e.name == r.name)
+                        .and_then(|e| e.file.file_name().map(PathBuf::from))
+                        .unwrap_or_else(|| PathBuf::from(format!("{}.h5", r.name)))
                 })
                 .collect(),
         };
         for (r, file) in specs.iter().zip(files) {
             let path = dir.join(file);
-            report::write(&path, r, &rows, time)?;
+            report::write_from(&path, r, &res.traces, skip, time)?;
             written.push(path);
         }
         Ok(written)

@@ -239,6 +239,15 @@ pub enum Variable {
         /// Variable name.
         name: String,
     },
+    /// NEURON's `i_membrane` of `extracellular` at the location's node
+    /// (mA/cm2): the membrane's ionic and capacitive current at the end
+    /// of each step, as the linearised membrane equation gives it.
+    MembraneCurrent,
+    /// An ion variable at the location's node (`cai`, `ena`, `ik`).
+    Ion {
+        /// Variable name.
+        name: String,
+    },
     /// A variable of a point process of the cell.
     PointProcess {
         /// Index into the cell's point processes.

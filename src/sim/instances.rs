@@ -535,7 +535,7 @@ fn resolve_param(data: &MechanismData, mech: &Mechanism, name: &str) -> Result<P
 }
 
 /// NEURON's default value of ion variable `var` of ion `ion`.
-fn ion_default(ion: &str, var: &str) -> f64 {
+pub(crate) fn ion_default(ion: &str, var: &str) -> f64 {
     let table: &[(&str, f64, f64, f64)] = &[
         // (ion, e, inside, outside)
         ("na", 50.0, 10.0, 140.0),

@@ -31,6 +31,7 @@ mod events;
 pub mod geometry;
 mod hines;
 mod instances;
+mod nernst;
 mod random123;
 mod record;
 mod specialize;
@@ -183,6 +184,8 @@ pub(crate) struct Part {
     /// Per ion array (in `data.ions` order): zeroed before every current
     /// evaluation (`ina`, `dinadv`, ...).
     ion_currents: Vec<bool>,
+    /// Ions whose reversal potential follows their concentrations.
+    nernst: Vec<nernst::NernstIon>,
     mechs: Vec<MechInstances>,
     shared: Shared,
     queue: Queue,
@@ -199,6 +202,8 @@ pub(crate) struct Part {
     watches: Vec<Watch>,
     trains: Vec<Train>,
     probes: Vec<Probe>,
+    /// The membrane currents records read.
+    imem: record::MembraneCurrents,
     scratch: Vec<f64>,
     /// Every connection's NET_RECEIVE arguments, one after the other
     /// (see [`Conn::args`]).
@@ -362,13 +367,15 @@ impl Part {
         drop(points);
         let currents = instances::ions(net.cells, &nodes, &mechs, &mut data)?;
         let ion_currents = data.ions.keys().map(|k| currents.contains(k)).collect();
+        let nernst = nernst::ions(net.cells, &nodes, &mechs, &data, instances::ion_default);
         instances::prepare(&mut mechs, &mut data)?;
         let ion_init = data
             .ions
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let probes = record::resolve(net.records, &nodes, &mechs, &placement)?;
+        let mut imem = record::MembraneCurrents::default();
+        let probes = record::resolve(net.records, &nodes, &mechs, &placement, &data, &mut imem)?;
         // Times and every trace are reserved for the whole run: checked
         // against the memory there is before they are allocated.
         let samples = ((run.tstop - run.tstart) / run.dt).round().max(0.0) + 1.0;
@@ -570,6 +577,7 @@ impl Part {
             data,
             ion_init,
             ion_currents,
+            nernst,
             mechs,
             shared: Shared {
                 t: run.tstart,
@@ -586,6 +594,7 @@ impl Part {
             watches,
             trains,
             probes,
+            imem,
             scratch: vec![0.0; scratch_len],
             net_args,
             rng: 0x9E37_79B9_7F4A_7C15,
@@ -732,7 +741,7 @@ impl Part {
     fn record(&self, results: &mut Results) {
         results.times.push(self.shared.t);
         for (trace, probe) in results.traces.iter_mut().zip(&self.probes) {
-            trace.push(probe.read(&self.data, &self.mechs));
+            trace.push(probe.read(&self.data, &self.mechs, &self.imem));
         }
     }
 }

@@ -271,6 +271,14 @@ fn unread_ion_vars(parts: &[Part]) -> BTreeSet<String> {
         for m in &part.mechs {
             reads_of(m.mech(), &mut read);
         }
+        // Recorded ion variables are read after every step.
+        for probe in &part.probes {
+            if let Probe::Ion { ion, .. } = *probe
+                && let Some(name) = part.data.ions.keys().nth(ion as usize)
+            {
+                read.insert(name.clone());
+            }
+        }
     }
     candidates.retain(|c| !read.contains(c));
     candidates

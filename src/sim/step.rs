@@ -232,6 +232,7 @@ impl Part {
                 a.copy_from_slice(init);
             }
         }
+        super::nernst::update(&mut self.nernst, &mut self.data, self.shared.celsius, true);
         self.all(KernelKind::Before(Phase::Initial), None)?;
         self.all(KernelKind::Init, Some(INIT))?;
         // NET_RECEIVE INITIAL per connection, in creation order.
@@ -366,14 +367,17 @@ impl Part {
         self.deliver(tm, spikes)?;
         self.shared.t += half;
         self.currents()?;
+        let cfac = self.cfac();
+        self.imem.before_solve(&self.data, &self.nodes.cm, cfac);
         hines::assemble_solve(
             &self.nodes,
-            self.cfac(),
+            cfac,
             self.fast_solve,
             &mut self.data.diag,
             &mut self.data.rhs,
             &mut self.data.v,
         );
+        self.imem.after_solve(&self.data);
         self.shared.t += half;
         self.all(KernelKind::Before(Phase::Solve), None)?;
         self.all(KernelKind::State, Some(STATE))?;
@@ -419,6 +423,7 @@ impl Part {
                 a.fill(0.0);
             }
         }
+        super::nernst::update(&mut self.nernst, &mut self.data, self.shared.celsius, false);
         self.all(KernelKind::Before(Phase::Breakpoint), None)?;
         self.all(KernelKind::Current, Some(CURRENT))?;
         Ok(())

@@ -65,6 +65,9 @@ pub struct ReportEntry {
     pub sections: String,
     /// The report file: `file_name` (default `<name>.h5`) inside the output folder.
     pub file: PathBuf,
+    /// `syn_type` of a `netcon_report`: the synapses whose mechanism name
+    /// starts with it (every synapse when missing).
+    pub syn_type: Option<String>,
 }
 
 /// A simulation config with its circuit.
@@ -609,6 +612,7 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
                 variable,
                 sections: s("sections").unwrap_or_else(|| "soma".into()),
                 file,
+                syn_type: s("syn_type"),
             });
         }
     }

@@ -4,23 +4,46 @@ use super::nodes::NodePopulation;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
-/// True when node `k` of `p` has every attribute of the node set `obj`.
+/// True when the node types table of `p` has a column `key` that pandas
+/// reads as text (some value other than `NULL` is not a number).
+pub fn is_text_type_column(p: &NodePopulation, key: &str) -> bool {
+    p.types.header.iter().any(|h| h == key)
+        && p.types.rows.values().any(|r| {
+            r.get(key)
+                .is_some_and(|v| v != "NULL" && !v.is_empty() && v.trim().parse::<f64>().is_err())
+        })
+}
+
+/// True when node `k` of `p` has every attribute of the node set `obj`,
+/// looked up as BMTK 1.2.0 does: the node's group columns first, then
+/// its node type's. A text column of the node types table matches
+/// nothing: BMTK compares the column's pandas dtype with the table's,
+/// which differ for text under pandas 3 (`str` against `object`), so its
+/// node sets never select by them (`{"model_type": "biophysical"}`
+/// selects no node).
 pub fn node_matches(p: &NodePopulation, k: usize, obj: &serde_json::Map<String, Value>) -> bool {
     obj.iter().all(|(key, want)| {
+        let in_group = p.texts.contains_key(key) || p.columns.contains_key(key);
+        if !in_group && is_text_type_column(p, key) {
+            return false;
+        }
         let have: Option<String> = match key.as_str() {
             "population" => Some(p.name.clone()),
             "node_id" => Some(p.node_ids[k].to_string()),
             _ => p
-                .attr(k, key)
-                .map(str::to_string)
-                .or_else(|| p.texts.get(key).and_then(|c| c.get(k)).cloned().flatten())
+                .texts
+                .get(key)
+                .and_then(|c| c.get(k))
+                .cloned()
+                .flatten()
                 .or_else(|| {
                     p.columns
                         .get(key)
                         .and_then(|c| c.get(k))
                         .filter(|x| !x.is_nan())
                         .map(|x| x.to_string())
-                }),
+                })
+                .or_else(|| p.attr(k, key).map(str::to_string)),
         };
         let Some(have) = have else { return false };
         let matches = |w: &Value| match w {
@@ -38,7 +61,7 @@ pub fn node_matches(p: &NodePopulation, k: usize, obj: &serde_json::Map<String, 
 }
 
 /// The `(population, node id)` pairs a node set selects: an object of
-/// attribute = value(s), or a list of node set names (their union, each
+/// attribute = value(s), a list of node ids, or a list of node set names (their union, each
 /// pair once, in first-seen order; compound sets nest at most 8 deep).
 /// `None` when the node set has another form or names an unknown set.
 /// Each named set is worked out once per call, so sets that name each
@@ -69,6 +92,19 @@ fn select_memo(
                 for k in 0..p.len() {
                     if node_matches(p, k, obj) {
                         out.push((p.name.clone(), p.node_ids[k]));
+                    }
+                }
+            }
+            Some(out)
+        }
+        // A list of numbers: BMTK's `{"node_id": [...]}`, those node ids in
+        // every population.
+        Value::Array(ids) if !ids.is_empty() && ids.iter().all(Value::is_u64) => {
+            let mut out = Vec::new();
+            for p in pops {
+                for &n in &p.node_ids {
+                    if ids.iter().any(|i| i.as_u64() == Some(n)) {
+                        out.push((p.name.clone(), n));
                     }
                 }
             }

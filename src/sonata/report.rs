@@ -58,8 +58,19 @@ pub fn write(
     traces: &[Vec<f64>],
     time: TimeAxis,
 ) -> Result<(), String> {
+    write_from(path, report, traces, 0, time)
+}
+
+/// [`write`] leaving out the first `skip` samples of every trace.
+pub fn write_from(
+    path: &Path,
+    report: &Report,
+    traces: &[Vec<f64>],
+    skip: usize,
+    time: TimeAxis,
+) -> Result<(), String> {
     let tmp = super::spikes::temp_path(path);
-    let result = write_to(&tmp, report, traces, time);
+    let result = write_to(&tmp, report, traces, skip, time);
     match result {
         Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
@@ -72,7 +83,13 @@ pub fn write(
     }
 }
 
-fn write_to(path: &Path, report: &Report, traces: &[Vec<f64>], time: TimeAxis) -> hdf5::Result<()> {
+fn write_to(
+    path: &Path,
+    report: &Report,
+    traces: &[Vec<f64>],
+    skip: usize,
+    time: TimeAxis,
+) -> hdf5::Result<()> {
     let file = super::write::h5::create(path)?;
     file.new_attr::<u32>()
         .create("magic")?
@@ -84,19 +101,36 @@ fn write_to(path: &Path, report: &Report, traces: &[Vec<f64>], time: TimeAxis) -
     let root = file.create_group("report")?;
     for g in &report.groups {
         let pop = root.create_group(&g.population)?;
-        let cols: Vec<&Vec<f64>> = g.records.clone().filter_map(|r| traces.get(r)).collect();
+        let cols: Vec<&[f64]> = g
+            .records
+            .clone()
+            .filter_map(|r| traces.get(r).map(|t| t.get(skip..).unwrap_or_default()))
+            .collect();
         let steps = cols.iter().map(|c| c.len()).min().unwrap_or(0);
-        let mut data = Vec::with_capacity(steps * cols.len());
-        for s in 0..steps {
-            for c in &cols {
-                data.push(c[s]);
-            }
-        }
         let ds = pop
             .new_dataset::<f64>()
             .shape((steps, cols.len()))
             .create("data")?;
-        ds.write_raw(&data)?;
+        // Rows (samples) in blocks of about 8 MB: the traces are columns,
+        // and a transposed copy of a large report would double its memory.
+        let block = (1 << 20) / cols.len().max(1);
+        let block = block.clamp(1, steps.max(1));
+        let mut data = Vec::with_capacity(block * cols.len());
+        let mut s0 = 0;
+        while s0 < steps {
+            let s1 = (s0 + block).min(steps);
+            data.clear();
+            data.resize((s1 - s0) * cols.len(), 0.0);
+            for (ci, c) in cols.iter().enumerate() {
+                for (k, &x) in c[s0..s1].iter().enumerate() {
+                    data[k * cols.len() + ci] = x;
+                }
+            }
+            let view = ndarray::ArrayView2::from_shape((s1 - s0, cols.len()), &data)
+                .map_err(|e| hdf5::Error::from(e.to_string().as_str()))?;
+            ds.write_slice(view, (s0..s1, ..))?;
+            s0 = s1;
+        }
         unit_attr(&ds, &report.unit)?;
         let var: hdf5::types::VarLenUnicode = report
             .variable

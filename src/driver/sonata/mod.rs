@@ -74,6 +74,9 @@ pub struct CellOrigin {
     pub node_id: u64,
     /// `pop_name` of its node type (or the population name).
     pub pop_name: String,
+    /// Its `model_processing` inserts NEURON's `extracellular` in every
+    /// section (so `i_membrane` can be recorded).
+    pub extracellular: bool,
 }
 
 /// A loaded SONATA run.
@@ -304,6 +307,7 @@ fn point_target_edge(
     (virt, trains, cells): (bool, &HashMap<u64, usize>, &IdMap),
     syn_dir: &Path,
     cache: &mut HashMap<String, Value>,
+    (pops, tuning): (&[NodePopulation], &mut synapses::Tuning),
 ) -> Result<(f64, f64, Source), Diagnostic> {
     let tid = ep.type_ids[k];
     let what = || {
@@ -317,8 +321,8 @@ fn point_target_edge(
         ep.number(k, col)
             .map_err(|v| e1502(format!("{}: `{col}` is `{v}`, not a number", what())))
     };
-    let mut weight =
-        number("syn_weight")?.ok_or_else(|| e1502(format!("{}: no syn_weight", what())))?;
+    let w0 = number("syn_weight")?.ok_or_else(|| e1502(format!("{}: no syn_weight", what())))?;
+    let mut weight = synapses::edge_weight(ep, k, w0, pops, tuning)?;
     let delay = number("delay")?.ok_or_else(|| e1502(format!("{}: no delay", what())))?;
     check_edge_number(ep, k, "syn_weight", weight, ep.columns.get("syn_weight"))?;
     check_edge_number(ep, k, "delay", delay, ep.columns.get("delay"))?;
@@ -392,15 +396,17 @@ fn allen_cell(
             p.name
         )
     };
-    match p.attr(k, "model_processing") {
-        Some("aibs_perisomatic") => {}
-        other => {
-            return Err(vec![e1502(format!(
-                "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic`",
-                what(),
-                other.map_or("missing".to_string(), |o| format!("`{o}`"))
-            ))]);
-        }
+    // A comma-separated list, applied in order, as in BMTK.
+    let processing = p.attr(k, "model_processing");
+    let steps: Vec<&str> = processing.map_or(Vec::new(), |m| m.split(',').collect());
+    if steps.first() != Some(&"aibs_perisomatic")
+        || steps[1..].iter().any(|s| *s != "extracellular")
+    {
+        return Err(vec![e1502(format!(
+            "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic` (then optionally `extracellular`)",
+            what(),
+            processing.map_or("missing".to_string(), |o| format!("`{o}`"))
+        ))]);
     }
     let dir = |d: &Option<PathBuf>, key: &str| -> Result<PathBuf, Vec<Diagnostic>> {
         match d {
@@ -420,9 +426,11 @@ fn allen_cell(
     )?;
     let morph_name = order::node_text(p, k, "morphology")
         .ok_or_else(|| vec![e1502(format!("{}: no morphology", what()))])?;
+    // SONATA lets the `.swc` extension be left out; BMTK adds it when the
+    // name as given is not a file.
     let mut morph_path = morph_dir.join(&morph_name);
-    if morph_path.extension().is_none() {
-        morph_path.set_extension("swc");
+    if !morph_path.is_file() && !morph_name.ends_with(".swc") {
+        morph_path = morph_dir.join(format!("{morph_name}.swc"));
     }
     let morph = crate::morph::read_swc(map, &morph_path)?;
     let fit_name = p
@@ -591,6 +599,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                                 .attr(k, "pop_name")
                                 .map(str::to_string)
                                 .unwrap_or_else(|| p.name.clone()),
+                            extracellular: false,
                         });
                     }
                     Err(d) => errors.push(d),
@@ -674,6 +683,9 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     .attr(k, "pop_name")
                     .map(str::to_string)
                     .unwrap_or_else(|| p.name.clone()),
+                extracellular: p
+                    .attr(k, "model_processing")
+                    .is_some_and(|m| m.split(',').any(|s| s == "extracellular")),
             });
         }
     }
@@ -711,13 +723,14 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         };
         let mut restrict: Option<Vec<String>> = None;
         if let Some(ns) = &input.node_set {
-            match config.node_sets.get(ns) {
+            match named_node_set(&config, &pops, ns) {
                 None => errors.push(e1502(format!(
                     "`{}` input `{}`: node set `{ns}` is not defined",
                     config.path.display(),
                     input.name
                 ))),
                 Some(v) => {
+                    let v = &v;
                     if let Some(p) = v.get("population") {
                         restrict = Some(match p {
                             Value::String(s) => vec![s.clone()],
@@ -827,13 +840,18 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     // virtual nodes as the `spikes` inputs reach them.
     let is_virtual = |name: &str| virtual_pops.iter().any(|p| p.name == name);
     let ordered = order::edge_order(&config, &pops, &edge_pops, &is_virtual, &mut warnings);
-    let mut placer = placement::Placer::new(gids, placement::shared_props(&morph_info), all_orders);
+    let mut placer = placement::Placer::new(
+        gids,
+        placement::shared_props(&morph_info),
+        all_orders.clone(),
+    );
     let syn_dir = circuit
         .synaptic_models_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("."));
     let mut json_cache: HashMap<String, Value> = HashMap::new();
     let mut rules = sites::Rules::default();
+    let mut tuning = synapses::Tuning::default();
     for (pop_index, ep) in ordered.into_iter().enumerate() {
         let virt = is_virtual(&ep.source_population);
         if virt {
@@ -948,6 +966,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         (virt, &source_trains, &source_cells),
                         &syn_dir,
                         &mut json_cache,
+                        (&pops, &mut tuning),
                     )
                     .map_err(|d| vec![d])?;
                     net.connections.push(Connection {
@@ -1000,6 +1019,8 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     }
                     Err(d) => return Err(vec![d]),
                 };
+                let weight = synapses::edge_weight(ep, k, weight, &pops, &mut tuning)
+                    .map_err(|d| vec![d])?;
                 let delay = match num("delay", delay_column, &mut delay_of_type) {
                     Ok(Some(d)) => d,
                     Ok(None) => {
@@ -1088,7 +1109,14 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         return Err(errors);
     }
     clamps::add_clamps(&config, &clamp_inputs, &pops, &cell_of, &mut net).map_err(|d| vec![d])?;
-    let reports = reports::add_reports(&config, &pops, &cell_of, &cells, &mut net, &library)?;
+    let reports = reports::add_reports(
+        &config,
+        &pops,
+        (&cell_of, &cells, &all_orders),
+        &mut net,
+        &library,
+        &mut warnings,
+    )?;
     let used = used_names(&net);
     let unused = library.unused_problems(&used);
     warnings.extend(map.import(&library.source_map(), &unused));
@@ -1182,5 +1210,21 @@ fn check_one_to_one(ep: &EdgePopulation, warnings: &mut Vec<Diagnostic>) {
                 ep.target[k]
             ),
         ));
+    }
+}
+
+/// The node set `name` stands for: the config's own set of that name, else
+/// (as in BMTK) the whole population of that name.
+pub(super) fn named_node_set(
+    config: &SimulationConfig,
+    pops: &[NodePopulation],
+    name: &str,
+) -> Option<Value> {
+    match config.node_sets.get(name) {
+        Some(v) => Some(v.clone()),
+        None if pops.iter().any(|p| p.name == name) => {
+            Some(serde_json::json!({ "population": name }))
+        }
+        None => None,
     }
 }

@@ -8,6 +8,7 @@ use crate::driver::library::Library;
 use crate::ir::FieldKind;
 use crate::net::{Cell, Location};
 use crate::sonata::edges::EdgePopulation;
+use crate::sonata::nodes::NodePopulation;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -29,12 +30,7 @@ pub(super) fn syn_spec(
 ) -> Result<SynSpec, Diagnostic> {
     let tid = ep.type_ids[k];
     let types = ep.types_file.display();
-    if let Some(w) = ep.text(k, "weight_function") {
-        warnings.push(Diagnostic::warning(
-            "W1501",
-            format!("`{types}` edge type {tid}: weight_function `{w}` is ignored; syn_weight is used as the weight"),
-        ));
-    }
+    let _ = &warnings;
     let json = match ep.text(k, "dynamics_params") {
         None => Value::Object(Default::default()),
         Some(f) => {
@@ -77,16 +73,25 @@ pub(super) fn syn_spec(
         )));
     };
     let mut params = BTreeMap::new();
-    if tmpl == "exp2syn" {
-        for (key, name) in [("tau1", "tau1"), ("tau2", "tau2"), ("erev", "e")] {
-            if let Some(v) = obj.get(key) {
-                let x = v.as_f64().ok_or_else(|| {
-                    e1502(format!(
-                        "`{file}` (edge type {tid}): `{key}` is `{v}`, not a number"
-                    ))
-                })?;
-                params.insert(name.to_string(), x);
-            }
+    if let Some((mechanism, table)) = bmtk_model(tmpl) {
+        for (name, source) in table {
+            let x = match source {
+                Param::Json(key) => match obj.get(*key) {
+                    None => continue,
+                    Some(v) => v.as_f64().ok_or_else(|| {
+                        e1502(format!(
+                            "`{file}` (edge type {tid}): `{key}` is `{v}`, not a number"
+                        ))
+                    })?,
+                },
+                Param::Fixed(x) => *x,
+            };
+            params.insert(name.to_string(), x);
+        }
+        if mechanism != "Exp2Syn" && mechanism != "ExpSyn" && lib.ir(mechanism).is_none() {
+            return Err(e1502(format!(
+                "`{types}` edge type {tid}: model_template `{tmpl}` needs the mechanism `{mechanism}` in the mechanisms folder"
+            )));
         }
         in_limits(
             lib,
@@ -95,7 +100,7 @@ pub(super) fn syn_spec(
             &format!("`{file}` (edge type {tid})"),
         )?;
         return Ok(SynSpec {
-            mechanism: "Exp2Syn".into(),
+            mechanism: mechanism.into(),
             params: params.into(),
         });
     }
@@ -242,4 +247,171 @@ pub(super) fn site(
         ep.type_ids[k],
         want
     )))
+}
+
+/// Each node's `tuning_angle` by population and node id, for BMTK's
+/// `gaussianLL` weight function; filled per population when first asked.
+#[derive(Default)]
+pub(super) struct Tuning {
+    angles: HashMap<String, HashMap<u64, f64>>,
+}
+
+impl Tuning {
+    fn angle(&mut self, pops: &[NodePopulation], pop: &str, id: u64) -> Option<f64> {
+        let table = self.angles.entry(pop.to_string()).or_insert_with(|| {
+            pops.iter()
+                .filter(|p| p.name == pop)
+                .flat_map(|p| {
+                    let col = p.columns.get("tuning_angle");
+                    p.node_ids.iter().enumerate().filter_map(move |(k, &n)| {
+                        // The node's own column, else its node type's.
+                        let a = col
+                            .and_then(|c| c.get(k))
+                            .copied()
+                            .filter(|a| !a.is_nan())
+                            .or_else(|| p.attr(k, "tuning_angle")?.trim().parse().ok())?;
+                        Some((n, a))
+                    })
+                })
+                .collect()
+        });
+        table.get(&id).copied()
+    }
+}
+
+/// The weight of edge `k` as BMTK's `weight_function` gives it from
+/// `syn_weight` `w0`: `wmax`, `default_weight_fnc`, `set_syn_weight` or
+/// none return `w0`; `gaussianLL` scales it by the tuning-angle difference
+/// of the two nodes, `exp(-(d / weight_sigma)^2)`.
+pub(super) fn edge_weight(
+    ep: &EdgePopulation,
+    k: usize,
+    w0: f64,
+    pops: &[NodePopulation],
+    tuning: &mut Tuning,
+) -> Result<f64, Diagnostic> {
+    let tid = ep.type_ids[k];
+    let what = || format!("`{}` edge type {tid}", ep.types_file.display());
+    match ep.text(k, "weight_function") {
+        None | Some("wmax" | "default_weight_fnc" | "set_syn_weight") => Ok(w0),
+        Some("gaussianLL") => {
+            let sigma = ep.number(k, "weight_sigma").ok().flatten().ok_or_else(|| {
+                e1502(format!(
+                    "{}: gaussianLL needs a number weight_sigma",
+                    what()
+                ))
+            })?;
+            let mut angle = |pop: &str, id: u64| {
+                tuning.angle(pops, pop, id).ok_or_else(|| {
+                    e1502(format!(
+                        "{}: gaussianLL needs the tuning_angle of node {id} of `{pop}`",
+                        what()
+                    ))
+                })
+            };
+            let src = angle(&ep.source_population, ep.source[k])?;
+            let trg = angle(&ep.target_population, ep.target[k])?;
+            let delta = ((180.0 - (trg - src).abs() % 360.0).abs() - 90.0).abs() - 90.0;
+            let delta = delta.abs();
+            Ok(w0 * (-(delta / sigma).powi(2)).exp())
+        }
+        Some(other) => Err(e1502(format!(
+            "{}: weight_function `{other}` is not one nmc knows (wmax, gaussianLL, default_weight_fnc, set_syn_weight)",
+            what()
+        ))),
+    }
+}
+
+/// Where a synapse parameter comes from in BMTK's synapse model functions.
+enum Param {
+    /// A key of the `dynamics_params` JSON.
+    Json(&'static str),
+    /// A value the function sets whatever the JSON says.
+    Fixed(f64),
+}
+
+/// BMTK 1.2.0's registered synapse models (`synapse_models.py`): the
+/// mechanism each makes and which of its parameters it sets from what.
+/// Keys a function does not read are not set (`stp2syn` leaves `a_FDR`
+/// at the mechanism's default).
+fn bmtk_model(tmpl: &str) -> Option<(&'static str, &'static [(&'static str, Param)])> {
+    use Param::{Fixed, Json};
+    Some(match tmpl {
+        "exp2syn" | "Exp2Syn" => (
+            "Exp2Syn",
+            &[
+                ("e", Json("erev")),
+                ("tau1", Json("tau1")),
+                ("tau2", Json("tau2")),
+            ],
+        ),
+        "expsyn" => ("ExpSyn", &[("e", Json("erev")), ("tau", Json("tau1"))]),
+        "stp1syn" => (
+            "stp1syn",
+            &[
+                ("e", Json("erev")),
+                ("p0", Fixed(0.5)),
+                ("tau_r", Fixed(200.0)),
+                ("tau_1", Fixed(5.0)),
+            ],
+        ),
+        "stp2syn" => (
+            "stp2syn",
+            &[
+                ("e", Json("erev")),
+                ("p0", Json("p0")),
+                ("tau_r0", Json("tau_r0")),
+                ("tau_FDR", Json("tau_FDR")),
+                ("tau_1", Json("tau_1")),
+            ],
+        ),
+        "stp3syn" => (
+            "stp3syn",
+            &[
+                ("e", Json("erev")),
+                ("p0", Fixed(0.6)),
+                ("tau_r0", Fixed(200.0)),
+                ("tau_FDR", Fixed(2000.0)),
+                ("tau_D", Fixed(500.0)),
+                ("tau_1", Fixed(5.0)),
+            ],
+        ),
+        "stp4syn" => (
+            "stp4syn",
+            &[
+                ("e", Json("erev")),
+                ("p0", Fixed(0.6)),
+                ("tau_r", Fixed(200.0)),
+                ("tau_1", Fixed(5.0)),
+            ],
+        ),
+        "stp5syn" => (
+            "stp5syn",
+            &[
+                ("e", Json("erev")),
+                ("tau_1", Json("tau_1")),
+                ("tau_r0", Json("tau_r0")),
+                ("tau_FDR", Json("tau_FDR")),
+                ("a_FDR", Json("a_FDR")),
+                ("a_D", Json("a_D")),
+                ("a_i", Json("a_i")),
+                ("a_f", Json("a_f")),
+                ("pbtilde", Json("pbtilde")),
+            ],
+        ),
+        "tmgsyn" => (
+            "tmgsyn",
+            &[
+                ("e", Json("erev")),
+                ("tau_1", Json("tau_1")),
+                ("tau_rec", Json("tau_rec")),
+                ("tau_facil", Json("tau_facil")),
+                ("U", Json("U")),
+                ("u0", Json("u0")),
+            ],
+        ),
+        "exp1syn" => ("exp1syn", &[("e", Json("erev")), ("tau", Json("tau_1"))]),
+        "exp1isyn" => ("exp1isyn", &[("e", Json("erev")), ("tau", Json("tau_1"))]),
+        _ => return None,
+    })
 }
