@@ -157,6 +157,11 @@ FUNCTION or PROCEDURE (once), and a block cannot SOLVE itself.",
 `if (t < 0) { VERBATIM return; ENDVERBATIM }` is understood. Rewrite the C
 part in NMODL; the help says how for the common cases (random numbers,
 pointers).",
+    W0403 "uncalled PROCEDURE/FUNCTION of VERBATIM C left out" =>
+"A PROCEDURE or FUNCTION holds VERBATIM C that nmc cannot translate, but
+nothing in the file calls it: in NEURON only hoc or Python reaches it
+(NetStim's `noiseFromRandom123`, say). nmc compiles the mechanism without
+it; calling it from hoc or NDL is not supported.",
     E0402 "method not supported by nmc" =>
 "The integration method exists in NEURON but nmc does not implement it.
 Use one of cnexp, derivimplicit, euler or sparse.",
