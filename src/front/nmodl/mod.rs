@@ -71,6 +71,7 @@ fn check_loaded(map: &mut SourceMap, file: crate::diag::FileId) -> Checked {
     let mut diagnostics = parsed.diagnostics;
     let mut module = parsed.module;
     if let Some(m) = &mut module {
+        sema::verbatim_calls::translate(m);
         diagnostics.extend(sema::verbatim::drop_uncalled_c(m, map));
     }
     let mut analysis = None;

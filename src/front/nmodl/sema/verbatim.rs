@@ -134,7 +134,7 @@ fn is_standard_include(line: &str) -> bool {
 /// space; line breaks are kept). `None` when a `/*` is never closed or
 /// the text has a string or character literal (where `//` is not a
 /// comment): then nmc does not claim to understand it.
-fn strip_comments(text: &str) -> Option<String> {
+pub(crate) fn strip_comments(text: &str) -> Option<String> {
     if text.contains('"') && !text.lines().all(|l| l.trim_start().starts_with('#')) {
         return None;
     }
@@ -185,6 +185,7 @@ pub fn drop_uncalled_c(module: &mut Module, map: &crate::diag::SourceMap) -> Vec
     if candidates.is_empty() {
         return Vec::new();
     }
+    let artificial_cell = super::is_artificial_cell(module);
     let mut dropped = Vec::new();
     let mut warnings = Vec::new();
     for &i in &candidates {
@@ -212,8 +213,17 @@ pub fn drop_uncalled_c(module: &mut Module, map: &crate::diag::SourceMap) -> Vec
             )
             .with_primary(fd.name.span, "nothing in this file calls it")
             .with_note(format!(
-                "in NEURON only hoc or Python can call `{name}`; nmc compiles the mechanism without it, and calling it from hoc or NDL is not supported"
-            )),
+                "in NEURON only hoc or Python can call `{name}`; nmc compiles the mechanism without it"
+            ))
+            .with_help(if artificial_cell && map.text(module.items[i].span).contains("vector") {
+                format!(
+                    "calling `{name}` from hoc or NDL is not supported; to play a vector of event times use nmc's built-in VecStim"
+                )
+            } else {
+                format!(
+                    "calling `{name}` from hoc or NDL is not supported; if a model needs what it does, write that in NMODL"
+                )
+            }),
         );
         dropped.push(i);
     }
@@ -264,7 +274,7 @@ fn help_for(text: &str, artificial_cell: bool) -> String {
     } else if artificial_cell && (has("vector") || has("ifarg")) {
         "use nmc's built-in VecStim to play a vector of event times".to_string()
     } else {
-        "rewrite the C code as NMODL statements; the VERBATIM nmc accepts is code-free (comments, standard #includes) or a `return` of a number from a PROCEDURE or FUNCTION (`return;` also inside an `if`)".to_string()
+        "rewrite the C code as NMODL statements; the VERBATIM nmc accepts is code-free (comments, standard #includes), a `return` of a number from a PROCEDURE or FUNCTION (`return;` also inside an `if`), or calls like `_lx = scop_random();` on numbers and the routine's own parameters and LOCALs".to_string()
     }
 }
 
