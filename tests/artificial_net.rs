@@ -4,7 +4,11 @@
 //! ring of IntFire1 cells) gives NEURON 9.0.2's spikes exactly:
 //! `tests/golden/artificial/art_net_spikes.json`, written by
 //! `reference/make_artificial_net.py`, which builds the same network in
-//! NEURON.
+//! NEURON. `tests/artificial/verbatim/art_net.ndl` is the same network
+//! with its NetStims replaced by `HocStim`, a .mod file with NetStim's
+//! code plus two PROCEDUREs of VERBATIM C only hoc would call (the idioms
+//! of NEURON 9's netstim.mod): nmc leaves them out (W0403) and must give
+//! the same spikes.
 
 use hdf5_metno as hdf5;
 use std::path::Path;
@@ -27,6 +31,35 @@ fn read_spikes(file: &Path) -> Vec<(u64, f64)> {
 
 #[test]
 fn netstim_and_intfire1_populations_give_neurons_spikes() {
+    compare_with_neuron("tests/artificial/art_net.ndl", "plain");
+}
+
+#[test]
+fn netstim_with_uncalled_verbatim_procedures_gives_neurons_spikes() {
+    compare_with_neuron("tests/artificial/verbatim/art_net.ndl", "verbatim");
+}
+
+#[test]
+fn uncalled_verbatim_procedures_are_left_out_with_a_warning() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .args(["compile", "--color", "never"])
+        .arg(root.join("tests/artificial/verbatim/HocStim.mod"))
+        .output()
+        .expect("nmc runs");
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    for name in ["streamFromHocRandom", "streamIds"] {
+        assert!(
+            err.contains(&format!("warning[W0403]: PROCEDURE `{name}`")),
+            "{err}"
+        );
+    }
+    assert!(err.contains("from hoc or NDL is not supported"), "{err}");
+    assert!(!err.contains("E0401"), "{err}");
+}
+
+fn compare_with_neuron(ndl: &str, tag: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let golden = root.join("tests/golden/artificial/art_net_spikes.json");
     let text = std::fs::read_to_string(&golden).expect("golden spikes");
@@ -50,11 +83,11 @@ fn netstim_and_intfire1_populations_give_neurons_spikes() {
             "{what} spikes in the fixture"
         );
     }
-    let out = std::env::temp_dir().join(format!("nmc_artificial_net_{}", std::process::id()));
+    let out = std::env::temp_dir().join(format!("nmc_artificial_net_{tag}_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_nmc"))
         .arg("run")
-        .arg(root.join("tests/artificial/art_net.ndl"))
+        .arg(root.join(ndl))
         .args(["--synapses", "one-by-one", "--exp", "libm", "--quiet", "-o"])
         .arg(&out)
         .output()

@@ -153,10 +153,16 @@ parentheses or SOLVE the block.",
 CONSERVE in KINETIC, `~` equations in LINEAR/NONLINEAR, TABLE in a
 FUNCTION or PROCEDURE (once), and a block cannot SOLVE itself.",
     E0401 "VERBATIM C code" =>
-"nmc compiles NMODL itself and cannot run C code. The one idiom
-`if (t < 0) { VERBATIM return; ENDVERBATIM }` is understood. Rewrite the C
-part in NMODL; the help says how for the common cases (random numbers,
-pointers).",
+"nmc compiles NMODL itself and cannot run C code. C whose meaning is
+certain is understood: code-free blocks, `return;` and `return <number>;`,
+and calls of NEURON's random-number functions that NMODL also has
+(`_lx = scop_random();`, `set_seed(_ls);`). Rewrite other C in NMODL; the
+help says how for the common cases (random numbers, pointers).",
+    W0403 "uncalled PROCEDURE/FUNCTION of VERBATIM C left out" =>
+"A PROCEDURE or FUNCTION holds VERBATIM C that nmc cannot translate, but
+nothing in the file calls it: in NEURON only hoc or Python reaches it
+(NetStim's `noiseFromRandom123`, say). nmc compiles the mechanism without
+it; calling it from hoc or NDL is not supported.",
     E0402 "method not supported by nmc" =>
 "The integration method exists in NEURON but nmc does not implement it.
 Use one of cnexp, derivimplicit, euler or sparse.",

@@ -29,6 +29,7 @@ STATE { x }
 BREAKPOINT {
     SOLVE drift METHOD adams
     sigma = sigma*0.99
+    noise()
     i = g*(v - e) + inoise
 }
 

@@ -69,7 +69,11 @@ pub fn check_source(map: &mut SourceMap, name: &str, text: &str) -> Checked {
 fn check_loaded(map: &mut SourceMap, file: crate::diag::FileId) -> Checked {
     let parsed = parse::parse_recovering(map, file);
     let mut diagnostics = parsed.diagnostics;
-    let module = parsed.module;
+    let mut module = parsed.module;
+    if let Some(m) = &mut module {
+        sema::verbatim_calls::translate(m);
+        diagnostics.extend(sema::verbatim::drop_uncalled_c(m, map));
+    }
     let mut analysis = None;
     if let Some(m) = &module {
         let a = sema::analyze(m, map);

@@ -43,6 +43,7 @@ mod solve;
 mod symbols;
 mod unused;
 pub(crate) mod verbatim;
+pub(crate) mod verbatim_calls;
 
 pub use crate::diag::suggest::closest as suggest_closest;
 pub use resolve::Usage;
@@ -91,7 +92,7 @@ pub fn analyze(module: &Module, map: &SourceMap) -> Analysis {
     }
 }
 
-fn is_artificial_cell(module: &Module) -> bool {
+pub(crate) fn is_artificial_cell(module: &Module) -> bool {
     module.items.iter().any(|i| match &i.kind {
         ItemKind::Neuron(stmts) => stmts
             .iter()

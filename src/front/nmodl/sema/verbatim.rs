@@ -134,7 +134,7 @@ fn is_standard_include(line: &str) -> bool {
 /// space; line breaks are kept). `None` when a `/*` is never closed or
 /// the text has a string or character literal (where `//` is not a
 /// comment): then nmc does not claim to understand it.
-fn strip_comments(text: &str) -> Option<String> {
+pub(crate) fn strip_comments(text: &str) -> Option<String> {
     if text.contains('"') && !text.lines().all(|l| l.trim_start().starts_with('#')) {
         return None;
     }
@@ -163,6 +163,101 @@ fn strip_comments(text: &str) -> Option<String> {
     }
 }
 
+/// Removes from `module` every PROCEDURE and FUNCTION whose body holds
+/// VERBATIM C that nmc cannot translate (no [`idiom`]) and whose name no
+/// other top-level item of the file mentions, and returns one W0403
+/// warning for each. Such a routine is reachable only from hoc (NEURON's
+/// `noiseFromRandom123()` of NetStim, say), which nmc does not run, so
+/// dropping it changes nothing the mechanism computes. "Mentions" is read
+/// from the source text of every other item, VERBATIM C included, so a
+/// name that C code or a comment inside a block might call keeps its E0401.
+pub fn drop_uncalled_c(module: &mut Module, map: &crate::diag::SourceMap) -> Vec<Diagnostic> {
+    let candidates: Vec<usize> = module
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| match &item.kind {
+            ItemKind::Procedure(fd) | ItemKind::Function(fd) => has_untranslatable(&fd.body),
+            _ => false,
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let artificial_cell = super::is_artificial_cell(module);
+    let mut dropped = Vec::new();
+    let mut warnings = Vec::new();
+    for &i in &candidates {
+        let (ItemKind::Procedure(fd) | ItemKind::Function(fd)) = &module.items[i].kind else {
+            continue;
+        };
+        let name = &fd.name.name;
+        let mentioned = module
+            .items
+            .iter()
+            .enumerate()
+            .any(|(j, other)| j != i && identifiers(map.text(other.span)).contains(name));
+        if mentioned {
+            continue;
+        }
+        let what = if matches!(module.items[i].kind, ItemKind::Procedure(_)) {
+            "PROCEDURE"
+        } else {
+            "FUNCTION"
+        };
+        warnings.push(
+            Diagnostic::warning(
+                "W0403",
+                format!("{what} `{name}` holds VERBATIM C and is left out"),
+            )
+            .with_primary(fd.name.span, "nothing in this file calls it")
+            .with_note(format!(
+                "in NEURON only hoc or Python can call `{name}`; nmc compiles the mechanism without it"
+            ))
+            .with_help(if artificial_cell && map.text(module.items[i].span).contains("vector") {
+                format!(
+                    "calling `{name}` from hoc or NDL is not supported; to play a vector of event times use nmc's built-in VecStim"
+                )
+            } else {
+                format!(
+                    "calling `{name}` from hoc or NDL is not supported; if a model needs what it does, write that in NMODL"
+                )
+            }),
+        );
+        dropped.push(i);
+    }
+    let mut index = 0;
+    module.items.retain(|_| {
+        let keep = !dropped.contains(&index);
+        index += 1;
+        keep
+    });
+    warnings
+}
+
+/// Whether a block holds a VERBATIM statement with no certain meaning.
+fn has_untranslatable(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match &s.kind {
+        StmtKind::Verbatim(text) => idiom(text).is_none(),
+        StmtKind::If {
+            then,
+            else_ifs,
+            otherwise,
+            ..
+        } => {
+            has_untranslatable(then)
+                || else_ifs.iter().any(|(_, b)| has_untranslatable(b))
+                || otherwise.as_ref().is_some_and(has_untranslatable)
+        }
+        StmtKind::While { body, .. }
+        | StmtKind::FromTo { body, .. }
+        | StmtKind::Initial(body)
+        | StmtKind::Block(body) => has_untranslatable(body),
+        _ => false,
+    })
+}
+
 /// The E0401 error for a VERBATIM block at `span` with C text `text`.
 /// `artificial_cell` says whether the module is an ARTIFICIAL_CELL.
 pub fn unsupported(text: &str, span: Span, artificial_cell: bool) -> Diagnostic {
@@ -179,7 +274,7 @@ fn help_for(text: &str, artificial_cell: bool) -> String {
     } else if artificial_cell && (has("vector") || has("ifarg")) {
         "use nmc's built-in VecStim to play a vector of event times".to_string()
     } else {
-        "rewrite the C code as NMODL statements; the VERBATIM nmc accepts is code-free (comments, standard #includes) or a `return` of a number from a PROCEDURE or FUNCTION (`return;` also inside an `if`)".to_string()
+        "rewrite the C code as NMODL statements; the VERBATIM nmc accepts is code-free (comments, standard #includes), a `return` of a number from a PROCEDURE or FUNCTION (`return;` also inside an `if`), or calls like `_lx = scop_random();` on numbers and the routine's own parameters and LOCALs".to_string()
     }
 }
 
@@ -230,6 +325,29 @@ mod tests {
     fn early_return_ignores_whitespace() {
         assert_eq!(idiom("  return ;\n"), Some(Idiom::Return(None)));
         assert_eq!(idiom("x = 1; return;"), None);
+    }
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        let mut map = crate::diag::SourceMap::new();
+        let checked = crate::front::nmodl::check_source(&mut map, "t.mod", text);
+        checked.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn only_uncalled_c_routines_are_left_out() {
+        let head = "NEURON { SUFFIX t RANGE a }\nASSIGNED { a }\n";
+        let c = "PROCEDURE fromHoc() {\nVERBATIM\n  if (ifarg(1)) { _p_x = 0; }\nENDVERBATIM\n}\n";
+        // nothing calls it: a warning, no error
+        assert_eq!(codes(&format!("{head}{c}")), vec!["W0403"]);
+        // called from NMODL: its C must run, so E0401 stays
+        let called = format!("{head}{c}INITIAL {{ fromHoc() }}\n");
+        assert!(codes(&called).contains(&"E0401"));
+        // named in other C: kept too
+        let named = format!("{head}{c}VERBATIM\nstatic void g() {{ fromHoc(); }}\nENDVERBATIM\n");
+        assert!(codes(&named).contains(&"E0401"));
+        // a FUNCTION whose C is an idiom is no candidate
+        let idiom = format!("{head}FUNCTION f() {{\nVERBATIM\nreturn 1;\nENDVERBATIM\n}}\n");
+        assert!(!codes(&idiom).contains(&"W0403"));
     }
 
     #[test]
