@@ -10,6 +10,8 @@
 //! 7.7e-12 mV, from the synapses; single cells are bit-identical, see
 //! `tests/allen_neuron.rs`).
 
+mod common;
+
 use hdf5_metno as hdf5;
 use nmc::diag::SourceMap;
 use nmc::driver::sonata::{Options, load};
@@ -60,25 +62,6 @@ fn synapses_sit_where_bmtk_put_them() {
     }
 }
 
-/// `/spikes/<pop>` of a spike file as sorted (node id, time) pairs.
-fn read_spikes(path: &Path) -> Vec<(u64, f64)> {
-    let f = hdf5::File::open(path).expect("spike file");
-    let mut out = Vec::new();
-    for pop in f
-        .group("spikes")
-        .expect("/spikes")
-        .member_names()
-        .expect("names")
-    {
-        let g = f.group(&format!("spikes/{pop}")).expect("population");
-        let ids: Vec<u64> = g.dataset("node_ids").expect("ids").read_raw().expect("ids");
-        let ts: Vec<f64> = g.dataset("timestamps").expect("t").read_raw().expect("t");
-        out.extend(ids.into_iter().zip(ts));
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    out
-}
-
 fn read_report(path: &Path) -> Vec<f64> {
     let f = hdf5::File::open(path).expect("report");
     f.dataset("report/cells/data")
@@ -104,13 +87,13 @@ fn exact_run_equals_bmtk_and_neuron() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let want = read_spikes(&dir.join("expected/spikes.h5"));
+    let want = common::spike_pairs(&dir.join("expected/spikes.h5"));
     assert!(want.len() >= 80, "the fixture spikes");
     assert!(
         want.iter().filter(|s| s.0 < 2).count() > 60,
         "the point cells spike"
     );
-    assert_eq!(read_spikes(&out.join("spikes.h5")), want);
+    assert_eq!(common::spike_pairs(&out.join("spikes.h5")), want);
     let a = read_report(&dir.join("expected/soma_v.h5"));
     let b = read_report(&out.join("soma_v.h5"));
     assert_eq!(a.len(), b.len(), "report size");

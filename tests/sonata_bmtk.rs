@@ -4,6 +4,8 @@
 //! an exact run gives BMTK's spikes exactly and its soma reports within
 //! 1e-6 mV.
 
+mod common;
+
 use hdf5_metno as hdf5;
 use nmc::diag::SourceMap;
 use nmc::driver::sonata::{Loaded, Options, load};
@@ -67,25 +69,6 @@ fn synapses_sit_where_bmtk_put_them() {
     }
 }
 
-/// `/spikes/<pop>` of a spike file as sorted (node id, time) pairs.
-fn read_spikes(path: &Path) -> Vec<(u64, f64)> {
-    let f = hdf5::File::open(path).expect("spike file");
-    let mut out = Vec::new();
-    for pop in f
-        .group("spikes")
-        .expect("/spikes")
-        .member_names()
-        .expect("names")
-    {
-        let g = f.group(&format!("spikes/{pop}")).expect("population");
-        let ids: Vec<u64> = g.dataset("node_ids").expect("ids").read_raw().expect("ids");
-        let ts: Vec<f64> = g.dataset("timestamps").expect("t").read_raw().expect("t");
-        out.extend(ids.into_iter().zip(ts));
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    out
-}
-
 /// A report's `/report/<pop>/data` (rows x columns) and its node ids.
 fn read_report(path: &Path, pop: &str) -> (Vec<f64>, usize, Vec<u64>) {
     let f = hdf5::File::open(path).expect("report");
@@ -119,9 +102,9 @@ fn exact_run_equals_bmtk_and_neuron() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let want = read_spikes(&dir.join("expected/spikes.h5"));
+    let want = common::spike_pairs(&dir.join("expected/spikes.h5"));
     assert!(want.len() > 10, "the fixture spikes");
-    assert_eq!(read_spikes(&out.join("spikes.h5")), want);
+    assert_eq!(common::spike_pairs(&out.join("spikes.h5")), want);
     for name in ["soma_v.h5", "v_soma_rec.h5"] {
         let (a, na, ida) = read_report(&dir.join("expected").join(name), "cells");
         let (b, nb, idb) = read_report(&out.join(name), "cells");

@@ -5,27 +5,9 @@
 //! RANDOM stream with NEURON's default ids) and `nrn:IntFire1`. An exact
 //! nmc run gives BMTK's spikes bit for bit, population by population.
 
-use hdf5_metno as hdf5;
-use std::path::Path;
+mod common;
 
-/// (population, node id, time), sorted.
-fn read_spikes(path: &Path) -> Vec<(String, u64, f64)> {
-    let f = hdf5::File::open(path).expect("spike file");
-    let mut out = Vec::new();
-    for pop in f
-        .group("spikes")
-        .expect("/spikes")
-        .member_names()
-        .expect("names")
-    {
-        let g = f.group(&format!("spikes/{pop}")).expect("population");
-        let ids: Vec<u64> = g.dataset("node_ids").expect("ids").read_raw().expect("ids");
-        let ts: Vec<f64> = g.dataset("timestamps").expect("t").read_raw().expect("t");
-        out.extend(ids.into_iter().zip(ts).map(|(i, t)| (pop.clone(), i, t)));
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)));
-    out
-}
+use std::path::Path;
 
 #[test]
 fn netstim_and_intfire1_nodes_give_bmtks_spikes() {
@@ -36,7 +18,7 @@ fn netstim_and_intfire1_nodes_give_bmtks_spikes() {
         "[[1.0, 0.0, 1.0], [1.0, 0.0, 2.0], [1.0, 0.0, 3.0]]",
         "BMTK's NetStims have NEURON's default stream ids"
     );
-    let want = read_spikes(&dir.join("expected/spikes.h5"));
+    let want = common::spike_file(&dir.join("expected/spikes.h5"));
     for pop in ["stim", "lif"] {
         assert!(
             want.iter().filter(|s| s.0 == pop).count() > 50,
@@ -57,7 +39,7 @@ fn netstim_and_intfire1_nodes_give_bmtks_spikes() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let ours = read_spikes(&out.join("spikes.h5"));
+    let ours = common::spike_file(&out.join("spikes.h5"));
     assert_eq!(ours.len(), want.len(), "spike count");
     for (a, b) in ours.iter().zip(&want) {
         assert!(

@@ -133,3 +133,34 @@ pub fn model(name: &str) -> nmc::ir::Mechanism {
     assert!(!outcome.failed(), "{name} compiles");
     outcome.mechanism.expect("a mechanism")
 }
+
+/// Every spike of a SONATA spike file as (population, node id, time),
+/// sorted by population, node id and time.
+pub fn spike_file(path: &Path) -> Vec<(String, u64, f64)> {
+    let f = hdf5_metno::File::open(path).expect("spike file");
+    let mut out = Vec::new();
+    for pop in f
+        .group("spikes")
+        .expect("/spikes")
+        .member_names()
+        .expect("names")
+    {
+        let g = f.group(&format!("spikes/{pop}")).expect("population");
+        let ids: Vec<u64> = g.dataset("node_ids").expect("ids").read_raw().expect("ids");
+        let ts: Vec<f64> = g.dataset("timestamps").expect("t").read_raw().expect("t");
+        out.extend(ids.into_iter().zip(ts).map(|(i, t)| (pop.clone(), i, t)));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+    out
+}
+
+/// The spikes of a SONATA spike file as (node id, time) pairs over all
+/// populations, sorted.
+pub fn spike_pairs(path: &Path) -> Vec<(u64, f64)> {
+    let mut out: Vec<(u64, f64)> = spike_file(path)
+        .into_iter()
+        .map(|(_, i, t)| (i, t))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    out
+}
