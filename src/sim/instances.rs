@@ -39,6 +39,9 @@ pub(crate) struct MechInstances {
     /// The RANDOM streams: instance `i`'s stream `r` at
     /// `i * mech().randoms.len() + r`.
     pub streams: Vec<Stream>,
+    /// When the mechanism runs with its event state in its connections'
+    /// arguments: what was moved (see `lift`).
+    pub lifted: Option<Rc<super::lift::Lifted>>,
 }
 
 impl MechInstances {
@@ -192,8 +195,14 @@ pub(crate) fn build(
         ..Placement::default()
     };
     for (idx, list) in pending {
-        let Some(compiled) = lib.shared(idx) else {
-            continue;
+        // While merging, a mechanism may run with its event state moved
+        // into its connections (see `lift`).
+        let (compiled, lifted) = match merge.and(piece.lifts.get(idx)) {
+            Some((c, l)) => (c.clone(), Some(l.clone())),
+            None => match lib.shared(idx) {
+                Some(c) => (c, None),
+                None => continue,
+            },
         };
         let mech = compiled.mechanism();
         // Instances with WATCH conditions keep their own state.
@@ -282,6 +291,7 @@ pub(crate) fn build(
             merged: None,
             multiplicity: groups.map(|g| g.multiplicity),
             streams,
+            lifted,
         });
     }
     set_streams(&mut mechs, random_order)?;

@@ -31,6 +31,7 @@ mod events;
 pub mod geometry;
 mod hines;
 mod instances;
+mod lift;
 mod nernst;
 mod random123;
 mod record;
@@ -253,6 +254,9 @@ pub(crate) struct Piece<'a> {
     /// Merge linear synapses while building (see
     /// [`SimOptions::merge_synapses`]).
     pub merge: bool,
+    /// Mechanisms whose event state moves into their connections (used
+    /// only when merging).
+    pub lifts: &'a lift::Lifts,
 }
 
 /// The point processes of cell `ci`: `taken[ci]` when they were taken out
@@ -298,10 +302,11 @@ impl Part {
 
     /// Builds the engine's data for `net` with mechanisms from `lib`;
     /// `merge` as [`SimOptions::merge_synapses`].
-    pub fn with_merging(
+    pub(crate) fn with_merging(
         net: &net::Network,
         lib: &Mechanisms,
         merge: bool,
+        lifts: &lift::Lifts,
     ) -> Result<Part, SimError> {
         let piece = Piece {
             cells: &net.cells,
@@ -309,6 +314,7 @@ impl Part {
             records: &net.records,
             run: &net.run,
             merge,
+            lifts,
         };
         Part::build(
             &piece,
@@ -561,6 +567,8 @@ impl Part {
             }
             moved
         };
+        let mut net_args = net_args;
+        lift::fill_args(&mechs, &conns, &mut net_args, true);
         let watches = detectors
             .iter()
             .map(|d| Watch {

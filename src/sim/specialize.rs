@@ -11,7 +11,9 @@
 //! - observed fields: the columns read outside the kernels — recorded
 //!   variables (`record`), and for a mechanism the run may aggregate
 //!   (`linear`, `aggregate`) the grouping keys and the states moved
-//!   between rows. Nothing else in the engine or the command line reads a
+//!   between rows, and the event state a mechanism keeps in its
+//!   connections (`lift`), copied from the rows at initialisation.
+//!   Nothing else in the engine or the command line reads a
 //!   mechanism's columns (NET_RECEIVE is a kernel; connection weights are
 //!   not columns; WATCH conditions are not evaluated by the engine).
 //! - constants: scalar PARAMETERs holding the same bits in every instance
@@ -215,6 +217,11 @@ fn observed(parts: &[Part], name: &str, mech: &Mechanism) -> BTreeSet<FieldId> {
             if let Some(lin) = &m.linearity {
                 out.extend(lin.keys.iter().copied());
                 out.extend(lin.states.iter().copied());
+            }
+            // The engine copies moved event state from the rows into the
+            // connections (see `lift`).
+            if let Some(l) = &m.lifted {
+                out.extend(l.fields.iter().map(|&(f, _)| f));
             }
         }
     }

@@ -235,18 +235,23 @@ impl Part {
         super::nernst::update(&mut self.nernst, &mut self.data, self.shared.celsius, true);
         self.all(KernelKind::Before(Phase::Initial), None)?;
         self.all(KernelKind::Init, Some(INIT))?;
+        // Event state kept in the connections starts as INITIAL left it.
+        super::lift::fill_args(&self.mechs, &self.conns, &mut self.net_args, false);
         // NET_RECEIVE INITIAL per connection, in creation order.
         for c in 0..self.conns.len() {
             let conn = &self.conns[c];
-            // The weight stays what it is (NEURON keeps a NetCon's
-            // weight across initialisations); the other arguments start
-            // at 0 unless NET_RECEIVE's INITIAL sets them.
-            let args = args_of(&mut self.net_args, conn);
-            if let Some(rest) = args.get_mut(1..) {
-                rest.fill(0.0);
-            }
             let slot = conn.mech;
             let m = &mut self.mechs[slot as usize];
+            // The weight stays what it is (NEURON keeps a NetCon's
+            // weight across initialisations); the other arguments start
+            // at 0 unless NET_RECEIVE's INITIAL sets them (moved event
+            // state excepted, see `lift`).
+            let own = m.lifted.as_ref().map_or(usize::MAX, |l| l.first_arg);
+            let args = args_of(&mut self.net_args, conn);
+            let n = args.len().min(own);
+            if let Some(rest) = args.get_mut(1..n) {
+                rest.fill(0.0);
+            }
             if m.has[NET_RECEIVE_INIT] {
                 let mut ctx = Ctx {
                     nodes: &mut self.data,

@@ -164,8 +164,28 @@ impl Simulation {
         let threads = options.threads.clamp(1, net.cells.len().max(1));
         let merge = options.merge_synapses && !options.exact;
         let random = uses_random(net, taken.as_ref().map(|t| t.points.as_slice()), lib);
+        let lifts = if merge {
+            match &taken {
+                Some(t) => super::lift::Lifts::plan(
+                    &net.cells,
+                    Some(&t.points),
+                    t.connections.iter(),
+                    &net.records,
+                    lib,
+                ),
+                None => super::lift::Lifts::plan(
+                    &net.cells,
+                    None,
+                    net.connections.iter(),
+                    &net.records,
+                    lib,
+                ),
+            }
+        } else {
+            super::lift::Lifts::none()
+        };
         let split = if (threads > 1 || ranks.1 > 1) && !random {
-            split(net, taken.as_mut(), lib, threads, ranks, merge)?
+            split(net, taken.as_mut(), lib, threads, ranks, merge, &lifts)?
         } else {
             None
         };
@@ -190,12 +210,13 @@ impl Simulation {
                             records: &net.records,
                             run: &net.run,
                             merge,
+                            lifts: &lifts,
                         };
                         let count = taken.connections.len();
                         let each = taken.connections.into_iter();
                         Part::build(&piece, Some(taken.points), count, each, lib)?
                     }
-                    None => Part::with_merging(net, lib, merge)?,
+                    None => Part::with_merging(net, lib, merge, &lifts)?,
                 }],
                 records: (0..net.records.len()).map(|k| (0, k)).collect(),
                 window: usize::MAX,
@@ -709,6 +730,7 @@ fn split(
     threads: usize,
     ranks: (usize, usize),
     merge: bool,
+    lifts: &super::lift::Lifts,
 ) -> Result<Option<Simulation>, SimError> {
     if net.cells.iter().any(|c| c.sections.is_empty()) {
         return Ok(None);
@@ -873,6 +895,7 @@ fn split(
             records: &sub_records,
             run: &net.run,
             merge,
+            lifts,
         };
         let points = taken.as_deref_mut().map(|t| {
             t.points
