@@ -288,3 +288,99 @@ fn a_simulation_merged_while_building_cannot_run_exact() {
     let err = res.error.expect("refused");
     assert!(err.message.contains("merged"), "{err}");
 }
+
+/// `network()` without the recorded synapse, built with synapse merging.
+fn run_merged(net: &Network, threads: usize) -> (Results, Vec<(String, usize)>) {
+    let lib = library();
+    let options = SimOptions {
+        threads,
+        merge_synapses: true,
+        ..SimOptions::default()
+    };
+    let mut sim = Simulation::with_options(net, &lib, options).expect("builds");
+    let res = sim.run(&mut |_| {});
+    assert!(res.error.is_none(), "{:?}", res.error);
+    let rows = sim
+        .rows()
+        .into_iter()
+        .filter(|r| r.0.starts_with("Exp2Syn"))
+        .collect();
+    (res, rows)
+}
+
+fn unrecorded_network() -> Network {
+    let mut net = network();
+    net.records.truncate(3);
+    net
+}
+
+fn assert_close(exact: &Results, merged: &Results) {
+    assert_eq!(merged.spikes, exact.spikes);
+    let mut worst = 0.0f64;
+    for (a, b) in exact.traces.iter().zip(&merged.traces) {
+        for (x, y) in a.iter().zip(b) {
+            worst = worst.max((x - y).abs() / x.abs().max(1.0));
+        }
+    }
+    assert!(
+        worst <= 1e-9,
+        "largest relative voltage difference {worst:e}"
+    );
+}
+
+#[test]
+fn plasticity_state_in_the_connections_lets_stp_synapses_merge() {
+    let net = unrecorded_network();
+    let lib = library();
+    let mut sim = Simulation::with_options(
+        &net,
+        &lib,
+        SimOptions {
+            exact: true,
+            ..SimOptions::default()
+        },
+    )
+    .expect("builds");
+    let exact = sim.run(&mut |_| {});
+    assert!(exact.error.is_none());
+    for threads in [1, 2, 3] {
+        let (merged, rows) = run_merged(&net, threads);
+        // Every cell's 10 STP synapses (each fed by one connection) share
+        // one row, as its Exp2Syn of equal parameters do.
+        assert_eq!(
+            rows,
+            [("Exp2Syn".to_string(), 6), ("Exp2Syn_STP".to_string(), 3)],
+            "{threads} threads"
+        );
+        assert_close(&exact, &merged);
+    }
+}
+
+#[test]
+fn stp_synapses_fed_by_two_connections_keep_their_rows() {
+    // A second connection onto cell 0's first STP synapse: its state is
+    // shared by two connections, so it cannot move into one of them.
+    let mut net = unrecorded_network();
+    let mut extra = net.connections.get(2).cloned().expect("connection 2");
+    assert_eq!((extra.target_cell, extra.target), (0, 2));
+    extra.source = Source::Train(5);
+    net.connections.push(extra);
+    let lib = library();
+    let mut sim = Simulation::with_options(
+        &net,
+        &lib,
+        SimOptions {
+            exact: true,
+            ..SimOptions::default()
+        },
+    )
+    .expect("builds");
+    let exact = sim.run(&mut |_| {});
+    let (merged, rows) = run_merged(&net, 1);
+    assert_eq!(
+        rows,
+        [("Exp2Syn".to_string(), 6), ("Exp2Syn_STP".to_string(), 30)],
+        "the STP synapses keep their rows"
+    );
+    assert_close(&exact, &merged);
+}

@@ -638,6 +638,14 @@ impl Part {
             .collect()
     }
 
+    /// Per mechanism: (name, rows of data).
+    pub(crate) fn rows(&self) -> Vec<(String, usize)> {
+        self.mechs
+            .iter()
+            .map(|m| (m.mech().name.clone(), m.data.count()))
+            .collect()
+    }
+
     /// Number of nodes (including NEURON's zero-area end and root nodes).
     pub(crate) fn node_count(&self) -> usize {
         self.nodes.len()

@@ -281,6 +281,21 @@ impl Simulation {
         sum
     }
 
+    /// Per mechanism: (name, rows of data kept), summed over the
+    /// threads' parts, sorted by name. Instances merged while building
+    /// share a row.
+    pub fn rows(&self) -> Vec<(String, usize)> {
+        let mut sum: Vec<(String, usize)> = Vec::new();
+        for (name, n) in self.parts.iter().flat_map(Part::rows) {
+            match sum.iter_mut().find(|s| s.0 == name) {
+                Some(s) => s.1 += n,
+                None => sum.push((name, n)),
+            }
+        }
+        sum.sort();
+        sum
+    }
+
     /// Connection events delivered in the last run and the time the
     /// threads spent delivering events (summed over the threads).
     pub fn event_stats(&self) -> (u64, Duration) {
