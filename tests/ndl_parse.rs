@@ -57,7 +57,7 @@ fn weights_are_converted_to_the_synapse_unit() {
     assert_eq!(net.trains.len(), 1);
     assert_eq!(net.trains[0].times.len(), 60);
     assert_eq!(net.connections.len(), 1);
-    let c = &net.connections[0];
+    let c = net.connections.get(0).expect("one connection");
     assert_eq!(c.source, Source::Train(0));
     assert!(
         (c.weight - 0.06).abs() < 1e-15,

@@ -361,7 +361,7 @@ fn stp_synapses_fed_by_two_connections_keep_their_rows() {
     // A second connection onto cell 0's first STP synapse: its state is
     // shared by two connections, so it cannot move into one of them.
     let mut net = unrecorded_network();
-    let mut extra = net.connections.get(2).cloned().expect("connection 2");
+    let mut extra = net.connections.get(2).expect("connection 2");
     assert_eq!((extra.target_cell, extra.target), (0, 2));
     extra.source = Source::Train(5);
     net.connections.push(extra);

@@ -440,7 +440,7 @@ fn written_circuit_loads_as_the_network_it_describes() {
     assert_eq!(net.cells[0].point_processes[0].params.get("e"), Some(&0.0));
     assert_eq!(net.cells[3].point_processes[0].location.x, 0.25);
     // Background: extnet node k feeds its train.
-    let last = &net.connections[8];
+    let last = net.connections.get(8).expect("9 connections");
     let Source::Train(t) = last.source else {
         panic!("background source is not a train")
     };

@@ -1,19 +1,85 @@
-//! The network's connections, stored in fixed-size chunks: a network of
-//! 10^7 connections grows without copying them all when it doubles, and
-//! the engine frees them chunk by chunk as it builds its own tables
+//! The network's connections, stored packed (40 bytes each instead of a
+//! [`Connection`]'s 56) in fixed-size chunks: a network of 10^7
+//! connections grows without copying them all when it doubles, and the
+//! engine frees them chunk by chunk as it builds its own tables
 //! ([`Connections::into_chunks`]), so the two copies never coexist whole.
 
-use super::Connection;
+use super::{Connection, Source};
 
-/// Connections per chunk (about 3.5 MB each).
+/// Connections per chunk (2.6 MB each).
 const CHUNK: usize = 1 << 16;
+
+/// A connection as stored: cell, train and point process indices in 32
+/// bits. An index that does not fit is stored as [`OUT_OF_RANGE`], which
+/// names no cell, train or point process, so the engine refuses the
+/// connection instead of running a wrong one.
+#[derive(Clone, Copy, PartialEq)]
+struct Packed {
+    weight: f64,
+    delay: f64,
+    threshold: f64,
+    source: u32,
+    target_cell: u32,
+    target: u32,
+    /// 1 when the source is a spike train.
+    from_train: u32,
+}
+
+/// Stored in place of an index of 2^32 - 1 or more.
+const OUT_OF_RANGE: u32 = u32::MAX;
+
+fn narrow(k: usize) -> u32 {
+    u32::try_from(k).unwrap_or(OUT_OF_RANGE)
+}
+
+fn widen(k: u32) -> usize {
+    if k == OUT_OF_RANGE {
+        usize::MAX
+    } else {
+        k as usize
+    }
+}
+
+impl Packed {
+    fn pack(c: &Connection) -> Packed {
+        let (source, from_train) = match c.source {
+            Source::Cell(k) => (narrow(k), 0),
+            Source::Train(k) => (narrow(k), 1),
+        };
+        Packed {
+            weight: c.weight,
+            delay: c.delay,
+            threshold: c.threshold,
+            source,
+            target_cell: narrow(c.target_cell),
+            target: narrow(c.target),
+            from_train,
+        }
+    }
+
+    fn unpack(&self) -> Connection {
+        let k = widen(self.source);
+        Connection {
+            source: if self.from_train == 1 {
+                Source::Train(k)
+            } else {
+                Source::Cell(k)
+            },
+            target_cell: widen(self.target_cell),
+            target: widen(self.target),
+            weight: self.weight,
+            delay: self.delay,
+            threshold: self.threshold,
+        }
+    }
+}
 
 /// A list of [`Connection`]s in creation order (which decides the order
 /// events are delivered in).
 #[derive(Clone, Default, PartialEq)]
 pub struct Connections {
     /// Full chunks of [`CHUNK`] connections, then the last one.
-    chunks: Vec<Vec<Connection>>,
+    chunks: Vec<Vec<Packed>>,
     len: usize,
 }
 
@@ -35,11 +101,12 @@ impl Connections {
 
     /// Appends `c`.
     pub fn push(&mut self, c: Connection) {
+        let p = Packed::pack(&c);
         match self.chunks.last_mut() {
-            Some(last) if last.len() < CHUNK => last.push(c),
+            Some(last) if last.len() < CHUNK => last.push(p),
             _ => {
                 let mut chunk = Vec::with_capacity(CHUNK);
-                chunk.push(c);
+                chunk.push(p);
                 self.chunks.push(chunk);
             }
         }
@@ -53,33 +120,30 @@ impl Connections {
     }
 
     /// Connection `k`.
-    pub fn get(&self, k: usize) -> Option<&Connection> {
-        self.chunks.get(k / CHUNK)?.get(k % CHUNK)
+    pub fn get(&self, k: usize) -> Option<Connection> {
+        self.chunks
+            .get(k / CHUNK)?
+            .get(k % CHUNK)
+            .map(Packed::unpack)
     }
 
     /// The connections in order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Connection> + Clone + '_ {
-        self.chunks.iter().flatten()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Connection> + Clone + '_ {
+        self.chunks.iter().flatten().map(Packed::unpack)
     }
 
     /// The connections in order, as the chunks that hold them: each is
     /// freed as soon as the caller drops it.
-    pub fn into_chunks(self) -> impl Iterator<Item = Vec<Connection>> {
-        self.chunks.into_iter()
+    pub fn into_chunks(self) -> impl Iterator<Item = impl Iterator<Item = Connection>> {
+        self.chunks
+            .into_iter()
+            .map(|chunk| chunk.into_iter().map(|p| p.unpack()))
     }
 }
 
 impl std::fmt::Debug for Connections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
-    }
-}
-
-impl std::ops::Index<usize> for Connections {
-    type Output = Connection;
-
-    fn index(&self, k: usize) -> &Connection {
-        &self.chunks[k / CHUNK][k % CHUNK]
     }
 }
 
@@ -108,20 +172,22 @@ impl Extend<Connection> for Connections {
 }
 
 impl<'a> IntoIterator for &'a Connections {
-    type Item = &'a Connection;
-    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Connection>>>;
+    type Item = Connection;
+    type IntoIter = Box<dyn Iterator<Item = Connection> + 'a>;
 
+    /// The connections in order, by value.
     fn into_iter(self) -> Self::IntoIter {
-        self.chunks.iter().flatten()
+        Box::new(self.iter())
     }
 }
 
 impl IntoIterator for Connections {
     type Item = Connection;
-    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Connection>>>;
+    type IntoIter = Box<dyn Iterator<Item = Connection>>;
 
+    /// The connections in order; each chunk is freed once passed.
     fn into_iter(self) -> Self::IntoIter {
-        self.chunks.into_iter().flatten()
+        Box::new(self.chunks.into_iter().flatten().map(|p| p.unpack()))
     }
 }
 
@@ -142,13 +208,41 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_comes_back_as_pushed() {
+        let c = Connection {
+            source: Source::Cell(7),
+            target_cell: 3,
+            target: 11,
+            weight: -0.25,
+            delay: 1.5,
+            threshold: -20.0,
+        };
+        let mut list = Connections::new();
+        list.push(c.clone());
+        list.push(Connection {
+            source: Source::Train(usize::MAX - 1),
+            ..c.clone()
+        });
+        assert_eq!(list.get(0), Some(c));
+        // An index too large for the packed form names nothing at all.
+        assert_eq!(
+            list.get(1).map(|c| c.source),
+            Some(Source::Train(usize::MAX))
+        );
+        assert_eq!(std::mem::size_of::<Packed>(), 40);
+    }
+
+    #[test]
     fn keeps_order_across_chunks() {
         let n = 2 * CHUNK + 5;
         let list: Connections = (0..n).map(conn).collect();
         assert_eq!(list.len(), n);
         assert_eq!(list.chunks.len(), 3);
         assert!(list.iter().enumerate().all(|(k, c)| c.weight == k as f64));
-        assert_eq!(list[CHUNK + 1].weight, (CHUNK + 1) as f64);
+        assert_eq!(
+            list.get(CHUNK + 1).map(|c| c.weight),
+            Some((CHUNK + 1) as f64)
+        );
         assert_eq!(list.get(n).map(|c| c.weight), None);
         let back: Vec<f64> = list.into_chunks().flatten().map(|c| c.weight).collect();
         assert_eq!(back.len(), n);

@@ -111,23 +111,67 @@ impl Placement {
 /// shared row (see `aggregate`), so nothing needs their own rows.
 pub(crate) fn build(
     piece: &super::Piece<'_>,
-    points: Option<&[Vec<crate::net::PointProcess>]>,
+    mut points: Option<Vec<Vec<crate::net::PointProcess>>>,
     lib: &Mechanisms,
     nodes: &Nodes,
     merge: Option<&HashSet<(usize, usize)>>,
 ) -> Result<(Vec<MechInstances>, Placement), SimError> {
-    // Instances per library index: (node, params, origin).
-    type Pending<'a> = Vec<(u32, &'a BTreeMap<String, f64>, Origin)>;
-    let mut pending: BTreeMap<usize, Pending<'_>> = BTreeMap::new();
     let cells = piece.cells;
+    let mut placement = Placement {
+        point: (0..cells.len())
+            .map(|ci| {
+                let n = super::points_of(cells, points.as_deref(), ci).len();
+                vec![(UNPLACED, UNPLACED); n]
+            })
+            .collect(),
+        ..Placement::default()
+    };
+    // Instances per library index, counted first so that each list is
+    // allocated once at its size.
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut maps = Maps::default();
+    let mut last_point: Option<(*const u8, usize)> = None;
     for (ci, cell) in cells.iter().enumerate() {
-        let points = super::points_of(cells, points, ci);
+        for (si, sec) in cell.sections.iter().enumerate() {
+            for ins in &sec.mechanisms {
+                let idx = lookup(lib, &ins.mechanism, MechKind::Density)?;
+                *counts.entry(idx).or_default() += nodes.sections[ci][si].nseg as usize;
+            }
+        }
+        let want = if cell.sections.is_empty() {
+            MechKind::ArtificialCell
+        } else {
+            MechKind::PointProcess
+        };
+        for pp in super::points_of(cells, points.as_deref(), ci) {
+            let key = pp.mechanism.as_ptr();
+            let idx = match last_point {
+                Some((k, idx)) if k == key => idx,
+                _ => lookup(lib, &pp.mechanism, want)?,
+            };
+            last_point = Some((key, idx));
+            *counts.entry(idx).or_default() += 1;
+        }
+    }
+    let mut pending: BTreeMap<usize, Vec<Pending>> = counts
+        .iter()
+        .map(|(&idx, &n)| (idx, Vec::with_capacity(n)))
+        .collect();
+    for (ci, cell) in cells.iter().enumerate() {
         for (si, sec) in cell.sections.iter().enumerate() {
             for ins in &sec.mechanisms {
                 let idx = lookup(lib, &ins.mechanism, MechKind::Density)?;
                 let secn = nodes.sections[ci][si];
-                let list = pending.entry(idx).or_default();
-                if list.iter().any(|p| p.2 == Origin::Density(ci, si)) {
+                let Some(list) = pending.get_mut(&idx) else {
+                    continue;
+                };
+                // This cell's instances of the mechanism are the last ones.
+                let twice = list
+                    .iter()
+                    .rev()
+                    .take_while(|p| p.cell == ci as u32)
+                    .any(|p| p.index == si as u32);
+                if twice {
                     return Err(SimError::new(
                         SimErrorKind::InvalidNetwork,
                         format!(
@@ -136,19 +180,34 @@ pub(crate) fn build(
                         ),
                     ));
                 }
+                let map = maps.borrowed(&ins.params);
                 for k in 0..secn.nseg {
-                    list.push((secn.first + k, &ins.params, Origin::Density(ci, si)));
+                    list.push(Pending {
+                        node: secn.first + k,
+                        map,
+                        cell: ci as u32,
+                        index: si as u32,
+                    });
                 }
             }
         }
+        // The cell's point processes, freed here when they were taken.
+        let owned = points
+            .as_mut()
+            .and_then(|p| p.get_mut(ci))
+            .map(std::mem::take);
+        let cell_points = match &owned {
+            Some(p) => p.as_slice(),
+            None => cell.point_processes.as_slice(),
+        };
         let artificial = cell.sections.is_empty();
-        if artificial && points.len() != 1 {
+        if artificial && cell_points.len() != 1 {
             return Err(SimError::new(
                 SimErrorKind::InvalidNetwork,
                 format!(
                     "cell {ci} (gid {}) has no section: it must hold exactly one ARTIFICIAL_CELL, not {} point processes",
                     cell.gid,
-                    points.len()
+                    cell_points.len()
                 ),
             ));
         }
@@ -157,13 +216,14 @@ pub(crate) fn build(
         } else {
             MechKind::PointProcess
         };
-        let mut last: Option<(&str, usize)> = None;
-        for (pi, pp) in points.iter().enumerate() {
+        let mut last: Option<(*const u8, usize)> = None;
+        for (pi, pp) in cell_points.iter().enumerate() {
+            let key = pp.mechanism.as_ptr();
             let idx = match last {
-                Some((name, idx)) if name == &*pp.mechanism => idx,
+                Some((k, idx)) if k == key => idx,
                 _ => lookup(lib, &pp.mechanism, want)?,
             };
-            last = Some((&pp.mechanism, idx));
+            last = Some((key, idx));
             // An artificial cell touches no node; node 0 keeps the
             // kernels' bounds checks satisfied (see `Part::build`).
             let node = if artificial {
@@ -180,20 +240,20 @@ pub(crate) fn build(
                     ),
                 )
             })?;
-            pending
-                .entry(idx)
-                .or_default()
-                .push((node, &pp.params, Origin::Point(ci, pi)));
+            let map = maps.shared(&pp.params);
+            if let Some(list) = pending.get_mut(&idx) {
+                list.push(Pending {
+                    node,
+                    map,
+                    cell: ci as u32,
+                    index: pi as u32,
+                });
+            }
         }
     }
+    drop(points);
     let mut mechs = Vec::new();
-    let mut random_order: RandomOrder<'_> = Vec::new();
-    let mut placement = Placement {
-        point: (0..cells.len())
-            .map(|ci| vec![(UNPLACED, UNPLACED); super::points_of(cells, points, ci).len()])
-            .collect(),
-        ..Placement::default()
-    };
+    let mut random_order: RandomOrder = Vec::new();
     for (idx, list) in pending {
         // While merging, a mechanism may run with its event state moved
         // into its connections (see `lift`).
@@ -205,6 +265,7 @@ pub(crate) fn build(
             },
         };
         let mech = compiled.mechanism();
+        let density = mech.kind == MechKind::Density;
         // Instances with WATCH conditions keep their own state.
         let linearity = if mech.watches.is_empty() {
             linear::analyse(mech).ok()
@@ -212,33 +273,33 @@ pub(crate) fn build(
             None
         };
         let groups = match (merge, &linearity) {
-            (Some(pinned), Some(lin)) if mergeable(mech, lin) => Some(group(&list, pinned)),
+            (Some(pinned), Some(lin)) if mergeable(mech, lin) => Some(group(&list, &maps, pinned)),
             _ => None,
         };
         let rows = groups.as_ref().map_or(list.len(), |g| g.multiplicity.len());
         let mut data = MechanismData::new(mech, rows);
         let node_index: Vec<u32> = match &groups {
-            Some(g) => g.first.iter().map(|&k| list[k as usize].0).collect(),
-            None => list.iter().map(|p| p.0).collect(),
+            Some(g) => g.first.iter().map(|&k| list[k as usize].node).collect(),
+            None => list.iter().map(|p| p.node).collect(),
         };
         data.set_node_index(&node_index);
+        drop(node_index);
         let slot = mechs.len() as u32;
         // Parameter names resolved once per distinct map (synapses of one
         // connection type share theirs).
         let mut resolved: Vec<(Param, f64)> = Vec::new();
-        let mut resolved_for: Option<*const BTreeMap<String, f64>> = None;
-        for (k, (_, params, origin)) in list.iter().enumerate() {
+        let mut resolved_for: Option<u32> = None;
+        for (k, p) in list.iter().enumerate() {
             let inst = match &groups {
                 Some(g) => g.row_of[k] as usize,
                 None => k,
             };
-            let key: *const BTreeMap<String, f64> = *params;
-            if resolved_for != Some(key) {
+            if resolved_for != Some(p.map) {
                 resolved.clear();
-                for (name, &value) in params.iter() {
+                for (name, &value) in maps.get(p.map).iter() {
                     resolved.push((resolve_param(&data, mech, name)?, value));
                 }
-                resolved_for = Some(key);
+                resolved_for = Some(p.map);
             }
             for &(param, value) in &resolved {
                 match param {
@@ -256,32 +317,31 @@ pub(crate) fn build(
                     Param::Random(..) => {}
                 }
             }
-            match *origin {
-                Origin::Point(c, p) => {
-                    if let Some(x) = placement.point.get_mut(c).and_then(|v| v.get_mut(p)) {
-                        *x = (slot, inst as u32);
-                    }
-                }
-                Origin::Density(c, s) => {
-                    placement
-                        .density
-                        .entry((c, s, mech.name.clone()))
-                        .or_insert((slot, inst as u32));
-                }
+            let (c, i) = (p.cell as usize, p.index as usize);
+            if density {
+                placement
+                    .density
+                    .entry((c, i, mech.name.clone()))
+                    .or_insert((slot, inst as u32));
+            } else if let Some(x) = placement.point.get_mut(c).and_then(|v| v.get_mut(i)) {
+                *x = (slot, inst as u32);
             }
         }
         let has = KINDS.map(|k| compiled.has_kernel(k));
         let nr = mech.randoms.len();
         let streams = vec![Stream::new(0, 0, 0, RANDOM_GLOBAL_INDEX); list.len() * nr];
         if nr > 0 {
-            for (inst, (node, params, origin)) in list.iter().enumerate() {
-                let key = match *origin {
-                    Origin::Density(c, s) => (c, 0, s, *node as usize),
-                    Origin::Point(c, p) => (c, 1, p, 0),
+            for (inst, p) in list.iter().enumerate() {
+                let (c, i) = (p.cell as usize, p.index as usize);
+                let key = if density {
+                    (c, 0, i, p.node as usize)
+                } else {
+                    (c, 1, i, 0)
                 };
-                random_order.push((key, slot, inst, *params));
+                random_order.push((key, slot, inst, p.map));
             }
         }
+        drop(list);
         mechs.push(MechInstances {
             compiled,
             data,
@@ -294,8 +354,70 @@ pub(crate) fn build(
             lifted,
         });
     }
-    set_streams(&mut mechs, random_order)?;
+    set_streams(&mut mechs, random_order, &maps)?;
     Ok((mechs, placement))
+}
+
+/// One instance to make: its node, its parameter map (see [`Maps`]), its
+/// cell and, within the cell, its section (density mechanisms) or point
+/// process index.
+struct Pending {
+    node: u32,
+    map: u32,
+    cell: u32,
+    index: u32,
+}
+
+/// The distinct parameter maps of the instances, numbered: density
+/// mechanisms borrow theirs from the sections, point processes share
+/// theirs (the synapses of one connection type carry one map).
+#[derive(Default)]
+struct Maps<'a> {
+    list: Vec<MapRef<'a>>,
+    by_address: HashMap<*const BTreeMap<String, f64>, u32>,
+    last: Option<(*const BTreeMap<String, f64>, u32)>,
+}
+
+enum MapRef<'a> {
+    Borrowed(&'a BTreeMap<String, f64>),
+    Shared(std::sync::Arc<BTreeMap<String, f64>>),
+}
+
+impl<'a> Maps<'a> {
+    fn number(
+        &mut self,
+        address: *const BTreeMap<String, f64>,
+        make: impl FnOnce() -> MapRef<'a>,
+    ) -> u32 {
+        if let Some((a, id)) = self.last
+            && a == address
+        {
+            return id;
+        }
+        let id = *self.by_address.entry(address).or_insert_with(|| {
+            self.list.push(make());
+            (self.list.len() - 1) as u32
+        });
+        self.last = Some((address, id));
+        id
+    }
+
+    fn borrowed(&mut self, map: &'a BTreeMap<String, f64>) -> u32 {
+        self.number(map, || MapRef::Borrowed(map))
+    }
+
+    fn shared(&mut self, map: &std::sync::Arc<BTreeMap<String, f64>>) -> u32 {
+        self.number(std::sync::Arc::as_ptr(map), || MapRef::Shared(map.clone()))
+    }
+
+    fn get(&self, id: u32) -> &BTreeMap<String, f64> {
+        static EMPTY: BTreeMap<String, f64> = BTreeMap::new();
+        match self.list.get(id as usize) {
+            Some(MapRef::Borrowed(m)) => m,
+            Some(MapRef::Shared(m)) => m,
+            None => &EMPTY,
+        }
+    }
 }
 
 /// True when the instances of `mech` (which `lin` describes) may be
@@ -305,9 +427,6 @@ pub(crate) fn build(
 fn mergeable(mech: &Mechanism, lin: &Linearity) -> bool {
     lin.event_reads.is_some() && !linear::draws_random(mech) && mech.randoms.is_empty()
 }
-
-/// A parameter map, by address (maps are shared between instances).
-type Map = *const BTreeMap<String, f64>;
 
 /// Instances merged into rows (see [`build`]).
 struct Groups {
@@ -322,14 +441,10 @@ struct Groups {
 /// Merges the instances of `list` that sit on one node with parameter
 /// maps of equal values (bit for bit), except the `pinned` point
 /// processes; rows in order of first appearance.
-fn group(
-    list: &[(u32, &BTreeMap<String, f64>, Origin)],
-    pinned: &HashSet<(usize, usize)>,
-) -> Groups {
-    // Parameter maps numbered by value: maps are shared, so one lookup
-    // per distinct map object, and the content compared only for new ones.
-    let mut by_ptr: HashMap<Map, u32> = HashMap::new();
+fn group(list: &[Pending], maps: &Maps<'_>, pinned: &HashSet<(usize, usize)>) -> Groups {
+    // Maps numbered by value: each distinct map's content compared once.
     let mut by_value: HashMap<Vec<(&str, u64)>, u32> = HashMap::new();
+    let mut value_of: HashMap<u32, u32> = HashMap::new();
     let mut rows: HashMap<(u32, u32), u32> = HashMap::new();
     let mut g = Groups {
         row_of: Vec::with_capacity(list.len()),
@@ -338,11 +453,12 @@ fn group(
     };
     // Consecutive instances usually share node and map (the synapses of
     // one connection type onto one cell).
-    let mut last: Option<((u32, Map), u32)> = None;
-    for (k, &(node, params, origin)) in list.iter().enumerate() {
-        let alone = matches!(origin, Origin::Point(c, p) if pinned.contains(&(c, p)));
-        let ptr: Map = params;
-        let hit = last.filter(|l| !alone && l.0 == (node, ptr)).map(|l| l.1);
+    let mut last: Option<((u32, u32), u32)> = None;
+    for (k, p) in list.iter().enumerate() {
+        let alone = pinned.contains(&(p.cell as usize, p.index as usize));
+        let hit = last
+            .filter(|l| !alone && l.0 == (p.node, p.map))
+            .map(|l| l.1);
         let row = match hit {
             Some(row) => row,
             None => {
@@ -350,22 +466,23 @@ fn group(
                 let row = if alone {
                     next
                 } else {
-                    let id = *by_ptr.entry(ptr).or_insert_with(|| {
-                        let value = params
+                    let id = *value_of.entry(p.map).or_insert_with(|| {
+                        let value = maps
+                            .get(p.map)
                             .iter()
                             .map(|(n, v)| (n.as_str(), v.to_bits()))
                             .collect();
                         let fresh = by_value.len() as u32;
                         *by_value.entry(value).or_insert(fresh)
                     });
-                    *rows.entry((node, id)).or_insert(next)
+                    *rows.entry((p.node, id)).or_insert(next)
                 };
                 if row == next {
                     g.first.push(k as u32);
                     g.multiplicity.push(0);
                 }
                 if !alone {
-                    last = Some(((node, ptr), row));
+                    last = Some(((p.node, p.map), row));
                 }
                 row
             }
@@ -383,13 +500,8 @@ fn group(
 pub(crate) const RANDOM_GLOBAL_INDEX: u32 = 0;
 
 /// Instances with RANDOM streams: (creation order key, slot, instance,
-/// parameters).
-type RandomOrder<'a> = Vec<(
-    (usize, u8, usize, usize),
-    u32,
-    usize,
-    &'a BTreeMap<String, f64>,
-)>;
+/// parameter map in [`Maps`]).
+type RandomOrder = Vec<((usize, u8, usize, usize), u32, usize, u32)>;
 
 /// Gives every RANDOM stream NEURON's ids: in creation order (cell by
 /// cell, density mechanisms section by section and node by node, then
@@ -398,10 +510,15 @@ type RandomOrder<'a> = Vec<(
 /// instances are made in that order; then the ids and sequence given as
 /// parameters `r.id1`, `r.id2`, `r.id3`, `r.seq` (NEURON's
 /// `obj.r.set_ids(...)`, `set_seq(...)`).
-fn set_streams(mechs: &mut [MechInstances], mut order: RandomOrder<'_>) -> Result<(), SimError> {
+fn set_streams(
+    mechs: &mut [MechInstances],
+    mut order: RandomOrder,
+    maps: &Maps<'_>,
+) -> Result<(), SimError> {
     order.sort_by_key(|o| o.0);
     let mut n: u32 = 0;
-    for (_, slot, inst, params) in order {
+    for (_, slot, inst, map) in order {
+        let params = maps.get(map);
         let Some(m) = mechs.get_mut(slot as usize) else {
             continue;
         };
@@ -439,12 +556,6 @@ fn set_streams(mechs: &mut [MechInstances], mut order: RandomOrder<'_>) -> Resul
         }
     }
     Ok(())
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Origin {
-    Density(usize, usize),
-    Point(usize, usize),
 }
 
 fn lookup(lib: &Mechanisms, name: &str, want: MechKind) -> Result<usize, SimError> {

@@ -50,10 +50,10 @@ impl Lifts {
     /// whose every instance is the target of at most one connection and
     /// which no record reads. `points` are the cells' point processes when
     /// taken out of them.
-    pub fn plan<'a>(
+    pub fn plan(
         cells: &[Cell],
         points: Option<&[Vec<PointProcess>]>,
-        connections: impl Iterator<Item = &'a Connection>,
+        connections: impl Iterator<Item = Connection>,
         records: &[Record],
         lib: &Mechanisms,
     ) -> Lifts {

@@ -320,7 +320,7 @@ impl Part {
             &piece,
             None,
             net.connections.len(),
-            net.connections.iter().cloned(),
+            net.connections.iter(),
             lib,
         )
     }
@@ -368,9 +368,7 @@ impl Part {
                 })
                 .collect::<std::collections::HashSet<_>>()
         });
-        let (mut mechs, placement) =
-            instances::build(net, points.as_deref(), lib, &nodes, merge.as_ref())?;
-        drop(points);
+        let (mut mechs, placement) = instances::build(net, points, lib, &nodes, merge.as_ref())?;
         let currents = instances::ions(net.cells, &nodes, &mechs, &mut data)?;
         let ion_currents = data.ions.keys().map(|k| currents.contains(k)).collect();
         let nernst = nernst::ions(net.cells, &nodes, &mechs, &data, instances::ion_default);

@@ -665,9 +665,9 @@ impl Detectors {
             extra: Vec::new(),
             index: HashMap::new(),
         };
-        for c in connections {
+        for c in connections.iter() {
             if let Source::Cell(src) = c.source
-                && d.own_threshold(c)
+                && d.own_threshold(&c)
             {
                 let next = d.extra.len() as u32;
                 if *d.index.entry((src, c.threshold.to_bits())).or_insert(next) == next {
@@ -783,7 +783,7 @@ fn split(
     let ndet = detectors.len();
     // The smallest delay between parts decides the exchange window.
     let mut min_delay = f64::INFINITY;
-    for c in connections {
+    for c in connections.iter() {
         if let Source::Cell(src) = c.source
             && part_of.get(src) != part_of.get(c.target_cell)
         {
@@ -811,8 +811,8 @@ fn split(
     let mut leaves = Vec::new();
     if ranks.1 > 1 {
         leaves = vec![false; ndet];
-        for conn in connections {
-            if let (Source::Cell(src), Some(d)) = (conn.source, detectors.of(conn))
+        for conn in connections.iter() {
+            if let (Source::Cell(src), Some(d)) = (conn.source, detectors.of(&conn))
                 && rank_of(src) != rank_of(conn.target_cell)
                 && let Some(l) = leaves.get_mut(d as usize)
             {
@@ -830,7 +830,7 @@ fn split(
         let mut trains = net.trains.clone();
         let mut ghosts: HashMap<u32, u32> = HashMap::new();
         let mut count = 0;
-        for conn in connections {
+        for conn in connections.iter() {
             if !range.contains(&conn.target_cell) {
                 continue;
             }
@@ -838,7 +838,7 @@ fn split(
             if let Source::Cell(src) = conn.source
                 && !range.contains(&src)
             {
-                let d = detectors.of(conn).unwrap_or(0);
+                let d = detectors.of(&conn).unwrap_or(0);
                 ghosts.entry(d).or_insert_with(|| {
                     trains.push(SpikeTrain {
                         gid: u64::MAX,
@@ -930,8 +930,7 @@ fn split(
                     .connections
                     .iter()
                     .filter(|conn| local.range.contains(&conn.target_cell))
-                    .map(|conn| {
-                        let mut conn = conn.clone();
+                    .map(|mut conn| {
                         localise(local, &mut conn);
                         conn
                     });
