@@ -8,7 +8,9 @@
 //! with its NetStims replaced by `HocStim`, a .mod file with NetStim's
 //! code plus two PROCEDUREs of VERBATIM C only hoc would call (the idioms
 //! of NEURON 9's netstim.mod): nmc leaves them out (W0403) and must give
-//! the same spikes.
+//! the same spikes. `nmc build` writes the network as SONATA
+//! `point_process` nodes, and `nmc run` of the folder gives the same
+//! spikes again.
 
 use hdf5_metno as hdf5;
 use std::path::Path;
@@ -32,6 +34,59 @@ fn read_spikes(file: &Path) -> Vec<(u64, f64)> {
 #[test]
 fn netstim_and_intfire1_populations_give_neurons_spikes() {
     compare_with_neuron("tests/artificial/art_net.ndl", "plain");
+}
+
+#[test]
+fn built_sonata_folder_with_point_process_nodes_gives_neurons_spikes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("nmc_artificial_build_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let build = std::process::Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .args(["build", "--color", "never"])
+        .arg(root.join("tests/artificial/art_net.ndl"))
+        .arg("-o")
+        .arg(&dir)
+        .output()
+        .expect("nmc runs");
+    let err = String::from_utf8_lossy(&build.stderr);
+    assert!(build.status.success(), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    // BMTK's point cells: model_type point_process, model_template
+    // nrn:<cell>, parameters from point_neuron_models_dir (IntFire1's in
+    // seconds).
+    let types = std::fs::read_to_string(dir.join("network/art_net_node_types.csv")).expect("csv");
+    assert_eq!(
+        types,
+        "node_type_id pop_name model_template model_type dynamics_params\n\
+         100 drive nrn:NetStim point_process NetStim_drive.json\n\
+         101 lif nrn:IntFire1 point_process IntFire1_lif.json\n\
+         102 inh nrn:NetStim point_process NetStim_inh.json\n"
+    );
+    let json = |f: &str| -> serde_json::Value {
+        let p = dir.join("components/point_neuron_models").join(f);
+        serde_json::from_str(&std::fs::read_to_string(p).expect("params")).expect("JSON")
+    };
+    assert_eq!(
+        json("IntFire1_lif.json"),
+        serde_json::json!({"tau": 0.008, "refrac": 0.003})
+    );
+    assert_eq!(
+        json("NetStim_drive.json"),
+        serde_json::json!({"interval": 5.0, "number": 1000.0, "start": 2.0, "noise": 1.0})
+    );
+    let circuit: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("circuit_config.json")).expect("config"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        circuit["components"]["point_neuron_models_dir"],
+        "$COMPONENTS_DIR/point_neuron_models"
+    );
+    compare_with_neuron(
+        dir.join("simulation_config.json").to_str().expect("path"),
+        "built",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
