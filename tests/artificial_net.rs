@@ -162,3 +162,39 @@ fn compare_with_neuron(ndl: &str, tag: &str) {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn misplaced_mechanisms_are_named_by_kind() {
+    let dir = std::env::temp_dir().join(format!("nmc_artificial_kinds_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("kinds.ndl");
+    std::fs::write(
+        &file,
+        "network kinds\n\
+         cell C {\n  section soma { L = 20 um; diam = 20 um; nseg = 1 }\n  insert IntFire1 { }\n}\n\
+         population p = 2 of ExpSyn\n\
+         population q = 1 of C\n\
+         synapse s = NetStim { }\n\
+         run { tstop = 1 ms }\n",
+    )
+    .expect("write");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .args(["check", "--color", "never"])
+        .arg(&file)
+        .output()
+        .expect("nmc runs");
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{err}");
+    for want in [
+        "`ExpSyn` is a point process, not a cell type or an artificial cell",
+        "`IntFire1` is an artificial cell, but a density mechanism (SUFFIX) is needed here",
+        "`NetStim` is an artificial cell, but a point process is needed here",
+        "help: an artificial cell is a cell of its own: a population of it",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in:\n{err}");
+    }
+    assert!(!err.contains("unknown cell type"), "{err}");
+    assert!(!err.contains("density mechanisms are put in sections"), "{err}");
+    assert!(!err.contains("point processes are used by"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
