@@ -10,10 +10,15 @@
 //! of NEURON 9's netstim.mod): nmc leaves them out (W0403) and must give
 //! the same spikes. `nmc build` writes the network as SONATA
 //! `point_process` nodes, and `nmc run` of the folder gives the same
-//! spikes again.
+//! spikes again; `tests/artificial/mixed.ndl` (NetStims driving hh somas
+//! and IntFire1 cells) built and run in BMTK 1.2.0 + NEURON 9.0.2 by
+//! `reference/check_build_in_bmtk.py` (`tests/golden/build_bmtk_artificial/`)
+//! gives the spikes of nmc's runs of the NDL file and of the built folder.
 
 use hdf5_metno as hdf5;
 use std::path::Path;
+
+mod common;
 
 fn read_spikes(file: &Path) -> Vec<(u64, f64)> {
     let f = hdf5::File::open(file).expect("spikes.h5 opens");
@@ -196,5 +201,55 @@ fn misplaced_mechanisms_are_named_by_kind() {
     assert!(!err.contains("unknown cell type"), "{err}");
     assert!(!err.contains("density mechanisms are put in sections"), "{err}");
     assert!(!err.contains("point processes are used by"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn built_mixed_network_gives_bmtks_spikes_of_the_same_folder() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let golden = root.join("tests/golden/build_bmtk_artificial");
+    let dir = std::env::temp_dir().join(format!("nmc_artificial_mixed_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let nmc = |args: &[&std::ffi::OsStr]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_nmc"))
+            .args(args)
+            .output()
+            .expect("nmc runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    for name in ["mixed", "art_net"] {
+        let ndl = root.join(format!("tests/artificial/{name}.ndl"));
+        let built = dir.join(name);
+        nmc(&["build".as_ref(), ndl.as_os_str(), "-o".as_ref(), built.as_os_str()]);
+        let config = built.join("simulation_config.json");
+        let from_folder = built.join("output_nmc");
+        nmc(&[
+            "run".as_ref(),
+            config.as_os_str(),
+            "--quiet".as_ref(),
+            "-o".as_ref(),
+            from_folder.as_os_str(),
+        ]);
+        let from_ndl = dir.join(format!("{name}_ndl"));
+        nmc(&[
+            "run".as_ref(),
+            ndl.as_os_str(),
+            "--quiet".as_ref(),
+            "-o".as_ref(),
+            from_ndl.as_os_str(),
+        ]);
+        let want = common::spike_file(&golden.join(format!("{name}_spikes_bmtk.h5")));
+        assert!(want.len() > 100, "{name}: the fixture spikes");
+        for got in [from_folder, from_ndl] {
+            let ours = common::spike_file(&got.join("spikes.h5"));
+            assert_eq!(ours.len(), want.len(), "{name}: spike count");
+            for (a, b) in ours.iter().zip(&want) {
+                assert!(
+                    a.0 == b.0 && a.1 == b.1 && a.2.to_bits() == b.2.to_bits(),
+                    "{name}: nmc {a:?}, BMTK {b:?}"
+                );
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
