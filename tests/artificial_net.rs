@@ -199,7 +199,10 @@ fn misplaced_mechanisms_are_named_by_kind() {
         assert!(err.contains(want), "missing `{want}` in:\n{err}");
     }
     assert!(!err.contains("unknown cell type"), "{err}");
-    assert!(!err.contains("density mechanisms are put in sections"), "{err}");
+    assert!(
+        !err.contains("density mechanisms are put in sections"),
+        "{err}"
+    );
     assert!(!err.contains("point processes are used by"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -220,7 +223,12 @@ fn built_mixed_network_gives_bmtks_spikes_of_the_same_folder() {
     for name in ["mixed", "art_net"] {
         let ndl = root.join(format!("tests/artificial/{name}.ndl"));
         let built = dir.join(name);
-        nmc(&["build".as_ref(), ndl.as_os_str(), "-o".as_ref(), built.as_os_str()]);
+        nmc(&[
+            "build".as_ref(),
+            ndl.as_os_str(),
+            "-o".as_ref(),
+            built.as_os_str(),
+        ]);
         let config = built.join("simulation_config.json");
         let from_folder = built.join("output_nmc");
         nmc(&[

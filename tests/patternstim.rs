@@ -39,11 +39,21 @@ fn ndl_inputs_give_the_spikes_of_neurons_patternstim() {
         .arg(&out)
         .output()
         .expect("nmc runs");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let f = hdf5::File::open(out.join("spikes.h5")).expect("spikes.h5");
     let p = f.group("spikes/replay").expect("population replay");
-    let ids: Vec<i64> = p.dataset("node_ids").and_then(|d| d.read_raw()).expect("ids");
-    let ts: Vec<f64> = p.dataset("timestamps").and_then(|d| d.read_raw()).expect("times");
+    let ids: Vec<i64> = p
+        .dataset("node_ids")
+        .and_then(|d| d.read_raw())
+        .expect("ids");
+    let ts: Vec<f64> = p
+        .dataset("timestamps")
+        .and_then(|d| d.read_raw())
+        .expect("times");
     let mut ours: Vec<(u64, f64)> = ids.into_iter().map(|i| i as u64).zip(ts).collect();
     ours.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     assert_eq!(ours.len(), want.len(), "spike count");
@@ -73,5 +83,8 @@ fn patternstim_style_c_is_refused_with_a_pointer_to_inputs() {
         2,
         "{err}"
     );
-    assert!(err.contains("replay the spikes with an NDL `input`"), "{err}");
+    assert!(
+        err.contains("replay the spikes with an NDL `input`"),
+        "{err}"
+    );
 }

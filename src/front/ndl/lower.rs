@@ -394,7 +394,9 @@ impl Ctx<'_> {
                 let (want, have) = (kind_word(kind), kind_word(m.kind));
                 // Where the mechanism found belongs.
                 let hint = match m.kind {
-                    MechKind::PointProcess => "point processes are used by `synapse` and `stimulus`",
+                    MechKind::PointProcess => {
+                        "point processes are used by `synapse` and `stimulus`"
+                    }
                     MechKind::Density => "density mechanisms are put in sections with `insert`",
                     MechKind::ArtificialCell => {
                         "an artificial cell is a cell of its own: a population of it (`population drive = 4 of NetStim { ... }`), reached with `connect`"

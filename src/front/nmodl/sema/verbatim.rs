@@ -372,7 +372,11 @@ mod tests {
         assert!(d.help.unwrap_or_default().contains("VecStim"));
         let c = "#define CAST Info** ip = (Info**)(&(_p_ptr))";
         let d = unsupported(c, s, true, &identifiers(c));
-        assert!(d.help.unwrap_or_default().contains("BBCOREPOINTER that hoc"));
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .contains("BBCOREPOINTER that hoc")
+        );
         let file = identifiers(&format!("{c}\nnrn_fake_fire(gid, t, 0);"));
         let d = unsupported("CAST; Info* info = *ip;", s, true, &file);
         assert!(d.help.unwrap_or_default().contains("NDL `input`"));
