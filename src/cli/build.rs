@@ -32,22 +32,6 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
-    if let Some(p) = exp
-        .populations
-        .iter()
-        .find(|p| p.sections.is_empty() && p.count > 0)
-    {
-        let d = Diagnostic::error(
-            "E1506",
-            format!(
-                "population `{}` is made of artificial cells (`{}`); `nmc build` does not write artificial-cell populations as SONATA nodes yet",
-                p.name, p.cell_type
-            ),
-        )
-        .with_help("run the NDL file itself with `nmc run`");
-        eprint!("{}", diag::render_human(&map, &[d], color));
-        return EXIT_ERRORS;
-    }
     let circuit = exp.circuit();
     let (mut settings, mut warnings) = simulation_settings(&exp, &circuit);
     match crate::driver::build::mechanism_sources(&circuit.mechanism_files) {
@@ -238,7 +222,11 @@ fn clamps(exp: &Experiment, population: &str, warnings: &mut Vec<Diagnostic>) ->
     // (x, del, dur, amp) as bits -> cells, in first-seen order.
     let mut groups: Vec<([u64; 4], Vec<usize>)> = Vec::new();
     let mut skipped: BTreeSet<String> = BTreeSet::new();
+    // Artificial cells (no sections) are nodes, not stimuli.
     for (ci, cell) in net.cells.iter().enumerate() {
+        if cell.sections.is_empty() {
+            continue;
+        }
         for (pi, pp) in cell.point_processes.iter().enumerate() {
             if targeted.contains(&(ci, pi)) {
                 continue;

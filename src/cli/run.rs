@@ -49,7 +49,7 @@ pub fn run(
         Err(diags) => {
             let diags = map.import(&library.source_map(), &diags);
             err!("{}", diag::render_human(&map, &diags, color));
-            errln!("error: the mechanisms could not be compiled");
+            errln!("error: the network's mechanisms cannot be used");
             return EXIT_ERRORS;
         }
     };

@@ -219,6 +219,14 @@ Please report it with the .mod file.",
 "Neither NEURON's built-ins nor the mechanism folders declare the
 mechanism the network names. Check the name (SUFFIX or POINT_PROCESS) and
 the mechanisms folder.",
+    E0804 "longitudinal diffusion between segments" =>
+"The mechanism diffuses a STATE along the cell (LONGITUDINAL_DIFFUSION in
+its KINETIC block), and a cell holds it in neighbouring segments: a
+section with more than one segment, or a parent (or grandparent) section
+with the mechanism too. NEURON couples those segments by a diffusion
+flux; nmc solves each segment on its own and would give different
+results, so it refuses the run. One segment per holding section, with no
+holding neighbour, is exact (NEURON couples nothing then).",
     N0801 "a user file replaces a built-in" =>
 "A .mod file in the mechanisms folder declares the name of one of NEURON's
 built-in mechanisms (hh, pas, Exp2Syn...); as with nrnivmodl, the file's

@@ -31,6 +31,12 @@ pub struct Circuit {
     /// (keys as BMTK's builders read them: `erev` for `exp2syn`, the
     /// mechanism's own names otherwise).
     pub synapse_params: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// Parameter files of artificial cells (`model_type` `point_process`)
+    /// by file name (`IntFire1_lif.json`), written to
+    /// `components/point_neuron_models/`: the JSON object of the node
+    /// type's `dynamics_params` (`tau` and `refrac` in seconds for
+    /// `nrn:IntFire1`, BMTK's setter; NEURON's names and units otherwise).
+    pub point_params: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     /// Folder of `.mod` files the network's mechanisms come from, if any
     /// (becomes the circuit's `mechanisms_dir`).
     pub mechanisms_dir: Option<std::path::PathBuf>,

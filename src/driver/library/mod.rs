@@ -22,9 +22,12 @@
 //! Diagnostic codes: `E0801` a mechanism that does not compile (its own
 //! errors follow), `W0801` a file the run does not use that nmc cannot
 //! compile, `W0802` a file that declares no mechanism, `N0801` a user
-//! file replacing a built-in, `N0802` a NEURON-only VecStim left aside.
+//! file replacing a built-in, `N0802` a NEURON-only VecStim left aside,
+//! `E0804` a mechanism diffusing along the cell (LONGITUDINAL_DIFFUSION)
+//! in neighbouring segments ([`diffusion`]).
 
 pub mod describe;
+pub mod diffusion;
 mod load;
 
 pub use load::{
@@ -80,6 +83,8 @@ struct Entry {
 struct Front {
     mech: ir::Mechanism,
     info: MechInfo,
+    /// The STATEs it diffuses along the cell (LONGITUDINAL_DIFFUSION).
+    diffusing: Vec<String>,
 }
 
 /// How often one mechanism went through each stage during a run.
@@ -299,7 +304,16 @@ impl Library {
             match outcome.mechanism {
                 Some(mech) if !outcome.diagnostics.iter().any(Diagnostic::is_error) => {
                     let info = describe::describe(&mech, outcome.module.as_ref(), &e.path);
-                    Ok(Front { mech, info })
+                    let diffusing = outcome
+                        .module
+                        .as_ref()
+                        .map(diffusion::diffusing_states)
+                        .unwrap_or_default();
+                    Ok(Front {
+                        mech,
+                        info,
+                        diffusing,
+                    })
                 }
                 _ => {
                     let mut errors: Vec<Diagnostic> = outcome
@@ -405,7 +419,11 @@ impl Library {
         let mut deferred = Vec::new();
         for i in wanted {
             match self.front(i) {
-                Ok(f) => deferred.push(Rc::new(CompiledMechanism::deferred(&f.mech, mode))),
+                Ok(f) => {
+                    let e = &self.entries[i];
+                    errors.extend(diffusion::check(net, e.name(), &e.path, &f.diffusing));
+                    deferred.push(Rc::new(CompiledMechanism::deferred(&f.mech, mode)));
+                }
                 Err(d) => errors.extend(self.does_not_compile(i, d)),
             }
         }

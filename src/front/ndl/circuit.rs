@@ -43,6 +43,22 @@ pub fn dynamics_params(mechanism: &str, params: &BTreeMap<String, f64>) -> Map<S
     m
 }
 
+/// `ms` in seconds, as the float nearest `ms / 1000` whose product with
+/// 1000 (BMTK's and nmc's reading) gives `ms` back exactly, when one of
+/// the few nearest does.
+fn seconds(ms: f64) -> f64 {
+    let s = ms / 1000.0;
+    let mut candidates = [s, s, s, s, s];
+    for k in 1..=2 {
+        candidates[2 * k - 1] = f64::from_bits(s.to_bits().wrapping_add(k as u64));
+        candidates[2 * k] = f64::from_bits(s.to_bits().wrapping_sub(k as u64));
+    }
+    candidates
+        .into_iter()
+        .find(|c| c.is_finite() && c * 1000.0 == ms)
+        .unwrap_or(s)
+}
+
 fn text(a: &Attribute) -> String {
     match a {
         Attribute::Number(x) => crate::units::format_number(*x),
@@ -56,10 +72,19 @@ impl Ctx<'_> {
     pub(super) fn record(&mut self, mechanisms_dir: Option<PathBuf>) -> Record {
         let mut cell_templates = BTreeMap::new();
         let mut cells = BTreeMap::new();
+        let mut point_defaults = BTreeMap::new();
         for p in &self.pops {
             if let Some(t) = self.types.get(&p.cell_type) {
                 cell_templates.insert(p.cell_type.clone(), t.text.clone());
                 cells.insert(p.cell_type.clone(), t.cell.clone());
+            } else if let Some(m) = self.cat.as_ref().and_then(|c| c.find(&p.cell_type)) {
+                let defaults: BTreeMap<String, f64> = m
+                    .vars
+                    .iter()
+                    .filter(|v| v.settable)
+                    .map(|v| (v.name.clone(), v.default))
+                    .collect();
+                point_defaults.insert(p.cell_type.clone(), defaults);
             }
         }
         Record {
@@ -67,6 +92,7 @@ impl Ctx<'_> {
             node_sets: std::mem::take(&mut self.node_sets),
             cell_templates,
             cells,
+            point_defaults,
             inputs: self.inputs.clone(),
             edge_types: std::mem::take(&mut self.edge_types),
             edge_type_of: std::mem::take(&mut self.edge_type_of),
@@ -85,6 +111,8 @@ pub struct Record {
     node_sets: BTreeMap<String, Value>,
     cell_templates: BTreeMap<String, String>,
     cells: BTreeMap<String, crate::net::Cell>,
+    /// The settable parameters' defaults of each artificial cell type.
+    point_defaults: BTreeMap<String, BTreeMap<String, f64>>,
     inputs: Vec<InputInfo>,
     edge_types: Vec<EdgeTypeDef>,
     /// Index into `edge_types` of each connection of the network.
@@ -94,6 +122,39 @@ pub struct Record {
 }
 
 impl Record {
+    /// The `dynamics_params` of an artificial-cell population `p` (None
+    /// for cells with sections): `tau` and `refrac` in seconds for
+    /// IntFire1 (BMTK's built-in setter reads those two, defaults
+    /// included), else the parameters the population sets, in NEURON's
+    /// units (what the run script's setter and nmc's reader set).
+    fn point_params(&self, net: &Network, p: &Population) -> Option<Map<String, Value>> {
+        if !p.sections.is_empty() {
+            return None;
+        }
+        let cell = net.cells.get(p.first_cell)?;
+        if !cell.sections.is_empty() {
+            return None;
+        }
+        let pp = cell.point_processes.first()?;
+        let mut m = Map::new();
+        if &*pp.mechanism == "IntFire1" {
+            let defaults = self.point_defaults.get(&p.cell_type);
+            for key in ["tau", "refrac"] {
+                let ms = pp
+                    .params
+                    .get(key)
+                    .or_else(|| defaults.and_then(|d| d.get(key)))
+                    .copied()?;
+                m.insert(key.into(), Value::from(seconds(ms)));
+            }
+        } else {
+            for (k, v) in pp.params.iter() {
+                m.insert(k.clone(), Value::from(*v));
+            }
+        }
+        Some(m)
+    }
+
     /// The circuit of `net` (whose populations are `pops`).
     pub(super) fn circuit(&self, net: &Network, pops: &[Population]) -> Circuit {
         let mut c = Circuit {
@@ -118,11 +179,21 @@ impl Record {
                     extra.insert(k.clone(), text(a));
                 }
             }
+            let point = self.point_params(net, p);
+            let (model_type, model_template) = match point {
+                Some(params) => {
+                    let file = format!("{}_{}.json", p.cell_type, p.name);
+                    c.point_params.insert(file.clone(), params);
+                    extra.insert("dynamics_params".into(), file);
+                    ("point_process", format!("nrn:{}", p.cell_type))
+                }
+                None => ("biophysical", format!("hoc:{}", p.cell_type)),
+            };
             real.node_types.push(NodeType {
                 node_type_id: type_id,
                 pop_name: p.name.clone(),
-                model_type: "biophysical".into(),
-                model_template: Some(format!("hoc:{}", p.cell_type)),
+                model_type: model_type.into(),
+                model_template: Some(model_template),
                 extra,
             });
             for k in 0..p.count {
@@ -197,7 +268,14 @@ impl Record {
                 }
                 let id = 100 + type_id.len() as u64;
                 type_id.insert(k, id);
-                let file = format!("{}.json", et.synapse);
+                // Onto an artificial cell there is no synapse: the NetCon
+                // targets the cell (BMTK reads no parameter of the file
+                // when the edges give `sec_id`).
+                let file = if et.synapse.is_empty() {
+                    format!("{}_netcon.json", et.mechanism)
+                } else {
+                    format!("{}.json", et.synapse)
+                };
                 c.synapse_params
                     .entry(file.clone())
                     .or_insert_with(|| dynamics_params(&et.mechanism, &et.params));

@@ -392,9 +392,15 @@ impl Ctx<'_> {
         if let Some(m) = cat.find(&name.name) {
             if m.kind != kind {
                 let (want, have) = (kind_word(kind), kind_word(m.kind));
-                let hint = match kind {
-                    MechKind::Density => "point processes are used by `synapse` and `stimulus`",
-                    _ => "density mechanisms are put in sections with `insert`",
+                // Where the mechanism found belongs.
+                let hint = match m.kind {
+                    MechKind::PointProcess => {
+                        "point processes are used by `synapse` and `stimulus`"
+                    }
+                    MechKind::Density => "density mechanisms are put in sections with `insert`",
+                    MechKind::ArtificialCell => {
+                        "an artificial cell is a cell of its own: a population of it (`population drive = 4 of NetStim { ... }`), reached with `connect`"
+                    }
                 };
                 self.out.push(
                     Diagnostic::error(

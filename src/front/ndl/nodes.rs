@@ -139,6 +139,28 @@ impl Ctx<'_> {
             if self.failed_types.contains(&p.cell_type.name) {
                 return;
             }
+            // A mechanism that is not an artificial cell cannot be one.
+            let other = self.cat.as_ref().and_then(|c| c.find(&p.cell_type.name));
+            if let Some(m) = other {
+                let what = match m.kind {
+                    crate::ir::MechKind::Density => "a density mechanism (SUFFIX)",
+                    _ => "a point process",
+                };
+                self.out.push(
+                    Diagnostic::error(
+                        "E1206",
+                        format!(
+                            "`{}` is {what}, not a cell type or an artificial cell",
+                            m.name
+                        ),
+                    )
+                    .with_primary(p.cell_type.span, what)
+                    .with_help(
+                        "a population is made of a `cell` type or of an ARTIFICIAL_CELL (`population drive = 4 of NetStim { ... }`)",
+                    ),
+                );
+                return;
+            }
             let names: Vec<&str> = self.types.keys().map(|s| s.as_str()).collect();
             let mut d =
                 Diagnostic::error("E1204", format!("unknown cell type `{}`", p.cell_type.name))

@@ -55,13 +55,25 @@ pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
 }
 
 /// The circuit config. `mechanisms` is the `.mod` folder relative to the
-/// output folder.
-pub fn circuit_config(nodes: &[FilePair], edges: &[FilePair], mechanisms: Option<&Path>) -> Value {
+/// output folder; `point_models`: the circuit has artificial cells, whose
+/// parameter files are in [`POINT_MODELS_DIR`].
+pub fn circuit_config(
+    nodes: &[FilePair],
+    edges: &[FilePair],
+    mechanisms: Option<&Path>,
+    point_models: bool,
+) -> Value {
     let mut components = Map::new();
     if let Some(m) = mechanisms {
         components.insert(
             "mechanisms_dir".into(),
             json!(format!("$BASE_DIR/{}", m.display())),
+        );
+    }
+    if point_models {
+        components.insert(
+            "point_neuron_models_dir".into(),
+            json!("$COMPONENTS_DIR/point_neuron_models"),
         );
     }
     components.insert(
@@ -93,6 +105,9 @@ pub fn circuit_config(nodes: &[FilePair], edges: &[FilePair], mechanisms: Option
         }
     })
 }
+
+/// The folder of the artificial cells' `dynamics_params` files.
+pub const POINT_MODELS_DIR: &str = "components/point_neuron_models";
 
 /// `run.nsteps_block`: how many steps BMTK's bionet runs between writes
 /// of its reports (its `build_env_bionet` default; bionet divides by it).

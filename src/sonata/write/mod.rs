@@ -8,6 +8,7 @@
 //! DIR/input/<input>.h5
 //! DIR/components/templates/<Cell>.ndl  <Cell>.hoc
 //! DIR/components/synaptic_models/<name>.json
+//! DIR/components/point_neuron_models/<Cell>_<pop>.json
 //! DIR/components/mechanisms/<used>.mod  VecStim.mod
 //! DIR/run_bionet.py
 //! ```
@@ -284,6 +285,18 @@ pub fn write_circuit(
         )?;
     }
 
+    // Artificial cells' parameters (`model_type` `point_process` nodes).
+    if !circuit.point_params.is_empty() {
+        out.mkdir(config::POINT_MODELS_DIR)?;
+    }
+    for (name, params) in &circuit.point_params {
+        file_name("point cell parameter file", name)?;
+        out.json(
+            Path::new(config::POINT_MODELS_DIR).join(name),
+            &Value::Object(params.clone()),
+        )?;
+    }
+
     // Inputs, each fed to its population through a node set.
     let mut node_sets = circuit.node_sets.clone();
     let mut inputs = Vec::new();
@@ -349,7 +362,12 @@ pub fn write_circuit(
     )?;
     out.json(
         PathBuf::from("circuit_config.json"),
-        &config::circuit_config(&node_files, &edge_files, mechanisms.as_deref()),
+        &config::circuit_config(
+            &node_files,
+            &edge_files,
+            mechanisms.as_deref(),
+            !circuit.point_params.is_empty(),
+        ),
     )?;
     out.json(
         PathBuf::from("simulation_config.json"),

@@ -125,7 +125,12 @@ impl<'a> Resolver<'a> {
             }
             ItemKind::Constructor(b) | ItemKind::Destructor(b) => self.top_block(Context::Other, b),
             ItemKind::Verbatim(text) if verbatim::idiom(text) != Some(verbatim::Idiom::Nothing) => {
-                let d = verbatim::unsupported(text, item.span, self.artificial_cell);
+                let d = verbatim::unsupported(
+                    text,
+                    item.span,
+                    self.artificial_cell,
+                    self.verbatim_names,
+                );
                 self.diags.push(d);
             }
             ItemKind::Declare { decls, .. } => {
@@ -378,7 +383,12 @@ impl<'a> Resolver<'a> {
             }
             StmtKind::Verbatim(text) => {
                 if !self.verbatim_understood(text) {
-                    let d = verbatim::unsupported(text, s.span, self.artificial_cell);
+                    let d = verbatim::unsupported(
+                        text,
+                        s.span,
+                        self.artificial_cell,
+                        self.verbatim_names,
+                    );
                     self.diags.push(d);
                 }
             }

@@ -259,20 +259,32 @@ fn has_untranslatable(b: &Block) -> bool {
 }
 
 /// The E0401 error for a VERBATIM block at `span` with C text `text`.
-/// `artificial_cell` says whether the module is an ARTIFICIAL_CELL.
-pub fn unsupported(text: &str, span: Span, artificial_cell: bool) -> Diagnostic {
+/// `artificial_cell` says whether the module is an ARTIFICIAL_CELL;
+/// `file_c` holds the identifiers of every VERBATIM block of the file
+/// (the help names what the file's C as a whole does).
+pub fn unsupported(
+    text: &str,
+    span: Span,
+    artificial_cell: bool,
+    file_c: &HashSet<String>,
+) -> Diagnostic {
     Diagnostic::error("E0401", "VERBATIM C code is not supported")
         .with_primary(span, "nmc does not compile embedded C")
-        .with_help(help_for(text, artificial_cell))
+        .with_help(help_for(text, artificial_cell, file_c))
 }
 
-fn help_for(text: &str, artificial_cell: bool) -> String {
+fn help_for(text: &str, artificial_cell: bool, file_c: &HashSet<String>) -> String {
     let lower = text.to_lowercase();
     let has = |w: &str| lower.contains(w);
-    if has("random") || has("scop_random") || has("normrand") || has("nrnran123") {
+    if file_c.contains("nrn_fake_fire") {
+        // NEURON's PatternStim (pattern.mod) and files like it.
+        "this C replays (time, gid) spikes that hoc hands over in Vectors (PatternStim's `play(tvec, gidvec)`, kept behind a BBCOREPOINTER) and fires them with `nrn_fake_fire` as if the cells of those gids had spiked; nmc has no hoc Vectors and no gids outside its network: replay the spikes with an NDL `input` or a SONATA spike input (`module: spikes`), which deliver each spike through its source's connections the same way".to_string()
+    } else if has("random") || has("scop_random") || has("normrand") || has("nrnran123") {
         "use nmc's built-in random streams (`normrand`, `exprand`, `unirand` ...) instead of C random-number code".to_string()
     } else if artificial_cell && (has("vector") || has("ifarg")) {
         "use nmc's built-in VecStim to play a vector of event times".to_string()
+    } else if has("_p_") {
+        "this C reads data through a POINTER or BBCOREPOINTER that hoc or CoreNEURON sets; nmc has no hoc objects for it to point to: pass the data as PARAMETERs or a FUNCTION_TABLE instead".to_string()
     } else {
         "rewrite the C code as NMODL statements; the VERBATIM nmc accepts is code-free (comments, standard #includes), a `return` of a number from a PROCEDURE or FUNCTION (`return;` also inside an `if`), or calls like `_lx = scop_random();` on numbers and the routine's own parameters and LOCALs".to_string()
     }
@@ -353,9 +365,20 @@ mod tests {
     #[test]
     fn helps_by_content() {
         let s = Span::default();
-        let d = unsupported("_p_donotuse = nrnran123_newstream()", s, false);
+        let none = HashSet::new();
+        let d = unsupported("_p_donotuse = nrnran123_newstream()", s, false, &none);
         assert!(d.help.unwrap_or_default().contains("random streams"));
-        let d = unsupported("if (ifarg(1)) { vector_arg(1); }", s, true);
+        let d = unsupported("if (ifarg(1)) { vector_arg(1); }", s, true, &none);
         assert!(d.help.unwrap_or_default().contains("VecStim"));
+        let c = "#define CAST Info** ip = (Info**)(&(_p_ptr))";
+        let d = unsupported(c, s, true, &identifiers(c));
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .contains("BBCOREPOINTER that hoc")
+        );
+        let file = identifiers(&format!("{c}\nnrn_fake_fire(gid, t, 0);"));
+        let d = unsupported("CAST; Info* info = *ip;", s, true, &file);
+        assert!(d.help.unwrap_or_default().contains("NDL `input`"));
     }
 }
