@@ -26,17 +26,16 @@ use crate::sonata::config::{self, SimulationConfig};
 use crate::sonata::edges::{EdgePopulation, read_edges};
 use crate::sonata::inputs::{read_spike_csv, read_spike_input};
 use crate::sonata::nodes::{NodePopulation, read_nodes};
-pub mod allen;
-mod bmtk_rng;
+pub use crate::morph::allen;
 mod clamps;
 mod mechanisms;
-mod nseg;
 mod order;
-mod placement;
 mod reports;
 mod sites;
 mod synapses;
 mod templates;
+
+use crate::morph::{nseg, placement};
 
 use crate::diag::{Diagnostic, SourceMap};
 use crate::driver::library::{Library, used_names};

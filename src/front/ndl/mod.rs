@@ -72,6 +72,7 @@ pub mod circuit;
 pub mod connect;
 pub mod formula;
 pub mod lower;
+pub mod morphology;
 pub mod nodes;
 pub mod parse;
 pub mod quantity;
@@ -361,7 +362,12 @@ fn check_loaded(
     let experiment = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
-        lower::build_with(&full, base, map, &mut diagnostics, load)
+        // Morphology and fit files join the source map first, so that
+        // their problems point at their lines.
+        let errors = diagnostics.len();
+        let files = morphology::load(map, &full, id, base, &mut diagnostics);
+        let failed = diagnostics[errors..].iter().any(Diagnostic::is_error);
+        lower::build_with(&full, base, map, &mut diagnostics, load, &files).filter(|_| !failed)
     };
     crate::diag::sort(&mut diagnostics);
     Checked {

@@ -185,6 +185,8 @@ fn describe(rule: &Rule) -> Option<&'static str> {
         Rule::ion => "`ion`",
         Rule::section => "`section`",
         Rule::topology => "`connect`",
+        Rule::biophysics => "`biophysics`",
+        Rule::morphology => "`from swc \"file.swc\"`",
         Rule::report => "`report`",
         Rule::add_op | Rule::mul_op => "an operator",
         Rule::EOI => "end of file",
@@ -507,10 +509,30 @@ impl Builder {
             inserts: Vec::new(),
             ions: Vec::new(),
             topology: Vec::new(),
+            morphology: None,
+            biophysics: Vec::new(),
+            properties: Vec::new(),
             span,
         };
         for q in it {
             match q.as_rule() {
+                Rule::morphology => {
+                    let mspan = self.span(&q);
+                    let mut mi = q.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                    let format = self.ident(self.next(&mut mi, mspan)?);
+                    let (path, span) = self.string(self.next(&mut mi, mspan)?);
+                    cell.morphology = Some(MorphologySource {
+                        format,
+                        file: FileRef { path, span },
+                    });
+                }
+                Rule::biophysics => {
+                    let bspan = self.span(&q);
+                    let mut bi = q.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                    let (path, span) = self.string(self.next(&mut bi, bspan)?);
+                    cell.biophysics.push(FileRef { path, span });
+                }
+                Rule::assign => cell.properties.push(self.assign(q)?),
                 Rule::section => {
                     let sspan = self.span(&q);
                     let mut si = q.into_inner().filter(|q| !is_keyword(q.as_rule()));
