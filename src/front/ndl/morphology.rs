@@ -526,7 +526,27 @@ impl Ctx<'_> {
         let mut range = (0.0, f64::INFINITY);
         let mut ok = true;
         for arg in &call.args {
-            match (&arg.name, &arg.value) {
+            // A bare name may read as a formula naming a variable.
+            let as_refs;
+            let value = match &arg.value {
+                Value::Quantity(Quantity {
+                    formula: Some(Expr::Var(id)),
+                    unit: None,
+                    span,
+                    ..
+                }) => {
+                    as_refs = Value::Refs(vec![Reference {
+                        name: id.clone(),
+                        selector: None,
+                        member: None,
+                        position: None,
+                        span: *span,
+                    }]);
+                    &as_refs
+                }
+                v => v,
+            };
+            match (&arg.name, value) {
                 (None, Value::Refs(refs)) => {
                     for r in refs {
                         let n = &r.name.name;
