@@ -81,12 +81,7 @@ fn check(name: &str) {
         .point_processes
         .iter()
         .filter(|p| &*p.mechanism == "Exp2Syn")
-        .map(|p| {
-            (
-                cell.sections[p.location.section].name.clone(),
-                p.location.x,
-            )
-        })
+        .map(|p| (cell.sections[p.location.section].name.clone(), p.location.x))
         .collect();
     let want_sites: Vec<(String, f64)> = case["sites"]
         .as_array()
@@ -105,7 +100,11 @@ fn check(name: &str) {
     assert!(res.error.is_none(), "{:?}", res.error);
     same_bits(&format!("{name}: t"), &res.times, &read(&file, "t"));
     assert_eq!(res.traces.len(), 1, "{name}: one soma record");
-    same_bits(&format!("{name}: v_soma"), &res.traces[0], &read(&file, "v_soma"));
+    same_bits(
+        &format!("{name}: v_soma"),
+        &res.traces[0],
+        &read(&file, "v_soma"),
+    );
     let spikes: Vec<f64> = res.spikes.iter().map(|s| s.1).collect();
     let want = read(&file, "spikes");
     assert!(!want.is_empty(), "{name}: NEURON's run has spikes");
@@ -142,7 +141,11 @@ fn diagnose(text: &str) -> (SourceMap, Vec<Diagnostic>) {
 }
 
 /// The one diagnostic of `code`, and the file and text of its primary span.
-fn find<'a>(map: &'a SourceMap, ds: &'a [Diagnostic], code: &str) -> (&'a Diagnostic, String, &'a str) {
+fn find<'a>(
+    map: &'a SourceMap,
+    ds: &'a [Diagnostic],
+    code: &str,
+) -> (&'a Diagnostic, String, &'a str) {
     let d = ds
         .iter()
         .find(|d| d.code == code)
@@ -164,7 +167,10 @@ fn missing_morphology_file() {
     ));
     let (d, file, text) = find(&map, &ds, "E1709");
     assert!(d.is_error() && d.message.contains("nowhere.swc"), "{d:?}");
-    assert_eq!((file.as_str(), text), ("case.ndl", "\"../morph/nowhere.swc\""));
+    assert_eq!(
+        (file.as_str(), text),
+        ("case.ndl", "\"../morph/nowhere.swc\"")
+    );
 }
 
 #[test]

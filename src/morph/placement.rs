@@ -234,11 +234,7 @@ impl Placer {
     /// `gids[k]` seeds cell `k`'s stream; `props_from` from
     /// [`shared_props`]; `orders[k]` is BMTK's order of cell `k`'s
     /// sections when it differs from the cell's.
-    pub fn new(
-        gids: Vec<u64>,
-        props_from: Vec<usize>,
-        orders: Vec<Option<Vec<usize>>>,
-    ) -> Placer {
+    pub fn new(gids: Vec<u64>, props_from: Vec<usize>, orders: Vec<Option<Vec<usize>>>) -> Placer {
         let n = gids.len();
         Placer {
             gids,

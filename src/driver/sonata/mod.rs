@@ -22,11 +22,11 @@
 //! built-ins only, as in BMTK), `E1504` a cell template with errors, `W1501`
 //! something BMTK ignores or a likely slip.
 
+pub use crate::morph::allen;
 use crate::sonata::config::{self, SimulationConfig};
 use crate::sonata::edges::{EdgePopulation, read_edges};
 use crate::sonata::inputs::{read_spike_csv, read_spike_input};
 use crate::sonata::nodes::{NodePopulation, read_nodes};
-pub use crate::morph::allen;
 mod clamps;
 mod mechanisms;
 mod order;

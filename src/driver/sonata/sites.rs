@@ -9,9 +9,9 @@
 //! - else one synapse at the soma centre.
 
 use super::e1502;
-use crate::morph::placement::Placer;
 use super::synapses::site;
 use crate::diag::Diagnostic;
+use crate::morph::placement::Placer;
 use crate::net::{Cell, Location};
 use crate::sonata::edges::EdgePopulation;
 

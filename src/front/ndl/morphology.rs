@@ -85,9 +85,8 @@ pub fn load(
                 continue; // reported by the lowering
             }
             let span = m.file.span;
-            let path = super::lower::normalize(
-                &folder(map, span.file, main, base).join(&m.file.path),
-            );
+            let path =
+                super::lower::normalize(&folder(map, span.file, main, base).join(&m.file.path));
             let bytes = match std::fs::read(&path) {
                 Ok(b) => b,
                 Err(e) => {
@@ -118,9 +117,7 @@ pub fn load(
             }
         }
         for b in &c.biophysics {
-            let path = super::lower::normalize(
-                &folder(map, b.span.file, main, base).join(&b.path),
-            );
+            let path = super::lower::normalize(&folder(map, b.span.file, main, base).join(&b.path));
             let fail = |why: String| {
                 Diagnostic::error("E1009", why)
                     .with_primary(b.span, "this biophysics file")
@@ -270,7 +267,9 @@ impl Ctx<'_> {
                     .with_note(
                         "the sections of a cell read from a morphology are set by type: soma, axon, dend, apic",
                     );
-                if let Some(s) = closest(t, SECTION_TYPES.iter().copied()) {
+                if let Some(s) = closest(t, SECTION_TYPES.iter().copied())
+                    .or_else(|| SECTION_TYPES.iter().copied().find(|k| t.starts_with(k)))
+                {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
                 self.out.push(d);
@@ -349,7 +348,11 @@ impl Ctx<'_> {
         for a in properties {
             match a.name.name.as_str() {
                 "cm" | "Ra" => {
-                    let unit = if a.name.name == "cm" { "uF/cm2" } else { "ohm*cm" };
+                    let unit = if a.name.name == "cm" {
+                        "uF/cm2"
+                    } else {
+                        "ohm*cm"
+                    };
                     if let Some(v) = self.positive(a, unit) {
                         for &k in which {
                             let s = &mut cell.sections[k];
@@ -379,9 +382,11 @@ impl Ctx<'_> {
                     .with_primary(a.name.span, "not settable here")
                     .with_help("the geometry is the file's 3-d points; remove this setting"),
                 ),
-                _ => self
-                    .out
-                    .push(unknown_setting(a, "a cell read from a morphology", &["nseg", "cm", "Ra"])),
+                _ => self.out.push(unknown_setting(
+                    a,
+                    "a cell read from a morphology",
+                    &["nseg", "cm", "Ra"],
+                )),
             }
         }
         let mut own_ions = BTreeMap::new();
@@ -555,11 +560,19 @@ impl Ctx<'_> {
                             || r.position.is_some()
                             || r.member.is_some()
                         {
-                            let mut d =
-                                Diagnostic::error("E1205", format!("unknown section type `{}`", self.text_of(r.span)))
-                                    .with_primary(r.span, "not a section type")
-                                    .with_note("synapses are placed by section type: soma, axon, dend, apic");
-                            if let Some(s) = closest(n, SECTION_TYPES.iter().copied()) {
+                            let mut d = Diagnostic::error(
+                                "E1205",
+                                format!("unknown section type `{}`", self.text_of(r.span)),
+                            )
+                            .with_primary(r.span, "not a section type")
+                            .with_note(
+                                "synapses are placed by section type: soma, axon, dend, apic",
+                            );
+                            if let Some(s) =
+                                closest(n, SECTION_TYPES.iter().copied()).or_else(|| {
+                                    SECTION_TYPES.iter().copied().find(|k| n.starts_with(k))
+                                })
+                            {
                                 d = d.with_help(format!("did you mean `{s}`?"));
                             }
                             self.out.push(d);
@@ -632,9 +645,12 @@ impl Ctx<'_> {
         }
         if names.is_empty() && ok {
             self.out.push(
-                Diagnostic::error("E1212", "`random` needs the section types to place synapses on")
-                    .with_primary(call.span, "no section type")
-                    .with_help("`random(dend, apic, distance = [50, 300] um)`"),
+                Diagnostic::error(
+                    "E1212",
+                    "`random` needs the section types to place synapses on",
+                )
+                .with_primary(call.span, "no section type")
+                .with_help("`random(dend, apic, distance = [50, 300] um)`"),
             );
             ok = false;
         }
@@ -657,8 +673,7 @@ impl Ctx<'_> {
             self.placer = Some(self.new_placer());
         }
         let placer = self.placer.as_mut()?;
-        let drawn =
-            placer.random_sites(&self.net.cells, tc, key, &rule.names, rule.range, 1);
+        let drawn = placer.random_sites(&self.net.cells, tc, key, &rule.names, rule.range, 1);
         let fail = |why: String| {
             Diagnostic::error("E1213", why).with_primary(rule.span, "no segment to place on")
         };
@@ -667,7 +682,11 @@ impl Ctx<'_> {
             Ok(_) => {
                 let (lo, hi) = rule.range;
                 let range = if hi.is_finite() {
-                    format!(" within {} .. {} um of soma(0)", crate::units::format_number(lo), crate::units::format_number(hi))
+                    format!(
+                        " within {} .. {} um of soma(0)",
+                        crate::units::format_number(lo),
+                        crate::units::format_number(hi)
+                    )
                 } else {
                     String::new()
                 };
