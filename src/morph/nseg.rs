@@ -63,7 +63,7 @@ pub fn lambda_f(s: &Section, freq: f64) -> f64 {
 /// segment as a fraction of the length constant at `freq` (Hz).
 pub fn nseg_d_lambda(s: &Section, d_lambda: f64, freq: f64) -> usize {
     let n = ((s.length / (d_lambda * lambda_f(s, freq)) + 0.999) / 2.0).trunc();
-    if n.is_finite() && n >= 0.0 && n < 1e9 {
+    if (0.0..1e9).contains(&n) {
         2 * n as usize + 1
     } else {
         1

@@ -101,6 +101,11 @@ impl SegProps {
         self.x.len()
     }
 
+    /// True when the cell has no segment.
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
     /// BMTK's `find_sections`: the eligible segments (ascending) and their
     /// probabilities.
     pub fn find(

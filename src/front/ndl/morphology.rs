@@ -471,7 +471,7 @@ impl Ctx<'_> {
                 let mut d = Diagnostic::error("E1212", format!("unknown segment rule `{other}`"))
                     .with_primary(call.name.span, "not a segment rule")
                     .with_help("`nseg` takes a count, `dL(20 um)` (BMTK's rule) or `d_lambda(0.1, freq = 100 Hz)` (NEURON's)");
-                if let Some(s) = closest(other, ["dL", "d_lambda"].into_iter()) {
+                if let Some(s) = closest(other, ["dL", "d_lambda"]) {
                     d = d.with_note(format!("did you mean `{s}`?"));
                 }
                 self.out.push(d);
