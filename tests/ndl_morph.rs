@@ -246,3 +246,54 @@ fn settings_that_do_not_apply() {
     assert!(!d.is_error());
     assert_eq!(text, "apic");
 }
+
+#[test]
+fn sites_on_indexed_sections() {
+    let mut map = SourceMap::new();
+    let loader = LibraryLoader::new();
+    let checked = check_source(
+        &mut map,
+        "tests/ndl_morph/case.ndl",
+        "cell Pyr from swc \"../morph/point_soma.swc\" { nseg = dL(20 um) }\n\
+         population P = 2 of Pyr\n\
+         stimulus iclamp at P[1].dend[3](0.25) { del = 1 ms; dur = 1 ms; amp = 0.1 nA }\n\
+         synapse exc = Exp2Syn { tau1 = 0.5 ms; tau2 = 3 ms; e = 0 mV }\n\
+         input pre = spikes [1] ms\n\
+         connect pre -> P { synapse = exc; weight = 1 nS; delay = 1 ms; on = apic[2](0.75) }\n\
+         run { tstop = 1 ms }\n",
+        &root().join("tests/ndl_morph"),
+        &loader,
+    );
+    let errors: Vec<&Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let net = checked.experiment.expect("builds").network;
+    let at = |c: usize, k: usize| {
+        let p = &net.cells[c].point_processes[k];
+        (
+            net.cells[c].sections[p.location.section].name.as_str(),
+            p.location.x,
+            &*p.mechanism,
+        )
+    };
+    assert_eq!(at(1, 0), ("dend[3]", 0.25, "IClamp"));
+    assert_eq!(at(0, 0), ("apic[2]", 0.75, "Exp2Syn"));
+    assert_eq!(at(1, 1), ("apic[2]", 0.75, "Exp2Syn"));
+}
+
+#[test]
+fn build_refuses_cells_from_morphologies() {
+    let out = std::env::temp_dir().join(format!("nmc_ndl_morph_build_{}", std::process::id()));
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .args(["build", "--quiet", "tests/ndl_morph/explicit_dl.ndl", "-o"])
+        .arg(&out)
+        .output()
+        .expect("run nmc");
+    let _ = std::fs::remove_dir_all(&out);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(err.contains("E1506") && err.contains("morphology"), "{err}");
+}

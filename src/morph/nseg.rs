@@ -83,6 +83,37 @@ pub fn zero_diameter(s: &Section) -> Option<usize> {
 mod tests {
     use super::nseg_for;
 
+    /// A cylinder: lambda_f is 1e5 * sqrt(d / (4 pi f Ra cm)) with or
+    /// without 3-d points, and the rule gives the odd count NEURON's
+    /// CellBuilder formula does.
+    #[test]
+    fn d_lambda_of_a_cylinder() {
+        use super::{lambda_f, nseg_d_lambda};
+        use crate::net::Section;
+        let plain = Section {
+            length: 1000.0,
+            diam: 2.0,
+            ra: 100.0,
+            cm: 1.0,
+            pt3d: Vec::new(),
+            ..Section::default()
+        };
+        let want = 1e5 * (2.0 / (4.0 * std::f64::consts::PI * 100.0 * 100.0)).sqrt();
+        assert_eq!(lambda_f(&plain, 100.0), want);
+        let pts = Section {
+            pt3d: vec![
+                [0.0, 0.0, 0.0, 2.0],
+                [500.0, 0.0, 0.0, 2.0],
+                [1000.0, 0.0, 0.0, 2.0],
+            ],
+            ..plain.clone()
+        };
+        assert!((lambda_f(&pts, 100.0) - want).abs() < 1e-9 * want);
+        // L / (0.1 lambda) = 1000 / 39.89 = 25.07: int((25.07 + 0.999)/2)*2 + 1 = 27.
+        assert_eq!(nseg_d_lambda(&plain, 0.1, 100.0), 27);
+        assert_eq!(nseg_d_lambda(&plain, 10.0, 100.0), 1);
+    }
+
     #[test]
     fn odd_counts_as_bmtk() {
         assert_eq!(nseg_for(100.0, 20.0), 5);

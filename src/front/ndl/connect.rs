@@ -236,6 +236,10 @@ impl Ctx<'_> {
                         random_on = self.random_sites_rule(call);
                         ok &= random_on.is_some();
                     }
+                    Value::Refs(r) if r.len() == 1 && r[0].position.is_some() => {
+                        on = self.indexed_site(&r[0]);
+                        ok &= on.is_some();
+                    }
                     Value::Call(call) if call.args.len() == 1 && call.args[0].name.is_none() => {
                         match &call.args[0].value {
                             Value::Quantity(q) if q.formula.is_none() && q.unit.is_none() => {

@@ -525,6 +525,34 @@ impl Ctx<'_> {
         }
     }
 
+    /// `on = dend[3](0.5)`: a site on one section of a type.
+    pub(super) fn indexed_site(&mut self, r: &Reference) -> Option<Site> {
+        let (x, x_span) = r.position?;
+        let section = match (&r.selector, &r.member) {
+            (Some(sel), None) => match super::parse::indexed_section(&r.name, sel) {
+                Ok(id) => id,
+                Err(d) => {
+                    self.out.push(d);
+                    return None;
+                }
+            },
+            (None, None) => r.name.clone(),
+            (_, Some(m)) => {
+                self.out.push(
+                    Diagnostic::error("E1305", "`on` takes a site such as `dend[3](0.5)`")
+                        .with_primary(m.span, "not part of a site"),
+                );
+                return None;
+            }
+        };
+        Some(Site {
+            section,
+            x,
+            x_span,
+            span: r.span,
+        })
+    }
+
     /// Reads `on = random(dend, apic, distance = [50, 300] um)`.
     pub(super) fn random_sites_rule(&mut self, call: &Call) -> Option<RandomSites> {
         let mut names = Vec::new();
