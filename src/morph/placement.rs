@@ -4,7 +4,9 @@
 //! `distance_range` (path distance from soma(0), as NEURON's `distance`
 //! sums it) are drawn with probability proportional to the overlapping
 //! length, `nsyns` draws per edge, by the cell's own numpy stream
-//! `RandomState(gid)`.
+//! `RandomState(gid)`. SONATA runs place edges with it
+//! (`driver::sonata::sites`), NDL connections `on = random(...)` too
+//! (`front::ndl::morphology`, one draw per connection, node id as gid).
 
 use super::bmtk_rng::{RandomState, np_sum};
 use crate::net::{Cell, Location};
