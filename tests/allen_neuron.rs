@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use nmc::diag::SourceMap;
-use nmc::driver::sonata::allen::{AllenCell, perisomatic};
+use nmc::morph::allen::{AllenCell, perisomatic};
 use nmc::net::{Location, Network, PointProcess, Record, RunSettings, Variable};
 use nmc::sim::Simulation;
 use nmc::sim::geometry::{pt3d_arcs, segment_geometry};

@@ -312,6 +312,13 @@ check` on the file.",
     E1008 "`use` cycle" =>
 "Files named by `use` form a cycle; each file and line is named. Remove
 one `use`.",
+    E1009 "biophysics file unreadable or unusable" =>
+"The fit file named by a cell's `biophysics from \"fit.json\"` cannot be
+read, is not JSON, or is not an Allen perisomatic fit nmc can apply
+(`passive` with `ra`, `cm` per section type and `e_pas`; `genome` entries
+naming a mechanism and its range variable; `conditions.erev`). The
+message names the entry; fix the file or write the biophysics as `insert`
+blocks per section type.",
     E1101 "NDL syntax error" =>
 "The parser met a token it did not expect; the message says what it
 expected. Common causes: a missing `;` or `}`, a unit written without its
@@ -369,6 +376,11 @@ arguments.",
     E1212 "bad arguments of a call" =>
 "A call such as `lognormal(...)`, `cuboid(...)` or a connection rule has
 an unknown, repeated, surplus or missing argument.",
+    E1213 "placement finds no segment" =>
+"A connection's `on = random(...)` asks for segments of section types and
+a path distance range that no segment of the target cell reaches (BMTK
+would silently make no synapse). Widen the distance range, name other
+section types, or check the morphology.",
     E1301 "unit of the wrong kind" =>
 "The value has a unit of another dimension than the setting needs (mV
 where ms is expected). The caret is on the unit.",
@@ -519,6 +531,10 @@ selector.",
     W1102 "one_to_one map leaves targets out" =>
 "A `one_to_one` rule leaves targets without a source or gives one more
 than one (the populations differ in size, or the offset is off).",
+    W1205 "section type absent from the morphology" =>
+"A `section dend { ... }` block of a cell read from a morphology file
+sets a section type the file has none of, so it sets nothing. Remove the
+block or check the morphology.",
     W1302 "unit where the mechanism declares none" =>
 "The mechanism declares no unit for the setting, so the unit given cannot
 be checked; the number is used as written.",

@@ -393,7 +393,16 @@ fn ndl(before: &str, cat: Option<&Library>) -> Vec<CompletionItem> {
             .collect();
     }
     let settings: &[&str] = match head.first().copied().unwrap_or("") {
-        "cell" => &["section", "insert", "ion", "connect"],
+        "cell" => &[
+            "section",
+            "insert",
+            "ion",
+            "connect",
+            "biophysics",
+            "nseg",
+            "cm",
+            "Ra",
+        ],
         "section" => &["L", "diam", "nseg", "cm", "Ra", "insert", "ion"],
         "ion" => &["e", "i", "o"],
         "run" => &[

@@ -4,7 +4,11 @@
 //! engine computes from the points as NEURON does
 //! ([`crate::sim::geometry`]).
 
+pub mod allen;
+pub mod bmtk_rng;
 pub mod import3d;
+pub mod nseg;
+pub mod placement;
 pub mod swc;
 
 use std::path::Path;

@@ -22,21 +22,20 @@
 //! built-ins only, as in BMTK), `E1504` a cell template with errors, `W1501`
 //! something BMTK ignores or a likely slip.
 
+pub use crate::morph::allen;
 use crate::sonata::config::{self, SimulationConfig};
 use crate::sonata::edges::{EdgePopulation, read_edges};
 use crate::sonata::inputs::{read_spike_csv, read_spike_input};
 use crate::sonata::nodes::{NodePopulation, read_nodes};
-pub mod allen;
-mod bmtk_rng;
 mod clamps;
 mod mechanisms;
-mod nseg;
 mod order;
-mod placement;
 mod reports;
 mod sites;
 mod synapses;
 mod templates;
+
+use crate::morph::{nseg, placement};
 
 use crate::diag::{Diagnostic, SourceMap};
 use crate::driver::library::{Library, used_names};

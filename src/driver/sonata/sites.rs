@@ -9,9 +9,9 @@
 //! - else one synapse at the soma centre.
 
 use super::e1502;
-use super::placement::{Placer, parse_range, parse_sections};
 use super::synapses::site;
 use crate::diag::Diagnostic;
+use crate::morph::placement::Placer;
 use crate::net::{Cell, Location};
 use crate::sonata::edges::EdgePopulation;
 
@@ -181,4 +181,51 @@ pub(super) fn edge_sites(
         }
     }
     Ok(())
+}
+
+/// An edge type's `target_sections` (`['soma', 'dend']`, BMTK reads it
+/// with Python's `literal_eval`).
+fn parse_sections(text: &str) -> Option<Vec<String>> {
+    let t = text.trim();
+    let inner = t.strip_prefix('[')?.strip_suffix(']')?;
+    let mut out = Vec::new();
+    for part in inner.split(',') {
+        let p = part.trim();
+        if p.is_empty() {
+            continue;
+        }
+        let q = p
+            .strip_prefix('\'')
+            .and_then(|s| s.strip_suffix('\''))
+            .or_else(|| p.strip_prefix('"').and_then(|s| s.strip_suffix('"')))?;
+        out.push(q.to_string());
+    }
+    Some(out)
+}
+
+/// An edge type's `distance_range`: a JSON pair, or one number `d`
+/// meaning `[0, d]`.
+fn parse_range(text: &str) -> Option<(f64, f64)> {
+    if let Ok(v) = serde_json::from_str::<Vec<f64>>(text.trim()) {
+        return match v.as_slice() {
+            [a, b, ..] => Some((*a, *b)),
+            _ => None,
+        };
+    }
+    text.trim().parse::<f64>().ok().map(|d| (0.0, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_bmtk_columns() {
+        assert_eq!(
+            parse_sections("['soma', \"dend\"]"),
+            Some(vec!["soma".to_string(), "dend".to_string()])
+        );
+        assert_eq!(parse_range("[0.0, 999.9]"), Some((0.0, 999.9)));
+        assert_eq!(parse_range("150"), Some((0.0, 150.0)));
+    }
 }

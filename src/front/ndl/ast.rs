@@ -271,7 +271,32 @@ pub struct CellDef {
     pub ions: Vec<IonDef>,
     /// `connect child(0) to parent(x)` statements.
     pub topology: Vec<Topology>,
+    /// `from swc "file.swc"`: the sections come from a morphology file,
+    /// and each `section` block sets every section of its type.
+    pub morphology: Option<MorphologySource>,
+    /// `biophysics from "fit.json"` statements.
+    pub biophysics: Vec<FileRef>,
+    /// Settings of the whole cell (`nseg = dL(20 um)`, `cm`, `Ra`).
+    pub properties: Vec<Assign>,
     /// The whole definition.
+    pub span: Span,
+}
+
+/// `from swc "file.swc"` after a cell's name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MorphologySource {
+    /// The file format as written (`swc`).
+    pub format: Ident,
+    /// The file.
+    pub file: FileRef,
+}
+
+/// A quoted file name (relative to the `.ndl` file that writes it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileRef {
+    /// The path as written.
+    pub path: String,
+    /// Where the string is.
     pub span: Span,
 }
 

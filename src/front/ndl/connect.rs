@@ -7,7 +7,7 @@
 //!   synapse = exc                           // one synapse instance per connection (as BMTK)
 //!   weight = lognormal(mean = 2 nS, sd = 1 nS, lower = -2, upper = 2)   // or 2 nS, or a formula
 //!   delay = 0.5 ms                          // or a formula: (0.5 + distance/300) ms
-//!   on = soma(0.5)
+//!   on = soma(0.5)                          // or random(dend, apic, distance = [50, 300] um)
 //! }
 //! ```
 //!
@@ -193,6 +193,7 @@ impl Ctx<'_> {
         let mut weight_a = None;
         let mut delay_a = None;
         let mut on: Option<Site> = None;
+        let mut random_on = None;
         let mut rule_v: Option<&Value> = None;
         let mut threshold = f64::NAN;
         let mut seed = None;
@@ -231,6 +232,14 @@ impl Ctx<'_> {
                     None => ok = false,
                 },
                 "on" => match &a.value {
+                    Value::Call(call) if call.name.name == "random" => {
+                        random_on = self.random_sites_rule(call);
+                        ok &= random_on.is_some();
+                    }
+                    Value::Refs(r) if r.len() == 1 && r[0].position.is_some() => {
+                        on = self.indexed_site(&r[0]);
+                        ok &= on.is_some();
+                    }
                     Value::Call(call) if call.args.len() == 1 && call.args[0].name.is_none() => {
                         match &call.args[0].value {
                             Value::Quantity(q) if q.formula.is_none() && q.unit.is_none() => {
@@ -512,6 +521,11 @@ impl Ctx<'_> {
             let Some(tc) = target.cells[t] else { return };
             let location = if art_target.is_some() {
                 Location::default()
+            } else if let Some(r) = &random_on {
+                match self.random_site(tc, r, et) {
+                    Some(l) => l,
+                    None => return,
+                }
             } else if site.section.name.is_empty() {
                 Location { section: 0, x: 0.5 }
             } else {
@@ -520,7 +534,9 @@ impl Ctx<'_> {
                     None => return,
                 }
             };
-            if section_name.is_empty()
+            if let Some(r) = &random_on {
+                section_name = r.first_type().to_string();
+            } else if section_name.is_empty()
                 && let Some(sec) = self.net.cells[tc].sections.get(location.section)
             {
                 section_name = sec.name.clone();

@@ -25,6 +25,10 @@ pub(super) struct CellType {
     pub(super) sections: Vec<String>,
     /// The NDL text of its definition (a SONATA cell template).
     pub(super) text: String,
+    /// A cell read from a morphology: the order of its template's `all`
+    /// list (`all[k]` indexes `cell.sections`), which synapse placement
+    /// orders segments by.
+    pub(super) all: Option<Vec<usize>>,
 }
 
 /// An input: a virtual population of spike trains.
@@ -87,6 +91,10 @@ pub(super) struct Ctx<'a> {
     /// Bytes the network and its simulation take by the estimates checked
     /// so far ([`Ctx::memory_for`]); each new estimate is checked on top.
     pub(super) committed: f64,
+    /// The morphology and fit files the cells name, already read.
+    pub(super) files: &'a super::morphology::Files,
+    /// Draws synapse sites on cells (`on = random(...)`), made on first use.
+    pub(super) placer: Option<crate::morph::placement::Placer>,
 }
 
 /// Gives the mechanisms an NDL file may use: NEURON's built-ins plus the
@@ -103,6 +111,7 @@ pub fn build_with(
     map: &SourceMap,
     out: &mut Vec<Diagnostic>,
     load: LoadCatalogue,
+    files: &super::morphology::Files,
 ) -> Option<Experiment> {
     let errors_before = out.iter().filter(|d| d.is_error()).count();
     let mut cx = Ctx {
@@ -129,6 +138,8 @@ pub fn build_with(
         node_sets: BTreeMap::new(),
         net: Network::default(),
         committed: 0.0,
+        files,
+        placer: None,
     };
     let mut name = None;
     let mut mechanisms_dir = None;
@@ -446,7 +457,7 @@ impl Ctx<'_> {
 
     /// [`Ctx::params`], with ion variables (`eleak`) returned apart as
     /// section ion values.
-    fn params_ions(
+    pub(super) fn params_ions(
         &mut self,
         m: &MechInfo,
         settings: &Settings,
@@ -547,7 +558,7 @@ impl Ctx<'_> {
         (map, ions)
     }
 
-    fn ion_values(&mut self, ion: &IonDef, into: &mut BTreeMap<String, f64>) {
+    pub(super) fn ion_values(&mut self, ion: &IonDef, into: &mut BTreeMap<String, f64>) {
         let n = &ion.ion.name;
         for a in &ion.values.assigns {
             let (key, unit) = match a.name.name.as_str() {
@@ -567,6 +578,25 @@ impl Ctx<'_> {
     }
 
     fn cell_type(&mut self, c: &CellDef) {
+        if c.morphology.is_some() {
+            self.morph_cell_type(c);
+            return;
+        }
+        for (what, span) in c
+            .biophysics
+            .iter()
+            .map(|b| ("`biophysics`", b.span))
+            .chain(c.properties.iter().map(|a| ("a setting", a.span)))
+        {
+            self.out.push(
+                Diagnostic::error(
+                    "E1207",
+                    format!("{what} belongs to a cell read from a morphology"),
+                )
+                .with_primary(span, "not allowed in a cell made of `section` blocks")
+                .with_help("write `cell Name from swc \"cell.swc\" { ... }`, or put the setting in a `section` block"),
+            );
+        }
         if c.sections.is_empty() {
             self.out.push(
                 Diagnostic::error("E1208", format!("cell `{}` has no section", c.name.name))
@@ -652,6 +682,7 @@ impl Ctx<'_> {
                 cell,
                 sections: names,
                 text: self.text_of(c.span),
+                all: None,
             },
         );
     }
@@ -669,7 +700,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn nseg(&mut self, a: &Assign) -> Option<usize> {
+    pub(super) fn nseg(&mut self, a: &Assign) -> Option<usize> {
         let q = quantity(a, self.out)?;
         if q.unit.is_none() && q.value >= 1.0 && q.value.fract() == 0.0 && q.value <= 1e6 {
             Some(q.value as usize)
@@ -758,7 +789,16 @@ impl Ctx<'_> {
             return None;
         }
         let c = &self.net.cells[cell];
-        match c.sections.iter().position(|s| s.name == site.section.name) {
+        // A section type with one section (`soma` of a reconstructed cell)
+        // may be named without its index.
+        let named = |n: &str| c.sections.iter().position(|s| s.name == n);
+        let found = named(&site.section.name).or_else(|| {
+            let n = &site.section.name;
+            (!n.contains('[') && named(&format!("{n}[1]")).is_none())
+                .then(|| named(&format!("{n}[0]")))
+                .flatten()
+        });
+        match found {
             Some(section) => Some(Location { section, x: site.x }),
             None => {
                 let names: Vec<&str> = c.sections.iter().map(|s| s.name.as_str()).collect();

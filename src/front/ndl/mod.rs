@@ -27,7 +27,10 @@
 //!   `.mod` file has errors; `E1005` a `use`d file cannot be read or
 //!   defines more than cell types; `E1006` a positions file cannot be read
 //!   or is malformed; `E1007` a SONATA spike file cannot be read;
-//!   `E1008` `use`d files that form a cycle (names each file and line)
+//!   `E1008` `use`d files that form a cycle (names each file and line);
+//!   `E1009` a cell's `biophysics` file cannot be read, is not JSON or is
+//!   not an Allen perisomatic fit nmc can apply (a morphology file that
+//!   cannot be read is `E1709`, its problems `E17xx` at its lines)
 //! - `E11xx` syntax: `E1101` expected/found (with what was expected);
 //!   `E1102` unclosed `{`; `E1103` unknown statement keyword (did you mean);
 //!   `E1104` nesting or expression beyond the limits (`MAX_NESTING`,
@@ -44,7 +47,9 @@
 //!   `E1210` a mechanism variable that cannot be set (GLOBAL, ASSIGNED, STATE);
 //!   `E1211` unknown variable or function in a formula (or a wrong
 //!   argument count); `E1212` a call's arguments: unknown, repeated,
-//!   surplus or missing (rules, `lognormal`, `cuboid`)
+//!   surplus or missing (rules, `lognormal`, `cuboid`, `dL`, `d_lambda`,
+//!   `random`); `E1213` a placement `on = random(...)` that finds no
+//!   segment of its section types in its distance range
 //! - `E13xx` values: `E1301` unit of the wrong kind (caret on the unit);
 //!   `E1302` a number without the unit its setting needs; `E1303` unknown
 //!   unit; `E1304` value out of range (x outside [0, 1], nseg, dt, indexes);
@@ -58,13 +63,16 @@
 //!   by an end other than 0
 //! - warnings: `W1001` no `run` block (defaults used); `W1002` no
 //!   population; `W1101` a rule or node set that selects nobody (names the
-//!   selector); `W1102` a `one_to_one` map that leaves targets without a
+//!   selector); `W1205` a `section <type>` block of a cell read from a
+//!   morphology whose file has no section of that type; `W1102` a `one_to_one` map that leaves targets without a
 //!   source or gives one more than one; `W1302` a unit given where the
 //!   mechanism declares none (cannot be checked, the number is used as
 //!   written)
 //!
 //! Networks (populations, rules, inputs, node sets) are described in
-//! [`nodes`] and [`connect`]; the SONATA record in [`Experiment::circuit`].
+//! [`nodes`] and [`connect`]; cells read from morphology files and
+//! synapses placed on them by type and distance in [`morphology`]; the
+//! SONATA record in [`Experiment::circuit`].
 
 pub mod ast;
 pub mod check;
@@ -72,6 +80,7 @@ pub mod circuit;
 pub mod connect;
 pub mod formula;
 pub mod lower;
+pub mod morphology;
 pub mod nodes;
 pub mod parse;
 pub mod quantity;
@@ -361,7 +370,12 @@ fn check_loaded(
     let experiment = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
-        lower::build_with(&full, base, map, &mut diagnostics, load)
+        // Morphology and fit files join the source map first, so that
+        // their problems point at their lines.
+        let errors = diagnostics.len();
+        let files = morphology::load(map, &full, id, base, &mut diagnostics);
+        let failed = diagnostics[errors..].iter().any(Diagnostic::is_error);
+        lower::build_with(&full, base, map, &mut diagnostics, load, &files).filter(|_| !failed)
     };
     crate::diag::sort(&mut diagnostics);
     Checked {

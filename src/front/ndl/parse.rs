@@ -185,6 +185,8 @@ fn describe(rule: &Rule) -> Option<&'static str> {
         Rule::ion => "`ion`",
         Rule::section => "`section`",
         Rule::topology => "`connect`",
+        Rule::biophysics => "`biophysics`",
+        Rule::morphology => "`from swc \"file.swc\"`",
         Rule::report => "`report`",
         Rule::add_op | Rule::mul_op => "an operator",
         Rule::EOI => "end of file",
@@ -507,10 +509,30 @@ impl Builder {
             inserts: Vec::new(),
             ions: Vec::new(),
             topology: Vec::new(),
+            morphology: None,
+            biophysics: Vec::new(),
+            properties: Vec::new(),
             span,
         };
         for q in it {
             match q.as_rule() {
+                Rule::morphology => {
+                    let mspan = self.span(&q);
+                    let mut mi = q.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                    let format = self.ident(self.next(&mut mi, mspan)?);
+                    let (path, span) = self.string(self.next(&mut mi, mspan)?);
+                    cell.morphology = Some(MorphologySource {
+                        format,
+                        file: FileRef { path, span },
+                    });
+                }
+                Rule::biophysics => {
+                    let bspan = self.span(&q);
+                    let mut bi = q.into_inner().filter(|q| !is_keyword(q.as_rule()));
+                    let (path, span) = self.string(self.next(&mut bi, bspan)?);
+                    cell.biophysics.push(FileRef { path, span });
+                }
+                Rule::assign => cell.properties.push(self.assign(q)?),
                 Rule::section => {
                     let sspan = self.span(&q);
                     let mut si = q.into_inner().filter(|q| !is_keyword(q.as_rule()));
@@ -580,8 +602,13 @@ impl Builder {
     fn site(&self, p: Pair<Rule>) -> R<Site> {
         let span = self.span(&p);
         let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
-        let section = self.ident(self.next(&mut it, span)?);
-        let e = self.next(&mut it, span)?;
+        let mut section = self.ident(self.next(&mut it, span)?);
+        let mut e = self.next(&mut it, span)?;
+        if e.as_rule() == Rule::selector {
+            let sel = self.selector(e)?;
+            section = indexed_section(&section, &sel)?;
+            e = self.next(&mut it, span)?;
+        }
         let x_span = self.span(&e);
         let x = self.constant(e)?;
         Ok(Site {
@@ -914,6 +941,19 @@ impl Builder {
         too_deep(depth, span)?;
         Ok((e, depth))
     }
+}
+
+/// The section `name[k]` of a selector `[k]` (a range is E1304).
+pub(super) fn indexed_section(name: &Ident, sel: &Selector) -> R<Ident> {
+    if sel.end != sel.first.saturating_add(1) {
+        return Err(Diagnostic::error("E1304", "a site names one section")
+            .with_primary(sel.span, "a range of sections")
+            .with_help("write one index, e.g. `dend[3](0.5)`"));
+    }
+    Ok(Ident {
+        name: format!("{}[{}]", name.name, sel.first),
+        span: name.span.to(sel.span),
+    })
 }
 
 /// Deepest expression tree accepted: a sum of this many terms, or this

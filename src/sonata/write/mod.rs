@@ -197,6 +197,15 @@ pub fn write_circuit(
     circuit: &Circuit,
     sim: &SimulationSettings,
 ) -> Result<Written, Diagnostic> {
+    // Cells with 3-d points (read from a morphology) would need their
+    // morphology and Import3d in the template: not written yet.
+    for (name, cell) in &circuit.cells {
+        if cell.sections.iter().any(|s| !s.pt3d.is_empty()) {
+            return Err(invalid(format!(
+                "cell type `{name}` is read from a morphology file, which `nmc build` cannot write as a SONATA cell template yet; run the .ndl file with `nmc run`"
+            )));
+        }
+    }
     let mut out = Out {
         dir,
         written: Written::default(),

@@ -4,7 +4,9 @@
 //! `distance_range` (path distance from soma(0), as NEURON's `distance`
 //! sums it) are drawn with probability proportional to the overlapping
 //! length, `nsyns` draws per edge, by the cell's own numpy stream
-//! `RandomState(gid)`.
+//! `RandomState(gid)`. SONATA runs place edges with it
+//! (`driver::sonata::sites`), NDL connections `on = random(...)` too
+//! (`front::ndl::morphology`, one draw per connection, node id as gid).
 
 use super::bmtk_rng::{RandomState, np_sum};
 use crate::net::{Cell, Location};
@@ -13,7 +15,7 @@ use std::collections::HashMap;
 /// Per-segment properties of a cell, in BMTK's order (sections in order,
 /// segments along each).
 #[derive(Clone, Debug)]
-pub(super) struct SegProps {
+pub struct SegProps {
     /// Section index of each segment.
     sec: Vec<usize>,
     /// Segment centre (`seg.x`).
@@ -27,7 +29,7 @@ pub(super) struct SegProps {
 }
 
 /// SWC code of a section or target name, as BMTK's `sec_type_swc` maps it.
-pub(super) fn swc_code(name: &str) -> Option<u8> {
+pub fn swc_code(name: &str) -> Option<u8> {
     match name {
         "soma" | "somatic" => Some(1),
         "axon" | "axonal" => Some(2),
@@ -38,7 +40,7 @@ pub(super) fn swc_code(name: &str) -> Option<u8> {
 }
 
 /// The section of the soma: the first named `soma` or `soma[...]`.
-pub(super) fn soma_index(cell: &Cell) -> Option<usize> {
+pub fn soma_index(cell: &Cell) -> Option<usize> {
     cell.sections
         .iter()
         .position(|s| s.name == "soma" || s.name.starts_with("soma["))
@@ -60,7 +62,7 @@ fn node_ratio(nseg: usize, x: f64) -> f64 {
 impl SegProps {
     /// The segments of `cell` (its `nseg` already set), its sections in
     /// `order` (BMTK's `all` list; `None`: the cell's own order).
-    pub(super) fn of(cell: &Cell, order: Option<&[usize]>) -> Result<SegProps, String> {
+    pub fn of(cell: &Cell, order: Option<&[usize]>) -> Result<SegProps, String> {
         let soma = soma_index(cell).ok_or("the cell has no section named `soma`")?;
         if cell.sections[soma].parent.is_some() {
             return Err("the soma is not the root of the cell".into());
@@ -97,13 +99,18 @@ impl SegProps {
     }
 
     /// Number of segments.
-    pub(super) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.x.len()
+    }
+
+    /// True when the cell has no segment.
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
     }
 
     /// BMTK's `find_sections`: the eligible segments (ascending) and their
     /// probabilities.
-    pub(super) fn find(
+    pub fn find(
         &self,
         names: &[String],
         range: (f64, f64),
@@ -135,7 +142,7 @@ impl SegProps {
     }
 
     /// Where segment `k` is.
-    pub(super) fn location(&self, k: usize) -> Location {
+    pub fn location(&self, k: usize) -> Location {
         Location {
             section: self.sec[k],
             x: self.x[k],
@@ -169,7 +176,7 @@ fn distance(cell: &Cell, soma: usize, si: usize, x: f64) -> Result<f64, String> 
 }
 
 /// BMTK's draw for one edge: `nsyns` segment indexes.
-pub(super) fn draw(
+pub fn draw(
     rng: &mut RandomState,
     ix: &[usize],
     prob: &[f64],
@@ -187,7 +194,7 @@ type Eligible = (Vec<usize>, Vec<f64>);
 
 /// The synapse sites of edges on the cells of a network, drawn in the
 /// order the loader asks for them (BMTK's connection order).
-pub(super) struct Placer {
+pub struct Placer {
     /// BMTK's gid of each cell (its stream's seed).
     gids: Vec<u64>,
     /// The cell whose segment table BMTK uses for each cell (see
@@ -207,7 +214,7 @@ pub(super) struct Placer {
 /// `dL` also equals this one's count before (the cache compares the
 /// stored cell's current count); else the cell itself. `cells[k]` is
 /// `(morphology, nseg before dL, nseg after dL)`.
-pub(super) fn shared_props(cells: &[(Option<String>, usize, usize)]) -> Vec<usize> {
+pub fn shared_props(cells: &[(Option<String>, usize, usize)]) -> Vec<usize> {
     let mut stored: Vec<usize> = Vec::new();
     let mut out = Vec::with_capacity(cells.len());
     for (k, (m, pre, _)) in cells.iter().enumerate() {
@@ -234,11 +241,7 @@ impl Placer {
     /// `gids[k]` seeds cell `k`'s stream; `props_from` from
     /// [`shared_props`]; `orders[k]` is BMTK's order of cell `k`'s
     /// sections when it differs from the cell's.
-    pub(super) fn new(
-        gids: Vec<u64>,
-        props_from: Vec<usize>,
-        orders: Vec<Option<Vec<usize>>>,
-    ) -> Placer {
+    pub fn new(gids: Vec<u64>, props_from: Vec<usize>, orders: Vec<Option<Vec<usize>>>) -> Placer {
         let n = gids.len();
         Placer {
             gids,
@@ -255,7 +258,7 @@ impl Placer {
     /// for the cache.
     /// An empty list when no segment qualifies (BMTK then makes no synapse
     /// and draws nothing).
-    pub(super) fn random_sites(
+    pub fn random_sites(
         &mut self,
         cells: &[Cell],
         c: usize,
@@ -324,41 +327,9 @@ fn nth_segment_section(cell: &Cell, order: Option<&[usize]>, mut n: usize) -> Op
 
 impl Placer {
     /// BMTK's order of cell `c`'s sections, if it differs from the cell's.
-    pub(super) fn order(&self, c: usize) -> Option<&[usize]> {
+    pub fn order(&self, c: usize) -> Option<&[usize]> {
         self.orders.get(c).and_then(|o| o.as_deref())
     }
-}
-
-/// An edge type's `target_sections` (`['soma', 'dend']`, BMTK reads it
-/// with Python's `literal_eval`).
-pub(super) fn parse_sections(text: &str) -> Option<Vec<String>> {
-    let t = text.trim();
-    let inner = t.strip_prefix('[')?.strip_suffix(']')?;
-    let mut out = Vec::new();
-    for part in inner.split(',') {
-        let p = part.trim();
-        if p.is_empty() {
-            continue;
-        }
-        let q = p
-            .strip_prefix('\'')
-            .and_then(|s| s.strip_suffix('\''))
-            .or_else(|| p.strip_prefix('"').and_then(|s| s.strip_suffix('"')))?;
-        out.push(q.to_string());
-    }
-    Some(out)
-}
-
-/// An edge type's `distance_range`: a JSON pair, or one number `d`
-/// meaning `[0, d]`.
-pub(super) fn parse_range(text: &str) -> Option<(f64, f64)> {
-    if let Ok(v) = serde_json::from_str::<Vec<f64>>(text.trim()) {
-        return match v.as_slice() {
-            [a, b, ..] => Some((*a, *b)),
-            _ => None,
-        };
-    }
-    text.trim().parse::<f64>().ok().map(|d| (0.0, d))
 }
 
 #[cfg(test)]
@@ -423,16 +394,6 @@ mod tests {
             .unwrap();
         assert_eq!(ix, [0, 12]);
         assert!(p.find(&["basl".into()], (0.0, 1.0)).is_err());
-    }
-
-    #[test]
-    fn parses_bmtk_columns() {
-        assert_eq!(
-            parse_sections("['soma', \"dend\"]"),
-            Some(vec!["soma".to_string(), "dend".to_string()])
-        );
-        assert_eq!(parse_range("[0.0, 999.9]"), Some((0.0, 999.9)));
-        assert_eq!(parse_range("150"), Some((0.0, 150.0)));
     }
 
     #[test]

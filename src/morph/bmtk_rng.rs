@@ -13,14 +13,14 @@ const LOWER: u32 = 0x7fff_ffff;
 
 /// numpy's `np.random.RandomState` with an integer seed.
 #[derive(Clone)]
-pub(super) struct RandomState {
+pub struct RandomState {
     key: [u32; N],
     pos: usize,
 }
 
 impl RandomState {
     /// `RandomState(seed)`.
-    pub(super) fn new(seed: u32) -> RandomState {
+    pub fn new(seed: u32) -> RandomState {
         let mut key = [0u32; N];
         let mut s = seed;
         for (i, k) in key.iter_mut().enumerate() {
@@ -49,7 +49,7 @@ impl RandomState {
     }
 
     /// The next 32-bit output.
-    pub(super) fn next_u32(&mut self) -> u32 {
+    pub fn next_u32(&mut self) -> u32 {
         if self.pos >= N {
             self.generate();
         }
@@ -62,7 +62,7 @@ impl RandomState {
     }
 
     /// `random_sample()`: a double in [0, 1) from two outputs (53 bits).
-    pub(super) fn random_sample(&mut self) -> f64 {
+    pub fn random_sample(&mut self) -> f64 {
         let a = self.next_u32() >> 5;
         let b = self.next_u32() >> 6;
         (f64::from(a) * 67_108_864.0 + f64::from(b)) / 9_007_199_254_740_992.0
@@ -71,7 +71,7 @@ impl RandomState {
     /// `choice(range(len(p)), size, replace=True, p=p)`: indexes into `p`.
     /// Errors as numpy raises them (empty `p` with draws, negative or
     /// non-finite probabilities, a sum away from 1).
-    pub(super) fn choice(&mut self, p: &[f64], size: usize) -> Result<Vec<usize>, String> {
+    pub fn choice(&mut self, p: &[f64], size: usize) -> Result<Vec<usize>, String> {
         if p.is_empty() {
             if size == 0 {
                 return Ok(Vec::new());
@@ -122,7 +122,7 @@ fn kahan_sum(a: &[f64]) -> f64 {
 
 /// `np.sum(a)` of a contiguous float64 array: 0 plus numpy's pairwise sum
 /// (blocks of 8 partial sums up to 128 elements, halves above).
-pub(super) fn np_sum(a: &[f64]) -> f64 {
+pub fn np_sum(a: &[f64]) -> f64 {
     0.0 + pairwise(a)
 }
 
