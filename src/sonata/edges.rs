@@ -75,20 +75,19 @@ impl EdgePopulation {
     }
 }
 
+/// Node ids read as `i64`, checked and reinterpreted in place (no copy).
 fn unsigned(file: &Path, what: &str, v: Vec<i64>) -> Result<Vec<u64>, Diagnostic> {
-    let mut out = Vec::with_capacity(v.len());
-    for (row, x) in v.into_iter().enumerate() {
-        out.push(u64::try_from(x).map_err(|_| {
-            Diagnostic::error(
-                "E1502",
-                format!(
-                    "`{}` {what} row {row}: {x} is not a node id",
-                    file.display()
-                ),
-            )
-        })?);
+    if let Some((row, x)) = v.iter().enumerate().find(|(_, x)| **x < 0) {
+        return Err(Diagnostic::error(
+            "E1502",
+            format!(
+                "`{}` {what} row {row}: {x} is not a node id",
+                file.display()
+            ),
+        ));
     }
-    Ok(out)
+    // Same size and alignment: the standard library reuses the buffer.
+    Ok(v.into_iter().map(|x| x as u64).collect())
 }
 
 /// Every group column of one population at once: the value of each edge
@@ -175,6 +174,15 @@ fn group_columns(
             }
         }
         groups.insert(id, cols);
+    }
+    // One group whose rows are the edges in order (as BMTK writes them):
+    // its columns are the edges' columns as they are.
+    if groups.len() == 1
+        && gix.iter().enumerate().all(|(k, &i)| i == k as i64)
+        && let Some(cols) = groups.values_mut().next()
+        && cols.values().all(|v| v.len() == n)
+    {
+        return Ok(std::mem::take(cols));
     }
     let mut names: Vec<&String> = groups.values().flat_map(|c| c.keys()).collect();
     names.sort_unstable();
@@ -267,8 +275,14 @@ pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>,
                 ),
             ));
         }
+        let mut known = None;
         for (row, t) in type_ids.iter().enumerate() {
-            if !types.rows.contains_key(t) {
+            if known == Some(*t) {
+                continue;
+            }
+            if types.rows.contains_key(t) {
+                known = Some(*t);
+            } else {
                 return Err(Diagnostic::error(
                     "E1502",
                     format!(

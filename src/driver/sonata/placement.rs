@@ -6,7 +6,7 @@
 //! length, `nsyns` draws per edge, by the cell's own numpy stream
 //! `RandomState(gid)`.
 
-use super::bmtk_rng::{RandomState, np_sum};
+use super::bmtk_rng::{Cdf, RandomState, np_sum};
 use crate::net::{Cell, Location};
 use std::collections::HashMap;
 
@@ -168,22 +168,9 @@ fn distance(cell: &Cell, soma: usize, si: usize, x: f64) -> Result<f64, String> 
     Ok(d + cell.sections[cur].length * r)
 }
 
-/// BMTK's draw for one edge: `nsyns` segment indexes.
-pub(super) fn draw(
-    rng: &mut RandomState,
-    ix: &[usize],
-    prob: &[f64],
-    nsyns: usize,
-) -> Result<Vec<usize>, String> {
-    Ok(rng
-        .choice(prob, nsyns)?
-        .into_iter()
-        .map(|i| ix[i])
-        .collect())
-}
-
-/// Eligible segments (ascending) and their probabilities.
-type Eligible = (Vec<usize>, Vec<f64>);
+/// Eligible segments (ascending) and the distribution of their
+/// probabilities (or numpy's complaint about it).
+type Eligible = (Vec<usize>, Result<Cdf, String>);
 
 /// The synapse sites of edges on the cells of a network, drawn in the
 /// order the loader asks for them (BMTK's connection order).
@@ -260,10 +247,11 @@ impl Placer {
         cells: &[Cell],
         c: usize,
         key: usize,
-        names: &[String],
-        range: (f64, f64),
+        (names, range): (&[String], (f64, f64)),
         nsyns: usize,
-    ) -> Result<Vec<Location>, String> {
+        out: &mut Vec<Location>,
+    ) -> Result<(), String> {
+        out.clear();
         let src = self.props_from[c];
         let slot = self
             .props
@@ -276,34 +264,42 @@ impl Placer {
                 &*slot.insert(SegProps::of(&cells[src], order)?)
             }
         };
-        let (ix, prob) = match self.found.entry((src, key)) {
+        let (ix, cdf) = match self.found.entry((src, key)) {
             std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => &*e.insert(props.find(names, range)?),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let (ix, prob) = props.find(names, range)?;
+                let cdf = Cdf::new(&prob, 1);
+                &*e.insert((ix, cdf))
+            }
         };
         if ix.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
+        let cdf = cdf.as_ref().map_err(String::clone)?;
         let gid = self.gids[c];
         let seed = u32::try_from(gid)
             .map_err(|_| format!("gid {gid} exceeds numpy's seed range (2**32 - 1)"))?;
         let rng = self.rngs[c].get_or_insert_with(|| RandomState::new(seed));
-        let segs = draw(rng, ix, prob, nsyns)?;
         // The segment index picks this cell's own section, the x comes
         // from the table.
-        let mut out = Vec::with_capacity(segs.len());
-        for s in segs {
-            let order = self.orders.get(c).and_then(|o| o.as_deref());
-            let section = nth_segment_section(&cells[c], order, s).ok_or_else(|| {
-                format!(
-                    "segment {s} does not exist on the cell (its segment table is another cell's)"
-                )
-            })?;
-            out.push(Location {
-                section,
-                x: props.location(s).x,
-            });
+        let order = self.orders.get(c).and_then(|o| o.as_deref());
+        let mut missing = None;
+        rng.choice_cdf(cdf, nsyns, |i| {
+            let s = ix[i];
+            match nth_segment_section(&cells[c], order, s) {
+                Some(section) => out.push(Location {
+                    section,
+                    x: props.location(s).x,
+                }),
+                None => missing = missing.or(Some(s)),
+            }
+        });
+        if let Some(s) = missing {
+            return Err(format!(
+                "segment {s} does not exist on the cell (its segment table is another cell's)"
+            ));
         }
-        Ok(out)
+        Ok(())
     }
 }
 
