@@ -852,7 +852,15 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mut json_cache: HashMap<String, Value> = HashMap::new();
     let mut rules = sites::Rules::default();
     let mut tuning = synapses::Tuning::default();
-    for (pop_index, ep) in ordered.into_iter().enumerate() {
+    // Each population is freed once its synapses exist, before the next
+    // one's are made.
+    let ordered: Vec<usize> = ordered
+        .into_iter()
+        .filter_map(|e| edge_pops.iter().position(|x| std::ptr::eq(x, e)))
+        .collect();
+    for (pop_index, i) in ordered.into_iter().enumerate() {
+        let owned = std::mem::take(&mut edge_pops[i]);
+        let ep = &owned;
         let virt = is_virtual(&ep.source_population);
         if virt {
             check_one_to_one(ep, &mut warnings);

@@ -185,7 +185,12 @@ pub(super) struct Placer {
     orders: Vec<Option<Vec<usize>>>,
     /// Per cell: its segment table, once a draw needs it.
     props: Vec<Option<SegProps>>,
-    found: HashMap<(usize, usize), Eligible>,
+    /// (cell whose table, rule) → index into `eligible`.
+    found: HashMap<(usize, usize), usize>,
+    eligible: Vec<Eligible>,
+    /// The key asked for last and its index (a cell's edges of one type
+    /// come in runs).
+    last: Option<((usize, usize), usize)>,
 }
 
 /// For each cell, the cell whose segment table BMTK's `Morphology` cache
@@ -234,6 +239,8 @@ impl Placer {
             orders,
             props: std::iter::repeat_with(|| None).take(n).collect(),
             found: HashMap::new(),
+            eligible: Vec::new(),
+            last: None,
         }
     }
 
@@ -264,13 +271,25 @@ impl Placer {
                 &*slot.insert(SegProps::of(&cells[src], order)?)
             }
         };
-        let (ix, cdf) = match self.found.entry((src, key)) {
-            std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let (ix, prob) = props.find(names, range)?;
-                let cdf = Cdf::new(&prob, 1);
-                &*e.insert((ix, cdf))
+        let index = match self.last {
+            Some((last, index)) if last == (src, key) => index,
+            _ => {
+                let index = match self.found.get(&(src, key)) {
+                    Some(&index) => index,
+                    None => {
+                        let (ix, prob) = props.find(names, range)?;
+                        let cdf = Cdf::new(&prob, 1);
+                        self.eligible.push((ix, cdf));
+                        self.found.insert((src, key), self.eligible.len() - 1);
+                        self.eligible.len() - 1
+                    }
+                };
+                self.last = Some(((src, key), index));
+                index
             }
+        };
+        let Some((ix, cdf)) = self.eligible.get(index) else {
+            return Err(format!("cell {src} has no segment list {key}"));
         };
         if ix.is_empty() {
             return Ok(());
