@@ -111,7 +111,7 @@ fn unsorted_file(dir: &Path, indexed: bool) -> (PathBuf, PathBuf) {
     let t = dataset(&g, "target_node_id", &target).expect("target");
     string_attr(&t, "node_population", "b").expect("attr");
     dataset(&g, "edge_type_id", &types_of).expect("types");
-    dataset(&g, "edge_group_id", &vec![0u16; 40]).expect("gid");
+    dataset(&g, "edge_group_id", &[0u16; 40]).expect("gid");
     dataset(&g, "edge_group_index", &(0..40u32).collect::<Vec<_>>()).expect("gix");
     let g0 = g.create_group("0").expect("group 0");
     dataset(&g0, "syn_weight", &weight).expect("weight");

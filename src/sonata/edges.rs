@@ -334,13 +334,18 @@ pub fn read_edges(file: &Path, types_file: &Path) -> Result<Vec<EdgePopulation>,
     read_edges_where(file, types_file, &mut |_, _| Ok(None))
 }
 
+/// Which edge ids of a population (by name and group) to read: sorted,
+/// disjoint ranges, or `None` for all.
+pub type RowsOf<'a> =
+    dyn FnMut(&str, &hdf5::Group) -> Result<Option<Vec<Range<usize>>>, Diagnostic> + 'a;
+
 /// Reads the populations of an edges file, each at the edge ids `rows`
 /// gives it (sorted, disjoint ranges; `None`: all of them), in the order
 /// of the file. `rows` is asked with the population's name and group.
 pub fn read_edges_where(
     file: &Path,
     types_file: &Path,
-    rows: &mut dyn FnMut(&str, &hdf5::Group) -> Result<Option<Vec<Range<usize>>>, Diagnostic>,
+    rows: &mut RowsOf<'_>,
 ) -> Result<Vec<EdgePopulation>, Diagnostic> {
     let types = read_type_table(types_file, "edge_type_id")?;
     let h5 = hdf5::File::open(file).map_err(|e| h5_error(file, "the edges", e))?;
