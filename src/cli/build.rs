@@ -10,7 +10,7 @@ use crate::net::Variable;
 use crate::net::circuit::Circuit;
 use crate::sonata::write::{ClampConfig, ReportConfig, SimulationSettings, write_circuit};
 use serde_json::json;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -47,6 +47,10 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
     if !warnings.is_empty() {
         eprint!("{}", diag::render_human(&map, &warnings, color));
     }
+    // The circuit holds all that is written: the network (a point process
+    // and a connection per synapse) goes before the files are.
+    let name = exp.name.clone();
+    drop(exp);
     let written = match write_circuit(&dir, &circuit, &settings) {
         Ok(w) => w,
         Err(d) => {
@@ -65,7 +69,7 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
         let edges: usize = c.edge_populations.iter().map(|e| e.edges.len()).sum();
         outln!(
             "built {}: {real} cells, {edges} edges in {} edge populations, {} inputs; wrote {} files to {} in {:.2} s",
-            exp.name.as_deref().unwrap_or("network"),
+            name.as_deref().unwrap_or("network"),
             c.edge_populations.len(),
             c.inputs.len(),
             written.files.len(),
@@ -214,11 +218,25 @@ fn simulation_settings(
 /// elsewhere, or of another mechanism, is left out with `W1505`.
 fn clamps(exp: &Experiment, population: &str, warnings: &mut Vec<Diagnostic>) -> Vec<ClampConfig> {
     let net = &exp.network;
-    let targeted: HashSet<(usize, usize)> = net
-        .connections
-        .iter()
-        .map(|c| (c.target_cell, c.target))
-        .collect();
+    // The point processes a connection targets, one flag each, cell
+    // after cell (a network has millions of synapses: no hashing).
+    let mut first = Vec::with_capacity(net.cells.len() + 1);
+    first.push(0usize);
+    for c in &net.cells {
+        first.push(first.last().copied().unwrap_or(0) + c.point_processes.len());
+    }
+    let mut targeted = vec![false; first.last().copied().unwrap_or(0)];
+    for c in &net.connections {
+        if c.target
+            < net
+                .cells
+                .get(c.target_cell)
+                .map_or(0, |c| c.point_processes.len())
+            && let Some(t) = targeted.get_mut(first[c.target_cell] + c.target)
+        {
+            *t = true;
+        }
+    }
     // (x, del, dur, amp) as bits -> cells, in first-seen order.
     let mut groups: Vec<([u64; 4], Vec<usize>)> = Vec::new();
     let mut skipped: BTreeSet<String> = BTreeSet::new();
@@ -228,7 +246,7 @@ fn clamps(exp: &Experiment, population: &str, warnings: &mut Vec<Diagnostic>) ->
             continue;
         }
         for (pi, pp) in cell.point_processes.iter().enumerate() {
-            if targeted.contains(&(ci, pi)) {
+            if targeted[first[ci] + pi] {
                 continue;
             }
             let at_soma = cell

@@ -72,9 +72,38 @@ impl RandomState {
     /// Errors as numpy raises them (empty `p` with draws, negative or
     /// non-finite probabilities, a sum away from 1).
     pub fn choice(&mut self, p: &[f64], size: usize) -> Result<Vec<usize>, String> {
+        let cdf = Cdf::new(p, size)?;
+        let mut out = Vec::new();
+        self.choice_cdf(&cdf, size, |i| out.push(i));
+        Ok(out)
+    }
+
+    /// [`RandomState::choice`] with the probabilities prepared once
+    /// ([`Cdf::new`]): hands each of the `size` indexes to `each`.
+    pub(super) fn choice_cdf(&mut self, cdf: &Cdf, size: usize, mut each: impl FnMut(usize)) {
+        if cdf.0.is_empty() {
+            return;
+        }
+        for _ in 0..size {
+            let u = self.random_sample();
+            // searchsorted(side='right'): the number of entries <= u.
+            each(cdf.0.partition_point(|&c| c <= u).min(cdf.0.len() - 1));
+        }
+    }
+}
+
+/// numpy's cumulative distribution of `choice`'s probabilities, checked
+/// and normalised as numpy does; the same for every draw from one list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Cdf(Vec<f64>);
+
+impl Cdf {
+    /// The distribution of `p`, or numpy's complaint about it; an empty
+    /// `p` is allowed only when `size` is 0.
+    pub(super) fn new(p: &[f64], size: usize) -> Result<Cdf, String> {
         if p.is_empty() {
             if size == 0 {
-                return Ok(Vec::new());
+                return Ok(Cdf(Vec::new()));
             }
             return Err("a cannot be empty unless no samples are taken".into());
         }
@@ -95,13 +124,7 @@ impl RandomState {
         for c in &mut cdf {
             *c /= last;
         }
-        Ok((0..size)
-            .map(|_| {
-                let u = self.random_sample();
-                // searchsorted(side='right'): the number of entries <= u.
-                cdf.partition_point(|&c| c <= u).min(p.len() - 1)
-            })
-            .collect())
+        Ok(Cdf(cdf))
     }
 }
 

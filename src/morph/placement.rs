@@ -8,7 +8,7 @@
 //! (`driver::sonata::sites`), NDL connections `on = random(...)` too
 //! (`front::ndl::morphology`, one draw per connection, node id as gid).
 
-use super::bmtk_rng::{RandomState, np_sum};
+use super::bmtk_rng::{Cdf, RandomState, np_sum};
 use crate::net::{Cell, Location};
 use std::collections::HashMap;
 
@@ -189,8 +189,9 @@ pub fn draw(
         .collect())
 }
 
-/// Eligible segments (ascending) and their probabilities.
-type Eligible = (Vec<usize>, Vec<f64>);
+/// Eligible segments (ascending) and the distribution of their
+/// probabilities (or numpy's complaint about it).
+type Eligible = (Vec<usize>, Result<Cdf, String>);
 
 /// The synapse sites of edges on the cells of a network, drawn in the
 /// order the loader asks for them (BMTK's connection order).
@@ -205,7 +206,12 @@ pub struct Placer {
     orders: Vec<Option<Vec<usize>>>,
     /// Per cell: its segment table, once a draw needs it.
     props: Vec<Option<SegProps>>,
-    found: HashMap<(usize, usize), Eligible>,
+    /// (cell whose table, rule) → index into `eligible`.
+    found: HashMap<(usize, usize), usize>,
+    eligible: Vec<Eligible>,
+    /// The key asked for last and its index (a cell's edges of one type
+    /// come in runs).
+    last: Option<((usize, usize), usize)>,
 }
 
 /// For each cell, the cell whose segment table BMTK's `Morphology` cache
@@ -250,6 +256,8 @@ impl Placer {
             orders,
             props: std::iter::repeat_with(|| None).take(n).collect(),
             found: HashMap::new(),
+            eligible: Vec::new(),
+            last: None,
         }
     }
 
@@ -263,10 +271,11 @@ impl Placer {
         cells: &[Cell],
         c: usize,
         key: usize,
-        names: &[String],
-        range: (f64, f64),
+        (names, range): (&[String], (f64, f64)),
         nsyns: usize,
-    ) -> Result<Vec<Location>, String> {
+        out: &mut Vec<Location>,
+    ) -> Result<(), String> {
+        out.clear();
         let src = self.props_from[c];
         let slot = self
             .props
@@ -279,34 +288,54 @@ impl Placer {
                 &*slot.insert(SegProps::of(&cells[src], order)?)
             }
         };
-        let (ix, prob) = match self.found.entry((src, key)) {
-            std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => &*e.insert(props.find(names, range)?),
+        let index = match self.last {
+            Some((last, index)) if last == (src, key) => index,
+            _ => {
+                let index = match self.found.get(&(src, key)) {
+                    Some(&index) => index,
+                    None => {
+                        let (ix, prob) = props.find(names, range)?;
+                        let cdf = Cdf::new(&prob, 1);
+                        self.eligible.push((ix, cdf));
+                        self.found.insert((src, key), self.eligible.len() - 1);
+                        self.eligible.len() - 1
+                    }
+                };
+                self.last = Some(((src, key), index));
+                index
+            }
+        };
+        let Some((ix, cdf)) = self.eligible.get(index) else {
+            return Err(format!("cell {src} has no segment list {key}"));
         };
         if ix.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
+        let cdf = cdf.as_ref().map_err(String::clone)?;
         let gid = self.gids[c];
         let seed = u32::try_from(gid)
             .map_err(|_| format!("gid {gid} exceeds numpy's seed range (2**32 - 1)"))?;
         let rng = self.rngs[c].get_or_insert_with(|| RandomState::new(seed));
-        let segs = draw(rng, ix, prob, nsyns)?;
         // The segment index picks this cell's own section, the x comes
         // from the table.
-        let mut out = Vec::with_capacity(segs.len());
-        for s in segs {
-            let order = self.orders.get(c).and_then(|o| o.as_deref());
-            let section = nth_segment_section(&cells[c], order, s).ok_or_else(|| {
-                format!(
-                    "segment {s} does not exist on the cell (its segment table is another cell's)"
-                )
-            })?;
-            out.push(Location {
-                section,
-                x: props.location(s).x,
-            });
+        let order = self.orders.get(c).and_then(|o| o.as_deref());
+        let mut missing = None;
+        rng.choice_cdf(cdf, nsyns, |i| {
+            let s = ix[i];
+            match nth_segment_section(&cells[c], order, s) {
+                Some(section) => out.push(Location {
+                    section,
+                    x: props.location(s).x,
+                }),
+                None => missing = missing.or(Some(s)),
+            }
+        });
+        if let Some(s) = missing {
+            return Err(format!(
+                "segment {s} does not exist on the cell (its segment table is another cell's)"
+            ));
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -189,12 +189,12 @@ pub(crate) fn string_attr(ds: &hdf5::Location, name: &str) -> Option<String> {
 
 /// The element type of a dataset, as HDF5 describes it (`None` when the
 /// type cannot be described, e.g. a compound type).
-fn descriptor(ds: &hdf5::Dataset) -> Option<hdf5::types::TypeDescriptor> {
+pub(crate) fn descriptor(ds: &hdf5::Dataset) -> Option<hdf5::types::TypeDescriptor> {
     ds.dtype().ok().and_then(|t| t.to_descriptor().ok())
 }
 
 /// True for integer and floating point element types.
-fn is_numeric(d: &hdf5::types::TypeDescriptor) -> bool {
+pub(crate) fn is_numeric(d: &hdf5::types::TypeDescriptor) -> bool {
     use hdf5::types::TypeDescriptor as T;
     matches!(d, T::Integer(_) | T::Unsigned(_) | T::Float(_))
 }
@@ -210,7 +210,7 @@ fn is_text(d: &hdf5::types::TypeDescriptor) -> bool {
 
 /// The names of a group's members, an error naming `file` and the group
 /// when they cannot be listed.
-fn members(g: &hdf5::Group, file: &Path) -> Result<Vec<String>, Diagnostic> {
+pub(crate) fn members(g: &hdf5::Group, file: &Path) -> Result<Vec<String>, Diagnostic> {
     g.member_names().map_err(|e| h5_error(file, &g.name(), e))
 }
 

@@ -549,9 +549,16 @@ impl Entry {
 /// Names of the mechanisms `net` uses.
 pub fn used_names(net: &Network) -> BTreeSet<String> {
     let mut used = BTreeSet::new();
+    // Synapses of one kind come in runs: the name added last is skipped
+    // without a look into the set.
+    let mut last = String::new();
     let mut add = |name: &str| {
-        if !used.contains(name) {
+        if name != last && !used.contains(name) {
             used.insert(name.to_string());
+        }
+        if name != last {
+            last.clear();
+            last.push_str(name);
         }
     };
     for cell in &net.cells {

@@ -851,7 +851,15 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mut json_cache: HashMap<String, Value> = HashMap::new();
     let mut rules = sites::Rules::default();
     let mut tuning = synapses::Tuning::default();
-    for (pop_index, ep) in ordered.into_iter().enumerate() {
+    // Each population is freed once its synapses exist, before the next
+    // one's are made.
+    let ordered: Vec<usize> = ordered
+        .into_iter()
+        .filter_map(|e| edge_pops.iter().position(|x| std::ptr::eq(x, e)))
+        .collect();
+    for (pop_index, i) in ordered.into_iter().enumerate() {
+        let owned = std::mem::take(&mut edge_pops[i]);
+        let ep = &owned;
         let virt = is_virtual(&ep.source_population);
         if virt {
             check_one_to_one(ep, &mut warnings);
@@ -929,10 +937,9 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         }
         drop(target_of);
         net.connections.reserve(ep.len());
-        let mut specs: HashMap<i64, SynSpec> = HashMap::new();
         let (weight_column, delay_column) = (ep.columns.get("syn_weight"), ep.columns.get("delay"));
-        let mut weight_of_type: HashMap<i64, Result<Option<f64>, String>> = HashMap::new();
-        let mut delay_of_type: HashMap<i64, Result<Option<f64>, String>> = HashMap::new();
+        let site_columns = sites::SiteColumns::new(ep);
+        let mut types = TypeCache::default();
         let mut locations = Vec::new();
         for tc in 0..net.cells.len() {
             let list = &order[first[tc]..first[tc + 1]];
@@ -978,35 +985,32 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     });
                     continue;
                 }
-                let spec = match specs.entry(tid) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        match syn_spec(ep, k, &syn_dir, &library, &mut json_cache, &mut warnings) {
-                            Ok(s) => e.insert(s),
-                            Err(d) => {
-                                errors.push(d);
-                                return Err(errors);
-                            }
+                let ty = types.of(ep, k);
+                if ty.spec.is_none() {
+                    match syn_spec(ep, k, &syn_dir, &library, &mut json_cache, &mut warnings) {
+                        Ok(s) => ty.spec = Some(s),
+                        Err(d) => {
+                            errors.push(d);
+                            return Err(errors);
                         }
                     }
-                };
+                }
                 // A per-edge value, else the edge type's (parsed once per type).
-                let num = |col: &str, column: Option<&Vec<f64>>, cache: &mut HashMap<i64, _>| {
-                    if let Some(&v) = column.and_then(|c| c.get(k))
-                        && !v.is_nan()
-                    {
-                        return Ok(Some(v));
-                    }
-                    let typed: &Result<Option<f64>, String> =
-                        cache.entry(tid).or_insert_with(|| ep.number(k, col));
-                    typed.clone().map_err(|v| {
-                        e1502(format!(
-                            "`{}` edge type {tid}: `{col}` is `{v}`, not a number",
-                            ep.types_file.display()
-                        ))
-                    })
-                };
-                let weight = match num("syn_weight", weight_column, &mut weight_of_type) {
+                let num =
+                    |col: &str, column: Option<&Vec<f64>>, typed: &Result<Option<f64>, String>| {
+                        if let Some(&v) = column.and_then(|c| c.get(k))
+                            && !v.is_nan()
+                        {
+                            return Ok(Some(v));
+                        }
+                        typed.clone().map_err(|v| {
+                            e1502(format!(
+                                "`{}` edge type {tid}: `{col}` is `{v}`, not a number",
+                                ep.types_file.display()
+                            ))
+                        })
+                    };
+                let weight = match num("syn_weight", weight_column, &ty.weight) {
                     Ok(Some(w)) => w,
                     Ok(None) => {
                         errors.push(e1502(format!(
@@ -1018,9 +1022,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     }
                     Err(d) => return Err(vec![d]),
                 };
-                let weight = synapses::edge_weight(ep, k, weight, &pops, &mut tuning)
-                    .map_err(|d| vec![d])?;
-                let delay = match num("delay", delay_column, &mut delay_of_type) {
+                let delay = match num("delay", delay_column, &ty.delay) {
                     Ok(Some(d)) => d,
                     Ok(None) => {
                         errors.push(e1502(format!(
@@ -1032,13 +1034,22 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                     }
                     Err(d) => return Err(vec![d]),
                 };
+                let plain = ty.plain_weight;
+                let Some(spec) = ty.spec.as_ref() else {
+                    continue;
+                };
+                let weight = if plain {
+                    weight
+                } else {
+                    synapses::edge_weight(ep, k, weight, &pops, &mut tuning).map_err(|d| vec![d])?
+                };
                 check_edge_number(ep, k, "syn_weight", weight, weight_column)
                     .and_then(|()| check_edge_number(ep, k, "delay", delay, delay_column))
                     .map_err(|d| vec![d])?;
                 sites::edge_sites(
                     &mut placer,
                     &mut rules,
-                    (pop_index, ep),
+                    (pop_index, ep, &site_columns),
                     k,
                     (&net.cells, tc),
                     &mut locations,
@@ -1132,6 +1143,56 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         reports,
         warnings,
     })
+}
+
+/// What the edges of one edge type share, worked out once per type.
+struct TypeInfo {
+    tid: i64,
+    /// The synapse it makes (asked for the first edge onto a cell with
+    /// sections).
+    spec: Option<SynSpec>,
+    /// The type's `syn_weight` and `delay` (or the text that is not a
+    /// number).
+    weight: Result<Option<f64>, String>,
+    delay: Result<Option<f64>, String>,
+    /// Its weight function leaves `syn_weight` as it is.
+    plain_weight: bool,
+}
+
+/// [`TypeInfo`] by edge type of one edge population; edges of one type
+/// come in runs, so the last type asked for is tried first.
+#[derive(Default)]
+struct TypeCache {
+    types: Vec<TypeInfo>,
+    index: HashMap<i64, usize>,
+    last: usize,
+}
+
+impl TypeCache {
+    fn of(&mut self, ep: &EdgePopulation, k: usize) -> &mut TypeInfo {
+        let tid = ep.type_ids[k];
+        if self.types.get(self.last).is_none_or(|t| t.tid != tid) {
+            self.last = match self.index.get(&tid) {
+                Some(&i) => i,
+                None => {
+                    let number = |col: &str| match ep.types.get(tid, col) {
+                        None => Ok(None),
+                        Some(s) => s.trim().parse::<f64>().map(Some).map_err(|_| s.to_string()),
+                    };
+                    self.types.push(TypeInfo {
+                        tid,
+                        spec: None,
+                        weight: number("syn_weight"),
+                        delay: number("delay"),
+                        plain_weight: synapses::plain_weight(ep, k),
+                    });
+                    self.index.insert(tid, self.types.len() - 1);
+                    self.types.len() - 1
+                }
+            };
+        }
+        &mut self.types[self.last]
+    }
 }
 
 /// Node id → index (of a cell), as a table indexed by node id when the

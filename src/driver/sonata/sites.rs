@@ -46,7 +46,10 @@ pub(super) enum Rule {
 /// Rules by (edge population, edge type), each worked out once.
 #[derive(Default)]
 pub(super) struct Rules {
-    by_type: std::collections::HashMap<(usize, i64), Rule>,
+    by_type: std::collections::HashMap<(usize, i64), usize>,
+    rules: Vec<Rule>,
+    /// The key asked for last and its rule (edges of one type come in runs).
+    last: Option<((usize, i64), usize)>,
 }
 
 impl Rules {
@@ -57,14 +60,80 @@ impl Rules {
         warnings: &mut Vec<Diagnostic>,
     ) -> Result<&Rule, Diagnostic> {
         let key = (pop, ep.type_ids[k]);
-        if !self.by_type.contains_key(&key) {
-            let id = self.by_type.len();
-            let r = rule(ep, k, id, warnings)?;
-            self.by_type.insert(key, r);
-        }
-        self.by_type
-            .get(&key)
+        let index = match self.last {
+            Some((last, index)) if last == key => index,
+            _ => {
+                let index = match self.by_type.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        let id = self.rules.len();
+                        self.rules.push(rule(ep, k, id, warnings)?);
+                        self.by_type.insert(key, id);
+                        id
+                    }
+                };
+                self.last = Some((key, index));
+                index
+            }
+        };
+        self.rules
+            .get(index)
             .ok_or_else(|| e1502(format!("edge type {} has no placement rule", key.1)))
+    }
+}
+
+/// A numeric edge attribute looked up once per population: its group
+/// column if any, else (per edge) its type's value.
+#[derive(Clone, Copy)]
+pub(super) struct Column<'a> {
+    name: &'a str,
+    values: Option<&'a [f64]>,
+    /// The types table has a column of that name.
+    typed: bool,
+}
+
+impl<'a> Column<'a> {
+    pub(super) fn new(ep: &'a EdgePopulation, name: &'a str) -> Column<'a> {
+        Column {
+            name,
+            values: ep.columns.get(name).map(Vec::as_slice),
+            typed: ep.types.header.iter().any(|h| h == name),
+        }
+    }
+
+    /// As [`EdgePopulation::number`] for edge `k`.
+    pub(super) fn number(&self, ep: &EdgePopulation, k: usize) -> Result<Option<f64>, String> {
+        if let Some(&v) = self.values.and_then(|c| c.get(k))
+            && !v.is_nan()
+        {
+            return Ok(Some(v));
+        }
+        if !self.typed {
+            return Ok(None);
+        }
+        ep.number(k, self.name)
+    }
+}
+
+/// The columns that place an edge's synapses, looked up once per population.
+#[derive(Clone, Copy)]
+pub(super) struct SiteColumns<'a> {
+    pub(super) nsyns: Column<'a>,
+    pub(super) sec_id: Column<'a>,
+    pub(super) afferent_section_id: Column<'a>,
+    pub(super) sec_x: Column<'a>,
+    pub(super) afferent_section_pos: Column<'a>,
+}
+
+impl<'a> SiteColumns<'a> {
+    pub(super) fn new(ep: &'a EdgePopulation) -> SiteColumns<'a> {
+        SiteColumns {
+            nsyns: Column::new(ep, "nsyns"),
+            sec_id: Column::new(ep, "sec_id"),
+            afferent_section_id: Column::new(ep, "afferent_section_id"),
+            sec_x: Column::new(ep, "sec_x"),
+            afferent_section_pos: Column::new(ep, "afferent_section_pos"),
+        }
     }
 }
 
@@ -123,10 +192,11 @@ fn rule(
 
 /// The sites of edge `k` of `ep` on cell `tc`, into `out` (cleared first;
 /// one list reused for every edge).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn edge_sites(
     placer: &mut Placer,
     rules: &mut Rules,
-    (pop, ep): (usize, &EdgePopulation),
+    (pop, ep, columns): (usize, &EdgePopulation, &SiteColumns<'_>),
     k: usize,
     (cells, tc): (&[Cell], usize),
     out: &mut Vec<Location>,
@@ -143,13 +213,13 @@ pub(super) fn edge_sites(
     };
     let (names, range, id) = match rules.of((pop, ep), k, warnings)? {
         Rule::Given => {
-            out.push(site(ep, k, &cells[tc], placer.order(tc))?);
+            out.push(site(ep, k, columns, &cells[tc], placer.order(tc))?);
             return Ok(());
         }
         Rule::Nothing => return Ok(()),
         Rule::Random { names, range, id } => (names, *range, *id),
     };
-    let nsyns = match ep.number(k, "nsyns") {
+    let nsyns = match columns.nsyns.number(ep, k) {
         Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => {
             // Each synapse costs a point process, a connection and an
             // instance row: many are checked against the memory there is
@@ -168,8 +238,8 @@ pub(super) fn edge_sites(
         Ok(Some(n)) => return Err(e1502(format!("{}: nsyns is {n}", where_()))),
         Err(v) => return Err(e1502(format!("{}: nsyns is `{v}`, not a number", where_()))),
     };
-    *out = placer
-        .random_sites(cells, tc, id, names, range, nsyns)
+    placer
+        .random_sites(cells, tc, id, (names, range), nsyns, out)
         .map_err(|e| e1502(format!("{} on cell {tc}: {e}", where_())))?;
     if out.is_empty() && nsyns > 0 {
         let types = ep.types_file.display();

@@ -191,19 +191,22 @@ fn in_limits(
 pub(super) fn site(
     ep: &EdgePopulation,
     k: usize,
+    columns: &super::sites::SiteColumns<'_>,
     cell: &Cell,
     order: Option<&[usize]>,
 ) -> Result<Location, Diagnostic> {
-    let sec_id = ep
-        .number(k, "sec_id")
+    let sec_id = columns
+        .sec_id
+        .number(ep, k)
         .ok()
         .flatten()
-        .or_else(|| ep.number(k, "afferent_section_id").ok().flatten());
-    let sec_x = ep
-        .number(k, "sec_x")
+        .or_else(|| columns.afferent_section_id.number(ep, k).ok().flatten());
+    let sec_x = columns
+        .sec_x
+        .number(ep, k)
         .ok()
         .flatten()
-        .or_else(|| ep.number(k, "afferent_section_pos").ok().flatten());
+        .or_else(|| columns.afferent_section_pos.number(ep, k).ok().flatten());
     if let Some(s) = sec_id {
         let x = sec_x.unwrap_or(0.5);
         if s < 0.0
@@ -258,6 +261,9 @@ pub(super) struct Tuning {
 
 impl Tuning {
     fn angle(&mut self, pops: &[NodePopulation], pop: &str, id: u64) -> Option<f64> {
+        if let Some(table) = self.angles.get(pop) {
+            return table.get(&id).copied();
+        }
         let table = self.angles.entry(pop.to_string()).or_insert_with(|| {
             pops.iter()
                 .filter(|p| p.name == pop)
@@ -277,6 +283,16 @@ impl Tuning {
         });
         table.get(&id).copied()
     }
+}
+
+/// True when edge `k`'s type leaves its weight as `syn_weight` gives it
+/// (no `weight_function`, or one that returns the weight unchanged), so
+/// [`edge_weight`] need not be asked edge by edge.
+pub(super) fn plain_weight(ep: &EdgePopulation, k: usize) -> bool {
+    matches!(
+        ep.text(k, "weight_function"),
+        None | Some("wmax" | "default_weight_fnc" | "set_syn_weight")
+    )
 }
 
 /// The weight of edge `k` as BMTK's `weight_function` gives it from

@@ -701,7 +701,17 @@ impl Ctx<'_> {
             self.placer = Some(self.new_placer());
         }
         let placer = self.placer.as_mut()?;
-        let drawn = placer.random_sites(&self.net.cells, tc, key, &rule.names, rule.range, 1);
+        let mut sites = Vec::with_capacity(1);
+        let drawn = placer
+            .random_sites(
+                &self.net.cells,
+                tc,
+                key,
+                (&rule.names, rule.range),
+                1,
+                &mut sites,
+            )
+            .map(|()| sites);
         let fail = |why: String| {
             Diagnostic::error("E1213", why).with_primary(rule.span, "no segment to place on")
         };

@@ -31,20 +31,35 @@ pub struct EdgeIndex {
 /// ids are listed in increasing order, consecutive ids merged into one range.
 pub fn edge_index(keys: &[u64], n_nodes: usize) -> EdgeIndex {
     let n = n_nodes.max(keys.iter().map(|&k| k as usize + 1).max().unwrap_or(0));
-    let mut by_node: Vec<Vec<u64>> = vec![Vec::new(); n];
-    for (e, &k) in keys.iter().enumerate() {
-        by_node[k as usize].push(e as u64);
+    // Edge ids by node, nodes in order, ids ascending within a node (a
+    // counting sort: one list of edge ids, no list per node).
+    let mut first = vec![0usize; n + 1];
+    for &k in keys {
+        first[k as usize + 1] += 1;
     }
-    let mut idx = EdgeIndex::default();
-    for edges in by_node {
-        if edges.is_empty() {
+    for i in 0..n {
+        first[i + 1] += first[i];
+    }
+    let mut next = first.clone();
+    let mut by_node = vec![0u64; keys.len()];
+    for (e, &k) in keys.iter().enumerate() {
+        by_node[next[k as usize]] = e as u64;
+        next[k as usize] += 1;
+    }
+    drop(next);
+    let mut idx = EdgeIndex {
+        node_id_to_range: Vec::with_capacity(n),
+        range_to_edge_id: Vec::new(),
+    };
+    for node in 0..n {
+        let edges = &by_node[first[node]..first[node + 1]];
+        let Some((&start, rest)) = edges.split_first() else {
             idx.node_id_to_range.push([0, 0]);
             continue;
-        }
-        let first = idx.range_to_edge_id.len() as u64;
-        let mut start = edges[0];
-        let mut end = start + 1;
-        for &e in &edges[1..] {
+        };
+        let begin = idx.range_to_edge_id.len() as u64;
+        let (mut start, mut end) = (start, start + 1);
+        for &e in rest {
             if e == end {
                 end += 1;
             } else {
@@ -55,7 +70,7 @@ pub fn edge_index(keys: &[u64], n_nodes: usize) -> EdgeIndex {
         }
         idx.range_to_edge_id.push([start, end]);
         idx.node_id_to_range
-            .push([first, idx.range_to_edge_id.len() as u64]);
+            .push([begin, idx.range_to_edge_id.len() as u64]);
     }
     idx
 }
@@ -88,10 +103,12 @@ fn columns(pop: &EdgePopulation, n_source: usize, n_target: usize) -> Result<Col
         delay: None,
         site: None,
     };
-    let mut weights = Vec::with_capacity(n);
-    let mut delays = Vec::with_capacity(n);
-    let mut any_weight = false;
-    let mut any_delay = false;
+    // Per-edge weights and delays are columns only when some edge has its
+    // own (else the types CSV holds them): no list of n numbers otherwise.
+    let any_weight = pop.edges.iter().any(|e| e.syn_weight.is_some());
+    let any_delay = pop.edges.iter().any(|e| e.delay.is_some());
+    let mut weights = Vec::with_capacity(if any_weight { n } else { 0 });
+    let mut delays = Vec::with_capacity(if any_delay { n } else { 0 });
     let mut at_soma_center = true;
     let row_err =
         |k: usize, what: String| invalid(format!("edge population `{}` row {k}: {what}", pop.name));
@@ -127,8 +144,6 @@ fn columns(pop: &EdgePopulation, n_source: usize, n_target: usize) -> Result<Col
             .map_err(|_| row_err(k, format!("edge type id {} exceeds uint32", e.edge_type_id)))?;
         let nsyns = u32::try_from(e.nsyns)
             .map_err(|_| row_err(k, format!("nsyns {} exceeds uint32", e.nsyns)))?;
-        any_weight |= e.syn_weight.is_some();
-        any_delay |= e.delay.is_some();
         let w = e.syn_weight.or(t.syn_weight).ok_or_else(|| {
             row_err(
                 k,
@@ -161,8 +176,12 @@ fn columns(pop: &EdgePopulation, n_source: usize, n_target: usize) -> Result<Col
         c.target.push(e.target);
         c.type_id.push(type_id);
         c.nsyns.push(nsyns);
-        weights.push(w);
-        delays.push(d);
+        if any_weight {
+            weights.push(w);
+        }
+        if any_delay {
+            delays.push(d);
+        }
     }
     if any_weight {
         c.syn_weight = Some(weights);

@@ -71,7 +71,7 @@ pub fn dataset_2d<T: hdf5::H5Type + Copy, const N: usize>(
     name: &str,
     rows: &[[T; N]],
 ) -> hdf5::Result<hdf5::Dataset> {
-    let flat: Vec<T> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+    let flat: &[T] = rows.as_flattened();
     let shape = (rows.len(), N);
     let b = g.new_dataset::<T>().shape(shape);
     let ds = if rows.is_empty() {
@@ -81,7 +81,7 @@ pub fn dataset_2d<T: hdf5::H5Type + Copy, const N: usize>(
         b.chunk(chunk).deflate(GZIP_LEVEL).create(name)?
     };
     if !flat.is_empty() {
-        ds.write_raw(&flat)?;
+        ds.write_raw(flat)?;
     }
     Ok(ds)
 }
