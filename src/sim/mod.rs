@@ -734,8 +734,7 @@ impl Part {
     }
 
     fn step_count(&self) -> usize {
-        let n = ((self.run.tstop - self.run.tstart) / self.run.dt).round();
-        if n > 0.0 { n as usize } else { 0 }
+        step_count(self.run.tstart, self.run.tstop, self.run.dt)
     }
 
     fn record(&self, results: &mut Results) {
@@ -744,4 +743,11 @@ impl Part {
             trace.push(probe.read(&self.data, &self.mechs, &self.imem));
         }
     }
+}
+
+/// Number of steps a run from `tstart` to `tstop` (ms) in steps of `dt`
+/// takes; it records one sample more (the initial state).
+pub fn step_count(tstart: f64, tstop: f64, dt: f64) -> usize {
+    let n = ((tstop - tstart) / dt).round();
+    if n > 0.0 { n as usize } else { 0 }
 }

@@ -296,6 +296,44 @@ impl Simulation {
         self.run_linked(progress, None)
     }
 
+    /// [`Simulation::run_interruptible`] that also hands `drain` the
+    /// results so far after every batch of steps and once at the end, so
+    /// that a caller can move the recorded samples out while the run goes
+    /// on (into a file, emptying the traces: the run then holds a batch of
+    /// samples rather than all of them). `drain` answers whether to go on,
+    /// as `progress` does. On one thread the samples come batch by batch;
+    /// on several, all at the end.
+    pub fn run_draining(
+        &mut self,
+        progress: &mut dyn FnMut(f64) -> bool,
+        drain: &mut dyn FnMut(&mut Results) -> bool,
+    ) -> Results {
+        if let [part] = self.parts.as_mut_slice() {
+            let mut results = part.start();
+            loop {
+                let done = part.advance(256, &mut results);
+                if !drain(&mut results) {
+                    results.error.get_or_insert_with(|| interrupted(part.t()));
+                    return results;
+                }
+                if done {
+                    progress(part.t());
+                    return results;
+                }
+                if !progress(part.t()) {
+                    results.error = Some(interrupted(part.t()));
+                    return results;
+                }
+            }
+        }
+        let mut results = self.run_linked(progress, None);
+        if !drain(&mut results) && results.error.is_none() {
+            let t = self.parts.first().map_or(0.0, Part::t);
+            results.error = Some(interrupted(t));
+        }
+        results
+    }
+
     /// [`Simulation::run`]; with `link`, every window ends with a trade of
     /// spikes with the other ranks (see [`Link`]).
     pub(super) fn run_linked(
