@@ -228,9 +228,14 @@ impl ReportWriter {
                 let s1 = (s0 + block).min(n);
                 self.block.clear();
                 self.block.resize((s1 - s0) * width, 0.0);
-                for (ci, c) in cols.iter().enumerate() {
-                    for (k, &x) in c[s0..s1].iter().enumerate() {
-                        self.block[k * width + ci] = x;
+                // Eight columns at a time: a row's eight values share a
+                // cache line.
+                for (b, chunk) in cols.chunks(8).enumerate() {
+                    for k in 0..s1 - s0 {
+                        let row = &mut self.block[k * width + b * 8..][..chunk.len()];
+                        for (x, c) in row.iter_mut().zip(chunk) {
+                            *x = c[s0 + k];
+                        }
                     }
                 }
                 let view = ndarray::ArrayView2::from_shape((s1 - s0, width), &self.block)
