@@ -16,7 +16,7 @@ pub fn simulate(
     tstop: f64,
     quiet: bool,
     comm: Option<&mut dyn Transport>,
-    drain: Option<&mut dyn FnMut(&mut Results) -> bool>,
+    drain: Option<&mut dyn FnMut(&mut Results, &mut Vec<f64>) -> bool>,
 ) -> (Results, Vec<Traffic>) {
     let span = (tstop - tstart).max(f64::MIN_POSITIVE);
     let start = Instant::now();
@@ -44,7 +44,7 @@ pub fn simulate(
         (Some(c), drain) => {
             let (mut results, traffic) = sim.run_ranks(&mut progress, c);
             if let Some(drain) = drain
-                && !drain(&mut results)
+                && !drain(&mut results, &mut Vec::new())
                 && results.error.is_none()
             {
                 results.error = Some(SimError::new(

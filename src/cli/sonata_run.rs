@@ -105,9 +105,13 @@ pub fn run(
         Vec::new()
     };
     let mut stream_error = None;
-    let mut drain = |r: &mut Results| {
+    let mut drain = |r: &mut Results, rows: &mut Vec<f64>| {
+        let width = r.traces.len();
         for (_, w) in &mut streams {
-            if let Err(e) = w.append(&r.traces) {
+            if let Err(e) = w
+                .append(&r.traces)
+                .and_then(|()| w.append_rows(rows, width))
+            {
                 stream_error = Some(e);
                 return false;
             }
@@ -115,6 +119,7 @@ pub fn run(
         for t in &mut r.traces {
             t.clear();
         }
+        rows.clear();
         true
     };
     let load_time = t0.elapsed();

@@ -673,7 +673,7 @@ impl Part {
     }
 
     /// [`Part::advance`] leaving this batch's samples in `self.rows`.
-    fn advance_rows(&mut self, max: usize, results: &mut Results) -> bool {
+    pub(crate) fn advance_rows(&mut self, max: usize, results: &mut Results) -> bool {
         if results.error.is_some() {
             return true;
         }
@@ -761,7 +761,7 @@ impl Part {
     /// Moves the samples in `self.rows` to the end of the traces, eight
     /// traces at a time (the rows' values of eight neighbouring probes
     /// share a cache line).
-    fn flush_rows(&mut self, results: &mut Results) {
+    pub(crate) fn flush_rows(&mut self, results: &mut Results) {
         let width = self.probes.len();
         if width > 0 {
             let rows = &self.rows;

@@ -301,18 +301,23 @@ impl Simulation {
     /// that a caller can move the recorded samples out while the run goes
     /// on (into a file, emptying the traces: the run then holds a batch of
     /// samples rather than all of them). `drain` answers whether to go on,
-    /// as `progress` does. On one thread the samples come batch by batch;
-    /// on several, all at the end.
+    /// as `progress` does. Its second argument holds the samples recorded
+    /// after those in the traces, row by row (one row of `traces.len()`
+    /// values per sample); whatever `drain` leaves there goes into the
+    /// traces. On one thread the samples come batch by batch (the batch's
+    /// in rows); on several, all at the end (in the traces).
     pub fn run_draining(
         &mut self,
         progress: &mut dyn FnMut(f64) -> bool,
-        drain: &mut dyn FnMut(&mut Results) -> bool,
+        drain: &mut dyn FnMut(&mut Results, &mut Vec<f64>) -> bool,
     ) -> Results {
         if let [part] = self.parts.as_mut_slice() {
             let mut results = part.start();
             loop {
-                let done = part.advance(256, &mut results);
-                if !drain(&mut results) {
+                let done = part.advance_rows(256, &mut results);
+                let go_on = drain(&mut results, &mut part.rows);
+                part.flush_rows(&mut results);
+                if !go_on {
                     results.error.get_or_insert_with(|| interrupted(part.t()));
                     return results;
                 }
@@ -327,7 +332,7 @@ impl Simulation {
             }
         }
         let mut results = self.run_linked(progress, None);
-        if !drain(&mut results) && results.error.is_none() {
+        if !drain(&mut results, &mut Vec::new()) && results.error.is_none() {
             let t = self.parts.first().map_or(0.0, Part::t);
             results.error = Some(interrupted(t));
         }

@@ -210,6 +210,56 @@ impl ReportWriter {
         Ok(())
     }
 
+    /// [`ReportWriter::append`] for samples laid out row by row: `rows`
+    /// holds one row of `width` values per sample, value `r` of a row
+    /// being record `r`'s.
+    pub fn append_rows(&mut self, rows: &[f64], width: usize) -> Result<(), String> {
+        if width == 0 || self.groups.is_empty() {
+            return Ok(());
+        }
+        let samples = rows.len() / width;
+        let skip = self.skip.min(samples);
+        self.skip -= skip;
+        let n = samples - skip;
+        if n == 0 {
+            return Ok(());
+        }
+        if self.rows + n > self.total {
+            return Err(format!(
+                "cannot write {}: the run gave more than the {} samples expected",
+                self.path.display(),
+                self.total
+            ));
+        }
+        let rows = &rows[skip * width..(skip + n) * width];
+        self.write_row_major(rows, width, n)
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        self.rows += n;
+        Ok(())
+    }
+
+    fn write_row_major(&mut self, rows: &[f64], width: usize, n: usize) -> hdf5::Result<()> {
+        for (ds, records) in &self.groups {
+            if records.is_empty() {
+                continue;
+            }
+            if records.end > width {
+                return Err(hdf5::Error::from("a report names a record the run has not"));
+            }
+            let cols = records.len();
+            self.block.clear();
+            self.block.reserve(n * cols);
+            for row in rows.chunks_exact(width).take(n) {
+                self.block.extend_from_slice(&row[records.clone()]);
+            }
+            let view = ndarray::ArrayView2::from_shape((n, cols), &self.block)
+                .map_err(|e| hdf5::Error::from(e.to_string().as_str()))?;
+            let at = self.rows;
+            ds.write_slice(view, (at..at + n, ..))?;
+        }
+        Ok(())
+    }
+
     fn write_rows(&mut self, traces: &[Vec<f64>], skip: usize, n: usize) -> hdf5::Result<()> {
         for (ds, records) in &self.groups {
             let cols: Vec<&[f64]> = records
