@@ -206,9 +206,9 @@ impl Simulation {
             },
         };
         if options.specialize {
-            sim.special = specialize::specialize(&mut sim.parts, false)?;
+            sim.special = specialize::specialize(&mut sim.parts, false, threads)?;
         } else if sim.parts.iter().any(Part::has_deferred) {
-            specialize::specialize(&mut sim.parts, true)?;
+            specialize::specialize(&mut sim.parts, true, threads)?;
         }
         sim.set_exact(options.exact);
         Ok(sim)
