@@ -2,7 +2,7 @@
 //! is a terminal, which indicatif checks) once a simulation has run for a
 //! second, and shows simulated time and an estimate of the time left.
 
-use crate::sim::{Results, SimError, SimErrorKind, Simulation, Traffic, Transport};
+use crate::sim::{Drain, Results, SimError, SimErrorKind, Simulation, Traffic, Transport};
 use std::time::{Duration, Instant};
 
 /// Runs `sim` from `tstart` to `tstop` (ms), with a progress bar unless
@@ -16,7 +16,7 @@ pub fn simulate(
     tstop: f64,
     quiet: bool,
     comm: Option<&mut dyn Transport>,
-    drain: Option<&mut dyn FnMut(&mut Results, &mut Vec<f64>) -> bool>,
+    drain: Option<&mut Drain<'_>>,
 ) -> (Results, Vec<Traffic>) {
     let span = (tstop - tstart).max(f64::MIN_POSITIVE);
     let start = Instant::now();

@@ -45,7 +45,7 @@ use std::fmt;
 pub use mechanisms::Mechanisms;
 pub use ranks::{Share, Traffic, Transport};
 pub use specialize::ENV as SPECIALIZE_ENV;
-pub use threads::{SimOptions, Simulation};
+pub use threads::{Drain, SimOptions, Simulation};
 
 use crate::back::math::MathMode;
 use crate::back::{NodeData, Shared};

@@ -309,7 +309,7 @@ impl Simulation {
     pub fn run_draining(
         &mut self,
         progress: &mut dyn FnMut(f64) -> bool,
-        drain: &mut dyn FnMut(&mut Results, &mut Vec<f64>) -> bool,
+        drain: &mut Drain<'_>,
     ) -> Results {
         if let [part] = self.parts.as_mut_slice() {
             let mut results = part.start();
@@ -406,6 +406,11 @@ fn interrupted(t: f64) -> SimError {
         format!("interrupted at t = {t:.3} ms"),
     )
 }
+
+/// What [`Simulation::run_draining`] hands the results to: the results
+/// so far and the samples after those in the traces, row by row; answers
+/// whether to go on.
+pub type Drain<'a> = dyn FnMut(&mut Results, &mut Vec<f64>) -> bool + 'a;
 
 /// A part handed to its thread.
 struct SendPart<'a>(&'a mut Part);
