@@ -97,7 +97,7 @@ pub fn run(
     let start = Instant::now();
     let run = &exp.network.run;
     let (results, traffic) =
-        super::progress::simulate(&mut sim, run.tstart, run.tstop, quiet, comm);
+        super::progress::simulate(&mut sim, run.tstart, run.tstop, quiet, comm, None);
     let wall = start.elapsed();
     if let Some(e) = &results.error {
         // Outputs that stop at the fault would look like a whole run's:

@@ -91,6 +91,37 @@ pub fn run(
             return EXIT_ERRORS;
         }
     };
+    // The report files are written while the run goes on (the samples
+    // never all sit in memory), under temporary names until it is done.
+    let mut streams = if writer {
+        match open_reports(&dir, out_dir.is_some(), &loaded) {
+            Ok(s) => s,
+            Err(e) => {
+                errln!("error: {e}");
+                return EXIT_ERRORS;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let mut stream_error = None;
+    let mut drain = |r: &mut Results, rows: &mut Vec<f64>| {
+        let width = r.traces.len();
+        for (_, w) in &mut streams {
+            if let Err(e) = w
+                .append(&r.traces)
+                .and_then(|()| w.append_rows(rows, width))
+            {
+                stream_error = Some(e);
+                return false;
+            }
+        }
+        for t in &mut r.traces {
+            t.clear();
+        }
+        rows.clear();
+        true
+    };
     let load_time = t0.elapsed();
     let t1 = Instant::now();
     let run = &loaded.network.run;
@@ -100,7 +131,12 @@ pub fn run(
         run.tstop,
         quiet,
         comm.as_mut().map(|c| &mut **c as &mut dyn Transport),
+        Some(&mut drain),
     );
+    if let Some(e) = stream_error {
+        errln!("error: {e}");
+        return EXIT_ERRORS;
+    }
     let aggregation = match comm {
         Some(c) => sim.aggregation_ranks(c),
         None => sim.aggregation(),
@@ -120,7 +156,7 @@ pub fn run(
         };
     }
     let t2 = Instant::now();
-    let written = match write_outputs(&dir, out_dir.is_some(), &loaded, &results) {
+    let written = match write_outputs(&dir, &loaded, &results, streams) {
         Ok(w) => w,
         Err(e) => {
             errln!("error: {e}");
@@ -266,25 +302,24 @@ fn distinct_outputs(dir: &Path, moved: bool, loaded: &Loaded, log: &Path) -> Res
     Ok(())
 }
 
-/// Writes the spike file and every report; returns the files written.
-/// With `-o` (`moved`), report files go into `dir` under their own names.
-fn write_outputs(
+/// The writers of the config's reports (a report with no config entry is
+/// skipped), their files created empty of samples. With `-o` (`moved`),
+/// report files go into `dir` under their own names.
+fn open_reports(
     dir: &Path,
     moved: bool,
     loaded: &Loaded,
-    results: &Results,
-) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut written = Vec::new();
-    let out = dir.join(&loaded.config.spikes_file);
-    spikes::write(&out, &loaded.spikes_by_population(results))?;
-    written.push(out);
+) -> Result<Vec<(PathBuf, report::ReportWriter)>, String> {
     let run = &loaded.network.run;
     let time = report::TimeAxis {
         tstart: run.tstart,
         tstop: run.tstop,
         dt: run.dt,
     };
+    // BMTK records after every step: rows are t = dt ... tstop, labelled
+    // from tstart (the initial sample is left out).
+    let rows = crate::sim::step_count(run.tstart, run.tstop, run.dt);
+    let mut out = Vec::new();
     for r in &loaded.reports {
         let Some(entry) = loaded.config.reports.iter().find(|e| e.name == r.name) else {
             continue;
@@ -294,9 +329,30 @@ fn write_outputs(
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        // BMTK records after every step: rows are t = dt ... tstop,
-        // labelled from tstart.
-        report::write_from(&path, r, &results.traces, 1, time)?;
+        let w = report::ReportWriter::create(&path, r, rows, 1, time)?;
+        out.push((path, w));
+    }
+    Ok(out)
+}
+
+/// Writes the spike file and finishes every report; returns the files
+/// written.
+fn write_outputs(
+    dir: &Path,
+    loaded: &Loaded,
+    results: &Results,
+    reports: Vec<(PathBuf, report::ReportWriter)>,
+) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    let out = dir.join(&loaded.config.spikes_file);
+    spikes::write(&out, &loaded.spikes_by_population(results))?;
+    written.push(out);
+    for (path, mut w) in reports {
+        // Samples the run has not handed over yet (a run over ranks
+        // gathers them at the end).
+        w.append(&results.traces)?;
+        w.finish()?;
         written.push(path);
     }
     Ok(written)

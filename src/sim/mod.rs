@@ -46,7 +46,7 @@ use std::fmt;
 pub use mechanisms::Mechanisms;
 pub use ranks::{Share, Traffic, Transport};
 pub use specialize::ENV as SPECIALIZE_ENV;
-pub use threads::{SimOptions, Simulation};
+pub use threads::{Drain, SimOptions, Simulation};
 
 use crate::back::math::MathMode;
 use crate::back::{NodeData, Shared};
@@ -203,6 +203,11 @@ pub(crate) struct Part {
     watches: Vec<Watch>,
     trains: Vec<Train>,
     probes: Vec<Probe>,
+    /// Samples of the batch of steps running, one row of `probes.len()`
+    /// values per step: a step writes one row in order (stores into one
+    /// trace per probe would touch a page per probe each step), moved
+    /// into the traces at the end of the batch ([`Part::flush_rows`]).
+    rows: Vec<f64>,
     /// The membrane currents records read.
     imem: record::MembraneCurrents,
     scratch: Vec<f64>,
@@ -600,6 +605,7 @@ impl Part {
             watches,
             trains,
             probes,
+            rows: Vec::new(),
             imem,
             scratch: vec![0.0; scratch_len],
             net_args,
@@ -668,12 +674,20 @@ impl Part {
             return results;
         }
         self.record(&mut results);
+        self.flush_rows(&mut results);
         results
     }
 
     /// Runs up to `max` more steps (fewer at tstop or on an error).
     /// Returns true when the run is over.
     pub fn advance(&mut self, max: usize, results: &mut Results) -> bool {
+        let done = self.advance_rows(max, results);
+        self.flush_rows(results);
+        done
+    }
+
+    /// [`Part::advance`] leaving this batch's samples in `self.rows`.
+    pub(crate) fn advance_rows(&mut self, max: usize, results: &mut Results) -> bool {
         if results.error.is_some() {
             return true;
         }
@@ -748,14 +762,37 @@ impl Part {
     }
 
     fn step_count(&self) -> usize {
-        let n = ((self.run.tstop - self.run.tstart) / self.run.dt).round();
-        if n > 0.0 { n as usize } else { 0 }
+        step_count(self.run.tstart, self.run.tstop, self.run.dt)
     }
 
-    fn record(&self, results: &mut Results) {
+    fn record(&mut self, results: &mut Results) {
         results.times.push(self.shared.t);
-        for (trace, probe) in results.traces.iter_mut().zip(&self.probes) {
-            trace.push(probe.read(&self.data, &self.mechs, &self.imem));
-        }
+        let (data, mechs, imem) = (&self.data, &self.mechs, &self.imem);
+        self.rows
+            .extend(self.probes.iter().map(|p| p.read(data, mechs, imem)));
     }
+
+    /// Moves the samples in `self.rows` to the end of the traces, eight
+    /// traces at a time (the rows' values of eight neighbouring probes
+    /// share a cache line).
+    pub(crate) fn flush_rows(&mut self, results: &mut Results) {
+        let width = self.probes.len();
+        if width > 0 {
+            let rows = &self.rows;
+            for (b, traces) in results.traces.chunks_mut(8).enumerate() {
+                for (k, trace) in traces.iter_mut().enumerate() {
+                    let col = b * 8 + k;
+                    trace.extend(rows.iter().skip(col).step_by(width));
+                }
+            }
+        }
+        self.rows.clear();
+    }
+}
+
+/// Number of steps a run from `tstart` to `tstop` (ms) in steps of `dt`
+/// takes; it records one sample more (the initial state).
+pub fn step_count(tstart: f64, tstop: f64, dt: f64) -> usize {
+    let n = ((tstop - tstart) / dt).round();
+    if n > 0.0 { n as usize } else { 0 }
 }

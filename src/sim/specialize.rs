@@ -64,8 +64,14 @@ pub(crate) struct Report {
 /// Compiles every mechanism used by `parts` for this run and makes the
 /// parts use those kernels. The parts must be freshly built (not run).
 /// With `plain`, compiles plain kernels instead (for mechanisms that came
-/// without machine code when specialisation is off).
-pub(crate) fn specialize(parts: &mut [Part], plain: bool) -> Result<Report, SimError> {
+/// without machine code when specialisation is off). Compiles on up to
+/// `threads` threads (the run's bound: a run whose cells all go to one
+/// part may still compile its mechanisms side by side).
+pub(crate) fn specialize(
+    parts: &mut [Part],
+    plain: bool,
+    threads: usize,
+) -> Result<Report, SimError> {
     // Mechanisms by name, in the order the first part that has each
     // lists them (library order within a part).
     let mut names: Vec<String> = Vec::new();
@@ -105,8 +111,7 @@ pub(crate) fn specialize(parts: &mut [Part], plain: bool) -> Result<Report, SimE
         };
         jobs.push((k, mech, orig.math_mode(), spec));
     }
-    // One compiling thread per part (the run's thread count) at most.
-    let results = compile_all(&jobs, parts.len());
+    let results = compile_all(&jobs, threads.max(1));
     let mut compiled: Vec<Rc<CompiledMechanism>> = originals.clone();
     for ((k, _, _, spec), result) in jobs.into_iter().zip(results) {
         let name = &names[k];

@@ -227,9 +227,9 @@ impl Simulation {
             },
         };
         if options.specialize {
-            sim.special = specialize::specialize(&mut sim.parts, false)?;
+            sim.special = specialize::specialize(&mut sim.parts, false, threads)?;
         } else if sim.parts.iter().any(Part::has_deferred) {
-            specialize::specialize(&mut sim.parts, true)?;
+            specialize::specialize(&mut sim.parts, true, threads)?;
         }
         sim.set_exact(options.exact);
         Ok(sim)
@@ -332,6 +332,49 @@ impl Simulation {
         self.run_linked(progress, None)
     }
 
+    /// [`Simulation::run_interruptible`] that also hands `drain` the
+    /// results so far after every batch of steps and once at the end, so
+    /// that a caller can move the recorded samples out while the run goes
+    /// on (into a file, emptying the traces: the run then holds a batch of
+    /// samples rather than all of them). `drain` answers whether to go on,
+    /// as `progress` does. Its second argument holds the samples recorded
+    /// after those in the traces, row by row (one row of `traces.len()`
+    /// values per sample); whatever `drain` leaves there goes into the
+    /// traces. On one thread the samples come batch by batch (the batch's
+    /// in rows); on several, all at the end (in the traces).
+    pub fn run_draining(
+        &mut self,
+        progress: &mut dyn FnMut(f64) -> bool,
+        drain: &mut Drain<'_>,
+    ) -> Results {
+        if let [part] = self.parts.as_mut_slice() {
+            let mut results = part.start();
+            loop {
+                let done = part.advance_rows(256, &mut results);
+                let go_on = drain(&mut results, &mut part.rows);
+                part.flush_rows(&mut results);
+                if !go_on {
+                    results.error.get_or_insert_with(|| interrupted(part.t()));
+                    return results;
+                }
+                if done {
+                    progress(part.t());
+                    return results;
+                }
+                if !progress(part.t()) {
+                    results.error = Some(interrupted(part.t()));
+                    return results;
+                }
+            }
+        }
+        let mut results = self.run_linked(progress, None);
+        if !drain(&mut results, &mut Vec::new()) && results.error.is_none() {
+            let t = self.parts.first().map_or(0.0, Part::t);
+            results.error = Some(interrupted(t));
+        }
+        results
+    }
+
     /// [`Simulation::run`]; with `link`, every window ends with a trade of
     /// spikes with the other ranks (see [`Link`]).
     pub(super) fn run_linked(
@@ -399,6 +442,11 @@ fn interrupted(t: f64) -> SimError {
         format!("interrupted at t = {t:.3} ms"),
     )
 }
+
+/// What [`Simulation::run_draining`] hands the results to: the results
+/// so far and the samples after those in the traces, row by row; answers
+/// whether to go on.
+pub type Drain<'a> = dyn FnMut(&mut Results, &mut Vec<f64>) -> bool + 'a;
 
 /// A part handed to its thread.
 struct SendPart<'a>(&'a mut Part);

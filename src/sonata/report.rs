@@ -7,7 +7,7 @@
 
 use hdf5_metno as hdf5;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One report: a variable recorded on some cells, grouped by population.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,96 +69,270 @@ pub fn write_from(
     skip: usize,
     time: TimeAxis,
 ) -> Result<(), String> {
-    let tmp = super::spikes::temp_path(path);
-    let result = write_to(&tmp, report, traces, skip, time);
-    match result {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("cannot write {}: {e}", path.display())
-        }),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(format!("cannot write {}: {e}", path.display()))
+    let samples = report
+        .groups
+        .iter()
+        .flat_map(|g| g.records.clone())
+        .filter_map(|r| traces.get(r).map(|t| t.len().saturating_sub(skip)))
+        .min()
+        .unwrap_or(0);
+    let mut w = ReportWriter::create(path, report, samples, skip, time)?;
+    w.append(traces)?;
+    w.finish()
+}
+
+/// A report file written while its samples arrive: [`ReportWriter::create`]
+/// makes the file (in a temporary name) with its data sets sized for the
+/// whole run and its mappings, [`ReportWriter::append`] writes the rows
+/// the traces hold so far (the caller may then empty the traces, so a run
+/// holds a batch of samples in memory rather than all of them), and
+/// [`ReportWriter::finish`] checks that every row came, closes the file
+/// and renames it. Dropped unfinished, it removes its temporary file.
+pub struct ReportWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<hdf5::File>,
+    /// Per group: its data set and the records of its columns.
+    groups: Vec<(hdf5::Dataset, Range<usize>)>,
+    /// Rows written so far, and in all.
+    rows: usize,
+    total: usize,
+    /// Leading samples still to leave out.
+    skip: usize,
+    /// A block of rows, row-major (reused).
+    block: Vec<f64>,
+}
+
+impl ReportWriter {
+    /// Creates the file for `report` with `samples` rows (groups with no
+    /// element get none), leaving out the first `skip` samples that
+    /// [`ReportWriter::append`] will see.
+    pub fn create(
+        path: &Path,
+        report: &Report,
+        samples: usize,
+        skip: usize,
+        time: TimeAxis,
+    ) -> Result<ReportWriter, String> {
+        let tmp = super::spikes::temp_path(path);
+        let mut w = ReportWriter {
+            path: path.to_path_buf(),
+            tmp,
+            file: None,
+            groups: Vec::new(),
+            rows: 0,
+            total: samples,
+            skip,
+            block: Vec::new(),
+        };
+        w.open(report, time)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(w)
+    }
+
+    fn open(&mut self, report: &Report, time: TimeAxis) -> hdf5::Result<()> {
+        let file = super::write::h5::create(&self.tmp)?;
+        file.new_attr::<u32>()
+            .create("magic")?
+            .write_scalar(&0x0A7Au32)?;
+        file.new_attr::<u32>()
+            .shape(2)
+            .create("version")?
+            .write(&[0u32, 1])?;
+        let root = file.create_group("report")?;
+        for g in &report.groups {
+            let pop = root.create_group(&g.population)?;
+            let cols = g.records.len();
+            let rows = if cols == 0 { 0 } else { self.total };
+            let ds = pop
+                .new_dataset::<f64>()
+                .shape((rows, cols))
+                .create("data")?;
+            unit_attr(&ds, &report.unit)?;
+            let var: hdf5::types::VarLenUnicode = report
+                .variable
+                .parse()
+                .map_err(|_| hdf5::Error::from("variable name"))?;
+            ds.new_attr::<hdf5::types::VarLenUnicode>()
+                .create("variable")?
+                .write_scalar(&var)?;
+            let m = pop.create_group("mapping")?;
+            m.new_dataset_builder()
+                .with_data(&g.node_ids)
+                .create("node_ids")?;
+            m.new_dataset_builder()
+                .with_data(&g.index_pointer)
+                .create("index_pointer")?;
+            m.new_dataset_builder()
+                .with_data(&g.element_ids)
+                .create("element_ids")?;
+            m.new_dataset_builder()
+                .with_data(&g.element_pos)
+                .create("element_pos")?;
+            let t = m
+                .new_dataset_builder()
+                .with_data(&[time.tstart, time.tstop, time.dt])
+                .create("time")?;
+            unit_attr(&t, "ms")?;
+            self.groups.push((ds, g.records.clone()));
         }
+        self.file = Some(file);
+        Ok(())
+    }
+
+    /// Writes the rows `traces` hold (every trace of the report as long as
+    /// the shortest; samples before the skip left out). The caller may
+    /// then clear the traces: the next call starts at the row after.
+    pub fn append(&mut self, traces: &[Vec<f64>]) -> Result<(), String> {
+        let samples = self
+            .groups
+            .iter()
+            .flat_map(|(_, r)| r.clone())
+            .filter_map(|r| traces.get(r).map(Vec::len))
+            .min()
+            .unwrap_or(0);
+        let skip = self.skip.min(samples);
+        self.skip -= skip;
+        let n = samples - skip;
+        if n == 0 {
+            return Ok(());
+        }
+        if self.rows + n > self.total {
+            return Err(format!(
+                "cannot write {}: the run gave more than the {} samples expected",
+                self.path.display(),
+                self.total
+            ));
+        }
+        self.write_rows(traces, skip, n)
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        self.rows += n;
+        Ok(())
+    }
+
+    /// [`ReportWriter::append`] for samples laid out row by row: `rows`
+    /// holds one row of `width` values per sample, value `r` of a row
+    /// being record `r`'s.
+    pub fn append_rows(&mut self, rows: &[f64], width: usize) -> Result<(), String> {
+        if width == 0 || self.groups.is_empty() {
+            return Ok(());
+        }
+        let samples = rows.len() / width;
+        let skip = self.skip.min(samples);
+        self.skip -= skip;
+        let n = samples - skip;
+        if n == 0 {
+            return Ok(());
+        }
+        if self.rows + n > self.total {
+            return Err(format!(
+                "cannot write {}: the run gave more than the {} samples expected",
+                self.path.display(),
+                self.total
+            ));
+        }
+        let rows = &rows[skip * width..(skip + n) * width];
+        self.write_row_major(rows, width, n)
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        self.rows += n;
+        Ok(())
+    }
+
+    fn write_row_major(&mut self, rows: &[f64], width: usize, n: usize) -> hdf5::Result<()> {
+        for (ds, records) in &self.groups {
+            if records.is_empty() {
+                continue;
+            }
+            if records.end > width {
+                return Err(hdf5::Error::from("a report names a record the run has not"));
+            }
+            let cols = records.len();
+            self.block.clear();
+            self.block.reserve(n * cols);
+            for row in rows.chunks_exact(width).take(n) {
+                self.block.extend_from_slice(&row[records.clone()]);
+            }
+            let view = ndarray::ArrayView2::from_shape((n, cols), &self.block)
+                .map_err(|e| hdf5::Error::from(e.to_string().as_str()))?;
+            let at = self.rows;
+            ds.write_slice(view, (at..at + n, ..))?;
+        }
+        Ok(())
+    }
+
+    fn write_rows(&mut self, traces: &[Vec<f64>], skip: usize, n: usize) -> hdf5::Result<()> {
+        for (ds, records) in &self.groups {
+            let cols: Vec<&[f64]> = records
+                .clone()
+                .filter_map(|r| traces.get(r).map(|t| &t[skip..skip + n]))
+                .collect();
+            if cols.is_empty() {
+                continue;
+            }
+            // Rows in blocks of about 8 MB: the traces are columns, and a
+            // transposed copy of a large report would double its memory.
+            let width = cols.len();
+            let block = ((1 << 20) / width).clamp(1, n);
+            let mut s0 = 0;
+            while s0 < n {
+                let s1 = (s0 + block).min(n);
+                self.block.clear();
+                self.block.resize((s1 - s0) * width, 0.0);
+                // Eight columns at a time: a row's eight values share a
+                // cache line.
+                for (b, chunk) in cols.chunks(8).enumerate() {
+                    for k in 0..s1 - s0 {
+                        let row = &mut self.block[k * width + b * 8..][..chunk.len()];
+                        for (x, c) in row.iter_mut().zip(chunk) {
+                            *x = c[s0 + k];
+                        }
+                    }
+                }
+                let view = ndarray::ArrayView2::from_shape((s1 - s0, width), &self.block)
+                    .map_err(|e| hdf5::Error::from(e.to_string().as_str()))?;
+                let at = self.rows + s0;
+                ds.write_slice(view, (at..at + s1 - s0, ..))?;
+                s0 = s1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the file and gives it its name, once every row is written.
+    pub fn finish(mut self) -> Result<(), String> {
+        // (A report whose groups have no element has no rows to wait for.)
+        if self.rows != self.total && self.groups.iter().any(|(_, r)| !r.is_empty()) {
+            return Err(format!(
+                "cannot write {}: the run gave {} of the {} samples expected",
+                self.path.display(),
+                self.rows,
+                self.total
+            ));
+        }
+        self.groups.clear();
+        let closed = match self.file.take() {
+            Some(f) => f.close(),
+            None => Ok(()),
+        };
+        closed.map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        std::fs::rename(&self.tmp, &self.path)
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        // Renamed: nothing left for `drop` to remove.
+        self.tmp = PathBuf::new();
+        Ok(())
     }
 }
 
-fn write_to(
-    path: &Path,
-    report: &Report,
-    traces: &[Vec<f64>],
-    skip: usize,
-    time: TimeAxis,
-) -> hdf5::Result<()> {
-    let file = super::write::h5::create(path)?;
-    file.new_attr::<u32>()
-        .create("magic")?
-        .write_scalar(&0x0A7Au32)?;
-    file.new_attr::<u32>()
-        .shape(2)
-        .create("version")?
-        .write(&[0u32, 1])?;
-    let root = file.create_group("report")?;
-    for g in &report.groups {
-        let pop = root.create_group(&g.population)?;
-        let cols: Vec<&[f64]> = g
-            .records
-            .clone()
-            .filter_map(|r| traces.get(r).map(|t| t.get(skip..).unwrap_or_default()))
-            .collect();
-        let steps = cols.iter().map(|c| c.len()).min().unwrap_or(0);
-        let ds = pop
-            .new_dataset::<f64>()
-            .shape((steps, cols.len()))
-            .create("data")?;
-        // Rows (samples) in blocks of about 8 MB: the traces are columns,
-        // and a transposed copy of a large report would double its memory.
-        let block = (1 << 20) / cols.len().max(1);
-        let block = block.clamp(1, steps.max(1));
-        let mut data = Vec::with_capacity(block * cols.len());
-        let mut s0 = 0;
-        while s0 < steps {
-            let s1 = (s0 + block).min(steps);
-            data.clear();
-            data.resize((s1 - s0) * cols.len(), 0.0);
-            for (ci, c) in cols.iter().enumerate() {
-                for (k, &x) in c[s0..s1].iter().enumerate() {
-                    data[k * cols.len() + ci] = x;
-                }
-            }
-            let view = ndarray::ArrayView2::from_shape((s1 - s0, cols.len()), &data)
-                .map_err(|e| hdf5::Error::from(e.to_string().as_str()))?;
-            ds.write_slice(view, (s0..s1, ..))?;
-            s0 = s1;
+impl Drop for ReportWriter {
+    fn drop(&mut self) {
+        self.groups.clear();
+        if let Some(f) = self.file.take() {
+            let _ = f.close();
         }
-        unit_attr(&ds, &report.unit)?;
-        let var: hdf5::types::VarLenUnicode = report
-            .variable
-            .parse()
-            .map_err(|_| hdf5::Error::from("variable name"))?;
-        ds.new_attr::<hdf5::types::VarLenUnicode>()
-            .create("variable")?
-            .write_scalar(&var)?;
-        let m = pop.create_group("mapping")?;
-        m.new_dataset_builder()
-            .with_data(&g.node_ids)
-            .create("node_ids")?;
-        m.new_dataset_builder()
-            .with_data(&g.index_pointer)
-            .create("index_pointer")?;
-        m.new_dataset_builder()
-            .with_data(&g.element_ids)
-            .create("element_ids")?;
-        m.new_dataset_builder()
-            .with_data(&g.element_pos)
-            .create("element_pos")?;
-        let t = m
-            .new_dataset_builder()
-            .with_data(&[time.tstart, time.tstop, time.dt])
-            .create("time")?;
-        unit_attr(&t, "ms")?;
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
-    file.close()
 }
 
 /// Sets the `units` string attribute.

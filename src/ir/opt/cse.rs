@@ -23,7 +23,7 @@
 //! Only kernel bodies are rewritten, and not those that still hold
 //! unsolved statements.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 
 use super::walk;
@@ -80,7 +80,7 @@ fn kernel_body(ctx: &Ctx<'_>, kernel: &mut Kernel) {
         def_local: Vec::new(),
         locals: &mut kernel.locals,
     };
-    count.block(&mut kernel.body, &mut Avail::new());
+    count.block(&mut kernel.body, &mut Avail::default());
     if count.uses.iter().all(|&u| u == 0) {
         return;
     }
@@ -94,11 +94,11 @@ fn kernel_body(ctx: &Ctx<'_>, kernel: &mut Kernel) {
         def_local: vec![None; defs],
         locals: &mut kernel.locals,
     };
-    rewrite.block(&mut kernel.body, &mut Avail::new());
+    rewrite.block(&mut kernel.body, &mut Avail::default());
 }
 
 /// Something an expression reads and a statement may write.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Loc {
     Local(LocalId),
     /// Every element of a field.
@@ -133,8 +133,95 @@ struct Entry {
     reads: BTreeSet<Loc>,
 }
 
-/// Available values by structural key.
-type Avail = BTreeMap<String, Entry>;
+/// Available values by structural key, with an index from what they read
+/// to them (so a write forgets only the values that read what it writes)
+/// and an undo log (a branch or loop body adds and forgets values that
+/// the code after it must not see: [`Avail::rollback`] to a
+/// [`Avail::mark`] undoes them).
+#[derive(Default)]
+struct Avail {
+    entries: HashMap<String, Entry>,
+    /// Per location: (defining occurrence, key) of the values that read
+    /// it. Lists may hold values since forgotten or replaced: a pair
+    /// counts only while its key still maps to that occurrence.
+    readers: HashMap<Loc, Vec<(usize, String)>>,
+    /// Values that read anything but a local (what a call that may write
+    /// anything shared forgets), with the same rule.
+    shared: Vec<(usize, String)>,
+    /// Per change: the key and the entry it held before.
+    undo: Vec<(String, Option<Entry>)>,
+}
+
+impl Avail {
+    fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    fn index(&mut self, key: &str, e: &Entry) {
+        for r in &e.reads {
+            self.readers
+                .entry(r.clone())
+                .or_default()
+                .push((e.def, key.to_string()));
+        }
+        if e.reads.iter().any(|r| !matches!(r, Loc::Local(_))) {
+            self.shared.push((e.def, key.to_string()));
+        }
+    }
+
+    fn insert(&mut self, key: String, e: Entry) {
+        self.index(&key, &e);
+        let old = self.entries.insert(key.clone(), e);
+        self.undo.push((key, old));
+    }
+
+    /// Forgets the value `key` if it is still occurrence `def`.
+    fn remove(&mut self, def: usize, key: String) {
+        if self.entries.get(&key).is_some_and(|e| e.def == def)
+            && let Some(old) = self.entries.remove(&key)
+        {
+            self.undo.push((key, Some(old)));
+        }
+    }
+
+    /// Forgets every value reading something `w` may write.
+    fn forget(&mut self, w: &Writes) {
+        for p in &w.places {
+            if let Some(list) = self.readers.remove(p) {
+                for (def, key) in list {
+                    self.remove(def, key);
+                }
+            }
+        }
+        if w.anything_shared {
+            for (def, key) in std::mem::take(&mut self.shared) {
+                self.remove(def, key);
+            }
+        }
+    }
+
+    fn mark(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// Undoes every change since `mark`.
+    fn rollback(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            let Some((key, old)) = self.undo.pop() else {
+                break;
+            };
+            match old {
+                Some(e) => {
+                    self.index(&key, &e);
+                    self.entries.insert(key, e);
+                }
+                None => {
+                    self.entries.remove(&key);
+                }
+            }
+        }
+    }
+}
 
 /// What statements may write: places, and (through calls of functions
 /// that may write) anything but the body's own locals.
@@ -142,16 +229,6 @@ type Avail = BTreeMap<String, Entry>;
 struct Writes {
     places: BTreeSet<Loc>,
     anything_shared: bool,
-}
-
-impl Writes {
-    fn forget(&self, avail: &mut Avail) {
-        avail.retain(|_, e| {
-            !e.reads.iter().any(|r| {
-                self.places.contains(r) || (self.anything_shared && !matches!(r, Loc::Local(_)))
-            })
-        });
-    }
 }
 
 struct Ctx<'a> {
@@ -288,34 +365,38 @@ impl Pass<'_, '_> {
                 otherwise,
             } => {
                 self.exprs(vec![cond], avail, before, true);
-                let mut inner = avail.clone();
-                self.block(then, &mut inner);
-                let mut inner = avail.clone();
-                self.block(otherwise, &mut inner);
+                let mark = avail.mark();
+                self.block(then, avail);
+                avail.rollback(mark);
+                self.block(otherwise, avail);
+                avail.rollback(mark);
                 let mut w = Writes::default();
                 self.ctx.writes(then, &mut w);
                 self.ctx.writes(otherwise, &mut w);
-                w.forget(avail);
+                avail.forget(&w);
             }
             Stmt::While { cond, body } => {
                 // Whatever the loop writes differs from one iteration to
                 // the next: forget it before looking at the loop.
                 let mut w = Writes::default();
                 self.ctx.writes(body, &mut w);
-                w.forget(avail);
+                avail.forget(&w);
                 self.exprs(vec![cond], avail, before, false);
-                let mut inner = avail.clone();
-                self.block(body, &mut inner);
+                let mark = avail.mark();
+                self.block(body, avail);
+                avail.rollback(mark);
             }
             _ => {
                 self.exprs(walk::stmt_exprs_mut(s), avail, before, true);
                 let mut w = Writes::default();
                 self.ctx.writes(std::slice::from_ref(s), &mut w);
-                w.forget(avail);
+                avail.forget(&w);
                 for list in walk::nested_mut(s) {
                     // (Only unsolved statements nest otherwise; those
                     // kernels are skipped.)
-                    self.block(list, &mut avail.clone());
+                    let mark = avail.mark();
+                    self.block(list, avail);
+                    avail.rollback(mark);
                 }
             }
         }
@@ -336,7 +417,7 @@ impl Pass<'_, '_> {
                 places: BTreeSet::new(),
                 anything_shared: true,
             };
-            w.forget(avail);
+            avail.forget(&w);
             return;
         }
         for e in exprs {

@@ -61,7 +61,7 @@ pub fn eliminate(
         if unsolved {
             continue;
         }
-        while ctx.sweep(&mut k.body, exit.clone(), &exit) {}
+        while ctx.sweep(&mut k.body, exit.clone(), &exit).0 {}
     }
 }
 
@@ -170,8 +170,10 @@ impl Ctx<'_> {
     }
 
     /// Drops dead statements of `body` given `live` after it; true when
-    /// something changed.
-    fn sweep(&self, body: &mut Vec<Stmt>, mut live: Live, exit: &Live) -> bool {
+    /// something changed, and what is live before the body (kept
+    /// statements only: what [`Ctx::live_before`] gives for the result,
+    /// without walking swept branches again).
+    fn sweep(&self, body: &mut Vec<Stmt>, mut live: Live, exit: &Live) -> (bool, Live) {
         let mut changed = false;
         let mut keep = vec![true; body.len()];
         for (k, s) in body.iter_mut().enumerate().rev() {
@@ -184,22 +186,28 @@ impl Ctx<'_> {
                 Stmt::If {
                     then, otherwise, ..
                 } => {
-                    changed |= self.sweep(then, live.clone(), exit);
-                    changed |= self.sweep(otherwise, live.clone(), exit);
+                    let (c1, mut a) = self.sweep(then, live.clone(), exit);
+                    let (c2, b) = self.sweep(otherwise, live, exit);
+                    changed |= c1 | c2;
+                    a.extend(b);
+                    live = a;
+                    for e in walk::stmt_exprs(s) {
+                        self.reads(e, &mut live);
+                    }
                 }
                 Stmt::While { cond, body } => {
                     let head = self.loop_head(cond, body, live.clone(), exit);
-                    changed |= self.sweep(body, head, exit);
+                    changed |= self.sweep(body, head, exit).0;
+                    live = self.transfer(s, live, exit);
                 }
-                _ => {}
+                _ => live = self.transfer(s, live, exit),
             }
-            live = self.transfer(s, live, exit);
         }
         let mut k = 0;
         body.retain(|_| {
             k += 1;
             keep[k - 1]
         });
-        changed
+        (changed, live)
     }
 }
