@@ -35,6 +35,7 @@ mod order;
 mod placement;
 mod reports;
 mod sites;
+mod spont;
 mod synapses;
 mod templates;
 
@@ -698,14 +699,33 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mut train_of: HashMap<(String, u64), usize> = HashMap::new();
     let virtual_pops: Vec<&NodePopulation> = pops.iter().filter(|p| p.is_virtual()).collect();
     let mut clamp_inputs = Vec::new();
+    let mut spont: Option<spont::Spont> = None;
     for input in &config.inputs {
-        if input.input_type == "current_clamp" && input.module == "IClamp" {
+        if input.module == "IClamp" {
             clamp_inputs.push(input);
+            continue;
+        }
+        if input.input_type == "syn_activity" {
+            match spont::Spont::new(&config, input, config.tstart) {
+                Ok(s) => {
+                    if spont.is_some() {
+                        warnings.push(Diagnostic::warning(
+                            "W1501",
+                            format!(
+                                "input `{}`: a second `syn_activity` input replaces the first, as in BMTK",
+                                input.name
+                            ),
+                        ));
+                    }
+                    spont = Some(s);
+                }
+                Err(d) => errors.push(d),
+            }
             continue;
         }
         if input.input_type != "spikes" {
             errors.push(e1502(format!(
-                "`{}` input `{}`: input_type `{}` (module `{}`) is not supported (nmc reads `spikes` inputs and `current_clamp` inputs of module `IClamp`)",
+                "`{}` input `{}`: input_type `{}` (module `{}`) is not supported (nmc reads `spikes`, `syn_activity` and module `IClamp` inputs)",
                 config.path.display(),
                 input.name,
                 input.input_type,
@@ -969,6 +989,21 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         (&pops, &mut tuning),
                     )
                     .map_err(|d| vec![d])?;
+                    let (source, weight) = match spont.as_mut() {
+                        Some(s) if !virt => s
+                            .rewire(
+                                &pops,
+                                (
+                                    (&ep.source_population, ep.source[k]),
+                                    (&ep.target_population, ep.target[k]),
+                                ),
+                                (tc, true),
+                                (source, weight),
+                                &mut net,
+                            )
+                            .map_err(|d| vec![d])?,
+                        _ => (source, weight),
+                    };
                     net.connections.push(Connection {
                         source,
                         target_cell: tc,
@@ -1085,6 +1120,21 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         }
                     }
                 };
+                let (source, weight) = match spont.as_mut() {
+                    Some(s) if !virt => s
+                        .rewire(
+                            &pops,
+                            (
+                                (&ep.source_population, ep.source[k]),
+                                (&ep.target_population, ep.target[k]),
+                            ),
+                            (tc, false),
+                            (source, weight),
+                            &mut net,
+                        )
+                        .map_err(|d| vec![d])?,
+                    _ => (source, weight),
+                };
                 for &location in &locations {
                     let cell = &mut net.cells[tc];
                     let target = cell.point_processes.len();
@@ -1108,7 +1158,15 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
-    clamps::add_clamps(&config, &clamp_inputs, &pops, &cell_of, &mut net).map_err(|d| vec![d])?;
+    clamps::add_clamps(
+        &config,
+        &clamp_inputs,
+        &pops,
+        &cell_of,
+        &mut net,
+        &mut warnings,
+    )
+    .map_err(|d| vec![d])?;
     let reports = reports::add_reports(
         &config,
         &pops,
