@@ -15,6 +15,11 @@ outputs in expected/<config>/:
   one float32 sweep at 20 kHz with a float32 rate, one float64 at 10 kHz),
   with `downsample`, `sweep_window`, `delay` and a sweep id given as text
   and as a float.
+- simulation_allactive.json: `model_processing: aibs_allactive` cells (the
+  three SWC files with our own all-active fit, aa_fit.json: section-type
+  passive values, some left out, a section-specific e_pas, `cm` in the
+  genome, a `glob` entry, erev for a section type the cells lack) under
+  current clamps and Poisson input, with a report of every section.
 - simulation_spont.json: `input_type: syn_activity` (precell_filter with a
   list value and a numeric node-type column, postcell_filter, timestamps)
   on recurrent connections between biophysical cells and IntFire1 cells,
@@ -39,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 OUT = os.path.join(ROOT, "tests", "sonata_stimuli", "net")
 MORPHS = ["point_soma", "three_point_soma", "contour_soma", "point_soma"]
-CONFIGS = ["simulation_csv.json", "simulation_nwb.json", "simulation_spont.json"]
+CONFIGS = ["simulation_csv.json", "simulation_nwb.json", "simulation_spont.json", "simulation_allactive.json"]
 
 
 def network(d):
@@ -87,6 +92,48 @@ def network(d):
         st.add_spikes(node_ids=n, timestamps=np.round(t[t < 300.0], 3))
     os.makedirs(os.path.join(d, "input"), exist_ok=True)
     st.to_sonata(os.path.join(d, "input", "poisson.h5"))
+
+
+def allactive_network(d):
+    from bmtk.builder import NetworkBuilder
+
+    aa = NetworkBuilder("aa")
+    for m in MORPHS[:3]:
+        aa.add_nodes(N=1, pop_name=m, model_type="biophysical", model_template="ctdb:Biophys1.hoc",
+                     model_processing="aibs_allactive", dynamics_params="aa_fit.json", morphology=m + ".swc")
+    aa.build()
+    aa.save(output_dir=os.path.join(d, "network_aa"))
+    inp = NetworkBuilder("input")
+    inp.add_nodes(N=6, pop_name="poisson", model_type="virtual")
+    inp.add_edges(source=inp.nodes(), target=aa.nodes(), connection_rule=2, syn_weight=0.01, delay=1.0,
+                  dynamics_params="exc.json", model_template="exp2syn", target_sections=["dend", "apic"],
+                  distance_range=[10.0, 300.0])
+    inp.build()
+    inp.save(output_dir=os.path.join(d, "network_aa"))
+
+
+def aa_fit():
+    """A synthetic all-active fit: NEURON's hh and pas with values per section type."""
+    g = lambda sec, name, value, mech="": {"section": sec, "name": name, "value": value, "mechanism": mech}
+    return {
+        "passive": [{"ra": 122.0, "e_pas": -72.0, "cm": [{"section": "soma", "cm": 1.1},
+                                                         {"section": "dend", "cm": 2.0}]}],
+        "conditions": [{"celsius": 20.0, "v_init": -72.0, "erev": [
+            {"section": "soma", "ena": 52.0, "ek": -88.0}, {"section": "axon", "ena": 55.0, "ek": -90.0},
+            {"section": "apic", "ena": 50.0, "ek": -85.0}, {"section": "dend", "ena": 50.0, "ek": -85.0},
+            {"section": "basal", "ena": 50.0, "ek": -85.0}]}],
+        "genome": [
+            g("soma", "gnabar_hh", 0.12, "hh"), g("soma", "gkbar_hh", "0.036", "hh"), g("soma", "gl_hh", 0.0, "hh"),
+            g("soma", "g_pas", 0.0002),
+            g("axon", "gnabar_hh", 0.25, "hh"), g("axon", "gkbar_hh", 0.05, "hh"), g("axon", "gl_hh", 0.0, "hh"),
+            {"section": "axon", "name": "g_pas", "value": 0.0003},
+            g("axon", "cm", 0.8),
+            g("dend", "g_pas", 5.0e-5),
+            g("apic", "g_pas", 4.0e-5), g("apic", "gnabar_hh", 0.008, "hh"), g("apic", "gkbar_hh", 0.004, "hh"),
+            g("apic", "gl_hh", 0.0, "hh"), g("apic", "e_pas", -75.0),
+            g("glob", "g_pas", 1.0),
+        ],
+    }
 
 
 def inputs(d):
@@ -144,6 +191,8 @@ def components(d):
         fit = json.load(fh)
     with open(os.path.join(comp, "biophysical_neuron_models", "hh_fit.json"), "w") as fh:
         json.dump(fit, fh, indent=2)
+    with open(os.path.join(comp, "biophysical_neuron_models", "aa_fit.json"), "w") as fh:
+        json.dump(aa_fit(), fh, indent=2)
     with open(os.path.join(comp, "point_neuron_models", "IntFire1_fast.json"), "w") as fh:
         json.dump({"tau": 0.012, "refrac": 0.004}, fh, indent=2)
     with open(os.path.join(comp, "synaptic_models", "instantaneous.json"), "w") as fh:
@@ -173,6 +222,14 @@ def configs(d):
     }
     with open(os.path.join(d, "circuit_config.json"), "w") as fh:
         json.dump(circuit, fh, indent=2)
+    circuit_aa = dict(circuit, networks={
+        "nodes": [{"nodes_file": "$BASE_DIR/network_aa/%s_nodes.h5" % p,
+                   "node_types_file": "$BASE_DIR/network_aa/%s_node_types.csv" % p} for p in ["aa", "input"]],
+        "edges": [{"edges_file": "$BASE_DIR/network_aa/input_aa_edges.h5",
+                   "edge_types_file": "$BASE_DIR/network_aa/input_aa_edge_types.csv"}],
+    })
+    with open(os.path.join(d, "circuit_allactive.json"), "w") as fh:
+        json.dump(circuit_aa, fh, indent=2)
 
     node_sets = {"bio": {"population": "cells"}}
 
@@ -222,7 +279,20 @@ def configs(d):
                   "postcell_filter": {"layer": [4]},
                   "timestamps": [40.0, 90.5, 150.0, 151.0, 220.0], "node_set": "bio"},
     }, with_noise=True)
-    for name, c in [("csv", csv), ("nwb", nwb), ("spont", spont)]:
+    aa = sim("allactive", {
+        "pulse": {"input_type": "current_clamp", "module": "IClamp", "node_set": "aa",
+                  "amp": [0.5, 0.9], "delay": [20.0, 160.0], "duration": [100.0, 100.0]},
+    }, with_noise=True)
+    aa["network"] = "$BASE_DIR/circuit_allactive.json"
+    aa["node_sets"] = {"aa": {"population": "aa"}, "first": {"population": "aa", "node_id": [0]}}
+    aa["conditions"]["v_init"] = -72.0
+    aa["reports"] = {
+        "soma_v": {"cells": "aa", "variable_name": "v", "sections": "soma", "module": "membrane_report",
+                   "file_name": "soma_v.h5"},
+        "all_v": {"cells": "first", "variable_name": "v", "sections": "all", "module": "membrane_report",
+                  "file_name": "all_v.h5"},
+    }
+    for name, c in [("csv", csv), ("nwb", nwb), ("spont", spont), ("allactive", aa)]:
         with open(os.path.join(d, "simulation_%s.json" % name), "w") as fh:
             json.dump(c, fh, indent=2)
 
@@ -255,6 +325,7 @@ def main():
         shutil.rmtree(OUT)
     os.makedirs(OUT)
     network(OUT)
+    allactive_network(OUT)
     inputs(OUT)
     components(OUT)
     configs(OUT)

@@ -217,6 +217,20 @@ pub(super) fn add_clamps(
             .collect();
         targets.sort_unstable();
         targets.dedup();
+        if targets.is_empty() {
+            warnings.push(Diagnostic::warning(
+                "W1501",
+                format!(
+                    "input `{}`: node set `{set}` selects no real cell, so (as in BMTK) it injects nothing{}",
+                    input.name,
+                    if set.is_object() {
+                        " (BMTK 1.2.0 selects no node by a text column of a node types table; select by population or node_id)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
         // A played waveform: its starting amplitude, and one train per
         // distinct later amplitude (created once, for every cell).
         let mut played: Option<(f64, Vec<(f64, usize)>)> = None;

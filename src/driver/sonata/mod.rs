@@ -400,11 +400,12 @@ fn allen_cell(
     // A comma-separated list, applied in order, as in BMTK.
     let processing = p.attr(k, "model_processing");
     let steps: Vec<&str> = processing.map_or(Vec::new(), |m| m.split(',').collect());
-    if steps.first() != Some(&"aibs_perisomatic")
+    let allactive = steps.first() == Some(&"aibs_allactive");
+    if !matches!(steps.first(), Some(&"aibs_perisomatic" | &"aibs_allactive"))
         || steps[1..].iter().any(|s| *s != "extracellular")
     {
         return Err(vec![e1502(format!(
-            "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic` (then optionally `extracellular`)",
+            "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic` or `aibs_allactive` (then optionally `extracellular`)",
             what(),
             processing.map_or("missing".to_string(), |o| format!("`{o}`"))
         ))]);
@@ -446,7 +447,12 @@ fn allen_cell(
     })?;
     let fit: Value = serde_json::from_str(&text)
         .map_err(|e| vec![e1502(format!("`{}` is not JSON: {e}", fit_path.display()))])?;
-    allen::perisomatic(&morph, &fit).map_err(|e| {
+    let build = if allactive {
+        allen::allactive
+    } else {
+        allen::perisomatic
+    };
+    build(&morph, &fit).map_err(|e| {
         vec![e1502(format!(
             "`{}` with `{}`: {e}",
             morph_path.display(),
@@ -609,13 +615,25 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             }
             let t = if tmpl == "ctdb:Biophys1.hoc" || tmpl == "ctdb:Biophys1" {
                 let key = format!(
-                    "{tmpl}\u{0}{}\u{0}{}",
+                    "{tmpl}\u{0}{}\u{0}{}\u{0}{}",
                     order::node_text(p, k, "morphology").unwrap_or_default(),
-                    p.attr(k, "dynamics_params").unwrap_or_default()
+                    p.attr(k, "dynamics_params").unwrap_or_default(),
+                    p.attr(k, "model_processing").unwrap_or_default()
                 );
                 if !allen_cells.contains_key(&key) {
                     match allen_cell(map, circuit, p, k) {
                         Ok(c) => {
+                            warnings.extend(c.notes.iter().map(|n| {
+                                Diagnostic::warning(
+                                    "W1501",
+                                    format!(
+                                        "`{}` node {} of `{}`: BMTK warns: {n}",
+                                        p.file.display(),
+                                        p.node_ids[k],
+                                        p.name
+                                    ),
+                                )
+                            }));
                             allen_cells.insert(key.clone(), Some(c));
                         }
                         Err(mut d) => {
