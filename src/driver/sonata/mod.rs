@@ -741,6 +741,14 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             }
             continue;
         }
+        if input.module == "xstim" {
+            errors.push(e1502(format!(
+                "`{}` input `{}`: module `xstim` (extracellular stimulation) is not supported: nmc does not add NEURON's extracellular layers it drives, and BMTK 1.2.0 on NEURON 9.0.2 stops on it too (`PtrVector` has no `ptr_update_callback` in NEURON 9), so there is no reference to follow",
+                config.path.display(),
+                input.name
+            )));
+            continue;
+        }
         if input.input_type != "spikes" {
             errors.push(e1502(format!(
                 "`{}` input `{}`: input_type `{}` (module `{}`) is not supported (nmc reads `spikes`, `syn_activity` and module `IClamp` inputs)",
