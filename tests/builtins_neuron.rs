@@ -343,7 +343,9 @@ fn every_builtin_is_exercised() {
             }
         }
     }
-    for b in BUILTINS {
+    // IClampPlay is nmc's own (NEURON plays a waveform into an IClamp);
+    // tests/sonata_stimuli.rs pins it against BMTK + NEURON.
+    for b in BUILTINS.iter().filter(|b| b.name() != "IClampPlay") {
         assert!(used.contains(b.name()), "{} is not exercised", b.name());
     }
 }

@@ -275,6 +275,7 @@ fn list_builtins_prints_every_builtin_in_neuron_order() {
         [
             "pas",
             "IClamp",
+            "IClampPlay",
             "AlphaSynapse",
             "ExpSyn",
             "Exp2Syn",
@@ -297,7 +298,7 @@ fn list_builtins_prints_every_builtin_in_neuron_order() {
         row("IntFire4"),
         ["IntFire4", "artificial cell", "builtins/IntFire4.mod"]
     );
-    assert!(text.ends_with("12 built-in mechanisms\n"), "{text}");
+    assert!(text.ends_with("13 built-in mechanisms\n"), "{text}");
     // The list takes no files.
     let bad = nmc()
         .args(["compile", "--list-builtins", "models/hh.mod"])

@@ -63,7 +63,7 @@ fn verdict(dir: &str, file: &str) -> String {
 fn models_synapses_qualify_with_their_kernel_parameters_as_keys() {
     let mut all = verdicts("models");
     all.extend(verdicts("builtins"));
-    assert_eq!(all.len(), 20, "{all:?}");
+    assert_eq!(all.len(), 21, "{all:?}");
     let yes: Vec<(&str, &str)> = vec![
         (
             "AMPA_NMDA_STP.mod",
@@ -87,6 +87,7 @@ fn models_synapses_qualify_with_their_kernel_parameters_as_keys() {
     // The factor and the plasticity state (u, R, tsyn) are per instance
     // and only NET_RECEIVE reads them: they are not keys.
     assert_eq!(verdict("builtins", "IClamp.mod"), "no: has no STATE");
+    assert_eq!(verdict("builtins", "IClampPlay.mod"), "no: has no STATE");
     assert_eq!(
         verdict("builtins", "NetStim.mod"),
         "no: not a POINT_PROCESS"

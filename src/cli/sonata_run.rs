@@ -417,6 +417,7 @@ fn log_text(
             i.module,
             i.input_file
                 .as_ref()
+                .or(i.file.as_ref())
                 .map_or("(no file)".into(), |f| f.display().to_string())
         );
     }

@@ -428,6 +428,15 @@ the system's reason are shown.",
     E1506 "value SONATA cannot hold" =>
 "The network holds something a SONATA file cannot express (names the
 population, row and value), or a name that cannot be a file name.",
+    E1507 "stimulus input cannot be used" =>
+"A current clamp's waveform file (`csv`: a header naming the timestamps
+and amplitudes columns, two or more rows at one constant interval from a
+non-negative onset; `nwb`: `/epochs/<sweep>/stimulus/timeseries` with
+`data` and `starting_time` carrying `rate`) or a `syn_activity` input
+(`precell_filter` an object, `timestamps` non-decreasing numbers) is
+malformed, or asks for something BMTK would get wrong (a CSV onset that
+is not one interval and not whole ms, which BMTK truncates). The message
+names the file, row or key.",
     N1501 "mechanism files used" =>
 "Lists the .mod files the network's mechanisms were compiled from, in the
 order NEURON loads them (written to log.txt).",
@@ -447,6 +456,11 @@ nrnivmodl, except those that declare a name NEURON has built in (Exp2Syn,
 IClamp...): nrnivmodl would clash with the built-in. BMTK + NEURON then
 run NEURON's own version where nmc runs the file. Rename the mechanism
 (its SUFFIX or POINT_PROCESS) so both simulators run the same code.",
+    W1508 "BMTK reshapes a current-clamp waveform" =>
+"BMTK changes a CSV current clamp before NEURON plays it: a first onset
+that is not one interval from 0 gets the samples repeated on a finer,
+whole-ms grid from 0; a waveform that does not end at 0 nA is stopped one
+interval after its last onset. nmc does the same and says so.",
     E1601 "hoc: unreadable character, number or string" =>
 "The hoc lexer met an unexpected character, a malformed number, an
 unclosed string or comment.",

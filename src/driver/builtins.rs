@@ -37,10 +37,13 @@ macro_rules! builtin {
 /// OClamp 13, APCount 14, na_ion 15, k_ion 16, PointProcessMark 22,
 /// PatternStim 23). `VecStim` is not built into NEURON 9.0.2: BMTK compiles
 /// it (`vecevent.mod`) with the model's own mechanisms, so NEURON numbers it
-/// after every built-in; it comes last here.
+/// after every built-in; it comes last here. `IClampPlay` is not NEURON's:
+/// it is the IClamp nmc gives waveform current clamps (NEURON plays the
+/// waveform into an IClamp), so it sits where NEURON sums IClamp currents.
 pub const BUILTINS: &[Builtin] = &[
     builtin!("pas.mod"),
     builtin!("IClamp.mod"),
+    builtin!("IClampPlay.mod"),
     builtin!("AlphaSynapse.mod"),
     builtin!("ExpSyn.mod"),
     builtin!("Exp2Syn.mod"),
@@ -59,9 +62,10 @@ pub fn find(name: &str) -> Option<&'static Builtin> {
 }
 
 /// True for the names NEURON 9.0.2 has built in: every built-in but
-/// VecStim, which BMTK projects compile themselves.
+/// VecStim, which BMTK projects compile themselves, and nmc's own
+/// IClampPlay.
 pub fn neuron_builtin(name: &str) -> bool {
-    name != "VecStim" && find(name).is_some()
+    !matches!(name, "VecStim" | "IClampPlay") && find(name).is_some()
 }
 
 #[cfg(test)]
@@ -72,7 +76,7 @@ mod tests {
 
     #[test]
     fn every_builtin_compiles_and_is_named_as_its_file() {
-        assert_eq!(BUILTINS.len(), 12);
+        assert_eq!(BUILTINS.len(), 13);
         let mut map = SourceMap::new();
         for b in BUILTINS {
             let out = compile_source(&mut map, b.file, b.text);

@@ -14,6 +14,23 @@
 //! - `conditions.erev`: `ena` and `ek` per section type (the other
 //!   conditions are the run's, not the cell's).
 //!
+//! `model_processing` `aibs_allactive` (Allen all-active models) differs:
+//!
+//! - the stub's `axon[0]` hangs from soma(1), and the two sections take
+//!   the diameters of the reconstructed axon (its first section's, then
+//!   its last section's, each the segment diameter NEURON reports with
+//!   one segment) instead of 1 um;
+//! - `passive`: `pas` everywhere, `e_pas` and `ra` only when given (else
+//!   NEURON's -70 mV and 35.4 ohm cm), `cm` only for the section types
+//!   listed (else 1 uF/cm2);
+//! - `genome`: entries of section `glob` are skipped (with BMTK's
+//!   warning), entries of section types the cell lacks do nothing, `cm`
+//!   and `Ra` set the section's own values;
+//! - `conditions.erev`: `ena`/`ek` only where a mechanism uses the ion
+//!   (nmc sets them on every section of the type: where no mechanism uses
+//!   an ion, nothing reads it); a section type the cell lacks is warned
+//!   about, as BMTK does.
+//!
 //! The cell's sections are in NEURON's section order (the cable matrix's
 //! node order); [`AllenCell::all`] gives the order of the template's `all`
 //! list, which BMTK's segment tables follow.
@@ -25,7 +42,7 @@ use serde_json::Value;
 use crate::morph::Morphology;
 use crate::net::{Cell, Insert, Location, Section};
 
-/// A perisomatic cell and the order of BMTK's `all` list.
+/// An Allen cell and the order of BMTK's `all` list.
 #[derive(Clone, Debug)]
 pub struct AllenCell {
     /// The cell, sections in NEURON's section order.
@@ -34,6 +51,16 @@ pub struct AllenCell {
     /// template's `all` list (soma, dendrites, apical dendrites in
     /// creation order, then the two axon stub sections).
     pub all: Vec<usize>,
+    /// What BMTK warns about while building it.
+    pub notes: Vec<String>,
+}
+
+/// How the axon stub is made.
+struct Stub {
+    /// Where on the soma `axon[0]` hangs.
+    at: f64,
+    /// Diameters of `axon[0]` and `axon[1]` (um).
+    diams: [f64; 2],
 }
 
 /// One section while the cell is assembled: creation order, its parent
@@ -45,11 +72,50 @@ struct Part {
     rank: usize,
 }
 
-/// Builds the cell of `morph` with the fit file `fit` (its JSON).
+/// Builds the cell of `morph` with the perisomatic fit file `fit` (its JSON).
 pub fn perisomatic(morph: &Morphology, fit: &Value) -> Result<AllenCell, String> {
-    let (mut parts, all) = with_axon_stub(morph)?;
+    let stub = Stub {
+        at: 0.5,
+        diams: [1.0, 1.0],
+    };
+    let (mut parts, all) = with_axon_stub(morph, &stub)?;
     set_params(&mut parts, fit)?;
-    let order = section_order(&parts);
+    Ok(assemble(&parts, all, Vec::new()))
+}
+
+/// Builds the cell of `morph` with the all-active fit file `fit`.
+pub fn allactive(morph: &Morphology, fit: &Value) -> Result<AllenCell, String> {
+    let (secs, position) = morph.to_sections();
+    let axons: Vec<usize> = (0..morph.sections.len())
+        .filter(|&k| morph.sections[k].kind == 2)
+        .collect();
+    let (Some(&first), Some(&last)) = (axons.first(), axons.last()) else {
+        return Err(
+            "the morphology has no axon, whose diameters aibs_allactive gives the axon stub".into(),
+        );
+    };
+    // `sec.diam` while every section has one segment.
+    let diam = |k: usize| {
+        let mut s = secs[position[k]].clone();
+        s.nseg = 1;
+        crate::sim::geometry::segment_geometry(&s)
+            .diam
+            .first()
+            .copied()
+            .unwrap_or(s.diam)
+    };
+    let stub = Stub {
+        at: 1.0,
+        diams: [diam(first), diam(last)],
+    };
+    let (mut parts, all) = with_axon_stub(morph, &stub)?;
+    let notes = set_params_allactive(&mut parts, fit)?;
+    Ok(assemble(&parts, all, notes))
+}
+
+/// The cell in NEURON's section order.
+fn assemble(parts: &[Part], all: Vec<usize>, notes: Vec<String>) -> AllenCell {
+    let order = section_order(parts);
     let mut position = vec![0; parts.len()];
     for (k, &p) in order.iter().enumerate() {
         position[p] = k;
@@ -64,15 +130,16 @@ pub fn perisomatic(morph: &Morphology, fit: &Value) -> Result<AllenCell, String>
         section: position[0],
         x: 0.5,
     };
-    Ok(AllenCell {
+    AllenCell {
         cell,
         all: all.into_iter().map(|p| position[p]).collect(),
-    })
+        notes,
+    }
 }
 
 /// The Import3d sections without the axon, plus the two-section stub
 /// with the 3-d points `define_shape` gives it; and the `all` list.
-fn with_axon_stub(morph: &Morphology) -> Result<(Vec<Part>, Vec<usize>), String> {
+fn with_axon_stub(morph: &Morphology, stub: &Stub) -> Result<(Vec<Part>, Vec<usize>), String> {
     let (secs, position) = morph.to_sections();
     // Keep creation order (the `all` list) with connection ranks.
     let mut keep: Vec<usize> = Vec::new();
@@ -96,7 +163,7 @@ fn with_axon_stub(morph: &Morphology) -> Result<(Vec<Part>, Vec<usize>), String>
             Some((p, x)) if index[p] != usize::MAX => Some((index[p], x)),
             Some(_) => {
                 return Err(format!(
-                    "section `{}` hangs from the axon, which aibs_perisomatic deletes",
+                    "section `{}` hangs from the axon, which BMTK's Allen processing deletes",
                     m.name
                 ));
             }
@@ -111,12 +178,12 @@ fn with_axon_stub(morph: &Morphology) -> Result<(Vec<Part>, Vec<usize>), String>
         .chain([parts.len(), parts.len() + 1])
         .collect();
     let next = morph.sections.len();
-    for (i, parent) in [(0usize, (0usize, 0.5)), (1, (parts.len(), 1.0))] {
+    for (i, parent) in [(0usize, (0usize, stub.at)), (1, (parts.len(), 1.0))] {
         parts.push(Part {
             sec: Section {
                 name: format!("axon[{i}]"),
                 length: 30.0,
-                diam: 1.0,
+                diam: stub.diams[i],
                 ..Section::default()
             },
             parent: Some(parent),
@@ -315,4 +382,128 @@ fn set_params(parts: &mut [Part], fit: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `set_params_allactive`: passive properties (each optional), the
+/// genome, reversal potentials; BMTK's warnings.
+fn set_params_allactive(parts: &mut [Part], fit: &Value) -> Result<Vec<String>, String> {
+    let mut notes = Vec::new();
+    let num = |v: &Value, what: &str| -> Result<f64, String> {
+        match v {
+            Value::String(t) => t
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| format!("`{what}` is `{t}`, not a number")),
+            v => v
+                .as_f64()
+                .ok_or_else(|| format!("`{what}` must be a number, not {v}")),
+        }
+    };
+    let passive = fit["passive"]
+        .get(0)
+        .ok_or("the fit has no `passive` entry")?;
+    let conditions = fit["conditions"]
+        .get(0)
+        .ok_or("the fit has no `conditions` entry")?;
+    let genome = fit["genome"]
+        .as_array()
+        .ok_or("the fit has no `genome` list")?;
+    for part in parts.iter_mut() {
+        part.sec.mechanisms.push(Insert {
+            mechanism: "pas".into(),
+            params: BTreeMap::new(),
+        });
+    }
+    if let Some(v) = passive.get("e_pas") {
+        let e = num(v, "passive.e_pas")?;
+        for part in parts.iter_mut() {
+            part.sec.mechanisms[0].params.insert("e".into(), e);
+        }
+    }
+    if let Some(v) = passive.get("ra") {
+        let ra = num(v, "passive.ra")?;
+        for part in parts.iter_mut() {
+            part.sec.ra = ra;
+        }
+    }
+    if let Some(cms) = passive.get("cm") {
+        for c in cms.as_array().ok_or("`passive.cm` must be a list")? {
+            let sec = c["section"]
+                .as_str()
+                .ok_or("`passive.cm[].section` must be a string")?;
+            let cm = num(&c["cm"], "passive.cm[].cm")?;
+            for part in parts.iter_mut().filter(|p| kind(&p.sec.name) == sec) {
+                part.sec.cm = cm;
+            }
+        }
+    }
+    for g in genome {
+        let section = g["section"]
+            .as_str()
+            .ok_or("`genome[].section` must be a string")?;
+        if section == "glob" {
+            notes.push("There is a section called glob, probably old json file".into());
+            continue;
+        }
+        let value = num(&g["value"], "genome[].value")?;
+        let name = g["name"]
+            .as_str()
+            .ok_or("`genome[].name` must be a string")?;
+        let mechanism = match g.get("mechanism") {
+            None => "",
+            Some(m) => m.as_str().ok_or("`genome[].mechanism` must be a string")?,
+        };
+        for part in parts.iter_mut().filter(|p| kind(&p.sec.name) == section) {
+            let s = &mut part.sec;
+            if !mechanism.is_empty() && !s.mechanisms.iter().any(|m| m.mechanism == mechanism) {
+                s.mechanisms.push(Insert {
+                    mechanism: mechanism.to_string(),
+                    params: BTreeMap::new(),
+                });
+            }
+            match name {
+                "cm" => s.cm = value,
+                "Ra" => s.ra = value,
+                _ => {
+                    let (m, param) = s
+                        .mechanisms
+                        .iter()
+                        .filter_map(|m| {
+                            name.strip_suffix(&format!("_{}", m.mechanism))
+                                .map(|p| (m.mechanism.clone(), p.to_string()))
+                        })
+                        .max_by_key(|(m, _)| m.len())
+                        .ok_or_else(|| {
+                            format!(
+                                "genome `{name}` on `{section}`: no inserted mechanism has this range variable (NEURON names them <parameter>_<mechanism>)"
+                            )
+                        })?;
+                    if let Some(ins) = s.mechanisms.iter_mut().find(|i| i.mechanism == m) {
+                        ins.params.insert(param, value);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(erevs) = conditions["erev"].as_array() {
+        for e in erevs {
+            let section = e["section"]
+                .as_str()
+                .ok_or("`erev[].section` must be a string")?;
+            let ena = num(&e["ena"], "erev[].ena")?;
+            let ek = num(&e["ek"], "erev[].ek")?;
+            let mut any = false;
+            for part in parts.iter_mut().filter(|p| kind(&p.sec.name) == section) {
+                part.sec.ion_values.insert("ena".into(), ena);
+                part.sec.ion_values.insert("ek".into(), ek);
+                any = true;
+            }
+            if !any {
+                notes.push(format!(
+                    "Can't set erev for {section}, section array doesn't exist"
+                ));
+            }
+        }
+    }
+    Ok(notes)
 }

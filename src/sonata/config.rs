@@ -43,6 +43,8 @@ pub struct InputConfig {
     pub module: String,
     /// `input_file`, resolved.
     pub input_file: Option<PathBuf>,
+    /// `file` (a current clamp's waveform), resolved.
+    pub file: Option<PathBuf>,
     /// `node_set`.
     pub node_set: Option<String>,
     /// The whole entry (for module-specific keys such as `amp`).
@@ -555,6 +557,10 @@ pub fn load(path: &Path) -> Result<SimulationConfig, Diagnostic> {
                 input_type: s("input_type").unwrap_or_default(),
                 module: s("module").unwrap_or_default(),
                 input_file: match v.get("input_file").and_then(Value::as_str) {
+                    Some(f) => Some(m.path(path, f)?),
+                    None => None,
+                },
+                file: match v.get("file").and_then(Value::as_str) {
                     Some(f) => Some(m.path(path, f)?),
                     None => None,
                 },

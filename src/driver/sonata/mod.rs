@@ -32,6 +32,7 @@ mod mechanisms;
 mod order;
 mod reports;
 mod sites;
+mod spont;
 mod synapses;
 mod templates;
 
@@ -398,11 +399,12 @@ fn allen_cell(
     // A comma-separated list, applied in order, as in BMTK.
     let processing = p.attr(k, "model_processing");
     let steps: Vec<&str> = processing.map_or(Vec::new(), |m| m.split(',').collect());
-    if steps.first() != Some(&"aibs_perisomatic")
+    let allactive = steps.first() == Some(&"aibs_allactive");
+    if !matches!(steps.first(), Some(&"aibs_perisomatic" | &"aibs_allactive"))
         || steps[1..].iter().any(|s| *s != "extracellular")
     {
         return Err(vec![e1502(format!(
-            "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic` (then optionally `extracellular`)",
+            "{}: model_processing is {}; nmc builds `ctdb:Biophys1.hoc` cells with `aibs_perisomatic` or `aibs_allactive` (then optionally `extracellular`)",
             what(),
             processing.map_or("missing".to_string(), |o| format!("`{o}`"))
         ))]);
@@ -444,7 +446,12 @@ fn allen_cell(
     })?;
     let fit: Value = serde_json::from_str(&text)
         .map_err(|e| vec![e1502(format!("`{}` is not JSON: {e}", fit_path.display()))])?;
-    allen::perisomatic(&morph, &fit).map_err(|e| {
+    let build = if allactive {
+        allen::allactive
+    } else {
+        allen::perisomatic
+    };
+    build(&morph, &fit).map_err(|e| {
         vec![e1502(format!(
             "`{}` with `{}`: {e}",
             morph_path.display(),
@@ -607,13 +614,25 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
             }
             let t = if tmpl == "ctdb:Biophys1.hoc" || tmpl == "ctdb:Biophys1" {
                 let key = format!(
-                    "{tmpl}\u{0}{}\u{0}{}",
+                    "{tmpl}\u{0}{}\u{0}{}\u{0}{}",
                     order::node_text(p, k, "morphology").unwrap_or_default(),
-                    p.attr(k, "dynamics_params").unwrap_or_default()
+                    p.attr(k, "dynamics_params").unwrap_or_default(),
+                    p.attr(k, "model_processing").unwrap_or_default()
                 );
                 if !allen_cells.contains_key(&key) {
                     match allen_cell(map, circuit, p, k) {
                         Ok(c) => {
+                            warnings.extend(c.notes.iter().map(|n| {
+                                Diagnostic::warning(
+                                    "W1501",
+                                    format!(
+                                        "`{}` node {} of `{}`: BMTK warns: {n}",
+                                        p.file.display(),
+                                        p.node_ids[k],
+                                        p.name
+                                    ),
+                                )
+                            }));
                             allen_cells.insert(key.clone(), Some(c));
                         }
                         Err(mut d) => {
@@ -697,14 +716,41 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mut train_of: HashMap<(String, u64), usize> = HashMap::new();
     let virtual_pops: Vec<&NodePopulation> = pops.iter().filter(|p| p.is_virtual()).collect();
     let mut clamp_inputs = Vec::new();
+    let mut spont: Option<spont::Spont> = None;
     for input in &config.inputs {
-        if input.input_type == "current_clamp" && input.module == "IClamp" {
+        if input.module == "IClamp" {
             clamp_inputs.push(input);
+            continue;
+        }
+        if input.input_type == "syn_activity" {
+            match spont::Spont::new(&config, input, config.tstart) {
+                Ok(s) => {
+                    if spont.is_some() {
+                        warnings.push(Diagnostic::warning(
+                            "W1501",
+                            format!(
+                                "input `{}`: a second `syn_activity` input replaces the first, as in BMTK",
+                                input.name
+                            ),
+                        ));
+                    }
+                    spont = Some(s);
+                }
+                Err(d) => errors.push(d),
+            }
+            continue;
+        }
+        if input.module == "xstim" {
+            errors.push(e1502(format!(
+                "`{}` input `{}`: module `xstim` (extracellular stimulation) is not supported: nmc does not add NEURON's extracellular layers it drives, and BMTK 1.2.0 on NEURON 9.0.2 stops on it too (`PtrVector` has no `ptr_update_callback` in NEURON 9), so there is no reference to follow",
+                config.path.display(),
+                input.name
+            )));
             continue;
         }
         if input.input_type != "spikes" {
             errors.push(e1502(format!(
-                "`{}` input `{}`: input_type `{}` (module `{}`) is not supported (nmc reads `spikes` inputs and `current_clamp` inputs of module `IClamp`)",
+                "`{}` input `{}`: input_type `{}` (module `{}`) is not supported (nmc reads `spikes`, `syn_activity` and module `IClamp` inputs)",
                 config.path.display(),
                 input.name,
                 input.input_type,
@@ -975,6 +1021,21 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         (&pops, &mut tuning),
                     )
                     .map_err(|d| vec![d])?;
+                    let (source, weight) = match spont.as_mut() {
+                        Some(s) if !virt => s
+                            .rewire(
+                                &pops,
+                                (
+                                    (&ep.source_population, ep.source[k]),
+                                    (&ep.target_population, ep.target[k]),
+                                ),
+                                (tc, true),
+                                (source, weight),
+                                &mut net,
+                            )
+                            .map_err(|d| vec![d])?,
+                        _ => (source, weight),
+                    };
                     net.connections.push(Connection {
                         source,
                         target_cell: tc,
@@ -1095,6 +1156,21 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
                         }
                     }
                 };
+                let (source, weight) = match spont.as_mut() {
+                    Some(s) if !virt => s
+                        .rewire(
+                            &pops,
+                            (
+                                (&ep.source_population, ep.source[k]),
+                                (&ep.target_population, ep.target[k]),
+                            ),
+                            (tc, false),
+                            (source, weight),
+                            &mut net,
+                        )
+                        .map_err(|d| vec![d])?,
+                    _ => (source, weight),
+                };
                 for &location in &locations {
                     let cell = &mut net.cells[tc];
                     let target = cell.point_processes.len();
@@ -1118,7 +1194,15 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
-    clamps::add_clamps(&config, &clamp_inputs, &pops, &cell_of, &mut net).map_err(|d| vec![d])?;
+    clamps::add_clamps(
+        &config,
+        &clamp_inputs,
+        &pops,
+        &cell_of,
+        &mut net,
+        &mut warnings,
+    )
+    .map_err(|d| vec![d])?;
     let reports = reports::add_reports(
         &config,
         &pops,
