@@ -16,9 +16,9 @@ use std::sync::OnceLock;
 
 use nmc::diag::SourceMap;
 use nmc::morph::allen::{AllenCell, perisomatic};
+use nmc::net::geometry::{pt3d_arcs, segment_geometry};
 use nmc::net::{Location, Network, PointProcess, Record, RunSettings, Variable};
 use nmc::sim::Simulation;
-use nmc::sim::geometry::{pt3d_arcs, segment_geometry};
 use serde_json::Value;
 
 fn root() -> PathBuf {

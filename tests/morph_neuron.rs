@@ -134,7 +134,7 @@ fn check_geometry(name: &str) {
             &[s.length],
             &read(&file, &at("L")),
         );
-        let g = nmc::sim::geometry::segment_geometry(s);
+        let g = nmc::net::geometry::segment_geometry(s);
         same_bits(
             &format!("{name}: area of {}", s.name),
             &g.area,

@@ -98,7 +98,7 @@ pub fn allactive(morph: &Morphology, fit: &Value) -> Result<AllenCell, String> {
     let diam = |k: usize| {
         let mut s = secs[position[k]].clone();
         s.nseg = 1;
-        crate::sim::geometry::segment_geometry(&s)
+        crate::net::geometry::segment_geometry(&s)
             .diam
             .first()
             .copied()

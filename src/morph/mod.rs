@@ -2,7 +2,7 @@
 //! 3-d points exactly as NEURON's Import3d creates them, ready to become
 //! the sections of a [`crate::net::Cell`] whose segment geometry the
 //! engine computes from the points as NEURON does
-//! ([`crate::sim::geometry`]).
+//! ([`crate::net::geometry`]).
 
 pub mod allen;
 pub mod bmtk_rng;

@@ -6,6 +6,7 @@
 
 pub mod circuit;
 mod connections;
+pub mod geometry;
 
 pub use connections::Connections;
 

@@ -5,7 +5,7 @@
 //! nominal area of 100 um2; their voltages follow from current balance.
 //! Segment areas and axial resistances come from [`geometry`].
 
-use super::geometry;
+use crate::net::geometry;
 use crate::net::{Cell, Location};
 
 /// No parent: a cell's root node.

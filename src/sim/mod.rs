@@ -28,7 +28,6 @@ pub mod ranks;
 mod aggregate;
 mod discretize;
 mod events;
-pub mod geometry;
 mod hines;
 mod instances;
 mod lift;

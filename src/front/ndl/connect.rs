@@ -421,10 +421,14 @@ impl Ctx<'_> {
             Rule::OneToOne { .. } => ns.min(nt),
             Rule::FixedIndegree { k, .. } => *k as f64 * nt,
         };
-        // The network's connection and synapse, and in the simulation the
-        // synapse's instance, its weight and delay and queued events.
-        let syn_vars = self.mech_vars(&mech.name).unwrap_or(32) as f64;
-        let per_edge = 200.0 + 64.0 * params.len() as f64 + (syn_vars + 8.0) * 16.0 + 64.0;
+        // What a synapse takes at the least, measured: while the network
+        // is built, its queued entry (56 bytes, freed as the synapse is
+        // made) then its point process and packed connection (40 + 40)
+        // and labels (8); the engine's tables (about 40 more with the
+        // rows of synapses that cannot share theirs) replace them as the
+        // network is taken over. Parameter maps are shared per connection
+        // type. Only networks that cannot fit even so are refused.
+        let per_edge = 100.0;
         if !self.memory_for(
             most * per_edge,
             &format!(
@@ -1102,12 +1106,9 @@ impl Ctx<'_> {
                 *m += n;
             }
         }
-        for (k, n) in per_cell.into_iter().enumerate() {
-            if n > 0 && !self.net.cells[k].sections.is_empty() {
-                self.net.cells[k].point_processes.reserve_exact(n);
-                self.pp_labels[k].reserve_exact(n);
-            }
-        }
+        // A cell's synapse lists are allocated, at their size, when its
+        // first synapse is made: while the queue drains, the network grows
+        // into the memory it frees instead of holding everything at once.
         self.net.connections.reserve(pending.len());
         self.edge_type_of.reserve_exact(pending.len());
         // Synapse labels by edge type, as indexes into `labels`.
@@ -1131,6 +1132,13 @@ impl Ctx<'_> {
                     threshold: et.threshold,
                 });
                 continue;
+            }
+            if cell.point_processes.capacity() == 0 {
+                let n = per_cell.get(tc).copied().unwrap_or(0);
+                cell.point_processes.reserve_exact(n);
+                if let Some(labels) = self.pp_labels.get_mut(tc) {
+                    labels.reserve_exact(n);
+                }
             }
             cell.point_processes.push(PointProcess {
                 mechanism: et.mechanism.clone(),
