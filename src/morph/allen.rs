@@ -350,22 +350,7 @@ fn set_params(parts: &mut [Part], fit: &Value) -> Result<(), String> {
                     params: BTreeMap::new(),
                 });
             }
-            let (m, param) = s
-                .mechanisms
-                .iter()
-                .filter_map(|m| {
-                    name.strip_suffix(&format!("_{}", m.mechanism))
-                        .map(|p| (m.mechanism.clone(), p.to_string()))
-                })
-                .max_by_key(|(m, _)| m.len())
-                .ok_or_else(|| {
-                    format!(
-                        "genome `{name}` on `{section}`: no inserted mechanism has this range variable (NEURON names them <parameter>_<mechanism>)"
-                    )
-                })?;
-            if let Some(ins) = s.mechanisms.iter_mut().find(|i| i.mechanism == m) {
-                ins.params.insert(param, value);
-            }
+            set_range_variable(s, name, section, value)?;
         }
     }
     if let Some(erevs) = conditions["erev"].as_array() {
@@ -464,24 +449,7 @@ fn set_params_allactive(parts: &mut [Part], fit: &Value) -> Result<Vec<String>, 
             match name {
                 "cm" => s.cm = value,
                 "Ra" => s.ra = value,
-                _ => {
-                    let (m, param) = s
-                        .mechanisms
-                        .iter()
-                        .filter_map(|m| {
-                            name.strip_suffix(&format!("_{}", m.mechanism))
-                                .map(|p| (m.mechanism.clone(), p.to_string()))
-                        })
-                        .max_by_key(|(m, _)| m.len())
-                        .ok_or_else(|| {
-                            format!(
-                                "genome `{name}` on `{section}`: no inserted mechanism has this range variable (NEURON names them <parameter>_<mechanism>)"
-                            )
-                        })?;
-                    if let Some(ins) = s.mechanisms.iter_mut().find(|i| i.mechanism == m) {
-                        ins.params.insert(param, value);
-                    }
-                }
+                _ => set_range_variable(s, name, section, value)?,
             }
         }
     }
@@ -506,4 +474,32 @@ fn set_params_allactive(parts: &mut [Part], fit: &Value) -> Result<Vec<String>, 
         }
     }
     Ok(notes)
+}
+
+/// Sets genome entry `name` (`<parameter>_<mechanism>`, NEURON's range
+/// variable name; the longest inserted mechanism name that ends it wins)
+/// to `value` on section `s` of type `section`.
+fn set_range_variable(
+    s: &mut Section,
+    name: &str,
+    section: &str,
+    value: f64,
+) -> Result<(), String> {
+    let (m, param) = s
+        .mechanisms
+        .iter()
+        .filter_map(|m| {
+            name.strip_suffix(&format!("_{}", m.mechanism))
+                .map(|p| (m.mechanism.clone(), p.to_string()))
+        })
+        .max_by_key(|(m, _)| m.len())
+        .ok_or_else(|| {
+            format!(
+                "genome `{name}` on `{section}`: no inserted mechanism has this range variable (NEURON names them <parameter>_<mechanism>)"
+            )
+        })?;
+    if let Some(ins) = s.mechanisms.iter_mut().find(|i| i.mechanism == m) {
+        ins.params.insert(param, value);
+    }
+    Ok(())
 }
