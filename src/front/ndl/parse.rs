@@ -274,8 +274,16 @@ fn syntax_error(e: &pest::error::Error<Rule>, src: &str, file: FileId) -> Diagno
             expected.push(w);
         }
     }
+    if expected.is_empty() {
+        // Nothing nameable fits here: most often a statement ran on
+        // into the next one on the same line.
+        return Diagnostic::error("E1101", format!("cannot read the statement at {found}"))
+            .with_primary(span, "not a statement that fits here")
+            .with_help(
+                "a statement ends at a newline or `;`: two on one line need a `;` between them",
+            );
+    }
     let list = match expected.len() {
-        0 => "something else".to_string(),
         1 => expected[0].to_string(),
         n => format!("{} or {}", expected[..n - 1].join(", "), expected[n - 1]),
     };
