@@ -6,7 +6,8 @@
 //! (`tests/golden/patternstim/spikes.json`). `FakeFire.mod`, our own file
 //! in PatternStim's style, shows the diagnostic.
 
-use hdf5_metno as hdf5;
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -44,18 +45,14 @@ fn ndl_inputs_give_the_spikes_of_neurons_patternstim() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let f = hdf5::File::open(out.join("spikes.h5")).expect("spikes.h5");
-    let p = f.group("spikes/replay").expect("population replay");
-    let ids: Vec<i64> = p
-        .dataset("node_ids")
-        .and_then(|d| d.read_raw())
-        .expect("ids");
-    let ts: Vec<f64> = p
-        .dataset("timestamps")
-        .and_then(|d| d.read_raw())
-        .expect("times");
-    let mut ours: Vec<(u64, f64)> = ids.into_iter().map(|i| i as u64).zip(ts).collect();
-    ours.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    // Sorted by population, node id and time; replay is the only population.
+    let ours: Vec<(u64, f64)> = common::spike_file(&out.join("spikes.h5"))
+        .into_iter()
+        .map(|(pop, id, t)| {
+            assert_eq!(pop, "replay");
+            (id, t)
+        })
+        .collect();
     assert_eq!(ours.len(), want.len(), "spike count");
     for (a, b) in ours.iter().zip(&want) {
         assert!(
