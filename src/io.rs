@@ -128,6 +128,39 @@ pub fn peak_memory() -> Option<u64> {
     kib_field(&status, "VmHWM:")
 }
 
+/// Gives the system back the free pages inside the heap (glibc keeps
+/// them, as it can only shrink the heap from its top): after a stage that
+/// freed many small blocks (a network's build), the next stage's memory
+/// is then new pages, not these on top of them.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own heap under its lock.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// With `NMC_TRACE` set in the environment, prints to stderr the time
+/// since the process started, the resident and peak memory, and `what`
+/// has just finished: where a run's time and memory go, phase by phase.
+pub fn trace(what: &str) {
+    use std::sync::OnceLock;
+    static START: OnceLock<Option<std::time::Instant>> = OnceLock::new();
+    let Some(start) = START.get_or_init(|| {
+        std::env::var_os("NMC_TRACE").map(|_| std::time::Instant::now())
+    }) else {
+        return;
+    };
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mb = |field| kib_field(&status, field).map_or(0.0, |b| b as f64 / 1e6);
+    eprintln!(
+        "trace {:8.3} s  rss {:7.1} MB  peak {:7.1} MB  {what}",
+        start.elapsed().as_secs_f64(),
+        mb("VmRSS:"),
+        mb("VmHWM:")
+    );
+}
+
 /// The run log's memory line: peak resident memory and, when the network
 /// has synapses, that peak per synapse (e.g. `memory: peak 1.2 GB
 /// resident, 141 bytes per synapse (8502000 synapses)`).

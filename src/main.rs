@@ -2,6 +2,7 @@
 
 fn main() {
     return_large_blocks_to_the_system();
+    nmc::io::trace("start");
     std::process::exit(nmc::cli::main());
 }
 

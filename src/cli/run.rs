@@ -33,6 +33,8 @@ pub fn run(
     let quiet = quiet || !writer;
     let mut map = SourceMap::new();
     let (checked, library) = crate::driver::ndl::check_file(&mut map, file);
+    crate::io::release_free_memory();
+    crate::io::trace("ndl: checked");
     if !checked.diagnostics.is_empty() {
         err!("{}", diag::render_human(&map, &checked.diagnostics, color));
     }
@@ -53,6 +55,7 @@ pub fn run(
             return EXIT_ERRORS;
         }
     };
+    crate::io::trace("mechanisms compiled");
     // A one-shot run: linear synapses merged while building unless exact.
     let options = SimOptions {
         threads,
@@ -66,6 +69,7 @@ pub fn run(
         // The engine frees the network's synapses as it takes them over.
         None => Simulation::from_network(&mut exp.network, &lib, options),
     };
+    crate::io::trace("simulation built");
     let mut sim = match built {
         Ok(s) => s,
         Err(e) => {
@@ -98,6 +102,7 @@ pub fn run(
     let run = &exp.network.run;
     let (results, traffic) =
         super::progress::simulate(&mut sim, run.tstart, run.tstop, quiet, comm, None);
+    crate::io::trace("simulated");
     let wall = start.elapsed();
     if let Some(e) = &results.error {
         // Outputs that stop at the fault would look like a whole run's:

@@ -268,8 +268,8 @@ pub(crate) struct Spiking<'a> {
     pub sources: &'a HashMap<(u32, u32), u32>,
     /// Every detector of the part.
     pub detectors: &'a [super::Detector],
-    /// Delay of every connection.
-    pub delays: &'a [f64],
+    /// The part's connections (for the order of a spike's events).
+    pub fanouts: &'a Fanouts,
     /// Spikes found so far: (gid, time).
     pub spikes: &'a mut Vec<(u64, f64)>,
 }
@@ -377,7 +377,7 @@ impl Engine for Callbacks<'_> {
         if let Some(gid) = d.gid {
             sp.spikes.push((gid, t));
         }
-        super::step::send(self.queue, t, None, &d.groups, &d.targets, sp.delays);
+        super::step::send(self.queue, t, None, &d.groups, sp.fanouts);
     }
 
     fn net_move(&mut self, instance: usize, t: f64) {
@@ -419,38 +419,45 @@ impl Engine for Callbacks<'_> {
     }
 }
 
-/// One connection of a fan-out list (see [`Fanouts`]).
+/// A connection as the engine keeps it. Connections are numbered in
+/// delivery order (see [`Fanouts`]): a connection's id is its position in
+/// [`Fanouts::items`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Delivery {
-    /// The connection.
-    pub conn: u32,
     /// Its target's mechanism slot.
     pub mech: u32,
-    /// When its mechanism's NET_RECEIVE is a [`PlainAdd`]: the row its
-    /// increments go to (the leader's when the target's group shares
-    /// one), else its target instance.
+    /// Its target instance.
+    pub instance: u32,
+    /// Where its NET_RECEIVE arguments (weight first) start in the
+    /// engine's argument array; their number is its mechanism's
+    /// [`Fanouts::nargs`].
+    pub args: u32,
+    /// The row its events change: when its mechanism's NET_RECEIVE is a
+    /// [`PlainAdd`], the leader's of its target's group (or the target's
+    /// own), else its target instance.
     pub row: u32,
-    /// When its mechanism's NET_RECEIVE is a [`PlainAdd`]: where its
-    /// increments start in [`Fanouts::increments`]; else where its
-    /// NET_RECEIVE arguments start in the engine's argument array.
-    pub at: u32,
 }
 
-/// The connection lists that one event each delivers (one source, one
-/// delay), one after the other in one array, so a spike's deliveries read
-/// memory in order; with what delivering to a [`PlainAdd`] NET_RECEIVE
-/// takes, computed at initialisation.
+/// Every connection, grouped into the lists one event each delivers (one
+/// source, one delay), the lists one after the other, so a spike's
+/// deliveries read memory in order; with what delivering to a
+/// [`PlainAdd`] NET_RECEIVE takes, computed at initialisation.
 #[derive(Debug, Default)]
 pub(crate) struct Fanouts {
     /// Per list: its range in `items`.
-    lists: Vec<(u32, u32)>,
-    /// Every list's connections.
+    pub lists: Vec<(u32, u32)>,
+    /// Every connection, list after list.
     pub items: Vec<Delivery>,
+    /// Per connection: its index in creation order (which decides the
+    /// order of events due at the same time, and of NET_RECEIVE INITIAL).
+    pub created: Vec<u32>,
     /// Per mechanism slot: its NET_RECEIVE when it is a plain addition
     /// the engine does itself (see [`PlainAdd`]), for this run.
     pub plans: Vec<Option<PlainAdd>>,
-    /// The increments of [`Delivery::at`].
+    /// The increments of the [`PlainAdd`] connections, in list order.
     pub increments: Vec<f64>,
+    /// Per list: where its connections' increments start in `increments`.
+    pub list_increments: Vec<u32>,
     /// Per mechanism slot: the number of NET_RECEIVE arguments of its
     /// connections.
     pub nargs: Vec<u32>,
@@ -466,28 +473,21 @@ pub(crate) struct Fanouts {
 }
 
 impl Fanouts {
-    /// Lists `lists` of connections (ids into `targets`: (mechanism
-    /// slot, instance) of each connection).
-    pub fn new(lists: &[Vec<u32>], targets: &[(u32, u32)]) -> Fanouts {
-        let mut f = Fanouts::default();
-        f.items.reserve_exact(lists.iter().map(Vec::len).sum());
-        f.lists.reserve_exact(lists.len());
-        for list in lists {
-            let start = f.items.len() as u32;
-            for &c in list {
-                let Some(&(mech, instance)) = targets.get(c as usize) else {
-                    continue;
-                };
-                f.items.push(Delivery {
-                    conn: c,
-                    mech,
-                    row: instance,
-                    at: 0,
-                });
-            }
-            f.lists.push((start, f.items.len() as u32));
+    /// The connections `items` (in delivery order, `created` their
+    /// creation indices) grouped into `lists` (ranges in `items`).
+    pub fn new(
+        lists: Vec<(u32, u32)>,
+        items: Vec<Delivery>,
+        created: Vec<u32>,
+        nargs: Vec<u32>,
+    ) -> Fanouts {
+        Fanouts {
+            lists,
+            items,
+            created,
+            nargs,
+            ..Fanouts::default()
         }
-        f
     }
 
     /// The connections of list `list`, in order.
@@ -498,15 +498,28 @@ impl Fanouts {
         }
     }
 
-    /// Delivery `k` (see [`Fanouts::list`]).
+    /// Connection `k`.
     #[inline]
     pub fn item(&self, k: usize) -> Option<Delivery> {
         self.items.get(k).copied()
     }
 
-    /// The connections, in list order.
-    pub fn conns(&self) -> impl Iterator<Item = u32> + '_ {
-        self.items.iter().map(|d| d.conn)
+    /// Number of NET_RECEIVE arguments of connection `d`.
+    #[inline]
+    pub fn nargs_of(&self, d: Delivery) -> u32 {
+        self.nargs.get(d.mech as usize).copied().unwrap_or(1)
+    }
+
+    /// The connections in creation order (a new list, made at
+    /// initialisation only).
+    pub fn in_creation_order(&self) -> Vec<u32> {
+        let mut ids = vec![0u32; self.created.len()];
+        for (id, &k) in self.created.iter().enumerate() {
+            if let Some(slot) = ids.get_mut(k as usize) {
+                *slot = id as u32;
+            }
+        }
+        ids
     }
 }
 

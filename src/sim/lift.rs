@@ -138,22 +138,22 @@ pub(crate) struct Lifted {
 /// assigns at every initialisation.
 pub(crate) fn fill_args(
     mechs: &[super::MechInstances],
-    conns: &[super::Conn],
+    fanouts: &super::events::Fanouts,
     net_args: &mut [f64],
     all: bool,
 ) {
     if mechs.iter().all(|m| m.lifted.is_none()) {
         return;
     }
-    for c in conns {
+    for &c in &fanouts.items {
         let Some(m) = mechs.get(c.mech as usize) else {
             continue;
         };
         let Some(lifted) = &m.lifted else {
             continue;
         };
-        let at = c.args.0 as usize;
-        let Some(args) = net_args.get_mut(at..at + c.args.1 as usize) else {
+        let at = c.args as usize;
+        let Some(args) = net_args.get_mut(at..at + fanouts.nargs_of(c) as usize) else {
             continue;
         };
         let layout = m.data.layout();

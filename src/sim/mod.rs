@@ -123,18 +123,6 @@ pub struct Results {
     pub error: Option<SimError>,
 }
 
-/// A connection as the engine keeps it.
-#[derive(Debug)]
-struct Conn {
-    /// Target mechanism slot.
-    mech: u32,
-    /// Target instance.
-    instance: u32,
-    /// Where its NET_RECEIVE arguments (weight first) start in
-    /// [`Part::net_args`], and how many there are.
-    args: (u32, u32),
-}
-
 /// Threshold detection on a node (NEURON's PreSyn). What every step
 /// reads is kept apart, compact, in [`Watch`].
 #[derive(Debug)]
@@ -143,9 +131,10 @@ struct Detector {
     threshold: f64,
     /// Gid to record spikes under, when this is the cell's own detector.
     gid: Option<u64>,
-    /// Connections fed.
+    /// Connections fed (creation indices), while the part is built.
     targets: Vec<u32>,
-    /// `targets` by delay: (delay, fan-out list), see `step::send`.
+    /// The connections fed, by delay: (delay, fan-out list), see
+    /// `step::send`.
     groups: Vec<(f64, u32)>,
     /// Index among the whole network's detectors (see `events::Stamp`).
     global: u32,
@@ -170,8 +159,10 @@ struct Watch {
 #[derive(Debug)]
 struct Train {
     times: Vec<f64>,
+    /// Connections fed (creation indices), while the part is built.
     targets: Vec<u32>,
-    /// `targets` by delay: (delay, fan-out list), see `step::send`.
+    /// The connections fed, by delay: (delay, fan-out list), see
+    /// `step::send`.
     groups: Vec<(f64, u32)>,
 }
 
@@ -189,9 +180,6 @@ pub(crate) struct Part {
     mechs: Vec<MechInstances>,
     shared: Shared,
     queue: Queue,
-    conns: Vec<Conn>,
-    /// Delay of every connection (same index as `conns`).
-    delays: Vec<f64>,
     /// (mechanism slot, instance) of every artificial cell -> its detector,
     /// through which its `net_event` spikes are sent.
     art_sources: HashMap<(u32, u32), u32>,
@@ -211,7 +199,7 @@ pub(crate) struct Part {
     imem: record::MembraneCurrents,
     scratch: Vec<f64>,
     /// Every connection's NET_RECEIVE arguments, one after the other
-    /// (see [`Conn::args`]).
+    /// (see [`events::Delivery::args`]).
     net_args: Vec<f64>,
     rng: u64,
     /// Scratch: WATCH statements of the kernel call running.
@@ -239,7 +227,7 @@ impl fmt::Debug for Part {
         f.debug_struct("Part")
             .field("nodes", &self.nodes.len())
             .field("mechanisms", &self.mechs.len())
-            .field("connections", &self.conns.len())
+            .field("connections", &self.fanouts.items.len())
             .finish()
     }
 }
@@ -276,24 +264,44 @@ pub(crate) fn points_of<'a>(
     }
 }
 
-/// Groups `targets` by delay (bit-identical delays, in order of first
-/// appearance), adding one list per group to `fanouts`.
-fn fan_out(targets: &[u32], delays: &[f64], fanouts: &mut Vec<Vec<u32>>) -> Vec<(f64, u32)> {
+/// Groups `targets` (connection creation indices, in order) by delay
+/// (bit-identical delays, in order of first appearance): each group
+/// becomes a list in `lists` of the next connection ids, whose creation
+/// indices it appends to `created`. Returns (delay, list) per group.
+fn fan_out(
+    targets: Vec<u32>,
+    delays: &[f64],
+    created: &mut Vec<u32>,
+    lists: &mut Vec<(u32, u32)>,
+) -> Vec<(f64, u32)> {
     let mut groups: Vec<(f64, u32)> = Vec::new();
-    for &c in targets {
+    // (group, creation index) per target, sorted by group, stable.
+    let mut keyed: Vec<(u32, u32)> = Vec::with_capacity(targets.len());
+    for c in targets {
         let Some(&delay) = delays.get(c as usize) else {
             continue;
         };
-        let list = match groups.iter().find(|g| g.0.to_bits() == delay.to_bits()) {
-            Some(g) => g.1,
+        let g = match groups.iter().position(|g| g.0.to_bits() == delay.to_bits()) {
+            Some(g) => g,
             None => {
-                let id = fanouts.len() as u32;
-                fanouts.push(Vec::new());
-                groups.push((delay, id));
-                id
+                groups.push((delay, 0));
+                groups.len() - 1
             }
         };
-        fanouts[list as usize].push(c);
+        keyed.push((g as u32, c));
+    }
+    if groups.len() > 1 {
+        keyed.sort_by_key(|&(g, _)| g);
+    }
+    let mut rest = keyed.as_slice();
+    for (g, group) in groups.iter_mut().enumerate() {
+        let n = rest.iter().take_while(|&&(k, _)| k as usize == g).count();
+        let (mine, tail) = rest.split_at(n);
+        rest = tail;
+        let start = created.len() as u32;
+        created.extend(mine.iter().map(|&(_, c)| c));
+        group.1 = lists.len() as u32;
+        lists.push((start, created.len() as u32));
     }
     groups
 }
@@ -373,6 +381,7 @@ impl Part {
                 .collect::<std::collections::HashSet<_>>()
         });
         let (mut mechs, placement) = instances::build(net, points, lib, &nodes, merge.as_ref())?;
+        crate::io::trace("part: instances");
         let currents = instances::ions(net.cells, &nodes, &mechs, &mut data)?;
         let ion_currents = data.ions.keys().map(|k| currents.contains(k)).collect();
         let nernst = nernst::ions(net.cells, &nodes, &mechs, &data, instances::ion_default);
@@ -453,10 +462,17 @@ impl Part {
                 groups: Vec::new(),
             })
             .collect();
-        let mut conns = Vec::with_capacity(count);
+        // Connections in creation order first; numbered in delivery order
+        // below, once their sources' lists are known.
+        let mut items: Vec<events::Delivery> = Vec::with_capacity(count);
+        let mut weights: Vec<f64> = Vec::with_capacity(count);
         let mut delays: Vec<f64> = Vec::with_capacity(count);
+        let nargs: Vec<u32> = mechs
+            .iter()
+            .map(|m| m.data.layout().net_args.max(1) as u32)
+            .collect();
         let mut scratch_len = 1;
-        let mut net_args: Vec<f64> = Vec::with_capacity(count);
+        let mut total_args = 0usize;
         for (k, c) in connections.enumerate() {
             let bad = |m: String| {
                 SimError::new(
@@ -479,21 +495,21 @@ impl Part {
                     "delay must be finite and not negative, weight finite".into()
                 ));
             }
-            let nargs = m.data.layout().net_args.max(1);
-            scratch_len = scratch_len.max(nargs);
-            let id = conns.len() as u32;
-            if net_args.len() + nargs > u32::MAX as usize {
-                return Err(bad("too many NET_RECEIVE arguments in the network".into()));
+            let n = nargs.get(mech as usize).copied().unwrap_or(1) as usize;
+            scratch_len = scratch_len.max(n);
+            total_args += n;
+            if total_args > u32::MAX as usize || items.len() >= u32::MAX as usize {
+                return Err(bad("too many connections in the network".into()));
             }
-            conns.push(Conn {
+            let id = items.len() as u32;
+            items.push(events::Delivery {
                 mech,
                 instance,
-                args: (net_args.len() as u32, nargs as u32),
+                args: 0,
+                row: instance,
             });
+            weights.push(c.weight);
             delays.push(c.delay);
-            // The weight is the first argument; the others start at 0.
-            net_args.push(c.weight);
-            net_args.resize(net_args.len() + nargs - 1, 0.0);
             match c.source {
                 Source::Cell(src) => {
                     let cell = net
@@ -531,46 +547,48 @@ impl Part {
                     .push(id),
             }
         }
-        // The lists and targets are dropped once the fan-out table holds them.
-        let fanouts = {
-            let mut lists = Vec::new();
-            for d in &mut detectors {
-                d.targets.shrink_to_fit();
-                d.groups = fan_out(&d.targets, &delays, &mut lists);
-            }
-            for t in &mut trains {
-                t.targets.shrink_to_fit();
-                t.groups = fan_out(&t.targets, &delays, &mut lists);
-            }
-            let targets: Vec<(u32, u32)> = conns.iter().map(|c| (c.mech, c.instance)).collect();
-            events::Fanouts::new(&lists, &targets)
-        };
-        // NET_RECEIVE arguments in delivery order: a spike's events read
-        // them one after the other.
-        // The weights move with them.
-        let net_args = {
-            let mut placed = vec![false; conns.len()];
-            let mut moved = vec![0.0; net_args.len()];
+        crate::io::trace("part: connections read");
+        // Every source's connections split by delay into lists, which
+        // number the connections: `created[id]` is connection id's
+        // creation index.
+        let mut lists = Vec::new();
+        let mut created: Vec<u32> = Vec::with_capacity(items.len());
+        for d in &mut detectors {
+            d.groups = fan_out(std::mem::take(&mut d.targets), &delays, &mut created, &mut lists);
+        }
+        for t in &mut trains {
+            t.groups = fan_out(std::mem::take(&mut t.targets), &delays, &mut created, &mut lists);
+        }
+        drop(delays);
+        if created.len() != items.len() {
+            return Err(SimError::new(
+                SimErrorKind::InvalidConnection,
+                "a connection has no source (a bug in nmc)",
+            ));
+        }
+        // The weight is the first argument; the others start at 0.
+        let mut net_args = vec![0.0; total_args];
+        let items = {
+            let mut ordered = Vec::with_capacity(items.len());
             let mut at = 0u32;
-            for c in fanouts.conns().chain(0..conns.len() as u32) {
-                if let (Some(conn), Some(p)) =
-                    (conns.get_mut(c as usize), placed.get_mut(c as usize))
-                    && !std::mem::replace(p, true)
-                {
-                    if let (Some(&w), Some(to)) = (
-                        net_args.get(conn.args.0 as usize),
-                        moved.get_mut(at as usize),
-                    ) {
-                        *to = w;
-                    }
-                    conn.args.0 = at;
-                    at += conn.args.1;
+            for &k in &created {
+                let Some(mut d) = items.get(k as usize).copied() else {
+                    continue;
+                };
+                d.args = at;
+                if let (Some(&w), Some(to)) = (weights.get(k as usize), net_args.get_mut(at as usize)) {
+                    *to = w;
                 }
+                at += nargs.get(d.mech as usize).copied().unwrap_or(1);
+                ordered.push(d);
             }
-            moved
+            ordered
         };
-        let mut net_args = net_args;
-        lift::fill_args(&mechs, &conns, &mut net_args, true);
+        drop(weights);
+        let fanouts = events::Fanouts::new(lists, items, created, nargs);
+        lift::fill_args(&mechs, &fanouts, &mut net_args, true);
+        crate::io::release_free_memory();
+        crate::io::trace("part: connections in delivery order");
         let watches = detectors
             .iter()
             .map(|d| Watch {
@@ -596,8 +614,6 @@ impl Part {
                 flag: 0.0,
             },
             queue,
-            conns,
-            delays,
             art_sources,
             fanouts,
             detectors,

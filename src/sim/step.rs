@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use super::aggregate;
 use super::events::{
-    Callbacks, Delivery, NO_CONN, PlainAdd, Queue, Spiking, Target, net_receive_columns, prefetch,
+    Callbacks, Delivery, Fanouts, NO_CONN, PlainAdd, Queue, Spiking, Target, net_receive_columns, prefetch,
 };
 use super::instances::MechInstances;
 use super::watch::WatchCond;
-use super::{Conn, Part, SimError, SimErrorKind, hines};
+use super::{Part, SimError, SimErrorKind, hines};
 use crate::back::{Env, Event, NodeData, Shared};
 use crate::ir::{KernelKind, Phase};
 
@@ -68,7 +68,7 @@ fn run_kernel(
         spiking: ctx.spiking.as_mut().map(|s| Spiking {
             sources: s.sources,
             detectors: s.detectors,
-            delays: s.delays,
+            fanouts: s.fanouts,
             spikes: &mut *s.spikes,
         }),
     };
@@ -236,18 +236,30 @@ impl Part {
         self.all(KernelKind::Before(Phase::Initial), None)?;
         self.all(KernelKind::Init, Some(INIT))?;
         // Event state kept in the connections starts as INITIAL left it.
-        super::lift::fill_args(&self.mechs, &self.conns, &mut self.net_args, false);
+        super::lift::fill_args(&self.mechs, &self.fanouts, &mut self.net_args, false);
         // NET_RECEIVE INITIAL per connection, in creation order.
-        for c in 0..self.conns.len() {
-            let conn = &self.conns[c];
+        let in_order = self
+            .mechs
+            .iter()
+            .any(|m| m.has[NET_RECEIVE_INIT])
+            .then(|| self.fanouts.in_creation_order());
+        for k in 0..self.fanouts.items.len() {
+            let c = match &in_order {
+                Some(ids) => ids.get(k).copied().unwrap_or(u32::MAX),
+                None => k as u32,
+            };
+            let Some(conn) = self.fanouts.item(c as usize) else {
+                continue;
+            };
             let slot = conn.mech;
+            let nargs = self.fanouts.nargs_of(conn);
             let m = &mut self.mechs[slot as usize];
             // The weight stays what it is (NEURON keeps a NetCon's
             // weight across initialisations); the other arguments start
             // at 0 unless NET_RECEIVE's INITIAL sets them (moved event
             // state excepted, see `lift`).
             let own = m.lifted.as_ref().map_or(usize::MAX, |l| l.first_arg);
-            let args = args_of(&mut self.net_args, conn);
+            let args = args_of(&mut self.net_args, conn, nargs);
             let n = args.len().min(own);
             if let Some(rest) = args.get_mut(1..n) {
                 rest.fill(0.0);
@@ -272,7 +284,7 @@ impl Part {
                     KernelKind::NetReceiveInit,
                     &mut ctx,
                     Some(event),
-                    c as u32,
+                    c,
                 )?;
             }
         }
@@ -494,8 +506,7 @@ impl Part {
                         tt,
                         origin,
                         &d.groups,
-                        &d.targets,
-                        &self.delays,
+                        &self.fanouts,
                     );
                     if d.export {
                         self.outbox.push((self.queue.step(), tt, d.global));
@@ -561,7 +572,6 @@ impl Part {
     fn fill_deliveries(&mut self) -> Option<u32> {
         let f = &mut self.fanouts;
         f.increments.clear();
-        f.nargs = vec![0; self.mechs.len()];
         let (plans, increments) = (&f.plans, &mut f.increments);
         let needed: usize = f
             .items
@@ -571,40 +581,37 @@ impl Part {
             .sum();
         increments.shrink_to(needed);
         increments.reserve_exact(needed);
-        for d in &mut f.items {
-            let Some(conn) = self.conns.get(d.conn as usize) else {
-                continue;
-            };
-            d.row = conn.instance;
-            d.at = conn.args.0;
-            if let Some(n) = f.nargs.get_mut(d.mech as usize) {
-                *n = conn.args.1;
-            }
-            let (Some(Some(plan)), Some(m)) =
-                (plans.get(d.mech as usize), self.mechs.get(d.mech as usize))
-            else {
-                continue;
-            };
-            let (data, row) = match &m.merged {
-                Some(g) => match g.leader_of.get(conn.instance as usize) {
-                    Some(&l) => (&g.data, l),
-                    None => return Some(d.mech),
-                },
-                None => (&m.data, conn.instance),
-            };
+        f.list_increments.clear();
+        for &(a, b) in f.lists.iter() {
             let Ok(at) = u32::try_from(increments.len()) else {
-                return Some(d.mech);
+                return f.items.get(a as usize).map(|d| d.mech);
             };
-            let (start, n) = (conn.args.0 as usize, conn.args.1 as usize);
-            let args = self.net_args.get(start..start + n).unwrap_or_default();
-            if plan
-                .increments(data, row as usize, args, increments)
-                .is_none()
-            {
-                return Some(d.mech);
+            f.list_increments.push(at);
+            for d in f.items.get_mut(a as usize..b as usize).unwrap_or_default() {
+                d.row = d.instance;
+                let (Some(Some(plan)), Some(m)) =
+                    (plans.get(d.mech as usize), self.mechs.get(d.mech as usize))
+                else {
+                    continue;
+                };
+                let (data, row) = match &m.merged {
+                    Some(g) => match g.leader_of.get(d.instance as usize) {
+                        Some(&l) => (&g.data, l),
+                        None => return Some(d.mech),
+                    },
+                    None => (&m.data, d.instance),
+                };
+                let n = f.nargs.get(d.mech as usize).copied().unwrap_or(1) as usize;
+                let start = d.args as usize;
+                let args = self.net_args.get(start..start + n).unwrap_or_default();
+                if plan
+                    .increments(data, row as usize, args, increments)
+                    .is_none()
+                {
+                    return Some(d.mech);
+                }
+                d.row = row;
             }
-            d.row = row;
-            d.at = at;
         }
         None
     }
@@ -653,6 +660,12 @@ impl Part {
                     self.deliver_netcon(c, te, spikes)?;
                 }
                 Target::Fanout(list) => {
+                    let mut inc = self
+                        .fanouts
+                        .list_increments
+                        .get(list as usize)
+                        .copied()
+                        .unwrap_or(0) as usize;
                     let list = self.fanouts.list(list);
                     self.fanouts.delivered += list.len() as u64;
                     let end = list.end;
@@ -679,17 +692,14 @@ impl Part {
                                     Some(g) => &mut g.data,
                                     None => &mut m.data,
                                 };
-                                let increments = self
-                                    .fanouts
-                                    .increments
-                                    .get(d.at as usize..)
-                                    .unwrap_or_default();
+                                let increments =
+                                    self.fanouts.increments.get(inc..).unwrap_or_default();
                                 plan.apply(data, &self.data.v, d.row as usize, increments);
+                                inc += plan.states.len();
                             }
                             _ => {
-                                let n = self.fanouts.nargs.get(d.mech as usize);
-                                let args = (d.at, n.copied().unwrap_or(0));
-                                self.net_receive(d.conn, d.mech, d.row, args, te, spikes)?;
+                                let args = (d.args, self.fanouts.nargs_of(d));
+                                self.net_receive(k as u32, d.mech, d.row, args, te, spikes)?;
                             }
                         }
                     }
@@ -708,8 +718,8 @@ impl Part {
                     }
                     self.shared.t = te;
                     self.shared.flag = flag;
-                    let args = match self.conns.get(conn as usize) {
-                        Some(c) => args_of(&mut self.net_args, c),
+                    let args = match self.fanouts.item(conn as usize) {
+                        Some(c) => args_of(&mut self.net_args, c, self.fanouts.nargs_of(c)),
                         None => {
                             self.scratch.fill(0.0);
                             &mut self.scratch
@@ -723,7 +733,7 @@ impl Part {
                         spiking: Some(Spiking {
                             sources: &self.art_sources,
                             detectors: &self.detectors,
-                            delays: &self.delays,
+                            fanouts: &self.fanouts,
                             spikes,
                         }),
                         watch_ons: &mut self.watch_ons,
@@ -745,8 +755,7 @@ impl Part {
                         te,
                         None,
                         &tr.groups,
-                        &tr.targets,
-                        &self.delays,
+                        &self.fanouts,
                     );
                     let next = index as usize + 1;
                     if let Some(&s) = tr.times.get(next) {
@@ -772,11 +781,11 @@ impl Part {
         te: f64,
         spikes: &mut Vec<(u64, f64)>,
     ) -> Result<(), SimError> {
-        let Some(conn) = self.conns.get(c as usize) else {
+        let Some(conn) = self.fanouts.item(c as usize) else {
             return Ok(());
         };
-        let (mech, instance, args) = (conn.mech, conn.instance, conn.args);
-        self.net_receive(c, mech, instance, args, te, spikes)
+        let args = (conn.args, self.fanouts.nargs_of(conn));
+        self.net_receive(c, conn.mech, conn.instance, args, te, spikes)
     }
 
     /// Runs NET_RECEIVE of mechanism slot `mech` for instance `instance`
@@ -804,7 +813,7 @@ impl Part {
             spiking: Some(Spiking {
                 sources: &self.art_sources,
                 detectors: &self.detectors,
-                delays: &self.delays,
+                fanouts: &self.fanouts,
                 spikes,
             }),
             watch_ons: &mut self.watch_ons,
@@ -821,27 +830,26 @@ impl Part {
 
 /// Connection `conn`'s NET_RECEIVE arguments in `net_args`.
 #[inline]
-fn args_of<'a>(net_args: &'a mut [f64], conn: &Conn) -> &'a mut [f64] {
-    let (at, n) = (conn.args.0 as usize, conn.args.1 as usize);
+fn args_of<'a>(net_args: &'a mut [f64], conn: Delivery, nargs: u32) -> &'a mut [f64] {
+    let (at, n) = (conn.args as usize, nargs as usize);
     net_args.get_mut(at..at + n).unwrap_or_default()
 }
 
-/// Queues the events of a spike at `t0` to `targets` (connection ids),
-/// one event per distinct delay (`groups`: delay and fan-out list, in
-/// order of first appearance). That delivers in exactly the order of one
-/// event per connection (time, then creation): a list's events would all
-/// have the same time and consecutive creation numbers. When two delays
-/// give the same time, one event per connection is queued instead.
-/// `delays`: every connection's delay. `origin`: (step, global detector)
-/// of a detected spike, None for a spike train's or an artificial cell's
-/// spike (see `events::Stamp`).
+/// Queues the events of a spike at `t0` to the connections of `groups`
+/// (delay and fan-out list of `fanouts`, in order of first appearance):
+/// one event per list. That delivers in exactly the order of one event
+/// per connection (time, then creation): a list's events would all have
+/// the same time and consecutive creation numbers. When two delays give
+/// the same time, one event per connection is queued instead, in
+/// creation order. `origin`: (step, global detector) of a detected
+/// spike, None for a spike train's or an artificial cell's spike (see
+/// `events::Stamp`).
 pub(super) fn send(
     queue: &mut Queue,
     t0: f64,
     origin: Option<(u64, u32)>,
     groups: &[(f64, u32)],
-    targets: &[u32],
-    delays: &[f64],
+    fanouts: &Fanouts,
 ) {
     let mut push = |index: usize, t: f64, target: Target| match origin {
         Some((step, detector)) => queue.push_spike(t, step, detector, index as u64, target),
@@ -861,10 +869,18 @@ pub(super) fn send(
             push(k, t0 + delay, Target::Fanout(list));
         }
     } else {
-        for (k, &c) in targets.iter().enumerate() {
-            if let Some(&delay) = delays.get(c as usize) {
-                push(k, t0 + delay, Target::NetCon(c));
+        // (creation index, connection, delay) of every connection fed.
+        let mut each: Vec<(u32, u32, f64)> = Vec::new();
+        for &(delay, list) in groups {
+            for c in fanouts.list(list) {
+                if let Some(&k) = fanouts.created.get(c) {
+                    each.push((k, c as u32, delay));
+                }
             }
+        }
+        each.sort_unstable_by_key(|e| e.0);
+        for (k, &(_, c, delay)) in each.iter().enumerate() {
+            push(k, t0 + delay, Target::NetCon(c));
         }
     }
 }

@@ -18,7 +18,7 @@
 //! than one step, or a mechanism drawing random numbers (one stream in
 //! the network's event order).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
@@ -184,6 +184,7 @@ impl Simulation {
         } else {
             super::lift::Lifts::none()
         };
+        crate::io::trace("simulation: lifts planned");
         let split = if (threads > 1 || ranks.1 > 1) && !random {
             split(net, taken.as_mut(), lib, threads, ranks, merge, &lifts)?
         } else {
@@ -677,16 +678,20 @@ fn merge(all: &mut [Results], records: &[(usize, usize)]) -> Results {
 /// True when a mechanism the network uses draws random numbers or has
 /// WATCH statements (their events are made outside the threads' exchange).
 fn uses_random(net: &Network, points: Option<&[Vec<PointProcess>]>, lib: &Mechanisms) -> bool {
-    let mut names: Vec<&str> = Vec::new();
+    // Each name once (a network of 10^7 synapses names a few mechanisms).
+    let mut names: HashSet<&str> = HashSet::new();
+    let mut last = "";
     for (ci, c) in net.cells.iter().enumerate() {
-        let pps = super::points_of(&net.cells, points, ci);
-        names.extend(pps.iter().map(|p| &*p.mechanism));
+        for p in super::points_of(&net.cells, points, ci) {
+            if *p.mechanism != *last {
+                last = &p.mechanism;
+                names.insert(last);
+            }
+        }
         for s in &c.sections {
             names.extend(s.mechanisms.iter().map(|m| m.mechanism.as_str()));
         }
     }
-    names.sort_unstable();
-    names.dedup();
     names
         .iter()
         .filter_map(|n| lib.get(n))
@@ -938,6 +943,7 @@ fn split(
             }
         }
     }
+    crate::io::trace("split: connections moved to their parts");
     let mut parts = Vec::with_capacity(mine.len());
     let mut records = vec![(usize::MAX, 0usize); net.records.len()];
     let mut importers: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ndet];
@@ -1095,8 +1101,7 @@ impl Part {
             t,
             Some((step, global)),
             &train.groups,
-            &train.targets,
-            &self.delays,
+            &self.fanouts,
         );
         Ok(())
     }
