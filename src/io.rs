@@ -146,9 +146,9 @@ pub fn release_free_memory() {
 pub fn trace(what: &str) {
     use std::sync::OnceLock;
     static START: OnceLock<Option<std::time::Instant>> = OnceLock::new();
-    let Some(start) = START.get_or_init(|| {
-        std::env::var_os("NMC_TRACE").map(|_| std::time::Instant::now())
-    }) else {
+    let Some(start) =
+        START.get_or_init(|| std::env::var_os("NMC_TRACE").map(|_| std::time::Instant::now()))
+    else {
         return;
     };
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

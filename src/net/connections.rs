@@ -1,12 +1,13 @@
-//! The network's connections, stored packed (40 bytes each instead of a
-//! [`Connection`]'s 56) in fixed-size chunks: a network of 10^7
+//! The network's connections, stored packed (32 bytes each instead of a
+//! [`Connection`]'s 56; thresholds of their own are numbered) in
+//! fixed-size chunks: a network of 10^7
 //! connections grows without copying them all when it doubles, and the
 //! engine frees them chunk by chunk as it builds its own tables
 //! ([`Connections::into_chunks`]), so the two copies never coexist whole.
 
 use super::{Connection, Source};
 
-/// Connections per chunk (2.6 MB each).
+/// Connections per chunk (2.1 MB each).
 const CHUNK: usize = 1 << 16;
 
 /// A connection as stored: cell, train and point process indices in 32
@@ -17,13 +18,16 @@ const CHUNK: usize = 1 << 16;
 struct Packed {
     weight: f64,
     delay: f64,
-    threshold: f64,
     source: u32,
     target_cell: u32,
     target: u32,
-    /// 1 when the source is a spike train.
-    from_train: u32,
+    /// Bit 0: the source is a spike train; the others: 0 for the run's
+    /// threshold, else 1 + the index of the connection's own threshold
+    /// in [`Connections::thresholds`].
+    flags: u32,
 }
+
+const FROM_TRAIN: u32 = 1;
 
 /// Stored in place of an index of 2^32 - 1 or more.
 const OUT_OF_RANGE: u32 = u32::MAX;
@@ -41,35 +45,40 @@ fn widen(k: u32) -> usize {
 }
 
 impl Packed {
-    fn pack(c: &Connection) -> Packed {
+    /// `c` packed, its own threshold being number `threshold` - 1 (0:
+    /// none).
+    fn pack(c: &Connection, threshold: u32) -> Packed {
         let (source, from_train) = match c.source {
             Source::Cell(k) => (narrow(k), 0),
-            Source::Train(k) => (narrow(k), 1),
+            Source::Train(k) => (narrow(k), FROM_TRAIN),
         };
         Packed {
             weight: c.weight,
             delay: c.delay,
-            threshold: c.threshold,
             source,
             target_cell: narrow(c.target_cell),
             target: narrow(c.target),
-            from_train,
+            flags: from_train | threshold << 1,
         }
     }
 
-    fn unpack(&self) -> Connection {
-        let k = widen(self.source);
+    /// The connection; `thresholds` numbers the thresholds of their own.
+    fn unpack(&self, thresholds: &[f64]) -> Connection {
+        let source = widen(self.source);
         Connection {
-            source: if self.from_train == 1 {
-                Source::Train(k)
+            source: if self.flags & FROM_TRAIN != 0 {
+                Source::Train(source)
             } else {
-                Source::Cell(k)
+                Source::Cell(source)
             },
             target_cell: widen(self.target_cell),
             target: widen(self.target),
             weight: self.weight,
             delay: self.delay,
-            threshold: self.threshold,
+            threshold: match (self.flags >> 1) as usize {
+                0 => f64::NAN,
+                n => thresholds.get(n - 1).copied().unwrap_or(f64::NAN),
+            },
         }
     }
 }
@@ -81,7 +90,13 @@ pub struct Connections {
     /// Full chunks of [`CHUNK`] connections, then the last one.
     chunks: Vec<Vec<Packed>>,
     len: usize,
+    /// The distinct thresholds of the connections that have their own.
+    thresholds: Vec<f64>,
 }
+
+/// Thresholds of their own numbered beyond this many are refused (stored
+/// as the run's would be wrong): a network has a few distinct ones.
+const MAX_THRESHOLDS: usize = 1 << 20;
 
 impl Connections {
     /// An empty list.
@@ -101,7 +116,26 @@ impl Connections {
 
     /// Appends `c`.
     pub fn push(&mut self, c: Connection) {
-        let p = Packed::pack(&c);
+        let threshold = if c.threshold.is_nan() {
+            0
+        } else {
+            let bits = c.threshold.to_bits();
+            match self.thresholds.iter().rposition(|t| t.to_bits() == bits) {
+                Some(i) => i + 1,
+                None if self.thresholds.len() < MAX_THRESHOLDS => {
+                    self.thresholds.push(c.threshold);
+                    self.thresholds.len()
+                }
+                // Too many to number: the connection names no cell.
+                None => {
+                    let mut c = c;
+                    c.target_cell = usize::MAX;
+                    c.threshold = f64::NAN;
+                    return self.push(c);
+                }
+            }
+        };
+        let p = Packed::pack(&c, threshold as u32);
         match self.chunks.last_mut() {
             Some(last) if last.len() < CHUNK => last.push(p),
             _ => {
@@ -124,20 +158,25 @@ impl Connections {
         self.chunks
             .get(k / CHUNK)?
             .get(k % CHUNK)
-            .map(Packed::unpack)
+            .map(|p| p.unpack(&self.thresholds))
     }
 
     /// The connections in order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Connection> + Clone + '_ {
-        self.chunks.iter().flatten().map(Packed::unpack)
+        self.chunks
+            .iter()
+            .flatten()
+            .map(|p| p.unpack(&self.thresholds))
     }
 
     /// The connections in order, as the chunks that hold them: each is
     /// freed as soon as the caller drops it.
     pub fn into_chunks(self) -> impl Iterator<Item = impl Iterator<Item = Connection>> {
-        self.chunks
-            .into_iter()
-            .map(|chunk| chunk.into_iter().map(|p| p.unpack()))
+        let thresholds: std::sync::Arc<[f64]> = self.thresholds.into();
+        self.chunks.into_iter().map(move |chunk| {
+            let thresholds = thresholds.clone();
+            chunk.into_iter().map(move |p| p.unpack(&thresholds))
+        })
     }
 }
 
@@ -187,7 +226,7 @@ impl IntoIterator for Connections {
 
     /// The connections in order; each chunk is freed once passed.
     fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.chunks.into_iter().flatten().map(|p| p.unpack()))
+        Box::new(self.into_chunks().flatten())
     }
 }
 
@@ -229,7 +268,7 @@ mod tests {
             list.get(1).map(|c| c.source),
             Some(Source::Train(usize::MAX))
         );
-        assert_eq!(std::mem::size_of::<Packed>(), 40);
+        assert_eq!(std::mem::size_of::<Packed>(), 32);
     }
 
     #[test]

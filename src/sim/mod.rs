@@ -465,14 +465,13 @@ impl Part {
         // Connections in creation order first; numbered in delivery order
         // below, once their sources' lists are known.
         let mut items: Vec<events::Delivery> = Vec::with_capacity(count);
-        let mut weights: Vec<f64> = Vec::with_capacity(count);
+        let mut net_args: Vec<f64> = Vec::new();
         let mut delays: Vec<f64> = Vec::with_capacity(count);
         let nargs: Vec<u32> = mechs
             .iter()
             .map(|m| m.data.layout().net_args.max(1) as u32)
             .collect();
         let mut scratch_len = 1;
-        let mut total_args = 0usize;
         for (k, c) in connections.enumerate() {
             let bad = |m: String| {
                 SimError::new(
@@ -497,18 +496,19 @@ impl Part {
             }
             let n = nargs.get(mech as usize).copied().unwrap_or(1) as usize;
             scratch_len = scratch_len.max(n);
-            total_args += n;
-            if total_args > u32::MAX as usize || items.len() >= u32::MAX as usize {
+            if net_args.len() + n > u32::MAX as usize || items.len() >= u32::MAX as usize {
                 return Err(bad("too many connections in the network".into()));
             }
             let id = items.len() as u32;
             items.push(events::Delivery {
                 mech,
                 instance,
-                args: 0,
+                args: net_args.len() as u32,
                 row: instance,
             });
-            weights.push(c.weight);
+            // The weight is the first argument; the others start at 0.
+            net_args.push(c.weight);
+            net_args.resize(net_args.len() + n - 1, 0.0);
             delays.push(c.delay);
             match c.source {
                 Source::Cell(src) => {
@@ -554,10 +554,20 @@ impl Part {
         let mut lists = Vec::new();
         let mut created: Vec<u32> = Vec::with_capacity(items.len());
         for d in &mut detectors {
-            d.groups = fan_out(std::mem::take(&mut d.targets), &delays, &mut created, &mut lists);
+            d.groups = fan_out(
+                std::mem::take(&mut d.targets),
+                &delays,
+                &mut created,
+                &mut lists,
+            );
         }
         for t in &mut trains {
-            t.groups = fan_out(std::mem::take(&mut t.targets), &delays, &mut created, &mut lists);
+            t.groups = fan_out(
+                std::mem::take(&mut t.targets),
+                &delays,
+                &mut created,
+                &mut lists,
+            );
         }
         drop(delays);
         if created.len() != items.len() {
@@ -566,25 +576,12 @@ impl Part {
                 "a connection has no source (a bug in nmc)",
             ));
         }
-        // The weight is the first argument; the others start at 0.
-        let mut net_args = vec![0.0; total_args];
-        let items = {
-            let mut ordered = Vec::with_capacity(items.len());
-            let mut at = 0u32;
-            for &k in &created {
-                let Some(mut d) = items.get(k as usize).copied() else {
-                    continue;
-                };
-                d.args = at;
-                if let (Some(&w), Some(to)) = (weights.get(k as usize), net_args.get_mut(at as usize)) {
-                    *to = w;
-                }
-                at += nargs.get(d.mech as usize).copied().unwrap_or(1);
-                ordered.push(d);
-            }
-            ordered
-        };
-        drop(weights);
+        // Connection `id` is the one created `created[id]`-th. The
+        // arguments stay in creation order.
+        let items: Vec<events::Delivery> = created
+            .iter()
+            .filter_map(|&k| items.get(k as usize).copied())
+            .collect();
         let fanouts = events::Fanouts::new(lists, items, created, nargs);
         lift::fill_args(&mechs, &fanouts, &mut net_args, true);
         crate::io::release_free_memory();

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use super::aggregate;
 use super::events::{
-    Callbacks, Delivery, Fanouts, NO_CONN, PlainAdd, Queue, Spiking, Target, net_receive_columns, prefetch,
+    Callbacks, Delivery, Fanouts, NO_CONN, PlainAdd, Queue, Spiking, Target, net_receive_columns,
+    prefetch,
 };
 use super::instances::MechInstances;
 use super::watch::WatchCond;
@@ -501,13 +502,7 @@ impl Part {
                         spikes.push((gid, tt));
                     }
                     let origin = Some((self.queue.step(), d.global));
-                    send(
-                        &mut self.queue,
-                        tt,
-                        origin,
-                        &d.groups,
-                        &self.fanouts,
-                    );
+                    send(&mut self.queue, tt, origin, &d.groups, &self.fanouts);
                     if d.export {
                         self.outbox.push((self.queue.step(), tt, d.global));
                     }
@@ -638,6 +633,10 @@ impl Part {
             if let Some(x) = m.merged.as_ref().and_then(|g| g.leader_of.get(row)) {
                 prefetch(x);
             }
+            // The arguments, in creation order, are scattered too.
+            if let Some(x) = self.net_args.get(d.args as usize) {
+                prefetch(x);
+            }
         }
     }
 
@@ -750,13 +749,7 @@ impl Part {
                     let Some(tr) = self.trains.get(train as usize) else {
                         continue;
                     };
-                    send(
-                        &mut self.queue,
-                        te,
-                        None,
-                        &tr.groups,
-                        &self.fanouts,
-                    );
+                    send(&mut self.queue, te, None, &tr.groups, &self.fanouts);
                     let next = index as usize + 1;
                     if let Some(&s) = tr.times.get(next) {
                         self.queue.push(

@@ -375,7 +375,8 @@ fn check_loaded(
         let errors = diagnostics.len();
         let files = morphology::load(map, &full, id, base, &mut diagnostics);
         let failed = diagnostics[errors..].iter().any(Diagnostic::is_error);
-        let net = lower::build_with(&full, base, map, &mut diagnostics, load, &files).filter(|_| !failed);
+        let net =
+            lower::build_with(&full, base, map, &mut diagnostics, load, &files).filter(|_| !failed);
         crate::io::trace("ndl: network built");
         net
     };
