@@ -202,6 +202,8 @@ pub(crate) struct Part {
     watches: Vec<Watch>,
     trains: Vec<Train>,
     probes: Vec<Probe>,
+    /// How `probes` are read (rebuilt after each initialisation).
+    plan: record::ProbePlan,
     /// Samples of the batch of steps running, one row of `probes.len()`
     /// values per step: a step writes one row in order (stores into one
     /// trace per probe would touch a page per probe each step), moved
@@ -604,6 +606,7 @@ impl Part {
             watches,
             trains,
             probes,
+            plan: record::ProbePlan::default(),
             rows: Vec::new(),
             imem,
             scratch: vec![0.0; scratch_len],
@@ -672,6 +675,7 @@ impl Part {
             results.error = Some(e);
             return results;
         }
+        self.plan = record::ProbePlan::new(&self.probes, &self.mechs);
         self.record(&mut results);
         self.flush_rows(&mut results);
         results
@@ -766,9 +770,20 @@ impl Part {
 
     fn record(&mut self, results: &mut Results) {
         results.times.push(self.shared.t);
-        let (data, mechs, imem) = (&self.data, &self.mechs, &self.imem);
-        self.rows
-            .extend(self.probes.iter().map(|p| p.read(data, mechs, imem)));
+        self.plan.read_into(
+            &self.probes,
+            &self.data,
+            &self.mechs,
+            &self.imem,
+            &mut self.rows,
+        );
+    }
+
+    /// Steps per batch of a run whose samples are taken batch by batch
+    /// (`Simulation::run_draining`): a batch's rows stay within about
+    /// 256 KB, so they are still in the cache when they are written out.
+    pub(crate) fn drain_batch(&self) -> usize {
+        ((1 << 18) / (8 * self.probes.len().max(1))).clamp(4, 256)
     }
 
     /// Moves the samples in `self.rows` to the end of the traces, eight
