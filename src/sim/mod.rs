@@ -364,12 +364,34 @@ impl Part {
         let mut data = NodeData::new(n.max(1));
         data.area[..n].copy_from_slice(&nodes.area);
         data.diam[..n].copy_from_slice(&nodes.diam);
-        // Recorded point processes keep rows of their own.
+        // Recorded point processes keep rows of their own, unless what is
+        // recorded is a field equal in every instance a row stands for.
         let merge = net.merge.then(|| {
+            let mut shared: HashMap<&str, Vec<crate::ir::FieldId>> = HashMap::new();
             net.records
                 .iter()
-                .filter_map(|r| match r.variable {
-                    net::Variable::PointProcess { index, .. } => Some((r.cell, index)),
+                .filter_map(|r| match &r.variable {
+                    net::Variable::PointProcess { index, name } => {
+                        let pp = points_of(net.cells, points.as_deref(), r.cell).get(*index);
+                        let fixed = pp.is_some_and(|pp| {
+                            // The mechanism as it runs (rewritten when its
+                            // event state moves into the connections).
+                            let mech =
+                                lib.index(&pp.mechanism)
+                                    .and_then(|i| match net.lifts.get(i) {
+                                        Some((c, _)) => Some(c.mechanism()),
+                                        None => lib.get(&pp.mechanism),
+                                    });
+                            let keys = shared.entry(&pp.mechanism).or_insert_with(|| {
+                                mech.and_then(|m| linear::analyse(m).ok())
+                                    .map(|l| l.keys)
+                                    .unwrap_or_default()
+                            });
+                            mech.and_then(|m| record::field_of(m, name))
+                                .is_some_and(|f| keys.contains(&f))
+                        });
+                        (!fixed).then_some((r.cell, *index))
+                    }
                     _ => None,
                 })
                 .collect::<std::collections::HashSet<_>>()

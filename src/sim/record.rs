@@ -356,6 +356,12 @@ fn resolve_one(
     }
 }
 
+/// The field a record names `name` of mechanism `mech` reads (with or
+/// without the mechanism's suffix).
+pub(crate) fn field_of(mech: &crate::ir::Mechanism, name: &str) -> Option<crate::ir::FieldId> {
+    mech.field_id(unsuffixed(name, &mech.name).unwrap_or(name))
+}
+
 fn column(
     k: usize,
     mechs: &[MechInstances],
@@ -369,7 +375,7 @@ fn column(
         .ok_or_else(|| bad(k, format!("no mechanism `{mechanism}`")))?;
     let mech = m.mech();
     let base = unsuffixed(name, &mech.name).unwrap_or(name);
-    let id = mech.field_id(base).ok_or_else(|| {
+    let id = field_of(mech, name).ok_or_else(|| {
         bad(
             k,
             format!("mechanism `{mechanism}` has no variable `{base}`"),
