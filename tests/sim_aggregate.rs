@@ -384,3 +384,47 @@ fn stp_synapses_fed_by_two_connections_keep_their_rows() {
     );
     assert_close(&exact, &merged);
 }
+
+#[test]
+fn recording_a_parameter_keeps_synapses_merged() {
+    // `tau2` of cell 1's first STP synapse and `tau1` of cell 0's first
+    // Exp2Syn: fields nothing writes after INITIAL, equal within a group,
+    // so recording them pins nothing (recording `B` does, see above).
+    let plain = unrecorded_network();
+    let mut net = unrecorded_network();
+    for (cell, index, name) in [(1, 2, "tau2"), (0, 0, "tau1")] {
+        net.records.push(Record {
+            report: "syn".into(),
+            cell,
+            location: MID,
+            variable: Variable::PointProcess {
+                index,
+                name: name.into(),
+            },
+        });
+    }
+    let lib = library();
+    for threads in [1, 2, 3] {
+        // Merged while building.
+        let (base, base_rows) = run_merged(&plain, threads);
+        let (res, rows) = run_merged(&net, threads);
+        assert_eq!(rows, base_rows, "{threads} threads");
+        assert_eq!(res.spikes, base.spikes, "{threads} threads");
+        assert_eq!(res.traces[..3], base.traces[..], "{threads} threads");
+        assert!(res.traces[3].iter().all(|&x| x == 9.0));
+        assert!(res.traces[4].iter().all(|&x| x == 0.5));
+        assert_eq!(res.traces[3].len(), res.times.len());
+        // Grouped after INITIAL.
+        let mut sim = Simulation::with_threads(&plain, &lib, threads).expect("builds");
+        let base = sim.run(&mut |_| {});
+        let base_groups = sim.aggregation();
+        let mut sim = Simulation::with_threads(&net, &lib, threads).expect("builds");
+        let res = sim.run(&mut |_| {});
+        assert!(res.error.is_none(), "{:?}", res.error);
+        assert_eq!(sim.aggregation(), base_groups, "{threads} threads");
+        assert_eq!(res.spikes, base.spikes, "{threads} threads");
+        assert_eq!(res.traces[..3], base.traces[..], "{threads} threads");
+        assert!(res.traces[3].iter().all(|&x| x == 9.0));
+        assert!(res.traces[4].iter().all(|&x| x == 0.5));
+    }
+}

@@ -296,6 +296,12 @@ impl MechanismData {
         self.column_mut(slot)
     }
 
+    /// Whether column `slot` is a POINTER field's (read it with
+    /// [`MechanismData::value`], not [`MechanismData::column`]).
+    pub fn is_pointer(&self, slot: usize) -> bool {
+        self.pointers.get(slot).is_some_and(|p| !p.is_empty())
+    }
+
     /// The value of column `slot` for `instance`, following POINTERs.
     pub fn value(&self, slot: usize, instance: usize) -> Option<f64> {
         match self.pointers.get(slot) {

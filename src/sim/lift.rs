@@ -7,7 +7,7 @@
 //! of millions of such synapses keeps millions of rows of every field.
 //!
 //! When every instance of the mechanism receives events from at most one
-//! connection and nothing records it, those variables may as well live
+//! connection and no record reads one of them, those variables may as well live
 //! with the connection, as extra NET_RECEIVE arguments (NEURON's per-NetCon
 //! state): the rewritten mechanism computes exactly the same numbers, and
 //! its NET_RECEIVE no longer writes fields, so its instances on one node
@@ -48,8 +48,8 @@ impl Lifts {
 
     /// Which mechanisms of a network to rewrite: those [`lift`] accepts
     /// whose every instance is the target of at most one connection and
-    /// which no record reads. `points` are the cells' point processes when
-    /// taken out of them.
+    /// none of whose moved fields a record reads. `points` are the cells'
+    /// point processes when taken out of them.
     pub fn plan(
         cells: &[Cell],
         points: Option<&[Vec<PointProcess>]>,
@@ -101,11 +101,20 @@ impl Lifts {
                 }
             }
         }
+        // A record of a moved field keeps the mechanism as it is (the
+        // row no longer holds the value); one of another field does not.
         for r in records {
-            if let Variable::PointProcess { index, .. } = r.variable
-                && let Some(pp) = points_of(r.cell).get(index)
+            if let Variable::PointProcess { index, name } = &r.variable
+                && let Some(pp) = points_of(r.cell).get(*index)
             {
-                candidates.remove(&*pp.mechanism);
+                let moved = match candidates.get(&*pp.mechanism) {
+                    Some(Some((_, mech, lifted))) => super::record::field_of(mech, name)
+                        .is_none_or(|f| lifted.fields.iter().any(|&(m, _)| m == f)),
+                    _ => true,
+                };
+                if moved {
+                    candidates.remove(&*pp.mechanism);
+                }
             }
         }
         Lifts(

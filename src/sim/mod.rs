@@ -190,6 +190,8 @@ pub(crate) struct Part {
     watches: Vec<Watch>,
     trains: Vec<Train>,
     probes: Vec<Probe>,
+    /// How `probes` are read (rebuilt after each initialisation).
+    plan: record::ProbePlan,
     /// Samples of the batch of steps running, one row of `probes.len()`
     /// values per step: a step writes one row in order (stores into one
     /// trace per probe would touch a page per probe each step), moved
@@ -370,12 +372,34 @@ impl Part {
         let mut data = NodeData::new(n.max(1));
         data.area[..n].copy_from_slice(&nodes.area);
         data.diam[..n].copy_from_slice(&nodes.diam);
-        // Recorded point processes keep rows of their own.
+        // Recorded point processes keep rows of their own, unless what is
+        // recorded is a field equal in every instance a row stands for.
         let merge = net.merge.then(|| {
+            let mut shared: HashMap<&str, Vec<crate::ir::FieldId>> = HashMap::new();
             net.records
                 .iter()
-                .filter_map(|r| match r.variable {
-                    net::Variable::PointProcess { index, .. } => Some((r.cell, index)),
+                .filter_map(|r| match &r.variable {
+                    net::Variable::PointProcess { index, name } => {
+                        let pp = points_of(net.cells, points.as_deref(), r.cell).get(*index);
+                        let fixed = pp.is_some_and(|pp| {
+                            // The mechanism as it runs (rewritten when its
+                            // event state moves into the connections).
+                            let mech =
+                                lib.index(&pp.mechanism)
+                                    .and_then(|i| match net.lifts.get(i) {
+                                        Some((c, _)) => Some(c.mechanism()),
+                                        None => lib.get(&pp.mechanism),
+                                    });
+                            let keys = shared.entry(&pp.mechanism).or_insert_with(|| {
+                                mech.and_then(|m| linear::analyse(m).ok())
+                                    .map(|l| l.keys)
+                                    .unwrap_or_default()
+                            });
+                            mech.and_then(|m| record::field_of(m, name))
+                                .is_some_and(|f| keys.contains(&f))
+                        });
+                        (!fixed).then_some((r.cell, *index))
+                    }
                     _ => None,
                 })
                 .collect::<std::collections::HashSet<_>>()
@@ -617,6 +641,7 @@ impl Part {
             watches,
             trains,
             probes,
+            plan: record::ProbePlan::default(),
             rows: Vec::new(),
             imem,
             scratch: vec![0.0; scratch_len],
@@ -685,6 +710,7 @@ impl Part {
             results.error = Some(e);
             return results;
         }
+        self.plan = record::ProbePlan::new(&self.probes, &self.mechs);
         self.record(&mut results);
         self.flush_rows(&mut results);
         results
@@ -779,9 +805,20 @@ impl Part {
 
     fn record(&mut self, results: &mut Results) {
         results.times.push(self.shared.t);
-        let (data, mechs, imem) = (&self.data, &self.mechs, &self.imem);
-        self.rows
-            .extend(self.probes.iter().map(|p| p.read(data, mechs, imem)));
+        self.plan.read_into(
+            &self.probes,
+            &self.data,
+            &self.mechs,
+            &self.imem,
+            &mut self.rows,
+        );
+    }
+
+    /// Steps per batch of a run whose samples are taken batch by batch
+    /// (`Simulation::run_draining`): a batch's rows stay within about
+    /// 256 KB, so they are still in the cache when they are written out.
+    pub(crate) fn drain_batch(&self) -> usize {
+        ((1 << 18) / (8 * self.probes.len().max(1))).clamp(4, 256)
     }
 
     /// Moves the samples in `self.rows` to the end of the traces, eight

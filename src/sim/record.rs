@@ -1,6 +1,8 @@
 //! Recorded values: each [`crate::net::Record`] resolved once to a node
 //! voltage or an instance column, then read every step.
 
+use std::collections::HashMap;
+
 use crate::ir::interface::unsuffixed;
 
 use super::discretize::Nodes;
@@ -74,6 +76,143 @@ impl Probe {
                     _ => m.data.value(slot, instance),
                 };
                 value.unwrap_or(f64::NAN)
+            }
+        }
+    }
+}
+
+/// The probes' reads as entries of a few arrays (node voltages, one
+/// column of a mechanism, ...): the arrays are looked up once per step,
+/// then every probe is one indexed load. Built once the instances are
+/// grouped (after initialisation: a grouped instance is read on its
+/// leader's row); a probe following a POINTER, or whose array is not
+/// found, reads through [`Probe::read`]. Same values as `Probe::read`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ProbePlan {
+    arrays: Vec<Array>,
+    /// Runs of consecutive probes reading one array: (array, end of the
+    /// run in `entries`); array `u32::MAX`: each read by `Probe::read`.
+    runs: Vec<(u32, u32)>,
+    /// Per probe: the entry of its array it reads.
+    entries: Vec<u32>,
+}
+
+/// An array probes read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Array {
+    Voltage,
+    MembraneCurrent,
+    /// Ion array, in the node data's name order.
+    Ion(u32),
+    /// Column `slot` of mechanism `mech`'s instances.
+    Column {
+        mech: u32,
+        slot: u32,
+    },
+    /// Column `slot` of mechanism `mech`'s grouped rows.
+    Grouped {
+        mech: u32,
+        slot: u32,
+    },
+}
+
+impl ProbePlan {
+    /// The plan for `probes` over the instances as they are now.
+    pub fn new(probes: &[Probe], mechs: &[MechInstances]) -> ProbePlan {
+        const SLOW: (u32, u32) = (u32::MAX, 0);
+        let mut arrays = Vec::new();
+        let mut index: HashMap<Array, u32> = HashMap::new();
+        let mut array_of = |a: Array| {
+            *index.entry(a).or_insert_with(|| {
+                arrays.push(a);
+                (arrays.len() - 1) as u32
+            })
+        };
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        let mut entries = Vec::with_capacity(probes.len());
+        for p in probes {
+            let (a, i) = match *p {
+                Probe::Voltage(n) => (array_of(Array::Voltage), n),
+                Probe::MembraneCurrent(k) => (array_of(Array::MembraneCurrent), k),
+                Probe::Ion { ion, node } => (array_of(Array::Ion(ion)), node),
+                Probe::Column {
+                    mech,
+                    slot,
+                    instance,
+                } => match mechs.get(mech as usize) {
+                    None => SLOW,
+                    Some(m) => match &m.merged {
+                        Some(g) if g.owned.get(slot as usize) == Some(&true) => {
+                            match g.leader_of.get(instance as usize) {
+                                Some(&l) if !g.data.is_pointer(slot as usize) => {
+                                    (array_of(Array::Grouped { mech, slot }), l)
+                                }
+                                _ => SLOW,
+                            }
+                        }
+                        _ if m.data.is_pointer(slot as usize) => SLOW,
+                        _ => (array_of(Array::Column { mech, slot }), instance),
+                    },
+                },
+            };
+            entries.push(i);
+            let end = entries.len() as u32;
+            match runs.last_mut() {
+                Some(run) if run.0 == a => run.1 = end,
+                _ => runs.push((a, end)),
+            }
+        }
+        ProbePlan {
+            arrays,
+            runs,
+            entries,
+        }
+    }
+
+    /// Appends the value of every probe now to `out` (`probes` as given
+    /// to [`ProbePlan::new`]).
+    pub fn read_into(
+        &self,
+        probes: &[Probe],
+        nodes: &NodeData,
+        mechs: &[MechInstances],
+        imem: &MembraneCurrents,
+        out: &mut Vec<f64>,
+    ) {
+        let arrays: Vec<Option<&[f64]>> = self
+            .arrays
+            .iter()
+            .map(|a| match *a {
+                Array::Voltage => Some(nodes.v.as_slice()),
+                Array::MembraneCurrent => Some(imem.value.as_slice()),
+                Array::Ion(k) => nodes.ions.values().nth(k as usize).map(Vec::as_slice),
+                Array::Column { mech, slot } => mechs
+                    .get(mech as usize)
+                    .and_then(|m| m.data.column(slot as usize)),
+                Array::Grouped { mech, slot } => mechs
+                    .get(mech as usize)
+                    .and_then(|m| m.merged.as_ref())
+                    .and_then(|g| g.data.column(slot as usize)),
+            })
+            .collect();
+        out.reserve(probes.len());
+        let mut start = 0;
+        for &(a, end) in &self.runs {
+            let range = start..end as usize;
+            start = end as usize;
+            match arrays.get(a as usize) {
+                Some(Some(values)) => {
+                    let entries = self.entries.get(range).unwrap_or_default();
+                    out.extend(
+                        entries
+                            .iter()
+                            .map(|&i| values.get(i as usize).copied().unwrap_or(f64::NAN)),
+                    );
+                }
+                _ => {
+                    let probes = probes.get(range).unwrap_or_default();
+                    out.extend(probes.iter().map(|p| p.read(nodes, mechs, imem)));
+                }
             }
         }
     }
@@ -217,6 +356,12 @@ fn resolve_one(
     }
 }
 
+/// The field a record names `name` of mechanism `mech` reads (with or
+/// without the mechanism's suffix).
+pub(crate) fn field_of(mech: &crate::ir::Mechanism, name: &str) -> Option<crate::ir::FieldId> {
+    mech.field_id(unsuffixed(name, &mech.name).unwrap_or(name))
+}
+
 fn column(
     k: usize,
     mechs: &[MechInstances],
@@ -230,7 +375,7 @@ fn column(
         .ok_or_else(|| bad(k, format!("no mechanism `{mechanism}`")))?;
     let mech = m.mech();
     let base = unsuffixed(name, &mech.name).unwrap_or(name);
-    let id = mech.field_id(base).ok_or_else(|| {
+    let id = field_of(mech, name).ok_or_else(|| {
         bad(
             k,
             format!("mechanism `{mechanism}` has no variable `{base}`"),

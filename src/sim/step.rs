@@ -9,6 +9,7 @@ use super::events::{
     prefetch,
 };
 use super::instances::MechInstances;
+use super::record::Probe;
 use super::watch::WatchCond;
 use super::{Part, SimError, SimErrorKind, hines};
 use crate::back::{Env, Event, NodeData, Shared};
@@ -352,9 +353,19 @@ impl Part {
                     }
                 }
             }
+            // A recorded instance stays alone unless what is recorded is
+            // a key (equal within its group, written by nothing after
+            // INITIAL): it is then still read on the instance's own row.
+            let layout = m.data.layout();
+            let key_slots: BTreeSet<usize> = lin
+                .keys
+                .iter()
+                .filter_map(|&f| layout.field_slot.get(f).copied())
+                .collect();
             let pinned: BTreeSet<u32> = self
                 .probes
                 .iter()
+                .filter(|p| !matches!(p, Probe::Column { slot, .. } if key_slots.contains(&(*slot as usize))))
                 .filter_map(|p| p.instance())
                 .filter(|&(mech, _)| mech as usize == slot)
                 .map(|(_, i)| i)

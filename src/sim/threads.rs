@@ -350,8 +350,9 @@ impl Simulation {
     ) -> Results {
         if let [part] = self.parts.as_mut_slice() {
             let mut results = part.start();
+            let batch = part.drain_batch();
             loop {
-                let done = part.advance_rows(256, &mut results);
+                let done = part.advance_rows(batch, &mut results);
                 let go_on = drain(&mut results, &mut part.rows);
                 part.flush_rows(&mut results);
                 if !go_on {
