@@ -330,13 +330,21 @@ mod tests {
 
     #[test]
     fn a_reused_stream_writes_what_a_fresh_one_writes() {
-        let a: Vec<u8> = (0..20000u32).flat_map(|i| (i * 7 % 251).to_le_bytes()).collect();
+        let a: Vec<u8> = (0..20000u32)
+            .flat_map(|i| (i * 7 % 251).to_le_bytes())
+            .collect();
         let b: Vec<u8> = (0..5000u32).flat_map(|i| (i % 13).to_le_bytes()).collect();
         let mut z = Deflater::new(4).expect("init");
         let first = z.compress(&a).expect("a");
         let second = z.compress(&b).expect("b");
-        assert_eq!(first, Deflater::new(4).expect("init").compress(&a).expect("a"));
-        assert_eq!(second, Deflater::new(4).expect("init").compress(&b).expect("b"));
+        assert_eq!(
+            first,
+            Deflater::new(4).expect("init").compress(&a).expect("a")
+        );
+        assert_eq!(
+            second,
+            Deflater::new(4).expect("init").compress(&b).expect("b")
+        );
         // The same bytes as zlib's one-call `compress2`, which HDF5 calls.
         let mut dest = vec![0u8; a.len() + 1024];
         let mut len = dest.len() as libz_sys::uLongf;

@@ -87,7 +87,10 @@ pub fn text_dataset(
             .shape(0)
             .create(name);
     }
-    let chunk = guess_chunk(&[data.len()], std::mem::size_of::<hdf5::types::VarLenUnicode>());
+    let chunk = guess_chunk(
+        &[data.len()],
+        std::mem::size_of::<hdf5::types::VarLenUnicode>(),
+    );
     b.chunk(chunk)
         .deflate(GZIP_LEVEL)
         .with_data(data)
