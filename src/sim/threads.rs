@@ -882,7 +882,8 @@ fn split(
     for &p in &mine {
         let range = starts[p]..starts.get(p + 1).copied().unwrap_or(ncells);
         let mut trains = net.trains.clone();
-        let mut ghosts: HashMap<u32, u32> = HashMap::new();
+        let mut ghost_of = vec![NO_GHOST; ndet];
+        let mut ghosts = Vec::new();
         let mut count = 0;
         for conn in connections.iter() {
             if !range.contains(&conn.target_cell) {
@@ -893,19 +894,23 @@ fn split(
                 && !range.contains(&src)
             {
                 let d = detectors.of(&conn).unwrap_or(0);
-                ghosts.entry(d).or_insert_with(|| {
+                if let Some(g) = ghost_of.get_mut(d as usize)
+                    && *g == NO_GHOST
+                {
                     trains.push(SpikeTrain {
                         gid: u64::MAX,
                         population: String::new(),
                         times: Vec::new(),
                     });
-                    (trains.len() - 1) as u32
-                });
+                    *g = (trains.len() - 1) as u32;
+                    ghosts.push((d, *g));
+                }
             }
         }
         locals.push(Local {
             range,
             trains,
+            ghost_of,
             ghosts,
             count,
         });
@@ -920,7 +925,10 @@ fn split(
                 conn.source = Source::Cell(src - start);
             } else {
                 let d = detectors.of(conn).unwrap_or(0);
-                let ghost = local.ghosts.get(&d).copied().unwrap_or(0);
+                let ghost = match local.ghost_of.get(d as usize) {
+                    Some(&g) if g != NO_GHOST => g,
+                    _ => 0,
+                };
                 conn.source = Source::Train(ghost as usize);
                 conn.threshold = f64::NAN;
             }
@@ -932,12 +940,15 @@ fn split(
     let mut moved: Vec<Connections> = Vec::new();
     if let Some(t) = taken.as_deref_mut() {
         moved = (0..mine.len()).map(|_| Connections::new()).collect();
-        let index_of: HashMap<usize, usize> =
-            mine.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        // Part number → its index among this rank's parts.
+        let mut index_of = vec![None; nparts];
+        for (i, &p) in mine.iter().enumerate() {
+            index_of[p] = Some(i);
+        }
         for chunk in std::mem::take(&mut t.connections).into_chunks() {
             for mut conn in chunk {
                 let p = part_of.get(conn.target_cell).copied().unwrap_or(0) as usize;
-                if let (Some(&i), true) = (index_of.get(&p), owner.get(p) == Some(&ranks.0)) {
+                if let (Some(&Some(i)), true) = (index_of.get(p), owner.get(p) == Some(&ranks.0)) {
                     localise(&locals[i], &mut conn);
                     moved[i].push(conn);
                 }
@@ -993,7 +1004,7 @@ fn split(
             }
         };
         part.localise(start, ncells, &detectors.extra);
-        for (&d, &ghost) in &local.ghosts {
+        for &(d, ghost) in &local.ghosts {
             if let Some(list) = importers.get_mut(d as usize) {
                 list.push((index as u32, ghost));
             }
@@ -1018,15 +1029,21 @@ fn split(
     }))
 }
 
+/// No ghost train in [`Local::ghost_of`].
+const NO_GHOST: u32 = u32::MAX;
+
 /// One part of this rank, before it is built.
 struct Local {
     /// Its cells.
     range: std::ops::Range<usize>,
     /// Its spike trains: the network's, then its ghosts.
     trains: Vec<SpikeTrain>,
-    /// Global detector of another part → the ghost train its spikes
-    /// arrive on.
-    ghosts: HashMap<u32, u32>,
+    /// Global detector → the ghost train its spikes arrive on
+    /// ([`NO_GHOST`] for detectors of this part or feeding no cell of it).
+    ghost_of: Vec<u32>,
+    /// The (detector, ghost train) pairs of `ghost_of`, in the order the
+    /// ghosts were made.
+    ghosts: Vec<(u32, u32)>,
     /// Its connections.
     count: usize,
 }

@@ -4,6 +4,7 @@
 //! tools and h5py read them. File formats only: turning them into a
 //! network to run is the driver's job ([`crate::driver::sonata`]).
 
+pub mod chunked;
 pub mod clamp_files;
 pub mod config;
 pub mod edges;

@@ -156,6 +156,9 @@ pub(crate) fn read_int_column(
             ),
         ));
     }
+    if let Some(v) = super::chunked::read_numbers::<i64>(ds) {
+        return Ok(v);
+    }
     super::read_all::<i64>(ds).map_err(|e| h5_error(file, what, e))
 }
 
@@ -172,6 +175,9 @@ pub(crate) fn int_column(
 
 /// Reads a 1-D numeric dataset as f64.
 pub(crate) fn read_floats(ds: &hdf5::Dataset) -> hdf5::Result<Vec<f64>> {
+    if let Some(v) = super::chunked::read_numbers::<f64>(ds) {
+        return Ok(v);
+    }
     super::read_all::<f64>(ds)
 }
 

@@ -3,6 +3,7 @@
 //! file markers `magic` and `version` on the root, string attributes, and
 //! files created under a temporary name and renamed when complete.
 
+use super::chunks::{Layout, Plain, write_compressed};
 use crate::diag::Diagnostic;
 use hdf5_metno as hdf5;
 use std::path::Path;
@@ -48,17 +49,48 @@ pub fn guess_chunk(shape: &[usize], elem_size: usize) -> Vec<usize> {
 }
 
 /// Creates a 1-D dataset `name` in `g` holding `data` (chunked and
-/// gzip-compressed like h5py's; empty data is stored contiguously).
-pub fn dataset<T: hdf5::H5Type>(
+/// gzip-compressed like h5py's; empty data is stored contiguously). The
+/// chunks are compressed on every core ([`chunks`]).
+pub fn dataset<T: Plain>(g: &hdf5::Group, name: &str, data: &[T]) -> hdf5::Result<hdf5::Dataset> {
+    let b = g.new_dataset::<T>();
+    if data.is_empty() {
+        return b.shape(0).create(name);
+    }
+    let chunk = guess_chunk(&[data.len()], std::mem::size_of::<T>());
+    let ds = b
+        .shape(data.len())
+        .chunk(chunk.clone())
+        .deflate(GZIP_LEVEL)
+        .create(name)?;
+    let layout = Layout {
+        rows: data.len(),
+        cols: 1,
+        chunk_rows: chunk[0],
+        chunk_cols: 1,
+        two_d: false,
+    };
+    write_compressed(&ds, data, &layout, GZIP_LEVEL)?;
+    Ok(ds)
+}
+
+/// Creates a 1-D dataset of variable-length strings (chunked and
+/// gzip-compressed by HDF5, as h5py does).
+pub fn text_dataset(
     g: &hdf5::Group,
     name: &str,
-    data: &[T],
+    data: &[hdf5::types::VarLenUnicode],
 ) -> hdf5::Result<hdf5::Dataset> {
     let b = g.new_dataset_builder();
     if data.is_empty() {
-        return b.empty::<T>().shape(0).create(name);
+        return b
+            .empty::<hdf5::types::VarLenUnicode>()
+            .shape(0)
+            .create(name);
     }
-    let chunk = guess_chunk(&[data.len()], std::mem::size_of::<T>());
+    let chunk = guess_chunk(
+        &[data.len()],
+        std::mem::size_of::<hdf5::types::VarLenUnicode>(),
+    );
     b.chunk(chunk)
         .deflate(GZIP_LEVEL)
         .with_data(data)
@@ -66,23 +98,25 @@ pub fn dataset<T: hdf5::H5Type>(
 }
 
 /// Creates a 2-D dataset `name` of `rows` x `N` values (row-major).
-pub fn dataset_2d<T: hdf5::H5Type + Copy, const N: usize>(
+pub fn dataset_2d<T: Plain, const N: usize>(
     g: &hdf5::Group,
     name: &str,
     rows: &[[T; N]],
 ) -> hdf5::Result<hdf5::Dataset> {
-    let flat: &[T] = rows.as_flattened();
-    let shape = (rows.len(), N);
-    let b = g.new_dataset::<T>().shape(shape);
-    let ds = if rows.is_empty() {
-        b.create(name)?
-    } else {
-        let chunk = guess_chunk(&[rows.len(), N], std::mem::size_of::<T>());
-        b.chunk(chunk).deflate(GZIP_LEVEL).create(name)?
-    };
-    if !flat.is_empty() {
-        ds.write_raw(flat)?;
+    let b = g.new_dataset::<T>().shape((rows.len(), N));
+    if rows.is_empty() {
+        return b.create(name);
     }
+    let chunk = guess_chunk(&[rows.len(), N], std::mem::size_of::<T>());
+    let ds = b.chunk(chunk.clone()).deflate(GZIP_LEVEL).create(name)?;
+    let layout = Layout {
+        rows: rows.len(),
+        cols: N,
+        chunk_rows: chunk[0],
+        chunk_cols: chunk[1],
+        two_d: true,
+    };
+    write_compressed(&ds, rows.as_flattened(), &layout, GZIP_LEVEL)?;
     Ok(ds)
 }
 

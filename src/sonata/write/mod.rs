@@ -24,6 +24,7 @@
 //! path and the system's reason); `E1506` the circuit holds something a
 //! SONATA file cannot (names the population, row and value).
 
+pub mod chunks;
 pub mod config;
 pub mod csv;
 pub mod edges;

@@ -5,7 +5,7 @@
 //! CSV.
 
 use super::csv::TypeCsv;
-use super::h5::{dataset, dataset_2d, text, write_file};
+use super::h5::{dataset, dataset_2d, text, text_dataset, write_file};
 use super::invalid;
 use crate::diag::Diagnostic;
 use crate::net::circuit::{Attribute, Node, NodePopulation};
@@ -106,7 +106,7 @@ pub fn write_nodes(path: &Path, pop: &NodePopulation) -> Result<(), Diagnostic> 
                         };
                         v.push(text(s)?);
                     }
-                    dataset(&grp, name, &v)?;
+                    text_dataset(&grp, name, &v)?;
                 } else {
                     let v: Vec<f64> = rows
                         .iter()
