@@ -43,7 +43,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 pub use mechanisms::Mechanisms;
-pub use ranks::{Share, Traffic, Transport};
+pub use ranks::{Share, Traffic, Transport, rank_starts};
 pub use specialize::ENV as SPECIALIZE_ENV;
 pub use threads::{Drain, SimOptions, Simulation};
 
@@ -650,6 +650,10 @@ impl Part {
     }
 
     /// Number of nodes (including NEURON's zero-area end and root nodes).
+    pub(crate) fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
     pub(crate) fn node_count(&self) -> usize {
         self.nodes.len()
     }
