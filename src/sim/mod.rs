@@ -261,6 +261,10 @@ pub(crate) struct Piece<'a> {
     /// Mechanisms whose event state moves into their connections (used
     /// only when merging).
     pub lifts: &'a lift::Lifts,
+    /// Detectors with their own threshold (cell within `cells`,
+    /// threshold) to make even when no connection of these cells uses
+    /// them: other threads or ranks listen to them.
+    pub extra_detectors: &'a [(usize, f64)],
 }
 
 /// The point processes of cell `ci`: `taken[ci]` when they were taken out
@@ -319,6 +323,7 @@ impl Part {
             run: &net.run,
             merge,
             lifts,
+            extra_detectors: &[],
         };
         Part::build(
             &piece,
@@ -529,6 +534,33 @@ impl Part {
                     .ok_or_else(|| bad(format!("no spike train {t}")))?
                     .targets
                     .push(id),
+            }
+        }
+        // Detectors other parts listen to through their ghost trains that
+        // no connection of this part made.
+        for &(ci, th) in net.extra_detectors {
+            let (Some(cell), Some(node)) = (net.cells.get(ci), detectors.get(ci).map(|d| d.node))
+            else {
+                continue;
+            };
+            if th.is_nan() || th == run.spike_threshold || cell.sections.is_empty() {
+                continue;
+            }
+            let known = detectors
+                .iter()
+                .skip(net.cells.len())
+                .any(|d| d.gid.is_none() && d.threshold == th && d.node == node);
+            if !known {
+                detectors.push(Detector {
+                    node,
+                    threshold: th,
+                    gid: None,
+                    targets: Vec::new(),
+                    groups: Vec::new(),
+                    global: detectors.len() as u32,
+                    cell: ci as u32,
+                    export: false,
+                });
             }
         }
         // The lists and targets are dropped once the fan-out table holds them.

@@ -246,6 +246,7 @@ impl Simulation {
                             run: &net.run,
                             merge,
                             lifts: &lifts,
+                            extra_detectors: &[],
                         };
                         let count = taken.connections.len();
                         let each = taken.connections.into_iter();
@@ -1057,6 +1058,12 @@ fn split(
                 sub_records.push(local);
             }
         }
+        let extra: Vec<(usize, f64)> = detectors
+            .extra
+            .iter()
+            .filter(|(src, _)| (start..end).contains(src))
+            .map(|&(src, th)| (src - start, th))
+            .collect();
         let piece = super::Piece {
             cells: &net.cells[start..end],
             trains: &local.trains,
@@ -1064,6 +1071,7 @@ fn split(
             run: &net.run,
             merge,
             lifts,
+            extra_detectors: &extra,
         };
         let points = taken.as_deref_mut().map(|t| {
             t.points
