@@ -473,6 +473,17 @@ impl Ctx<'_> {
                 .with_help("check the rule's arguments and the populations' sizes"),
             );
         }
+        if !self.counts.is_empty() {
+            // Counting each cell's incoming connections (for the cut over
+            // ranks): the pairs are all it takes; the weights, delays and
+            // sites are drawn (and checked) when the connections are made.
+            for &(_, t) in &pairs {
+                if let Some(n) = target.cells[t].and_then(|tc| self.counts.get_mut(tc)) {
+                    *n += 1;
+                }
+            }
+            return;
+        }
         let site = on.unwrap_or(Site {
             section: Ident {
                 name: String::new(),
@@ -552,11 +563,8 @@ impl Ctx<'_> {
             // Loading one rank's share: only the connections onto its
             // cells are kept (everything above is done for every pair, so
             // that every rank draws the same numbers and finds the same
-            // errors); while counting, none is.
+            // errors).
             if keep.as_ref().is_some_and(|k| !k.contains(&tc)) {
-                if let Some(n) = self.counts.get_mut(tc) {
-                    *n += 1;
-                }
                 continue;
             }
             self.pending.push(Pending {

@@ -98,7 +98,8 @@ pub(super) struct Ctx<'a> {
     /// Loading one rank's share of a run over ranks: the cells whose
     /// incoming connections (and synapses) are kept.
     pub(super) keep: Option<std::ops::Range<usize>>,
-    /// Per cell, the connections onto it that were not kept.
+    /// While counting (not empty): per cell, the connections onto it;
+    /// no connection is made.
     pub(super) counts: Vec<usize>,
 }
 
@@ -124,10 +125,11 @@ pub fn build_with(
 /// [`build_with`] for rank `ranks.0` of a run over `ranks.1` ranks: the
 /// network holds every cell but only the connections and synapses onto
 /// the rank's cells (see [`Experiment::rank_starts`]), so that no rank
-/// holds the whole network. The rules run twice: first counting each
-/// cell's incoming connections (for the cut, which needs them), then
-/// keeping the rank's; every pair is drawn both times, so the kept
-/// connections are exactly the whole network's onto the rank's cells.
+/// holds the whole network. The rules run twice: first only choosing
+/// their pairs, to count each cell's incoming connections (the cut needs
+/// them), then whole, keeping the rank's; every pair, weight, delay and
+/// site is drawn as in one process, so the kept connections are exactly
+/// the whole network's onto the rank's cells.
 /// Networks the engine runs on one process (artificial cells, fewer
 /// cells than ranks) are built whole.
 pub fn build_share(
@@ -278,9 +280,8 @@ pub fn build_share(
         && cx.net.cells.iter().all(|c| !c.sections.is_empty())
         && cx.out.iter().filter(|d| d.is_error()).count() == errors_before
     {
-        // Counting: no connection kept, each counted onto its target.
+        // Counting: no connection made, each counted onto its target.
         let (shown, committed) = (cx.out.len(), cx.committed);
-        cx.keep = Some(0..0);
         cx.counts = vec![0; ncells];
         for (index, c) in connects.iter().enumerate() {
             cx.connect(c, index);
@@ -292,7 +293,6 @@ pub fn build_share(
         cx.placer = None;
         let counts = std::mem::take(&mut cx.counts);
         let starts = crate::sim::rank_starts(&cx.net, &counts, ranks.1);
-        cx.keep = None;
         if starts.len() == ranks.1 {
             let end = starts.get(ranks.0 + 1).copied().unwrap_or(ncells);
             cx.keep = Some(starts[ranks.0]..end);
