@@ -5,7 +5,11 @@
 //! with about equal work (compartments times mechanisms, plus synapses:
 //! `threads::cell_work`), each run then into the rank's thread parts; the
 //! cut depends on the network alone, so every rank computes the same one.
-//! A rank builds only its own parts. Windows end with a trade through a
+//! A rank builds only its own parts. A loader may give each rank only the
+//! connections and point processes onto its cells, with the cut
+//! ([`rank_starts`], from each cell's incoming connection count) made
+//! before: [`Simulation::for_ranks_from`] then trades, while building,
+//! what the ranks must agree on. Windows end with a trade through a
 //! [`Transport`]: every rank's spikes of the window that feed cells of
 //! other ranks (step, time, global detector), and whether it stops. A rank
 //! queues a received spike through its ghost trains exactly as the thread
