@@ -854,6 +854,7 @@ pub(super) fn cut(work: &[f64], n: usize) -> Vec<usize> {
 /// must be used, which includes every network with an artificial cell (a
 /// cell with no sections): its spikes are found while events are
 /// delivered, not at the threshold check the parts exchange.
+#[allow(clippy::too_many_arguments)]
 fn split(
     net: &Network,
     mut taken: Option<&mut Taken>,
