@@ -28,9 +28,10 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// What a run left: exit code, stderr, seconds taken.
+/// What a run left: exit code, stdout, stderr, seconds taken.
 struct Run {
     code: Option<i32>,
+    stdout: String,
     stderr: String,
     secs: f64,
 }
@@ -62,6 +63,7 @@ fn nmc(dir: &Path, ranks: Option<usize>, args: &[&str]) -> Run {
         .expect("timeout, mpirun and nmc start (scripts/deps.sh installs openmpi-bin)");
     let run = Run {
         code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         secs: start.elapsed().as_secs_f64(),
     };
@@ -151,6 +153,88 @@ fn ndl_spikes_equal_one_process_on_1_to_4_ranks() {
         .replace("tstop = 1000 ms", "tstop = 300 ms");
     std::fs::write(dir.join("net.ndl"), text).expect("write");
     same_on_every_rank_count("ndl", &dir, &["run", "net.ndl"], "1", &["spikes.h5"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The numbers of a summary line's `label a, b, c` list (ending at `;`
+/// or `)`).
+fn numbers_after(text: &str, label: &str) -> Vec<u64> {
+    let Some(at) = text.find(label) else {
+        return Vec::new();
+    };
+    let rest = &text[at + label.len()..];
+    let end = rest.find([';', ')']).unwrap_or(rest.len());
+    rest[..end]
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect()
+}
+
+/// A scaled seed (`examples/scaled/seed_x3.ndl`: 900 cells) whose rules
+/// draw random numbers (a probability rule with lognormal weights and
+/// distance-dependent delays, a fixed in-degree) and with connections of
+/// their own threshold, 60 ms: each rank builds only the connections onto
+/// its cells (the summary's count per rank adds up to the whole
+/// network's, each rank holding about its share), and the spikes equal a
+/// one-process run's on 1..4 ranks of 2 threads.
+#[test]
+fn ndl_ranks_build_only_their_connections() {
+    let dir = scratch("ndl-share");
+    let text =
+        std::fs::read_to_string(root().join("examples/scaled/seed_x3.ndl")).expect("seed x3");
+    let abs = root().to_string_lossy().into_owned();
+    let text = text
+        .replace("\"../..", &format!("\"{abs}"))
+        .replace("tstop = 200 ms", "tstop = 60 ms")
+        .replace(
+            "connect Exc -> Exc { rule = all_to_all; synapse = Exc2Exc; weight = 0 uS; delay = 0.5 ms",
+            "connect Exc -> Exc { rule = probability(0.5); synapse = Exc2Exc; weight = lognormal(mean = 0.05 nS, sd = 0.02 nS); delay = (0.5 + distance / 100) ms",
+        )
+        .replace("connect PV  -> Exc { rule = all_to_all", "connect PV  -> Exc { rule = fixed_indegree(100)")
+        .replace("connect Exc -> PV  { rule = all_to_all;", "connect Exc -> PV  { rule = all_to_all; threshold = -20 mV;");
+    assert!(text.contains("probability(0.5)") && text.contains("threshold = -20 mV"));
+    std::fs::write(dir.join("net.ndl"), text).expect("write");
+    let plain = dir.join("plain").to_string_lossy().into_owned();
+    let r = nmc(
+        &dir,
+        None,
+        &["run", "net.ndl", "--threads", "1", "-o", &plain],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let total = r
+        .stdout
+        .split(" synapses)")
+        .next()
+        .and_then(|s| s.rsplit('(').next())
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .expect("the summary names the synapses");
+    assert!(total > 400_000, "{total} synapses");
+    let want = read(&dir.join("plain/spikes.h5"));
+    for n in 1..=4 {
+        let out = dir.join(format!("r{n}")).to_string_lossy().into_owned();
+        let r = nmc(
+            &dir,
+            Some(n),
+            &["run", "net.ndl", "--threads", "2", "-o", &out],
+        );
+        assert_eq!(r.code, Some(0), "{n} ranks: {}", r.stderr);
+        assert!(
+            read(&dir.join(format!("r{n}/spikes.h5"))) == want,
+            "spikes on {n} ranks differ from one process's"
+        );
+        if n == 1 {
+            continue;
+        }
+        let per_rank = numbers_after(&r.stdout, "connections per rank ");
+        assert_eq!(per_rank.len(), n, "{}", r.stdout);
+        assert_eq!(per_rank.iter().sum::<u64>(), total, "{}", r.stdout);
+        for &c in &per_rank {
+            assert!(
+                c > 0 && (c as f64) < 1.3 * total as f64 / n as f64,
+                "a rank holds {c} of {total} connections on {n} ranks"
+            );
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -32,7 +32,9 @@ pub fn run(
     let writer = comm.as_ref().is_none_or(|c| c.rank() == 0);
     let quiet = quiet || !writer;
     let mut map = SourceMap::new();
-    let (checked, library) = crate::driver::ndl::check_file(&mut map, file);
+    // Over ranks, each rank builds only the connections onto its cells.
+    let ranks = comm.as_ref().map_or((0, 1), |c| (c.rank(), c.size()));
+    let (checked, library) = crate::driver::ndl::check_file_share(&mut map, file, ranks);
     crate::io::release_free_memory();
     crate::io::trace("ndl: checked");
     if !checked.diagnostics.is_empty() {
@@ -63,10 +65,33 @@ pub fn run(
         merge_synapses: true,
         ..SimOptions::default()
     };
-    let synapses = exp.network.connections.len();
+    let mut synapses = exp.network.connections.len();
+    let share = exp.rank_starts.take();
+    let mut partial = share.is_some();
+    // The engine frees the network's synapses as it takes them over.
     let built = match comm.as_deref_mut() {
-        Some(c) => Simulation::for_ranks(&exp.network, &lib, options, c),
-        // The engine frees the network's synapses as it takes them over.
+        Some(c) => {
+            let built =
+                Simulation::for_ranks_from(&mut exp.network, &lib, options, share.as_deref(), c);
+            match built {
+                // A network the ranks cannot split runs whole on rank 0:
+                // every rank loads it whole (all ranks get here together).
+                Err(_) if share.is_some() => {
+                    let mut whole_map = SourceMap::new();
+                    let (checked, _) = crate::driver::ndl::check_file(&mut whole_map, file);
+                    match checked.experiment {
+                        Some(whole) => {
+                            exp = whole;
+                            synapses = exp.network.connections.len();
+                            partial = false;
+                            Simulation::for_ranks_from(&mut exp.network, &lib, options, None, c)
+                        }
+                        None => built,
+                    }
+                }
+                built => built,
+            }
+        }
         None => Simulation::from_network(&mut exp.network, &lib, options),
     };
     crate::io::trace("simulation built");
@@ -121,6 +146,10 @@ pub fn run(
         errln!("error: {e}");
         return EXIT_ERRORS;
     }
+    if partial {
+        // Each rank held the connections onto its cells.
+        synapses = traffic.iter().map(|t| t.connections as usize).sum();
+    }
     if !quiet {
         print_summary(&exp, &results, wall, &dir, synapses);
         if !traffic.is_empty() {
@@ -158,10 +187,12 @@ pub fn ranks_line(share: &crate::sim::Share, traffic: &[Traffic]) -> String {
         .map(|t| format!("{:.3}", t.exchange.as_secs_f64()))
         .collect();
     let sent: Vec<String> = traffic.iter().map(|t| t.sent.to_string()).collect();
+    let conns: Vec<String> = traffic.iter().map(|t| t.connections.to_string()).collect();
     format!(
-        "ranks: {} (cells per rank {}); {} spike exchanges, exchange time per rank {} s, spikes sent per rank {}",
+        "ranks: {} (cells per rank {}; connections per rank {}); {} spike exchanges, exchange time per rank {} s, spikes sent per rank {}",
         share.cells.len(),
         cells.join(", "),
+        conns.join(", "),
         windows,
         trade.join(", "),
         sent.join(", ")

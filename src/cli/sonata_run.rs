@@ -80,7 +80,9 @@ pub fn run(
     };
     let synapses = loaded.network.connections.len();
     let built = match comm.as_deref_mut() {
-        Some(c) => Simulation::for_ranks(&loaded.network, &loaded.mechanisms, options, c),
+        Some(c) => {
+            Simulation::for_ranks_from(&mut loaded.network, &loaded.mechanisms, options, None, c)
+        }
         // The engine frees the network's synapses as it takes them over.
         None => Simulation::from_network(&mut loaded.network, &loaded.mechanisms, options),
     };

@@ -32,8 +32,13 @@ use super::{Mechanisms, linear};
 /// The mechanisms a run moves event state out of: per library index, the
 /// rewritten mechanism (compiled when the run is specialised) and what
 /// was moved. Every part of a run uses the same ones.
+/// The second field lists the library indices of mechanisms [`lift`]
+/// accepts that this network cannot rewrite (see [`Lifts::agree`]).
 #[derive(Default)]
-pub(crate) struct Lifts(HashMap<usize, (Rc<CompiledMechanism>, Rc<Lifted>)>);
+pub(crate) struct Lifts(
+    HashMap<usize, (Rc<CompiledMechanism>, Rc<Lifted>)>,
+    Vec<usize>,
+);
 
 impl Lifts {
     /// No mechanism rewritten.
@@ -94,10 +99,13 @@ impl Lifts {
                 *n = n.saturating_add(1).min(2);
             }
         }
+        let mut rejected = Vec::new();
         for (ci, &f) in first.iter().enumerate() {
             for (k, pp) in points_of(ci).iter().enumerate() {
-                if incoming.get(f + k).is_some_and(|&n| n > 1) {
-                    candidates.remove(&*pp.mechanism);
+                if incoming.get(f + k).is_some_and(|&n| n > 1)
+                    && let Some(Some(c)) = candidates.remove(&*pp.mechanism)
+                {
+                    rejected.push(c.0);
                 }
             }
         }
@@ -110,10 +118,10 @@ impl Lifts {
                 let moved = match candidates.get(&*pp.mechanism) {
                     Some(Some((_, mech, lifted))) => super::record::field_of(mech, name)
                         .is_none_or(|f| lifted.fields.iter().any(|&(m, _)| m == f)),
-                    _ => true,
+                    _ => false,
                 };
-                if moved {
-                    candidates.remove(&*pp.mechanism);
+                if moved && let Some(Some(c)) = candidates.remove(&*pp.mechanism) {
+                    rejected.push(c.0);
                 }
             }
         }
@@ -126,7 +134,26 @@ impl Lifts {
                     (index, (Rc::new(compiled), Rc::new(lifted)))
                 })
                 .collect(),
+            rejected,
         )
+    }
+
+    /// For a network loaded per rank (each rank planned from the
+    /// connections onto its own cells): a mechanism is rewritten only
+    /// when no rank found an instance that prevents it, as one process
+    /// would decide.
+    pub fn agree(&mut self, comm: &mut dyn super::ranks::Transport) {
+        let mut bytes = Vec::new();
+        for &k in &self.1 {
+            bytes.extend_from_slice(&(k as u64).to_le_bytes());
+        }
+        for b in comm.all_gather(&bytes) {
+            for k in b.chunks_exact(8) {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(k);
+                self.0.remove(&(u64::from_le_bytes(a) as usize));
+            }
+        }
     }
 }
 

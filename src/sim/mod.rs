@@ -43,7 +43,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 pub use mechanisms::Mechanisms;
-pub use ranks::{Share, Traffic, Transport};
+pub use ranks::{Share, Traffic, Transport, rank_starts};
 pub use specialize::ENV as SPECIALIZE_ENV;
 pub use threads::{Drain, SimOptions, Simulation};
 
@@ -251,6 +251,10 @@ pub(crate) struct Piece<'a> {
     /// Mechanisms whose event state moves into their connections (used
     /// only when merging).
     pub lifts: &'a lift::Lifts,
+    /// Detectors with their own threshold (cell within `cells`,
+    /// threshold) to make even when no connection of these cells uses
+    /// them: other threads or ranks listen to them.
+    pub extra_detectors: &'a [(usize, f64)],
 }
 
 /// The point processes of cell `ci`: `taken[ci]` when they were taken out
@@ -329,6 +333,7 @@ impl Part {
             run: &net.run,
             merge,
             lifts,
+            extra_detectors: &[],
         };
         Part::build(
             &piece,
@@ -572,6 +577,33 @@ impl Part {
             }
         }
         crate::io::trace("part: connections read");
+        // Detectors other parts listen to through their ghost trains that
+        // no connection of this part made.
+        for &(ci, th) in net.extra_detectors {
+            let (Some(cell), Some(node)) = (net.cells.get(ci), detectors.get(ci).map(|d| d.node))
+            else {
+                continue;
+            };
+            if th.is_nan() || th == run.spike_threshold || cell.sections.is_empty() {
+                continue;
+            }
+            let known = detectors
+                .iter()
+                .skip(net.cells.len())
+                .any(|d| d.gid.is_none() && d.threshold == th && d.node == node);
+            if !known {
+                detectors.push(Detector {
+                    node,
+                    threshold: th,
+                    gid: None,
+                    targets: Vec::new(),
+                    groups: Vec::new(),
+                    global: detectors.len() as u32,
+                    cell: ci as u32,
+                    export: false,
+                });
+            }
+        }
         // Every source's connections split by delay into lists, which
         // number the connections: `created[id]` is connection id's
         // creation index.
@@ -688,6 +720,10 @@ impl Part {
     }
 
     /// Number of nodes (including NEURON's zero-area end and root nodes).
+    pub(crate) fn connection_count(&self) -> usize {
+        self.fanouts.items.len()
+    }
+
     pub(crate) fn node_count(&self) -> usize {
         self.nodes.len()
     }

@@ -5,7 +5,11 @@
 //! with about equal work (compartments times mechanisms, plus synapses:
 //! `threads::cell_work`), each run then into the rank's thread parts; the
 //! cut depends on the network alone, so every rank computes the same one.
-//! A rank builds only its own parts. Windows end with a trade through a
+//! A rank builds only its own parts. A loader may give each rank only the
+//! connections and point processes onto its cells, with the cut
+//! ([`rank_starts`], from each cell's incoming connection count) made
+//! before: [`Simulation::for_ranks_from`] then trades, while building,
+//! what the ranks must agree on. Windows end with a trade through a
 //! [`Transport`]: every rank's spikes of the window that feed cells of
 //! other ranks (step, time, global detector), and whether it stops. A rank
 //! queues a received spike through its ghost trains exactly as the thread
@@ -83,6 +87,8 @@ pub struct Traffic {
     pub sent: u64,
     /// Spikes this rank received from the others.
     pub received: u64,
+    /// Connections this rank built (those onto its cells).
+    pub connections: u64,
 }
 
 impl Simulation {
@@ -97,21 +103,72 @@ impl Simulation {
         comm: &mut dyn Transport,
     ) -> Result<Simulation, SimError> {
         let built = Simulation::for_rank(net, lib, options, (comm.rank(), comm.size()));
-        let mine = match &built {
-            Ok(_) => Vec::new(),
-            Err(e) => encode_error(e),
-        };
-        let first = comm
-            .all_gather(&mine)
-            .iter()
-            .find(|b| !b.is_empty())
-            .and_then(|b| decode_error(&mut Reader(b)));
-        match first {
-            Some(e) => Err(e),
-            None => built,
-        }
+        agree_on(built, comm)
     }
 
+    /// [`Simulation::for_ranks`] that takes `net`'s connections and point
+    /// processes and frees them as the engine's tables are built (see
+    /// [`Simulation::from_network`]). With `starts` (the first cell of
+    /// each rank, as [`rank_starts`] gives), `net` holds only the
+    /// connections and point processes onto this rank's cells (every cell
+    /// with its sections, every train and record), as a loader reading
+    /// one rank's share makes it: the ranks trade what they must agree on
+    /// (the detectors, the smallest delay between parts, which detectors
+    /// leave a rank) while building. Such a network that cannot be split
+    /// over the ranks is an error (rank 0 does not hold it whole).
+    pub fn for_ranks_from(
+        net: &mut Network,
+        lib: &Mechanisms,
+        options: SimOptions,
+        starts: Option<&[usize]>,
+        comm: &mut dyn Transport,
+    ) -> Result<Simulation, SimError> {
+        let ranks = (comm.rank(), comm.size());
+        let taken = super::threads::Taken::from(net);
+        let built = match starts {
+            Some(starts) => {
+                let link = super::threads::PerRank { starts, comm };
+                Simulation::build(net, Some(taken), lib, options, ranks, Some(link))
+            }
+            None => Simulation::build(net, Some(taken), lib, options, ranks, None),
+        };
+        agree_on(built, comm)
+    }
+}
+
+/// Every rank's build outcome: the first error in rank order, if any.
+fn agree_on(
+    built: Result<Simulation, SimError>,
+    comm: &mut dyn Transport,
+) -> Result<Simulation, SimError> {
+    let mine = match &built {
+        Ok(_) => Vec::new(),
+        Err(e) => encode_error(e),
+    };
+    let first = comm
+        .all_gather(&mine)
+        .iter()
+        .find(|b| !b.is_empty())
+        .and_then(|b| decode_error(&mut Reader(b)));
+    match first {
+        Some(e) => Err(e),
+        None => built,
+    }
+}
+
+/// Where each of `ranks` runs of consecutive cells starts (the first at 0)
+/// when `synapses[c]` connections target cell `c` of `net` (whose cells
+/// carry their other point processes): the cut a run over ranks makes of
+/// the whole network, computed before its connections exist.
+pub fn rank_starts(net: &Network, synapses: &[usize], ranks: usize) -> Vec<usize> {
+    let mut work = super::threads::cell_work(net, None);
+    for (w, &n) in work.iter_mut().zip(synapses) {
+        *w += n as f64 / 8.0;
+    }
+    super::threads::cut(&work, ranks)
+}
+
+impl Simulation {
     /// This process's share of the run.
     pub fn share(&self) -> &Share {
         &self.share
@@ -178,6 +235,8 @@ impl Simulation {
         put_u64(&mut bytes, traffic.sent);
         put_u64(&mut bytes, traffic.received);
         put_u64(&mut bytes, traffic.exchange.as_nanos() as u64);
+        traffic.connections = self.connection_count() as u64;
+        put_u64(&mut bytes, traffic.connections);
         let all = comm.gather(&bytes);
         let every = if comm.rank() == 0 {
             all.iter()
@@ -188,6 +247,7 @@ impl Simulation {
                         sent: rd.u64().unwrap_or(0),
                         received: rd.u64().unwrap_or(0),
                         exchange: Duration::from_nanos(rd.u64().unwrap_or(0)),
+                        connections: rd.u64().unwrap_or(0),
                     }
                 })
                 .collect()
@@ -310,7 +370,7 @@ impl Simulation {
 }
 
 /// Reads little-endian numbers off the front of a byte slice.
-struct Reader<'a>(&'a [u8]);
+pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl Reader<'_> {
     fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
@@ -321,13 +381,13 @@ impl Reader<'_> {
     fn u8(&mut self) -> Option<u8> {
         self.take::<1>().map(|b| b[0])
     }
-    fn u32(&mut self) -> Option<u32> {
+    pub(super) fn u32(&mut self) -> Option<u32> {
         self.take().map(u32::from_le_bytes)
     }
-    fn u64(&mut self) -> Option<u64> {
+    pub(super) fn u64(&mut self) -> Option<u64> {
         self.take().map(u64::from_le_bytes)
     }
-    fn f64(&mut self) -> Option<f64> {
+    pub(super) fn f64(&mut self) -> Option<f64> {
         self.take().map(f64::from_le_bytes)
     }
 }

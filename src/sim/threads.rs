@@ -24,6 +24,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use super::mechanisms::Mechanisms;
+use super::ranks::Reader;
 use super::specialize;
 use super::{Part, Results, SimError};
 use crate::ir::opt::Specialization;
@@ -137,7 +138,7 @@ impl Simulation {
         options: SimOptions,
     ) -> Result<Simulation, SimError> {
         let taken = Taken::from(net);
-        Self::build(net, Some(taken), lib, options, (0, 1))
+        Self::build(net, Some(taken), lib, options, (0, 1), None)
     }
 
     /// Like [`Simulation::with_options`], for rank `ranks.0` of `ranks.1`
@@ -148,22 +149,37 @@ impl Simulation {
         options: SimOptions,
         ranks: (usize, usize),
     ) -> Result<Simulation, SimError> {
-        Self::build(net, None, lib, options, ranks)
+        Self::build(net, None, lib, options, ranks, None)
     }
 
     /// [`Simulation::for_rank`] of `net`, or, with `taken`, of `net` with
     /// the connections and point processes taken out of it (see
-    /// [`Simulation::from_network`]).
+    /// [`Simulation::from_network`]). With `link`, `net` holds only the
+    /// connections and point processes onto this rank's cells, the ranks'
+    /// cells start at `link.starts`, and what the ranks must agree on is
+    /// traded through `link.comm`.
     pub(super) fn build(
         net: &Network,
         mut taken: Option<Taken>,
         lib: &Mechanisms,
         options: SimOptions,
         ranks: (usize, usize),
+        mut link: Option<PerRank<'_>>,
     ) -> Result<Simulation, SimError> {
         let threads = options.threads.clamp(1, net.cells.len().max(1));
         let merge = options.merge_synapses && !options.exact;
-        let random = uses_random(net, taken.as_ref().map(|t| t.points.as_slice()), lib);
+        let mut random = uses_random(net, taken.as_ref().map(|t| t.points.as_slice()), lib);
+        if let Some(l) = link.as_mut() {
+            // Each rank sees its own cells' synapses only.
+            random = l
+                .comm
+                .all_gather(&[u8::from(random)])
+                .iter()
+                .any(|b| b.first() == Some(&1));
+            if random {
+                return Err(not_split("a mechanism draws random numbers"));
+            }
+        }
         let lifts = if merge {
             match &taken {
                 Some(t) => super::lift::Lifts::plan(
@@ -185,11 +201,30 @@ impl Simulation {
             super::lift::Lifts::none()
         };
         crate::io::trace("simulation: lifts planned");
+        let mut lifts = lifts;
+        if let Some(l) = link.as_mut() {
+            lifts.agree(l.comm);
+        }
+        let partial = link.is_some();
         let split = if (threads > 1 || ranks.1 > 1) && !random {
-            split(net, taken.as_mut(), lib, threads, ranks, merge, &lifts)?
+            split(
+                net,
+                taken.as_mut(),
+                lib,
+                threads,
+                ranks,
+                merge,
+                &lifts,
+                link,
+            )?
         } else {
             None
         };
+        if split.is_none() && partial {
+            return Err(not_split(
+                "an artificial cell, fewer cells than ranks or a delay between ranks under one step",
+            ));
+        }
         let mut sim = match split {
             Some(sim) => sim,
             // Not split over ranks: rank 0 runs the whole network.
@@ -212,6 +247,7 @@ impl Simulation {
                             run: &net.run,
                             merge,
                             lifts: &lifts,
+                            extra_detectors: &[],
                         };
                         let count = taken.connections.len();
                         let each = taken.connections.into_iter();
@@ -304,6 +340,12 @@ impl Simulation {
             let (pn, pt) = p.event_stats();
             (n + pn, t + pt)
         })
+    }
+
+    /// Number of connections this process built (a rank's: those onto
+    /// its cells).
+    pub fn connection_count(&self) -> usize {
+        self.parts.iter().map(Part::connection_count).sum()
     }
 
     /// Number of nodes (including NEURON's zero-area end and root nodes).
@@ -732,6 +774,32 @@ impl Detectors {
         d
     }
 
+    /// The detectors of every rank's [`Detectors::new`] (of the
+    /// connections onto its cells) as one numbering: each rank's extra
+    /// detectors in rank order, each once.
+    fn merged(self, comm: &mut dyn super::ranks::Transport) -> Detectors {
+        let mut bytes = Vec::with_capacity(self.extra.len() * 16);
+        for &(src, th) in &self.extra {
+            bytes.extend_from_slice(&(src as u64).to_le_bytes());
+            bytes.extend_from_slice(&th.to_le_bytes());
+        }
+        let mut d = Detectors {
+            extra: Vec::new(),
+            index: HashMap::new(),
+            ..self
+        };
+        for b in comm.all_gather(&bytes) {
+            let mut rd = Reader(&b);
+            while let (Some(src), Some(th)) = (rd.u64(), rd.f64()) {
+                let next = d.extra.len() as u32;
+                if *d.index.entry((src as usize, th.to_bits())).or_insert(next) == next {
+                    d.extra.push((src as usize, th));
+                }
+            }
+        }
+        d
+    }
+
     fn own_threshold(&self, c: &Connection) -> bool {
         !(c.threshold.is_nan() || c.threshold == self.spike_threshold)
     }
@@ -792,6 +860,7 @@ pub(super) fn cut(work: &[f64], n: usize) -> Vec<usize> {
 /// must be used, which includes every network with an artificial cell (a
 /// cell with no sections): its spikes are found while events are
 /// delivered, not at the threshold check the parts exchange.
+#[allow(clippy::too_many_arguments)]
 fn split(
     net: &Network,
     mut taken: Option<&mut Taken>,
@@ -800,21 +869,31 @@ fn split(
     ranks: (usize, usize),
     merge: bool,
     lifts: &super::lift::Lifts,
+    mut link: Option<PerRank<'_>>,
 ) -> Result<Option<Simulation>, SimError> {
     if net.cells.iter().any(|c| c.sections.is_empty()) {
         return Ok(None);
     }
     let ncells = net.cells.len();
     let work = cell_work(net, taken.as_deref().map(|t| t.points.as_slice()));
-    let blocks = cut(&work, ranks.1);
-    if blocks.len() < ranks.1 {
+    let blocks = match &link {
+        Some(l) => l.starts.to_vec(),
+        None => cut(&work, ranks.1),
+    };
+    if blocks.len() < ranks.1 || blocks.windows(2).any(|w| w[0] >= w[1]) {
         return Ok(None);
     }
-    // Global parts: (first cell, rank).
+    // Global parts: (first cell, rank). With `link`, another rank's cells
+    // count as one part (their work is not known here, nor needed).
     let mut starts = Vec::new();
     let mut owner = Vec::new();
     for (r, &a) in blocks.iter().enumerate() {
         let b = blocks.get(r + 1).copied().unwrap_or(ncells);
+        if link.is_some() && r != ranks.0 {
+            starts.push(a);
+            owner.push(r);
+            continue;
+        }
         for s in cut(&work[a..b], threads) {
             starts.push(a + s);
             owner.push(r);
@@ -833,8 +912,7 @@ fn split(
         Some(t) => &t.connections,
         None => &net.connections,
     };
-    let detectors = Detectors::new(net, connections);
-    let ndet = detectors.len();
+    let mut detectors = Detectors::new(net, connections);
     // The smallest delay between parts decides the exchange window.
     let mut min_delay = f64::INFINITY;
     for c in connections.iter() {
@@ -844,6 +922,19 @@ fn split(
             min_delay = min_delay.min(c.delay);
         }
     }
+    if let Some(l) = link.as_mut() {
+        // Every rank's connections are those onto its cells: the ranks
+        // agree on the detectors (each rank's new ones in rank order, the
+        // order of first appearance in the whole network's list) and on
+        // the smallest delay between parts of any rank.
+        detectors = detectors.merged(l.comm);
+        for b in l.comm.all_gather(&min_delay.to_le_bytes()) {
+            if let Some(d) = Reader(&b).f64() {
+                min_delay = min_delay.min(d);
+            }
+        }
+    }
+    let ndet = detectors.len();
     let dt = net.run.dt;
     let window = if min_delay.is_infinite() {
         usize::MAX
@@ -871,6 +962,22 @@ fn split(
                 && let Some(l) = leaves.get_mut(d as usize)
             {
                 *l = true;
+            }
+        }
+        if let Some(l) = link.as_mut() {
+            // This rank knows which detectors of other ranks it needs;
+            // every rank learns which of its own leave it.
+            let mut bytes = Vec::new();
+            for (d, _) in leaves.iter().enumerate().filter(|(_, x)| **x) {
+                bytes.extend_from_slice(&(d as u32).to_le_bytes());
+            }
+            for b in l.comm.all_gather(&bytes) {
+                let mut rd = Reader(&b);
+                while let Some(d) = rd.u32() {
+                    if let Some(x) = leaves.get_mut(d as usize) {
+                        *x = true;
+                    }
+                }
             }
         }
     }
@@ -970,6 +1077,12 @@ fn split(
                 sub_records.push(local);
             }
         }
+        let extra: Vec<(usize, f64)> = detectors
+            .extra
+            .iter()
+            .filter(|(src, _)| (start..end).contains(src))
+            .map(|&(src, th)| (src - start, th))
+            .collect();
         let piece = super::Piece {
             cells: &net.cells[start..end],
             trains: &local.trains,
@@ -977,6 +1090,7 @@ fn split(
             run: &net.run,
             merge,
             lifts,
+            extra_detectors: &extra,
         };
         let points = taken.as_deref_mut().map(|t| {
             t.points
@@ -1048,8 +1162,25 @@ struct Local {
     count: usize,
 }
 
+/// A rank's part of a network loaded per rank (see [`Simulation::build`]).
+pub(super) struct PerRank<'a> {
+    /// First cell of each rank.
+    pub starts: &'a [usize],
+    /// The ranks.
+    pub comm: &'a mut dyn super::ranks::Transport,
+}
+
+/// The error of a network loaded per rank that cannot be split over the
+/// ranks (the whole network would run on rank 0, which does not hold it).
+fn not_split(why: &str) -> SimError {
+    SimError::new(
+        super::SimErrorKind::InvalidSettings,
+        format!("the network cannot be split over ranks ({why}); load it whole on every rank"),
+    )
+}
+
 /// What [`Simulation::from_network`] takes out of a network.
-pub(super) struct Taken {
+pub(crate) struct Taken {
     /// The connections.
     pub connections: Connections,
     /// Per cell, its point processes.

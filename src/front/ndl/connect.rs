@@ -473,6 +473,17 @@ impl Ctx<'_> {
                 .with_help("check the rule's arguments and the populations' sizes"),
             );
         }
+        if !self.counts.is_empty() {
+            // Counting each cell's incoming connections (for the cut over
+            // ranks): the pairs are all it takes; the weights, delays and
+            // sites are drawn (and checked) when the connections are made.
+            for &(_, t) in &pairs {
+                if let Some(n) = target.cells[t].and_then(|tc| self.counts.get_mut(tc)) {
+                    *n += 1;
+                }
+            }
+            return;
+        }
         let site = on.unwrap_or(Site {
             section: Ident {
                 name: String::new(),
@@ -486,9 +497,13 @@ impl Ctx<'_> {
         let mut section_name = String::new();
         // Exactly this statement's connections more: the queue never
         // doubles past what the network needs.
+        let keep = self.keep.clone();
         self.pending.reserve(
             source.rank,
-            pairs.iter().filter_map(|&(_, t)| target.cells[t]),
+            pairs
+                .iter()
+                .filter_map(|&(_, t)| target.cells[t])
+                .filter(|tc| keep.as_ref().is_none_or(|k| k.contains(tc))),
         );
         let mut values: Vec<(f64, f64)> = Vec::with_capacity(pairs.len());
         for &(s, t) in &pairs {
@@ -544,6 +559,13 @@ impl Ctx<'_> {
                 && let Some(sec) = self.net.cells[tc].sections.get(location.section)
             {
                 section_name = sec.name.clone();
+            }
+            // Loading one rank's share: only the connections onto its
+            // cells are kept (everything above is done for every pair, so
+            // that every rank draws the same numbers and finds the same
+            // errors).
+            if keep.as_ref().is_some_and(|k| !k.contains(&tc)) {
+                continue;
             }
             self.pending.push(Pending {
                 rank: source.rank as u32,

@@ -95,6 +95,12 @@ pub(super) struct Ctx<'a> {
     pub(super) files: &'a super::morphology::Files,
     /// Draws synapse sites on cells (`on = random(...)`), made on first use.
     pub(super) placer: Option<crate::morph::placement::Placer>,
+    /// Loading one rank's share of a run over ranks: the cells whose
+    /// incoming connections (and synapses) are kept.
+    pub(super) keep: Option<std::ops::Range<usize>>,
+    /// While counting (not empty): per cell, the connections onto it;
+    /// no connection is made.
+    pub(super) counts: Vec<usize>,
 }
 
 /// Gives the mechanisms an NDL file may use: NEURON's built-ins plus the
@@ -112,6 +118,28 @@ pub fn build_with(
     out: &mut Vec<Diagnostic>,
     load: LoadCatalogue,
     files: &super::morphology::Files,
+) -> Option<Experiment> {
+    build_share(file, base, map, out, load, files, (0, 1))
+}
+
+/// [`build_with`] for rank `ranks.0` of a run over `ranks.1` ranks: the
+/// network holds every cell but only the connections and synapses onto
+/// the rank's cells (see [`Experiment::rank_starts`]), so that no rank
+/// holds the whole network. The rules run twice: first only choosing
+/// their pairs, to count each cell's incoming connections (the cut needs
+/// them), then whole, keeping the rank's; every pair, weight, delay and
+/// site is drawn as in one process, so the kept connections are exactly
+/// the whole network's onto the rank's cells.
+/// Networks the engine runs on one process (artificial cells, fewer
+/// cells than ranks) are built whole.
+pub fn build_share(
+    file: &File,
+    base: &Path,
+    map: &SourceMap,
+    out: &mut Vec<Diagnostic>,
+    load: LoadCatalogue,
+    files: &super::morphology::Files,
+    ranks: (usize, usize),
 ) -> Option<Experiment> {
     let errors_before = out.iter().filter(|d| d.is_error()).count();
     let mut cx = Ctx {
@@ -140,6 +168,8 @@ pub fn build_with(
         committed: 0.0,
         files,
         placer: None,
+        keep: None,
+        counts: Vec::new(),
     };
     let mut name = None;
     let mut mechanisms_dir = None;
@@ -235,12 +265,42 @@ pub fn build_with(
             cx.stimulus(s);
         }
     }
-    let mut connects = 0;
-    for item in &file.items {
-        if let Item::Connect(c) = item {
-            cx.connect(c, connects);
-            connects += 1;
+    let connects: Vec<&ConnectDef> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Connect(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let ncells = cx.net.cells.len();
+    let mut rank_starts = None;
+    if ranks.1 > 1
+        && ncells >= ranks.1
+        && cx.net.cells.iter().all(|c| !c.sections.is_empty())
+        && cx.out.iter().filter(|d| d.is_error()).count() == errors_before
+    {
+        // Counting: no connection made, each counted onto its target.
+        let (shown, committed) = (cx.out.len(), cx.committed);
+        cx.counts = vec![0; ncells];
+        for (index, c) in connects.iter().enumerate() {
+            cx.connect(c, index);
         }
+        cx.out.truncate(shown);
+        cx.committed = committed;
+        cx.edge_types.clear();
+        cx.pending = Default::default();
+        cx.placer = None;
+        let counts = std::mem::take(&mut cx.counts);
+        let starts = crate::sim::rank_starts(&cx.net, &counts, ranks.1);
+        if starts.len() == ranks.1 {
+            let end = starts.get(ranks.0 + 1).copied().unwrap_or(ncells);
+            cx.keep = Some(starts[ranks.0]..end);
+            rank_starts = Some(starts);
+        }
+    }
+    for (index, c) in connects.iter().enumerate() {
+        cx.connect(c, index);
     }
     cx.place_connections();
     for item in &file.items {
@@ -271,6 +331,7 @@ pub fn build_with(
     let record = cx.record(mechanisms_dir.clone());
     Some(Experiment {
         name,
+        rank_starts,
         network: cx.net,
         populations: cx.pops,
         inputs,

@@ -139,6 +139,11 @@ pub struct Experiment {
     pub name: Option<String>,
     /// The concrete network.
     pub network: Network,
+    /// Built for one rank of a run over ranks: the first cell of each
+    /// rank; `network` then holds only the connections and synapses onto
+    /// this rank's cells (and `record` only their edges), for
+    /// `Simulation::for_ranks_from`.
+    pub rank_starts: Option<Vec<usize>>,
     /// Populations in order.
     pub populations: Vec<Population>,
     /// Input names, one per [`Network::trains`] entry.
@@ -188,6 +193,17 @@ pub struct Checked {
 /// Reads, parses, checks and builds the `.ndl` file at `path`, with the
 /// mechanisms `load` gives.
 pub fn check_file(map: &mut SourceMap, path: &Path, load: lower::LoadCatalogue) -> Checked {
+    check_file_share(map, path, load, (0, 1))
+}
+
+/// [`check_file`] building rank `ranks.0`'s share of a run over `ranks.1`
+/// ranks (see [`lower::build_share`]).
+pub fn check_file_share(
+    map: &mut SourceMap,
+    path: &Path,
+    load: lower::LoadCatalogue,
+    ranks: (usize, usize),
+) -> Checked {
     let shown = path.display().to_string();
     let text = match std::fs::read(path) {
         Ok(b) => crate::io::lossy_text(&b),
@@ -204,7 +220,7 @@ pub fn check_file(map: &mut SourceMap, path: &Path, load: lower::LoadCatalogue) 
     };
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let id = map.add(shown, text);
-    check_loaded(map, id, Some(path), &base, load)
+    check_loaded(map, id, Some(path), &base, load, ranks)
 }
 
 /// Deepest chain of `use`d files (each level reads and parses a file).
@@ -337,7 +353,7 @@ pub fn check_source(
     load: lower::LoadCatalogue,
 ) -> Checked {
     let id = map.add(name, text);
-    check_loaded(map, id, Some(Path::new(name)), base, load)
+    check_loaded(map, id, Some(Path::new(name)), base, load, (0, 1))
 }
 
 /// Checks file `id` of `map`; `root` is its path on disk, if any (a file
@@ -348,6 +364,7 @@ fn check_loaded(
     root: Option<&Path>,
     base: &Path,
     load: lower::LoadCatalogue,
+    ranks: (usize, usize),
 ) -> Checked {
     let mut diagnostics = Vec::new();
     let file = match parse::parse(map.source(id), id) {
@@ -375,8 +392,8 @@ fn check_loaded(
         let errors = diagnostics.len();
         let files = morphology::load(map, &full, id, base, &mut diagnostics);
         let failed = diagnostics[errors..].iter().any(Diagnostic::is_error);
-        let net =
-            lower::build_with(&full, base, map, &mut diagnostics, load, &files).filter(|_| !failed);
+        let net = lower::build_share(&full, base, map, &mut diagnostics, load, &files, ranks)
+            .filter(|_| !failed);
         crate::io::trace("ndl: network built");
         net
     };
