@@ -169,10 +169,7 @@ fn compile_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<CompiledMechanism
             .map(|_| {
                 s.spawn(|| {
                     let mut out = Vec::new();
-                    loop {
-                        let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                            break;
-                        };
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                         out.push((i, compile(&jobs[i])));
                     }
                     out
