@@ -38,14 +38,11 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
         );
         return EXIT_ERRORS;
     }
-    let outcomes: Vec<_> = files
-        .iter()
-        .map(|path| pipeline::compile_file(&mut map, path))
-        .collect();
-    // Through to machine code: the JIT is part of every compile, one
-    // mechanism per core at a time (each has its own JIT module).
-    let jits = jit_all(&outcomes);
-    for ((path, mut outcome), jit) in files.iter().zip(outcomes).zip(jits) {
+    // Each file through the whole compiler, machine code included, one
+    // file per core at a time (each has its own source map and JIT
+    // module); diagnostics are gathered into `map` in file order.
+    for (path, (own, mut outcome, jit)) in files.iter().zip(compile_all(&files)) {
+        outcome.diagnostics = map.import(&own, &outcome.diagnostics);
         let mut elapsed = outcome.front_time + outcome.ir_time;
         if let Some((time, result)) = jit {
             elapsed += time;
@@ -59,7 +56,7 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
         }
         let emitted = match (emit, &outcome.module, &outcome.mechanism) {
             (Some(Emit::Ast), Some(module), _) if !failed => {
-                Some(("ast", nmodl::dump::dump(module, &map)))
+                Some(("ast", nmodl::dump::dump(module, &own)))
             }
             (Some(Emit::Ir), _, Some(mech)) if !failed => Some(("ir", ir::print::print(mech))),
             (Some(Emit::Clif), _, Some(mech)) if !failed => {
@@ -103,33 +100,38 @@ pub fn run(paths: &[PathBuf], emit: Option<Emit>, out_dir: Option<&Path>, color:
 /// How long a mechanism's JIT compile took, and its outcome.
 type Jit = (Duration, Result<(), diag::Diagnostic>);
 
-/// The JIT compile of every mechanism that came through the front end
-/// and the IR passes (`None` for the others): its time and outcome, in
-/// the order of `outcomes`, compiled on as many threads as there are
-/// cores.
-fn jit_all(outcomes: &[pipeline::CompileOutcome]) -> Vec<Option<Jit>> {
-    let todo: Vec<(usize, &ir::Mechanism)> = outcomes
-        .iter()
-        .enumerate()
-        .filter_map(|(k, o)| match (o.failed(), &o.mechanism) {
-            (false, Some(m)) => Some((k, m)),
-            _ => None,
-        })
-        .collect();
+/// One file compiled: the source map its diagnostics point into, what the
+/// front end and the IR passes gave, and the JIT compile of its mechanism
+/// when they gave one.
+type Compiled = (SourceMap, pipeline::CompileOutcome, Option<Jit>);
+
+/// Every file through the front end, the IR passes and the JIT, on as
+/// many threads as there are cores, each taking the next file; results
+/// in the order of `files`.
+fn compile_all(files: &[PathBuf]) -> Vec<Compiled> {
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
-        .min(todo.len())
+        .min(files.len())
         .max(1);
-    let done: Vec<Vec<(usize, Jit)>> = std::thread::scope(|s| {
+    let one = |path: &PathBuf| {
+        let mut map = SourceMap::new();
+        let outcome = pipeline::compile_file(&mut map, path);
+        let jit = match (outcome.failed(), &outcome.mechanism) {
+            (false, Some(mech)) => Some(jit(mech)),
+            _ => None,
+        };
+        (map, outcome, jit)
+    };
+    let mut done: Vec<(usize, Compiled)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
                     let mut mine = Vec::new();
-                    while let Some(&(k, mech)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let start = Instant::now();
-                        let result = crate::back::cranelift::compile(mech).map(|_| ());
-                        mine.push((k, (start.elapsed(), result)));
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(k) else { break };
+                        mine.push((k, one(path)));
                     }
                     mine
                 })
@@ -137,29 +139,35 @@ fn jit_all(outcomes: &[pipeline::CompileOutcome]) -> Vec<Option<Jit>> {
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_default())
+            .flat_map(|w| match w.join() {
+                Ok(mine) => mine,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
             .collect()
     });
-    let mut out: Vec<Option<Jit>> = (0..outcomes.len()).map(|_| None).collect();
-    for (k, jit) in done.into_iter().flatten() {
-        out[k] = Some(jit);
-    }
-    // A worker that panicked left its mechanisms without a result: say so
-    // rather than report them compiled.
-    for (k, mech) in todo {
-        if out[k].is_none() {
-            let d = diag::Diagnostic::error(
-                "E0802",
-                format!(
-                    "cannot compile mechanism `{}`: the code generator crashed",
-                    mech.name
-                ),
-            )
-            .with_note("this is a bug in nmc's code generator; please report it");
-            out[k] = Some((Duration::ZERO, Err(d)));
-        }
-    }
-    out
+    done.sort_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The JIT compile of `mech`: its time and outcome. A code generator
+/// that panics is reported as an error on the mechanism rather than
+/// taking the other files' results with it.
+fn jit(mech: &ir::Mechanism) -> Jit {
+    let start = Instant::now();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::back::cranelift::compile(mech).map(|_| ())
+    }))
+    .unwrap_or_else(|_| {
+        Err(diag::Diagnostic::error(
+            "E0802",
+            format!(
+                "cannot compile mechanism `{}`: the code generator crashed",
+                mech.name
+            ),
+        )
+        .with_note("this is a bug in nmc's code generator; please report it"))
+    });
+    (start.elapsed(), result)
 }
 
 /// `nmc compile --list-builtins`: one row per built-in mechanism (name,

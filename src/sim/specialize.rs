@@ -152,23 +152,25 @@ pub(crate) fn specialize(
 type Job<'a> = (usize, &'a Mechanism, MathMode, Specialization);
 
 /// Compiles every job, on up to `threads` threads (each mechanism is an
-/// independent module); results in job order.
+/// independent module), the largest first so that a large one does not
+/// start last while the other threads have nothing left; results in job
+/// order.
 fn compile_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<CompiledMechanism, Diagnostic>> {
     let compile = |(_, mech, mode, spec): &Job<'_>| compile_specialized(mech, *mode, spec);
     let threads = threads.min(jobs.len());
     if threads <= 1 {
         return jobs.iter().map(compile).collect();
     }
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(crate::ir::opt::code_size(jobs[i].1)));
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, Result<CompiledMechanism, Diagnostic>)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
                     let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
-                        out.push((i, compile(job)));
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        out.push((i, compile(&jobs[i])));
                     }
                     out
                 })

@@ -546,8 +546,16 @@ fn build(
             .map_err(err)?;
         math_ids.insert(imp.symbol(), id);
     }
+    // A function that cannot reach itself is inlined at every call site
+    // (kernels, WATCH conditions and other functions alike), so nothing
+    // calls it: only the others are compiled on their own.
+    let inline = uses::inlinable(mech);
     let mut user = Vec::new();
     for (k, f) in mech.functions.iter().enumerate() {
+        if inline.get(k).copied().unwrap_or(false) {
+            user.push(None);
+            continue;
+        }
         let mut sig = module.make_signature();
         sig.params.push(AbiParam::new(ptr));
         sig.params.push(AbiParam::new(types::I64));
@@ -555,13 +563,12 @@ fn build(
             .extend((0..f.params).map(|_| AbiParam::new(types::F64)));
         sig.returns.push(AbiParam::new(types::F64));
         let name = format!("fn{k}_{}", f.name);
-        user.push(
+        user.push(Some(
             module
                 .declare_function(&name, Linkage::Local, &sig)
                 .map_err(err)?,
-        );
+        ));
     }
-    let inline = uses::inlinable(mech);
     let inline_bodies: Vec<Option<&[crate::ir::Stmt]>> = mech
         .functions
         .iter()
@@ -597,7 +604,7 @@ fn build(
 
     // FUNCTION and PROCEDURE bodies.
     for (k, f) in mech.functions.iter().enumerate() {
-        let id = ids.user[k];
+        let Some(id) = ids.user[k] else { continue };
         let name = format!("fn{k}_{}", f.name);
         ctx.func.signature = module
             .declarations()

@@ -29,8 +29,9 @@ use crate::ir::{
 pub(super) struct Ids {
     /// Imported math functions by symbol.
     pub math: HashMap<&'static str, FuncId>,
-    /// User FUNCTION/PROCEDUREs by index.
-    pub user: Vec<FuncId>,
+    /// User FUNCTION/PROCEDUREs by index (`None`: inlined everywhere,
+    /// not compiled on its own).
+    pub user: Vec<Option<FuncId>>,
     /// Whether each user function is inlined at its call sites.
     pub inline: Vec<bool>,
     /// Which math functions kernels use.
@@ -652,10 +653,12 @@ impl<'f, 'm> Translator<'f, 'm> {
                 if self.ids.inline.get(id.index()).copied().unwrap_or(false) {
                     return self.inline_call(f, &values[2..]);
                 }
-                let fid = *self
+                let fid = self
                     .ids
                     .user
                     .get(id.index())
+                    .copied()
+                    .flatten()
                     .ok_or("function not declared")?;
                 let fref = self.func_ref(fid);
                 self.flush_written()?;

@@ -31,14 +31,11 @@
 //!   lane's in statement order: exactly the scalar order, even when both
 //!   instances sit on one node. Otherwise (an array both read and written)
 //!   writes happen in place lane by lane, and a pair whose instances share
-//!   a node leaves the rest to the scalar loop. Without that hazard the
-//!   body is emitted twice, and each iteration picks one: when every
-//!   pair's instances sit on consecutive nodes (`index[i + 1] ==
-//!   index[i] + 1`, as density mechanisms usually are), a pair's node
-//!   values are one 16-byte load and its deferred writes one 16-byte
-//!   load-add-store, pair after pair (the two lanes are distinct nodes,
-//!   so every node still sees the scalar sequence of writes); otherwise
-//!   lane by lane as above.
+//!   a node leaves the rest to the scalar loop. (A second copy of the
+//!   body for pairs on consecutive nodes, with 16-byte node loads and
+//!   stores, measured no faster on `kernel_bench`, whose nodes are all
+//!   consecutive, nor on the seed network, and doubled the code to
+//!   compile: there is one body.)
 //!
 //! Eligible ([`check`]): density mechanisms' and point processes' INITIAL,
 //! current and state kernels whose bodies, with the FUNCTIONs and
@@ -684,11 +681,12 @@ impl GroupEmitter<'_> {
     }
 
     /// The code of the group at instance `i` in the current block: its
-    /// node indices, then (without a hazard) the body twice, for
-    /// consecutive nodes and for any, each running `stmts` (with values
-    /// carried in from and out to a split body's buffer). Returns the
-    /// block where both continue; with a hazard, a pair whose instances
-    /// share a node jumps to `bail` with `i` instead.
+    /// node indices, then the body running `stmts` (with values carried
+    /// in from and out to a split body's buffer), and, with an inline
+    /// `exp`, the body again with the library's for a group whose
+    /// arguments leave its window. Returns the block where both
+    /// continue; with a hazard, a pair whose instances share a node jumps
+    /// to `bail` with `i` instead.
     fn group(
         &mut self,
         b: &mut FunctionBuilder<'_>,
@@ -704,7 +702,6 @@ impl GroupEmitter<'_> {
         let ioff: Vec<Value> = (0..group)
             .map(|j| b.ins().iadd_imm_s(first, 16 * j as i64))
             .collect();
-        let mut nodes = Vec::new();
         let noff: Vec<[Value; 2]> = if f.uses_nodes {
             let at = b.ins().ishl_imm_u(i, 2);
             let at = b.ins().iadd(f.node_index, at);
@@ -719,33 +716,11 @@ impl GroupEmitter<'_> {
                     b.switch_to_block(work);
                     b.seal_block(work);
                 }
-                nodes.push([n0, n1]);
                 noff.push([b.ins().ishl_imm_u(n0, 3), b.ins().ishl_imm_u(n1, 3)]);
             }
             noff
         } else {
             ioff.iter().map(|&o| [o, o]).collect()
-        };
-        // Deferred writes keep the scalar order whatever the nodes; when
-        // every pair's two instances sit on consecutive nodes (the common
-        // case), each pair's node values are one 16-byte load or store.
-        // Otherwise lane by lane.
-        let bodies: Vec<(bool, Option<Block>)> = if f.defer && !nodes.is_empty() {
-            let mut all = None;
-            for &[n0, n1] in &nodes {
-                let next0 = b.ins().iadd_imm_s(n0, 1);
-                let same = b.ins().icmp(IntCC::Equal, n1, next0);
-                all = Some(match all {
-                    None => same,
-                    Some(a) => b.ins().band(a, same),
-                });
-            }
-            let (fast, slow) = (b.create_block(), b.create_block());
-            let all = all.ok_or("no pair")?;
-            b.ins().brif(all, fast, &[], slow, &[]);
-            vec![(true, Some(fast)), (false, Some(slow))]
-        } else {
-            vec![(false, None)]
         };
         let exit = b.create_block();
         // Fast math: each body first with the range-free `exp`, and again
@@ -757,46 +732,32 @@ impl GroupEmitter<'_> {
             ioff: &ioff,
             noff: &noff,
         };
-        // With speculation, every variant's redo goes to one shared
-        // body, lane by lane (right for any nodes): one copy less to
-        // compile than a redo per variant.
-        let redo = speculate.then(|| b.create_block());
-        for (contiguous, block) in bodies {
-            if let Some(block) = block {
-                b.switch_to_block(block);
-                b.seal_block(block);
-            }
-            match redo {
-                Some(redo) => {
-                    let mut v = self.vectorizer(b, contiguous, &layout, true);
-                    if let Some(c) = carry_in {
-                        v.take_carried(c)?;
-                    }
-                    v.body(stmts)?;
-                    let acc = v.range.ok_or("no range accumulator")?;
-                    let bits = inline.map_or(RANGE_BITS, InlineExp::window_bits);
-                    let high = v.b.ins().ushr_imm_u(acc, bits as i64);
-                    let commit = v.b.create_block();
-                    v.b.ins().brif(high, redo, &[], commit, &[]);
-                    v.b.switch_to_block(commit);
-                    v.b.seal_block(commit);
-                    if let Some(c) = carry_out {
-                        v.leave_carried(c)?;
-                    }
-                    v.finish_group()?;
-                    v.b.ins().jump(exit, &[]);
-                    *self.refs = std::mem::take(&mut v.refs);
-                }
-                None => {
-                    self.plain_body(b, contiguous, &layout, stmts, carry_in, carry_out, exit)?
-                }
-            }
+        if !speculate {
+            self.plain_body(b, &layout, stmts, carry_in, carry_out, exit)?;
+            return Ok(exit);
         }
-        if let Some(redo) = redo {
-            b.switch_to_block(redo);
-            b.seal_block(redo);
-            self.plain_body(b, false, &layout, stmts, carry_in, carry_out, exit)?;
+        let redo = b.create_block();
+        let mut v = self.vectorizer(b, &layout, true);
+        if let Some(c) = carry_in {
+            v.take_carried(c)?;
         }
+        v.body(stmts)?;
+        let acc = v.range.ok_or("no range accumulator")?;
+        let bits = inline.map_or(RANGE_BITS, InlineExp::window_bits);
+        let high = v.b.ins().ushr_imm_u(acc, bits as i64);
+        let commit = v.b.create_block();
+        v.b.ins().brif(high, redo, &[], commit, &[]);
+        v.b.switch_to_block(commit);
+        v.b.seal_block(commit);
+        if let Some(c) = carry_out {
+            v.leave_carried(c)?;
+        }
+        v.finish_group()?;
+        v.b.ins().jump(exit, &[]);
+        *self.refs = std::mem::take(&mut v.refs);
+        b.switch_to_block(redo);
+        b.seal_block(redo);
+        self.plain_body(b, &layout, stmts, carry_in, carry_out, exit)?;
         Ok(exit)
     }
 
@@ -806,14 +767,13 @@ impl GroupEmitter<'_> {
     fn plain_body(
         &mut self,
         b: &mut FunctionBuilder<'_>,
-        contiguous: bool,
         layout: &Layouts<'_>,
         stmts: &[Stmt],
         carry_in: Option<&Carry<'_>>,
         carry_out: Option<&Carry<'_>>,
         exit: Block,
     ) -> R<()> {
-        let mut v = self.vectorizer(b, contiguous, layout, false);
+        let mut v = self.vectorizer(b, layout, false);
         if let Some(c) = carry_in {
             v.take_carried(c)?;
         }
@@ -834,7 +794,6 @@ impl GroupEmitter<'_> {
     fn vectorizer<'s, 'f>(
         &'s mut self,
         b: &'s mut FunctionBuilder<'f>,
-        contiguous: bool,
         layout: &Layouts<'_>,
         speculate: bool,
     ) -> Vectorizer<'s, 'f> {
@@ -857,7 +816,6 @@ impl GroupEmitter<'_> {
             uniforms: f.uniforms.clone(),
             ioff: layout.ioff.to_vec(),
             noff: layout.noff.to_vec(),
-            contiguous,
             fields: BTreeMap::new(),
             dirty: BTreeSet::new(),
             cache: BTreeMap::new(),
@@ -900,9 +858,6 @@ struct Vectorizer<'a, 'f> {
     ioff: Vec<Value>,
     /// Byte offsets of each pair's two instances' nodes in node arrays.
     noff: Vec<[Value; 2]>,
-    /// Whether every pair's second node is its first node's successor
-    /// (node values of a pair are then one vector in memory).
-    contiguous: bool,
     /// Current value of every field read or written so far.
     fields: BTreeMap<FieldId, V>,
     /// Fields written.
@@ -1032,21 +987,6 @@ impl Vectorizer<'_, '_> {
         Ok(())
     }
 
-    /// `v` (of pair `pair`, whose nodes are consecutive) into (or added
-    /// to) `array` at the pair's first node: one vector load and store.
-    fn write_pair(&mut self, array: Array, pair: usize, accumulate: bool, v: Value) -> R<()> {
-        let base = *self.array_base.get(&array).ok_or("array not loaded")?;
-        let addr = self.b.ins().iadd(base, self.noff[pair][0]);
-        let x = if accumulate {
-            let old = self.b.ins().load(VEC, vflags(), addr, 0);
-            self.b.ins().fadd(old, v)
-        } else {
-            v
-        };
-        self.b.ins().store(vflags(), x, addr, 0);
-        Ok(())
-    }
-
     /// Takes the values a split body's first part left for this group
     /// (see [`Fission`]): the carried fields as current values (not
     /// written again unless reassigned), the carried locals.
@@ -1092,17 +1032,7 @@ impl Vectorizer<'_, '_> {
     /// must stay in memory.
     fn finish_group(&mut self) -> R<()> {
         let deferred = std::mem::take(&mut self.deferred);
-        if self.contiguous {
-            // Lanes of a pair are distinct nodes, so pair by pair each
-            // node sees the scalar sequence of writes.
-            for pair in 0..self.group() {
-                for (array, accumulate, v) in &deferred {
-                    self.write_pair(*array, pair, *accumulate, v[pair])?;
-                }
-            }
-        }
-        let lane_pairs = if self.contiguous { 0 } else { self.group() };
-        for pair in 0..lane_pairs {
+        for pair in 0..self.group() {
             for lane in 0..2 {
                 for (array, accumulate, v) in &deferred {
                     self.write_lane(*array, pair, lane, *accumulate, v[pair])?;
@@ -1162,11 +1092,6 @@ impl Vectorizer<'_, '_> {
                 let mut v = Vec::with_capacity(self.group());
                 for j in 0..self.group() {
                     let [o0, o1] = self.noff[j];
-                    if self.contiguous {
-                        let a = self.b.ins().iadd(base, o0);
-                        v.push(self.b.ins().load(VEC, vflags(), a, 0));
-                        continue;
-                    }
                     let a0 = self.b.ins().iadd(base, o0);
                     let a1 = self.b.ins().iadd(base, o1);
                     let x0 = self.b.ins().load(types::F64, flags(), a0, 0);

@@ -136,6 +136,67 @@ pub fn with_added_fields(original: &Mechanism, specialized: &Mechanism) -> Mecha
     out
 }
 
+/// A rough measure of the machine code `mech` becomes: the expressions
+/// of its kernels and WATCH conditions, each call counting its callee's
+/// size again (callees that cannot reach themselves are inlined where
+/// called). Used to start the largest compile first when several
+/// mechanisms compile side by side.
+pub fn code_size(mech: &Mechanism) -> usize {
+    // Sizes of the functions, innermost first: a function's size is its
+    // own expressions plus its callees' sizes per call; a recursive
+    // function counts its own expressions only (it is called, not
+    // inlined).
+    let reach = walk::reachable(mech);
+    let mut sizes: Vec<Option<usize>> = vec![None; mech.functions.len()];
+    fn size_of(
+        mech: &Mechanism,
+        reach: &[BTreeSet<super::FuncId>],
+        sizes: &mut Vec<Option<usize>>,
+        body: &[super::Stmt],
+        depth: usize,
+    ) -> usize {
+        let mut calls = Vec::new();
+        let mut n = 0;
+        walk::each_expr(body, &mut |e| {
+            n += 1;
+            match e {
+                super::Expr::Call(id, _) => calls.push(*id),
+                // Library math is the longest code per expression (`exp`
+                // inline in pair loops, a call elsewhere).
+                super::Expr::Math(..) => n += 8,
+                _ => {}
+            }
+        });
+        for id in calls {
+            let k = id.index();
+            let recursive = reach.get(k).is_some_and(|r| r.contains(&id));
+            if recursive || depth > 16 {
+                continue;
+            }
+            let known = sizes.get(k).copied().flatten();
+            n += match known {
+                Some(m) => m,
+                None => {
+                    let Some(f) = mech.functions.get(k) else {
+                        continue;
+                    };
+                    let m = size_of(mech, reach, sizes, &f.body, depth + 1);
+                    if let Some(slot) = sizes.get_mut(k) {
+                        *slot = Some(m);
+                    }
+                    m
+                }
+            };
+        }
+        n
+    }
+    let mut total = 0;
+    for kernel in &mech.kernels {
+        total += size_of(mech, &reach, &mut sizes, &kernel.body, 0);
+    }
+    total + mech.watches.len()
+}
+
 /// Validates `out` as strictly as `input` validates (solved or not).
 fn check(input: &Mechanism, out: &Mechanism) -> Result<(), String> {
     let solved = valid::validate(input, valid::Options { solved: true }).is_empty();
