@@ -7,6 +7,7 @@
 pub mod circuit;
 mod connections;
 pub mod geometry;
+pub mod partition;
 
 pub use connections::Connections;
 

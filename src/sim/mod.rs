@@ -43,7 +43,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 pub use mechanisms::Mechanisms;
-pub use ranks::{Share, Traffic, Transport, rank_starts};
+pub use ranks::{Share, Traffic, Transport};
 pub use specialize::ENV as SPECIALIZE_ENV;
 pub use threads::{Drain, SimOptions, Simulation};
 
@@ -257,18 +257,7 @@ pub(crate) struct Piece<'a> {
     pub extra_detectors: &'a [(usize, f64)],
 }
 
-/// The point processes of cell `ci`: `taken[ci]` when they were taken out
-/// of the cells, else the cell's own.
-pub(crate) fn points_of<'a>(
-    cells: &'a [net::Cell],
-    taken: Option<&'a [Vec<net::PointProcess>]>,
-    ci: usize,
-) -> &'a [net::PointProcess] {
-    match taken {
-        Some(t) => t.get(ci).map_or(&[], Vec::as_slice),
-        None => cells.get(ci).map_or(&[], |c| c.point_processes.as_slice()),
-    }
-}
+pub(crate) use crate::net::partition::points_of;
 
 /// Groups `targets` (connection creation indices, in order) by delay
 /// (bit-identical delays, in order of first appearance): each group

@@ -3,11 +3,11 @@
 //!
 //! The network's cells are cut into one run of consecutive cells per rank
 //! with about equal work (compartments times mechanisms, plus synapses:
-//! `threads::cell_work`), each run then into the rank's thread parts; the
+//! `net::partition::cell_work`), each run then into the rank's thread parts; the
 //! cut depends on the network alone, so every rank computes the same one.
 //! A rank builds only its own parts. A loader may give each rank only the
 //! connections and point processes onto its cells, with the cut
-//! ([`rank_starts`], from each cell's incoming connection count) made
+//! ([`crate::net::partition::rank_starts`], from each cell's incoming connection count) made
 //! before: [`Simulation::for_ranks_from`] then trades, while building,
 //! what the ranks must agree on. Windows end with a trade through a
 //! [`Transport`]: every rank's spikes of the window that feed cells of
@@ -109,7 +109,7 @@ impl Simulation {
     /// [`Simulation::for_ranks`] that takes `net`'s connections and point
     /// processes and frees them as the engine's tables are built (see
     /// [`Simulation::from_network`]). With `starts` (the first cell of
-    /// each rank, as [`rank_starts`] gives), `net` holds only the
+    /// each rank, as [`crate::net::partition::rank_starts`] gives), `net` holds only the
     /// connections and point processes onto this rank's cells (every cell
     /// with its sections, every train and record), as a loader reading
     /// one rank's share makes it: the ranks trade what they must agree on
@@ -154,18 +154,6 @@ fn agree_on(
         Some(e) => Err(e),
         None => built,
     }
-}
-
-/// Where each of `ranks` runs of consecutive cells starts (the first at 0)
-/// when `synapses[c]` connections target cell `c` of `net` (whose cells
-/// carry their other point processes): the cut a run over ranks makes of
-/// the whole network, computed before its connections exist.
-pub fn rank_starts(net: &Network, synapses: &[usize], ranks: usize) -> Vec<usize> {
-    let mut work = super::threads::cell_work(net, None);
-    for (w, &n) in work.iter_mut().zip(synapses) {
-        *w += n as f64 / 8.0;
-    }
-    super::threads::cut(&work, ranks)
 }
 
 impl Simulation {

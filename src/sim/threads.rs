@@ -821,38 +821,6 @@ impl Detectors {
     }
 }
 
-/// Work per cell: compartments times mechanisms, plus synapses.
-pub(super) fn cell_work(net: &Network, points: Option<&[Vec<PointProcess>]>) -> Vec<f64> {
-    net.cells
-        .iter()
-        .enumerate()
-        .map(|(ci, c)| {
-            let comp: usize = c
-                .sections
-                .iter()
-                .map(|s| s.nseg.max(1) * (2 + s.mechanisms.len()))
-                .sum();
-            comp as f64 + super::points_of(&net.cells, points, ci).len() as f64 / 8.0
-        })
-        .collect()
-}
-
-/// Where each of up to `n` runs of consecutive cells with about equal
-/// `work` starts (the first at 0).
-pub(super) fn cut(work: &[f64], n: usize) -> Vec<usize> {
-    let total: f64 = work.iter().sum();
-    let mut starts = vec![0usize];
-    let mut acc = 0.0;
-    for (c, w) in work.iter().enumerate() {
-        let next = starts.len();
-        if next < n && acc >= total * next as f64 / n as f64 && c > 0 {
-            starts.push(c);
-        }
-        acc += w;
-    }
-    starts
-}
-
 /// Splits `net` into up to `threads` parts of consecutive cells with
 /// about equal work; over `ranks.1` ranks, first into one run of cells
 /// per rank (see `super::ranks::Share`), each then into up to `threads`
@@ -875,10 +843,10 @@ fn split(
         return Ok(None);
     }
     let ncells = net.cells.len();
-    let work = cell_work(net, taken.as_deref().map(|t| t.points.as_slice()));
+    let work = crate::net::partition::cell_work(net, taken.as_deref().map(|t| t.points.as_slice()));
     let blocks = match &link {
         Some(l) => l.starts.to_vec(),
-        None => cut(&work, ranks.1),
+        None => crate::net::partition::cut(&work, ranks.1),
     };
     if blocks.len() < ranks.1 || blocks.windows(2).any(|w| w[0] >= w[1]) {
         return Ok(None);
@@ -894,7 +862,7 @@ fn split(
             owner.push(r);
             continue;
         }
-        for s in cut(&work[a..b], threads) {
+        for s in crate::net::partition::cut(&work[a..b], threads) {
             starts.push(a + s);
             owner.push(r);
         }

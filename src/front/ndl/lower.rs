@@ -292,7 +292,7 @@ pub fn build_share(
         cx.pending = Default::default();
         cx.placer = None;
         let counts = std::mem::take(&mut cx.counts);
-        let starts = crate::sim::rank_starts(&cx.net, &counts, ranks.1);
+        let starts = crate::net::partition::rank_starts(&cx.net, &counts, ranks.1);
         if starts.len() == ranks.1 {
             let end = starts.get(ranks.0 + 1).copied().unwrap_or(ncells);
             cx.keep = Some(starts[ranks.0]..end);
