@@ -400,9 +400,9 @@ fn e0304_wrong_argument_count_builtin() {
 }
 
 #[test]
-fn e0305_procedure_as_value() {
+fn w0305_procedure_as_value_is_zero() {
     let src = HH_LIKE.replace("n = ninf\n}", "n = rates(v)\n}");
-    expect_one(&src, "E0305", 31, 9);
+    expect_one(&src, "W0305", 31, 9);
 }
 
 #[test]
