@@ -21,7 +21,8 @@ import subprocess
 import sys
 
 MECHS = {"rk4chan": ("rk4chan", ["m", "h", "pv"]),
-         "compart_extra": ("compx", ["c"])}
+         "compart_extra": ("compx", ["c"]),
+         "verbatim_ion": ("vidm", ["c"])}
 SETTINGS = {"L": 10.0, "diam": 3.0, "nseg": 1, "dt": 0.025, "tstop": 30.0,
             "celsius": 6.3, "v_init": -65.0}
 

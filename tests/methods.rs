@@ -7,6 +7,7 @@
 //! - a PROCEDURE used as a value (0, as NEURON's C gives it; W0305);
 //! - a COMPARTMENT list naming an undeclared name and a CONSTANT
 //!   (`compart_extra.mod`; passed over as nocmodl does, W0208).
+//! - VERBATIM C whose meaning is certain (`verbatim_ion.mod`).
 
 mod common;
 
@@ -145,6 +146,20 @@ fn runge_matches_neuron() {
 #[test]
 fn compartment_names_that_are_not_states_are_passed_over() {
     for (name, ours, theirs) in compare("compart_extra") {
+        assert_eq!(ours, theirs, "{name}");
+    }
+}
+
+#[test]
+fn verbatim_with_certain_meaning_matches_neuron() {
+    // an RCS string, a comment holding C, `return;` ending INITIAL and
+    // `cai = _ion_cai;`: bit for bit NEURON's run
+    for (name, ours, theirs) in compare("verbatim_ion") {
+        let span = theirs.iter().fold(f64::MIN, |m, x| m.max(*x))
+            - theirs.iter().fold(f64::MAX, |m, x| m.min(*x));
+        if name == "v" {
+            assert!(span > 1.0, "v does not move in NEURON's run");
+        }
         assert_eq!(ours, theirs, "{name}");
     }
 }

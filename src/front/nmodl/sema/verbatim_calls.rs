@@ -34,8 +34,26 @@ const CALLS: &[(&str, usize)] = &[
 ];
 
 /// Replaces every translatable VERBATIM block in the module's PROCEDUREs
-/// and FUNCTIONs by its NMODL statements.
+/// and FUNCTIONs by its NMODL statements, and drops a VERBATIM `return;`
+/// or `return <number>;` that ends an INITIAL or NET_RECEIVE block (it
+/// leaves the block where the block ends anyway).
 pub fn translate(module: &mut Module) {
+    for item in &mut module.items {
+        if let ItemKind::Initial(b) | ItemKind::NetReceive { body: b, .. } = &mut item.kind
+            && let Some(StmtKind::Verbatim(text)) = b.stmts.last().map(|s| &s.kind)
+            && matches!(super::verbatim::idiom(text), Some(super::verbatim::Idiom::Return(_)))
+        {
+            b.stmts.pop();
+        }
+    }
+    let fresh = ion_reads(module);
+    if !fresh.is_empty() {
+        for item in &mut module.items {
+            if let Some(b) = body_mut(&mut item.kind) {
+                drop_ion_rereads(b, &fresh);
+            }
+        }
+    }
     for item in &mut module.items {
         let is_function = matches!(item.kind, ItemKind::Function(_));
         let (ItemKind::Procedure(fd) | ItemKind::Function(fd)) = &mut item.kind else {
@@ -46,6 +64,134 @@ pub fn translate(module: &mut Module) {
         let own = is_function.then(|| fd.name.name.clone());
         translate_block(&mut fd.body, &names, own.as_deref());
     }
+}
+
+/// The body of an item that has statements.
+fn body_mut(kind: &mut ItemKind) -> Option<&mut Block> {
+    match kind {
+        ItemKind::Initial(b)
+        | ItemKind::Breakpoint(b)
+        | ItemKind::Constructor(b)
+        | ItemKind::Destructor(b)
+        | ItemKind::Solvable { body: b, .. }
+        | ItemKind::NetReceive { body: b, .. }
+        | ItemKind::Before { body: b, .. }
+        | ItemKind::After { body: b, .. } => Some(b),
+        ItemKind::Procedure(fd) | ItemKind::Function(fd) => Some(&mut fd.body),
+        _ => None,
+    }
+}
+
+/// The ion variables the mechanism reads (USEION ... READ) and that
+/// nothing writes: no WRITE, no assignment or equation in NMODL. For
+/// them the C `x = _ion_x;` (copy the ion's value into the mechanism's
+/// variable) changes nothing: the variable already holds that value,
+/// copied in when the block began, and nothing changes the ion's value
+/// while one mechanism's block runs.
+fn ion_reads(module: &Module) -> HashSet<String> {
+    use crate::front::nmodl::ast::NeuronStmtKind;
+    let mut reads = HashSet::new();
+    let mut written = HashSet::new();
+    for item in &module.items {
+        if let ItemKind::Neuron(stmts) = &item.kind {
+            for st in stmts {
+                if let NeuronStmtKind::UseIon { read, write, .. } = &st.kind {
+                    reads.extend(read.iter().map(|i| i.name.clone()));
+                    written.extend(write.iter().map(|i| i.name.clone()));
+                }
+            }
+        }
+    }
+    fn assigned(b: &Block, out: &mut HashSet<String>) {
+        for s in &b.stmts {
+            match &s.kind {
+                StmtKind::Assign { target, .. } | StmtKind::Derivative { target, .. } => {
+                    out.insert(target.name.name.clone());
+                }
+                StmtKind::If {
+                    then,
+                    else_ifs,
+                    otherwise,
+                    ..
+                } => {
+                    assigned(then, out);
+                    for (_, b) in else_ifs {
+                        assigned(b, out);
+                    }
+                    if let Some(b) = otherwise {
+                        assigned(b, out);
+                    }
+                }
+                StmtKind::While { body, .. }
+                | StmtKind::FromTo { body, .. }
+                | StmtKind::Initial(body)
+                | StmtKind::Block(body) => assigned(body, out),
+                // a reaction or equation may solve for the name
+                StmtKind::Reaction(_) | StmtKind::Equation { .. } | StmtKind::Conserve { .. } => {
+                    out.insert(String::new());
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut items = module.items.clone();
+    for item in &mut items {
+        if let Some(b) = body_mut(&mut item.kind) {
+            assigned(b, &mut written);
+        }
+    }
+    if written.contains("") {
+        // reactions name states in ways this walk does not follow
+        return HashSet::new();
+    }
+    reads.retain(|r| !written.contains(r));
+    reads
+}
+
+/// Whether the C text is only `x = _ion_x;` copies of names in `fresh`.
+fn only_ion_rereads(text: &str, fresh: &HashSet<String>) -> bool {
+    let Some(code) = strip_comments(text) else {
+        return false;
+    };
+    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(body) = compact.strip_suffix(';') else {
+        return false;
+    };
+    !body.is_empty()
+        && body.split(';').all(|one| {
+            one.split_once('=').is_some_and(|(lhs, rhs)| {
+                fresh.contains(lhs) && rhs.strip_prefix("_ion_") == Some(lhs)
+            })
+        })
+}
+
+fn drop_ion_rereads(b: &mut Block, fresh: &HashSet<String>) {
+    b.stmts.retain_mut(|s| match &mut s.kind {
+        StmtKind::Verbatim(text) => !only_ion_rereads(text, fresh),
+        StmtKind::If {
+            then,
+            else_ifs,
+            otherwise,
+            ..
+        } => {
+            drop_ion_rereads(then, fresh);
+            for (_, b) in else_ifs {
+                drop_ion_rereads(b, fresh);
+            }
+            if let Some(b) = otherwise {
+                drop_ion_rereads(b, fresh);
+            }
+            true
+        }
+        StmtKind::While { body, .. }
+        | StmtKind::FromTo { body, .. }
+        | StmtKind::Initial(body)
+        | StmtKind::Block(body) => {
+            drop_ion_rereads(body, fresh);
+            true
+        }
+        _ => true,
+    });
 }
 
 fn collect_locals(b: &Block, out: &mut HashSet<String>) {
