@@ -396,4 +396,25 @@ mod tests {
         assert_eq!(show("_lx = scop_random()", None), None);
         assert_eq!(show("_lx = nrn_random_pick(_p_donotuse);", None), None);
     }
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        let mut map = crate::diag::SourceMap::new();
+        let checked = crate::front::nmodl::check_source(&mut map, "t.mod", text);
+        checked.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn ion_rereads_only_of_ion_variables_nothing_writes() {
+        let c = "BREAKPOINT {\nVERBATIM\ncai = _ion_cai;\nENDVERBATIM\n}\n";
+        let read = format!("NEURON {{ SUFFIX t USEION ca READ cai }}\nASSIGNED {{ cai }}\n{c}");
+        assert!(!codes(&read).contains(&"E0401"));
+        let written = format!("NEURON {{ SUFFIX t USEION ca READ cai WRITE cai }}\nASSIGNED {{ cai }}\n{c}");
+        assert!(codes(&written).contains(&"E0401"));
+        let assigned = format!("{read}INITIAL {{ cai = 1 }}\n");
+        assert!(codes(&assigned).contains(&"E0401"));
+        let other = read.replace("cai = _ion_cai;", "cai = _ion_cao;");
+        assert!(codes(&other).contains(&"E0401"));
+        let scaled = read.replace("cai = _ion_cai;", "cai = 2*_ion_cai;");
+        assert!(codes(&scaled).contains(&"E0401"));
+    }
 }
