@@ -268,6 +268,9 @@ pub fn statements(
     own: Option<&str>,
 ) -> Option<Vec<Stmt>> {
     let code = strip_comments(text)?;
+    if code.contains('"') {
+        return printf_statements(&code, span, names);
+    }
     let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let body = compact.strip_suffix(';')?;
     if body.is_empty() {
@@ -342,6 +345,76 @@ pub fn statements(
     Some(out)
 }
 
+/// C text made only of `printf("format", ARGS);` statements, each ARG a
+/// number or `_lNAME` of a parameter or LOCAL: NMODL's `printf`, which
+/// NEURON passes to C as written. The format is kept as written (its
+/// escapes are read as NMODL's printf reads them).
+fn printf_statements(code: &str, span: Span, names: &HashSet<String>) -> Option<Vec<Stmt>> {
+    let mut out = Vec::new();
+    let mut rest = code.trim();
+    while !rest.is_empty() {
+        let after = rest.strip_prefix("printf")?.trim_start();
+        let after = after.strip_prefix('(')?.trim_start();
+        let inner = after.strip_prefix('"')?;
+        // the closing quote: the first `"` not escaped
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in inner.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let end = end?;
+        let format = &inner[..end];
+        let tail = &inner[end + 1..];
+        let close = tail.find(')')?;
+        let arg_text: String = tail[..close].chars().filter(|c| !c.is_whitespace()).collect();
+        let after_call = tail[close + 1..].trim_start();
+        rest = after_call.strip_prefix(';')?.trim_start();
+        let mut args = vec![Expr {
+            kind: ExprKind::Str(format.to_string()),
+            span,
+        }];
+        if !arg_text.is_empty() {
+            for a in arg_text.strip_prefix(',')?.split(',') {
+                let kind = if let Some(name) = a.strip_prefix("_l").filter(|n| names.contains(*n)) {
+                    ExprKind::Name(Ident {
+                        name: name.to_string(),
+                        span,
+                    })
+                } else {
+                    ExprKind::Number(Number {
+                        value: number(a)?,
+                        text: a.to_string(),
+                        span,
+                    })
+                };
+                args.push(Expr { kind, span });
+            }
+        }
+        let call = Expr {
+            kind: ExprKind::Call {
+                name: Ident {
+                    name: "printf".to_string(),
+                    span,
+                },
+                args,
+            },
+            span,
+        };
+        out.push(Stmt {
+            kind: StmtKind::Expr(call),
+            span,
+        });
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// A C floating or integer literal without suffixes.
 fn number(text: &str) -> Option<f64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
@@ -395,6 +468,18 @@ mod tests {
         assert_eq!(show("_lx = drand48();", None), None);
         assert_eq!(show("_lx = scop_random()", None), None);
         assert_eq!(show("_lx = nrn_random_pick(_p_donotuse);", None), None);
+        // printf of numbers and the routine's own names
+        assert_eq!(
+            show("printf(\"seed = %g, %g\\n\", _lx, 2);", None).map(|v| v.len()),
+            Some(2 - 1)
+        );
+        assert_eq!(
+            show("printf(\"a\\n\"); printf(\"b %g\\n\", _lm);", None).map(|v| v.len()),
+            Some(2)
+        );
+        assert_eq!(show("printf(\"%g\\n\", tau);", None), None);
+        assert_eq!(show("printf(\"%g\\n\", f(_lx));", None), None);
+        assert_eq!(show("fprintf(stderr, \"x\");", None), None);
     }
 
     fn codes(text: &str) -> Vec<&'static str> {
