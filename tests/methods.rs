@@ -117,7 +117,10 @@ fn worst(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
         .zip(b)
         .map(|(x, y)| (x - y).abs())
-        .fold(0.0, |m, d| if d.is_nan() { f64::INFINITY } else { m.max(d) })
+        .fold(
+            0.0,
+            |m, d| if d.is_nan() { f64::INFINITY } else { m.max(d) },
+        )
 }
 
 #[test]
@@ -135,7 +138,10 @@ fn runge_matches_neuron() {
             assert_eq!(ours, theirs);
             continue;
         }
-        assert!(span > 0.01 * scale, "{name} does not change in NEURON's run");
+        assert!(
+            span > 0.01 * scale,
+            "{name} does not change in NEURON's run"
+        );
         // NEURON's runge moves the global t by +dt/2, +dt/2, -dt each
         // step, which leaves t a few ulps off the plain sum; the stages
         // here read t, so the last bits may differ (see the module doc).

@@ -336,10 +336,9 @@ impl<'a> Resolver<'a> {
                 self.expr(volume);
                 self.scopes.pop();
                 for st in states {
-                    let variable = self
-                        .table
-                        .get(&st.name)
-                        .is_some_and(|sym| sym.kind.is_variable() && sym.kind != SymbolKind::Constant);
+                    let variable = self.table.get(&st.name).is_some_and(|sym| {
+                        sym.kind.is_variable() && sym.kind != SymbolKind::Constant
+                    });
                     if variable || self.scopes.use_name(&st.name).is_some() {
                         self.read(st);
                     } else {

@@ -208,7 +208,9 @@ fn is_version_string(code: &str) -> bool {
         && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && value.starts_with('"')
         && value.ends_with("\";")
-        && value[1..value.len() - 2].chars().all(|c| c != '"' && c != '\\')
+        && value[1..value.len() - 2]
+            .chars()
+            .all(|c| c != '"' && c != '\\')
 }
 
 /// Removes from `module` every PROCEDURE and FUNCTION whose body holds

@@ -41,7 +41,10 @@ pub fn translate(module: &mut Module) {
     for item in &mut module.items {
         if let ItemKind::Initial(b) | ItemKind::NetReceive { body: b, .. } = &mut item.kind
             && let Some(StmtKind::Verbatim(text)) = b.stmts.last().map(|s| &s.kind)
-            && matches!(super::verbatim::idiom(text), Some(super::verbatim::Idiom::Return(_)))
+            && matches!(
+                super::verbatim::idiom(text),
+                Some(super::verbatim::Idiom::Return(_))
+            )
         {
             b.stmts.pop();
         }
@@ -373,7 +376,10 @@ fn printf_statements(code: &str, span: Span, names: &HashSet<String>) -> Option<
         let format = &inner[..end];
         let tail = &inner[end + 1..];
         let close = tail.find(')')?;
-        let arg_text: String = tail[..close].chars().filter(|c| !c.is_whitespace()).collect();
+        let arg_text: String = tail[..close]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let after_call = tail[close + 1..].trim_start();
         rest = after_call.strip_prefix(';')?.trim_start();
         let mut args = vec![Expr {
@@ -493,7 +499,8 @@ mod tests {
         let c = "BREAKPOINT {\nVERBATIM\ncai = _ion_cai;\nENDVERBATIM\n}\n";
         let read = format!("NEURON {{ SUFFIX t USEION ca READ cai }}\nASSIGNED {{ cai }}\n{c}");
         assert!(!codes(&read).contains(&"E0401"));
-        let written = format!("NEURON {{ SUFFIX t USEION ca READ cai WRITE cai }}\nASSIGNED {{ cai }}\n{c}");
+        let written =
+            format!("NEURON {{ SUFFIX t USEION ca READ cai WRITE cai }}\nASSIGNED {{ cai }}\n{c}");
         assert!(codes(&written).contains(&"E0401"));
         let assigned = format!("{read}INITIAL {{ cai = 1 }}\n");
         assert!(codes(&assigned).contains(&"E0401"));
