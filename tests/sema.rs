@@ -430,7 +430,7 @@ fn e0401_verbatim_random_help() {
 
 #[test]
 fn e0402_method_not_in_nmc() {
-    let src = HH_LIKE.replace("SOLVE states METHOD cnexp", "SOLVE states METHOD runge");
+    let src = HH_LIKE.replace("SOLVE states METHOD cnexp", "SOLVE states METHOD heun");
     expect_one(&src, "E0402", 25, 25);
 }
 
