@@ -400,9 +400,9 @@ fn e0304_wrong_argument_count_builtin() {
 }
 
 #[test]
-fn e0305_procedure_as_value() {
+fn w0305_procedure_as_value_is_zero() {
     let src = HH_LIKE.replace("n = ninf\n}", "n = rates(v)\n}");
-    expect_one(&src, "E0305", 31, 9);
+    expect_one(&src, "W0305", 31, 9);
 }
 
 #[test]
@@ -430,7 +430,7 @@ fn e0401_verbatim_random_help() {
 
 #[test]
 fn e0402_method_not_in_nmc() {
-    let src = HH_LIKE.replace("SOLVE states METHOD cnexp", "SOLVE states METHOD runge");
+    let src = HH_LIKE.replace("SOLVE states METHOD cnexp", "SOLVE states METHOD heun");
     expect_one(&src, "E0402", 25, 25);
 }
 

@@ -141,9 +141,11 @@ derivimplicit, euler, sparse.",
     E0304 "wrong number of arguments" =>
 "A FUNCTION, PROCEDURE or built-in (exp, net_send, ...) is called with
 more or fewer arguments than it takes. Check for a misplaced comma.",
-    E0305 "PROCEDURE used as a value" =>
-"A PROCEDURE returns nothing, so it cannot appear in an expression. Call it
-as a statement, or make it a FUNCTION.",
+    W0305 "PROCEDURE used as a value" =>
+"A PROCEDURE returns no result, yet it appears in an expression. NEURON's
+C gives it the value 0 (the PROCEDURE ends with `return 0;`) after running
+it; nmc does the same. Call it as a statement, or make it a FUNCTION that
+assigns its result to its own name.",
     E0306 "not a function" =>
 "Something that is not a FUNCTION or PROCEDURE is called: a variable, a
 LOCAL, or an equation block (which is SOLVEd, not called). Remove the
@@ -239,6 +241,11 @@ same times; the file is left alone and nothing needs fixing.",
     W0201 "declared but never used" =>
 "A PARAMETER, ASSIGNED or LOCAL is never read. Remove it, or check for a
 misspelt use elsewhere.",
+    W0208 "COMPARTMENT of a name that is not a STATE" =>
+"A COMPARTMENT statement lists a name that is not a STATE (undeclared, or a
+CONSTANT). NEURON's translator gives volumes only to the STATEs of the list
+and passes over the other names; nmc does the same and says so. Remove the
+name or declare it as a STATE.",
     W0202 "RANGE/GLOBAL of an undeclared name" =>
 "The NEURON block lists a name in RANGE or GLOBAL that is declared
 nowhere (its declaration was deleted or misspelt).",

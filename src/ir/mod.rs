@@ -435,6 +435,8 @@ pub enum SolveMethod {
     Derivimplicit,
     /// Forward Euler.
     Euler,
+    /// Classical fourth-order Runge-Kutta (scopmath's `runge`).
+    Runge,
     /// KINETIC schemes: backward Euler on the reaction ODEs, Newton solve.
     Sparse,
     /// `STEADYSTATE sparse`: the kinetic scheme's steady state.

@@ -169,6 +169,7 @@ pub fn method_name(m: SolveMethod) -> &'static str {
         SolveMethod::Cnexp => "cnexp",
         SolveMethod::Derivimplicit => "derivimplicit",
         SolveMethod::Euler => "euler",
+        SolveMethod::Runge => "runge",
         SolveMethod::Sparse => "sparse",
         SolveMethod::SteadyStateSparse => "steadystate sparse",
         SolveMethod::SteadyStateDerivimplicit => "steadystate derivimplicit",

@@ -1,4 +1,4 @@
-: `METHOD runge`: NEURON accepts it, nmc does not implement it.
+: `METHOD heun`: NEURON accepts it, nmc does not implement it.
 NEURON {
     SUFFIX kdr
 }
@@ -6,7 +6,7 @@ NEURON {
 STATE { n }
 
 BREAKPOINT {
-    SOLVE states METHOD runge
+    SOLVE states METHOD heun
 }
 
 DERIVATIVE states {

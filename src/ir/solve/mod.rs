@@ -9,6 +9,7 @@
 //! | `cnexp` | [`cnexp`] | nocmodl `cvode_cnexp_success` |
 //! | `derivimplicit`, `STEADYSTATE derivimplicit` | [`implicit`] | `derivimplicit_thread`, `nrn_newton_thread` |
 //! | `euler` | [`euler`] | `euler_thread` |
+//! | `runge` | [`runge`] | `runge` |
 //! | `sparse`, `STEADYSTATE sparse` | [`kinetic`] | nocmodl `kinetic_implicit`, `sparse_thread`, `_ss_sparse_thread` |
 //! | LINEAR / NONLINEAR | [`linear`] | `simeq`, `newton` |
 //! | TABLE | [`table`] | nocmodl `table_massage` |
@@ -28,6 +29,7 @@ pub mod kinetic;
 pub mod linear;
 pub mod newton;
 pub mod odes;
+pub mod runge;
 pub mod sparse;
 pub mod symbolic;
 pub mod table;
@@ -189,6 +191,7 @@ fn solve_block(
         SolveMethod::Cnexp
             | SolveMethod::Derivimplicit
             | SolveMethod::Euler
+            | SolveMethod::Runge
             | SolveMethod::SteadyStateDerivimplicit
     );
     let kinetic = matches!(method, SolveMethod::Sparse | SolveMethod::SteadyStateSparse);
@@ -241,6 +244,7 @@ fn solve_block(
         SolveMethod::Derivimplicit => implicit::emit(body, None, locals),
         SolveMethod::SteadyStateDerivimplicit => implicit::emit(body, Some(1e-9), locals),
         SolveMethod::Euler => euler::emit(body, locals),
+        SolveMethod::Runge => runge::emit(body, locals),
         SolveMethod::Sparse => kinetic::emit(body, false, locals, info, diags),
         SolveMethod::SteadyStateSparse => kinetic::emit(body, true, locals, info, diags),
         SolveMethod::Linear => linear::emit_linear(body, &solvefor, span, locals, info, diags),

@@ -250,6 +250,16 @@ pub struct Method {
     pub blocks: &'static [SolvableKind],
     /// Whether nmc's solver implements it.
     pub supported: bool,
+    /// Block kinds of `blocks` nmc's solver does not implement it for,
+    /// though it does for the others.
+    pub not_for: &'static [SolvableKind],
+}
+
+impl Method {
+    /// Whether nmc implements the method for a block of `kind`.
+    pub fn supports(&self, kind: Option<SolvableKind>) -> bool {
+        self.supported && kind.is_none_or(|k| !self.not_for.contains(&k))
+    }
 }
 
 use SolvableKind::{Derivative as D, Kinetic as K, Linear as L, NonLinear as N};
@@ -259,6 +269,7 @@ const fn m(name: &'static str, blocks: &'static [SolvableKind], supported: bool)
         name,
         blocks,
         supported,
+        not_for: &[],
     }
 }
 
@@ -270,7 +281,10 @@ pub const METHODS: &[Method] = &[
     m("sparse", &[K], true),
     m("matexp", &[K], false),
     m("_advance", &[K], false),
-    m("runge", &[D, K], false),
+    Method {
+        not_for: &[K],
+        ..m("runge", &[D, K], true)
+    },
     m("adams", &[D, K], false),
     m("heun", &[D, K], false),
     m("gear", &[D, K], false),
@@ -306,7 +320,7 @@ pub fn solvable_keyword(kind: SolvableKind) -> &'static str {
 pub fn supported_for(kind: SolvableKind) -> Vec<&'static str> {
     METHODS
         .iter()
-        .filter(|m| m.supported && m.blocks.contains(&kind))
+        .filter(|m| m.supports(Some(kind)) && m.blocks.contains(&kind))
         .map(|m| m.name)
         .collect()
 }

@@ -1,6 +1,6 @@
 //! Checks of one call `f(a, b)`: the callee is a function (E0306), the
-//! argument count matches (E0304), and a PROCEDURE is not used as a value
-//! (E0305).
+//! argument count matches (E0304), and a PROCEDURE used as a value is
+//! pointed out (W0305: NEURON's C gives it the value 0).
 
 use super::builtins::{self, Arity};
 use super::symbols::{Symbol, SymbolKind};
@@ -20,7 +20,7 @@ pub fn check(
         SymbolKind::Function { arity } => (Arity::exact(*arity), "FUNCTION"),
         SymbolKind::FunctionTable { arity } => (Arity::exact(*arity), "FUNCTION_TABLE"),
         SymbolKind::Procedure { arity } => {
-            if value {
+            if value && Arity::exact(*arity).accepts(argc) {
                 return Some(procedure_as_value(sym, name));
             }
             (Arity::exact(*arity), "PROCEDURE")
@@ -67,15 +67,18 @@ pub fn check(
 }
 
 fn procedure_as_value(sym: &Symbol, name: &Ident) -> Diagnostic {
-    let mut d = Diagnostic::error(
-        "E0305",
-        format!("PROCEDURE `{}` returns no value", name.name),
+    let mut d = Diagnostic::warning(
+        "W0305",
+        format!("PROCEDURE `{}` used as a value is 0", name.name),
     )
     .with_primary(name.span, "used as a value here");
     if let Some(first) = sym.span {
         d = d.with_secondary(first, "defined as a PROCEDURE here");
     }
-    d.with_help(format!(
+    d.with_note(
+        "NEURON translates a PROCEDURE into C that ends with `return 0;`, so its value is 0 (or the number a VERBATIM `return` gives); nmc does the same",
+    )
+    .with_help(format!(
         "call `{}(...)` as a statement on its own line, or make it a FUNCTION that assigns its result to `{}`",
         name.name, name.name
     ))

@@ -17,7 +17,6 @@
 //! - `E0302` a method that cannot solve that kind of block
 //! - `E0303` an unknown method
 //! - `E0304` wrong number of arguments
-//! - `E0305` a PROCEDURE used as a value
 //! - `E0306` a call of something that is not a function
 //! - `E0307` a statement in a block where it does not belong: `x' = ...`
 //!   outside DERIVATIVE, a reaction outside KINETIC, `~ a = b` or CONSERVE
@@ -29,9 +28,11 @@
 //! - `W0202` a RANGE or GLOBAL name never declared
 //! - `W0203` a STATE that nothing changes
 //! - `W0204` assignment to a RANGE PARAMETER in BREAKPOINT, DERIVATIVE or KINETIC
+//! - `W0305` a PROCEDURE used as a value (its value is 0, as in NEURON)
 //! - `W0205` assignment to a GLOBAL PARAMETER there (shared by all instances)
 //! - `W0206` `t` declared in a declaration block (nocmodl refuses it)
 //! - `W0207` `x0` of a STATE `x` declared other than as PARAMETER (nocmodl refuses it)
+//! - `W0208` a COMPARTMENT name that is not a STATE (ignored, as nocmodl does)
 
 pub mod builtins;
 mod calls;

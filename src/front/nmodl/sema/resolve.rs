@@ -336,7 +336,22 @@ impl<'a> Resolver<'a> {
                 self.expr(volume);
                 self.scopes.pop();
                 for st in states {
-                    self.read(st);
+                    let variable = self.table.get(&st.name).is_some_and(|sym| {
+                        sym.kind.is_variable() && sym.kind != SymbolKind::Constant
+                    });
+                    if variable || self.scopes.use_name(&st.name).is_some() {
+                        self.read(st);
+                    } else {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                "W0208",
+                                format!("COMPARTMENT names `{}`, which is not a STATE; ignored", st.name),
+                            )
+                            .with_primary(st.span, "not a STATE of this file")
+                            .with_note("NEURON's translator gives volumes to the STATEs of the list and passes over other names; so does nmc")
+                            .with_help(format!("remove `{}` from the list, or declare it in STATE", st.name)),
+                        );
+                    }
                 }
             }
             StmtKind::Table {

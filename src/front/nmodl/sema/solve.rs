@@ -91,7 +91,7 @@ fn check_method(m: &Ident, target: Option<SolvableKind>, block: &Ident) -> Optio
         // Name only the methods that suit the block being solved.
         let known: Vec<&str> = METHODS
             .iter()
-            .filter(|x| x.supported)
+            .filter(|x| x.supports(target))
             .filter(|x| match target {
                 Some(k) => x.blocks.contains(&k),
                 None => x.blocks.is_empty(),
@@ -142,7 +142,7 @@ fn check_method(m: &Ident, target: Option<SolvableKind>, block: &Ident) -> Optio
                 .with_help(help),
         );
     }
-    if !meth.supported {
+    if !meth.supports(target) {
         let good = target.map(builtins::supported_for).unwrap_or_default();
         let help = if good.is_empty() {
             match target {

@@ -93,7 +93,7 @@ pub fn idiom(text: &str) -> Option<Idiom> {
     if compact.is_empty() {
         return Some(Idiom::Nothing);
     }
-    if lines.all(is_standard_include) {
+    if lines.all(is_standard_include) || is_version_string(&code) {
         return Some(Idiom::Nothing);
     }
     let value = compact.strip_prefix("return")?.strip_suffix(';')?;
@@ -131,36 +131,86 @@ fn is_standard_include(line: &str) -> bool {
 }
 
 /// The C text without its `/* */` and `//` comments (comments become a
-/// space; line breaks are kept). `None` when a `/*` is never closed or
-/// the text has a string or character literal (where `//` is not a
-/// comment): then nmc does not claim to understand it.
+/// space; line breaks are kept; string and character literals are kept
+/// as written, and a `/*` or `//` inside one is no comment). `None` when
+/// a `/*`, string or character literal is never closed: then nmc does
+/// not claim to understand the text.
 pub(crate) fn strip_comments(text: &str) -> Option<String> {
-    if text.contains('"') && !text.lines().all(|l| l.trim_start().starts_with('#')) {
-        return None;
-    }
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    loop {
-        let block = rest.find("/*");
-        let line = rest.find("//");
-        match (block, line) {
-            (Some(b), l) if l.is_none_or(|l| b < l) => {
-                out.push_str(&rest[..b]);
-                let end = rest[b + 2..].find("*/")?;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = ' ';
+                loop {
+                    let x = chars.next()?;
+                    if prev == '*' && x == '/' {
+                        break;
+                    }
+                    if x == '\n' {
+                        out.push('\n');
+                    }
+                    prev = x;
+                }
                 out.push(' ');
-                rest = &rest[b + 2 + end + 2..];
             }
-            (_, Some(l)) => {
-                out.push_str(&rest[..l]);
-                rest = &rest[l..];
-                rest = rest.find('\n').map_or("", |i| &rest[i..]);
+            '/' if chars.peek() == Some(&'/') => {
+                for x in chars.by_ref() {
+                    if x == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
             }
-            _ => {
-                out.push_str(rest);
-                return Some(out);
+            '"' | '\'' => {
+                out.push(c);
+                loop {
+                    let x = chars.next()?;
+                    out.push(x);
+                    if x == '\\' {
+                        out.push(chars.next()?);
+                    } else if x == c {
+                        break;
+                    } else if x == '\n' {
+                        return None;
+                    }
+                }
             }
+            _ => out.push(c),
         }
     }
+    Some(out)
+}
+
+/// A declaration of a version string nothing reads (`static const char
+/// rcsid[] = "$Id: ... $";`, as RCS keyword expansion left in many
+/// published files): data the mechanism never uses.
+fn is_version_string(code: &str) -> bool {
+    let t = code.trim();
+    let Some(rest) = t.strip_prefix("static") else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("const").map_or(rest, str::trim_start);
+    let Some(rest) = rest.strip_prefix("char") else {
+        return false;
+    };
+    let Some((name, value)) = rest.split_once('=') else {
+        return false;
+    };
+    let name: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(ident) = name.strip_suffix("[]") else {
+        return false;
+    };
+    let value = value.trim();
+    !ident.is_empty()
+        && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && value.starts_with('"')
+        && value.ends_with("\";")
+        && value[1..value.len() - 2]
+            .chars()
+            .all(|c| c != '"' && c != '\\')
 }
 
 /// Removes from `module` every PROCEDURE and FUNCTION whose body holds
@@ -331,6 +381,17 @@ mod tests {
         assert_eq!(idiom("return 0; x = 1;"), None);
         assert_eq!(idiom("/* unclosed"), None);
         assert_eq!(idiom("printf(\"// not a comment\");"), None);
+        assert_eq!(
+            idiom("/* printf(\"%g %g\\n\", _lv, _ltmp); */"),
+            Some(Idiom::Nothing)
+        );
+        assert_eq!(
+            idiom("static const char rcsid[]=\"$Id: hh3.mod,v 1.1 $\";"),
+            Some(Idiom::Nothing)
+        );
+        assert_eq!(idiom("static char v[] = \"x\"; v[0] = 1;"), None);
+        assert_eq!(idiom("static double x = 1;"), None);
+        assert_eq!(idiom("char *s = \"unclosed;"), None);
     }
 
     #[test]

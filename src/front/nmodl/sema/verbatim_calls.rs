@@ -34,8 +34,29 @@ const CALLS: &[(&str, usize)] = &[
 ];
 
 /// Replaces every translatable VERBATIM block in the module's PROCEDUREs
-/// and FUNCTIONs by its NMODL statements.
+/// and FUNCTIONs by its NMODL statements, and drops a VERBATIM `return;`
+/// or `return <number>;` that ends an INITIAL or NET_RECEIVE block (it
+/// leaves the block where the block ends anyway).
 pub fn translate(module: &mut Module) {
+    for item in &mut module.items {
+        if let ItemKind::Initial(b) | ItemKind::NetReceive { body: b, .. } = &mut item.kind
+            && let Some(StmtKind::Verbatim(text)) = b.stmts.last().map(|s| &s.kind)
+            && matches!(
+                super::verbatim::idiom(text),
+                Some(super::verbatim::Idiom::Return(_))
+            )
+        {
+            b.stmts.pop();
+        }
+    }
+    let fresh = ion_reads(module);
+    if !fresh.is_empty() {
+        for item in &mut module.items {
+            if let Some(b) = body_mut(&mut item.kind) {
+                drop_ion_rereads(b, &fresh);
+            }
+        }
+    }
     for item in &mut module.items {
         let is_function = matches!(item.kind, ItemKind::Function(_));
         let (ItemKind::Procedure(fd) | ItemKind::Function(fd)) = &mut item.kind else {
@@ -46,6 +67,134 @@ pub fn translate(module: &mut Module) {
         let own = is_function.then(|| fd.name.name.clone());
         translate_block(&mut fd.body, &names, own.as_deref());
     }
+}
+
+/// The body of an item that has statements.
+fn body_mut(kind: &mut ItemKind) -> Option<&mut Block> {
+    match kind {
+        ItemKind::Initial(b)
+        | ItemKind::Breakpoint(b)
+        | ItemKind::Constructor(b)
+        | ItemKind::Destructor(b)
+        | ItemKind::Solvable { body: b, .. }
+        | ItemKind::NetReceive { body: b, .. }
+        | ItemKind::Before { body: b, .. }
+        | ItemKind::After { body: b, .. } => Some(b),
+        ItemKind::Procedure(fd) | ItemKind::Function(fd) => Some(&mut fd.body),
+        _ => None,
+    }
+}
+
+/// The ion variables the mechanism reads (USEION ... READ) and that
+/// nothing writes: no WRITE, no assignment or equation in NMODL. For
+/// them the C `x = _ion_x;` (copy the ion's value into the mechanism's
+/// variable) changes nothing: the variable already holds that value,
+/// copied in when the block began, and nothing changes the ion's value
+/// while one mechanism's block runs.
+fn ion_reads(module: &Module) -> HashSet<String> {
+    use crate::front::nmodl::ast::NeuronStmtKind;
+    let mut reads = HashSet::new();
+    let mut written = HashSet::new();
+    for item in &module.items {
+        if let ItemKind::Neuron(stmts) = &item.kind {
+            for st in stmts {
+                if let NeuronStmtKind::UseIon { read, write, .. } = &st.kind {
+                    reads.extend(read.iter().map(|i| i.name.clone()));
+                    written.extend(write.iter().map(|i| i.name.clone()));
+                }
+            }
+        }
+    }
+    fn assigned(b: &Block, out: &mut HashSet<String>) {
+        for s in &b.stmts {
+            match &s.kind {
+                StmtKind::Assign { target, .. } | StmtKind::Derivative { target, .. } => {
+                    out.insert(target.name.name.clone());
+                }
+                StmtKind::If {
+                    then,
+                    else_ifs,
+                    otherwise,
+                    ..
+                } => {
+                    assigned(then, out);
+                    for (_, b) in else_ifs {
+                        assigned(b, out);
+                    }
+                    if let Some(b) = otherwise {
+                        assigned(b, out);
+                    }
+                }
+                StmtKind::While { body, .. }
+                | StmtKind::FromTo { body, .. }
+                | StmtKind::Initial(body)
+                | StmtKind::Block(body) => assigned(body, out),
+                // a reaction or equation may solve for the name
+                StmtKind::Reaction(_) | StmtKind::Equation { .. } | StmtKind::Conserve { .. } => {
+                    out.insert(String::new());
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut items = module.items.clone();
+    for item in &mut items {
+        if let Some(b) = body_mut(&mut item.kind) {
+            assigned(b, &mut written);
+        }
+    }
+    if written.contains("") {
+        // reactions name states in ways this walk does not follow
+        return HashSet::new();
+    }
+    reads.retain(|r| !written.contains(r));
+    reads
+}
+
+/// Whether the C text is only `x = _ion_x;` copies of names in `fresh`.
+fn only_ion_rereads(text: &str, fresh: &HashSet<String>) -> bool {
+    let Some(code) = strip_comments(text) else {
+        return false;
+    };
+    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(body) = compact.strip_suffix(';') else {
+        return false;
+    };
+    !body.is_empty()
+        && body.split(';').all(|one| {
+            one.split_once('=').is_some_and(|(lhs, rhs)| {
+                fresh.contains(lhs) && rhs.strip_prefix("_ion_") == Some(lhs)
+            })
+        })
+}
+
+fn drop_ion_rereads(b: &mut Block, fresh: &HashSet<String>) {
+    b.stmts.retain_mut(|s| match &mut s.kind {
+        StmtKind::Verbatim(text) => !only_ion_rereads(text, fresh),
+        StmtKind::If {
+            then,
+            else_ifs,
+            otherwise,
+            ..
+        } => {
+            drop_ion_rereads(then, fresh);
+            for (_, b) in else_ifs {
+                drop_ion_rereads(b, fresh);
+            }
+            if let Some(b) = otherwise {
+                drop_ion_rereads(b, fresh);
+            }
+            true
+        }
+        StmtKind::While { body, .. }
+        | StmtKind::FromTo { body, .. }
+        | StmtKind::Initial(body)
+        | StmtKind::Block(body) => {
+            drop_ion_rereads(body, fresh);
+            true
+        }
+        _ => true,
+    });
 }
 
 fn collect_locals(b: &Block, out: &mut HashSet<String>) {
@@ -122,6 +271,9 @@ pub fn statements(
     own: Option<&str>,
 ) -> Option<Vec<Stmt>> {
     let code = strip_comments(text)?;
+    if code.contains('"') {
+        return printf_statements(&code, span, names);
+    }
     let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let body = compact.strip_suffix(';')?;
     if body.is_empty() {
@@ -196,6 +348,79 @@ pub fn statements(
     Some(out)
 }
 
+/// C text made only of `printf("format", ARGS);` statements, each ARG a
+/// number or `_lNAME` of a parameter or LOCAL: NMODL's `printf`, which
+/// NEURON passes to C as written. The format is kept as written (its
+/// escapes are read as NMODL's printf reads them).
+fn printf_statements(code: &str, span: Span, names: &HashSet<String>) -> Option<Vec<Stmt>> {
+    let mut out = Vec::new();
+    let mut rest = code.trim();
+    while !rest.is_empty() {
+        let after = rest.strip_prefix("printf")?.trim_start();
+        let after = after.strip_prefix('(')?.trim_start();
+        let inner = after.strip_prefix('"')?;
+        // the closing quote: the first `"` not escaped
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in inner.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let end = end?;
+        let format = &inner[..end];
+        let tail = &inner[end + 1..];
+        let close = tail.find(')')?;
+        let arg_text: String = tail[..close]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let after_call = tail[close + 1..].trim_start();
+        rest = after_call.strip_prefix(';')?.trim_start();
+        let mut args = vec![Expr {
+            kind: ExprKind::Str(format.to_string()),
+            span,
+        }];
+        if !arg_text.is_empty() {
+            for a in arg_text.strip_prefix(',')?.split(',') {
+                let kind = if let Some(name) = a.strip_prefix("_l").filter(|n| names.contains(*n)) {
+                    ExprKind::Name(Ident {
+                        name: name.to_string(),
+                        span,
+                    })
+                } else {
+                    ExprKind::Number(Number {
+                        value: number(a)?,
+                        text: a.to_string(),
+                        span,
+                    })
+                };
+                args.push(Expr { kind, span });
+            }
+        }
+        let call = Expr {
+            kind: ExprKind::Call {
+                name: Ident {
+                    name: "printf".to_string(),
+                    span,
+                },
+                args,
+            },
+            span,
+        };
+        out.push(Stmt {
+            kind: StmtKind::Expr(call),
+            span,
+        });
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// A C floating or integer literal without suffixes.
 fn number(text: &str) -> Option<f64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
@@ -249,5 +474,39 @@ mod tests {
         assert_eq!(show("_lx = drand48();", None), None);
         assert_eq!(show("_lx = scop_random()", None), None);
         assert_eq!(show("_lx = nrn_random_pick(_p_donotuse);", None), None);
+        // printf of numbers and the routine's own names
+        assert_eq!(
+            show("printf(\"seed = %g, %g\\n\", _lx, 2);", None).map(|v| v.len()),
+            Some(2 - 1)
+        );
+        assert_eq!(
+            show("printf(\"a\\n\"); printf(\"b %g\\n\", _lm);", None).map(|v| v.len()),
+            Some(2)
+        );
+        assert_eq!(show("printf(\"%g\\n\", tau);", None), None);
+        assert_eq!(show("printf(\"%g\\n\", f(_lx));", None), None);
+        assert_eq!(show("fprintf(stderr, \"x\");", None), None);
+    }
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        let mut map = crate::diag::SourceMap::new();
+        let checked = crate::front::nmodl::check_source(&mut map, "t.mod", text);
+        checked.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn ion_rereads_only_of_ion_variables_nothing_writes() {
+        let c = "BREAKPOINT {\nVERBATIM\ncai = _ion_cai;\nENDVERBATIM\n}\n";
+        let read = format!("NEURON {{ SUFFIX t USEION ca READ cai }}\nASSIGNED {{ cai }}\n{c}");
+        assert!(!codes(&read).contains(&"E0401"));
+        let written =
+            format!("NEURON {{ SUFFIX t USEION ca READ cai WRITE cai }}\nASSIGNED {{ cai }}\n{c}");
+        assert!(codes(&written).contains(&"E0401"));
+        let assigned = format!("{read}INITIAL {{ cai = 1 }}\n");
+        assert!(codes(&assigned).contains(&"E0401"));
+        let other = read.replace("cai = _ion_cai;", "cai = _ion_cao;");
+        assert!(codes(&other).contains(&"E0401"));
+        let scaled = read.replace("cai = _ion_cai;", "cai = 2*_ion_cai;");
+        assert!(codes(&scaled).contains(&"E0401"));
     }
 }
