@@ -834,7 +834,7 @@ impl Part {
 
 /// Connection `conn`'s NET_RECEIVE arguments in `net_args`.
 #[inline]
-fn args_of<'a>(net_args: &'a mut [f64], conn: Delivery, nargs: u32) -> &'a mut [f64] {
+fn args_of(net_args: &mut [f64], conn: Delivery, nargs: u32) -> &mut [f64] {
     let (at, n) = (conn.args as usize, nargs as usize);
     net_args.get_mut(at..at + n).unwrap_or_default()
 }
