@@ -15,7 +15,7 @@
 use hdf5_metno as hdf5;
 use hdf5_metno_sys::h5d::{H5Dget_chunk_info_by_coord, H5Dread_chunk};
 use hdf5_metno_sys::h5p::H5P_DEFAULT;
-use std::os::raw::{c_int, c_uint, c_void};
+use std::os::raw::{c_int, c_uint};
 
 /// What a column is read as: int64 (ids, indexes) or float64 (values).
 pub trait Number: Copy + Default + Send + Sync {
@@ -119,34 +119,9 @@ struct Inflater {
     stream: Box<libz_sys::z_stream>,
 }
 
-unsafe extern "C" fn z_alloc(_: *mut c_void, items: c_uint, size: c_uint) -> *mut c_void {
-    // SAFETY: plain C allocation; zlib checks for null.
-    unsafe { libc::malloc(items as usize * size as usize) }
-}
-
-unsafe extern "C" fn z_free(_: *mut c_void, p: *mut c_void) {
-    // SAFETY: `p` came from `z_alloc`.
-    unsafe { libc::free(p) }
-}
-
 impl Inflater {
     fn new() -> Option<Self> {
-        let mut stream = Box::new(libz_sys::z_stream {
-            next_in: std::ptr::null_mut(),
-            avail_in: 0,
-            total_in: 0,
-            next_out: std::ptr::null_mut(),
-            avail_out: 0,
-            total_out: 0,
-            msg: std::ptr::null_mut(),
-            state: std::ptr::null_mut(),
-            zalloc: z_alloc,
-            zfree: z_free,
-            opaque: std::ptr::null_mut(),
-            data_type: 0,
-            adler: 0,
-            reserved: 0,
-        });
+        let mut stream = super::zlib::fresh_stream();
         // SAFETY: the stream is initialised as zlib asks; version and size
         // are those of the linked library, which libz-sys mirrors.
         let rc = unsafe {

@@ -14,6 +14,7 @@ pub mod nodes;
 pub mod report;
 pub mod spikes;
 pub mod write;
+mod zlib;
 
 use hdf5_metno as hdf5;
 

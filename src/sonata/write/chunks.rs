@@ -16,7 +16,7 @@ use hdf5_metno as hdf5;
 use hdf5_metno_sys::h5d::H5Dwrite_chunk;
 use hdf5_metno_sys::h5p::H5P_DEFAULT;
 use std::collections::BTreeMap;
-use std::os::raw::{c_int, c_uint, c_void};
+use std::os::raw::{c_int, c_uint};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -91,38 +91,13 @@ struct Deflater {
     stream: Box<libz_sys::z_stream>,
 }
 
-unsafe extern "C" fn z_alloc(_: *mut c_void, items: c_uint, size: c_uint) -> *mut c_void {
-    // SAFETY: plain C allocation; zlib checks for null.
-    unsafe { libc::malloc(items as usize * size as usize) }
-}
-
-unsafe extern "C" fn z_free(_: *mut c_void, p: *mut c_void) {
-    // SAFETY: `p` came from `z_alloc`.
-    unsafe { libc::free(p) }
-}
-
 fn z_error(what: &str, code: c_int) -> hdf5::Error {
     hdf5::Error::from(format!("zlib {what} failed with code {code}"))
 }
 
 impl Deflater {
     fn new(level: u8) -> hdf5::Result<Self> {
-        let mut stream = Box::new(libz_sys::z_stream {
-            next_in: std::ptr::null_mut(),
-            avail_in: 0,
-            total_in: 0,
-            next_out: std::ptr::null_mut(),
-            avail_out: 0,
-            total_out: 0,
-            msg: std::ptr::null_mut(),
-            state: std::ptr::null_mut(),
-            zalloc: z_alloc,
-            zfree: z_free,
-            opaque: std::ptr::null_mut(),
-            data_type: 0,
-            adler: 0,
-            reserved: 0,
-        });
+        let mut stream = crate::sonata::zlib::fresh_stream();
         // SAFETY: `stream` is initialised as zlib asks (allocator set, no
         // state); the version and size are those of the linked library's
         // header, which libz-sys mirrors.
