@@ -479,6 +479,32 @@ pub enum StmtKind {
     },
 }
 
+impl StmtKind {
+    /// The blocks nested directly in this statement (an `if`'s branches, a
+    /// loop's or `INITIAL`'s body, a `SOLVE`'s `IFERROR`), in source order.
+    pub fn nested_blocks(&self) -> Vec<&Block> {
+        match self {
+            StmtKind::If {
+                then,
+                else_ifs,
+                otherwise,
+                ..
+            } => std::iter::once(then)
+                .chain(else_ifs.iter().map(|(_, b)| b))
+                .chain(otherwise)
+                .collect(),
+            StmtKind::While { body, .. }
+            | StmtKind::FromTo { body, .. }
+            | StmtKind::Initial(body)
+            | StmtKind::Block(body) => vec![body],
+            StmtKind::Solve {
+                if_error: Some(b), ..
+            } => vec![b],
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// One name in a LOCAL statement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocalDecl {

@@ -41,28 +41,11 @@ fn block_identifiers(b: &Block, out: &mut HashSet<String>) {
     for s in &b.stmts {
         match &s.kind {
             StmtKind::Verbatim(text) if idiom(text).is_none() => out.extend(identifiers(text)),
-            StmtKind::If {
-                then,
-                else_ifs,
-                otherwise,
-                ..
-            } => {
-                block_identifiers(then, out);
-                for (_, b) in else_ifs {
-                    block_identifiers(b, out);
-                }
-                if let Some(b) = otherwise {
+            other => {
+                for b in other.nested_blocks() {
                     block_identifiers(b, out);
                 }
             }
-            StmtKind::While { body, .. }
-            | StmtKind::FromTo { body, .. }
-            | StmtKind::Initial(body)
-            | StmtKind::Block(body) => block_identifiers(body, out),
-            StmtKind::Solve {
-                if_error: Some(b), ..
-            } => block_identifiers(b, out),
-            _ => {}
         }
     }
 }

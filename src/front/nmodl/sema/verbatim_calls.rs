@@ -111,29 +111,15 @@ fn ion_reads(module: &Module) -> HashSet<String> {
                 StmtKind::Assign { target, .. } | StmtKind::Derivative { target, .. } => {
                     out.insert(target.name.name.clone());
                 }
-                StmtKind::If {
-                    then,
-                    else_ifs,
-                    otherwise,
-                    ..
-                } => {
-                    assigned(then, out);
-                    for (_, b) in else_ifs {
-                        assigned(b, out);
-                    }
-                    if let Some(b) = otherwise {
-                        assigned(b, out);
-                    }
-                }
-                StmtKind::While { body, .. }
-                | StmtKind::FromTo { body, .. }
-                | StmtKind::Initial(body)
-                | StmtKind::Block(body) => assigned(body, out),
                 // a reaction or equation may solve for the name
                 StmtKind::Reaction(_) | StmtKind::Equation { .. } | StmtKind::Conserve { .. } => {
                     out.insert(String::new());
                 }
-                _ => {}
+                other => {
+                    for b in other.nested_blocks() {
+                        assigned(b, out);
+                    }
+                }
             }
         }
     }
