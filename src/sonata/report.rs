@@ -191,11 +191,24 @@ impl ReportWriter {
             .filter_map(|r| traces.get(r).map(Vec::len))
             .min()
             .unwrap_or(0);
+        let Some((skip, n)) = self.admit(samples)? else {
+            return Ok(());
+        };
+        self.write_rows(traces, skip, n)
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        self.rows += n;
+        Ok(())
+    }
+
+    /// Of `samples` new samples, how many to skip (those before the
+    /// report's start still owed) and how many to write; None when none
+    /// is written; an error when they overrun the samples expected.
+    fn admit(&mut self, samples: usize) -> Result<Option<(usize, usize)>, String> {
         let skip = self.skip.min(samples);
         self.skip -= skip;
         let n = samples - skip;
         if n == 0 {
-            return Ok(());
+            return Ok(None);
         }
         if self.rows + n > self.total {
             return Err(format!(
@@ -204,10 +217,7 @@ impl ReportWriter {
                 self.total
             ));
         }
-        self.write_rows(traces, skip, n)
-            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
-        self.rows += n;
-        Ok(())
+        Ok(Some((skip, n)))
     }
 
     /// [`ReportWriter::append`] for samples laid out row by row: `rows`
@@ -217,20 +227,9 @@ impl ReportWriter {
         if width == 0 || self.groups.is_empty() {
             return Ok(());
         }
-        let samples = rows.len() / width;
-        let skip = self.skip.min(samples);
-        self.skip -= skip;
-        let n = samples - skip;
-        if n == 0 {
+        let Some((skip, n)) = self.admit(rows.len() / width)? else {
             return Ok(());
-        }
-        if self.rows + n > self.total {
-            return Err(format!(
-                "cannot write {}: the run gave more than the {} samples expected",
-                self.path.display(),
-                self.total
-            ));
-        }
+        };
         let rows = &rows[skip * width..(skip + n) * width];
         self.write_row_major(rows, width, n)
             .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
