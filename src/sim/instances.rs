@@ -4,7 +4,7 @@
 
 use crate::ir::interface::unsuffixed;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::aggregate::Merged;
 use super::discretize::Nodes;
@@ -20,7 +20,7 @@ use crate::net::Cell;
 /// All instances of one mechanism type.
 pub(crate) struct MechInstances {
     /// Kernels.
-    pub compiled: Rc<CompiledMechanism>,
+    pub compiled: Arc<CompiledMechanism>,
     /// Instance data.
     pub data: MechanismData,
     /// Which kernels exist: init, current, state, net_receive, net_receive_init.
@@ -41,7 +41,7 @@ pub(crate) struct MechInstances {
     pub streams: Vec<Stream>,
     /// When the mechanism runs with its event state in its connections'
     /// arguments: what was moved (see `lift`).
-    pub lifted: Option<Rc<super::lift::Lifted>>,
+    pub lifted: Option<Arc<super::lift::Lifted>>,
 }
 
 impl MechInstances {
@@ -55,7 +55,7 @@ impl MechInstances {
     /// Only before the first run (no aggregated leaders yet).
     pub fn switch(
         &mut self,
-        compiled: Rc<CompiledMechanism>,
+        compiled: Arc<CompiledMechanism>,
         nodes: &mut NodeData,
     ) -> Result<(), SimError> {
         self.data.grow_fields(compiled.mechanism());

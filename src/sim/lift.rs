@@ -20,7 +20,7 @@
 //! reads or writes, and that INITIAL at most assigns (never reads).
 
 use std::collections::{BTreeSet, HashMap};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::back::CompiledMechanism;
 use crate::ir::solve::symbolic::{map_exprs_stmts, map_places_expr, map_places_stmts};
@@ -36,7 +36,7 @@ use super::{Mechanisms, linear};
 /// accepts that this network cannot rewrite (see [`Lifts::agree`]).
 #[derive(Default)]
 pub(crate) struct Lifts(
-    HashMap<usize, (Rc<CompiledMechanism>, Rc<Lifted>)>,
+    HashMap<usize, (Arc<CompiledMechanism>, Arc<Lifted>)>,
     Vec<usize>,
 );
 
@@ -47,7 +47,7 @@ impl Lifts {
     }
 
     /// The rewritten form of library mechanism `index`, if the run uses one.
-    pub fn get(&self, index: usize) -> Option<&(Rc<CompiledMechanism>, Rc<Lifted>)> {
+    pub fn get(&self, index: usize) -> Option<&(Arc<CompiledMechanism>, Arc<Lifted>)> {
         self.0.get(&index)
     }
 
@@ -131,7 +131,7 @@ impl Lifts {
                 .flatten()
                 .map(|(index, mech, lifted)| {
                     let compiled = CompiledMechanism::deferred(&mech, lib.math_mode());
-                    (index, (Rc::new(compiled), Rc::new(lifted)))
+                    (index, (Arc::new(compiled), Arc::new(lifted)))
                 })
                 .collect(),
             rejected,

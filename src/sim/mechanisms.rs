@@ -3,7 +3,7 @@
 //! ([`crate::driver::library`]); the engine only runs them.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::back::CompiledMechanism;
 use crate::back::math::MathMode;
@@ -14,7 +14,7 @@ use crate::ir;
 /// registers mechanism types (its built-ins first, then the user's files
 /// sorted by name), which is the order the engine sums currents in.
 pub struct Mechanisms {
-    entries: Vec<Rc<CompiledMechanism>>,
+    entries: Vec<Arc<CompiledMechanism>>,
     by_name: HashMap<String, usize>,
     mode: MathMode,
 }
@@ -30,7 +30,7 @@ impl std::fmt::Debug for Mechanisms {
 impl Mechanisms {
     /// The mechanisms in `entries`, in that order, all compiled in `mode`.
     /// A name given twice is an error.
-    pub fn new(entries: Vec<Rc<CompiledMechanism>>, mode: MathMode) -> Result<Self, Diagnostic> {
+    pub fn new(entries: Vec<Arc<CompiledMechanism>>, mode: MathMode) -> Result<Self, Diagnostic> {
         let mut by_name = HashMap::new();
         for (i, c) in entries.iter().enumerate() {
             let name = &c.mechanism().name;
@@ -87,7 +87,7 @@ impl Mechanisms {
         self.entries.is_empty()
     }
 
-    pub(crate) fn shared(&self, index: usize) -> Option<Rc<CompiledMechanism>> {
+    pub(crate) fn shared(&self, index: usize) -> Option<Arc<CompiledMechanism>> {
         self.entries.get(index).cloned()
     }
 }

@@ -483,7 +483,8 @@ impl Part {
         // Connections in creation order first; numbered in delivery order
         // below, once their sources' lists are known.
         let mut items: Vec<events::Delivery> = Vec::with_capacity(count);
-        let mut net_args: Vec<f64> = Vec::new();
+        // One argument per connection at least (the weight).
+        let mut net_args: Vec<f64> = Vec::with_capacity(count);
         let mut delays: Vec<f64> = Vec::with_capacity(count);
         let nargs: Vec<u32> = mechs
             .iter()

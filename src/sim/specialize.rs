@@ -25,7 +25,7 @@
 //!   engine stops zeroing these arrays every step too.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -75,7 +75,7 @@ pub(crate) fn specialize(
     // Mechanisms by name, in the order the first part that has each
     // lists them (library order within a part).
     let mut names: Vec<String> = Vec::new();
-    let mut originals: Vec<Rc<CompiledMechanism>> = Vec::new();
+    let mut originals: Vec<Arc<CompiledMechanism>> = Vec::new();
     for part in parts.iter() {
         for m in &part.mechs {
             let name = &m.mech().name;
@@ -112,7 +112,7 @@ pub(crate) fn specialize(
         jobs.push((k, mech, orig.math_mode(), spec));
     }
     let results = compile_all(&jobs, threads.max(1));
-    let mut compiled: Vec<Rc<CompiledMechanism>> = originals.clone();
+    let mut compiled: Vec<Arc<CompiledMechanism>> = originals.clone();
     for ((k, _, _, spec), result) in jobs.into_iter().zip(results) {
         let name = &names[k];
         let c = result.map_err(|d| {
@@ -121,7 +121,7 @@ pub(crate) fn specialize(
                 format!("mechanism `{name}`: specialised kernels failed to compile: {d:?}"),
             )
         })?;
-        compiled[k] = Rc::new(c);
+        compiled[k] = Arc::new(c);
         if !plain {
             report.specs.push((name.clone(), spec));
         }

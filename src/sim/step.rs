@@ -156,7 +156,7 @@ fn watch_value(
         engine: &mut engine,
         event: None,
     };
-    let compiled = std::rc::Rc::clone(&m.compiled);
+    let compiled = std::sync::Arc::clone(&m.compiled);
     compiled
         .eval_watch(watch, inst, &mut m.data, &mut env)
         .map_err(|e| kernel_error(m, KernelKind::NetReceive, e))

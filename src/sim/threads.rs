@@ -28,7 +28,7 @@ use super::ranks::Reader;
 use super::specialize;
 use super::{Part, Results, SimError};
 use crate::ir::opt::Specialization;
-use crate::net::{Connection, Connections, Network, PointProcess, Source, SpikeTrain};
+use crate::net::{Connection, Connections, Network, PointProcess, Record, Source, SpikeTrain};
 
 /// Spikes for one part: (step, time, global detector, ghost train).
 type Inbox = Mutex<Vec<(u64, f64, u32, u32)>>;
@@ -498,9 +498,8 @@ struct SendPart<'a>(&'a mut Part);
 // SAFETY: a part owns all the data its kernels touch (node arrays,
 // instance columns, argument blocks whose raw pointers aim into those
 // columns and arrays, its queue). What parts share is read only while
-// threads run: the compiled mechanisms (`Rc<CompiledMechanism>`: the
-// threads never clone or drop these `Rc`s, so the counts are not touched;
-// kernels are immutable machine code). Each part is used by one thread
+// threads run: the compiled mechanisms (`Arc<CompiledMechanism>`,
+// immutable machine code). Each part is used by one thread
 // at a time: the scope hands each `&mut Part` to exactly one thread.
 unsafe impl Send for SendPart<'_> {}
 
@@ -1031,9 +1030,11 @@ fn split(
         }
     }
     crate::io::trace("split: connections moved to their parts");
-    let mut parts = Vec::with_capacity(mine.len());
     let mut records = vec![(usize::MAX, 0usize); net.records.len()];
     let mut importers: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ndet];
+    // What each part is built from, gathered in order; the parts are then
+    // built at the same time, one per thread.
+    let mut jobs = Vec::with_capacity(locals.len());
     for (index, local) in locals.iter().enumerate() {
         let (start, end) = (local.range.start, local.range.end);
         let mut sub_records = Vec::new();
@@ -1051,15 +1052,6 @@ fn split(
             .filter(|(src, _)| (start..end).contains(src))
             .map(|&(src, th)| (src - start, th))
             .collect();
-        let piece = super::Piece {
-            cells: &net.cells[start..end],
-            trains: &local.trains,
-            records: &sub_records,
-            run: &net.run,
-            merge,
-            lifts,
-            extra_detectors: &extra,
-        };
         let points = taken.as_deref_mut().map(|t| {
             t.points
                 .get_mut(start..end)
@@ -1068,11 +1060,28 @@ fn split(
                 .map(std::mem::take)
                 .collect()
         });
-        let mut part = match moved.get_mut(index) {
-            Some(list) => {
-                let list = std::mem::take(list);
-                Part::build(&piece, points, local.count, list.into_iter(), lib)?
-            }
+        let list = moved.get_mut(index).map(std::mem::take);
+        jobs.push(PartJob {
+            local,
+            records: sub_records,
+            extra,
+            points,
+            list,
+        });
+    }
+    let build = |job: PartJob<'_>| -> Result<Part, SimError> {
+        let local = job.local;
+        let piece = super::Piece {
+            cells: &net.cells[local.range.clone()],
+            trains: &local.trains,
+            records: &job.records,
+            run: &net.run,
+            merge,
+            lifts,
+            extra_detectors: &job.extra,
+        };
+        let mut part = match job.list {
+            Some(list) => Part::build(&piece, job.points, local.count, list.into_iter(), lib)?,
             None => {
                 let each = net
                     .connections
@@ -1082,16 +1091,37 @@ fn split(
                         localise(local, &mut conn);
                         conn
                     });
-                Part::build(&piece, points, local.count, each, lib)?
+                Part::build(&piece, job.points, local.count, each, lib)?
             }
         };
-        part.localise(start, ncells, &detectors.extra);
-        for &(d, ghost) in &local.ghosts {
+        part.localise(local.range.start, ncells, &detectors.extra);
+        Ok(part)
+    };
+    let built: Vec<Result<Part, SimError>> = if jobs.len() > 1 && threads > 1 {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .into_iter()
+                .map(|job| s.spawn(|| BuiltPart(build(job))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok(BuiltPart(part)) => part,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
+    } else {
+        jobs.into_iter().map(build).collect()
+    };
+    let mut parts = Vec::with_capacity(built.len());
+    for (index, part) in built.into_iter().enumerate() {
+        parts.push(part?);
+        for &(d, ghost) in &locals[index].ghosts {
             if let Some(list) = importers.get_mut(d as usize) {
                 list.push((index as u32, ghost));
             }
         }
-        parts.push(part);
     }
     for list in &mut importers {
         list.sort_unstable();
@@ -1110,6 +1140,31 @@ fn split(
         share,
     }))
 }
+
+/// What one part of this rank is built from.
+struct PartJob<'a> {
+    /// The part's cells, trains and ghosts.
+    local: &'a Local,
+    /// The records of its cells, numbered from its first cell.
+    records: Vec<Record>,
+    /// Its detectors that other parts listen to and none of its
+    /// connections make: (cell in the part, threshold).
+    extra: Vec<(usize, f64)>,
+    /// Its cells' point processes, when taken out of the network.
+    points: Option<Vec<Vec<PointProcess>>>,
+    /// Its connections, when taken out of the network.
+    list: Option<Connections>,
+}
+
+/// A part built on a thread of its own, handed back to the thread that
+/// runs the simulation.
+struct BuiltPart(Result<Part, SimError>);
+
+// SAFETY: a part owns all the data its kernels touch (the raw pointers of
+// its argument blocks aim into its own columns and arrays); what it shares
+// with other parts is immutable (`Arc`s of compiled mechanisms). Moving it
+// whole to another thread leaves nothing behind that still points into it.
+unsafe impl Send for BuiltPart {}
 
 /// No ghost train in [`Local::ghost_of`].
 const NO_GHOST: u32 = u32::MAX;

@@ -37,9 +37,19 @@ type KernelFn = unsafe extern "C" fn(*mut KernelArgs);
 /// A compiled WATCH condition.
 type WatchFn = unsafe extern "C" fn(*mut KernelArgs, u64) -> f64;
 
+/// The JIT module that owns a mechanism's machine code, kept only to free
+/// the code when the mechanism is dropped.
+struct OwnedCode(JITModule);
+
+// SAFETY: the module is never used through a shared reference once its
+// functions are finalised: it is only moved out and freed by `Drop`, which
+// has exclusive access. Sharing a `CompiledMechanism` between threads
+// shares the immutable machine code and the function pointers into it.
+unsafe impl Sync for OwnedCode {}
+
 /// A mechanism's kernels in machine code, callable through safe wrappers.
 pub struct CompiledMechanism {
-    module: Option<JITModule>,
+    module: Option<OwnedCode>,
     mech: Mechanism,
     layout: Layout,
     kernels: Vec<(KernelKind, KernelFn)>,
@@ -102,7 +112,7 @@ pub fn compile_specialized(
         watches.push(f);
     }
     Ok(CompiledMechanism {
-        module: Some(built.module),
+        module: Some(OwnedCode(built.module)),
         layout: Layout::of(&built.mech),
         mech: built.mech,
         kernels,
@@ -377,7 +387,7 @@ impl Engine for NullEngine {
 
 impl Drop for CompiledMechanism {
     fn drop(&mut self) {
-        if let Some(module) = self.module.take() {
+        if let Some(OwnedCode(module)) = self.module.take() {
             self.kernels.clear();
             self.watches.clear();
             // SAFETY: the only pointers into the module's code are in

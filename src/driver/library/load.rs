@@ -2,7 +2,7 @@
 //! (front end, IR, solve, JIT) into the [`Mechanisms`] the engine takes.
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::back::cranelift;
 use crate::back::math::MathMode;
@@ -87,7 +87,7 @@ pub fn from_mechanisms_with(
     let mut entries = Vec::new();
     for mech in &mechs {
         match cranelift::compile_with(mech, mode) {
-            Ok(c) => entries.push(Rc::new(c)),
+            Ok(c) => entries.push(Arc::new(c)),
             Err(d) => errors.push(d),
         }
     }

@@ -38,7 +38,7 @@ pub use load::{
 use std::cell::{Cell, OnceCell, Ref, RefCell};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::back::CompiledMechanism;
 use crate::back::cranelift;
@@ -73,7 +73,7 @@ struct Entry {
     /// Front end + IR, run at most once.
     front: OnceCell<Result<Front, Vec<Diagnostic>>>,
     /// Machine code, at most once per math mode (exact, fast).
-    jit: [OnceCell<Result<Rc<CompiledMechanism>, Diagnostic>>; 2],
+    jit: [OnceCell<Result<Arc<CompiledMechanism>, Diagnostic>>; 2],
     /// How often each stage ran (tests check it is at most once).
     front_runs: Cell<u32>,
     jit_runs: Cell<u32>,
@@ -347,7 +347,7 @@ impl Library {
         }
     }
 
-    fn jit(&self, i: usize, mode: MathMode) -> Result<Rc<CompiledMechanism>, Vec<Diagnostic>> {
+    fn jit(&self, i: usize, mode: MathMode) -> Result<Arc<CompiledMechanism>, Vec<Diagnostic>> {
         let mech = match self.front(i) {
             Ok(f) => &f.mech,
             Err(d) => return Err(d.clone()),
@@ -359,7 +359,7 @@ impl Library {
         };
         slot.get_or_init(|| {
             e.jit_runs.set(e.jit_runs.get() + 1);
-            cranelift::compile_with(mech, mode).map(Rc::new)
+            cranelift::compile_with(mech, mode).map(Arc::new)
         })
         .clone()
         .map_err(|d| vec![d])
@@ -422,7 +422,7 @@ impl Library {
                 Ok(f) => {
                     let e = &self.entries[i];
                     errors.extend(diffusion::check(net, e.name(), &e.path, &f.diffusing));
-                    deferred.push(Rc::new(CompiledMechanism::deferred(&f.mech, mode)));
+                    deferred.push(Arc::new(CompiledMechanism::deferred(&f.mech, mode)));
                 }
                 Err(d) => errors.extend(self.does_not_compile(i, d)),
             }
