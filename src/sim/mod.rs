@@ -131,8 +131,6 @@ struct Detector {
     threshold: f64,
     /// Gid to record spikes under, when this is the cell's own detector.
     gid: Option<u64>,
-    /// Connections fed (creation indices), while the part is built.
-    targets: Vec<u32>,
     /// The connections fed, by delay: (delay, fan-out list), see
     /// `step::send`.
     groups: Vec<(f64, u32)>,
@@ -159,8 +157,6 @@ struct Watch {
 #[derive(Debug)]
 struct Train {
     times: Vec<f64>,
-    /// Connections fed (creation indices), while the part is built.
-    targets: Vec<u32>,
     /// The connections fed, by delay: (delay, fan-out list), see
     /// `step::send`.
     groups: Vec<(f64, u32)>,
@@ -259,46 +255,89 @@ pub(crate) struct Piece<'a> {
 
 pub(crate) use crate::net::partition::points_of;
 
-/// Groups `targets` (connection creation indices, in order) by delay
-/// (bit-identical delays, in order of first appearance): each group
-/// becomes a list in `lists` of the next connection ids, whose creation
-/// indices it appends to `created`. Returns (delay, list) per group.
-fn fan_out(
-    targets: Vec<u32>,
-    delays: &[f64],
-    created: &mut Vec<u32>,
-    lists: &mut Vec<(u32, u32)>,
-) -> Vec<(f64, u32)> {
-    let mut groups: Vec<(f64, u32)> = Vec::new();
-    // (group, creation index) per target, sorted by group, stable.
-    let mut keyed: Vec<(u32, u32)> = Vec::with_capacity(targets.len());
-    for c in targets {
-        let Some(&delay) = delays.get(c as usize) else {
-            continue;
+/// A part's connections as [`Part::build`] reads them: once to count the
+/// connections of each source and delay, once to place them.
+pub(crate) trait ConnectionPasses {
+    /// The connections in creation order.
+    fn count_pass(&self) -> impl Iterator<Item = net::Connection> + '_;
+    /// The same connections, in the same order, handed over (a list is
+    /// freed as it is read).
+    fn place_pass(self) -> impl Iterator<Item = net::Connection>;
+}
+
+impl ConnectionPasses for net::Connections {
+    fn count_pass(&self) -> impl Iterator<Item = net::Connection> + '_ {
+        self.iter()
+    }
+
+    fn place_pass(self) -> impl Iterator<Item = net::Connection> {
+        self.into_chunks().flatten()
+    }
+}
+
+/// Connections given by an iterator that can be read twice.
+pub(crate) struct Twice<I>(pub I);
+
+impl<I: Iterator<Item = net::Connection> + Clone> ConnectionPasses for Twice<I> {
+    fn count_pass(&self) -> impl Iterator<Item = net::Connection> + '_ {
+        self.0.clone()
+    }
+
+    fn place_pass(self) -> impl Iterator<Item = net::Connection> {
+        self.0
+    }
+}
+
+/// Numbers the fan-out groups of a part's sources while its connections
+/// are read: a source's connections of one delay (bit-identical delays,
+/// groups in order of first appearance) form one group.
+#[derive(Default)]
+struct Grouping {
+    /// Connections per group.
+    counts: Vec<u32>,
+    /// (source's first group, delay bits) → group, for the sources of
+    /// more than [`Grouping::FEW`] delays.
+    many: HashMap<(u32, u64), u32>,
+}
+
+impl Grouping {
+    /// Sources with up to this many delays are searched in order.
+    const FEW: usize = 8;
+
+    /// The group of a connection of delay `delay` from the source whose
+    /// groups are `groups` ((delay, group) in order of first
+    /// appearance), which gains one when the delay is new.
+    fn of(&mut self, groups: &mut Vec<(f64, u32)>, delay: f64) -> u32 {
+        let bits = delay.to_bits();
+        let found = if groups.len() <= Self::FEW {
+            groups.iter().find(|g| g.0.to_bits() == bits).map(|g| g.1)
+        } else {
+            self.many.get(&(groups[0].1, bits)).copied()
         };
-        let g = match groups.iter().position(|g| g.0.to_bits() == delay.to_bits()) {
+        let g = match found {
             Some(g) => g,
             None => {
-                groups.push((delay, 0));
-                groups.len() - 1
+                let g = self.counts.len() as u32;
+                self.counts.push(0);
+                groups.push((delay, g));
+                if groups.len() > Self::FEW {
+                    let first = groups[0].1;
+                    if groups.len() == Self::FEW + 1 {
+                        for &(d, k) in groups.iter() {
+                            self.many.insert((first, d.to_bits()), k);
+                        }
+                    } else {
+                        self.many.insert((first, bits), g);
+                    }
+                }
+                g
             }
         };
-        keyed.push((g as u32, c));
+        if let Some(n) = self.counts.get_mut(g as usize) {
+            *n += 1;
+        }
+        g
     }
-    if groups.len() > 1 {
-        keyed.sort_by_key(|&(g, _)| g);
-    }
-    let mut rest = keyed.as_slice();
-    for (g, group) in groups.iter_mut().enumerate() {
-        let n = rest.iter().take_while(|&&(k, _)| k as usize == g).count();
-        let (mine, tail) = rest.split_at(n);
-        rest = tail;
-        let start = created.len() as u32;
-        created.extend(mine.iter().map(|&(_, c)| c));
-        group.1 = lists.len() as u32;
-        lists.push((start, created.len() as u32));
-    }
-    groups
 }
 
 impl Part {
@@ -328,20 +367,20 @@ impl Part {
             &piece,
             None,
             net.connections.len(),
-            net.connections.iter(),
+            Twice(net.connections.iter()),
             lib,
         )
     }
 
     /// Builds the engine's data for `piece` and its `count` connections
-    /// (given one by one, so that no list of them is made for this).
+    /// (read twice, so that no list of them is made for this).
     /// With `points`, the cells' point processes were taken out of them
     /// (see [`Simulation::from_network`]): they are used and freed.
     pub(crate) fn build(
         net: &Piece<'_>,
         points: Option<Vec<Vec<net::PointProcess>>>,
         count: usize,
-        connections: impl Iterator<Item = net::Connection>,
+        connections: impl ConnectionPasses,
         lib: &Mechanisms,
     ) -> Result<Part, SimError> {
         let run = net.run.clone();
@@ -443,7 +482,6 @@ impl Part {
                     node: u32::MAX,
                     threshold: run.spike_threshold,
                     gid: Some(cell.gid),
-                    targets: Vec::new(),
                     groups: Vec::new(),
                     global: ci as u32,
                     cell: ci as u32,
@@ -464,7 +502,6 @@ impl Part {
                 node,
                 threshold: run.spike_threshold,
                 gid: Some(cell.gid),
-                targets: Vec::new(),
                 groups: Vec::new(),
                 global: ci as u32,
                 cell: ci as u32,
@@ -476,29 +513,29 @@ impl Part {
             .iter()
             .map(|t| Train {
                 times: t.times.clone(),
-                targets: Vec::new(),
                 groups: Vec::new(),
             })
             .collect();
-        // Connections in creation order first; numbered in delivery order
-        // below, once their sources' lists are known.
-        let mut items: Vec<events::Delivery> = Vec::with_capacity(count);
-        // One argument per connection at least (the weight).
-        let mut net_args: Vec<f64> = Vec::with_capacity(count);
-        let mut delays: Vec<f64> = Vec::with_capacity(count);
+        // Two passes over the connections. The first checks them, finds
+        // each one's source (a detector or train) and fan-out group (its
+        // source's connections of one delay) and counts the groups; the
+        // second puts each connection at its place in delivery order.
         let nargs: Vec<u32> = mechs
             .iter()
             .map(|m| m.data.layout().net_args.max(1) as u32)
             .collect();
         let mut scratch_len = 1;
-        for (k, c) in connections.enumerate() {
+        let mut grouping = Grouping::default();
+        let mut group_of: Vec<u32> = Vec::with_capacity(count);
+        let mut nargs_total = 0usize;
+        for (k, c) in connections.count_pass().enumerate() {
             let bad = |m: String| {
                 SimError::new(
                     SimErrorKind::InvalidConnection,
                     format!("connection {k}: {m}"),
                 )
             };
-            let (mech, instance) = placement.point(c.target_cell, c.target).ok_or_else(|| {
+            let (mech, _) = placement.point(c.target_cell, c.target).ok_or_else(|| {
                 bad(format!(
                     "cell {} has no point process {}",
                     c.target_cell, c.target
@@ -515,56 +552,117 @@ impl Part {
             }
             let n = nargs.get(mech as usize).copied().unwrap_or(1) as usize;
             scratch_len = scratch_len.max(n);
-            if net_args.len() + n > u32::MAX as usize || items.len() >= u32::MAX as usize {
+            nargs_total += n;
+            if nargs_total > u32::MAX as usize || group_of.len() >= u32::MAX as usize {
                 return Err(bad("too many connections in the network".into()));
             }
-            let id = items.len() as u32;
-            items.push(events::Delivery {
-                mech,
-                instance,
-                args: net_args.len() as u32,
-                row: instance,
-            });
-            // The weight is the first argument; the others start at 0.
-            net_args.push(c.weight);
-            net_args.resize(net_args.len() + n - 1, 0.0);
-            delays.push(c.delay);
-            match c.source {
+            let groups = match c.source {
                 Source::Cell(src) => {
                     let cell = net
                         .cells
                         .get(src)
                         .ok_or_else(|| bad(format!("no source cell {src}")))?;
-                    if c.threshold.is_nan()
+                    let d = if c.threshold.is_nan()
                         || c.threshold == run.spike_threshold
                         || cell.sections.is_empty()
                     {
-                        detectors[src].targets.push(id);
-                    } else if let Some(d) = detectors.iter_mut().skip(net.cells.len()).find(|d| {
+                        src
+                    } else if let Some(d) = detectors.iter().skip(net.cells.len()).position(|d| {
                         d.gid.is_none()
                             && d.threshold == c.threshold
                             && Some(d.node) == nodes.node(src, cell.spike_site)
                     }) {
-                        d.targets.push(id);
+                        net.cells.len() + d
                     } else {
                         detectors.push(Detector {
                             node: detectors[src].node,
                             threshold: c.threshold,
                             gid: None,
-                            targets: vec![id],
                             groups: Vec::new(),
                             global: detectors.len() as u32,
                             cell: src as u32,
                             export: false,
                         });
-                    }
+                        detectors.len() - 1
+                    };
+                    &mut detectors[d].groups
                 }
-                Source::Train(t) => trains
-                    .get_mut(t)
-                    .ok_or_else(|| bad(format!("no spike train {t}")))?
-                    .targets
-                    .push(id),
+                Source::Train(t) => {
+                    &mut trains
+                        .get_mut(t)
+                        .ok_or_else(|| bad(format!("no spike train {t}")))?
+                        .groups
+                }
+            };
+            group_of.push(grouping.of(groups, c.delay));
+        }
+        // Every source's groups become lists, one after the other in
+        // source order, which number the connections: `created[id]` is
+        // connection id's creation index.
+        let mut lists = Vec::new();
+        let mut cursor = vec![0u32; grouping.counts.len()];
+        let mut next = 0u32;
+        for groups in detectors
+            .iter_mut()
+            .map(|d| &mut d.groups)
+            .chain(trains.iter_mut().map(|t| &mut t.groups))
+        {
+            for g in groups.iter_mut() {
+                let id = g.1 as usize;
+                let n = grouping.counts.get(id).copied().unwrap_or(0);
+                cursor[id] = next;
+                g.1 = lists.len() as u32;
+                lists.push((next, next + n));
+                next += n;
             }
+        }
+        drop(grouping);
+        let total = group_of.len();
+        let mut items = vec![
+            events::Delivery {
+                mech: 0,
+                instance: 0,
+                args: 0,
+                row: 0,
+            };
+            total
+        ];
+        let mut created = vec![0u32; total];
+        // The arguments stay in creation order.
+        let mut net_args: Vec<f64> = Vec::with_capacity(nargs_total);
+        let mut placed = 0usize;
+        for (k, c) in connections.place_pass().enumerate() {
+            let (Some(&g), Some((mech, instance))) =
+                (group_of.get(k), placement.point(c.target_cell, c.target))
+            else {
+                break;
+            };
+            let Some(at) = cursor.get_mut(g as usize) else {
+                break;
+            };
+            let id = *at as usize;
+            *at += 1;
+            if let (Some(item), Some(made)) = (items.get_mut(id), created.get_mut(id)) {
+                *item = events::Delivery {
+                    mech,
+                    instance,
+                    args: net_args.len() as u32,
+                    row: instance,
+                };
+                *made = k as u32;
+            }
+            let n = nargs.get(mech as usize).copied().unwrap_or(1) as usize;
+            // The weight is the first argument; the others start at 0.
+            net_args.push(c.weight);
+            net_args.resize(net_args.len() + n - 1, 0.0);
+            placed += 1;
+        }
+        drop(group_of);
+        if placed != total || next as usize != total {
+            return Err(SimError::new(
+                SimErrorKind::InvalidConnection,
+                "the connections changed between two reads (a bug in nmc)",
+            ));
         }
         crate::io::trace("part: connections read");
         // Detectors other parts listen to through their ghost trains that
@@ -586,7 +684,6 @@ impl Part {
                     node,
                     threshold: th,
                     gid: None,
-                    targets: Vec::new(),
                     groups: Vec::new(),
                     global: detectors.len() as u32,
                     cell: ci as u32,
@@ -594,40 +691,6 @@ impl Part {
                 });
             }
         }
-        // Every source's connections split by delay into lists, which
-        // number the connections: `created[id]` is connection id's
-        // creation index.
-        let mut lists = Vec::new();
-        let mut created: Vec<u32> = Vec::with_capacity(items.len());
-        for d in &mut detectors {
-            d.groups = fan_out(
-                std::mem::take(&mut d.targets),
-                &delays,
-                &mut created,
-                &mut lists,
-            );
-        }
-        for t in &mut trains {
-            t.groups = fan_out(
-                std::mem::take(&mut t.targets),
-                &delays,
-                &mut created,
-                &mut lists,
-            );
-        }
-        drop(delays);
-        if created.len() != items.len() {
-            return Err(SimError::new(
-                SimErrorKind::InvalidConnection,
-                "a connection has no source (a bug in nmc)",
-            ));
-        }
-        // Connection `id` is the one created `created[id]`-th. The
-        // arguments stay in creation order.
-        let items: Vec<events::Delivery> = created
-            .iter()
-            .filter_map(|&k| items.get(k as usize).copied())
-            .collect();
         let fanouts = events::Fanouts::new(lists, items, created, nargs);
         lift::fill_args(&mechs, &fanouts, &mut net_args, true);
         crate::io::release_free_memory();
@@ -870,4 +933,38 @@ impl Part {
 pub fn step_count(tstart: f64, tstop: f64, dt: f64) -> usize {
     let n = ((tstop - tstart) / dt).round();
     if n > 0.0 { n as usize } else { 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Grouping;
+
+    #[test]
+    fn groups_are_numbered_per_source_and_delay_as_first_seen() {
+        let mut grouping = Grouping::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        // Source a: 20 distinct delays (beyond the few searched in order),
+        // each given three times, interleaved with source b's two.
+        let mut seen_a = Vec::new();
+        for round in 0..3 {
+            for k in 0..20 {
+                let g = grouping.of(&mut a, 0.5 + k as f64);
+                if round == 0 {
+                    seen_a.push(g);
+                } else {
+                    assert_eq!(g, seen_a[k]);
+                }
+                grouping.of(&mut b, if k % 2 == 0 { 1.0 } else { -0.0 });
+            }
+        }
+        // 0.0 and -0.0 are different delays.
+        assert_eq!(grouping.of(&mut b, 0.0), grouping.counts.len() as u32 - 1);
+        assert_eq!(a.len(), 20);
+        assert_eq!(b.len(), 3);
+        assert!(a.iter().enumerate().all(|(k, g)| g.0 == 0.5 + k as f64));
+        assert!(seen_a.iter().all(|&g| grouping.counts[g as usize] == 3));
+        assert_eq!(grouping.counts[b[0].1 as usize], 30);
+        assert_eq!(grouping.counts[b[1].1 as usize], 30);
+        assert_eq!(grouping.counts.iter().sum::<u32>(), 121);
+    }
 }

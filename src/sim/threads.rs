@@ -250,8 +250,7 @@ impl Simulation {
                             extra_detectors: &[],
                         };
                         let count = taken.connections.len();
-                        let each = taken.connections.into_iter();
-                        Part::build(&piece, Some(taken.points), count, each, lib)?
+                        Part::build(&piece, Some(taken.points), count, taken.connections, lib)?
                     }
                     None => Part::with_merging(net, lib, merge, &lifts)?,
                 }],
@@ -1081,7 +1080,7 @@ fn split(
             extra_detectors: &job.extra,
         };
         let mut part = match job.list {
-            Some(list) => Part::build(&piece, job.points, local.count, list.into_iter(), lib)?,
+            Some(list) => Part::build(&piece, job.points, local.count, list, lib)?,
             None => {
                 let each = net
                     .connections
@@ -1091,7 +1090,7 @@ fn split(
                         localise(local, &mut conn);
                         conn
                     });
-                Part::build(&piece, job.points, local.count, each, lib)?
+                Part::build(&piece, job.points, local.count, super::Twice(each), lib)?
             }
         };
         part.localise(local.range.start, ncells, &detectors.extra);
