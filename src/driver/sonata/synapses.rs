@@ -16,7 +16,7 @@ use std::path::Path;
 /// A synapse type: mechanism and parameters.
 #[derive(Clone, Debug)]
 pub(super) struct SynSpec {
-    pub(super) mechanism: std::sync::Arc<str>,
+    pub(super) mechanism: crate::net::SharedName,
     pub(super) params: std::sync::Arc<BTreeMap<String, f64>>,
 }
 

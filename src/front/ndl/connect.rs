@@ -129,7 +129,7 @@ pub(super) struct EdgeTypeDef {
     /// The synapse type's name.
     pub(super) synapse: String,
     /// Its mechanism.
-    pub(super) mechanism: std::sync::Arc<str>,
+    pub(super) mechanism: crate::net::SharedName,
     /// Its parameters (converted).
     pub(super) params: std::sync::Arc<BTreeMap<String, f64>>,
     /// The weight when the same for every edge.

@@ -886,7 +886,7 @@ impl Ctx<'_> {
             return;
         };
         let params: std::sync::Arc<_> = self.params(&m, &s.params).into();
-        let mechanism: std::sync::Arc<str> = m.name.as_str().into();
+        let mechanism: crate::net::SharedName = m.name.as_str().into();
         let cells: Vec<usize> = match &s.cells {
             Some(r) => match self.select(r) {
                 Some(c) => c,
