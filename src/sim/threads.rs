@@ -491,7 +491,10 @@ fn thread_cpu() -> Duration {
     if !ok {
         return Duration::ZERO;
     }
-    Duration::new(ts.tv_sec.max(0) as u64, ts.tv_nsec.clamp(0, 999_999_999) as u32)
+    Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
 }
 
 /// The error of a run stopped by its caller at `t` (ms).
@@ -681,7 +684,11 @@ impl Exchange<'_> {
         while !halt {
             round += 1;
             let parity = (round % 2) as usize;
-            let cpu_before = if tracing { thread_cpu() } else { Duration::ZERO };
+            let cpu_before = if tracing {
+                thread_cpu()
+            } else {
+                Duration::ZERO
+            };
             let done = part.advance(self.window, &mut results);
             if tracing {
                 cpu += thread_cpu().saturating_sub(cpu_before);
