@@ -19,9 +19,9 @@
 //! the network's event order).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::mechanisms::Mechanisms;
 use super::ranks::Reader;
@@ -437,11 +437,12 @@ impl Simulation {
             return results;
         }
         let n = self.parts.len();
-        let inboxes: Vec<Inbox> = (0..n).map(|_| Mutex::new(Vec::new())).collect();
+        let even: Vec<Inbox> = (0..n).map(|_| Mutex::new(Vec::new())).collect();
+        let odd: Vec<Inbox> = (0..n).map(|_| Mutex::new(Vec::new())).collect();
         let shared = Exchange {
-            inboxes: &inboxes,
+            inboxes: [&even, &odd],
             barrier: SpinBarrier::new(n),
-            stop: AtomicBool::new(false),
+            stop_after: AtomicU64::new(u64::MAX),
             window: self.window,
             importers: &self.importers,
             leaves: &self.leaves,
@@ -478,6 +479,23 @@ impl Simulation {
     }
 }
 
+/// The CPU time of the calling thread (zero where it cannot be read).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec for the call to fill.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
+    if !ok {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
+}
+
 /// The error of a run stopped by its caller at `t` (ms).
 fn interrupted(t: f64) -> SimError {
     SimError::new(
@@ -490,6 +508,34 @@ fn interrupted(t: f64) -> SimError {
 /// so far and the samples after those in the traces, row by row; answers
 /// whether to go on.
 pub type Drain<'a> = dyn FnMut(&mut Results, &mut Vec<f64>) -> bool + 'a;
+
+/// The work of cells `range` for cutting a rank's cells into thread
+/// parts, from `work` (`net::partition::cell_work`, which counts a point
+/// process as an eighth of a compartment's mechanism, as it costs when
+/// every synapse has its own row). When synapses are merged, the kernels
+/// of a mechanism run once per merged row and a synapse costs little more
+/// than its events: it counts as 1/128 of a compartment's mechanism (on a
+/// network of 5-compartment cells with ~180 synapses each, 1/8 gave the
+/// part with the most synapses ~10% less stepping than the other).
+fn thread_work(
+    net: &Network,
+    taken: Option<&Taken>,
+    work: &[f64],
+    range: std::ops::Range<usize>,
+    merge: bool,
+) -> Vec<f64> {
+    let points = taken.map(|t| t.points.as_slice());
+    range
+        .map(|c| {
+            let w = work.get(c).copied().unwrap_or(0.0);
+            if !merge {
+                return w;
+            }
+            let n = crate::net::partition::points_of(&net.cells, points, c).len() as f64;
+            w - n / 8.0 + n / 128.0
+        })
+        .collect()
+}
 
 /// A part handed to its thread.
 struct SendPart<'a>(&'a mut Part);
@@ -513,17 +559,20 @@ impl<'a> SendPart<'a> {
 /// and waking a sleeping thread takes a large part of that; on a busy
 /// machine, where the other thread may not be running at all, it sleeps
 /// rather than spinning on. `wait` returns once all `n` threads have
-/// called it; it can be reused at once.
+/// called it; it can be reused at once. The last thread to arrive makes a
+/// system call only when some thread went to sleep.
 struct SpinBarrier {
     n: usize,
     arrived: AtomicUsize,
     generation: AtomicUsize,
+    /// Threads asleep (or about to be) on `wake`.
+    sleepers: AtomicUsize,
     lock: Mutex<()>,
     wake: Condvar,
 }
 
 impl SpinBarrier {
-    /// Spins (about 50 ns each) before sleeping.
+    /// Spins (about 20 to 50 ns each) before sleeping.
     const SPINS: u32 = 1 << 11;
 
     fn new(n: usize) -> Self {
@@ -531,6 +580,7 @@ impl SpinBarrier {
             n,
             arrived: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            sleepers: AtomicUsize::new(0),
             lock: Mutex::new(()),
             wake: Condvar::new(),
         }
@@ -543,11 +593,16 @@ impl SpinBarrier {
             // generation and arrives again counts from zero.
             self.arrived.store(0, Ordering::Relaxed);
             self.generation
-                .store(generation.wrapping_add(1), Ordering::Release);
-            // Taking the lock orders the release after any sleeper's
-            // check, so none misses the wake-up.
-            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
-            self.wake.notify_all();
+                .store(generation.wrapping_add(1), Ordering::SeqCst);
+            // A sleeper counts itself before it checks the generation
+            // (both sequentially consistent, as the store and load here):
+            // either it sees the new generation or it is counted here.
+            if self.sleepers.load(Ordering::SeqCst) > 0 {
+                // Taking the lock orders the wake-up after the sleeper's
+                // check, so none misses it.
+                drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+                self.wake.notify_all();
+            }
             return;
         }
         for _ in 0..Self::SPINS {
@@ -556,10 +611,13 @@ impl SpinBarrier {
             }
             std::hint::spin_loop();
         }
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
         let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        while self.generation.load(Ordering::Acquire) == generation {
+        while self.generation.load(Ordering::SeqCst) == generation {
             guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
         }
+        drop(guard);
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -569,10 +627,21 @@ impl SpinBarrier {
 pub(super) type Link<'a> = dyn FnMut(&[(u64, f64, u32)], bool) -> (Vec<(u64, f64, u32)>, bool) + 'a;
 
 /// What the threads share during a run.
+///
+/// Windows are numbered (rounds, the first 1). One barrier ends a round
+/// (two in a linked run, around the trade): a thread may be a round ahead
+/// of another after it, so what a round hands over is kept per round
+/// parity (the inboxes) or per round number (the stop): a thread
+/// pushing into round r + 1's inboxes cannot touch round r's, which
+/// their owner empties before it reaches the barrier of round r + 1.
 struct Exchange<'a> {
-    inboxes: &'a [Inbox],
+    /// Per round parity, per part.
+    inboxes: [&'a [Inbox]; 2],
     barrier: SpinBarrier,
-    stop: AtomicBool,
+    /// The first round after which every thread stops (`u64::MAX`: none
+    /// yet). Set during a round to that round at the latest, before its
+    /// barrier; read after it.
+    stop_after: AtomicU64,
     window: usize,
     importers: &'a [Vec<(u32, u32)>],
     /// See [`Simulation::leaves`].
@@ -593,50 +662,61 @@ impl Exchange<'_> {
         mut link: Option<&mut Link<'_>>,
     ) -> Results {
         let mut results = part.start();
-        // `stop` is only set before the first barrier of a round and only
-        // read between the two, so every thread leaves after the same round.
         if results.error.is_some() {
-            self.stop.store(true, Ordering::SeqCst);
+            self.stop_after.fetch_min(0, Ordering::SeqCst);
         }
-        self.sync(&mut link);
-        let mut halt = self.stop.load(Ordering::SeqCst);
-        self.barrier.wait();
-        // Set when `progress` asked to stop: the flag `stop` may only be
-        // raised here, before the round's first barrier.
+        self.sync(&mut link, 0);
+        // Time spent in the windows and at their ends, and the thread's
+        // CPU time in the windows (for `NMC_TRACE` only: a system call).
+        let tracing = std::env::var_os("NMC_TRACE").is_some();
+        let (mut busy, mut waiting, mut cpu) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        let mut clock = Instant::now();
+        let mut round: u64 = 0;
+        let mut halt = self.stop_after.load(Ordering::SeqCst) <= round;
+        // Set when `progress` asked to stop: the run stops after the
+        // next round.
         let mut asked_to_stop = false;
+        // The received spikes of a round, swapped with the inbox (its
+        // capacity kept from round to round).
+        let mut received = Vec::new();
         while !halt {
+            round += 1;
+            let parity = (round % 2) as usize;
+            let cpu_before = if tracing {
+                thread_cpu()
+            } else {
+                Duration::ZERO
+            };
             let done = part.advance(self.window, &mut results);
+            if tracing {
+                cpu += thread_cpu().saturating_sub(cpu_before);
+            }
             if asked_to_stop && results.error.is_none() {
                 results.error = Some(interrupted(part.t()));
             }
             if done || asked_to_stop {
-                self.stop.store(true, Ordering::SeqCst);
+                self.stop_after.fetch_min(round, Ordering::SeqCst);
             }
             for &(step, t, d) in &part.outbox {
                 if self.leaves.get(d as usize) == Some(&true) {
                     let mut leaving = self.leaving.lock().unwrap_or_else(|e| e.into_inner());
                     leaving.push((step, t, d));
                 }
-                for &(p, ghost) in self
-                    .importers
-                    .get(d as usize)
-                    .map_or(&[][..], Vec::as_slice)
-                {
-                    if let Some(inbox) = self.inboxes.get(p as usize) {
-                        let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
-                        inbox.push((step, t, d, ghost));
-                    }
-                }
+                self.post(parity, step, t, d);
             }
             part.outbox.clear();
-            self.sync(&mut link);
-            let received = match self.inboxes.get(k) {
-                Some(inbox) => {
-                    std::mem::take(&mut *inbox.lock().unwrap_or_else(|e| e.into_inner()))
-                }
-                None => Vec::new(),
-            };
-            for (step, t, d, ghost) in received {
+            let now = Instant::now();
+            busy += now - clock;
+            self.sync(&mut link, round);
+            clock = Instant::now();
+            waiting += clock - now;
+            if let Some(inbox) = self.inboxes[parity].get(k) {
+                std::mem::swap(
+                    &mut *inbox.lock().unwrap_or_else(|e| e.into_inner()),
+                    &mut received,
+                );
+            }
+            for &(step, t, d, ghost) in &received {
                 if let Err(e) = part.import(step, t, d, ghost)
                     && results.error.is_none()
                 {
@@ -644,43 +724,63 @@ impl Exchange<'_> {
                     results.error = Some(e);
                 }
             }
+            received.clear();
             if let Some(p) = progress.as_mut()
                 && !p(part.t())
             {
                 asked_to_stop = true;
             }
-            halt = self.stop.load(Ordering::SeqCst);
-            self.barrier.wait();
+            halt = self.stop_after.load(Ordering::SeqCst) <= round;
+        }
+        busy += clock.elapsed();
+        if tracing {
+            crate::io::trace(&format!(
+                "thread {k}: {round} windows, {:.3} s stepping ({:.3} s CPU), {:.3} s at window ends",
+                busy.as_secs_f64(),
+                cpu.as_secs_f64(),
+                waiting.as_secs_f64()
+            ));
         }
         results
     }
 
-    /// The end of a window: every thread waits; in a linked run the
+    /// Queues the spike of global detector `d` found at `step`, `t` for
+    /// every part that imports it, in the inboxes of round parity
+    /// `parity`.
+    fn post(&self, parity: usize, step: u64, t: f64, d: u32) {
+        for &(p, ghost) in self
+            .importers
+            .get(d as usize)
+            .map_or(&[][..], Vec::as_slice)
+        {
+            if let Some(inbox) = self.inboxes[parity].get(p as usize) {
+                let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
+                inbox.push((step, t, d, ghost));
+            }
+        }
+    }
+
+    /// The end of round `round`: every thread waits; in a linked run the
     /// thread holding the link then trades the rank's leaving spikes for
     /// the other ranks', fills the inboxes and merges the stop flags, and
     /// every thread waits again.
-    fn sync(&self, link: &mut Option<&mut Link<'_>>) {
+    fn sync(&self, link: &mut Option<&mut Link<'_>>, round: u64) {
         self.barrier.wait();
         if !self.linked {
             return;
         }
         if let Some(link) = link.as_mut() {
             let out = std::mem::take(&mut *self.leaving.lock().unwrap_or_else(|e| e.into_inner()));
-            let (arrived, stop) = link(&out, self.stop.load(Ordering::SeqCst));
+            let stopping = self.stop_after.load(Ordering::SeqCst) <= round;
+            let (arrived, stop) = link(&out, stopping);
             if stop {
-                self.stop.store(true, Ordering::SeqCst);
+                self.stop_after.fetch_min(round, Ordering::SeqCst);
             }
+            // What arrives before the first round (nothing, as no rank
+            // has stepped) would go with the first round's spikes.
+            let parity = (round.max(1) % 2) as usize;
             for (step, t, d) in arrived {
-                for &(p, ghost) in self
-                    .importers
-                    .get(d as usize)
-                    .map_or(&[][..], Vec::as_slice)
-                {
-                    if let Some(inbox) = self.inboxes.get(p as usize) {
-                        let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
-                        inbox.push((step, t, d, ghost));
-                    }
-                }
+                self.post(parity, step, t, d);
             }
         }
         self.barrier.wait();
@@ -860,7 +960,8 @@ fn split(
             owner.push(r);
             continue;
         }
-        for s in crate::net::partition::cut(&work[a..b], threads) {
+        let local = thread_work(net, taken.as_deref(), &work, a..b, merge);
+        for s in crate::net::partition::cut(&local, threads) {
             starts.push(a + s);
             owner.push(r);
         }
