@@ -536,10 +536,12 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     for (f, t) in &circuit.nodes {
         pops.extend(read_nodes(f, t).map_err(|d| vec![d])?);
     }
+    crate::io::trace("sonata: nodes read");
     let mut edge_pops: Vec<EdgePopulation> = Vec::new();
     for (f, t) in &circuit.edges {
         edge_pops.extend(read_edges(f, t).map_err(|d| vec![d])?);
     }
+    crate::io::trace("sonata: edges read");
 
     let mut net = Network {
         run: RunSettings {
@@ -1194,6 +1196,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
+    crate::io::trace("sonata: synapses made");
     clamps::add_clamps(
         &config,
         &clamp_inputs,
@@ -1217,6 +1220,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mechanisms = library
         .for_network(&net, opts.math)
         .map_err(|d| map.import(&library.source_map(), &d))?;
+    crate::io::trace("sonata: mechanisms ready");
     Ok(Loaded {
         config,
         network: net,
