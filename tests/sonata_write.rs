@@ -487,7 +487,17 @@ fn unwritable_folder_and_bad_rows_are_diagnosed() {
 
     let dir = scratch("badrow");
     let mut c = circuit();
-    c.edge_populations[0].edges[4].target = 6;
+    let edges = &mut c.edge_populations[0].edges;
+    *edges = edges
+        .iter()
+        .enumerate()
+        .map(|(k, mut e)| {
+            if k == 4 {
+                e.target = 6;
+            }
+            e
+        })
+        .collect();
     let err = write_circuit(&dir, &c, &settings()).unwrap_err();
     assert_eq!(err.code, "E1506");
     assert!(
