@@ -221,8 +221,14 @@ pub fn write_edges(
             u32::MAX
         )));
     }
-    let s2t = edge_index(edges.sources(), n_source);
-    let t2s = edge_index(edges.targets(), n_target);
+    // The two indexes on two threads.
+    let (s2t, t2s) = std::thread::scope(|s| {
+        let t2s = s.spawn(|| edge_index(edges.targets(), n_target));
+        let s2t = edge_index(edges.sources(), n_source);
+        (s2t, t2s.join())
+    });
+    // A panic building the index is a bug: it goes on as one.
+    let t2s = t2s.unwrap_or_else(|e| std::panic::resume_unwind(e));
     let c = &c;
     write_file(path, |f| {
         let root = f.create_group("edges")?;
