@@ -153,8 +153,20 @@ pub fn trace(what: &str) {
     };
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let mb = |field| kib_field(&status, field).map_or(0.0, |b| b as f64 / 1e6);
+    // The process's CPU time (user + system, every thread): on a loaded
+    // machine the wall clock alone says little.
+    // SAFETY: `getrusage` fills the struct it is given.
+    let cpu = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut u) == 0 {
+            let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 * 1e-6;
+            t(u.ru_utime) + t(u.ru_stime)
+        } else {
+            f64::NAN
+        }
+    };
     eprintln!(
-        "trace {:8.3} s  rss {:7.1} MB  peak {:7.1} MB  {what}",
+        "trace {:8.3} s  cpu {cpu:7.3} s  rss {:7.1} MB  peak {:7.1} MB  {what}",
         start.elapsed().as_secs_f64(),
         mb("VmRSS:"),
         mb("VmHWM:")

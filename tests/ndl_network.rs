@@ -174,7 +174,7 @@ fn circuit_record_matches_the_network_edge_for_edge() {
     }
     // Within an edge population edges are sorted by target.
     for p in &c.edge_populations {
-        assert!(p.edges.windows(2).all(|w| w[0].target <= w[1].target));
+        assert!(p.edges.targets().windows(2).all(|w| w[0] <= w[1]));
     }
     // Edge k's synapse is the next point process of its target.
     let mut next = vec![0usize; e.network.cells.len()];

@@ -9,7 +9,8 @@ use common::repo;
 use nmc::diag::SourceMap;
 use nmc::driver::sonata::{Options, load};
 use nmc::net::circuit::{
-    Attribute, Circuit, Edge, EdgePopulation, EdgeType, InputSpikes, Node, NodePopulation, NodeType,
+    Attribute, Circuit, Edge, EdgePopulation, EdgeType, Edges, InputSpikes, Node, NodePopulation,
+    NodeType,
 };
 use nmc::net::{RunSettings, Source};
 use nmc::sonata::write::{ReportConfig, SimulationSettings, write_circuit};
@@ -124,7 +125,8 @@ fn circuit() -> Circuit {
             edge(0, 2, 101, Some(0.025)),
             edge(1, 2, 101, Some(0.0125)),
             edge(0, 5, 101, Some(1.0 / 3.0)),
-        ],
+        ]
+        .into(),
     };
     let mut background = EdgePopulation {
         name: "extnet_to_network".into(),
@@ -141,7 +143,7 @@ fn circuit() -> Circuit {
             target_sections: vec!["soma".into()],
             distance_range: Some([0.0, 999.9]),
         }],
-        edges: Vec::new(),
+        edges: Edges::new(),
     };
     for (s, t) in [(0u64, 3u64), (1, 4), (2, 5)] {
         let mut e = edge(s, t, 100, None);
@@ -485,7 +487,17 @@ fn unwritable_folder_and_bad_rows_are_diagnosed() {
 
     let dir = scratch("badrow");
     let mut c = circuit();
-    c.edge_populations[0].edges[4].target = 6;
+    let edges = &mut c.edge_populations[0].edges;
+    *edges = edges
+        .iter()
+        .enumerate()
+        .map(|(k, mut e)| {
+            if k == 4 {
+                e.target = 6;
+            }
+            e
+        })
+        .collect();
     let err = write_circuit(&dir, &c, &settings()).unwrap_err();
     assert_eq!(err.code, "E1506");
     assert!(

@@ -33,6 +33,7 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
     let circuit = exp.circuit();
+    crate::io::trace("build: circuit made");
     let (mut settings, mut warnings) = simulation_settings(&exp, &circuit);
     match crate::driver::build::mechanism_sources(&circuit.mechanism_files) {
         Ok((sources, w)) => {
@@ -51,6 +52,7 @@ pub fn run(file: &Path, out_dir: Option<&Path>, quiet: bool, color: bool) -> i32
     // and a connection per synapse) goes before the files are.
     let name = exp.name.clone();
     drop(exp);
+    crate::io::trace("build: network dropped");
     let written = match write_circuit(&dir, &circuit, &settings) {
         Ok(w) => w,
         Err(d) => {

@@ -87,30 +87,45 @@ impl Kind {
         }
     }
 
-    /// Converts the little-endian values of `bytes` into `out`.
+    /// Converts the little-endian values of `bytes` into `out` (one loop
+    /// per element type, the type decided once per chunk).
     fn convert<T: Number>(self, bytes: &[u8], out: &mut [T]) -> bool {
-        let size = self.size();
-        for (o, b) in out.iter_mut().zip(bytes.chunks_exact(size)) {
-            let mut w = [0u8; 8];
-            w[..size].copy_from_slice(b);
-            let raw = u64::from_le_bytes(w);
-            *o = match self {
-                Kind::Unsigned(_) => T::from_u64(raw),
-                Kind::Signed(_) => {
-                    let shift = 64 - 8 * size as u32;
-                    T::from_i64(((raw << shift) as i64) >> shift)
-                }
-                Kind::Float(4) => match T::from_f64(f64::from(f32::from_bits(raw as u32))) {
-                    Some(v) => v,
-                    None => return false,
-                },
-                Kind::Float(_) => match T::from_f64(f64::from_bits(raw)) {
-                    Some(v) => v,
-                    None => return false,
-                },
-            };
+        match self {
+            Kind::Unsigned(1) => each(bytes, out, |b: [u8; 1]| T::from_u64(u64::from(b[0]))),
+            Kind::Unsigned(2) => each(bytes, out, |b| {
+                T::from_u64(u64::from(u16::from_le_bytes(b)))
+            }),
+            Kind::Unsigned(4) => each(bytes, out, |b| {
+                T::from_u64(u64::from(u32::from_le_bytes(b)))
+            }),
+            Kind::Unsigned(_) => each(bytes, out, |b| T::from_u64(u64::from_le_bytes(b))),
+            Kind::Signed(1) => each(bytes, out, |b: [u8; 1]| T::from_i64(i64::from(b[0] as i8))),
+            Kind::Signed(2) => each(bytes, out, |b| {
+                T::from_i64(i64::from(i16::from_le_bytes(b)))
+            }),
+            Kind::Signed(4) => each(bytes, out, |b| {
+                T::from_i64(i64::from(i32::from_le_bytes(b)))
+            }),
+            Kind::Signed(_) => each(bytes, out, |b| T::from_i64(i64::from_le_bytes(b))),
+            // Floats read as integers are left to HDF5.
+            Kind::Float(_) if T::from_f64(0.0).is_none() => return false,
+            Kind::Float(4) => each(bytes, out, |b| {
+                T::from_f64(f64::from(f32::from_le_bytes(b))).unwrap_or_default()
+            }),
+            Kind::Float(_) => each(bytes, out, |b| {
+                T::from_f64(f64::from_le_bytes(b)).unwrap_or_default()
+            }),
         }
         true
+    }
+}
+
+/// `out[i] = f(the i-th N bytes of bytes)`.
+fn each<const N: usize, T>(bytes: &[u8], out: &mut [T], f: impl Fn([u8; N]) -> T) {
+    for (o, b) in out.iter_mut().zip(bytes.chunks_exact(N)) {
+        let mut a = [0u8; N];
+        a.copy_from_slice(b);
+        *o = f(a);
     }
 }
 

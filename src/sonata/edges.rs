@@ -224,9 +224,17 @@ fn group_columns(
             ),
         ));
     }
-    let mut ids: Vec<i64> = gid.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
+    // The distinct group ids (edges of one group come in runs: no copy
+    // and sort of the whole column).
+    let mut distinct = std::collections::BTreeSet::new();
+    let mut last = None;
+    for &id in gid {
+        if last != Some(id) {
+            distinct.insert(id);
+            last = Some(id);
+        }
+    }
+    let ids: Vec<i64> = distinct.into_iter().collect();
     // No rows: the columns of every group, empty (as a whole read kept
     // to no edge has them).
     if rows.is_some() && n == 0 {

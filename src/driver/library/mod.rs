@@ -561,11 +561,20 @@ pub fn used_names(net: &Network) -> BTreeSet<String> {
             last.push_str(name);
         }
     };
+    // Point processes of one kind share one name: the same shared name as
+    // the one before is skipped without comparing texts.
+    let mut last_pp: Option<&std::sync::Arc<str>> = None;
     for cell in &net.cells {
         for sec in &cell.sections {
             sec.mechanisms.iter().for_each(|m| add(&m.mechanism));
         }
-        cell.point_processes.iter().for_each(|p| add(&p.mechanism));
+        for p in &cell.point_processes {
+            if last_pp.is_some_and(|l| std::sync::Arc::ptr_eq(l, &p.mechanism)) {
+                continue;
+            }
+            last_pp = Some(&p.mechanism);
+            add(&p.mechanism);
+        }
     }
     used
 }

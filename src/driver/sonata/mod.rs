@@ -536,10 +536,12 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     for (f, t) in &circuit.nodes {
         pops.extend(read_nodes(f, t).map_err(|d| vec![d])?);
     }
+    crate::io::trace("sonata: nodes read");
     let mut edge_pops: Vec<EdgePopulation> = Vec::new();
     for (f, t) in &circuit.edges {
         edge_pops.extend(read_edges(f, t).map_err(|d| vec![d])?);
     }
+    crate::io::trace("sonata: edges read");
 
     let mut net = Network {
         run: RunSettings {
@@ -973,8 +975,12 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         for c in 0..net.cells.len() {
             first[c + 1] += first[c];
         }
-        let mut order = vec![0u32; ep.len()];
-        {
+        // Edges sorted by target cell (as BMTK writes them) are their own
+        // order: no list of edge ids.
+        let sorted = target_of.windows(2).all(|w| w[0] <= w[1]);
+        let mut order = Vec::new();
+        if !sorted {
+            order = vec![0u32; ep.len()];
             let mut next = first.clone();
             for (k, &tc) in target_of.iter().enumerate() {
                 order[next[tc as usize]] = k as u32;
@@ -988,13 +994,13 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         let mut types = TypeCache::default();
         let mut locations = Vec::new();
         for tc in 0..net.cells.len() {
-            let list = &order[first[tc]..first[tc + 1]];
+            let list = first[tc]..first[tc + 1];
             if list.is_empty() {
                 continue;
             }
             net.cells[tc].point_processes.reserve(list.len());
-            for &k in list {
-                let k = k as usize;
+            for i in list {
+                let k = if sorted { i } else { order[i] as usize };
                 let tid = ep.type_ids[k];
                 if net.cells[tc].sections.is_empty() {
                     // An artificial cell: the NetCon targets the cell itself.
@@ -1194,6 +1200,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     if !errors.is_empty() {
         return Err(errors);
     }
+    crate::io::trace("sonata: synapses made");
     clamps::add_clamps(
         &config,
         &clamp_inputs,
@@ -1217,6 +1224,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     let mechanisms = library
         .for_network(&net, opts.math)
         .map_err(|d| map.import(&library.source_map(), &d))?;
+    crate::io::trace("sonata: mechanisms ready");
     Ok(Loaded {
         config,
         network: net,

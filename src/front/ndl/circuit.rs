@@ -295,6 +295,16 @@ impl Record {
                 .checked_sub(1)
                 .and_then(|k| self.inputs.get(k))
                 .map_or(0, |i| i.first_train);
+            let n = self
+                .edge_type_of
+                .iter()
+                .filter(|&&k| {
+                    self.edge_types
+                        .get(k as usize)
+                        .is_some_and(|e| e.rank == rank)
+                })
+                .count();
+            ep.edges.reserve(n);
             for (conn, &k) in net.connections.iter().zip(&self.edge_type_of) {
                 let Some(et) = self.edge_types.get(k as usize) else {
                     continue;

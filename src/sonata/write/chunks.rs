@@ -204,11 +204,50 @@ pub fn write_compressed<T: Plain>(
     layout: &Layout,
     level: u8,
 ) -> hdf5::Result<()> {
+    write_chunks(ds, layout, level, &|k, buf: &mut [T]| {
+        layout.fill(data, k, buf)
+    })
+}
+
+/// Like [`write_compressed`] for a 1-D dataset of `rows` values in chunks
+/// of `chunk_rows` whose values are made chunk by chunk, never held
+/// whole: `values(range, out)` fills `out` with the values of rows
+/// `range` (the part of a last chunk past the end is zeros).
+pub fn write_generated<T: Plain>(
+    ds: &hdf5::Dataset,
+    rows: usize,
+    chunk_rows: usize,
+    level: u8,
+    values: &(dyn Fn(std::ops::Range<usize>, &mut [T]) + Sync),
+) -> hdf5::Result<()> {
+    let layout = Layout {
+        rows,
+        cols: 1,
+        chunk_rows,
+        chunk_cols: 1,
+        two_d: false,
+    };
+    write_chunks(ds, &layout, level, &|k, buf: &mut [T]| {
+        let r0 = k * chunk_rows;
+        let n = chunk_rows.min(rows - r0);
+        values(r0..r0 + n, &mut buf[..n]);
+        buf[n..].fill(T::default());
+    })
+}
+
+/// Compresses the chunks `fill(k, buf)` lays out (chunk `k` in chunk
+/// order, a whole chunk) and writes them into `ds` in order.
+fn write_chunks<T: Plain>(
+    ds: &hdf5::Dataset,
+    layout: &Layout,
+    level: u8,
+    fill: &(dyn Fn(usize, &mut [T]) + Sync),
+) -> hdf5::Result<()> {
     let (nr, nc) = layout.grid();
     let n_chunks = nr * nc;
     let chunk_len = layout.chunk_rows * layout.chunk_cols;
     let compress_one = |z: &mut Deflater, buf: &mut [T], k: usize| {
-        layout.fill(data, k, buf);
+        fill(k, buf);
         z.compress(bytes(buf))
     };
     let threads = std::thread::available_parallelism()

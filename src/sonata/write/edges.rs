@@ -7,12 +7,13 @@
 //! writes; and the edge types CSV.
 
 use super::csv::{TypeCsv, number};
-use super::h5::{dataset, dataset_2d, string_attr, write_file};
+use super::h5::{dataset, dataset_2d, generated_dataset, string_attr, write_file};
 use super::invalid;
 use crate::diag::Diagnostic;
-use crate::net::circuit::{EdgePopulation, EdgeType};
+use crate::net::circuit::{Edge, EdgePopulation, EdgeType};
 use hdf5_metno as hdf5;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
 /// One direction of a SONATA edge index: `node_id_to_range[n]` is the
@@ -75,53 +76,61 @@ pub fn edge_index(keys: &[u64], n_nodes: usize) -> EdgeIndex {
     idx
 }
 
-/// The per-edge values of a population, resolved and checked.
-struct Columns {
-    source: Vec<u64>,
-    target: Vec<u64>,
-    type_id: Vec<u32>,
-    nsyns: Vec<u32>,
-    syn_weight: Option<Vec<f64>>,
-    delay: Option<Vec<f64>>,
-    site: Option<(Vec<i32>, Vec<f64>)>,
-}
-
 fn is_soma_only(t: &EdgeType) -> bool {
     t.target_sections.len() == 1 && t.target_sections[0] == "soma"
 }
 
-fn columns(pop: &EdgePopulation, n_source: usize, n_target: usize) -> Result<Columns, Diagnostic> {
-    let types: BTreeMap<u64, &EdgeType> =
-        pop.edge_types.iter().map(|t| (t.edge_type_id, t)).collect();
-    let n = pop.edges.len();
-    let mut c = Columns {
-        source: Vec::with_capacity(n),
-        target: Vec::with_capacity(n),
-        type_id: Vec::with_capacity(n),
-        nsyns: Vec::with_capacity(n),
-        syn_weight: None,
-        delay: None,
-        site: None,
-    };
-    // Per-edge weights and delays are columns only when some edge has its
-    // own (else the types CSV holds them): no list of n numbers otherwise.
-    let any_weight = pop.edges.iter().any(|e| e.syn_weight.is_some());
-    let any_delay = pop.edges.iter().any(|e| e.delay.is_some());
-    let mut weights = Vec::with_capacity(if any_weight { n } else { 0 });
-    let mut delays = Vec::with_capacity(if any_delay { n } else { 0 });
-    let mut at_soma_center = true;
+/// What the writer needs beyond the edges themselves, found by one pass
+/// that checks every edge: each used type's row (by the edges' type
+/// index) and id as written, and whether the files need per-edge weights,
+/// delays and sites.
+struct Checked<'a> {
+    types: Vec<&'a EdgeType>,
+    type_ids: Vec<u32>,
+    any_weight: bool,
+    any_delay: bool,
+    at_soma_center: bool,
+}
+
+fn check(
+    pop: &EdgePopulation,
+    n_source: usize,
+    n_target: usize,
+) -> Result<Checked<'_>, Diagnostic> {
+    let edges = &pop.edges;
     let row_err =
         |k: usize, what: String| invalid(format!("edge population `{}` row {k}: {what}", pop.name));
-    for (k, e) in pop.edges.iter().enumerate() {
-        let Some(t) = types.get(&e.edge_type_id) else {
+    let first_of = |i: usize| {
+        (0..edges.len())
+            .find(|&k| edges.type_index(k) == i)
+            .unwrap_or(0)
+    };
+    let mut types = Vec::with_capacity(edges.type_ids().len());
+    let mut type_ids = Vec::with_capacity(edges.type_ids().len());
+    for (i, &id) in edges.type_ids().iter().enumerate() {
+        let Some(t) = pop.edge_types.iter().find(|t| t.edge_type_id == id) else {
             return Err(row_err(
-                k,
-                format!(
-                    "edge type {} is not one of the population's edge types",
-                    e.edge_type_id
-                ),
+                first_of(i),
+                format!("edge type {id} is not one of the population's edge types"),
             ));
         };
+        types.push(t);
+        type_ids.push(
+            u32::try_from(id)
+                .map_err(|_| row_err(first_of(i), format!("edge type id {id} exceeds uint32")))?,
+        );
+    }
+    // Per-edge weights and delays are columns only when some edge has its
+    // own (else the types CSV holds them).
+    let mut c = Checked {
+        types,
+        type_ids,
+        any_weight: edges.any_weight(),
+        any_delay: edges.any_delay(),
+        at_soma_center: true,
+    };
+    for (k, e) in edges.iter().enumerate() {
+        let t = c.types[edges.type_index(k)];
         if e.source as usize >= n_source {
             return Err(row_err(
                 k,
@@ -140,10 +149,9 @@ fn columns(pop: &EdgePopulation, n_source: usize, n_target: usize) -> Result<Col
                 ),
             ));
         }
-        let type_id = u32::try_from(e.edge_type_id)
-            .map_err(|_| row_err(k, format!("edge type id {} exceeds uint32", e.edge_type_id)))?;
-        let nsyns = u32::try_from(e.nsyns)
-            .map_err(|_| row_err(k, format!("nsyns {} exceeds uint32", e.nsyns)))?;
+        if u32::try_from(e.nsyns).is_err() {
+            return Err(row_err(k, format!("nsyns {} exceeds uint32", e.nsyns)));
+        }
         let w = e.syn_weight.or(t.syn_weight).ok_or_else(|| {
             row_err(
                 k,
@@ -171,48 +179,41 @@ fn columns(pop: &EdgePopulation, n_source: usize, n_target: usize) -> Result<Col
                 ),
             ));
         }
-        at_soma_center &= e.sec_id == 0 && e.sec_x == 0.5 && is_soma_only(t);
-        c.source.push(e.source);
-        c.target.push(e.target);
-        c.type_id.push(type_id);
-        c.nsyns.push(nsyns);
-        if any_weight {
-            weights.push(w);
-        }
-        if any_delay {
-            delays.push(d);
-        }
+        c.at_soma_center &= e.sec_id == 0 && e.sec_x == 0.5 && is_soma_only(t);
     }
-    if any_weight {
-        c.syn_weight = Some(weights);
-    }
-    if any_delay {
-        c.delay = Some(delays);
-    }
-    if !at_soma_center {
-        let mut ids = Vec::with_capacity(n);
-        for (k, e) in pop.edges.iter().enumerate() {
-            ids.push(
-                i32::try_from(e.sec_id)
-                    .map_err(|_| row_err(k, format!("sec_id {} exceeds int32", e.sec_id)))?,
-            );
-        }
-        c.site = Some((ids, pop.edges.iter().map(|e| e.sec_x).collect()));
+    if !c.at_soma_center
+        && let Some((k, e)) = edges
+            .iter()
+            .enumerate()
+            .find(|(_, e)| i32::try_from(e.sec_id).is_err())
+    {
+        return Err(row_err(k, format!("sec_id {} exceeds int32", e.sec_id)));
     }
     Ok(c)
 }
 
+/// Fills `out` with `f` of each edge of `rows`.
+fn each<T>(pop: &EdgePopulation, rows: Range<usize>, out: &mut [T], f: impl Fn(Edge) -> T) {
+    for (o, k) in out.iter_mut().zip(rows) {
+        if let Some(e) = pop.edges.get(k) {
+            *o = f(e);
+        }
+    }
+}
+
 /// Writes `/edges/<pop>` into `path`; `n_source` and `n_target` are the
 /// sizes of the source and target node populations (the index tables have
-/// one row per node).
+/// one row per node). The per-edge columns other than the node ids are
+/// made chunk by chunk as they are compressed.
 pub fn write_edges(
     path: &Path,
     pop: &EdgePopulation,
     n_source: usize,
     n_target: usize,
 ) -> Result<(), Diagnostic> {
-    let c = columns(pop, n_source, n_target)?;
-    let n = c.source.len();
+    let c = check(pop, n_source, n_target)?;
+    let edges = &pop.edges;
+    let n = edges.len();
     if u32::try_from(n).is_err() {
         return Err(invalid(format!(
             "edge population `{}` has {n} edges; BMTK's uint32 edge_group_index holds at most {}",
@@ -220,30 +221,61 @@ pub fn write_edges(
             u32::MAX
         )));
     }
-    let s2t = edge_index(&c.source, n_source);
-    let t2s = edge_index(&c.target, n_target);
+    // The two indexes on two threads.
+    let (s2t, t2s) = std::thread::scope(|s| {
+        let t2s = s.spawn(|| edge_index(edges.targets(), n_target));
+        let s2t = edge_index(edges.sources(), n_source);
+        (s2t, t2s.join())
+    });
+    // A panic building the index is a bug: it goes on as one.
+    let t2s = t2s.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    let c = &c;
     write_file(path, |f| {
         let root = f.create_group("edges")?;
         let g = root.create_group(&pop.name)?;
-        let s = dataset(&g, "source_node_id", &c.source)?;
+        let s = dataset(&g, "source_node_id", edges.sources())?;
         string_attr(&s, "node_population", &pop.source_population)?;
-        let t = dataset(&g, "target_node_id", &c.target)?;
+        let t = dataset(&g, "target_node_id", edges.targets())?;
         string_attr(&t, "node_population", &pop.target_population)?;
-        dataset(&g, "edge_type_id", &c.type_id)?;
-        dataset(&g, "edge_group_id", &vec![0u16; n])?;
-        let index: Vec<u32> = (0..n as u32).collect();
-        dataset(&g, "edge_group_index", &index)?;
+        generated_dataset::<u32>(&g, "edge_type_id", n, &|rows, out| {
+            for (o, k) in out.iter_mut().zip(rows) {
+                *o = c.type_ids[edges.type_index(k)];
+            }
+        })?;
+        generated_dataset::<u16>(&g, "edge_group_id", n, &|_, out| out.fill(0))?;
+        generated_dataset::<u32>(&g, "edge_group_index", n, &|rows, out| {
+            for (o, k) in out.iter_mut().zip(rows) {
+                *o = k as u32;
+            }
+        })?;
         let g0 = g.create_group("0")?;
-        dataset(&g0, "nsyns", &c.nsyns)?;
-        if let Some(w) = &c.syn_weight {
-            dataset(&g0, "syn_weight", w)?;
+        generated_dataset::<u32>(&g0, "nsyns", n, &|rows, out| {
+            each(pop, rows, out, |e| e.nsyns as u32);
+        })?;
+        let typed = |k: usize| c.types[edges.type_index(k)];
+        if c.any_weight {
+            generated_dataset::<f64>(&g0, "syn_weight", n, &|rows, out| {
+                for (o, k) in out.iter_mut().zip(rows) {
+                    let w = edges.get(k).and_then(|e| e.syn_weight);
+                    *o = w.or(typed(k).syn_weight).unwrap_or(f64::NAN);
+                }
+            })?;
         }
-        if let Some(d) = &c.delay {
-            dataset(&g0, "delay", d)?;
+        if c.any_delay {
+            generated_dataset::<f64>(&g0, "delay", n, &|rows, out| {
+                for (o, k) in out.iter_mut().zip(rows) {
+                    let d = edges.get(k).and_then(|e| e.delay);
+                    *o = d.or(typed(k).delay).unwrap_or(f64::NAN);
+                }
+            })?;
         }
-        if let Some((ids, xs)) = &c.site {
-            dataset(&g0, "sec_id", ids)?;
-            dataset(&g0, "sec_x", xs)?;
+        if !c.at_soma_center {
+            generated_dataset::<i32>(&g0, "sec_id", n, &|rows, out| {
+                each(pop, rows, out, |e| e.sec_id as i32);
+            })?;
+            generated_dataset::<f64>(&g0, "sec_x", n, &|rows, out| {
+                each(pop, rows, out, |e| e.sec_x);
+            })?;
         }
         let ix = g.create_group("indices")?;
         for (name, index) in [("source_to_target", &s2t), ("target_to_source", &t2s)] {

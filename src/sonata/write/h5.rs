@@ -73,6 +73,29 @@ pub fn dataset<T: Plain>(g: &hdf5::Group, name: &str, data: &[T]) -> hdf5::Resul
     Ok(ds)
 }
 
+/// Creates a 1-D dataset `name` of `rows` values made chunk by chunk by
+/// `values(range, out)` (see [`super::chunks::write_generated`]), stored
+/// as [`dataset`] stores a list of them.
+pub fn generated_dataset<T: Plain>(
+    g: &hdf5::Group,
+    name: &str,
+    rows: usize,
+    values: &(dyn Fn(std::ops::Range<usize>, &mut [T]) + Sync),
+) -> hdf5::Result<hdf5::Dataset> {
+    let b = g.new_dataset::<T>();
+    if rows == 0 {
+        return b.shape(0).create(name);
+    }
+    let chunk = guess_chunk(&[rows], std::mem::size_of::<T>());
+    let ds = b
+        .shape(rows)
+        .chunk(chunk.clone())
+        .deflate(GZIP_LEVEL)
+        .create(name)?;
+    super::chunks::write_generated(&ds, rows, chunk[0], GZIP_LEVEL, values)?;
+    Ok(ds)
+}
+
 /// Creates a 1-D dataset of variable-length strings (chunked and
 /// gzip-compressed by HDF5, as h5py does).
 pub fn text_dataset(

@@ -233,6 +233,7 @@ pub fn write_circuit(
         out.text(Path::new("network").join(&pair.types), &csv)?;
         node_files.push(pair);
     }
+    crate::io::trace("build: nodes written");
     let mut edge_files = Vec::new();
     let mut edge_names: Vec<&str> = Vec::new();
     for e in &circuit.edge_populations {
@@ -268,6 +269,7 @@ pub fn write_circuit(
             edges::write_edges(path, e, ns, nt)
         })?;
         out.text(Path::new("network").join(&pair.types), &csv)?;
+        crate::io::trace("build: edges written");
         edge_files.push(pair);
     }
 
