@@ -153,6 +153,13 @@ pub struct PointProcess {
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SharedName(Arc<String>);
 
+impl SharedName {
+    /// True when both are the same shared name (not merely equal texts).
+    pub fn same(&self, other: &SharedName) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 impl std::ops::Deref for SharedName {
     type Target = str;
 

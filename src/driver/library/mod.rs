@@ -563,13 +563,13 @@ pub fn used_names(net: &Network) -> BTreeSet<String> {
     };
     // Point processes of one kind share one name: the same shared name as
     // the one before is skipped without comparing texts.
-    let mut last_pp: Option<&std::sync::Arc<str>> = None;
+    let mut last_pp: Option<&crate::net::SharedName> = None;
     for cell in &net.cells {
         for sec in &cell.sections {
             sec.mechanisms.iter().for_each(|m| add(&m.mechanism));
         }
         for p in &cell.point_processes {
-            if last_pp.is_some_and(|l| std::sync::Arc::ptr_eq(l, &p.mechanism)) {
+            if last_pp.is_some_and(|l| l.same(&p.mechanism)) {
                 continue;
             }
             last_pp = Some(&p.mechanism);
