@@ -69,7 +69,8 @@ BEFORE STEP { x = g }
         .find(|d| d.code == "E0601")
         .unwrap_or_else(|| panic!("{:?}", out.diagnostics));
     assert!(
-        d.message.contains("two BEFORE STEP blocks of this mechanism share `g`"),
+        d.message
+            .contains("two BEFORE STEP blocks of this mechanism share `g`"),
         "{}",
         d.message
     );

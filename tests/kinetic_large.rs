@@ -214,5 +214,8 @@ fn a_152_state_scheme_is_compiled_in_parts_and_equals_the_interpreter() {
     let differ = want.iter().zip(&got).filter(|(a, b)| a != b).count();
     assert_eq!(differ, 0, "{differ} values differ from the interpreter's");
     // and the scheme did something: calcium came in at the surface
-    assert!(cai.iter().all(|&c| c > 6e-5), "cai after the current: {cai:?}");
+    assert!(
+        cai.iter().all(|&c| c > 6e-5),
+        "cai after the current: {cai:?}"
+    );
 }

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData,
-    StackSlot, StackSlotKind, Type, Value, types,
+    AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlot,
+    StackSlotData, StackSlotKind, Type, Value, types,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_jit::JITModule;
@@ -371,7 +371,9 @@ impl<'f, 'm> Translator<'f, 'm> {
             self.b.ins().store(flags(), zero, at, 0);
             let at1 = self.b.ins().iadd_imm_s(at, 8);
             let more = self.b.ins().icmp(IntCC::UnsignedLessThan, at1, end);
-            self.b.ins().brif(more, head, &[BlockArg::Value(at1)], next, &[]);
+            self.b
+                .ins()
+                .brif(more, head, &[BlockArg::Value(at1)], next, &[]);
             self.b.seal_block(head);
             self.b.switch_to_block(next);
             self.b.seal_block(next);

@@ -362,7 +362,11 @@ struct Names {
 impl Names {
     fn of(locals: &[String]) -> Names {
         Names {
-            taken: locals.iter().filter(|n| n.starts_with("_cse")).cloned().collect(),
+            taken: locals
+                .iter()
+                .filter(|n| n.starts_with("_cse"))
+                .cloned()
+                .collect(),
             next: 0,
         }
     }

@@ -64,7 +64,9 @@ impl Live {
 
     fn contains(&self, v: Var) -> bool {
         let k = self.bit(v);
-        self.bits.get(k / 64).is_some_and(|w| w & (1 << (k % 64)) != 0)
+        self.bits
+            .get(k / 64)
+            .is_some_and(|w| w & (1 << (k % 64)) != 0)
     }
 
     /// Adds every value of `other` (laid out for the same fields).

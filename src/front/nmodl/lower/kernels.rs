@@ -470,7 +470,10 @@ fn around_kernel(cx: &mut Context, kind: KernelKind, blocks: &[(&ast::Block, cra
     let mut out = Vec::new();
     v_in(cx, &mut out);
     ions_in(cx, &mut out);
-    let bodies: Vec<Vec<Stmt>> = blocks.iter().map(|(body, _)| cx.block(&mut b, body)).collect();
+    let bodies: Vec<Vec<Stmt>> = blocks
+        .iter()
+        .map(|(body, _)| cx.block(&mut b, body))
+        .collect();
     let shares: Vec<Shares> = bodies.iter().map(|body| shares(cx, body)).collect();
     for j in 1..bodies.len() {
         for i in 0..j {
@@ -537,12 +540,16 @@ impl Shares {
             if a.writes_anything
                 && let Some(x) = b.reads.iter().chain(&b.writes).next()
             {
-                return Some(format!("`{x}` (the other writes through a POINTER, call or engine service)"));
+                return Some(format!(
+                    "`{x}` (the other writes through a POINTER, call or engine service)"
+                ));
             }
             if (b.reads_anything || b.writes_anything)
                 && let Some(x) = a.writes.iter().next()
             {
-                return Some(format!("`{x}` (the other reaches it through a POINTER, call or engine service)"));
+                return Some(format!(
+                    "`{x}` (the other reaches it through a POINTER, call or engine service)"
+                ));
             }
             a.writes
                 .iter()
