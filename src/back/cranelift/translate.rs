@@ -291,13 +291,13 @@ impl<'f, 'm> Translator<'f, 'm> {
             (count * 8) as u32,
             3,
         ));
-        let mut next = 0;
+        let mut next: i32 = 0;
         self.locals = used
             .iter()
             .map(|&u| {
                 if u {
                     next += 1;
-                    LocalHome::Frame(((next - 1) * 8) as i32)
+                    LocalHome::Frame((next - 1) * 8)
                 } else {
                     LocalHome::Var(self.b.declare_var(types::F64))
                 }
