@@ -675,6 +675,8 @@ fn build(
         ctx.func.signature = sig;
         ctx.func.name = UserFuncName::user(0, id.as_u32());
         let mut vectorized = false;
+        let parts;
+        let frame;
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             let entry = b.create_block();
@@ -708,21 +710,29 @@ fn build(
                 t.set_loop_start(start);
                 vectorized = true;
             }
-            t.declare_locals(kernel.locals.len());
-            t.promote(Promotion::plan(
-                mech,
-                &kernel.body,
-                &uses,
-                &inline_bodies,
-                &ids.persistent,
-            ))
-            .map_err(fail)?;
+            // A large body keeps its locals in a frame and is cut into
+            // parts (see `translate`); its fields stay in memory, so that
+            // the parts see what the kernel wrote.
+            if t.declare_body_locals(kernel.locals.len(), &kernel.body) {
+                t.cut_into_parts(symbol.clone());
+            } else {
+                t.promote(Promotion::plan(
+                    mech,
+                    &kernel.body,
+                    &uses,
+                    &inline_bodies,
+                    &ids.persistent,
+                ))
+                .map_err(fail)?;
+            }
             let single = matches!(
                 kernel.kind,
                 KernelKind::NetReceive | KernelKind::NetReceiveInit
             );
             t.kernel_loop(&kernel.body, uses.node_index, single)
                 .map_err(fail)?;
+            parts = t.take_parts();
+            frame = t.frame_offsets();
             t.finish();
         }
         let label = if vectorized {
@@ -732,6 +742,36 @@ fn build(
         };
         define(&mut module, &mut ctx, id, &label)?;
         kernels.push((kernel.kind, id));
+        for part in parts {
+            ctx.func.signature = module
+                .declarations()
+                .get_function_decl(part.id)
+                .signature
+                .clone();
+            ctx.func.name = UserFuncName::user(0, part.id.as_u32());
+            {
+                let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+                let entry = b.create_block();
+                b.append_block_params_for_function_params(entry);
+                b.switch_to_block(entry);
+                b.seal_block(entry);
+                let params = b.block_params(entry).to_vec();
+                let uses = Uses::of(&part.body, &[], &inline_bodies);
+                let fail = |e: String| ir_error(mech, &part.name, e);
+                let mut t = Translator::new(b, &mut module, mech, &layout, &ids, params[0], &uses)
+                    .map_err(fail)?;
+                t.declare_part_locals(&frame, params[2]);
+                t.set_instance(params[1], uses.node_index);
+                let ret = t.exit_block();
+                t.body(&part.body).map_err(fail)?;
+                t.b.ins().jump(ret, &[]);
+                t.b.switch_to_block(ret);
+                t.b.seal_block(ret);
+                t.b.ins().return_(&[]);
+                t.finish();
+            }
+            define(&mut module, &mut ctx, part.id, &part.name)?;
+        }
     }
 
     // WATCH conditions.

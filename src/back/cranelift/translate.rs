@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData,
-    StackSlotKind, Type, Value, types,
+    AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlot,
+    StackSlotData, StackSlotKind, Type, Value, types,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_jit::JITModule;
@@ -49,7 +49,54 @@ enum Lval {
     Mem(Value),
     /// A local variable.
     Var(Variable),
+    /// A local kept in the body's frame of locals, at this byte offset.
+    Frame(i32),
 }
+
+/// Where one IR local lives.
+#[derive(Clone, Copy)]
+enum LocalHome {
+    /// In a Cranelift variable (a register, or spilled by the allocator).
+    Var(Variable),
+    /// In the frame of locals ([`Translator::frame`]), at this byte offset.
+    Frame(i32),
+}
+
+/// Where a large body's frame of locals is.
+#[derive(Clone, Copy)]
+enum Frame {
+    /// In this function's stack slot, of this many locals (a kernel's).
+    Slot(StackSlot, usize),
+    /// At this address (a part of a kernel: the kernel's slot).
+    At(Value),
+}
+
+/// Statements a part of a large kernel holds at most (counting the
+/// statements nested in `if`s and loops).
+const PART_STMTS: usize = 400;
+
+/// Runs of fewer statements than this between two statements that stay in
+/// the kernel are not worth a call.
+const PART_MIN_STMTS: usize = 16;
+
+/// A part of a large kernel to compile as a function of its own,
+/// `(args, instance, frame) -> ()`.
+pub(super) struct Part {
+    /// Its id in the module.
+    pub id: FuncId,
+    /// Its symbol.
+    pub name: String,
+    /// Its statements.
+    pub body: Vec<Stmt>,
+}
+
+/// Bodies that use more locals than this keep them in a stack slot rather
+/// than in Cranelift variables: a KINETIC scheme of hundreds of states
+/// has thousands of matrix entries live across its Newton loop, and the
+/// register allocator's time grows much faster than linearly in them (a
+/// 189-state scheme took seconds), while a load or store of the frame
+/// costs what the allocator's own spills would.
+pub(super) const FRAME_LOCALS_ABOVE: usize = 1024;
 
 /// Builds one function.
 pub(super) struct Translator<'f, 'm> {
@@ -67,7 +114,12 @@ pub(super) struct Translator<'f, 'm> {
     ioff: Value,
     /// Byte offset of the instance's node in node arrays, when used.
     noff: Option<Value>,
-    locals: Vec<Variable>,
+    locals: Vec<LocalHome>,
+    /// The frame of the locals not kept in variables, if any.
+    frame: Option<Frame>,
+    /// When set, statement lists are cut into parts compiled as functions
+    /// of their own, named after this prefix; the parts made so far.
+    parts: Option<(String, Vec<Part>)>,
     /// Where `Return` jumps.
     exit: Block,
     columns: Value,
@@ -178,6 +230,8 @@ impl<'f, 'm> Translator<'f, 'm> {
             ioff: zero,
             noff: None,
             locals: Vec::new(),
+            frame: None,
+            parts: None,
             exit,
             columns,
             field_base,
@@ -209,34 +263,149 @@ impl<'f, 'm> Translator<'f, 'm> {
 
     /// Declares `n` f64 locals.
     pub fn declare_locals(&mut self, n: usize) {
-        self.locals = (0..n).map(|_| self.b.declare_var(types::F64)).collect();
+        self.locals = (0..n)
+            .map(|_| LocalHome::Var(self.b.declare_var(types::F64)))
+            .collect();
     }
 
-    /// Sets every local to 0.
+    /// Declares the `n` f64 locals of `body` (a kernel's), keeping them in
+    /// a frame (a stack slot) when `body` uses more than
+    /// [`FRAME_LOCALS_ABOVE`]; true when it does.
+    pub fn declare_body_locals(&mut self, n: usize, body: &[Stmt]) -> bool {
+        let mut used = vec![false; n];
+        let mut copy = body.to_vec();
+        crate::ir::solve::symbolic::map_places_stmts(&mut copy, &mut |p: &mut Place| {
+            if let Place::Local(l) = p
+                && let Some(u) = used.get_mut(l.index())
+            {
+                *u = true;
+            }
+        });
+        let count = used.iter().filter(|&&u| u).count();
+        if count <= FRAME_LOCALS_ABOVE {
+            self.declare_locals(n);
+            return false;
+        }
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (count * 8) as u32,
+            3,
+        ));
+        let mut next: i32 = 0;
+        self.locals = used
+            .iter()
+            .map(|&u| {
+                if u {
+                    next += 1;
+                    LocalHome::Frame((next - 1) * 8)
+                } else {
+                    LocalHome::Var(self.b.declare_var(types::F64))
+                }
+            })
+            .collect();
+        self.frame = Some(Frame::Slot(slot, count));
+        true
+    }
+
+    /// The frame offset of each local (`None`: not in the frame).
+    pub fn frame_offsets(&self) -> Vec<Option<i32>> {
+        self.locals
+            .iter()
+            .map(|h| match h {
+                LocalHome::Frame(off) => Some(*off),
+                LocalHome::Var(_) => None,
+            })
+            .collect()
+    }
+
+    /// Declares the locals of a part of a kernel: those at `offsets` in
+    /// the kernel's frame, which is at `frame`; the rest in variables.
+    pub fn declare_part_locals(&mut self, offsets: &[Option<i32>], frame: Value) {
+        self.locals = offsets
+            .iter()
+            .map(|off| match off {
+                Some(off) => LocalHome::Frame(*off),
+                None => LocalHome::Var(self.b.declare_var(types::F64)),
+            })
+            .collect();
+        self.frame = Some(Frame::At(frame));
+    }
+
+    /// Cuts statement lists from here on into parts of at most
+    /// [`PART_STMTS`] statements, each a function named `prefix::part<k>`
+    /// (needs the locals in a frame).
+    pub fn cut_into_parts(&mut self, prefix: String) {
+        self.parts = Some((prefix, Vec::new()));
+    }
+
+    /// The parts made, to compile after this function.
+    pub fn take_parts(&mut self) -> Vec<Part> {
+        self.parts
+            .as_mut()
+            .map(|(_, parts)| std::mem::take(parts))
+            .unwrap_or_default()
+    }
+
+    /// Sets every local kept in a variable to 0.
     pub fn zero_locals(&mut self) {
         let zero = self.b.ins().f64const(0.0);
-        for &var in &self.locals {
-            self.b.def_var(var, zero);
+        for &home in &self.locals {
+            if let LocalHome::Var(var) = home {
+                self.b.def_var(var, zero);
+            }
+        }
+    }
+
+    /// Sets every local to 0: those in variables, and those in this
+    /// function's frame slot by a loop over it.
+    fn zero_all_locals(&mut self) {
+        self.zero_locals();
+        if let Some(Frame::Slot(slot, count)) = self.frame {
+            let zero = self.b.ins().f64const(0.0);
+            let base = self.b.ins().stack_addr(self.ptr, slot, 0);
+            let end = self.b.ins().iadd_imm_s(base, (count * 8) as i64);
+            let (head, next) = (self.b.create_block(), self.b.create_block());
+            let at = self.b.append_block_param(head, self.ptr);
+            self.b.ins().jump(head, &[BlockArg::Value(base)]);
+            self.b.switch_to_block(head);
+            self.b.ins().store(flags(), zero, at, 0);
+            let at1 = self.b.ins().iadd_imm_s(at, 8);
+            let more = self.b.ins().icmp(IntCC::UnsignedLessThan, at1, end);
+            self.b
+                .ins()
+                .brif(more, head, &[BlockArg::Value(at1)], next, &[]);
+            self.b.seal_block(head);
+            self.b.switch_to_block(next);
+            self.b.seal_block(next);
         }
     }
 
     /// Sets local `l` to `v`.
     pub fn def_local(&mut self, l: usize, v: Value) -> R<()> {
-        let var = *self
+        let home = *self
             .locals
             .get(l)
             .ok_or_else(|| format!("local {l} does not exist"))?;
-        self.b.def_var(var, v);
+        let lval = self.local_lval(home);
+        self.store(lval, v);
         Ok(())
     }
 
     /// The value of local `l`.
     pub fn use_local(&mut self, l: LocalId) -> R<Value> {
-        let var = *self
+        let home = *self
             .locals
             .get(l.index())
             .ok_or_else(|| format!("local {l} does not exist"))?;
-        Ok(self.b.use_var(var))
+        let lval = self.local_lval(home);
+        Ok(self.load(lval))
+    }
+
+    fn local_lval(&self, home: LocalHome) -> Lval {
+        match home {
+            LocalHome::Var(var) => Lval::Var(var),
+            LocalHome::Frame(off) => Lval::Frame(off),
+        }
     }
 
     /// Makes `inst` (i64) the current instance; loads its node when
@@ -270,9 +439,69 @@ impl<'f, 'm> Translator<'f, 'm> {
 
     /// Translates a statement list; false when control cannot fall through.
     pub fn body(&mut self, body: &[Stmt]) -> R<()> {
-        for stmt in body {
-            self.stmt(stmt)?;
+        if self.parts.is_none() {
+            for stmt in body {
+                self.stmt(stmt)?;
+            }
+            return Ok(());
         }
+        // Runs of statements go into parts; a statement too large for a
+        // part (its `if`s and loops cut in turn) or with a `Return` (which
+        // leaves the kernel's instance) stays here.
+        let mut run: Vec<&Stmt> = Vec::new();
+        let mut run_size = 0;
+        for stmt in body {
+            let n = size(stmt);
+            if n <= PART_STMTS && !returns(stmt) {
+                if run_size + n > PART_STMTS {
+                    self.part(std::mem::take(&mut run))?;
+                    run_size = 0;
+                }
+                run.push(stmt);
+                run_size += n;
+            } else {
+                self.part(std::mem::take(&mut run))?;
+                run_size = 0;
+                self.stmt(stmt)?;
+            }
+        }
+        self.part(run)
+    }
+
+    /// Compiles `stmts` as a part of their own and calls it here (short
+    /// runs stay here).
+    fn part(&mut self, stmts: Vec<&Stmt>) -> R<()> {
+        let total: usize = stmts.iter().map(|s| size(s)).sum();
+        if total < PART_MIN_STMTS {
+            for s in stmts {
+                self.stmt(s)?;
+            }
+            return Ok(());
+        }
+        let frame = match self.frame {
+            Some(Frame::Slot(slot, _)) => self.b.ins().stack_addr(self.ptr, slot, 0),
+            Some(Frame::At(at)) => at,
+            None => return Err("parts of a body without a frame of locals".into()),
+        };
+        let Some((prefix, parts)) = &self.parts else {
+            return Err("no parts".into());
+        };
+        let name = format!("{prefix}::part{}", parts.len());
+        let mut sig = self.module.make_signature();
+        sig.params.push(AbiParam::new(self.ptr));
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params.push(AbiParam::new(self.ptr));
+        let id = self
+            .module
+            .declare_function(&name, cranelift_module::Linkage::Local, &sig)
+            .map_err(|e| e.to_string())?;
+        let body = stmts.into_iter().cloned().collect();
+        if let Some((_, parts)) = &mut self.parts {
+            parts.push(Part { id, name, body });
+        }
+        let f = self.func_ref(id);
+        let (args, inst) = (self.args, self.inst);
+        self.b.ins().call(f, &[args, inst, frame]);
         Ok(())
     }
 
@@ -462,6 +691,14 @@ impl<'f, 'm> Translator<'f, 'm> {
         match lval {
             Lval::Mem(addr) => self.b.ins().load(types::F64, flags(), addr, 0),
             Lval::Var(var) => self.b.use_var(var),
+            Lval::Frame(off) => match self.frame {
+                Some(Frame::Slot(slot, _)) => {
+                    let ptr = self.ptr;
+                    self.b.ins().stack_load(ptr, types::F64, slot, off)
+                }
+                Some(Frame::At(base)) => self.b.ins().load(types::F64, flags(), base, off),
+                None => self.b.ins().f64const(0.0),
+            },
         }
     }
 
@@ -471,6 +708,16 @@ impl<'f, 'm> Translator<'f, 'm> {
                 self.b.ins().store(flags(), v, addr, 0);
             }
             Lval::Var(var) => self.b.def_var(var, v),
+            Lval::Frame(off) => match self.frame {
+                Some(Frame::Slot(slot, _)) => {
+                    let ptr = self.ptr;
+                    self.b.ins().stack_store(ptr, v, slot, off);
+                }
+                Some(Frame::At(base)) => {
+                    self.b.ins().store(flags(), v, base, off);
+                }
+                None => {}
+            },
         }
     }
 
@@ -531,7 +778,7 @@ impl<'f, 'm> Translator<'f, 'm> {
                 let base = self.globals.ok_or("no globals")?;
                 Lval::Mem(self.b.ins().iadd_imm_s(base, (g.index() * 8) as i64))
             }
-            Place::Local(l) => Lval::Var(
+            Place::Local(l) => self.local_lval(
                 *self
                     .locals
                     .get(l.index())
@@ -810,7 +1057,7 @@ impl<'f, 'm> Translator<'f, 'm> {
             self.set_exit(done);
             self.set_instance(target, node_index);
             self.begin_instance()?;
-            self.zero_locals();
+            self.zero_all_locals();
             self.body(body)?;
             self.b.ins().jump(done, &[]);
             self.b.switch_to_block(done);
@@ -844,7 +1091,7 @@ impl<'f, 'm> Translator<'f, 'm> {
         self.set_exit(next);
         self.set_instance(i, node_index);
         self.begin_instance()?;
-        self.zero_locals();
+        self.zero_all_locals();
         self.body(body)?;
         self.b.ins().jump(next, &[]);
         self.b.switch_to_block(next);
@@ -1042,8 +1289,8 @@ impl Translator<'_, '_> {
         let memo = self.memo.take();
         let ret = self.b.create_block();
         let saved_exit = std::mem::replace(&mut self.exit, ret);
-        let fresh: Vec<Variable> = (0..f.locals.len())
-            .map(|_| self.b.declare_var(types::F64))
+        let fresh: Vec<LocalHome> = (0..f.locals.len())
+            .map(|_| LocalHome::Var(self.b.declare_var(types::F64)))
             .collect();
         let saved_locals = std::mem::replace(&mut self.locals, fresh);
         self.zero_locals();
@@ -1063,6 +1310,29 @@ impl Translator<'_, '_> {
         self.exit = saved_exit;
         self.memo = memo;
         Ok(result)
+    }
+}
+
+/// The number of statements in `s`, those nested in it included.
+fn size(s: &Stmt) -> usize {
+    match s {
+        Stmt::If {
+            then, otherwise, ..
+        } => 1 + then.iter().chain(otherwise).map(size).sum::<usize>(),
+        Stmt::While { body, .. } => 1 + body.iter().map(size).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// True when `s` is or holds a `Return`.
+fn returns(s: &Stmt) -> bool {
+    match s {
+        Stmt::Return => true,
+        Stmt::If {
+            then, otherwise, ..
+        } => then.iter().chain(otherwise).any(returns),
+        Stmt::While { body, .. } => body.iter().any(returns),
+        _ => false,
     }
 }
 

@@ -78,6 +78,7 @@ fn kernel_body(ctx: &Ctx<'_>, kernel: &mut Kernel) {
         uses: Vec::new(),
         next_def: 0,
         def_local: Vec::new(),
+        names: Names::default(),
         locals: &mut kernel.locals,
     };
     count.block(&mut kernel.body, &mut Avail::default());
@@ -92,6 +93,7 @@ fn kernel_body(ctx: &Ctx<'_>, kernel: &mut Kernel) {
         uses,
         next_def: 0,
         def_local: vec![None; defs],
+        names: Names::of(&kernel.locals),
         locals: &mut kernel.locals,
     };
     rewrite.block(&mut kernel.body, &mut Avail::default());
@@ -343,7 +345,41 @@ struct Pass<'a, 'b> {
     next_def: usize,
     /// Per defining occurrence: its local, once assigned (rewrite pass).
     def_local: Vec<Option<LocalId>>,
+    /// The names of the new locals.
+    names: Names,
     locals: &'b mut Vec<String>,
+}
+
+/// Names `_cse<k>` for new locals, each with the lowest `k` whose name no
+/// local has yet (found without rescanning the locals for every name: a
+/// large KINETIC scheme has tens of thousands of them).
+#[derive(Default)]
+struct Names {
+    taken: std::collections::HashSet<String>,
+    next: usize,
+}
+
+impl Names {
+    fn of(locals: &[String]) -> Names {
+        Names {
+            taken: locals
+                .iter()
+                .filter(|n| n.starts_with("_cse"))
+                .cloned()
+                .collect(),
+            next: 0,
+        }
+    }
+
+    fn fresh(&mut self) -> String {
+        loop {
+            let name = format!("_cse{}", self.next);
+            self.next += 1;
+            if self.taken.insert(name.clone()) {
+                return name;
+            }
+        }
+    }
 }
 
 impl Pass<'_, '_> {
@@ -449,10 +485,7 @@ impl Pass<'_, '_> {
                 self.operands(e, avail, before, define);
                 if self.rewrite && self.uses.get(def).is_some_and(|&u| u > 0) {
                     let l = LocalId::new(self.locals.len());
-                    let name = (0..)
-                        .map(|k| format!("_cse{k}"))
-                        .find(|n| !self.locals.contains(n))
-                        .unwrap_or_default();
+                    let name = self.names.fresh();
                     self.locals.push(name);
                     if let Some(slot) = self.def_local.get_mut(def) {
                         *slot = Some(l);

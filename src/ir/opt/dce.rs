@@ -23,7 +23,68 @@ enum Var {
     Local(LocalId),
 }
 
-type Live = BTreeSet<Var>;
+/// A set of tracked values, one bit each (fields first, then locals): a
+/// large KINETIC scheme has tens of thousands of locals, and the analysis
+/// copies the set at every branch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Live {
+    bits: Vec<u64>,
+    fields: usize,
+}
+
+impl Live {
+    fn new(fields: usize, locals: usize) -> Live {
+        Live {
+            bits: vec![0; (fields + locals).div_ceil(64)],
+            fields,
+        }
+    }
+
+    fn bit(&self, v: Var) -> usize {
+        match v {
+            Var::Field(f) => f.index(),
+            Var::Local(l) => self.fields + l.index(),
+        }
+    }
+
+    fn insert(&mut self, v: Var) {
+        let k = self.bit(v);
+        if k / 64 >= self.bits.len() {
+            self.bits.resize(k / 64 + 1, 0);
+        }
+        self.bits[k / 64] |= 1 << (k % 64);
+    }
+
+    fn remove(&mut self, v: Var) {
+        let k = self.bit(v);
+        if let Some(w) = self.bits.get_mut(k / 64) {
+            *w &= !(1 << (k % 64));
+        }
+    }
+
+    fn contains(&self, v: Var) -> bool {
+        let k = self.bit(v);
+        self.bits
+            .get(k / 64)
+            .is_some_and(|w| w & (1 << (k % 64)) != 0)
+    }
+
+    /// Adds every value of `other` (laid out for the same fields).
+    fn union(&mut self, other: &Live) {
+        if other.bits.len() > self.bits.len() {
+            self.bits.resize(other.bits.len(), 0);
+        }
+        for (a, b) in self.bits.iter_mut().zip(&other.bits) {
+            *a |= b;
+        }
+    }
+
+    /// Equality of the sets (trailing zero words aside).
+    fn same(&self, other: &Live) -> bool {
+        let n = self.bits.len().max(other.bits.len());
+        (0..n).all(|k| self.bits.get(k).unwrap_or(&0) == other.bits.get(k).unwrap_or(&0))
+    }
+}
 
 /// What the analysis needs about the mechanism.
 struct Ctx<'a> {
@@ -45,8 +106,12 @@ pub fn eliminate(
         fn_reads: walk::function_field_reads(mech),
         write_free: walk::write_free(mech),
     };
-    let exit: Live = persistent.iter().map(|&f| Var::Field(f)).collect();
+    let fields = mech.fields.len();
     for k in &mut mech.kernels {
+        let mut exit = Live::new(fields, k.locals.len());
+        for &f in persistent {
+            exit.insert(Var::Field(f));
+        }
         let mut unsolved = false;
         walk::each_stmt(&k.body, &mut |s| {
             unsolved |= matches!(
@@ -79,10 +144,14 @@ impl Ctx<'_> {
     fn reads(&self, e: &Expr, live: &mut Live) {
         let mut fields = BTreeSet::new();
         walk::expr_field_reads(e, &self.fn_reads, &mut fields);
-        live.extend(fields.into_iter().map(Var::Field));
+        for f in fields {
+            live.insert(Var::Field(f));
+        }
         let mut locals = BTreeSet::new();
         walk::expr_local_reads(e, &mut locals);
-        live.extend(locals.into_iter().map(Var::Local));
+        for l in locals {
+            live.insert(Var::Local(l));
+        }
     }
 
     fn pure(&self, e: &Expr) -> bool {
@@ -95,7 +164,7 @@ impl Ctx<'_> {
             Stmt::Assign(p, e) | Stmt::Accumulate(p, e) => {
                 let unread_ion = matches!(s, Stmt::Accumulate(Place::Ion(_, name), _)
                     if self.unread_ions.contains(name));
-                let unused = self.target(p).is_some_and(|v| !live.contains(&v));
+                let unused = self.target(p).is_some_and(|v| !live.contains(v));
                 (unread_ion || unused) && self.pure(e)
             }
             Stmt::Eval(e) => self.pure(e),
@@ -113,7 +182,7 @@ impl Ctx<'_> {
         match s {
             Stmt::Assign(p, _) => {
                 if let Some(v) = self.target(p) {
-                    live.remove(&v);
+                    live.remove(v);
                 }
             }
             Stmt::Accumulate(p, _) => {
@@ -125,7 +194,7 @@ impl Ctx<'_> {
                 then, otherwise, ..
             } => {
                 let mut a = self.live_before(then, live.clone(), exit);
-                a.extend(self.live_before(otherwise, live, exit));
+                a.union(&self.live_before(otherwise, live, exit));
                 live = a;
             }
             Stmt::While { cond, body } => live = self.loop_head(cond, body, live, exit),
@@ -133,7 +202,7 @@ impl Ctx<'_> {
             _ => {
                 for list in walk::nested(s) {
                     let inner = self.live_before(list, live.clone(), exit);
-                    live.extend(inner);
+                    live.union(&inner);
                 }
             }
         }
@@ -152,8 +221,8 @@ impl Ctx<'_> {
         loop {
             let mut next = after.clone();
             self.reads(cond, &mut next);
-            next.extend(self.live_before(body, head.clone(), exit));
-            if next == head {
+            next.union(&self.live_before(body, head.clone(), exit));
+            if next.same(&head) {
                 return head;
             }
             head = next;
@@ -189,7 +258,7 @@ impl Ctx<'_> {
                     let (c1, mut a) = self.sweep(then, live.clone(), exit);
                     let (c2, b) = self.sweep(otherwise, live, exit);
                     changed |= c1 | c2;
-                    a.extend(b);
+                    a.union(&b);
                     live = a;
                     for e in walk::stmt_exprs(s) {
                         self.reads(e, &mut live);

@@ -41,19 +41,30 @@ pub fn build(cx: &mut Context) {
         current_kernel(cx, bp);
         state_kernel(cx, bp);
     }
+    // BEFORE/AFTER blocks by kernel, in the order of their first block.
+    let mut around: Vec<(KernelKind, Vec<(&ast::Block, crate::diag::Span)>)> = Vec::new();
+    for item in &module.items {
+        let kind = match &item.kind {
+            ItemKind::Before { when, .. } => phase(cx, when).map(KernelKind::Before),
+            ItemKind::After { when, .. } => phase(cx, when).map(KernelKind::After),
+            _ => None,
+        };
+        let (Some(kind), ItemKind::Before { body, .. } | ItemKind::After { body, .. }) =
+            (kind, &item.kind)
+        else {
+            continue;
+        };
+        match around.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, blocks)) => blocks.push((body, item.span)),
+            None => around.push((kind, vec![(body, item.span)])),
+        }
+    }
+    for (kind, blocks) in around {
+        around_kernel(cx, kind, &blocks);
+    }
     for item in &module.items {
         match &item.kind {
             ItemKind::NetReceive { params, body } => net_receive(cx, params, body),
-            ItemKind::Before { when, body } => {
-                if let Some(p) = phase(cx, when) {
-                    simple_kernel(cx, KernelKind::Before(p), body);
-                }
-            }
-            ItemKind::After { when, body } => {
-                if let Some(p) = phase(cx, when) {
-                    simple_kernel(cx, KernelKind::After(p), body);
-                }
-            }
             ItemKind::Constructor(b) | ItemKind::Destructor(b) => {
                 let only_c = b
                     .stmts
@@ -445,12 +456,205 @@ fn net_receive(cx: &mut Context, params: &[ast::Param], body: &ast::Block) {
     }
 }
 
-fn simple_kernel(cx: &mut Context, kind: KernelKind, body: &ast::Block) {
+/// The kernel of a mechanism's BEFORE or AFTER blocks of one phase.
+///
+/// NEURON runs each block over every instance in turn, in the order of the
+/// file. nmc has one kernel per phase: the blocks run one after the other
+/// for each instance, which gives the same results when no block writes
+/// something that another reads or writes and that other instances can
+/// see too (a POINTER's target, a GLOBAL, an ion variable or `v` at a
+/// node, an engine service such as `net_send`); otherwise the blocks are
+/// refused (E0601) rather than run in another order.
+fn around_kernel(cx: &mut Context, kind: KernelKind, blocks: &[(&ast::Block, crate::diag::Span)]) {
     let mut b = Body::new(Role::Kernel);
     let mut out = Vec::new();
     v_in(cx, &mut out);
     ions_in(cx, &mut out);
-    out.extend(cx.block(&mut b, body));
+    let bodies: Vec<Vec<Stmt>> = blocks
+        .iter()
+        .map(|(body, _)| cx.block(&mut b, body))
+        .collect();
+    let shares: Vec<Shares> = bodies.iter().map(|body| shares(cx, body)).collect();
+    for j in 1..bodies.len() {
+        for i in 0..j {
+            if let Some(what) = shares[i].conflict(&shares[j]) {
+                let d = crate::diag::Diagnostic::error(
+                    super::E_UNSUPPORTED,
+                    format!(
+                        "two {} blocks of this mechanism share {what}",
+                        phase_name(kind)
+                    ),
+                )
+                .with_primary(blocks[j].1, "this block")
+                .with_secondary(blocks[i].1, "and this one")
+                .with_note(
+                    "NEURON runs each block over every instance in turn; nmc runs a mechanism's blocks of one phase one after the other for each instance, which can change what one instance sees of another's writes",
+                )
+                .with_help("merge the blocks into one, or keep one of them");
+                cx.diags.push(d);
+                return;
+            }
+        }
+    }
+    out.extend(bodies.into_iter().flatten());
     ions_out(cx, &mut out);
     push_kernel(cx, kind, b.locals, out);
+}
+
+/// `BEFORE STEP` and the like, for messages.
+fn phase_name(kind: KernelKind) -> String {
+    let (which, p) = match kind {
+        KernelKind::Before(p) => ("BEFORE", p),
+        KernelKind::After(p) => ("AFTER", p),
+        _ => return "kernel".into(),
+    };
+    let p = match p {
+        Phase::Breakpoint => "BREAKPOINT",
+        Phase::Solve => "SOLVE",
+        Phase::Initial => "INITIAL",
+        Phase::Step => "STEP",
+    };
+    format!("{which} {p}")
+}
+
+/// What a block reads and writes that other instances may see too.
+#[derive(Default)]
+struct Shares {
+    reads: std::collections::BTreeSet<String>,
+    writes: std::collections::BTreeSet<String>,
+    /// Writes through a POINTER, a call or an engine service: may touch
+    /// anything shared.
+    writes_anything: bool,
+    /// Reads through a POINTER or a call.
+    reads_anything: bool,
+}
+
+impl Shares {
+    /// Something one of the two blocks writes and the other reads or
+    /// writes, described, if any.
+    fn conflict(&self, other: &Shares) -> Option<String> {
+        let one_way = |a: &Shares, b: &Shares| -> Option<String> {
+            if a.writes_anything && (b.reads_anything || b.writes_anything) {
+                return Some("values they reach through POINTERs, calls or engine services".into());
+            }
+            if a.writes_anything
+                && let Some(x) = b.reads.iter().chain(&b.writes).next()
+            {
+                return Some(format!(
+                    "`{x}` (the other writes through a POINTER, call or engine service)"
+                ));
+            }
+            if (b.reads_anything || b.writes_anything)
+                && let Some(x) = a.writes.iter().next()
+            {
+                return Some(format!(
+                    "`{x}` (the other reaches it through a POINTER, call or engine service)"
+                ));
+            }
+            a.writes
+                .iter()
+                .find(|x| b.reads.contains(*x) || b.writes.contains(*x))
+                .map(|x| format!("`{x}`"))
+        };
+        one_way(self, other).or_else(|| one_way(other, self))
+    }
+}
+
+/// The [`Shares`] of a lowered block.
+fn shares(cx: &Context, body: &[Stmt]) -> Shares {
+    let mut out = Shares::default();
+    share_stmts(cx, body, &mut out);
+    out
+}
+
+fn share_stmts(cx: &Context, body: &[Stmt], out: &mut Shares) {
+    for s in body {
+        match s {
+            Stmt::Assign(p, e) | Stmt::Accumulate(p, e) => {
+                share_place(cx, p, true, out);
+                if matches!(s, Stmt::Accumulate(..)) {
+                    share_place(cx, p, false, out);
+                }
+                share_expr(cx, e, out);
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                share_expr(cx, cond, out);
+                share_stmts(cx, then, out);
+                share_stmts(cx, otherwise, out);
+            }
+            Stmt::While { cond, body } => {
+                share_expr(cx, cond, out);
+                share_stmts(cx, body, out);
+            }
+            Stmt::Eval(e) => share_expr(cx, e, out),
+            Stmt::Return => {}
+            // engine services and anything else: shared effects
+            _ => {
+                out.writes_anything = true;
+                out.reads_anything = true;
+            }
+        }
+    }
+}
+
+fn share_expr(cx: &Context, e: &Expr, out: &mut Shares) {
+    match e {
+        Expr::Const(_) => {}
+        Expr::Load(p) => share_place(cx, p, false, out),
+        Expr::Unary(_, a) => share_expr(cx, a, out),
+        Expr::Binary(_, a, b) => {
+            share_expr(cx, a, out);
+            share_expr(cx, b, out);
+        }
+        Expr::Math(_, args) => args.iter().for_each(|a| share_expr(cx, a, out)),
+        Expr::Call(_, args) | Expr::Builtin(_, args) | Expr::FunctionTable(_, args) => {
+            out.writes_anything = true;
+            out.reads_anything = true;
+            args.iter().for_each(|a| share_expr(cx, a, out));
+        }
+    }
+}
+
+fn share_place(cx: &Context, p: &Place, write: bool, out: &mut Shares) {
+    use crate::ir::FieldKind;
+    let named = match p {
+        Place::Local(_) | Place::NetArg(_) => None,
+        Place::Field(id, index) => {
+            if let Some(i) = index {
+                share_expr(cx, i, out);
+            }
+            let field = cx.mech.fields.get(id.index());
+            match field.map(|f| &f.kind) {
+                Some(FieldKind::Pointer) => {
+                    if write {
+                        out.writes_anything = true;
+                    } else {
+                        out.reads_anything = true;
+                    }
+                    None
+                }
+                Some(FieldKind::Ion { .. } | FieldKind::Voltage) => field.map(|f| f.name.clone()),
+                _ => None,
+            }
+        }
+        Place::Global(g) => cx.mech.globals.get(g.index()).map(|g| g.name.clone()),
+        Place::GlobalArray(id, i) => {
+            share_expr(cx, i, out);
+            Some(format!("table {id}"))
+        }
+        Place::Node(n) => Some(format!("{n:?}").to_lowercase()),
+        Place::Ion(_, name) => Some(name.clone()),
+        Place::Shared(s) => Some(format!("{s:?}").to_lowercase()),
+    };
+    if let Some(name) = named {
+        if write {
+            out.writes.insert(name);
+        } else {
+            out.reads.insert(name);
+        }
+    }
 }
