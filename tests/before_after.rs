@@ -75,3 +75,38 @@ BEFORE STEP { x = g }
         d.message
     );
 }
+
+#[test]
+fn a_network_with_a_before_step_block_is_refused_by_the_engine() {
+    use nmc::back::math::MathMode;
+    use nmc::net::{Cell, Location, Network, PointProcess, Section};
+    use nmc::sim::{Mechanisms, SimErrorKind, Simulation};
+    let mut map = SourceMap::new();
+    let out = compile_source(&mut map, "twice.mod", TWO_BLOCKS);
+    let mech = out.mechanism.expect("mechanism");
+    let compiled = cranelift::compile(&mech).unwrap_or_else(|d| panic!("{}", d.message));
+    let lib = Mechanisms::new(vec![std::sync::Arc::new(compiled)], MathMode::default())
+        .unwrap_or_else(|d| panic!("{}", d.message));
+    let mid = Location { section: 0, x: 0.5 };
+    let net = Network {
+        cells: vec![Cell {
+            gid: 0,
+            population: "p".into(),
+            sections: vec![Section::default()],
+            point_processes: vec![PointProcess {
+                mechanism: "Twice".into(),
+                location: mid,
+                params: Default::default(),
+            }],
+            spike_site: mid,
+        }],
+        ..Network::default()
+    };
+    let err = Simulation::new(&net, &lib).expect_err("refused");
+    assert_eq!(err.kind, SimErrorKind::InvalidNetwork);
+    assert!(
+        err.message.contains("`Twice` has a BEFORE STEP"),
+        "{}",
+        err.message
+    );
+}

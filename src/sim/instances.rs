@@ -327,6 +327,20 @@ pub(crate) fn build(
                 *x = (slot, inst as u32);
             }
         }
+        // BEFORE STEP / AFTER STEP blocks compile but have no place in
+        // the engine's step yet: refused rather than silently skipped.
+        let step = crate::ir::Phase::Step;
+        if compiled.has_kernel(KernelKind::Before(step))
+            || compiled.has_kernel(KernelKind::After(step))
+        {
+            return Err(SimError::new(
+                SimErrorKind::InvalidNetwork,
+                format!(
+                    "mechanism `{}` has a BEFORE STEP or AFTER STEP block, which nmc's engine does not run yet",
+                    mech.name
+                ),
+            ));
+        }
         let has = KINDS.map(|k| compiled.has_kernel(k));
         let nr = mech.randoms.len();
         let streams = vec![Stream::new(0, 0, 0, RANDOM_GLOBAL_INDEX); list.len() * nr];
