@@ -11,8 +11,11 @@
 //! }
 //! ```
 //!
-//! Every rule enumerates targets in order and, for each, sources in order;
-//! random choices draw from the statement's own seeded stream. Edges wait
+//! Every rule makes the connections onto each target cell on its own,
+//! sources in order, drawing its choices and then each connection's
+//! weight and delay from the stream of that (statement, target cell)
+//! ([`random::per_target`]): targets are shared out over threads and
+//! ranks, and the network is the same for any split. Edges wait
 //! in [`Pending`] until every statement has run, then
 //! [`Ctx::place_connections`] creates synapses and NetCons in the order a
 //! SONATA reader creates them from the written circuit.
@@ -33,8 +36,6 @@ use std::collections::BTreeMap;
 /// [`EdgeTypeDef`]).
 #[derive(Clone, Debug)]
 pub(super) struct Pending {
-    /// Edge population: 0 for sources among the real cells, 1 + k for input k.
-    pub(super) rank: u32,
     /// Index into [`Ctx::edge_types`].
     pub(super) edge_type: u32,
     /// Target cell.
@@ -62,7 +63,7 @@ pub(super) struct Queue {
 }
 
 impl Queue {
-    fn bucket(&mut self, rank: u32, target: usize) -> Option<&mut Vec<Pending>> {
+    pub(super) fn bucket(&mut self, rank: u32, target: usize) -> Option<&mut Vec<Pending>> {
         let rank = rank as usize;
         if self.buckets.len() <= rank {
             self.buckets.resize_with(rank + 1, Vec::new);
@@ -74,26 +75,22 @@ impl Queue {
         cells.get_mut(target)
     }
 
-    /// Makes room, exactly, for one more connection of edge population
-    /// `rank` onto each of `targets`.
-    pub(super) fn reserve(&mut self, rank: usize, targets: impl Iterator<Item = usize>) {
-        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-        for t in targets {
-            *counts.entry(t).or_default() += 1;
+    /// The buckets of edge population `rank`, one per cell of `ncells`.
+    pub(super) fn cells(&mut self, rank: u32, ncells: usize) -> &mut [Vec<Pending>] {
+        let rank = rank as usize;
+        if self.buckets.len() <= rank {
+            self.buckets.resize_with(rank + 1, Vec::new);
         }
-        for (t, n) in counts {
-            if let Some(b) = self.bucket(rank as u32, t) {
-                b.reserve_exact(n);
-            }
+        let cells = &mut self.buckets[rank];
+        if cells.len() < ncells {
+            cells.resize_with(ncells, Vec::new);
         }
+        cells
     }
 
-    /// Queues `p`.
-    pub(super) fn push(&mut self, p: Pending) {
-        if let Some(b) = self.bucket(p.rank, p.target as usize) {
-            b.push(p);
-            self.len += 1;
-        }
+    /// Counts `n` connections pushed into the buckets of [`Queue::cells`].
+    pub(super) fn added(&mut self, n: usize) {
+        self.len += n;
     }
 
     /// Number of queued connections.
@@ -399,9 +396,9 @@ impl Ctx<'_> {
                 return;
             }
         }
-        let mut rng = match seed {
-            Some(s) => random::seeded(s),
-            None => random::generator(self.seed, Stream::Connect(index)),
+        let base = match seed {
+            Some(s) => s,
+            None => random::stream_seed(self.seed, Stream::Connect(index)),
         };
         let at = rule_v.map_or(c.span, Value::span);
         // Connections at most (pairs, values, the network's connection and
@@ -452,10 +449,77 @@ impl Ctx<'_> {
         ) {
             return;
         }
-        let Some(pairs) = self.pairs(c, at, &rule, &source, &target, &mut rng) else {
+        let Some(mut plan) = self.plan(c, at, &rule, &source, &target, base) else {
             return;
         };
-        if pairs.is_empty() {
+        plan.weight = Some(&weight);
+        plan.delay = Some(&delay);
+        plan.delay_span = da.value.span();
+        plan.edge_type = self.edge_types.len() as u32;
+        if !self.counts.is_empty() {
+            // Counting each cell's incoming connections (for the cut over
+            // ranks): the rules without draws count every target; a rule
+            // that draws counts the targets of this rank's slice, summed
+            // over ranks afterwards. Weights, delays and sites are drawn
+            // (and checked) when the connections are made.
+            self.count_connections(&plan, index);
+            return;
+        }
+        // The site of every target cell when fixed (`on = soma(0.5)`),
+        // located before any draw: an unknown section is reported for
+        // every rank alike.
+        let ncells = self.net.cells.len();
+        let mut sites = Vec::with_capacity(target.cells.len());
+        for &tc in &target.cells {
+            let Some(tc) = tc.filter(|&tc| tc < ncells) else {
+                return;
+            };
+            let location = if art_target.is_some() || random_on.is_some() {
+                Location::default()
+            } else if let Some(s) = &on {
+                match self.locate(tc, s) {
+                    Some(l) => l,
+                    None => return,
+                }
+            } else {
+                Location { section: 0, x: 0.5 }
+            };
+            sites.push(location);
+        }
+        plan.sites = sites;
+        let made = self.make_connections(&plan);
+        let Some(made) = made else { return };
+        // Drawn sites, cell by cell in statement and connection order (each
+        // cell's own stream, as BMTK draws them).
+        if let Some(r) = &random_on {
+            for &(t, from) in &made.filled {
+                let Some(tc) = target.cells[t] else { continue };
+                let n = self
+                    .pending
+                    .bucket(source.rank as u32, tc)
+                    .map_or(0, |b| b.len());
+                for k in from..n {
+                    let Some(l) = self.random_site(tc, r, plan.edge_type as usize) else {
+                        return;
+                    };
+                    if let Some(p) = self
+                        .pending
+                        .bucket(source.rank as u32, tc)
+                        .and_then(|b| b.get_mut(k))
+                    {
+                        p.section = l.section as u32;
+                        p.x = l.x;
+                    }
+                }
+            }
+        }
+        // The statement's connections over all ranks: counted before the
+        // cut when loading one rank's share.
+        let total = match &self.keep {
+            Some(_) => self.totals.get(index).copied().unwrap_or(0),
+            None => made.count as u64,
+        };
+        if total == 0 {
             self.out.push(
                 Diagnostic::warning(
                     "W1101",
@@ -473,116 +537,21 @@ impl Ctx<'_> {
                 .with_help("check the rule's arguments and the populations' sizes"),
             );
         }
-        if !self.counts.is_empty() {
-            // Counting each cell's incoming connections (for the cut over
-            // ranks): the pairs are all it takes; the weights, delays and
-            // sites are drawn (and checked) when the connections are made.
-            for &(_, t) in &pairs {
-                if let Some(n) = target.cells[t].and_then(|tc| self.counts.get_mut(tc)) {
-                    *n += 1;
-                }
-            }
-            return;
-        }
-        let site = on.unwrap_or(Site {
-            section: Ident {
-                name: String::new(),
-                span: c.span,
-            },
-            x: 0.5,
-            x_span: c.span,
-            span: c.span,
-        });
-        let et = self.edge_types.len();
+        // The section the statement's synapses sit on (the cells of a
+        // target population share their sections' names).
         let mut section_name = String::new();
-        // Exactly this statement's connections more: the queue never
-        // doubles past what the network needs.
-        let keep = self.keep.clone();
-        self.pending.reserve(
-            source.rank,
-            pairs
-                .iter()
-                .filter_map(|&(_, t)| target.cells[t])
-                .filter(|tc| keep.as_ref().is_none_or(|k| k.contains(tc))),
-        );
-        let mut values: Vec<(f64, f64)> = Vec::with_capacity(pairs.len());
-        for &(s, t) in &pairs {
-            let d = match (&source.positions, &target.positions) {
-                (Some(a), Some(b)) => {
-                    let (p, q) = (a[s], b[t]);
-                    Some(
-                        ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2))
-                            .sqrt(),
-                    )
-                }
-                _ => None,
-            };
-            let Some(w) = self.amount(&weight, d, &mut rng) else {
-                return;
-            };
-            let Some(dl) = self.amount(&delay, d, &mut rng) else {
-                return;
-            };
-            if dl < 0.0 {
-                self.out.push(
-                    Diagnostic::error(
-                        "E1304",
-                        format!("the delay is negative ({dl} ms) for a connection"),
-                    )
-                    .with_primary(da.value.span(), "negative delay")
-                    .with_help("delays are at least 0 ms"),
-                );
-                return;
-            }
-            values.push((w, dl));
-        }
-        for (&(s, t), &(w, dl)) in pairs.iter().zip(&values) {
-            let Some(tc) = target.cells[t] else { return };
-            let location = if art_target.is_some() {
-                Location::default()
-            } else if let Some(r) = &random_on {
-                match self.random_site(tc, r, et) {
-                    Some(l) => l,
-                    None => return,
-                }
-            } else if site.section.name.is_empty() {
-                Location { section: 0, x: 0.5 }
-            } else {
-                match self.locate(tc, &site) {
-                    Some(l) => l,
-                    None => return,
-                }
-            };
-            if let Some(r) = &random_on {
-                section_name = r.first_type().to_string();
-            } else if section_name.is_empty()
-                && let Some(sec) = self.net.cells[tc].sections.get(location.section)
-            {
-                section_name = sec.name.clone();
-            }
-            // Loading one rank's share: only the connections onto its
-            // cells are kept (everything above is done for every pair, so
-            // that every rank draws the same numbers and finds the same
-            // errors).
-            if keep.as_ref().is_some_and(|k| !k.contains(&tc)) {
-                continue;
-            }
-            self.pending.push(Pending {
-                rank: source.rank as u32,
-                edge_type: et as u32,
-                target: tc as u32,
-                section: location.section as u32,
-                source: source.sources[s],
-                weight: w,
-                delay: dl,
-                x: location.x,
-            });
+        if let Some(r) = &random_on {
+            section_name = r.first_type().to_string();
+        } else if total > 0
+            && let (Some(Some(tc)), Some(l)) = (target.cells.first(), plan.sites.first())
+            && let Some(sec) = self.net.cells[*tc].sections.get(l.section)
+        {
+            section_name = sec.name.clone();
         }
         if section_name.is_empty() {
-            section_name = if site.section.name.is_empty() {
-                "soma".into()
-            } else {
-                site.section.name.clone()
+            section_name = match &on {
+                Some(s) if !s.section.name.is_empty() => s.section.name.clone(),
+                _ => "soma".into(),
             };
         }
         let constant = |a: &Amount| match a {
@@ -832,36 +801,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// The value of an amount for one connection at `distance`.
-    fn amount(&mut self, a: &Amount, distance: Option<f64>, rng: &mut StdRng) -> Option<f64> {
-        match a {
-            Amount::Const(x) => Some(*x),
-            Amount::Lognormal(l) => Some(l.draw(rng)),
-            Amount::Formula(e, f) => {
-                match formula::eval(e, &|v| if v == "distance" { distance } else { None }) {
-                    Ok(x) if x.is_finite() => Some(x * f),
-                    Ok(_) => {
-                        self.out.push(
-                            Diagnostic::error(
-                                "E1304",
-                                "the formula is not a finite number for a connection",
-                            )
-                            .with_primary(first_span(e), "infinite or NaN here")
-                            .with_help(
-                                "check for a division by zero or the log of a negative number",
-                            ),
-                        );
-                        None
-                    }
-                    Err(d) => {
-                        self.out.push(d);
-                        None
-                    }
-                }
-            }
-        }
-    }
-
     /// The rule of `rule = ...`.
     fn rule(&mut self, v: &Value) -> Option<Rule> {
         let (name, call): (&Ident, Option<&Call>) = match v {
@@ -987,95 +926,101 @@ impl Ctx<'_> {
         }
     }
 
-    /// The (source, target) index pairs the rule makes, target-major.
-    fn pairs(
+    /// What the rule of one statement needs to draw the connections onto
+    /// any one target on its own: which source is each target itself,
+    /// `one_to_one`'s sources per target. Reports the problems that do not
+    /// depend on draws (too few sources for `fixed_indegree`, W1102 for a
+    /// `one_to_one` that is not one), the same on every rank.
+    fn plan<'p>(
         &mut self,
         c: &ConnectDef,
         at: Span,
-        rule: &Rule,
-        src: &Side,
-        tgt: &Side,
-        rng: &mut StdRng,
-    ) -> Option<Vec<(usize, usize)>> {
-        let is_self = |s: usize, t: usize| src.cells[s].is_some() && src.cells[s] == tgt.cells[t];
+        rule: &'p Rule,
+        src: &'p Side,
+        tgt: &'p Side,
+        base: u64,
+    ) -> Option<Plan<'p>> {
         let (ns, nt) = (src.sources.len(), tgt.sources.len());
-        let mut pairs = Vec::new();
+        // The source index of each real cell among the sources.
+        let mut source_of: BTreeMap<usize, u32> = BTreeMap::new();
+        for (s, cell) in src.cells.iter().enumerate() {
+            if let Some(cell) = cell {
+                source_of.entry(*cell).or_insert(s as u32);
+            }
+        }
+        let self_of: Vec<Option<u32>> = tgt
+            .cells
+            .iter()
+            .map(|t| t.and_then(|t| source_of.get(&t).copied()))
+            .collect();
+        let mut plan = Plan {
+            rule,
+            weight: None,
+            delay: None,
+            src,
+            tgt,
+            base,
+            self_of,
+            one_starts: Vec::new(),
+            one_sources: Vec::new(),
+            sites: Vec::new(),
+            delay_span: c.span,
+            edge_type: 0,
+        };
         match rule {
-            Rule::AllToAll { autapses } => {
-                pairs.reserve_exact(ns * nt);
-                for t in 0..nt {
-                    for s in 0..ns {
-                        if *autapses || !is_self(s, t) {
-                            pairs.push((s, t));
-                        }
-                    }
-                }
-            }
-            Rule::Probability { p, autapses } => {
-                for t in 0..nt {
-                    for s in 0..ns {
-                        if !*autapses && is_self(s, t) {
-                            continue;
-                        }
-                        let d = match (&src.positions, &tgt.positions) {
-                            (Some(a), Some(b)) => Some(
-                                ((a[s][0] - b[t][0]).powi(2)
-                                    + (a[s][1] - b[t][1]).powi(2)
-                                    + (a[s][2] - b[t][2]).powi(2))
-                                .sqrt(),
-                            ),
-                            _ => None,
-                        };
-                        let prob = self.amount(p, d, rng)?;
-                        if random::uniform(rng) < prob {
-                            pairs.push((s, t));
-                        }
-                    }
-                }
-            }
             Rule::FixedIndegree { k, autapses } => {
-                for t in 0..nt {
-                    let cands: Vec<usize> =
-                        (0..ns).filter(|&s| *autapses || !is_self(s, t)).collect();
-                    if *k > cands.len() {
-                        self.out.push(
-                            Diagnostic::error(
-                                "E1304",
-                                format!(
-                                    "`fixed_indegree({k})` needs {k} distinct sources per target, but there are {}",
-                                    cands.len()
-                                ),
-                            )
-                            .with_primary(c.source.span, format!("{} sources", cands.len()))
-                            .with_help("lower k, or allow self-connections"),
-                        );
-                        return None;
-                    }
-                    for i in random::choose(rng, cands.len(), *k) {
-                        pairs.push((cands[i], t));
-                    }
+                let short = (0..nt)
+                    .map(|t| ns - usize::from(!*autapses && plan.self_of[t].is_some()))
+                    .find(|&n| *k > n);
+                if let Some(n) = short {
+                    self.out.push(
+                        Diagnostic::error(
+                            "E1304",
+                            format!(
+                                "`fixed_indegree({k})` needs {k} distinct sources per target, but there are {n}"
+                            ),
+                        )
+                        .with_primary(c.source.span, format!("{n} sources"))
+                        .with_help("lower k, or allow self-connections"),
+                    );
+                    return None;
                 }
             }
             Rule::OneToOne { offset, wrap } => {
-                let mut hits = vec![0usize; nt];
-                let mut dropped = 0;
-                for s in 0..ns {
+                // Source i reaches target i + offset: the sources of each
+                // target, in source order.
+                let target_of = |s: usize| {
                     let t = s as i64 + offset;
                     let t = if *wrap && nt > 0 {
                         t.rem_euclid(nt as i64)
                     } else {
                         t
                     };
-                    if t < 0 || t >= nt as i64 {
-                        dropped += 1;
-                        continue;
+                    (t >= 0 && t < nt as i64).then_some(t as usize)
+                };
+                let mut hits = vec![0u32; nt + 1];
+                let mut dropped = 0;
+                for s in 0..ns {
+                    match target_of(s) {
+                        Some(t) => hits[t + 1] += 1,
+                        None => dropped += 1,
                     }
-                    hits[t as usize] += 1;
-                    pairs.push((s, t as usize));
                 }
-                pairs.sort_by_key(|p| p.1);
-                let unconnected: Vec<usize> = (0..nt).filter(|&t| hits[t] == 0).collect();
-                let doubled: Vec<usize> = (0..nt).filter(|&t| hits[t] > 1).collect();
+                let unconnected: Vec<usize> = (0..nt).filter(|&t| hits[t + 1] == 0).collect();
+                let doubled: Vec<usize> = (0..nt).filter(|&t| hits[t + 1] > 1).collect();
+                for t in 0..nt {
+                    hits[t + 1] += hits[t];
+                }
+                let mut next = hits.clone();
+                let mut sources = vec![0u32; hits[nt] as usize];
+                for s in 0..ns {
+                    if let Some(t) = target_of(s) {
+                        sources[next[t] as usize] = s as u32;
+                        next[t] += 1;
+                    }
+                }
+                plan.one_starts = hits;
+                plan.one_sources = sources;
                 if !unconnected.is_empty() || !doubled.is_empty() {
                     let mut parts = Vec::new();
                     if !unconnected.is_empty() {
@@ -1110,8 +1055,95 @@ impl Ctx<'_> {
                     );
                 }
             }
+            Rule::AllToAll { .. } | Rule::Probability { .. } => {}
         }
-        Some(pairs)
+        Some(plan)
+    }
+
+    /// Adds the statement's connections onto each cell to the counts of
+    /// the cut (see [`Ctx::counts`]): without drawing where the rule
+    /// allows, else by drawing the choices (not the values) of the targets
+    /// in this rank's slice, on the run's threads.
+    fn count_connections(&mut self, plan: &Plan, index: usize) {
+        let ncells = self.net.cells.len();
+        let total = ncells + index;
+        let mut drawn: Vec<(usize, usize, usize)> = Vec::new();
+        for (t, cell) in plan.tgt.cells.iter().enumerate() {
+            let Some(cell) = cell.filter(|&c| c < ncells) else {
+                continue;
+            };
+            match plan.count(t) {
+                Some(n) => {
+                    self.counts[cell] += n as u64;
+                    if let Some(x) = self.counts.get_mut(total) {
+                        *x += n as u64;
+                    }
+                }
+                None if self.count_slice.as_ref().is_none_or(|r| r.contains(&cell)) => {
+                    drawn.push((t, cell, 0))
+                }
+                None => {}
+            }
+        }
+        if drawn.is_empty() {
+            return;
+        }
+        // Errors are reported when the connections are made.
+        let _ = on_threads(self.threads, &mut drawn, |item, scratch| {
+            let (t, cell, n) = item;
+            let mut rng = random::per_target(plan.base, *cell);
+            plan.select(*t, &mut rng, scratch)
+                .map_err(|d| (*t, d))?;
+            *n = scratch.chosen.len();
+            Ok(())
+        });
+        for (_, cell, n) in drawn {
+            self.drawn[cell] += n as u64;
+            if let Some(x) = self.drawn.get_mut(total) {
+                *x += n as u64;
+            }
+        }
+    }
+
+    /// Queues the statement's connections onto the cells this process
+    /// keeps, each target's drawn from its own stream, on the run's
+    /// threads; the error of the first target (in rule order) that has
+    /// one is reported. Gives each target's place in its bucket before.
+    fn make_connections(&mut self, plan: &Plan) -> Option<Made> {
+        let ncells = self.net.cells.len();
+        let mut t_of_cell = vec![u32::MAX; ncells];
+        for (t, cell) in plan.tgt.cells.iter().enumerate() {
+            if let Some(c) = cell.filter(|&c| c < ncells)
+                && self.keep.as_ref().is_none_or(|k| k.contains(&c))
+            {
+                t_of_cell[c] = t as u32;
+            }
+        }
+        let buckets = self.pending.cells(plan.src.rank as u32, ncells);
+        let mut slots: Vec<(usize, usize, &mut Vec<Pending>)> = buckets
+            .iter_mut()
+            .enumerate()
+            .filter(|(c, _)| t_of_cell[*c] != u32::MAX)
+            .map(|(c, b)| (t_of_cell[c] as usize, c, b))
+            .collect();
+        let filled: Vec<(usize, usize)> = slots.iter().map(|(t, _, b)| (*t, b.len())).collect();
+        let failed = on_threads(self.threads, &mut slots, |(t, cell, bucket), scratch| {
+            let mut rng = random::per_target(plan.base, *cell);
+            plan.fill(*t, *cell, &mut rng, scratch, bucket)
+                .map_err(|d| (*t, d))
+        });
+        let count: usize = slots
+            .iter()
+            .zip(&filled)
+            .map(|((_, _, b), (_, before))| b.len() - before)
+            .sum();
+        drop(slots);
+        self.pending.added(count);
+        if let Some((_, d)) = failed {
+            self.out.push(d);
+            return None;
+        }
+        Some(Made { count, filled })
     }
 
     /// Creates the queued synapses and NetCons in SONATA reader order:
@@ -1181,6 +1213,217 @@ impl Ctx<'_> {
                 delay: p.delay,
                 threshold: et.threshold,
             });
+        }
+    }
+}
+
+/// What one statement's rule needs to make the connections onto any one
+/// target by itself (see [`Ctx::plan`]).
+struct Plan<'p> {
+    rule: &'p Rule,
+    /// The weight and delay (absent while counting).
+    weight: Option<&'p Amount>,
+    delay: Option<&'p Amount>,
+    src: &'p Side,
+    tgt: &'p Side,
+    /// The statement's stream seed ([`random::per_target`]).
+    base: u64,
+    /// Per target: the source that is the target cell itself, if any.
+    self_of: Vec<Option<u32>>,
+    /// `one_to_one`: the sources of target t are
+    /// `one_sources[one_starts[t]..one_starts[t + 1]]`.
+    one_starts: Vec<u32>,
+    one_sources: Vec<u32>,
+    /// Per target: where its synapses sit (filled in later when drawn).
+    sites: Vec<Location>,
+    /// The delay's span, for a negative delay.
+    delay_span: Span,
+    /// Index of the statement's edge type.
+    edge_type: u32,
+}
+
+/// Per thread buffers, reused from target to target.
+#[derive(Default)]
+struct Scratch {
+    /// The sources chosen for the current target, in rule order.
+    chosen: Vec<u32>,
+    /// `fixed_indegree`'s candidates.
+    candidates: Vec<u32>,
+}
+
+/// What [`Ctx::make_connections`] made.
+struct Made {
+    /// Connections queued.
+    count: usize,
+    /// Per target kept: (target index, its bucket's length before).
+    filled: Vec<(usize, usize)>,
+}
+
+impl Plan<'_> {
+    /// The distance (um) between source `s` and target `t`, when both have
+    /// positions.
+    fn distance(&self, s: usize, t: usize) -> Option<f64> {
+        match (&self.src.positions, &self.tgt.positions) {
+            (Some(a), Some(b)) => {
+                let (p, q) = (a[s], b[t]);
+                Some(((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether source `s` is target `t` itself.
+    fn is_self(&self, s: usize, t: usize) -> bool {
+        self.self_of[t] == Some(s as u32)
+    }
+
+    /// The number of connections onto target `t` when the rule draws
+    /// nothing to choose them.
+    fn count(&self, t: usize) -> Option<usize> {
+        let ns = self.src.sources.len();
+        match self.rule {
+            Rule::AllToAll { autapses } => {
+                Some(ns - usize::from(!*autapses && self.self_of[t].is_some()))
+            }
+            Rule::FixedIndegree { k, .. } => Some(*k),
+            Rule::OneToOne { .. } => {
+                Some((self.one_starts[t + 1] - self.one_starts[t]) as usize)
+            }
+            Rule::Probability { .. } => None,
+        }
+    }
+
+    /// Chooses the sources of target `t` into `scratch.chosen`, in rule
+    /// order, drawing from `rng` (the target's stream).
+    fn select(&self, t: usize, rng: &mut StdRng, scratch: &mut Scratch) -> Result<(), Diagnostic> {
+        let ns = self.src.sources.len();
+        let chosen = &mut scratch.chosen;
+        chosen.clear();
+        match self.rule {
+            Rule::AllToAll { autapses } => {
+                chosen.extend(
+                    (0..ns as u32).filter(|&s| *autapses || !self.is_self(s as usize, t)),
+                );
+            }
+            Rule::Probability { p, autapses } => {
+                for s in 0..ns {
+                    if !*autapses && self.is_self(s, t) {
+                        continue;
+                    }
+                    let prob = value(p, self.distance(s, t), rng)?;
+                    if random::uniform(rng) < prob {
+                        chosen.push(s as u32);
+                    }
+                }
+            }
+            Rule::FixedIndegree { k, autapses } => {
+                let cands = &mut scratch.candidates;
+                cands.clear();
+                cands.extend((0..ns as u32).filter(|&s| *autapses || !self.is_self(s as usize, t)));
+                // Checked for every target before drawing (see `Ctx::plan`).
+                let k = (*k).min(cands.len());
+                for i in random::choose(rng, cands.len(), k) {
+                    chosen.push(cands[i]);
+                }
+            }
+            Rule::OneToOne { .. } => {
+                let (a, b) = (self.one_starts[t] as usize, self.one_starts[t + 1] as usize);
+                chosen.extend_from_slice(&self.one_sources[a..b]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends the connections onto target `t` (cell `cell`) to `out`:
+    /// the rule's choices, then each connection's weight and delay, all
+    /// drawn from `rng` (the target's stream).
+    fn fill(
+        &self,
+        t: usize,
+        cell: usize,
+        rng: &mut StdRng,
+        scratch: &mut Scratch,
+        out: &mut Vec<Pending>,
+    ) -> Result<(), Diagnostic> {
+        self.select(t, rng, scratch)?;
+        let (Some(weight), Some(delay)) = (self.weight, self.delay) else {
+            return Ok(());
+        };
+        let site = self.sites.get(t).copied().unwrap_or_default();
+        out.reserve_exact(scratch.chosen.len());
+        for &s in &scratch.chosen {
+            let s = s as usize;
+            let d = self.distance(s, t);
+            let w = value(weight, d, rng)?;
+            let dl = value(delay, d, rng)?;
+            if dl < 0.0 {
+                return Err(Diagnostic::error(
+                    "E1304",
+                    format!("the delay is negative ({dl} ms) for a connection"),
+                )
+                .with_primary(self.delay_span, "negative delay")
+                .with_help("delays are at least 0 ms"));
+            }
+            out.push(Pending {
+                edge_type: self.edge_type,
+                target: cell as u32,
+                section: site.section as u32,
+                source: self.src.sources[s],
+                weight: w,
+                delay: dl,
+                x: site.x,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Runs `work` on every item, on up to `threads` threads, each over a run
+/// of consecutive items (with its own [`Scratch`]); a thread stops at its
+/// first error. Gives the error with the smallest key of those found.
+fn on_threads<T: Send>(
+    threads: usize,
+    items: &mut [T],
+    work: impl Fn(&mut T, &mut Scratch) -> Result<(), (usize, Diagnostic)> + Sync,
+) -> Option<(usize, Diagnostic)> {
+    let run = |chunk: &mut [T]| {
+        let mut scratch = Scratch::default();
+        chunk.iter_mut().try_for_each(|item| work(item, &mut scratch)).err()
+    };
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return run(items);
+    }
+    let per = items.len().div_ceil(threads);
+    let found: Vec<Option<(usize, Diagnostic)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks_mut(per)
+            .map(|chunk| scope.spawn(|| run(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(None))
+            .collect()
+    });
+    found.into_iter().flatten().min_by_key(|(k, _)| *k)
+}
+
+/// The value of an amount for one connection at `distance`.
+fn value(a: &Amount, distance: Option<f64>, rng: &mut StdRng) -> Result<f64, Diagnostic> {
+    match a {
+        Amount::Const(x) => Ok(*x),
+        Amount::Lognormal(l) => Ok(l.draw(rng)),
+        Amount::Formula(e, f) => {
+            match formula::eval(e, &|v| if v == "distance" { distance } else { None }) {
+                Ok(x) if x.is_finite() => Ok(x * f),
+                Ok(_) => Err(Diagnostic::error(
+                    "E1304",
+                    "the formula is not a finite number for a connection",
+                )
+                .with_primary(first_span(e), "infinite or NaN here")
+                .with_help("check for a division by zero or the log of a negative number")),
+                Err(d) => Err(d),
+            }
         }
     }
 }
