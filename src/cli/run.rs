@@ -57,7 +57,13 @@ pub fn run(
         // in one of them (a formula that fails for a pair) is found by
         // that rank alone: every rank stops, and the first rank that
         // failed has its diagnostics printed (once, by the writer).
-        let mine = [&[u8::from(failed)], counts.as_bytes(), &[0], shown.as_bytes()].concat();
+        let mine = [
+            &[u8::from(failed)],
+            counts.as_bytes(),
+            &[0],
+            shown.as_bytes(),
+        ]
+        .concat();
         let all = c.all_gather(&mine);
         if let Some(first) = all.iter().find(|b| b.first() == Some(&1)) {
             failed = true;

@@ -15,10 +15,10 @@
 //! sources in order, drawing its choices and then each connection's
 //! weight and delay from the stream of that (statement, target cell)
 //! ([`random::per_target`]): targets are shared out over threads and
-//! ranks, and the network is the same for any split. Edges wait
-//! in [`Pending`] until every statement has run, then
-//! [`Ctx::place_connections`] creates synapses and NetCons in the order a
-//! SONATA reader creates them from the written circuit.
+//! ranks, and the network is the same for any split. Each statement is
+//! checked and planned ([`Plan`]) in turn; once all are,
+//! [`Ctx::place_connections`] makes the synapses and NetCons directly, in
+//! the order a SONATA reader creates them from the written circuit.
 
 use super::ast::*;
 use super::formula;
@@ -31,91 +31,10 @@ use crate::net::{Connection, Location, PointProcess, Source};
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
 
-/// One connection made by a rule, waiting to be placed (what differs
-/// between the connections of one statement; the rest is its
-/// [`EdgeTypeDef`]).
-#[derive(Clone, Debug)]
-pub(super) struct Pending {
-    /// Index into [`Ctx::edge_types`].
-    pub(super) edge_type: u32,
-    /// Target cell.
-    pub(super) target: u32,
-    /// Section of the target cell the synapse sits on.
-    pub(super) section: u32,
-    /// Source.
-    pub(super) source: Source,
-    /// NetCon weight (in the synapse's weight unit).
-    pub(super) weight: f64,
-    /// Delay (ms).
-    pub(super) delay: f64,
-    /// Position along the section.
-    pub(super) x: f64,
-}
-
-/// The queued connections, bucketed by edge population and target cell
-/// (creation order: see [`Ctx::place_connections`]), each bucket in
-/// statement and rule order.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Queue {
-    /// Per edge population, per target cell.
-    buckets: Vec<Vec<Vec<Pending>>>,
-    len: usize,
-}
-
-impl Queue {
-    pub(super) fn bucket(&mut self, rank: u32, target: usize) -> Option<&mut Vec<Pending>> {
-        let rank = rank as usize;
-        if self.buckets.len() <= rank {
-            self.buckets.resize_with(rank + 1, Vec::new);
-        }
-        let cells = self.buckets.get_mut(rank)?;
-        if cells.len() <= target {
-            cells.resize_with(target + 1, Vec::new);
-        }
-        cells.get_mut(target)
-    }
-
-    /// The buckets of edge population `rank`, one per cell of `ncells`.
-    pub(super) fn cells(&mut self, rank: u32, ncells: usize) -> &mut [Vec<Pending>] {
-        let rank = rank as usize;
-        if self.buckets.len() <= rank {
-            self.buckets.resize_with(rank + 1, Vec::new);
-        }
-        let cells = &mut self.buckets[rank];
-        if cells.len() < ncells {
-            cells.resize_with(ncells, Vec::new);
-        }
-        cells
-    }
-
-    /// Counts `n` connections pushed into the buckets of [`Queue::cells`].
-    pub(super) fn added(&mut self, n: usize) {
-        self.len += n;
-    }
-
-    /// Number of queued connections.
-    pub(super) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Queued connections per target cell: (cell, count), a cell once per
-    /// edge population.
-    fn per_cell(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.buckets
-            .iter()
-            .flat_map(|cells| cells.iter().enumerate().map(|(c, b)| (c, b.len())))
-    }
-
-    /// The buckets in creation order.
-    fn into_buckets(self) -> impl Iterator<Item = Vec<Pending>> {
-        self.buckets.into_iter().flatten()
-    }
-}
-
 /// What one `connect` statement contributes to the circuit: an edge type.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct EdgeTypeDef {
-    /// Edge population (as in [`Pending::rank`]).
+    /// Edge population: 0 for sources among the real cells, 1 + k for input k.
     pub(super) rank: usize,
     /// Source node population (the `network` name or the input's).
     pub(super) source_population: String,
@@ -449,11 +368,17 @@ impl Ctx<'_> {
         ) {
             return;
         }
-        let Some(mut plan) = self.plan(c, at, &rule, &source, &target, base) else {
+        // The statement's settings that the edge type records.
+        let constant = |a: &Amount| match a {
+            Amount::Const(x) => Some(*x),
+            _ => None,
+        };
+        let (w_const, d_const) = (constant(&weight), constant(&delay));
+        let Some(mut plan) = self.plan(c, at, rule, source, target, base) else {
             return;
         };
-        plan.weight = Some(&weight);
-        plan.delay = Some(&delay);
+        plan.weight = Some(weight);
+        plan.delay = Some(delay);
         plan.delay_span = da.value.span();
         plan.edge_type = self.edge_types.len() as u32;
         if !self.counts.is_empty() {
@@ -469,8 +394,8 @@ impl Ctx<'_> {
         // located before any draw: an unknown section is reported for
         // every rank alike.
         let ncells = self.net.cells.len();
-        let mut sites = Vec::with_capacity(target.cells.len());
-        for &tc in &target.cells {
+        let mut sites = Vec::with_capacity(plan.tgt.cells.len());
+        for &tc in &plan.tgt.cells {
             let Some(tc) = tc.filter(|&tc| tc < ncells) else {
                 return;
             };
@@ -487,63 +412,12 @@ impl Ctx<'_> {
             sites.push(location);
         }
         plan.sites = sites;
-        let made = self.make_connections(&plan);
-        let Some(made) = made else { return };
-        // Drawn sites, cell by cell in statement and connection order (each
-        // cell's own stream, as BMTK draws them).
-        if let Some(r) = &random_on {
-            for &(t, from) in &made.filled {
-                let Some(tc) = target.cells[t] else { continue };
-                let n = self
-                    .pending
-                    .bucket(source.rank as u32, tc)
-                    .map_or(0, |b| b.len());
-                for k in from..n {
-                    let Some(l) = self.random_site(tc, r, plan.edge_type as usize) else {
-                        return;
-                    };
-                    if let Some(p) = self
-                        .pending
-                        .bucket(source.rank as u32, tc)
-                        .and_then(|b| b.get_mut(k))
-                    {
-                        p.section = l.section as u32;
-                        p.x = l.x;
-                    }
-                }
-            }
-        }
-        // The statement's connections over all ranks: counted before the
-        // cut when loading one rank's share.
-        let total = match &self.keep {
-            Some(_) => self.totals.get(index).copied().unwrap_or(0),
-            None => made.count as u64,
-        };
-        if total == 0 {
-            self.out.push(
-                Diagnostic::warning(
-                    "W1101",
-                    format!(
-                        "`connect {} -> {}` makes no connection: {} selects no pair",
-                        self.text_of(c.source.span),
-                        self.text_of(c.target.span),
-                        match rule_v {
-                            Some(v) => format!("rule `{}`", self.text_of(v.span())),
-                            None => "`all_to_all`".into(),
-                        }
-                    ),
-                )
-                .with_primary(rule_v.map_or(c.span, Value::span), "selects nobody")
-                .with_help("check the rule's arguments and the populations' sizes"),
-            );
-        }
         // The section the statement's synapses sit on (the cells of a
         // target population share their sections' names).
         let mut section_name = String::new();
         if let Some(r) = &random_on {
             section_name = r.first_type().to_string();
-        } else if total > 0
-            && let (Some(Some(tc)), Some(l)) = (target.cells.first(), plan.sites.first())
+        } else if let (Some(Some(tc)), Some(l)) = (plan.tgt.cells.first(), plan.sites.first())
             && let Some(sec) = self.net.cells[*tc].sections.get(l.section)
         {
             section_name = sec.name.clone();
@@ -554,23 +428,42 @@ impl Ctx<'_> {
                 _ => "soma".into(),
             };
         }
-        let constant = |a: &Amount| match a {
-            Amount::Const(x) => Some(*x),
-            _ => None,
-        };
+        plan.random_on = random_on;
+        // A statement that selects nobody: known now when the connections
+        // were counted over ranks, else once they are made.
+        let empty = Diagnostic::warning(
+            "W1101",
+            format!(
+                "`connect {} -> {}` makes no connection: {} selects no pair",
+                self.text_of(c.source.span),
+                self.text_of(c.target.span),
+                match rule_v {
+                    Some(v) => format!("rule `{}`", self.text_of(v.span())),
+                    None => "`all_to_all`".into(),
+                }
+            ),
+        )
+        .with_primary(rule_v.map_or(c.span, Value::span), "selects nobody")
+        .with_help("check the rule's arguments and the populations' sizes");
+        match &self.keep {
+            Some(_) if self.totals.get(index).copied().unwrap_or(0) == 0 => self.out.push(empty),
+            Some(_) => {}
+            None => plan.empty = Some(empty),
+        }
         self.edge_types.push(EdgeTypeDef {
-            rank: source.rank,
-            source_population: source.population.clone(),
-            source_query: source.query.clone(),
-            target_query: target.query.clone(),
+            rank: plan.src.rank,
+            source_population: plan.src.population.clone(),
+            source_query: plan.src.query.clone(),
+            target_query: plan.tgt.query.clone(),
             synapse: syn,
             mechanism: mech.name.as_str().into(),
             params: params.into(),
-            weight: constant(&weight),
-            delay: constant(&delay),
+            weight: w_const,
+            delay: d_const,
             section: section_name,
             threshold,
         });
+        self.plans.push(plan);
     }
 
     /// The nodes of one side of a statement: a population (optionally
@@ -931,16 +824,15 @@ impl Ctx<'_> {
     /// `one_to_one`'s sources per target. Reports the problems that do not
     /// depend on draws (too few sources for `fixed_indegree`, W1102 for a
     /// `one_to_one` that is not one), the same on every rank.
-    fn plan<'p>(
+    fn plan(
         &mut self,
         c: &ConnectDef,
         at: Span,
-        rule: &'p Rule,
-        src: &'p Side,
-        tgt: &'p Side,
+        rule: Rule,
+        src: Side,
+        tgt: Side,
         base: u64,
-    ) -> Option<Plan<'p>> {
-        let (ns, nt) = (src.sources.len(), tgt.sources.len());
+    ) -> Option<Plan> {
         // The source index of each real cell among the sources.
         let mut source_of: BTreeMap<usize, u32> = BTreeMap::new();
         for (s, cell) in src.cells.iter().enumerate() {
@@ -966,8 +858,11 @@ impl Ctx<'_> {
             sites: Vec::new(),
             delay_span: c.span,
             edge_type: 0,
+            random_on: None,
+            empty: None,
         };
-        match rule {
+        let (ns, nt) = (plan.src.sources.len(), plan.tgt.sources.len());
+        match &plan.rule {
             Rule::FixedIndegree { k, autapses } => {
                 let short = (0..nt)
                     .map(|t| ns - usize::from(!*autapses && plan.self_of[t].is_some()))
@@ -1019,8 +914,7 @@ impl Ctx<'_> {
                         next[t] += 1;
                     }
                 }
-                plan.one_starts = hits;
-                plan.one_sources = sources;
+                let (offset, one) = (*offset, (hits, sources));
                 if !unconnected.is_empty() || !doubled.is_empty() {
                     let mut parts = Vec::new();
                     if !unconnected.is_empty() {
@@ -1054,6 +948,7 @@ impl Ctx<'_> {
                         .with_help("source i reaches target i + offset; make the sizes match, or set the offset (and `wrap = true` to map around)"),
                     );
                 }
+                (plan.one_starts, plan.one_sources) = one;
             }
             Rule::AllToAll { .. } | Rule::Probability { .. } => {}
         }
@@ -1092,8 +987,7 @@ impl Ctx<'_> {
         let _ = on_threads(self.threads, &mut drawn, |item, scratch| {
             let (t, cell, n) = item;
             let mut rng = random::per_target(plan.base, *cell);
-            plan.select(*t, &mut rng, scratch)
-                .map_err(|d| (*t, d))?;
+            plan.select(*t, &mut rng, scratch).map_err(|d| (*t, d))?;
             *n = scratch.chosen.len();
             Ok(())
         });
@@ -1105,127 +999,320 @@ impl Ctx<'_> {
         }
     }
 
-    /// Queues the statement's connections onto the cells this process
-    /// keeps, each target's drawn from its own stream, on the run's
-    /// threads; the error of the first target (in rule order) that has
-    /// one is reported. Gives each target's place in its bucket before.
-    fn make_connections(&mut self, plan: &Plan) -> Option<Made> {
-        let ncells = self.net.cells.len();
-        let mut t_of_cell = vec![u32::MAX; ncells];
-        for (t, cell) in plan.tgt.cells.iter().enumerate() {
-            if let Some(c) = cell.filter(|&c| c < ncells)
-                && self.keep.as_ref().is_none_or(|k| k.contains(&c))
-            {
-                t_of_cell[c] = t as u32;
-            }
-        }
-        let buckets = self.pending.cells(plan.src.rank as u32, ncells);
-        let mut slots: Vec<(usize, usize, &mut Vec<Pending>)> = buckets
-            .iter_mut()
-            .enumerate()
-            .filter(|(c, _)| t_of_cell[*c] != u32::MAX)
-            .map(|(c, b)| (t_of_cell[c] as usize, c, b))
-            .collect();
-        let filled: Vec<(usize, usize)> = slots.iter().map(|(t, _, b)| (*t, b.len())).collect();
-        let failed = on_threads(self.threads, &mut slots, |(t, cell, bucket), scratch| {
-            let mut rng = random::per_target(plan.base, *cell);
-            plan.fill(*t, *cell, &mut rng, scratch, bucket)
-                .map_err(|d| (*t, d))
-        });
-        let count: usize = slots
-            .iter()
-            .zip(&filled)
-            .map(|((_, _, b), (_, before))| b.len() - before)
-            .sum();
-        drop(slots);
-        self.pending.added(count);
-        if let Some((_, d)) = failed {
-            self.out.push(d);
-            return None;
-        }
-        Some(Made { count, filled })
-    }
-
-    /// Creates the queued synapses and NetCons in SONATA reader order:
-    /// edge population (recurrent, then each input), target cell, then
-    /// statement and rule order.
-    /// Every list is reserved at its final length first, so that no list
-    /// grows by doubling; the queue is freed afterwards. The edge type of
-    /// each connection is kept for the SONATA record.
+    /// Makes the connections of every statement ([`Ctx::plans`]) onto the
+    /// cells this process keeps, in SONATA reader order: edge population
+    /// (recurrent, then each input), target cell, then statement and rule
+    /// order. The connections onto each (statement, cell) are drawn from
+    /// their own stream, so the cells are shared out over the run's
+    /// threads: the connections onto each cell are counted first (drawing
+    /// only the choices of the rules that draw them), every list is
+    /// allocated at its final length, then each thread fills its cells'
+    /// parts, with no list in between. Sites drawn per connection (`on =
+    /// random(...)`) are drawn last, cell by cell in the same order, from
+    /// each cell's own stream. The edge type of each connection is kept
+    /// for the SONATA record.
     pub(super) fn place_connections(&mut self) {
-        let pending = std::mem::take(&mut self.pending);
-        let mut per_cell = vec![0usize; self.net.cells.len()];
-        for (cell, n) in pending.per_cell() {
-            if let Some(m) = per_cell.get_mut(cell) {
-                *m += n;
+        let plans = std::mem::take(&mut self.plans);
+        let ncells = self.net.cells.len();
+        let keep = self.keep.clone().unwrap_or(0..ncells);
+        let keep = keep.start.min(ncells)..keep.end.min(ncells);
+        let nk = keep.len();
+        // The edge populations in creation order; each statement's target
+        // index of every kept cell.
+        let mut ranks: Vec<usize> = plans.iter().map(|p| p.src.rank).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let of_rank = |r: usize| {
+            plans
+                .iter()
+                .enumerate()
+                .filter(move |(_, p)| p.src.rank == r)
+        };
+        let t_of: Vec<Vec<u32>> = plans
+            .iter()
+            .map(|p| {
+                let mut v = vec![u32::MAX; nk];
+                for (t, c) in p.tgt.cells.iter().enumerate() {
+                    if let Some(c) = c.filter(|c| keep.contains(c)) {
+                        v[c - keep.start] = t as u32;
+                    }
+                }
+                v
+            })
+            .collect();
+        // Connections per statement and kept cell (a choice that fails
+        // counts none; making the connections reports it).
+        let mut counts: Vec<Vec<u32>> = vec![vec![0; nk]; plans.len()];
+        for (pi, p) in plans.iter().enumerate() {
+            let mut drawn = Vec::new();
+            for (k, &t) in t_of[pi].iter().enumerate() {
+                if t == u32::MAX {
+                    continue;
+                }
+                match p.count(t as usize) {
+                    Some(n) => counts[pi][k] = n as u32,
+                    None => drawn.push((t as usize, k, 0usize)),
+                }
+            }
+            let _ = on_threads(self.threads, &mut drawn, |(t, k, n), scratch| {
+                let mut rng = random::per_target(p.base, keep.start + *k);
+                p.select(*t, &mut rng, scratch).map_err(|d| (*t, d))?;
+                *n = scratch.chosen.len();
+                Ok(())
+            });
+            for (_, k, n) in drawn {
+                counts[pi][k] = n as u32;
             }
         }
-        // A cell's synapse lists are allocated, at their size, when its
-        // first synapse is made: while the queue drains, the network grows
-        // into the memory it frees instead of holding everything at once.
-        self.net.connections.reserve(pending.len());
-        self.edge_type_of.reserve_exact(pending.len());
-        // Synapse labels by edge type, as indexes into `labels`.
+        // Where the connections of (edge population, kept cell) start.
+        let mut total = 0usize;
+        let mut starts: Vec<Vec<usize>> = Vec::with_capacity(ranks.len());
+        for &r in &ranks {
+            let mut v = Vec::with_capacity(nk + 1);
+            for k in 0..nk {
+                v.push(total);
+                total += of_rank(r)
+                    .map(|(pi, _)| counts[pi][k] as usize)
+                    .sum::<usize>();
+            }
+            v.push(total);
+            starts.push(v);
+        }
+        // Each edge type's shared parts.
         let names: Vec<String> = self.edge_types.iter().map(|e| e.synapse.clone()).collect();
         let label_of: Vec<u32> = names.iter().map(|n| self.label(n)).collect();
-        // Bucket by bucket, each freed once its synapses exist: the queue
-        // and the network never coexist whole.
-        for p in pending.into_buckets().flatten() {
-            let et = &self.edge_types[p.edge_type as usize];
-            let tc = p.target as usize;
-            let cell = &mut self.net.cells[tc];
-            if cell.sections.is_empty() {
-                // An artificial cell: the NetCon targets the cell itself.
-                self.edge_type_of.push(p.edge_type);
-                self.net.connections.push(Connection {
-                    source: p.source,
-                    target_cell: tc,
-                    target: 0,
-                    weight: p.weight,
-                    delay: p.delay,
-                    threshold: et.threshold,
-                });
-                continue;
-            }
-            if cell.point_processes.capacity() == 0 {
-                let n = per_cell.get(tc).copied().unwrap_or(0);
+        let types: Vec<EdgeShared> = self
+            .edge_types
+            .iter()
+            .zip(&label_of)
+            .map(|(e, &label)| EdgeShared {
+                mechanism: e.mechanism.clone(),
+                params: e.params.clone(),
+                threshold: e.threshold,
+                label,
+            })
+            .collect();
+        // Every list at its final length.
+        let before: Vec<usize> = (0..nk)
+            .map(|k| self.net.cells[keep.start + k].point_processes.len())
+            .collect();
+        for k in 0..nk {
+            let n: usize = (0..plans.len()).map(|pi| counts[pi][k] as usize).sum();
+            let cell = &mut self.net.cells[keep.start + k];
+            if n > 0 && !cell.sections.is_empty() {
                 cell.point_processes.reserve_exact(n);
-                if let Some(labels) = self.pp_labels.get_mut(tc) {
+                if let Some(labels) = self.pp_labels.get_mut(keep.start + k) {
                     labels.reserve_exact(n);
                 }
             }
-            cell.point_processes.push(PointProcess {
-                mechanism: et.mechanism.clone(),
-                location: Location {
-                    section: p.section as usize,
-                    x: p.x,
-                },
-                params: et.params.clone(),
-            });
-            let target = cell.point_processes.len() - 1;
-            self.pp_labels[tc].push(label_of[p.edge_type as usize]);
-            self.edge_type_of.push(p.edge_type);
-            self.net.connections.push(Connection {
-                source: p.source,
-                target_cell: tc,
-                target,
-                weight: p.weight,
-                delay: p.delay,
-                threshold: et.threshold,
-            });
+        }
+        self.net.connections.reserve(total);
+        self.edge_type_of.reserve_exact(total);
+        // Makes the connections of edge population `ri` onto a run of kept
+        // cells (the first is kept cell `from`), handing each to `sink`
+        // (connection, edge type) in creation order; notes each
+        // statement's first error in `errors` (and makes no more of its
+        // connections).
+        let fill = |ri: usize,
+                    from: usize,
+                    cells: &mut [crate::net::Cell],
+                    labels: &mut [Vec<u32>],
+                    errors: &mut [Option<(usize, Diagnostic)>],
+                    sink: &mut dyn FnMut(Connection, u32)| {
+            let mut scratch = Scratch::default();
+            for (i, cell) in cells.iter_mut().enumerate() {
+                let k = from + i;
+                for (pi, p) in of_rank(ranks[ri]) {
+                    let t = t_of[pi][k];
+                    if t == u32::MAX || counts[pi][k] == 0 || errors[pi].is_some() {
+                        continue;
+                    }
+                    let et = &types[p.edge_type as usize];
+                    let mut labels = labels.get_mut(i);
+                    let mut rng = random::per_target(p.base, keep.start + k);
+                    let made = p.fill(
+                        t as usize,
+                        &mut rng,
+                        &mut scratch,
+                        |source, weight, delay, location| {
+                            let target = if cell.sections.is_empty() {
+                                0
+                            } else {
+                                cell.point_processes.push(PointProcess {
+                                    mechanism: et.mechanism.clone(),
+                                    location,
+                                    params: et.params.clone(),
+                                });
+                                if let Some(l) = labels.as_deref_mut() {
+                                    l.push(et.label);
+                                }
+                                cell.point_processes.len() - 1
+                            };
+                            let c = Connection {
+                                source,
+                                target_cell: keep.start + k,
+                                target,
+                                weight,
+                                delay,
+                                threshold: et.threshold,
+                            };
+                            sink(c, p.edge_type);
+                        },
+                    );
+                    if let Err(d) = made {
+                        errors[pi] = Some((k, d));
+                    }
+                }
+            }
+        };
+        let threads = self.threads.clamp(1, nk.max(1));
+        let mut errors: Vec<Option<(usize, Diagnostic)>> = (0..plans.len()).map(|_| None).collect();
+        for (ri, s) in starts.iter().enumerate() {
+            if threads == 1 {
+                // One thread: straight into the network.
+                let (conns, kinds) = (&mut self.net.connections, &mut self.edge_type_of);
+                let labels = match self.pp_labels.get_mut(keep.clone()) {
+                    Some(l) => l,
+                    None => &mut [],
+                };
+                let cells = &mut self.net.cells[keep.clone()];
+                fill(ri, 0, cells, labels, &mut errors, &mut |c, e| {
+                    conns.push(c);
+                    kinds.push(e);
+                });
+                continue;
+            }
+            // Rounds of cells holding about a sixteenth of the edge
+            // population's connections, each cut into one run per thread;
+            // a round's connections join the network in order after it.
+            let size = ((s[nk] - s[0]) / 16).max(1);
+            let mut k0 = 0;
+            while k0 < nk {
+                let mut k1 = k0 + 1;
+                while k1 < nk && s[k1] - s[k0] < size {
+                    k1 += 1;
+                }
+                let round = s[k1] - s[k0];
+                let mut bounds = vec![k0];
+                for k in k0 + 1..k1 {
+                    if bounds.len() < threads && (s[k] - s[k0]) * threads >= round * bounds.len() {
+                        bounds.push(k);
+                    }
+                }
+                bounds.push(k1);
+                let range = keep.start + k0..keep.start + k1;
+                let mut cells_left = &mut self.net.cells[range.clone()];
+                let mut labels_left: &mut [Vec<u32>] = match self.pp_labels.get_mut(range) {
+                    Some(l) => l,
+                    None => &mut [],
+                };
+                let mut jobs = Vec::with_capacity(bounds.len() - 1);
+                for w in bounds.windows(2) {
+                    let n = w[1] - w[0];
+                    let (a, b) = std::mem::take(&mut cells_left).split_at_mut(n);
+                    let m = n.min(labels_left.len());
+                    let (la, lb) = std::mem::take(&mut labels_left).split_at_mut(m);
+                    (cells_left, labels_left) = (b, lb);
+                    jobs.push((w[0], a, la, s[w[1]] - s[w[0]]));
+                }
+                let fill = &fill;
+                let nplans = plans.len();
+                let parts: Vec<_> = std::thread::scope(|scope| {
+                    let handles: Vec<_> = jobs
+                        .into_iter()
+                        .map(|(from, cells, labels, n)| {
+                            scope.spawn(move || {
+                                let mut errs: Vec<Option<(usize, Diagnostic)>> =
+                                    (0..nplans).map(|_| None).collect();
+                                let (mut cs, mut es) =
+                                    (Vec::with_capacity(n), Vec::with_capacity(n));
+                                fill(ri, from, cells, labels, &mut errs, &mut |c, e| {
+                                    cs.push(c);
+                                    es.push(e);
+                                });
+                                (errs, cs, es)
+                            })
+                        })
+                        .collect();
+                    handles.into_iter().filter_map(|h| h.join().ok()).collect()
+                });
+                for (errs, cs, mut es) in parts {
+                    for (e, found) in errors.iter_mut().zip(errs) {
+                        if e.is_none() {
+                            *e = found;
+                        }
+                    }
+                    for c in cs {
+                        self.net.connections.push(c);
+                    }
+                    self.edge_type_of.append(&mut es);
+                }
+                k0 = k1;
+            }
+        }
+        // Each statement's first failing connection, in statement order.
+        let mut failed = false;
+        for (_, d) in errors.into_iter().flatten() {
+            self.out.push(d);
+            failed = true;
+        }
+        if failed {
+            return;
+        }
+        for (pi, p) in plans.iter().enumerate() {
+            if let Some(d) = &p.empty
+                && counts[pi].iter().all(|&n| n == 0)
+            {
+                self.out.push(d.clone());
+            }
+        }
+        // Drawn sites, cell by cell in creation order.
+        if !plans.iter().any(|p| p.random_on.is_some()) {
+            return;
+        }
+        for k in 0..nk {
+            let cell = keep.start + k;
+            if self.net.cells[cell].sections.is_empty() {
+                continue;
+            }
+            let mut at = before[k];
+            for &r in &ranks {
+                for (pi, p) in of_rank(r) {
+                    let n = counts[pi][k] as usize;
+                    if let Some(rs) = &p.random_on {
+                        for j in at..at + n {
+                            let Some(l) = self.random_site(cell, rs, p.edge_type as usize) else {
+                                return;
+                            };
+                            if let Some(pp) = self.net.cells[cell].point_processes.get_mut(j) {
+                                pp.location = l;
+                            }
+                        }
+                    }
+                    at += n;
+                }
+            }
         }
     }
 }
 
+/// What the connections of one edge type share.
+struct EdgeShared {
+    mechanism: std::sync::Arc<str>,
+    params: std::sync::Arc<BTreeMap<String, f64>>,
+    threshold: f64,
+    label: u32,
+}
+
 /// What one statement's rule needs to make the connections onto any one
 /// target by itself (see [`Ctx::plan`]).
-struct Plan<'p> {
-    rule: &'p Rule,
+pub(super) struct Plan {
+    rule: Rule,
     /// The weight and delay (absent while counting).
-    weight: Option<&'p Amount>,
-    delay: Option<&'p Amount>,
-    src: &'p Side,
-    tgt: &'p Side,
+    weight: Option<Amount>,
+    delay: Option<Amount>,
+    src: Side,
+    tgt: Side,
     /// The statement's stream seed ([`random::per_target`]).
     base: u64,
     /// Per target: the source that is the target cell itself, if any.
@@ -1240,6 +1327,10 @@ struct Plan<'p> {
     delay_span: Span,
     /// Index of the statement's edge type.
     edge_type: u32,
+    /// Sites drawn per connection (`on = random(...)`).
+    random_on: Option<super::morphology::RandomSites>,
+    /// W1101, reported when the statement makes no connection.
+    empty: Option<Diagnostic>,
 }
 
 /// Per thread buffers, reused from target to target.
@@ -1251,15 +1342,7 @@ struct Scratch {
     candidates: Vec<u32>,
 }
 
-/// What [`Ctx::make_connections`] made.
-struct Made {
-    /// Connections queued.
-    count: usize,
-    /// Per target kept: (target index, its bucket's length before).
-    filled: Vec<(usize, usize)>,
-}
-
-impl Plan<'_> {
+impl Plan {
     /// The distance (um) between source `s` and target `t`, when both have
     /// positions.
     fn distance(&self, s: usize, t: usize) -> Option<f64> {
@@ -1281,14 +1364,12 @@ impl Plan<'_> {
     /// nothing to choose them.
     fn count(&self, t: usize) -> Option<usize> {
         let ns = self.src.sources.len();
-        match self.rule {
+        match &self.rule {
             Rule::AllToAll { autapses } => {
                 Some(ns - usize::from(!*autapses && self.self_of[t].is_some()))
             }
             Rule::FixedIndegree { k, .. } => Some(*k),
-            Rule::OneToOne { .. } => {
-                Some((self.one_starts[t + 1] - self.one_starts[t]) as usize)
-            }
+            Rule::OneToOne { .. } => Some((self.one_starts[t + 1] - self.one_starts[t]) as usize),
             Rule::Probability { .. } => None,
         }
     }
@@ -1299,11 +1380,10 @@ impl Plan<'_> {
         let ns = self.src.sources.len();
         let chosen = &mut scratch.chosen;
         chosen.clear();
-        match self.rule {
+        match &self.rule {
             Rule::AllToAll { autapses } => {
-                chosen.extend(
-                    (0..ns as u32).filter(|&s| *autapses || !self.is_self(s as usize, t)),
-                );
+                chosen
+                    .extend((0..ns as u32).filter(|&s| *autapses || !self.is_self(s as usize, t)));
             }
             Rule::Probability { p, autapses } => {
                 for s in 0..ns {
@@ -1334,23 +1414,22 @@ impl Plan<'_> {
         Ok(())
     }
 
-    /// Appends the connections onto target `t` (cell `cell`) to `out`:
-    /// the rule's choices, then each connection's weight and delay, all
-    /// drawn from `rng` (the target's stream).
+    /// Makes the connections onto target `t`, handing each to `emit`
+    /// (source, weight, delay, site): the rule's choices, then each
+    /// connection's weight and delay, all drawn from `rng` (the target
+    /// cell's stream).
     fn fill(
         &self,
         t: usize,
-        cell: usize,
         rng: &mut StdRng,
         scratch: &mut Scratch,
-        out: &mut Vec<Pending>,
+        mut emit: impl FnMut(Source, f64, f64, Location),
     ) -> Result<(), Diagnostic> {
         self.select(t, rng, scratch)?;
-        let (Some(weight), Some(delay)) = (self.weight, self.delay) else {
+        let (Some(weight), Some(delay)) = (&self.weight, &self.delay) else {
             return Ok(());
         };
         let site = self.sites.get(t).copied().unwrap_or_default();
-        out.reserve_exact(scratch.chosen.len());
         for &s in &scratch.chosen {
             let s = s as usize;
             let d = self.distance(s, t);
@@ -1364,15 +1443,7 @@ impl Plan<'_> {
                 .with_primary(self.delay_span, "negative delay")
                 .with_help("delays are at least 0 ms"));
             }
-            out.push(Pending {
-                edge_type: self.edge_type,
-                target: cell as u32,
-                section: site.section as u32,
-                source: self.src.sources[s],
-                weight: w,
-                delay: dl,
-                x: site.x,
-            });
+            emit(self.src.sources[s], w, dl, site);
         }
         Ok(())
     }
@@ -1388,7 +1459,10 @@ fn on_threads<T: Send>(
 ) -> Option<(usize, Diagnostic)> {
     let run = |chunk: &mut [T]| {
         let mut scratch = Scratch::default();
-        chunk.iter_mut().try_for_each(|item| work(item, &mut scratch)).err()
+        chunk
+            .iter_mut()
+            .try_for_each(|item| work(item, &mut scratch))
+            .err()
     };
     let threads = threads.clamp(1, items.len().max(1));
     if threads == 1 {

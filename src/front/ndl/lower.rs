@@ -81,8 +81,8 @@ pub(super) struct Ctx<'a> {
     pub(super) node_pop: String,
     /// The file's `seed` (0 when none is given).
     pub(super) seed: u64,
-    /// Connections made by the rules, before they are placed.
-    pub(super) pending: super::connect::Queue,
+    /// The `connect` statements checked, made into connections last.
+    pub(super) plans: Vec<super::connect::Plan>,
     /// One per `connect` statement that made connections.
     pub(super) edge_types: Vec<super::connect::EdgeTypeDef>,
     /// Node sets by name: their JSON and how many nodes they select.
@@ -203,7 +203,7 @@ pub fn build_share(
         inputs: Vec::new(),
         node_pop: "network".into(),
         seed: 0,
-        pending: Default::default(),
+        plans: Vec::new(),
         edge_types: Vec::new(),
         node_sets: BTreeMap::new(),
         net: Network::default(),
@@ -342,7 +342,7 @@ pub fn build_share(
         cx.out.truncate(shown);
         cx.committed = committed;
         cx.edge_types.clear();
-        cx.pending = Default::default();
+        cx.plans.clear();
         cx.placer = None;
         cx.count_slice = None;
         let mut counts = std::mem::take(&mut cx.counts);

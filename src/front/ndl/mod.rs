@@ -352,7 +352,14 @@ pub fn check_source(
     load: lower::LoadCatalogue,
 ) -> Checked {
     let id = map.add(name, text);
-    check_loaded(map, id, Some(Path::new(name)), base, load, lower::Share::whole(1))
+    check_loaded(
+        map,
+        id,
+        Some(Path::new(name)),
+        base,
+        load,
+        lower::Share::whole(1),
+    )
 }
 
 /// Checks file `id` of `map`; `root` is its path on disk, if any (a file
