@@ -984,12 +984,13 @@ impl Ctx<'_> {
             return;
         }
         // Errors are reported when the connections are made.
-        let _ = on_threads(self.threads, &mut drawn, |item, scratch| {
-            let (t, cell, n) = item;
+        // A choice that fails counts none (making the connection reports it).
+        on_threads(self.threads, &mut drawn, |(t, cell, n), scratch| {
             let mut rng = random::per_target(plan.base, *cell);
-            plan.select(*t, &mut rng, scratch).map_err(|d| (*t, d))?;
-            *n = scratch.chosen.len();
-            Ok(())
+            *n = match plan.select(*t, &mut rng, scratch) {
+                Ok(()) => scratch.chosen.len(),
+                Err(_) => 0,
+            };
         });
         for (_, cell, n) in drawn {
             self.drawn[cell] += n as u64;
@@ -1054,11 +1055,12 @@ impl Ctx<'_> {
                     None => drawn.push((t as usize, k, 0usize)),
                 }
             }
-            let _ = on_threads(self.threads, &mut drawn, |(t, k, n), scratch| {
+            on_threads(self.threads, &mut drawn, |(t, k, n), scratch| {
                 let mut rng = random::per_target(p.base, keep.start + *k);
-                p.select(*t, &mut rng, scratch).map_err(|d| (*t, d))?;
-                *n = scratch.chosen.len();
-                Ok(())
+                *n = match p.select(*t, &mut rng, scratch) {
+                    Ok(()) => scratch.chosen.len(),
+                    Err(_) => 0,
+                };
             });
             for (_, k, n) in drawn {
                 counts[pi][k] = n as u32;
@@ -1068,14 +1070,17 @@ impl Ctx<'_> {
         let mut total = 0usize;
         let mut starts: Vec<Vec<usize>> = Vec::with_capacity(ranks.len());
         for &r in &ranks {
-            let mut v = Vec::with_capacity(nk + 1);
-            for k in 0..nk {
-                v.push(total);
-                total += of_rank(r)
-                    .map(|(pi, _)| counts[pi][k] as usize)
-                    .sum::<usize>();
-            }
-            v.push(total);
+            let v: Vec<usize> = (0..=nk)
+                .map(|k| {
+                    let at = total;
+                    if k < nk {
+                        total += of_rank(r)
+                            .map(|(pi, _)| counts[pi][k] as usize)
+                            .sum::<usize>();
+                    }
+                    at
+                })
+                .collect();
             starts.push(v);
         }
         // Each edge type's shared parts.
@@ -1096,8 +1101,10 @@ impl Ctx<'_> {
         let before: Vec<usize> = (0..nk)
             .map(|k| self.net.cells[keep.start + k].point_processes.len())
             .collect();
-        for k in 0..nk {
-            let n: usize = (0..plans.len()).map(|pi| counts[pi][k] as usize).sum();
+        let per_cell: Vec<usize> = (0..nk)
+            .map(|k| counts.iter().map(|c| c[k] as usize).sum())
+            .collect();
+        for (k, &n) in per_cell.iter().enumerate() {
             let cell = &mut self.net.cells[keep.start + k];
             if n > 0 && !cell.sections.is_empty() {
                 cell.point_processes.reserve_exact(n);
@@ -1450,36 +1457,28 @@ impl Plan {
 }
 
 /// Runs `work` on every item, on up to `threads` threads, each over a run
-/// of consecutive items (with its own [`Scratch`]); a thread stops at its
-/// first error. Gives the error with the smallest key of those found.
+/// of consecutive items (with its own [`Scratch`]).
 fn on_threads<T: Send>(
     threads: usize,
     items: &mut [T],
-    work: impl Fn(&mut T, &mut Scratch) -> Result<(), (usize, Diagnostic)> + Sync,
-) -> Option<(usize, Diagnostic)> {
+    work: impl Fn(&mut T, &mut Scratch) + Sync,
+) {
     let run = |chunk: &mut [T]| {
         let mut scratch = Scratch::default();
-        chunk
-            .iter_mut()
-            .try_for_each(|item| work(item, &mut scratch))
-            .err()
+        for item in chunk {
+            work(item, &mut scratch);
+        }
     };
     let threads = threads.clamp(1, items.len().max(1));
     if threads == 1 {
         return run(items);
     }
     let per = items.len().div_ceil(threads);
-    let found: Vec<Option<(usize, Diagnostic)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks_mut(per)
-            .map(|chunk| scope.spawn(|| run(chunk)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or(None))
-            .collect()
+    std::thread::scope(|scope| {
+        for chunk in items.chunks_mut(per) {
+            scope.spawn(|| run(chunk));
+        }
     });
-    found.into_iter().flatten().min_by_key(|(k, _)| *k)
 }
 
 /// The value of an amount for one connection at `distance`.

@@ -126,8 +126,11 @@ pub struct Share<'g> {
     /// Threads to build on (at least 1).
     pub threads: usize,
     /// The ranks' all-gather (needed when `ranks` > 1).
-    pub all_gather: Option<&'g mut dyn FnMut(&[u8]) -> Vec<Vec<u8>>>,
+    pub all_gather: Option<AllGather<'g>>,
 }
+
+/// Every rank's bytes, in rank order, on every rank.
+pub type AllGather<'g> = &'g mut dyn FnMut(&[u8]) -> Vec<Vec<u8>>;
 
 impl Share<'_> {
     /// The whole network, built by one process on `threads` threads.
