@@ -94,7 +94,8 @@ struct Side {
 
 impl Ctx<'_> {
     /// Runs one `connect` statement (the `index`-th): resolves its
-    /// settings, applies the rule, queues the connections.
+    /// settings and plans the rule (counting its connections when
+    /// counting for the cut); [`Ctx::place_connections`] makes them.
     pub(super) fn connect(&mut self, c: &ConnectDef, index: usize) {
         const KNOWN: &[&str] = &[
             "synapse",
@@ -337,10 +338,9 @@ impl Ctx<'_> {
             Rule::OneToOne { .. } => ns.min(nt),
             Rule::FixedIndegree { k, .. } => *k as f64 * nt,
         };
-        // What a synapse takes at the least, measured: while the network
-        // is built, its queued entry (56 bytes, freed as the synapse is
-        // made) then its point process and packed connection (40 + 40)
-        // and labels (8); the engine's tables (about 40 more with the
+        // What a synapse takes at the least: while the network is built,
+        // its point process and packed connection (40 + 32), label and
+        // edge type (8), made straight from the rule; the engine's tables (about 40 more with the
         // rows of synapses that cannot share theirs) replace them as the
         // network is taken over. Parameter maps are shared per connection
         // type. Only networks that cannot fit even so are refused.
