@@ -176,7 +176,7 @@ fn numbers_after(text: &str, label: &str) -> Vec<u64> {
 /// their own threshold, 60 ms: each rank builds only the connections onto
 /// its cells (the summary's count per rank adds up to the whole
 /// network's, each rank holding about its share), and the spikes equal a
-/// one-process run's on 1..4 ranks of 2 threads.
+/// one-process run's (on 1 thread and on 2) on 1..4 ranks of 2 threads.
 #[test]
 fn ndl_ranks_build_only_their_connections() {
     let dir = scratch("ndl-share");
@@ -210,6 +210,18 @@ fn ndl_ranks_build_only_their_connections() {
         .expect("the summary names the synapses");
     assert!(total > 400_000, "{total} synapses");
     let want = read(&dir.join("plain/spikes.h5"));
+    // The rules draw the same network on any number of threads.
+    let two = dir.join("two").to_string_lossy().into_owned();
+    let r = nmc(
+        &dir,
+        None,
+        &["run", "net.ndl", "--threads", "2", "-o", &two],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        read(&dir.join("two/spikes.h5")) == want,
+        "spikes on 2 threads differ"
+    );
     for n in 1..=4 {
         let out = dir.join(format!("r{n}")).to_string_lossy().into_owned();
         let r = nmc(
@@ -306,5 +318,41 @@ fn numerical_fault_on_the_last_rank_stops_every_rank_with_one_diagnostic() {
         "{}",
         r.stderr
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A problem found while drawing the connections onto one rank's cells (a
+/// delay formula negative for the pairs onto the last cell, which the last
+/// rank alone draws): every rank stops, non-zero, with the diagnostic
+/// printed once.
+#[test]
+fn connection_error_on_one_rank_stops_every_rank_with_one_diagnostic() {
+    let dir = scratch("draw-error");
+    let text = format!(
+        "network t\nmechanisms \"{}\"\n\
+         cell C {{\n  section soma {{ L = 20 um; diam = 20 um; nseg = 1 }}\n  insert hh {{ }}\n}}\n\
+         synapse s = Exp2Syn {{ tau1 = 0.5 ms; tau2 = 3 ms; e = 0 mV }}\n\
+         population A = 3 of C {{ positions = cuboid(size = 100 um) }}\n\
+         population B = 1 of C {{ positions = cuboid(size = 100 um, center = [500, 500, 500] um) }}\n\
+         connect A -> A {{ rule = all_to_all; synapse = s; weight = 1 nS; delay = 1 ms; on = soma(0.5) }}\n\
+         connect A -> B {{ rule = all_to_all; synapse = s; weight = 1 nS; delay = (1 - distance / 100) ms; on = soma(0.5) }}\n\
+         run {{ tstop = 10 ms; dt = 0.025 ms }}\noutput {{ dir = \"out\" }}\n",
+        root().join("models").display()
+    );
+    std::fs::write(dir.join("net.ndl"), text).expect("write");
+    let whole = nmc(&dir, None, &["run", "net.ndl", "--quiet", "--threads", "1"]);
+    assert_eq!(whole.code, Some(1), "{}", whole.stderr);
+    once(&whole.stderr, "error[E1304]: the delay is negative");
+    for n in [2, 3] {
+        let r = nmc(
+            &dir,
+            Some(n),
+            &["run", "net.ndl", "--quiet", "--threads", "1"],
+        );
+        assert_eq!(r.code, Some(1), "{n} ranks: {}", r.stderr);
+        assert!(r.secs < 30.0, "took {:.1} s", r.secs);
+        once(&r.stderr, "error[E1304]: the delay is negative");
+        once(&r.stderr, "error: net.ndl was not run (1 error,");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

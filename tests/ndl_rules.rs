@@ -457,3 +457,100 @@ connect ext -> A {{ rule = one_to_one; synapse = exc; weight = 1 nS; delay = 1 m
     assert_eq!(e.circuit().node_populations[1].nodes.len(), 4);
     assert_eq!(e.circuit().inputs[0].spikes[0], (3, 2.0));
 }
+
+/// Every rule draws the connections onto a target cell from that cell's
+/// own stream: the network is the same built on 1, 2, 3 or 7 threads, and
+/// a rank's share (over 2 or 3 ranks) holds exactly the whole network's
+/// connections onto the rank's cells, with the same weights and delays.
+#[test]
+fn builds_are_the_same_on_any_threads_and_ranks() {
+    let body = "seed 3
+population A = 40 of RTMExcCell { positions = cuboid(size = 60 um) }
+population B = 25 of RTMExcCell { positions = cuboid(size = 60 um) }
+input bg = poisson { count = 40; rate = 50 Hz; stop = 100 ms }
+connect A -> A { rule = probability(0.3, self = false); synapse = exc; weight = lognormal(mean = 1 nS, sd = 0.5 nS, lower = -2, upper = 2); delay = (0.5 + distance / 100) ms }
+connect A -> B { rule = fixed_indegree(7); synapse = exc; weight = 0.5 * exp(-distance / 50) nS; delay = 1 ms }
+connect B -> A { rule = probability(0.6 * exp(-distance / 40)); synapse = exc; weight = lognormal(2 nS, 1 nS); delay = 1 ms; seed = 11 }
+connect B -> B { rule = all_to_all(self = false); synapse = exc; weight = 1 nS; delay = 2 ms }
+connect bg -> A { rule = one_to_one; synapse = exc; weight = 3 nS; delay = 1 ms }
+";
+    let dir = std::env::temp_dir().join(format!("nmc-ndl-share-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let head = HEAD
+        .replace("\"models\"", &format!("\"{root}/models\""))
+        .replace("\"components/", &format!("\"{root}/components/"));
+    let file = dir.join("t.ndl");
+    std::fs::write(&file, format!("{head}{body}")).expect("write");
+    let share = |rank, ranks, threads| {
+        let mut map = SourceMap::new();
+        let s = ndl::lower::Share {
+            rank,
+            ranks,
+            threads,
+            all_gather: None,
+        };
+        let (c, _) = nmc::driver::ndl::check_file_share(&mut map, &file, s);
+        assert!(
+            !c.diagnostics.iter().any(Diagnostic::is_error),
+            "{:#?}",
+            c.diagnostics
+        );
+        c.experiment.expect("an experiment")
+    };
+    let whole = share(0, 1, 1);
+    let n = whole.network.connections.len();
+    assert!(n > 1000, "{n} connections");
+    let shown = format!("{:?}", whole.network);
+    for threads in [2, 3, 7] {
+        assert_eq!(
+            format!("{:?}", share(0, 1, threads).network),
+            shown,
+            "{threads} threads"
+        );
+    }
+    // (target cell, source, weight bits, delay bits) of each connection.
+    let key = |e: &ndl::Experiment, cells: std::ops::Range<usize>| {
+        let mut v: Vec<_> = e
+            .network
+            .connections
+            .iter()
+            .filter(|c| cells.contains(&c.target_cell))
+            .map(|c| {
+                (
+                    c.target_cell,
+                    format!("{:?}", c.source),
+                    c.weight.to_bits(),
+                    c.delay.to_bits(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    for ranks in [2, 3] {
+        let mut seen = 0;
+        for rank in 0..ranks {
+            let part = share(rank, ranks, 2);
+            let starts = part.rank_starts.clone().expect("a cut over ranks");
+            let end = starts
+                .get(rank + 1)
+                .copied()
+                .unwrap_or(whole.network.cells.len());
+            let mine = key(&part, starts[rank]..end);
+            assert_eq!(
+                mine.len(),
+                part.network.connections.len(),
+                "only its cells'"
+            );
+            assert_eq!(
+                mine,
+                key(&whole, starts[rank]..end),
+                "rank {rank} of {ranks}"
+            );
+            seen += mine.len();
+        }
+        assert_eq!(seen, n, "{ranks} ranks");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

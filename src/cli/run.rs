@@ -34,18 +34,49 @@ pub fn run(
     let mut map = SourceMap::new();
     // Over ranks, each rank builds only the connections onto its cells.
     let ranks = comm.as_ref().map_or((0, 1), |c| (c.rank(), c.size()));
-    let (checked, library) = crate::driver::ndl::check_file_share(&mut map, file, ranks);
+    let (checked, library) = {
+        let mut gather = |b: &[u8]| match comm.as_deref_mut() {
+            Some(c) => c.all_gather(b),
+            None => vec![b.to_vec()],
+        };
+        let share = crate::front::ndl::lower::Share {
+            rank: ranks.0,
+            ranks: ranks.1,
+            threads: threads.max(1),
+            all_gather: Some(&mut gather),
+        };
+        crate::driver::ndl::check_file_share(&mut map, file, share)
+    };
     crate::io::release_free_memory();
     crate::io::trace("ndl: checked");
-    if !checked.diagnostics.is_empty() {
-        err!("{}", diag::render_human(&map, &checked.diagnostics, color));
+    let mut shown = diag::render_human(&map, &checked.diagnostics, color);
+    let mut counts = diag::counts(&checked.diagnostics);
+    let mut failed = checked.experiment.is_none();
+    if let Some(c) = comm.as_deref_mut() {
+        // A rank draws only the connections onto its cells, so a problem
+        // in one of them (a formula that fails for a pair) is found by
+        // that rank alone: every rank stops, and the first rank that
+        // failed has its diagnostics printed (once, by the writer).
+        let mine = [
+            &[u8::from(failed)],
+            counts.as_bytes(),
+            &[0],
+            shown.as_bytes(),
+        ]
+        .concat();
+        let all = c.all_gather(&mine);
+        if let Some(first) = all.iter().find(|b| b.first() == Some(&1)) {
+            failed = true;
+            let text = String::from_utf8_lossy(&first[1..]).into_owned();
+            let (c, s) = text.split_once('\0').unwrap_or(("", &text));
+            (counts, shown) = (c.to_string(), s.to_string());
+        }
     }
-    let Some(mut exp) = checked.experiment else {
-        errln!(
-            "error: {} was not run ({})",
-            file.display(),
-            diag::counts(&checked.diagnostics)
-        );
+    if !shown.is_empty() {
+        err!("{shown}");
+    }
+    let (Some(mut exp), false) = (checked.experiment, failed) else {
+        errln!("error: {} was not run ({counts})", file.display());
         return EXIT_ERRORS;
     };
     let lib = match library.for_network(&exp.network, math) {

@@ -60,18 +60,18 @@ impl LibraryLoader {
 /// Reads, parses, checks and builds the `.ndl` file at `path`; also gives
 /// the library its mechanisms came from.
 pub fn check_file(map: &mut SourceMap, path: &Path) -> (Checked, Rc<Library>) {
-    check_file_share(map, path, (0, 1))
+    check_file_share(map, path, ndl::lower::Share::whole(1))
 }
 
-/// [`check_file`] building rank `ranks.0`'s share of a run over `ranks.1`
-/// ranks (`front::ndl::lower::build_share`).
+/// [`check_file`] building one share of a run
+/// (`front::ndl::lower::build_share`).
 pub fn check_file_share(
     map: &mut SourceMap,
     path: &Path,
-    ranks: (usize, usize),
+    share: ndl::lower::Share,
 ) -> (Checked, Rc<Library>) {
     let loader = LibraryLoader::new();
-    let checked = ndl::check_file_share(map, path, &|d| loader.catalogue(d), ranks);
+    let checked = ndl::check_file_share(map, path, &|d| loader.catalogue(d), share);
     (checked, library_of(&loader))
 }
 

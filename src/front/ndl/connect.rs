@@ -11,11 +11,14 @@
 //! }
 //! ```
 //!
-//! Every rule enumerates targets in order and, for each, sources in order;
-//! random choices draw from the statement's own seeded stream. Edges wait
-//! in [`Pending`] until every statement has run, then
-//! [`Ctx::place_connections`] creates synapses and NetCons in the order a
-//! SONATA reader creates them from the written circuit.
+//! Every rule makes the connections onto each target cell on its own,
+//! sources in order, drawing its choices and then each connection's
+//! weight and delay from the stream of that (statement, target cell)
+//! ([`random::per_target`]): targets are shared out over threads and
+//! ranks, and the network is the same for any split. Each statement is
+//! checked and planned ([`Plan`]) in turn; once all are,
+//! [`Ctx::place_connections`] makes the synapses and NetCons directly, in
+//! the order a SONATA reader creates them from the written circuit.
 
 use super::ast::*;
 use super::formula;
@@ -28,97 +31,10 @@ use crate::net::{Connection, Location, PointProcess, Source};
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
 
-/// One connection made by a rule, waiting to be placed (what differs
-/// between the connections of one statement; the rest is its
-/// [`EdgeTypeDef`]).
-#[derive(Clone, Debug)]
-pub(super) struct Pending {
-    /// Edge population: 0 for sources among the real cells, 1 + k for input k.
-    pub(super) rank: u32,
-    /// Index into [`Ctx::edge_types`].
-    pub(super) edge_type: u32,
-    /// Target cell.
-    pub(super) target: u32,
-    /// Section of the target cell the synapse sits on.
-    pub(super) section: u32,
-    /// Source.
-    pub(super) source: Source,
-    /// NetCon weight (in the synapse's weight unit).
-    pub(super) weight: f64,
-    /// Delay (ms).
-    pub(super) delay: f64,
-    /// Position along the section.
-    pub(super) x: f64,
-}
-
-/// The queued connections, bucketed by edge population and target cell
-/// (creation order: see [`Ctx::place_connections`]), each bucket in
-/// statement and rule order.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Queue {
-    /// Per edge population, per target cell.
-    buckets: Vec<Vec<Vec<Pending>>>,
-    len: usize,
-}
-
-impl Queue {
-    fn bucket(&mut self, rank: u32, target: usize) -> Option<&mut Vec<Pending>> {
-        let rank = rank as usize;
-        if self.buckets.len() <= rank {
-            self.buckets.resize_with(rank + 1, Vec::new);
-        }
-        let cells = self.buckets.get_mut(rank)?;
-        if cells.len() <= target {
-            cells.resize_with(target + 1, Vec::new);
-        }
-        cells.get_mut(target)
-    }
-
-    /// Makes room, exactly, for one more connection of edge population
-    /// `rank` onto each of `targets`.
-    pub(super) fn reserve(&mut self, rank: usize, targets: impl Iterator<Item = usize>) {
-        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-        for t in targets {
-            *counts.entry(t).or_default() += 1;
-        }
-        for (t, n) in counts {
-            if let Some(b) = self.bucket(rank as u32, t) {
-                b.reserve_exact(n);
-            }
-        }
-    }
-
-    /// Queues `p`.
-    pub(super) fn push(&mut self, p: Pending) {
-        if let Some(b) = self.bucket(p.rank, p.target as usize) {
-            b.push(p);
-            self.len += 1;
-        }
-    }
-
-    /// Number of queued connections.
-    pub(super) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Queued connections per target cell: (cell, count), a cell once per
-    /// edge population.
-    fn per_cell(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.buckets
-            .iter()
-            .flat_map(|cells| cells.iter().enumerate().map(|(c, b)| (c, b.len())))
-    }
-
-    /// The buckets in creation order.
-    fn into_buckets(self) -> impl Iterator<Item = Vec<Pending>> {
-        self.buckets.into_iter().flatten()
-    }
-}
-
 /// What one `connect` statement contributes to the circuit: an edge type.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct EdgeTypeDef {
-    /// Edge population (as in [`Pending::rank`]).
+    /// Edge population: 0 for sources among the real cells, 1 + k for input k.
     pub(super) rank: usize,
     /// Source node population (the `network` name or the input's).
     pub(super) source_population: String,
@@ -178,7 +94,8 @@ struct Side {
 
 impl Ctx<'_> {
     /// Runs one `connect` statement (the `index`-th): resolves its
-    /// settings, applies the rule, queues the connections.
+    /// settings and plans the rule (counting its connections when
+    /// counting for the cut); [`Ctx::place_connections`] makes them.
     pub(super) fn connect(&mut self, c: &ConnectDef, index: usize) {
         const KNOWN: &[&str] = &[
             "synapse",
@@ -399,9 +316,9 @@ impl Ctx<'_> {
                 return;
             }
         }
-        let mut rng = match seed {
-            Some(s) => random::seeded(s),
-            None => random::generator(self.seed, Stream::Connect(index)),
+        let base = match seed {
+            Some(s) => s,
+            None => random::stream_seed(self.seed, Stream::Connect(index)),
         };
         let at = rule_v.map_or(c.span, Value::span);
         // Connections at most (pairs, values, the network's connection and
@@ -421,10 +338,9 @@ impl Ctx<'_> {
             Rule::OneToOne { .. } => ns.min(nt),
             Rule::FixedIndegree { k, .. } => *k as f64 * nt,
         };
-        // What a synapse takes at the least, measured: while the network
-        // is built, its queued entry (56 bytes, freed as the synapse is
-        // made) then its point process and packed connection (40 + 40)
-        // and labels (8); the engine's tables (about 40 more with the
+        // What a synapse takes at the least: while the network is built,
+        // its point process and packed connection (40 + 32), label and
+        // edge type (8), made straight from the rule; the engine's tables (about 40 more with the
         // rows of synapses that cannot share theirs) replace them as the
         // network is taken over. Parameter maps are shared per connection
         // type. Only networks that cannot fit even so are refused.
@@ -452,156 +368,102 @@ impl Ctx<'_> {
         ) {
             return;
         }
-        let Some(pairs) = self.pairs(c, at, &rule, &source, &target, &mut rng) else {
-            return;
-        };
-        if pairs.is_empty() {
-            self.out.push(
-                Diagnostic::warning(
-                    "W1101",
-                    format!(
-                        "`connect {} -> {}` makes no connection: {} selects no pair",
-                        self.text_of(c.source.span),
-                        self.text_of(c.target.span),
-                        match rule_v {
-                            Some(v) => format!("rule `{}`", self.text_of(v.span())),
-                            None => "`all_to_all`".into(),
-                        }
-                    ),
-                )
-                .with_primary(rule_v.map_or(c.span, Value::span), "selects nobody")
-                .with_help("check the rule's arguments and the populations' sizes"),
-            );
-        }
-        if !self.counts.is_empty() {
-            // Counting each cell's incoming connections (for the cut over
-            // ranks): the pairs are all it takes; the weights, delays and
-            // sites are drawn (and checked) when the connections are made.
-            for &(_, t) in &pairs {
-                if let Some(n) = target.cells[t].and_then(|tc| self.counts.get_mut(tc)) {
-                    *n += 1;
-                }
-            }
-            return;
-        }
-        let site = on.unwrap_or(Site {
-            section: Ident {
-                name: String::new(),
-                span: c.span,
-            },
-            x: 0.5,
-            x_span: c.span,
-            span: c.span,
-        });
-        let et = self.edge_types.len();
-        let mut section_name = String::new();
-        // Exactly this statement's connections more: the queue never
-        // doubles past what the network needs.
-        let keep = self.keep.clone();
-        self.pending.reserve(
-            source.rank,
-            pairs
-                .iter()
-                .filter_map(|&(_, t)| target.cells[t])
-                .filter(|tc| keep.as_ref().is_none_or(|k| k.contains(tc))),
-        );
-        let mut values: Vec<(f64, f64)> = Vec::with_capacity(pairs.len());
-        for &(s, t) in &pairs {
-            let d = match (&source.positions, &target.positions) {
-                (Some(a), Some(b)) => {
-                    let (p, q) = (a[s], b[t]);
-                    Some(
-                        ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2))
-                            .sqrt(),
-                    )
-                }
-                _ => None,
-            };
-            let Some(w) = self.amount(&weight, d, &mut rng) else {
-                return;
-            };
-            let Some(dl) = self.amount(&delay, d, &mut rng) else {
-                return;
-            };
-            if dl < 0.0 {
-                self.out.push(
-                    Diagnostic::error(
-                        "E1304",
-                        format!("the delay is negative ({dl} ms) for a connection"),
-                    )
-                    .with_primary(da.value.span(), "negative delay")
-                    .with_help("delays are at least 0 ms"),
-                );
-                return;
-            }
-            values.push((w, dl));
-        }
-        for (&(s, t), &(w, dl)) in pairs.iter().zip(&values) {
-            let Some(tc) = target.cells[t] else { return };
-            let location = if art_target.is_some() {
-                Location::default()
-            } else if let Some(r) = &random_on {
-                match self.random_site(tc, r, et) {
-                    Some(l) => l,
-                    None => return,
-                }
-            } else if site.section.name.is_empty() {
-                Location { section: 0, x: 0.5 }
-            } else {
-                match self.locate(tc, &site) {
-                    Some(l) => l,
-                    None => return,
-                }
-            };
-            if let Some(r) = &random_on {
-                section_name = r.first_type().to_string();
-            } else if section_name.is_empty()
-                && let Some(sec) = self.net.cells[tc].sections.get(location.section)
-            {
-                section_name = sec.name.clone();
-            }
-            // Loading one rank's share: only the connections onto its
-            // cells are kept (everything above is done for every pair, so
-            // that every rank draws the same numbers and finds the same
-            // errors).
-            if keep.as_ref().is_some_and(|k| !k.contains(&tc)) {
-                continue;
-            }
-            self.pending.push(Pending {
-                rank: source.rank as u32,
-                edge_type: et as u32,
-                target: tc as u32,
-                section: location.section as u32,
-                source: source.sources[s],
-                weight: w,
-                delay: dl,
-                x: location.x,
-            });
-        }
-        if section_name.is_empty() {
-            section_name = if site.section.name.is_empty() {
-                "soma".into()
-            } else {
-                site.section.name.clone()
-            };
-        }
+        // The statement's settings that the edge type records.
         let constant = |a: &Amount| match a {
             Amount::Const(x) => Some(*x),
             _ => None,
         };
+        let (w_const, d_const) = (constant(&weight), constant(&delay));
+        let Some(mut plan) = self.plan(c, at, rule, source, target, base) else {
+            return;
+        };
+        plan.weight = Some(weight);
+        plan.delay = Some(delay);
+        plan.delay_span = da.value.span();
+        plan.edge_type = self.edge_types.len() as u32;
+        if !self.counts.is_empty() {
+            // Counting each cell's incoming connections (for the cut over
+            // ranks): the rules without draws count every target; a rule
+            // that draws counts the targets of this rank's slice, summed
+            // over ranks afterwards. Weights, delays and sites are drawn
+            // (and checked) when the connections are made.
+            self.count_connections(&plan, index);
+            return;
+        }
+        // The site of every target cell when fixed (`on = soma(0.5)`),
+        // located before any draw: an unknown section is reported for
+        // every rank alike.
+        let ncells = self.net.cells.len();
+        let mut sites = Vec::with_capacity(plan.tgt.cells.len());
+        for &tc in &plan.tgt.cells {
+            let Some(tc) = tc.filter(|&tc| tc < ncells) else {
+                return;
+            };
+            let location = if art_target.is_some() || random_on.is_some() {
+                Location::default()
+            } else if let Some(s) = &on {
+                match self.locate(tc, s) {
+                    Some(l) => l,
+                    None => return,
+                }
+            } else {
+                Location { section: 0, x: 0.5 }
+            };
+            sites.push(location);
+        }
+        plan.sites = sites;
+        // The section the statement's synapses sit on (the cells of a
+        // target population share their sections' names).
+        let mut section_name = String::new();
+        if let Some(r) = &random_on {
+            section_name = r.first_type().to_string();
+        } else if let (Some(Some(tc)), Some(l)) = (plan.tgt.cells.first(), plan.sites.first())
+            && let Some(sec) = self.net.cells[*tc].sections.get(l.section)
+        {
+            section_name = sec.name.clone();
+        }
+        if section_name.is_empty() {
+            section_name = match &on {
+                Some(s) if !s.section.name.is_empty() => s.section.name.clone(),
+                _ => "soma".into(),
+            };
+        }
+        plan.random_on = random_on;
+        // A statement that selects nobody: known now when the connections
+        // were counted over ranks, else once they are made.
+        let empty = Diagnostic::warning(
+            "W1101",
+            format!(
+                "`connect {} -> {}` makes no connection: {} selects no pair",
+                self.text_of(c.source.span),
+                self.text_of(c.target.span),
+                match rule_v {
+                    Some(v) => format!("rule `{}`", self.text_of(v.span())),
+                    None => "`all_to_all`".into(),
+                }
+            ),
+        )
+        .with_primary(rule_v.map_or(c.span, Value::span), "selects nobody")
+        .with_help("check the rule's arguments and the populations' sizes");
+        match &self.keep {
+            Some(_) if self.totals.get(index).copied().unwrap_or(0) == 0 => self.out.push(empty),
+            Some(_) => {}
+            None => plan.empty = Some(empty),
+        }
         self.edge_types.push(EdgeTypeDef {
-            rank: source.rank,
-            source_population: source.population.clone(),
-            source_query: source.query.clone(),
-            target_query: target.query.clone(),
+            rank: plan.src.rank,
+            source_population: plan.src.population.clone(),
+            source_query: plan.src.query.clone(),
+            target_query: plan.tgt.query.clone(),
             synapse: syn,
             mechanism: mech.name.as_str().into(),
             params: params.into(),
-            weight: constant(&weight),
-            delay: constant(&delay),
+            weight: w_const,
+            delay: d_const,
             section: section_name,
             threshold,
         });
+        self.plans.push(plan);
     }
 
     /// The nodes of one side of a statement: a population (optionally
@@ -832,36 +694,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// The value of an amount for one connection at `distance`.
-    fn amount(&mut self, a: &Amount, distance: Option<f64>, rng: &mut StdRng) -> Option<f64> {
-        match a {
-            Amount::Const(x) => Some(*x),
-            Amount::Lognormal(l) => Some(l.draw(rng)),
-            Amount::Formula(e, f) => {
-                match formula::eval(e, &|v| if v == "distance" { distance } else { None }) {
-                    Ok(x) if x.is_finite() => Some(x * f),
-                    Ok(_) => {
-                        self.out.push(
-                            Diagnostic::error(
-                                "E1304",
-                                "the formula is not a finite number for a connection",
-                            )
-                            .with_primary(first_span(e), "infinite or NaN here")
-                            .with_help(
-                                "check for a division by zero or the log of a negative number",
-                            ),
-                        );
-                        None
-                    }
-                    Err(d) => {
-                        self.out.push(d);
-                        None
-                    }
-                }
-            }
-        }
-    }
-
     /// The rule of `rule = ...`.
     fn rule(&mut self, v: &Value) -> Option<Rule> {
         let (name, call): (&Ident, Option<&Call>) = match v {
@@ -987,95 +819,102 @@ impl Ctx<'_> {
         }
     }
 
-    /// The (source, target) index pairs the rule makes, target-major.
-    fn pairs(
+    /// What the rule of one statement needs to draw the connections onto
+    /// any one target on its own: which source is each target itself,
+    /// `one_to_one`'s sources per target. Reports the problems that do not
+    /// depend on draws (too few sources for `fixed_indegree`, W1102 for a
+    /// `one_to_one` that is not one), the same on every rank.
+    fn plan(
         &mut self,
         c: &ConnectDef,
         at: Span,
-        rule: &Rule,
-        src: &Side,
-        tgt: &Side,
-        rng: &mut StdRng,
-    ) -> Option<Vec<(usize, usize)>> {
-        let is_self = |s: usize, t: usize| src.cells[s].is_some() && src.cells[s] == tgt.cells[t];
-        let (ns, nt) = (src.sources.len(), tgt.sources.len());
-        let mut pairs = Vec::new();
-        match rule {
-            Rule::AllToAll { autapses } => {
-                pairs.reserve_exact(ns * nt);
-                for t in 0..nt {
-                    for s in 0..ns {
-                        if *autapses || !is_self(s, t) {
-                            pairs.push((s, t));
-                        }
-                    }
-                }
+        rule: Rule,
+        src: Side,
+        tgt: Side,
+        base: u64,
+    ) -> Option<Plan> {
+        // The source index of each real cell among the sources.
+        let mut source_of: BTreeMap<usize, u32> = BTreeMap::new();
+        for (s, cell) in src.cells.iter().enumerate() {
+            if let Some(cell) = cell {
+                source_of.entry(*cell).or_insert(s as u32);
             }
-            Rule::Probability { p, autapses } => {
-                for t in 0..nt {
-                    for s in 0..ns {
-                        if !*autapses && is_self(s, t) {
-                            continue;
-                        }
-                        let d = match (&src.positions, &tgt.positions) {
-                            (Some(a), Some(b)) => Some(
-                                ((a[s][0] - b[t][0]).powi(2)
-                                    + (a[s][1] - b[t][1]).powi(2)
-                                    + (a[s][2] - b[t][2]).powi(2))
-                                .sqrt(),
-                            ),
-                            _ => None,
-                        };
-                        let prob = self.amount(p, d, rng)?;
-                        if random::uniform(rng) < prob {
-                            pairs.push((s, t));
-                        }
-                    }
-                }
-            }
+        }
+        let self_of: Vec<Option<u32>> = tgt
+            .cells
+            .iter()
+            .map(|t| t.and_then(|t| source_of.get(&t).copied()))
+            .collect();
+        let mut plan = Plan {
+            rule,
+            weight: None,
+            delay: None,
+            src,
+            tgt,
+            base,
+            self_of,
+            one_starts: Vec::new(),
+            one_sources: Vec::new(),
+            sites: Vec::new(),
+            delay_span: c.span,
+            edge_type: 0,
+            random_on: None,
+            empty: None,
+        };
+        let (ns, nt) = (plan.src.sources.len(), plan.tgt.sources.len());
+        match &plan.rule {
             Rule::FixedIndegree { k, autapses } => {
-                for t in 0..nt {
-                    let cands: Vec<usize> =
-                        (0..ns).filter(|&s| *autapses || !is_self(s, t)).collect();
-                    if *k > cands.len() {
-                        self.out.push(
-                            Diagnostic::error(
-                                "E1304",
-                                format!(
-                                    "`fixed_indegree({k})` needs {k} distinct sources per target, but there are {}",
-                                    cands.len()
-                                ),
-                            )
-                            .with_primary(c.source.span, format!("{} sources", cands.len()))
-                            .with_help("lower k, or allow self-connections"),
-                        );
-                        return None;
-                    }
-                    for i in random::choose(rng, cands.len(), *k) {
-                        pairs.push((cands[i], t));
-                    }
+                let short = (0..nt)
+                    .map(|t| ns - usize::from(!*autapses && plan.self_of[t].is_some()))
+                    .find(|&n| *k > n);
+                if let Some(n) = short {
+                    self.out.push(
+                        Diagnostic::error(
+                            "E1304",
+                            format!(
+                                "`fixed_indegree({k})` needs {k} distinct sources per target, but there are {n}"
+                            ),
+                        )
+                        .with_primary(c.source.span, format!("{n} sources"))
+                        .with_help("lower k, or allow self-connections"),
+                    );
+                    return None;
                 }
             }
             Rule::OneToOne { offset, wrap } => {
-                let mut hits = vec![0usize; nt];
-                let mut dropped = 0;
-                for s in 0..ns {
+                // Source i reaches target i + offset: the sources of each
+                // target, in source order.
+                let target_of = |s: usize| {
                     let t = s as i64 + offset;
                     let t = if *wrap && nt > 0 {
                         t.rem_euclid(nt as i64)
                     } else {
                         t
                     };
-                    if t < 0 || t >= nt as i64 {
-                        dropped += 1;
-                        continue;
+                    (t >= 0 && t < nt as i64).then_some(t as usize)
+                };
+                let mut hits = vec![0u32; nt + 1];
+                let mut dropped = 0;
+                for s in 0..ns {
+                    match target_of(s) {
+                        Some(t) => hits[t + 1] += 1,
+                        None => dropped += 1,
                     }
-                    hits[t as usize] += 1;
-                    pairs.push((s, t as usize));
                 }
-                pairs.sort_by_key(|p| p.1);
-                let unconnected: Vec<usize> = (0..nt).filter(|&t| hits[t] == 0).collect();
-                let doubled: Vec<usize> = (0..nt).filter(|&t| hits[t] > 1).collect();
+                let unconnected: Vec<usize> = (0..nt).filter(|&t| hits[t + 1] == 0).collect();
+                let doubled: Vec<usize> = (0..nt).filter(|&t| hits[t + 1] > 1).collect();
+                for t in 0..nt {
+                    hits[t + 1] += hits[t];
+                }
+                let mut next = hits.clone();
+                let mut sources = vec![0u32; hits[nt] as usize];
+                for s in 0..ns {
+                    if let Some(t) = target_of(s) {
+                        sources[next[t] as usize] = s as u32;
+                        next[t] += 1;
+                    }
+                }
+                let (offset, one) = (*offset, (hits, sources));
                 if !unconnected.is_empty() || !doubled.is_empty() {
                     let mut parts = Vec::new();
                     if !unconnected.is_empty() {
@@ -1109,78 +948,555 @@ impl Ctx<'_> {
                         .with_help("source i reaches target i + offset; make the sizes match, or set the offset (and `wrap = true` to map around)"),
                     );
                 }
+                (plan.one_starts, plan.one_sources) = one;
             }
+            Rule::AllToAll { .. } | Rule::Probability { .. } => {}
         }
-        Some(pairs)
+        Some(plan)
     }
 
-    /// Creates the queued synapses and NetCons in SONATA reader order:
-    /// edge population (recurrent, then each input), target cell, then
-    /// statement and rule order.
-    /// Every list is reserved at its final length first, so that no list
-    /// grows by doubling; the queue is freed afterwards. The edge type of
-    /// each connection is kept for the SONATA record.
-    pub(super) fn place_connections(&mut self) {
-        let pending = std::mem::take(&mut self.pending);
-        let mut per_cell = vec![0usize; self.net.cells.len()];
-        for (cell, n) in pending.per_cell() {
-            if let Some(m) = per_cell.get_mut(cell) {
-                *m += n;
+    /// Adds the statement's connections onto each cell to the counts of
+    /// the cut (see [`Ctx::counts`]): without drawing where the rule
+    /// allows, else by drawing the choices (not the values) of the targets
+    /// in this rank's slice, on the run's threads.
+    fn count_connections(&mut self, plan: &Plan, index: usize) {
+        let ncells = self.net.cells.len();
+        let total = ncells + index;
+        let mut drawn: Vec<(usize, usize, usize)> = Vec::new();
+        for (t, cell) in plan.tgt.cells.iter().enumerate() {
+            let Some(cell) = cell.filter(|&c| c < ncells) else {
+                continue;
+            };
+            match plan.count(t) {
+                Some(n) => {
+                    self.counts[cell] += n as u64;
+                    if let Some(x) = self.counts.get_mut(total) {
+                        *x += n as u64;
+                    }
+                }
+                None if self.count_slice.as_ref().is_none_or(|r| r.contains(&cell)) => {
+                    drawn.push((t, cell, 0))
+                }
+                None => {}
             }
         }
-        // A cell's synapse lists are allocated, at their size, when its
-        // first synapse is made: while the queue drains, the network grows
-        // into the memory it frees instead of holding everything at once.
-        self.net.connections.reserve(pending.len());
-        self.edge_type_of.reserve_exact(pending.len());
-        // Synapse labels by edge type, as indexes into `labels`.
+        if drawn.is_empty() {
+            return;
+        }
+        // Errors are reported when the connections are made.
+        // A choice that fails counts none (making the connection reports it).
+        on_threads(self.threads, &mut drawn, |(t, cell, n), scratch| {
+            let mut rng = random::per_target(plan.base, *cell);
+            *n = match plan.select(*t, &mut rng, scratch) {
+                Ok(()) => scratch.chosen.len(),
+                Err(_) => 0,
+            };
+        });
+        for (_, cell, n) in drawn {
+            self.drawn[cell] += n as u64;
+            if let Some(x) = self.drawn.get_mut(total) {
+                *x += n as u64;
+            }
+        }
+    }
+
+    /// Makes the connections of every statement ([`Ctx::plans`]) onto the
+    /// cells this process keeps, in SONATA reader order: edge population
+    /// (recurrent, then each input), target cell, then statement and rule
+    /// order. The connections onto each (statement, cell) are drawn from
+    /// their own stream, so the cells are shared out over the run's
+    /// threads: the connections onto each cell are counted first (drawing
+    /// only the choices of the rules that draw them), every list is
+    /// allocated at its final length, then each thread fills its cells'
+    /// parts, with no list in between. Sites drawn per connection (`on =
+    /// random(...)`) are drawn last, cell by cell in the same order, from
+    /// each cell's own stream. The edge type of each connection is kept
+    /// for the SONATA record.
+    pub(super) fn place_connections(&mut self) {
+        let plans = std::mem::take(&mut self.plans);
+        let ncells = self.net.cells.len();
+        let keep = self.keep.clone().unwrap_or(0..ncells);
+        let keep = keep.start.min(ncells)..keep.end.min(ncells);
+        let nk = keep.len();
+        // The edge populations in creation order; each statement's target
+        // index of every kept cell.
+        let mut ranks: Vec<usize> = plans.iter().map(|p| p.src.rank).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let of_rank = |r: usize| {
+            plans
+                .iter()
+                .enumerate()
+                .filter(move |(_, p)| p.src.rank == r)
+        };
+        let t_of: Vec<Vec<u32>> = plans
+            .iter()
+            .map(|p| {
+                let mut v = vec![u32::MAX; nk];
+                for (t, c) in p.tgt.cells.iter().enumerate() {
+                    if let Some(c) = c.filter(|c| keep.contains(c)) {
+                        v[c - keep.start] = t as u32;
+                    }
+                }
+                v
+            })
+            .collect();
+        // Connections per statement and kept cell (a choice that fails
+        // counts none; making the connections reports it).
+        let mut counts: Vec<Vec<u32>> = vec![vec![0; nk]; plans.len()];
+        for (pi, p) in plans.iter().enumerate() {
+            let mut drawn = Vec::new();
+            for (k, &t) in t_of[pi].iter().enumerate() {
+                if t == u32::MAX {
+                    continue;
+                }
+                match p.count(t as usize) {
+                    Some(n) => counts[pi][k] = n as u32,
+                    None => drawn.push((t as usize, k, 0usize)),
+                }
+            }
+            on_threads(self.threads, &mut drawn, |(t, k, n), scratch| {
+                let mut rng = random::per_target(p.base, keep.start + *k);
+                *n = match p.select(*t, &mut rng, scratch) {
+                    Ok(()) => scratch.chosen.len(),
+                    Err(_) => 0,
+                };
+            });
+            for (_, k, n) in drawn {
+                counts[pi][k] = n as u32;
+            }
+        }
+        // Where the connections of (edge population, kept cell) start.
+        let mut total = 0usize;
+        let mut starts: Vec<Vec<usize>> = Vec::with_capacity(ranks.len());
+        for &r in &ranks {
+            let v: Vec<usize> = (0..=nk)
+                .map(|k| {
+                    let at = total;
+                    if k < nk {
+                        total += of_rank(r)
+                            .map(|(pi, _)| counts[pi][k] as usize)
+                            .sum::<usize>();
+                    }
+                    at
+                })
+                .collect();
+            starts.push(v);
+        }
+        // Each edge type's shared parts.
         let names: Vec<String> = self.edge_types.iter().map(|e| e.synapse.clone()).collect();
         let label_of: Vec<u32> = names.iter().map(|n| self.label(n)).collect();
-        // Bucket by bucket, each freed once its synapses exist: the queue
-        // and the network never coexist whole.
-        for p in pending.into_buckets().flatten() {
-            let et = &self.edge_types[p.edge_type as usize];
-            let tc = p.target as usize;
-            let cell = &mut self.net.cells[tc];
-            if cell.sections.is_empty() {
-                // An artificial cell: the NetCon targets the cell itself.
-                self.edge_type_of.push(p.edge_type);
-                self.net.connections.push(Connection {
-                    source: p.source,
-                    target_cell: tc,
-                    target: 0,
-                    weight: p.weight,
-                    delay: p.delay,
-                    threshold: et.threshold,
-                });
-                continue;
-            }
-            if cell.point_processes.capacity() == 0 {
-                let n = per_cell.get(tc).copied().unwrap_or(0);
+        let types: Vec<EdgeShared> = self
+            .edge_types
+            .iter()
+            .zip(&label_of)
+            .map(|(e, &label)| EdgeShared {
+                mechanism: e.mechanism.clone(),
+                params: e.params.clone(),
+                threshold: e.threshold,
+                label,
+            })
+            .collect();
+        // Every list at its final length.
+        let before: Vec<usize> = (0..nk)
+            .map(|k| self.net.cells[keep.start + k].point_processes.len())
+            .collect();
+        let per_cell: Vec<usize> = (0..nk)
+            .map(|k| counts.iter().map(|c| c[k] as usize).sum())
+            .collect();
+        for (k, &n) in per_cell.iter().enumerate() {
+            let cell = &mut self.net.cells[keep.start + k];
+            if n > 0 && !cell.sections.is_empty() {
                 cell.point_processes.reserve_exact(n);
-                if let Some(labels) = self.pp_labels.get_mut(tc) {
+                if let Some(labels) = self.pp_labels.get_mut(keep.start + k) {
                     labels.reserve_exact(n);
                 }
             }
-            cell.point_processes.push(PointProcess {
-                mechanism: et.mechanism.clone(),
-                location: Location {
-                    section: p.section as usize,
-                    x: p.x,
-                },
-                params: et.params.clone(),
-            });
-            let target = cell.point_processes.len() - 1;
-            self.pp_labels[tc].push(label_of[p.edge_type as usize]);
-            self.edge_type_of.push(p.edge_type);
-            self.net.connections.push(Connection {
-                source: p.source,
-                target_cell: tc,
-                target,
-                weight: p.weight,
-                delay: p.delay,
-                threshold: et.threshold,
-            });
+        }
+        self.net.connections.reserve(total);
+        self.edge_type_of.reserve_exact(total);
+        // Makes the connections of edge population `ri` onto a run of kept
+        // cells (the first is kept cell `from`), handing each to `sink`
+        // (connection, edge type) in creation order; notes each
+        // statement's first error in `errors` (and makes no more of its
+        // connections).
+        let fill = |ri: usize,
+                    from: usize,
+                    cells: &mut [crate::net::Cell],
+                    labels: &mut [Vec<u32>],
+                    errors: &mut [Option<(usize, Diagnostic)>],
+                    sink: &mut dyn FnMut(Connection, u32)| {
+            let mut scratch = Scratch::default();
+            for (i, cell) in cells.iter_mut().enumerate() {
+                let k = from + i;
+                for (pi, p) in of_rank(ranks[ri]) {
+                    let t = t_of[pi][k];
+                    if t == u32::MAX || counts[pi][k] == 0 || errors[pi].is_some() {
+                        continue;
+                    }
+                    let et = &types[p.edge_type as usize];
+                    let mut labels = labels.get_mut(i);
+                    let mut rng = random::per_target(p.base, keep.start + k);
+                    let made = p.fill(
+                        t as usize,
+                        &mut rng,
+                        &mut scratch,
+                        |source, weight, delay, location| {
+                            let target = if cell.sections.is_empty() {
+                                0
+                            } else {
+                                cell.point_processes.push(PointProcess {
+                                    mechanism: et.mechanism.clone(),
+                                    location,
+                                    params: et.params.clone(),
+                                });
+                                if let Some(l) = labels.as_deref_mut() {
+                                    l.push(et.label);
+                                }
+                                cell.point_processes.len() - 1
+                            };
+                            let c = Connection {
+                                source,
+                                target_cell: keep.start + k,
+                                target,
+                                weight,
+                                delay,
+                                threshold: et.threshold,
+                            };
+                            sink(c, p.edge_type);
+                        },
+                    );
+                    if let Err(d) = made {
+                        errors[pi] = Some((k, d));
+                    }
+                }
+            }
+        };
+        let threads = self.threads.clamp(1, nk.max(1));
+        let mut errors: Vec<Option<(usize, Diagnostic)>> = (0..plans.len()).map(|_| None).collect();
+        for (ri, s) in starts.iter().enumerate() {
+            if threads == 1 {
+                // One thread: straight into the network.
+                let (conns, kinds) = (&mut self.net.connections, &mut self.edge_type_of);
+                let labels = match self.pp_labels.get_mut(keep.clone()) {
+                    Some(l) => l,
+                    None => &mut [],
+                };
+                let cells = &mut self.net.cells[keep.clone()];
+                fill(ri, 0, cells, labels, &mut errors, &mut |c, e| {
+                    conns.push(c);
+                    kinds.push(e);
+                });
+                continue;
+            }
+            // Rounds of cells holding about a sixteenth of the edge
+            // population's connections, each cut into one run per thread;
+            // a round's connections join the network in order after it.
+            let size = ((s[nk] - s[0]) / 16).max(1);
+            let mut k0 = 0;
+            while k0 < nk {
+                let mut k1 = k0 + 1;
+                while k1 < nk && s[k1] - s[k0] < size {
+                    k1 += 1;
+                }
+                let round = s[k1] - s[k0];
+                let mut bounds = vec![k0];
+                for k in k0 + 1..k1 {
+                    if bounds.len() < threads && (s[k] - s[k0]) * threads >= round * bounds.len() {
+                        bounds.push(k);
+                    }
+                }
+                bounds.push(k1);
+                let range = keep.start + k0..keep.start + k1;
+                let mut cells_left = &mut self.net.cells[range.clone()];
+                let mut labels_left: &mut [Vec<u32>] = match self.pp_labels.get_mut(range) {
+                    Some(l) => l,
+                    None => &mut [],
+                };
+                let mut jobs = Vec::with_capacity(bounds.len() - 1);
+                for w in bounds.windows(2) {
+                    let n = w[1] - w[0];
+                    let (a, b) = std::mem::take(&mut cells_left).split_at_mut(n);
+                    let m = n.min(labels_left.len());
+                    let (la, lb) = std::mem::take(&mut labels_left).split_at_mut(m);
+                    (cells_left, labels_left) = (b, lb);
+                    jobs.push((w[0], a, la, s[w[1]] - s[w[0]]));
+                }
+                let fill = &fill;
+                let nplans = plans.len();
+                let parts: Vec<_> = std::thread::scope(|scope| {
+                    let handles: Vec<_> = jobs
+                        .into_iter()
+                        .map(|(from, cells, labels, n)| {
+                            scope.spawn(move || {
+                                let mut errs: Vec<Option<(usize, Diagnostic)>> =
+                                    (0..nplans).map(|_| None).collect();
+                                let (mut cs, mut es) =
+                                    (Vec::with_capacity(n), Vec::with_capacity(n));
+                                fill(ri, from, cells, labels, &mut errs, &mut |c, e| {
+                                    cs.push(c);
+                                    es.push(e);
+                                });
+                                (errs, cs, es)
+                            })
+                        })
+                        .collect();
+                    handles.into_iter().filter_map(|h| h.join().ok()).collect()
+                });
+                for (errs, cs, mut es) in parts {
+                    for (e, found) in errors.iter_mut().zip(errs) {
+                        if e.is_none() {
+                            *e = found;
+                        }
+                    }
+                    for c in cs {
+                        self.net.connections.push(c);
+                    }
+                    self.edge_type_of.append(&mut es);
+                }
+                k0 = k1;
+            }
+        }
+        // Each statement's first failing connection, in statement order.
+        let mut failed = false;
+        for (_, d) in errors.into_iter().flatten() {
+            self.out.push(d);
+            failed = true;
+        }
+        if failed {
+            return;
+        }
+        for (pi, p) in plans.iter().enumerate() {
+            if let Some(d) = &p.empty
+                && counts[pi].iter().all(|&n| n == 0)
+            {
+                self.out.push(d.clone());
+            }
+        }
+        // Drawn sites, cell by cell in creation order.
+        if !plans.iter().any(|p| p.random_on.is_some()) {
+            return;
+        }
+        for k in 0..nk {
+            let cell = keep.start + k;
+            if self.net.cells[cell].sections.is_empty() {
+                continue;
+            }
+            let mut at = before[k];
+            for &r in &ranks {
+                for (pi, p) in of_rank(r) {
+                    let n = counts[pi][k] as usize;
+                    if let Some(rs) = &p.random_on {
+                        for j in at..at + n {
+                            let Some(l) = self.random_site(cell, rs, p.edge_type as usize) else {
+                                return;
+                            };
+                            if let Some(pp) = self.net.cells[cell].point_processes.get_mut(j) {
+                                pp.location = l;
+                            }
+                        }
+                    }
+                    at += n;
+                }
+            }
+        }
+    }
+}
+
+/// What the connections of one edge type share.
+struct EdgeShared {
+    mechanism: std::sync::Arc<str>,
+    params: std::sync::Arc<BTreeMap<String, f64>>,
+    threshold: f64,
+    label: u32,
+}
+
+/// What one statement's rule needs to make the connections onto any one
+/// target by itself (see [`Ctx::plan`]).
+pub(super) struct Plan {
+    rule: Rule,
+    /// The weight and delay (absent while counting).
+    weight: Option<Amount>,
+    delay: Option<Amount>,
+    src: Side,
+    tgt: Side,
+    /// The statement's stream seed ([`random::per_target`]).
+    base: u64,
+    /// Per target: the source that is the target cell itself, if any.
+    self_of: Vec<Option<u32>>,
+    /// `one_to_one`: the sources of target t are
+    /// `one_sources[one_starts[t]..one_starts[t + 1]]`.
+    one_starts: Vec<u32>,
+    one_sources: Vec<u32>,
+    /// Per target: where its synapses sit (filled in later when drawn).
+    sites: Vec<Location>,
+    /// The delay's span, for a negative delay.
+    delay_span: Span,
+    /// Index of the statement's edge type.
+    edge_type: u32,
+    /// Sites drawn per connection (`on = random(...)`).
+    random_on: Option<super::morphology::RandomSites>,
+    /// W1101, reported when the statement makes no connection.
+    empty: Option<Diagnostic>,
+}
+
+/// Per thread buffers, reused from target to target.
+#[derive(Default)]
+struct Scratch {
+    /// The sources chosen for the current target, in rule order.
+    chosen: Vec<u32>,
+    /// `fixed_indegree`'s candidates.
+    candidates: Vec<u32>,
+}
+
+impl Plan {
+    /// The distance (um) between source `s` and target `t`, when both have
+    /// positions.
+    fn distance(&self, s: usize, t: usize) -> Option<f64> {
+        match (&self.src.positions, &self.tgt.positions) {
+            (Some(a), Some(b)) => {
+                let (p, q) = (a[s], b[t]);
+                Some(((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether source `s` is target `t` itself.
+    fn is_self(&self, s: usize, t: usize) -> bool {
+        self.self_of[t] == Some(s as u32)
+    }
+
+    /// The number of connections onto target `t` when the rule draws
+    /// nothing to choose them.
+    fn count(&self, t: usize) -> Option<usize> {
+        let ns = self.src.sources.len();
+        match &self.rule {
+            Rule::AllToAll { autapses } => {
+                Some(ns - usize::from(!*autapses && self.self_of[t].is_some()))
+            }
+            Rule::FixedIndegree { k, .. } => Some(*k),
+            Rule::OneToOne { .. } => Some((self.one_starts[t + 1] - self.one_starts[t]) as usize),
+            Rule::Probability { .. } => None,
+        }
+    }
+
+    /// Chooses the sources of target `t` into `scratch.chosen`, in rule
+    /// order, drawing from `rng` (the target's stream).
+    fn select(&self, t: usize, rng: &mut StdRng, scratch: &mut Scratch) -> Result<(), Diagnostic> {
+        let ns = self.src.sources.len();
+        let chosen = &mut scratch.chosen;
+        chosen.clear();
+        match &self.rule {
+            Rule::AllToAll { autapses } => {
+                chosen
+                    .extend((0..ns as u32).filter(|&s| *autapses || !self.is_self(s as usize, t)));
+            }
+            Rule::Probability { p, autapses } => {
+                for s in 0..ns {
+                    if !*autapses && self.is_self(s, t) {
+                        continue;
+                    }
+                    let prob = value(p, self.distance(s, t), rng)?;
+                    if random::uniform(rng) < prob {
+                        chosen.push(s as u32);
+                    }
+                }
+            }
+            Rule::FixedIndegree { k, autapses } => {
+                let cands = &mut scratch.candidates;
+                cands.clear();
+                cands.extend((0..ns as u32).filter(|&s| *autapses || !self.is_self(s as usize, t)));
+                // Checked for every target before drawing (see `Ctx::plan`).
+                let k = (*k).min(cands.len());
+                for i in random::choose(rng, cands.len(), k) {
+                    chosen.push(cands[i]);
+                }
+            }
+            Rule::OneToOne { .. } => {
+                let (a, b) = (self.one_starts[t] as usize, self.one_starts[t + 1] as usize);
+                chosen.extend_from_slice(&self.one_sources[a..b]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the connections onto target `t`, handing each to `emit`
+    /// (source, weight, delay, site): the rule's choices, then each
+    /// connection's weight and delay, all drawn from `rng` (the target
+    /// cell's stream).
+    fn fill(
+        &self,
+        t: usize,
+        rng: &mut StdRng,
+        scratch: &mut Scratch,
+        mut emit: impl FnMut(Source, f64, f64, Location),
+    ) -> Result<(), Diagnostic> {
+        self.select(t, rng, scratch)?;
+        let (Some(weight), Some(delay)) = (&self.weight, &self.delay) else {
+            return Ok(());
+        };
+        let site = self.sites.get(t).copied().unwrap_or_default();
+        for &s in &scratch.chosen {
+            let s = s as usize;
+            let d = self.distance(s, t);
+            let w = value(weight, d, rng)?;
+            let dl = value(delay, d, rng)?;
+            if dl < 0.0 {
+                return Err(Diagnostic::error(
+                    "E1304",
+                    format!("the delay is negative ({dl} ms) for a connection"),
+                )
+                .with_primary(self.delay_span, "negative delay")
+                .with_help("delays are at least 0 ms"));
+            }
+            emit(self.src.sources[s], w, dl, site);
+        }
+        Ok(())
+    }
+}
+
+/// Runs `work` on every item, on up to `threads` threads, each over a run
+/// of consecutive items (with its own [`Scratch`]).
+fn on_threads<T: Send>(
+    threads: usize,
+    items: &mut [T],
+    work: impl Fn(&mut T, &mut Scratch) + Sync,
+) {
+    let run = |chunk: &mut [T]| {
+        let mut scratch = Scratch::default();
+        for item in chunk {
+            work(item, &mut scratch);
+        }
+    };
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return run(items);
+    }
+    let per = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for chunk in items.chunks_mut(per) {
+            scope.spawn(|| run(chunk));
+        }
+    });
+}
+
+/// The value of an amount for one connection at `distance`.
+fn value(a: &Amount, distance: Option<f64>, rng: &mut StdRng) -> Result<f64, Diagnostic> {
+    match a {
+        Amount::Const(x) => Ok(*x),
+        Amount::Lognormal(l) => Ok(l.draw(rng)),
+        Amount::Formula(e, f) => {
+            match formula::eval(e, &|v| if v == "distance" { distance } else { None }) {
+                Ok(x) if x.is_finite() => Ok(x * f),
+                Ok(_) => Err(Diagnostic::error(
+                    "E1304",
+                    "the formula is not a finite number for a connection",
+                )
+                .with_primary(first_span(e), "infinite or NaN here")
+                .with_help("check for a division by zero or the log of a negative number")),
+                Err(d) => Err(d),
+            }
         }
     }
 }

@@ -81,8 +81,8 @@ pub(super) struct Ctx<'a> {
     pub(super) node_pop: String,
     /// The file's `seed` (0 when none is given).
     pub(super) seed: u64,
-    /// Connections made by the rules, before they are placed.
-    pub(super) pending: super::connect::Queue,
+    /// The `connect` statements checked, made into connections last.
+    pub(super) plans: Vec<super::connect::Plan>,
     /// One per `connect` statement that made connections.
     pub(super) edge_types: Vec<super::connect::EdgeTypeDef>,
     /// Node sets by name: their JSON and how many nodes they select.
@@ -98,9 +98,50 @@ pub(super) struct Ctx<'a> {
     /// Loading one rank's share of a run over ranks: the cells whose
     /// incoming connections (and synapses) are kept.
     pub(super) keep: Option<std::ops::Range<usize>>,
-    /// While counting (not empty): per cell, the connections onto it;
-    /// no connection is made.
-    pub(super) counts: Vec<usize>,
+    /// While counting (not empty): per cell, the connections onto it,
+    /// then per statement, its connections; no connection is made.
+    pub(super) counts: Vec<u64>,
+    /// As `counts`, for the rules that draw their choices: only the
+    /// targets in `count_slice` are counted (summed over ranks after).
+    pub(super) drawn: Vec<u64>,
+    /// The cells whose drawn counts this rank computes (all when `None`).
+    pub(super) count_slice: Option<std::ops::Range<usize>>,
+    /// Per statement: its connections over all ranks (when loading a
+    /// share, from the counting).
+    pub(super) totals: Vec<u64>,
+    /// Threads the connection rules run on.
+    pub(super) threads: usize,
+}
+
+/// How a build is shared out: rank `rank` of a run over `ranks` builds the
+/// connections onto its own cells on `threads` threads; `all_gather`
+/// gives every rank's bytes, in rank order, on every rank (every rank
+/// calls it at the same point). The network built does not depend on
+/// `ranks` or `threads`.
+pub struct Share<'g> {
+    /// This process's rank.
+    pub rank: usize,
+    /// Number of ranks.
+    pub ranks: usize,
+    /// Threads to build on (at least 1).
+    pub threads: usize,
+    /// The ranks' all-gather (needed when `ranks` > 1).
+    pub all_gather: Option<AllGather<'g>>,
+}
+
+/// Every rank's bytes, in rank order, on every rank.
+pub type AllGather<'g> = &'g mut dyn FnMut(&[u8]) -> Vec<Vec<u8>>;
+
+impl Share<'_> {
+    /// The whole network, built by one process on `threads` threads.
+    pub fn whole(threads: usize) -> Share<'static> {
+        Share {
+            rank: 0,
+            ranks: 1,
+            threads,
+            all_gather: None,
+        }
+    }
 }
 
 /// Gives the mechanisms an NDL file may use: NEURON's built-ins plus the
@@ -119,17 +160,20 @@ pub fn build_with(
     load: LoadCatalogue,
     files: &super::morphology::Files,
 ) -> Option<Experiment> {
-    build_share(file, base, map, out, load, files, (0, 1))
+    build_share(file, base, map, out, load, files, Share::whole(1))
 }
 
-/// [`build_with`] for rank `ranks.0` of a run over `ranks.1` ranks: the
+/// [`build_with`] for one share of a run (see [`Share`]): over ranks, the
 /// network holds every cell but only the connections and synapses onto
 /// the rank's cells (see [`Experiment::rank_starts`]), so that no rank
-/// holds the whole network. The rules run twice: first only choosing
-/// their pairs, to count each cell's incoming connections (the cut needs
-/// them), then whole, keeping the rank's; every pair, weight, delay and
-/// site is drawn as in one process, so the kept connections are exactly
-/// the whole network's onto the rank's cells.
+/// holds the whole network. The rules run twice: first counting each
+/// cell's incoming connections (the cut needs them; rules that draw
+/// their choices count a slice of the targets per rank, all-gathered),
+/// then making the connections onto the rank's cells only. The
+/// connections onto a cell are drawn from the cell's own stream
+/// ([`super::random::per_target`]), so the kept connections are exactly
+/// the whole network's onto the rank's cells, at any rank and thread
+/// count.
 /// Networks the engine runs on one process (artificial cells, fewer
 /// cells than ranks) are built whole.
 pub fn build_share(
@@ -139,8 +183,9 @@ pub fn build_share(
     out: &mut Vec<Diagnostic>,
     load: LoadCatalogue,
     files: &super::morphology::Files,
-    ranks: (usize, usize),
+    mut share: Share,
 ) -> Option<Experiment> {
+    let ranks = (share.rank, share.ranks);
     let errors_before = out.iter().filter(|d| d.is_error()).count();
     let mut cx = Ctx {
         base,
@@ -161,7 +206,7 @@ pub fn build_share(
         inputs: Vec::new(),
         node_pop: "network".into(),
         seed: 0,
-        pending: Default::default(),
+        plans: Vec::new(),
         edge_types: Vec::new(),
         node_sets: BTreeMap::new(),
         net: Network::default(),
@@ -170,6 +215,10 @@ pub fn build_share(
         placer: None,
         keep: None,
         counts: Vec::new(),
+        drawn: Vec::new(),
+        count_slice: None,
+        totals: Vec::new(),
+        threads: share.threads.max(1),
     };
     let mut name = None;
     let mut mechanisms_dir = None;
@@ -282,16 +331,39 @@ pub fn build_share(
     {
         // Counting: no connection made, each counted onto its target.
         let (shown, committed) = (cx.out.len(), cx.committed);
-        cx.counts = vec![0; ncells];
+        let n = ncells + connects.len();
+        cx.counts = vec![0; n];
+        cx.drawn = vec![0; n];
+        // Without an all-gather, every rank counts every target.
+        cx.count_slice = share
+            .all_gather
+            .is_some()
+            .then(|| ncells * ranks.0 / ranks.1..ncells * (ranks.0 + 1) / ranks.1);
         for (index, c) in connects.iter().enumerate() {
             cx.connect(c, index);
         }
         cx.out.truncate(shown);
         cx.committed = committed;
         cx.edge_types.clear();
-        cx.pending = Default::default();
+        cx.plans.clear();
         cx.placer = None;
-        let counts = std::mem::take(&mut cx.counts);
+        cx.count_slice = None;
+        let mut counts = std::mem::take(&mut cx.counts);
+        let drawn = std::mem::take(&mut cx.drawn);
+        // The drawn counts of every rank's slice, summed.
+        let bytes: Vec<u8> = drawn.iter().flat_map(|n| n.to_le_bytes()).collect();
+        let gathered = match share.all_gather.as_mut() {
+            Some(g) => g(&bytes),
+            None => vec![bytes],
+        };
+        for part in &gathered {
+            for (n, b) in counts.iter_mut().zip(part.chunks_exact(8)) {
+                *n += b.try_into().map_or(0, u64::from_le_bytes);
+            }
+        }
+        cx.totals = counts.split_off(ncells);
+        let counts: Vec<usize> = counts.iter().map(|&n| n as usize).collect();
+        crate::io::trace("ndl: connections counted");
         let starts = crate::net::partition::rank_starts(&cx.net, &counts, ranks.1);
         if starts.len() == ranks.1 {
             let end = starts.get(ranks.0 + 1).copied().unwrap_or(ncells);
@@ -302,7 +374,9 @@ pub fn build_share(
     for (index, c) in connects.iter().enumerate() {
         cx.connect(c, index);
     }
+    crate::io::trace("ndl: connections drawn");
     cx.place_connections();
+    crate::io::trace("ndl: connections placed");
     for item in &file.items {
         if let Item::Output(o) = item {
             output = cx.output(o);

@@ -193,16 +193,15 @@ pub struct Checked {
 /// Reads, parses, checks and builds the `.ndl` file at `path`, with the
 /// mechanisms `load` gives.
 pub fn check_file(map: &mut SourceMap, path: &Path, load: lower::LoadCatalogue) -> Checked {
-    check_file_share(map, path, load, (0, 1))
+    check_file_share(map, path, load, lower::Share::whole(1))
 }
 
-/// [`check_file`] building rank `ranks.0`'s share of a run over `ranks.1`
-/// ranks (see [`lower::build_share`]).
+/// [`check_file`] building one share of a run (see [`lower::build_share`]).
 pub fn check_file_share(
     map: &mut SourceMap,
     path: &Path,
     load: lower::LoadCatalogue,
-    ranks: (usize, usize),
+    share: lower::Share,
 ) -> Checked {
     let shown = path.display().to_string();
     let text = match std::fs::read(path) {
@@ -220,7 +219,7 @@ pub fn check_file_share(
     };
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let id = map.add(shown, text);
-    check_loaded(map, id, Some(path), &base, load, ranks)
+    check_loaded(map, id, Some(path), &base, load, share)
 }
 
 /// Deepest chain of `use`d files (each level reads and parses a file).
@@ -353,7 +352,14 @@ pub fn check_source(
     load: lower::LoadCatalogue,
 ) -> Checked {
     let id = map.add(name, text);
-    check_loaded(map, id, Some(Path::new(name)), base, load, (0, 1))
+    check_loaded(
+        map,
+        id,
+        Some(Path::new(name)),
+        base,
+        load,
+        lower::Share::whole(1),
+    )
 }
 
 /// Checks file `id` of `map`; `root` is its path on disk, if any (a file
@@ -364,7 +370,7 @@ fn check_loaded(
     root: Option<&Path>,
     base: &Path,
     load: lower::LoadCatalogue,
-    ranks: (usize, usize),
+    share: lower::Share,
 ) -> Checked {
     let mut diagnostics = Vec::new();
     let file = match parse::parse(map.source(id), id) {
@@ -392,7 +398,7 @@ fn check_loaded(
         let errors = diagnostics.len();
         let files = morphology::load(map, &full, id, base, &mut diagnostics);
         let failed = diagnostics[errors..].iter().any(Diagnostic::is_error);
-        let net = lower::build_share(&full, base, map, &mut diagnostics, load, &files, ranks)
+        let net = lower::build_share(&full, base, map, &mut diagnostics, load, &files, share)
             .filter(|_| !failed);
         crate::io::trace("ndl: network built");
         net

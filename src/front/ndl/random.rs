@@ -2,7 +2,11 @@
 //! connection rules, weights, Poisson inputs) draws from its own stream,
 //! derived from the file's `seed` and the statement it serves, so the same
 //! file always builds the same network, bit for bit, and adding a statement
-//! does not change what the others draw.
+//! does not change what the others draw. A `connect` statement has one
+//! stream per target cell ([`per_target`]): the connections onto a cell
+//! are drawn without walking any other cell's, so that threads and ranks
+//! build their cells' connections on their own and the network does not
+//! depend on how many there are.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -27,14 +31,27 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The generator of `stream` under the file's `seed`.
-pub fn generator(seed: u64, stream: Stream) -> StdRng {
+/// The seed of `stream` under the file's `seed`.
+pub fn stream_seed(seed: u64, stream: Stream) -> u64 {
     let (kind, index) = match stream {
         Stream::Positions(i) => (1u64, i as u64),
         Stream::Connect(i) => (2, i as u64),
         Stream::Input(i) => (3, i as u64),
     };
-    StdRng::seed_from_u64(mix(mix(seed) ^ mix(kind << 56 | index)))
+    mix(mix(seed) ^ mix(kind << 56 | index))
+}
+
+/// The generator of `stream` under the file's `seed`.
+pub fn generator(seed: u64, stream: Stream) -> StdRng {
+    StdRng::seed_from_u64(stream_seed(seed, stream))
+}
+
+/// The generator of the connections onto target cell `cell` of a
+/// `connect` statement whose stream seed is `base` ([`stream_seed`] of
+/// its [`Stream::Connect`], or the statement's own `seed = N`).
+pub fn per_target(base: u64, cell: usize) -> StdRng {
+    const TARGET: u64 = 4 << 56;
+    StdRng::seed_from_u64(mix(mix(base) ^ mix(TARGET | cell as u64)))
 }
 
 /// A generator from an explicit seed (`seed = N` in a statement).
