@@ -1305,7 +1305,7 @@ impl Ctx<'_> {
 
 /// What the connections of one edge type share.
 struct EdgeShared {
-    mechanism: std::sync::Arc<str>,
+    mechanism: crate::net::SharedName,
     params: std::sync::Arc<BTreeMap<String, f64>>,
     threshold: f64,
     label: u32,
