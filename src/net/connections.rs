@@ -207,6 +207,11 @@ impl Connections {
         self.len += 1;
     }
 
+    /// True when some connection has a threshold of its own.
+    pub fn has_own_thresholds(&self) -> bool {
+        !self.thresholds.is_empty()
+    }
+
     /// Makes room for `extra` more connections (a hint: chunks are
     /// allocated whole anyway).
     pub fn reserve(&mut self, extra: usize) {

@@ -859,6 +859,9 @@ impl Detectors {
             extra: Vec::new(),
             index: HashMap::new(),
         };
+        if !connections.has_own_thresholds() {
+            return d;
+        }
         for c in connections.iter() {
             if let Source::Cell(src) = c.source
                 && d.own_threshold(&c)
@@ -980,28 +983,74 @@ fn split(
         None => &net.connections,
     };
     let mut detectors = Detectors::new(net, connections);
-    // The smallest delay between parts decides the exchange window.
-    let mut min_delay = f64::INFINITY;
-    for c in connections.iter() {
-        if let Source::Cell(src) = c.source
-            && part_of.get(src) != part_of.get(c.target_cell)
-        {
-            min_delay = min_delay.min(c.delay);
-        }
-    }
     if let Some(l) = link.as_mut() {
         // Every rank's connections are those onto its cells: the ranks
         // agree on the detectors (each rank's new ones in rank order, the
-        // order of first appearance in the whole network's list) and on
-        // the smallest delay between parts of any rank.
+        // order of first appearance in the whole network's list).
         detectors = detectors.merged(l.comm);
+    }
+    let ndet = detectors.len();
+    let mine: Vec<usize> = (0..nparts).filter(|&p| owner[p] == ranks.0).collect();
+    // Per part of this rank: its trains (the network's, then one ghost
+    // per detector of another part that feeds this one: its spikes arrive
+    // by exchange), its ghosts and its number of connections.
+    let mut locals: Vec<Local> = mine
+        .iter()
+        .map(|&p| Local {
+            range: starts[p]..starts.get(p + 1).copied().unwrap_or(ncells),
+            trains: net.trains.clone(),
+            ghost_of: vec![NO_GHOST; ndet],
+            ghosts: Vec::new(),
+            count: 0,
+        })
+        .collect();
+    // Part number → its index among this rank's parts.
+    let mut index_of = vec![None; nparts];
+    for (i, &p) in mine.iter().enumerate() {
+        index_of[p] = Some(i);
+    }
+    // One pass over the connections for every part of this rank; the
+    // smallest delay between parts decides the exchange window.
+    let mut min_delay = f64::INFINITY;
+    for conn in connections.iter() {
+        if let Source::Cell(src) = conn.source
+            && part_of.get(src) != part_of.get(conn.target_cell)
+        {
+            min_delay = min_delay.min(conn.delay);
+        }
+        let Some(&Some(i)) = part_of
+            .get(conn.target_cell)
+            .and_then(|&p| index_of.get(p as usize))
+        else {
+            continue;
+        };
+        let local = &mut locals[i];
+        local.count += 1;
+        if let Source::Cell(src) = conn.source
+            && !local.range.contains(&src)
+        {
+            let d = detectors.of(&conn).unwrap_or(0);
+            if let Some(g) = local.ghost_of.get_mut(d as usize)
+                && *g == NO_GHOST
+            {
+                local.trains.push(SpikeTrain {
+                    gid: u64::MAX,
+                    population: String::new(),
+                    times: Vec::new(),
+                });
+                *g = (local.trains.len() - 1) as u32;
+                local.ghosts.push((d, *g));
+            }
+        }
+    }
+    if let Some(l) = link.as_mut() {
+        // ... and on the smallest delay between parts of any rank.
         for b in l.comm.all_gather(&min_delay.to_le_bytes()) {
             if let Some(d) = Reader(&b).f64() {
                 min_delay = min_delay.min(d);
             }
         }
     }
-    let ndet = detectors.len();
     let dt = net.run.dt;
     let window = if min_delay.is_infinite() {
         usize::MAX
@@ -1048,47 +1097,6 @@ fn split(
             }
         }
     }
-    let mine: Vec<usize> = (0..nparts).filter(|&p| owner[p] == ranks.0).collect();
-    // Per part of this rank: its trains (the network's, then one ghost
-    // per detector of another part that feeds this one: its spikes arrive
-    // by exchange), its ghosts and its number of connections.
-    let mut locals = Vec::with_capacity(mine.len());
-    for &p in &mine {
-        let range = starts[p]..starts.get(p + 1).copied().unwrap_or(ncells);
-        let mut trains = net.trains.clone();
-        let mut ghost_of = vec![NO_GHOST; ndet];
-        let mut ghosts = Vec::new();
-        let mut count = 0;
-        for conn in connections.iter() {
-            if !range.contains(&conn.target_cell) {
-                continue;
-            }
-            count += 1;
-            if let Source::Cell(src) = conn.source
-                && !range.contains(&src)
-            {
-                let d = detectors.of(&conn).unwrap_or(0);
-                if let Some(g) = ghost_of.get_mut(d as usize)
-                    && *g == NO_GHOST
-                {
-                    trains.push(SpikeTrain {
-                        gid: u64::MAX,
-                        population: String::new(),
-                        times: Vec::new(),
-                    });
-                    *g = (trains.len() - 1) as u32;
-                    ghosts.push((d, *g));
-                }
-            }
-        }
-        locals.push(Local {
-            range,
-            trains,
-            ghost_of,
-            ghosts,
-            count,
-        });
-    }
     // A connection as its part numbers things: target and source cells
     // from the part's first, other parts' cells as their ghost trains.
     let localise = |local: &Local, conn: &mut Connection| {
@@ -1114,11 +1122,6 @@ fn split(
     let mut moved: Vec<Connections> = Vec::new();
     if let Some(t) = taken.as_deref_mut() {
         moved = (0..mine.len()).map(|_| Connections::new()).collect();
-        // Part number → its index among this rank's parts.
-        let mut index_of = vec![None; nparts];
-        for (i, &p) in mine.iter().enumerate() {
-            index_of[p] = Some(i);
-        }
         for chunk in std::mem::take(&mut t.connections).into_chunks() {
             for mut conn in chunk {
                 let p = part_of.get(conn.target_cell).copied().unwrap_or(0) as usize;
