@@ -234,6 +234,23 @@ impl Connections {
             .flat_map(|chunk| chunk.unpack(&self.thresholds))
     }
 
+    /// The list cut into up to `n` lists of whole chunks, in order (each
+    /// full but its last), to be read on `n` threads.
+    pub fn into_pieces(self, n: usize) -> Vec<Connections> {
+        let per = self.chunks.len().div_ceil(n.max(1)).max(1);
+        let mut pieces = Vec::new();
+        let mut chunks = self.chunks.into_iter().peekable();
+        while chunks.peek().is_some() {
+            let part: Vec<Chunk> = chunks.by_ref().take(per).collect();
+            pieces.push(Connections {
+                len: part.iter().map(|c| c.items.len()).sum(),
+                chunks: part,
+                thresholds: self.thresholds.clone(),
+            });
+        }
+        pieces
+    }
+
     /// The connections in order, as the chunks that hold them: each is
     /// freed as soon as the caller drops it.
     pub fn into_chunks(self) -> impl Iterator<Item = impl Iterator<Item = Connection>> {
@@ -377,6 +394,24 @@ mod tests {
         assert!(matches!(list.chunks[0].delays, Delays::Each(_)));
         let back: Vec<f64> = list.into_chunks().flatten().map(|c| c.delay).collect();
         assert!(back.iter().enumerate().all(|(k, &d)| same(d, delay(k))));
+    }
+
+    #[test]
+    fn pieces_hold_the_list_in_order() {
+        let n = 3 * CHUNK + 5;
+        let list: Connections = (0..n).map(conn).collect();
+        for k in [1, 2, 3, 7] {
+            let pieces = list.clone().into_pieces(k);
+            assert!(pieces.len() <= k.min(4));
+            let back: Vec<f64> = pieces
+                .iter()
+                .flat_map(|p| p.iter())
+                .map(|c| c.weight)
+                .collect();
+            assert_eq!(back.len(), n);
+            assert!(back.iter().enumerate().all(|(i, &w)| w == i as f64));
+        }
+        assert!(Connections::new().into_pieces(2).is_empty());
     }
 
     #[test]

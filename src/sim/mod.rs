@@ -275,6 +275,18 @@ impl ConnectionPasses for net::Connections {
     }
 }
 
+/// Lists read one after the other.
+impl ConnectionPasses for Vec<net::Connections> {
+    fn count_pass(&self) -> impl Iterator<Item = net::Connection> + '_ {
+        self.iter().flat_map(|list| list.iter())
+    }
+
+    fn place_pass(self) -> impl Iterator<Item = net::Connection> {
+        self.into_iter()
+            .flat_map(|list| list.into_chunks().flatten())
+    }
+}
+
 /// Connections given by an iterator that can be read twice.
 pub(crate) struct Twice<I>(pub I);
 

@@ -1117,18 +1117,48 @@ fn split(
         }
     };
     // Taken connections are moved into their parts' lists chunk by
-    // chunk, each chunk freed once moved; others are given to each part
-    // one by one, without a list.
-    let mut moved: Vec<Connections> = Vec::new();
+    // chunk, each chunk freed once moved, on every thread: thread k takes
+    // the k-th run of chunks and makes its piece of each part's list.
+    // Other connections are given to each part one by one, without a list.
+    let mut moved: Vec<Vec<Connections>> = Vec::new();
     if let Some(t) = taken.as_deref_mut() {
-        moved = (0..mine.len()).map(|_| Connections::new()).collect();
-        for chunk in std::mem::take(&mut t.connections).into_chunks() {
-            for mut conn in chunk {
-                let p = part_of.get(conn.target_cell).copied().unwrap_or(0) as usize;
-                if let (Some(&Some(i)), true) = (index_of.get(p), owner.get(p) == Some(&ranks.0)) {
-                    localise(&locals[i], &mut conn);
-                    moved[i].push(conn);
+        let move_piece = |piece: Connections| -> Vec<Connections> {
+            let mut out: Vec<Connections> = (0..mine.len()).map(|_| Connections::new()).collect();
+            for chunk in piece.into_chunks() {
+                for mut conn in chunk {
+                    let p = part_of.get(conn.target_cell).copied().unwrap_or(0) as usize;
+                    if let (Some(&Some(i)), true) =
+                        (index_of.get(p), owner.get(p) == Some(&ranks.0))
+                    {
+                        localise(&locals[i], &mut conn);
+                        out[i].push(conn);
+                    }
                 }
+            }
+            out
+        };
+        let pieces = std::mem::take(&mut t.connections).into_pieces(threads);
+        let per_thread: Vec<Vec<Connections>> = if pieces.len() > 1 {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = pieces
+                    .into_iter()
+                    .map(|piece| s.spawn(|| move_piece(piece)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| match h.join() {
+                        Ok(out) => out,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        } else {
+            pieces.into_iter().map(move_piece).collect()
+        };
+        moved = (0..mine.len()).map(|_| Vec::new()).collect();
+        for lists in per_thread {
+            for (i, list) in lists.into_iter().enumerate() {
+                moved[i].push(list);
             }
         }
     }
@@ -1255,8 +1285,9 @@ struct PartJob<'a> {
     extra: Vec<(usize, f64)>,
     /// Its cells' point processes, when taken out of the network.
     points: Option<Vec<Vec<PointProcess>>>,
-    /// Its connections, when taken out of the network.
-    list: Option<Connections>,
+    /// Its connections, when taken out of the network (one list per
+    /// thread that moved them).
+    list: Option<Vec<Connections>>,
 }
 
 /// A part built on a thread of its own, handed back to the thread that
