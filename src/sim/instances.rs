@@ -117,13 +117,10 @@ pub(crate) fn build(
     merge: Option<&HashSet<(usize, usize)>>,
 ) -> Result<(Vec<MechInstances>, Placement), SimError> {
     let cells = piece.cells;
+    // Each cell's entries are made as its point processes are read (and,
+    // when taken, freed), so the two never coexist whole.
     let mut placement = Placement {
-        point: (0..cells.len())
-            .map(|ci| {
-                let n = super::points_of(cells, points.as_deref(), ci).len();
-                vec![(UNPLACED, UNPLACED); n]
-            })
-            .collect(),
+        point: vec![Vec::new(); cells.len()],
         ..Placement::default()
     };
     // Instances per library index, counted first so that each list is
@@ -200,6 +197,9 @@ pub(crate) fn build(
             Some(p) => p.as_slice(),
             None => cell.point_processes.as_slice(),
         };
+        if let Some(entries) = placement.point.get_mut(ci) {
+            *entries = vec![(UNPLACED, UNPLACED); cell_points.len()];
+        }
         let artificial = cell.sections.is_empty();
         if artificial && cell_points.len() != 1 {
             return Err(SimError::new(

@@ -630,15 +630,11 @@ impl Part {
         }
         drop(grouping);
         let total = group_of.len();
-        let mut items = vec![
-            events::Delivery {
-                mech: 0,
-                instance: 0,
-                args: 0,
-                row: 0,
-            };
-            total
-        ];
+        // (mechanism, instance, arguments, row) per connection, zeroed
+        // lazily by the system (so its pages are touched as connections
+        // are placed, while their lists are freed), then made deliveries
+        // in place.
+        let mut slots = vec![[0u32; 4]; total];
         let mut created = vec![0u32; total];
         // The arguments stay in creation order.
         let mut net_args: Vec<f64> = Vec::with_capacity(nargs_total);
@@ -654,13 +650,8 @@ impl Part {
             };
             let id = *at as usize;
             *at += 1;
-            if let (Some(item), Some(made)) = (items.get_mut(id), created.get_mut(id)) {
-                *item = events::Delivery {
-                    mech,
-                    instance,
-                    args: net_args.len() as u32,
-                    row: instance,
-                };
+            if let (Some(slot), Some(made)) = (slots.get_mut(id), created.get_mut(id)) {
+                *slot = [mech, instance, net_args.len() as u32, instance];
                 *made = k as u32;
             }
             let n = nargs.get(mech as usize).copied().unwrap_or(1) as usize;
@@ -676,6 +667,15 @@ impl Part {
                 "the connections changed between two reads (a bug in nmc)",
             ));
         }
+        let items: Vec<events::Delivery> = slots
+            .into_iter()
+            .map(|[mech, instance, args, row]| events::Delivery {
+                mech,
+                instance,
+                args,
+                row,
+            })
+            .collect();
         crate::io::trace("part: connections read");
         // Detectors other parts listen to through their ghost trains that
         // no connection of this part made.

@@ -1190,9 +1190,10 @@ impl Ctx<'_> {
                 continue;
             }
             // Rounds of cells holding about a sixteenth of the edge
-            // population's connections, each cut into one run per thread;
-            // a round's connections join the network in order after it.
-            let size = ((s[nk] - s[0]) / 16).max(1);
+            // population's connections, at most 2^17 (7 MB waiting to
+            // join), each cut into one run per thread; a round's
+            // connections join the network in order after it.
+            let size = ((s[nk] - s[0]) / 16).clamp(1, 1 << 17);
             let mut k0 = 0;
             while k0 < nk {
                 let mut k1 = k0 + 1;
