@@ -397,6 +397,30 @@ impl Drop for CompiledMechanism {
     }
 }
 
+/// A builder for `func` with its entry block made, current and sealed,
+/// and that block's parameters (the function's).
+fn start_function<'a>(
+    func: &'a mut cranelift_codegen::ir::Function,
+    fctx: &'a mut FunctionBuilderContext,
+) -> (FunctionBuilder<'a>, Vec<cranelift_codegen::ir::Value>) {
+    let mut b = FunctionBuilder::new(func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let params = b.block_params(entry).to_vec();
+    (b, params)
+}
+
+/// The signature function `id` was declared with.
+fn declared_signature(module: &JITModule, id: FuncId) -> cranelift_codegen::ir::Signature {
+    module
+        .declarations()
+        .get_function_decl(id)
+        .signature
+        .clone()
+}
+
 /// The result of translating a mechanism.
 struct Built {
     /// The original mechanism with the fields specialisation added.
@@ -616,19 +640,10 @@ fn build(
     for (k, f) in mech.functions.iter().enumerate() {
         let Some(id) = ids.user[k] else { continue };
         let name = format!("fn{k}_{}", f.name);
-        ctx.func.signature = module
-            .declarations()
-            .get_function_decl(id)
-            .signature
-            .clone();
+        ctx.func.signature = declared_signature(&module, id);
         ctx.func.name = UserFuncName::user(0, id.as_u32());
         {
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let params = b.block_params(entry).to_vec();
+            let (b, params) = start_function(&mut ctx.func, &mut fctx);
             let uses = Uses::of(&f.body, &[], &inline_bodies);
             let fail = |e: String| ir_error(mech, &f.name, e);
             let mut t = Translator::new(b, &mut module, mech, &layout, &ids, params[0], &uses)
@@ -678,12 +693,8 @@ fn build(
         let parts;
         let frame;
         {
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let args = b.block_params(entry)[0];
+            let (mut b, params) = start_function(&mut ctx.func, &mut fctx);
+            let args = params[0];
             let uses = Uses::of(&kernel.body, &[], &inline_bodies);
             let fail = |e: String| ir_error(mech, &name, e);
             // Eligible kernels do pairs of instances in f64x2 first; the
@@ -743,19 +754,10 @@ fn build(
         define(&mut module, &mut ctx, id, &label)?;
         kernels.push((kernel.kind, id));
         for part in parts {
-            ctx.func.signature = module
-                .declarations()
-                .get_function_decl(part.id)
-                .signature
-                .clone();
+            ctx.func.signature = declared_signature(&module, part.id);
             ctx.func.name = UserFuncName::user(0, part.id.as_u32());
             {
-                let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-                let entry = b.create_block();
-                b.append_block_params_for_function_params(entry);
-                b.switch_to_block(entry);
-                b.seal_block(entry);
-                let params = b.block_params(entry).to_vec();
+                let (b, params) = start_function(&mut ctx.func, &mut fctx);
                 let uses = Uses::of(&part.body, &[], &inline_bodies);
                 let fail = |e: String| ir_error(mech, &part.name, e);
                 let mut t = Translator::new(b, &mut module, mech, &layout, &ids, params[0], &uses)
@@ -788,12 +790,7 @@ fn build(
         ctx.func.signature = sig;
         ctx.func.name = UserFuncName::user(0, id.as_u32());
         {
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let params = b.block_params(entry).to_vec();
+            let (b, params) = start_function(&mut ctx.func, &mut fctx);
             let uses = Uses::of(&[], &[cond], &inline_bodies);
             let fail = |e: String| ir_error(mech, &name, e);
             let mut t = Translator::new(b, &mut module, mech, &layout, &ids, params[0], &uses)
