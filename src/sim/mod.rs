@@ -450,6 +450,9 @@ impl Part {
                 .collect::<std::collections::HashSet<_>>()
         });
         let (mut mechs, placement) = instances::build(net, points, lib, &nodes, merge.as_ref())?;
+        // The point processes are gone: their pages go back before the
+        // connection tables are made.
+        crate::io::release_free_memory();
         crate::io::trace("part: instances");
         let currents = instances::ions(net.cells, &nodes, &mechs, &mut data)?;
         let ion_currents = data.ions.keys().map(|k| currents.contains(k)).collect();

@@ -116,7 +116,7 @@ pub struct Record {
     inputs: Vec<InputInfo>,
     edge_types: Vec<EdgeTypeDef>,
     /// Index into `edge_types` of each connection of the network.
-    edge_type_of: Vec<u32>,
+    edge_type_of: super::runs::Runs<u32>,
     mechanisms_dir: Option<PathBuf>,
     mechanism_files: Vec<PathBuf>,
 }
@@ -298,14 +298,14 @@ impl Record {
             let n = self
                 .edge_type_of
                 .iter()
-                .filter(|&&k| {
+                .filter(|&k| {
                     self.edge_types
                         .get(k as usize)
                         .is_some_and(|e| e.rank == rank)
                 })
                 .count();
             ep.edges.reserve(n);
-            for (conn, &k) in net.connections.iter().zip(&self.edge_type_of) {
+            for (conn, k) in net.connections.iter().zip(self.edge_type_of.iter()) {
                 let Some(et) = self.edge_types.get(k as usize) else {
                     continue;
                 };

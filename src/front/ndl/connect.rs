@@ -25,6 +25,7 @@ use super::formula;
 use super::lower::{Ctx, quantity, single_ref, unknown_setting};
 use super::quantity::{Expect, convert};
 use super::random::{self, Lognormal, Stream};
+use super::runs::Runs;
 use crate::diag::suggest::{closest, one_of};
 use crate::diag::{Diagnostic, Span};
 use crate::net::{Connection, Location, PointProcess, Source};
@@ -1108,13 +1109,9 @@ impl Ctx<'_> {
             let cell = &mut self.net.cells[keep.start + k];
             if n > 0 && !cell.sections.is_empty() {
                 cell.point_processes.reserve_exact(n);
-                if let Some(labels) = self.pp_labels.get_mut(keep.start + k) {
-                    labels.reserve_exact(n);
-                }
             }
         }
         self.net.connections.reserve(total);
-        self.edge_type_of.reserve_exact(total);
         // Makes the connections of edge population `ri` onto a run of kept
         // cells (the first is kept cell `from`), handing each to `sink`
         // (connection, edge type) in creation order; notes each
@@ -1123,7 +1120,7 @@ impl Ctx<'_> {
         let fill = |ri: usize,
                     from: usize,
                     cells: &mut [crate::net::Cell],
-                    labels: &mut [Vec<u32>],
+                    labels: &mut [Runs<u32>],
                     errors: &mut [Option<(usize, Diagnostic)>],
                     sink: &mut dyn FnMut(Connection, u32)| {
             let mut scratch = Scratch::default();
@@ -1210,7 +1207,7 @@ impl Ctx<'_> {
                 bounds.push(k1);
                 let range = keep.start + k0..keep.start + k1;
                 let mut cells_left = &mut self.net.cells[range.clone()];
-                let mut labels_left: &mut [Vec<u32>] = match self.pp_labels.get_mut(range) {
+                let mut labels_left: &mut [Runs<u32>] = match self.pp_labels.get_mut(range) {
                     Some(l) => l,
                     None => &mut [],
                 };
@@ -1232,8 +1229,7 @@ impl Ctx<'_> {
                             scope.spawn(move || {
                                 let mut errs: Vec<Option<(usize, Diagnostic)>> =
                                     (0..nplans).map(|_| None).collect();
-                                let (mut cs, mut es) =
-                                    (Vec::with_capacity(n), Vec::with_capacity(n));
+                                let (mut cs, mut es) = (Vec::with_capacity(n), Runs::default());
                                 fill(ri, from, cells, labels, &mut errs, &mut |c, e| {
                                     cs.push(c);
                                     es.push(e);

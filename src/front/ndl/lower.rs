@@ -69,11 +69,11 @@ pub(super) struct Ctx<'a> {
     pub(super) pops: Vec<Population>,
     /// Per cell: the label of each point process (synapse or stimulus
     /// name), as an index into `labels`.
-    pub(super) pp_labels: Vec<Vec<u32>>,
+    pub(super) pp_labels: Vec<super::runs::Runs<u32>>,
     /// Point process labels, each once.
     pub(super) labels: Vec<String>,
     /// Edge type (index into `edge_types`) of each placed connection.
-    pub(super) edge_type_of: Vec<u32>,
+    pub(super) edge_type_of: super::runs::Runs<u32>,
     pub(super) synapses: BTreeMap<String, SynapseType>,
     /// Inputs in declaration order.
     pub(super) inputs: Vec<InputInfo>,
@@ -201,7 +201,7 @@ pub fn build_share(
         pops: Vec::new(),
         pp_labels: Vec::new(),
         labels: Vec::new(),
-        edge_type_of: Vec::new(),
+        edge_type_of: Default::default(),
         synapses: BTreeMap::new(),
         inputs: Vec::new(),
         node_pop: "network".into(),
@@ -1192,7 +1192,7 @@ impl Ctx<'_> {
                     for (i, pp) in cell.point_processes.iter().enumerate() {
                         if self.pp_labels[c]
                             .get(i)
-                            .and_then(|&l| self.labels.get(l as usize))
+                            .and_then(|l| self.labels.get(l as usize))
                             == Some(label)
                             && secs.contains(&pp.location.section)
                         {

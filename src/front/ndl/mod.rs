@@ -85,6 +85,7 @@ pub mod nodes;
 pub mod parse;
 pub mod quantity;
 pub mod random;
+pub mod runs;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::net::Network;

@@ -222,7 +222,7 @@ impl Ctx<'_> {
             c.gid = self.net.cells.len() as u64;
             c.population = self.node_pop.clone();
             self.net.cells.push(c);
-            self.pp_labels.push(Vec::new());
+            self.pp_labels.push(Default::default());
         }
         self.pops.push(Population {
             name: p.name.name.clone(),
@@ -291,7 +291,7 @@ impl Ctx<'_> {
                 }],
                 spike_site: Location::default(),
             });
-            self.pp_labels.push(Vec::new());
+            self.pp_labels.push(Default::default());
         }
         self.pops.push(Population {
             name: p.name.name.clone(),
