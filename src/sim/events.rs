@@ -533,9 +533,13 @@ impl Fanouts {
 pub(crate) struct PlainAdd {
     /// Column slots of the states incremented (true: decremented).
     pub states: Vec<(usize, bool)>,
-    /// Per state: the increment, which reads only constants, NET_RECEIVE
-    /// arguments and fields nothing writes after initialisation.
+    /// The distinct increments, which read only constants, NET_RECEIVE
+    /// arguments and fields nothing writes after initialisation: a
+    /// connection keeps one value per expression (Exp2Syn adds the same
+    /// `weight*factor` to A and B, so one value, not two).
     pub exprs: Vec<Expr>,
+    /// Per state: its increment, an index into `exprs`.
+    pub value_of: Vec<usize>,
     /// Column slot of the field set to the node's voltage, if any.
     pub voltage: Option<usize>,
 }
@@ -558,6 +562,7 @@ impl PlainAdd {
         let mut plan = PlainAdd {
             states: Vec::new(),
             exprs: Vec::new(),
+            value_of: Vec::new(),
             voltage: None,
         };
         let mut seen = BTreeSet::new();
@@ -580,7 +585,14 @@ impl PlainAdd {
                         return None;
                     }
                     plan.states.push((slot(*f)?, *op == BinOp::Sub));
-                    plan.exprs.push((**inc).clone());
+                    let k = match plan.exprs.iter().position(|e| e == &**inc) {
+                        Some(k) => k,
+                        None => {
+                            plan.exprs.push((**inc).clone());
+                            plan.exprs.len() - 1
+                        }
+                    };
+                    plan.value_of.push(k);
                 }
                 _ => return None,
             }
@@ -605,7 +617,7 @@ impl PlainAdd {
     }
 
     /// Delivers an event: row `row` of `data` gets `increments` (in the
-    /// order of [`PlainAdd::states`]) and, if the block copies it, the
+    /// order of [`PlainAdd::exprs`]) and, if the block copies it, the
     /// voltage of its node in `v`.
     #[inline]
     pub fn apply(&self, data: &mut MechanismData, v: &[f64], row: usize, increments: &[f64]) {
@@ -615,7 +627,10 @@ impl PlainAdd {
                 *y = x;
             }
         }
-        for (&(col, sub), &inc) in self.states.iter().zip(increments) {
+        for (&(col, sub), &k) in self.states.iter().zip(&self.value_of) {
+            let Some(&inc) = increments.get(k) else {
+                continue;
+            };
             if let Some(y) = data.column_mut(col).and_then(|c| c.get_mut(row)) {
                 *y = if sub { *y - inc } else { *y + inc };
             }
@@ -926,7 +941,9 @@ mod tests {
         let mut inc = Vec::new();
         plan.increments(&data, 1, &[0.3], &mut inc)
             .expect("readable");
-        assert_eq!(inc, vec![0.3 * 0.3, 0.3 * 0.3]);
+        // One value for the two states that add the same expression.
+        assert_eq!(plan.value_of, vec![0, 0]);
+        assert_eq!(inc, vec![0.3 * 0.3]);
         plan.apply(&mut data, &[-65.0, -70.5], 1, &inc);
         assert_eq!(data.value(V.index(), 1), Some(-70.5));
         assert_eq!(data.value(A.index(), 1), Some(0.2 + 0.3 * 0.3));

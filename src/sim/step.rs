@@ -583,7 +583,7 @@ impl Part {
             .items
             .iter()
             .filter_map(|d| plans.get(d.mech as usize)?.as_ref())
-            .map(|p| p.states.len())
+            .map(|p| p.exprs.len())
             .sum();
         increments.shrink_to(needed);
         increments.reserve_exact(needed);
@@ -705,7 +705,7 @@ impl Part {
                                 let increments =
                                     self.fanouts.increments.get(inc..).unwrap_or_default();
                                 plan.apply(data, &self.data.v, d.row as usize, increments);
-                                inc += plan.states.len();
+                                inc += plan.exprs.len();
                             }
                             _ => {
                                 let args = (d.args, self.fanouts.nargs_of(d));
