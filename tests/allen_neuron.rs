@@ -9,7 +9,7 @@
 //! spike times in exact math.
 
 mod common;
-use common::golden::{builtins_library, num, read, same_bits};
+use common::golden::{check_clamped_cell, num, read, same_bits};
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -17,8 +17,6 @@ use std::sync::OnceLock;
 use nmc::diag::SourceMap;
 use nmc::morph::allen::{AllenCell, perisomatic};
 use nmc::net::geometry::{pt3d_arcs, segment_geometry};
-use nmc::net::{Location, Network, PointProcess, Record, RunSettings, Variable};
-use nmc::sim::Simulation;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -144,68 +142,14 @@ fn check(name: &str) {
     }
 
     // The current clamp.
-    let setup = &manifest()["setup"];
-    let index = |n: &str| {
-        secs.iter()
-            .position(|s| s.name == n)
-            .unwrap_or_else(|| panic!("no {n}"))
-    };
-    let soma = Location {
-        section: index("soma[0]"),
-        x: 0.5,
-    };
-    let clamp = &setup["iclamp"];
-    let params: std::collections::BTreeMap<String, f64> = [
-        ("del", num(&clamp["delay"])),
-        ("dur", num(&clamp["dur"])),
-        ("amp", num(&clamp["amp"])),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    let mut cell = built.cell.clone();
-    cell.point_processes.push(PointProcess {
-        mechanism: "IClamp".into(),
-        location: soma,
-        params: params.into(),
-    });
-    cell.spike_site = soma;
-    let mut net = Network {
-        cells: vec![cell],
-        run: RunSettings {
-            tstart: 0.0,
-            tstop: num(&setup["tstop"]),
-            dt: num(&setup["dt"]),
-            celsius: num(&setup["celsius"]),
-            v_init: num(&setup["v_init"]),
-            spike_threshold: num(&setup["threshold"]),
-        },
-        ..Network::default()
-    };
     let records = entry["records"].as_array().expect("records");
-    for r in records {
-        net.records.push(Record {
-            report: r["key"].as_str().expect("key").into(),
-            cell: 0,
-            location: Location {
-                section: index(r["section"].as_str().expect("section")),
-                x: num(&r["x"]),
-            },
-            variable: Variable::Voltage,
-        });
-    }
-    let mut sim = Simulation::new(&net, builtins_library()).expect("the cell builds");
-    let res = sim.run(&mut |_| {});
-    assert!(res.error.is_none(), "{:?}", res.error);
-    same_bits(&format!("{name}: t"), &res.times, &read(&file, "t"));
-    for (trace, r) in res.traces.iter().zip(records) {
-        let key = r["key"].as_str().expect("key");
-        same_bits(&format!("{name}: {key}"), trace, &read(&file, key));
-    }
-    let spikes: Vec<f64> = res.spikes.iter().map(|s| s.1).collect();
-    let want = read(&file, "spikes");
-    assert!(!want.is_empty(), "{name}: NEURON's run has spikes");
-    same_bits(&format!("{name}: spikes"), &spikes, &want);
+    check_clamped_cell(
+        name,
+        built.cell.clone(),
+        &manifest()["setup"],
+        records,
+        &file,
+    );
 }
 
 #[test]

@@ -7,17 +7,14 @@
 //! five places and spike times must be NEURON's bit for bit in exact math.
 
 mod common;
-use common::golden::{builtins_library, num, read, same_bits};
+use common::golden::{check_clamped_cell, num, read, same_bits};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use nmc::diag::SourceMap;
-use nmc::net::{
-    Cell, Insert, Location, Network, PointProcess, Record, RunSettings, Section, Variable,
-};
-use nmc::sim::Simulation;
+use nmc::net::{Cell, Insert, Location, Section};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -162,73 +159,15 @@ fn check_geometry(name: &str) {
 /// The current-clamp run: traces and spikes bit for bit.
 fn check_run(name: &str) {
     let entry = cell_entry(name);
-    let setup = &manifest()["setup"];
-    let file = h5(entry);
-    let secs = sections(entry);
-    let index = |n: &str| {
-        secs.iter()
-            .position(|s| s.name == n)
-            .unwrap_or_else(|| panic!("no section {n}"))
-    };
-    let soma = Location {
-        section: index("soma[0]"),
-        x: 0.5,
-    };
-    let clamp = &setup["iclamp"];
-    let params: BTreeMap<String, f64> = [
-        ("del", num(&clamp["delay"])),
-        ("dur", num(&clamp["dur"])),
-        ("amp", num(&clamp["amp"])),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    let mut net = Network {
-        cells: vec![Cell {
-            gid: 0,
-            population: "cell".into(),
-            sections: secs.clone(),
-            point_processes: vec![PointProcess {
-                mechanism: "IClamp".into(),
-                location: soma,
-                params: params.into(),
-            }],
-            spike_site: soma,
-        }],
-        run: RunSettings {
-            tstart: 0.0,
-            tstop: num(&setup["tstop"]),
-            dt: num(&setup["dt"]),
-            celsius: num(&setup["celsius"]),
-            v_init: num(&setup["v_init"]),
-            spike_threshold: num(&setup["threshold"]),
-        },
-        ..Network::default()
+    let cell = Cell {
+        gid: 0,
+        population: "cell".into(),
+        sections: sections(entry),
+        point_processes: Vec::new(),
+        spike_site: Location::default(),
     };
     let records = entry["records"].as_array().expect("records");
-    for r in records {
-        net.records.push(Record {
-            report: r["key"].as_str().expect("key").into(),
-            cell: 0,
-            location: Location {
-                section: index(r["section"].as_str().expect("section")),
-                x: num(&r["x"]),
-            },
-            variable: Variable::Voltage,
-        });
-    }
-    let mut sim = Simulation::new(&net, builtins_library()).expect("the cell builds");
-    let res = sim.run(&mut |_| {});
-    assert!(res.error.is_none(), "{:?}", res.error);
-    same_bits(&format!("{name}: t"), &res.times, &read(&file, "t"));
-    for (trace, r) in res.traces.iter().zip(records) {
-        let key = r["key"].as_str().expect("key");
-        same_bits(&format!("{name}: {key}"), trace, &read(&file, key));
-    }
-    let spikes: Vec<f64> = res.spikes.iter().map(|s| s.1).collect();
-    let want = read(&file, "spikes");
-    assert!(!want.is_empty(), "{name}: NEURON's run has spikes");
-    same_bits(&format!("{name}: spikes"), &spikes, &want);
+    check_clamped_cell(name, cell, &manifest()["setup"], records, &h5(entry));
 }
 
 fn all_cells() -> Vec<String> {

@@ -99,3 +99,82 @@ pub fn same_bits(what: &str, ours: &[f64], neuron: &[f64]) {
         );
     }
 }
+
+/// Runs `cell` alone under the manifest `setup`'s somatic current clamp
+/// (IClamp `iclamp` at `soma[0]`(0.5), the spike site there), recording
+/// the voltage at each of `records` (`key`, `section`, `x`), and asserts
+/// that the times, every trace and the spike times equal NEURON's in
+/// `file` bit for bit.
+pub fn check_clamped_cell(
+    name: &str,
+    mut cell: nmc::net::Cell,
+    setup: &Value,
+    records: &[Value],
+    file: &Path,
+) {
+    use nmc::net::{Location, Network, PointProcess, Record, RunSettings, Variable};
+    let index = |n: &str| {
+        cell.sections
+            .iter()
+            .position(|s| s.name == n)
+            .unwrap_or_else(|| panic!("{name}: no section {n}"))
+    };
+    let soma = Location {
+        section: index("soma[0]"),
+        x: 0.5,
+    };
+    let locations: Vec<Location> = records
+        .iter()
+        .map(|r| Location {
+            section: index(r["section"].as_str().expect("section")),
+            x: num(&r["x"]),
+        })
+        .collect();
+    let clamp = &setup["iclamp"];
+    let params: BTreeMap<String, f64> = [
+        ("del", num(&clamp["delay"])),
+        ("dur", num(&clamp["dur"])),
+        ("amp", num(&clamp["amp"])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    cell.point_processes.push(PointProcess {
+        mechanism: "IClamp".into(),
+        location: soma,
+        params: params.into(),
+    });
+    cell.spike_site = soma;
+    let mut net = Network {
+        cells: vec![cell],
+        run: RunSettings {
+            tstart: 0.0,
+            tstop: num(&setup["tstop"]),
+            dt: num(&setup["dt"]),
+            celsius: num(&setup["celsius"]),
+            v_init: num(&setup["v_init"]),
+            spike_threshold: num(&setup["threshold"]),
+        },
+        ..Network::default()
+    };
+    for (r, &location) in records.iter().zip(&locations) {
+        net.records.push(Record {
+            report: r["key"].as_str().expect("key").into(),
+            cell: 0,
+            location,
+            variable: Variable::Voltage,
+        });
+    }
+    let mut sim = nmc::sim::Simulation::new(&net, builtins_library()).expect("the cell builds");
+    let res = sim.run(&mut |_| {});
+    assert!(res.error.is_none(), "{:?}", res.error);
+    same_bits(&format!("{name}: t"), &res.times, &read(file, "t"));
+    for (trace, r) in res.traces.iter().zip(records) {
+        let key = r["key"].as_str().expect("key");
+        same_bits(&format!("{name}: {key}"), trace, &read(file, key));
+    }
+    let spikes: Vec<f64> = res.spikes.iter().map(|s| s.1).collect();
+    let want = read(file, "spikes");
+    assert!(!want.is_empty(), "{name}: NEURON's run has spikes");
+    same_bits(&format!("{name}: spikes"), &spikes, &want);
+}
