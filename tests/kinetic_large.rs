@@ -8,12 +8,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use nmc::back::math::MathMode;
 use nmc::driver::library::Library;
-use nmc::net::{Cell, Insert, Location, Network, Record, RunSettings, Section, Variable};
+use nmc::net::{Record, Variable};
 use nmc::sim::Simulation;
 use serde_json::Value;
 
@@ -52,38 +51,11 @@ fn thirty_state_scheme_matches_neuron() {
     let mechs = lib
         .mechanisms(["cashell30"], MathMode::Exact)
         .unwrap_or_else(|d| panic!("{d:?}"));
-    let here = Location { section: 0, x: 0.5 };
-    let net = Network {
-        cells: vec![Cell {
-            gid: 0,
-            population: "cell".into(),
-            sections: vec![Section {
-                name: "cyl".into(),
-                length: num(&s["L"]),
-                diam: num(&s["diam"]),
-                nseg: s["nseg"].as_u64().expect("nseg") as usize,
-                cm: 1.0,
-                ra: 35.4,
-                parent: None,
-                mechanisms: vec![Insert {
-                    mechanism: "cashell30".into(),
-                    params: BTreeMap::new(),
-                }],
-                ion_values: BTreeMap::new(),
-                pt3d: Vec::new(),
-            }],
-            point_processes: Vec::new(),
-            spike_site: here,
-        }],
-        run: RunSettings {
-            tstart: 0.0,
-            tstop: num(&s["tstop"]),
-            dt: num(&s["dt"]),
-            celsius: num(&s["celsius"]),
-            v_init: num(&s["v_init"]),
-            spike_threshold: 10.0,
-        },
-        records: PROBES
+    let here = common::golden::HERE;
+    let net = common::golden::one_cylinder(
+        "cashell30",
+        s,
+        PROBES
             .iter()
             .map(|p| Record {
                 report: p.to_string(),
@@ -95,8 +67,7 @@ fn thirty_state_scheme_matches_neuron() {
                 },
             })
             .collect(),
-        ..Network::default()
-    };
+    );
     let mut sim = Simulation::new(&net, &mechs).expect("network builds");
     let res = sim.run(&mut |_| {});
     assert!(res.error.is_none(), "{:?}", res.error);

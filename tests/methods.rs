@@ -11,11 +11,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use nmc::back::math::MathMode;
 use nmc::driver::library::Library;
-use nmc::net::{Cell, Insert, Location, Network, Record, RunSettings, Section, Variable};
+use nmc::net::{Record, Variable};
 use nmc::sim::Simulation;
 use serde_json::Value;
 
@@ -50,7 +48,7 @@ fn compare(stem: &str) -> Vec<(String, Vec<f64>, Vec<f64>)> {
     let mechs = lib
         .mechanisms([mech.as_str()], MathMode::Exact)
         .unwrap_or_else(|d| panic!("{d:?}"));
-    let here = Location { section: 0, x: 0.5 };
+    let here = common::golden::HERE;
     let mut records = vec![Record {
         report: "v".into(),
         cell: 0,
@@ -66,39 +64,7 @@ fn compare(stem: &str) -> Vec<(String, Vec<f64>, Vec<f64>)> {
             name: p.clone(),
         },
     }));
-    let net = Network {
-        cells: vec![Cell {
-            gid: 0,
-            population: "cell".into(),
-            sections: vec![Section {
-                name: "cyl".into(),
-                length: num(&s["L"]),
-                diam: num(&s["diam"]),
-                nseg: s["nseg"].as_u64().expect("nseg") as usize,
-                cm: 1.0,
-                ra: 35.4,
-                parent: None,
-                mechanisms: vec![Insert {
-                    mechanism: mech.clone(),
-                    params: BTreeMap::new(),
-                }],
-                ion_values: BTreeMap::new(),
-                pt3d: Vec::new(),
-            }],
-            point_processes: Vec::new(),
-            spike_site: here,
-        }],
-        run: RunSettings {
-            tstart: 0.0,
-            tstop: num(&s["tstop"]),
-            dt: num(&s["dt"]),
-            celsius: num(&s["celsius"]),
-            v_init: num(&s["v_init"]),
-            spike_threshold: 10.0,
-        },
-        records,
-        ..Network::default()
-    };
+    let net = common::golden::one_cylinder(&mech, s, records);
     let mut sim = Simulation::new(&net, &mechs).expect("network builds");
     let res = sim.run(&mut |_| {});
     assert!(res.error.is_none(), "{:?}", res.error);

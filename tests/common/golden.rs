@@ -178,3 +178,52 @@ pub fn check_clamped_cell(
     assert!(!want.is_empty(), "{name}: NEURON's run has spikes");
     same_bits(&format!("{name}: spikes"), &spikes, &want);
 }
+
+/// A network of one cylinder `cyl` (length `L`, `diam`, `nseg` of
+/// `settings`; cm 1, Ra 35.4) with `mechanism` inserted, run as
+/// `settings` says (`tstop`, `dt`, `celsius`, `v_init`), recording
+/// `records` (at its middle, `here`).
+pub fn one_cylinder(
+    mechanism: &str,
+    settings: &Value,
+    records: Vec<nmc::net::Record>,
+) -> nmc::net::Network {
+    use nmc::net::{Cell, Network, RunSettings};
+    let s = settings;
+    Network {
+        cells: vec![Cell {
+            gid: 0,
+            population: "cell".into(),
+            sections: vec![Section {
+                name: "cyl".into(),
+                length: num(&s["L"]),
+                diam: num(&s["diam"]),
+                nseg: s["nseg"].as_u64().expect("nseg") as usize,
+                cm: 1.0,
+                ra: 35.4,
+                parent: None,
+                mechanisms: vec![Insert {
+                    mechanism: mechanism.into(),
+                    params: BTreeMap::new(),
+                }],
+                ion_values: BTreeMap::new(),
+                pt3d: Vec::new(),
+            }],
+            point_processes: Vec::new(),
+            spike_site: HERE,
+        }],
+        run: RunSettings {
+            tstart: 0.0,
+            tstop: num(&s["tstop"]),
+            dt: num(&s["dt"]),
+            celsius: num(&s["celsius"]),
+            v_init: num(&s["v_init"]),
+            spike_threshold: 10.0,
+        },
+        records,
+        ..Network::default()
+    }
+}
+
+/// The middle of [`one_cylinder`]'s cell.
+pub const HERE: nmc::net::Location = nmc::net::Location { section: 0, x: 0.5 };
