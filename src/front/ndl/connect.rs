@@ -1170,6 +1170,9 @@ impl Ctx<'_> {
             }
         };
         let threads = self.threads.clamp(1, nk.max(1));
+        // Each thread's list of a round's connections, kept from round to
+        // round (fresh lists would be fresh pages every round).
+        let mut buffers: Vec<Vec<Connection>> = (0..threads).map(|_| Vec::new()).collect();
         let mut errors: Vec<Option<(usize, Diagnostic)>> = (0..plans.len()).map(|_| None).collect();
         for (ri, s) in starts.iter().enumerate() {
             if threads == 1 {
@@ -1212,24 +1215,27 @@ impl Ctx<'_> {
                     None => &mut [],
                 };
                 let mut jobs = Vec::with_capacity(bounds.len() - 1);
-                for w in bounds.windows(2) {
+                for (w, buffer) in bounds.windows(2).zip(&mut buffers) {
                     let n = w[1] - w[0];
                     let (a, b) = std::mem::take(&mut cells_left).split_at_mut(n);
                     let m = n.min(labels_left.len());
                     let (la, lb) = std::mem::take(&mut labels_left).split_at_mut(m);
                     (cells_left, labels_left) = (b, lb);
-                    jobs.push((w[0], a, la, s[w[1]] - s[w[0]]));
+                    let mut cs = std::mem::take(buffer);
+                    cs.clear();
+                    cs.reserve(s[w[1]] - s[w[0]]);
+                    jobs.push((w[0], a, la, cs));
                 }
                 let fill = &fill;
                 let nplans = plans.len();
                 let parts: Vec<_> = std::thread::scope(|scope| {
                     let handles: Vec<_> = jobs
                         .into_iter()
-                        .map(|(from, cells, labels, n)| {
+                        .map(|(from, cells, labels, mut cs)| {
                             scope.spawn(move || {
                                 let mut errs: Vec<Option<(usize, Diagnostic)>> =
                                     (0..nplans).map(|_| None).collect();
-                                let (mut cs, mut es) = (Vec::with_capacity(n), Runs::default());
+                                let mut es = Runs::default();
                                 fill(ri, from, cells, labels, &mut errs, &mut |c, e| {
                                     cs.push(c);
                                     es.push(e);
@@ -1240,16 +1246,15 @@ impl Ctx<'_> {
                         .collect();
                     handles.into_iter().filter_map(|h| h.join().ok()).collect()
                 });
-                for (errs, cs, mut es) in parts {
+                for ((errs, cs, mut es), buffer) in parts.into_iter().zip(&mut buffers) {
                     for (e, found) in errors.iter_mut().zip(errs) {
                         if e.is_none() {
                             *e = found;
                         }
                     }
-                    for c in cs {
-                        self.net.connections.push(c);
-                    }
+                    self.net.connections.extend(cs.iter().cloned());
                     self.edge_type_of.append(&mut es);
+                    *buffer = cs;
                 }
                 k0 = k1;
             }
