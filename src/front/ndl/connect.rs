@@ -340,12 +340,12 @@ impl Ctx<'_> {
             Rule::FixedIndegree { k, .. } => *k as f64 * nt,
         };
         // What a synapse takes at the least: while the network is built,
-        // its point process and packed connection (40 + 32), label and
-        // edge type (8), made straight from the rule; the engine's tables (about 40 more with the
-        // rows of synapses that cannot share theirs) replace them as the
+        // its point process and packed connection (32 + 24), made straight
+        // from the rule (labels and edge types are kept per run of equal
+        // ones); the engine's tables, about as large, replace them as the
         // network is taken over. Parameter maps are shared per connection
         // type. Only networks that cannot fit even so are refused.
-        let per_edge = 100.0;
+        let per_edge = 56.0;
         if !self.memory_for(
             most * per_edge,
             &format!(
