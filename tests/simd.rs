@@ -241,6 +241,13 @@ fn specialised_initial_is_scalar_and_agrees_bit_for_bit() {
         };
         let kinds = cranelift::vectorized_kernels(&mech, &spec)
             .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+        let split = cranelift::split_kernels(&mech, &spec)
+            .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+        assert!(
+            split.iter().all(|(kind, _)| *kind != KernelKind::Init),
+            "{}: a scalar INITIAL listed as split: {split:?}",
+            mech.name
+        );
         for (kind, why) in &kinds {
             let pairs = plain.contains(&(*kind, None));
             match kind {

@@ -511,6 +511,7 @@ pub fn split_kernels(
         .kernels
         .iter()
         .filter_map(|k| {
+            pair_check(&specialized, k, &layout, &inline, spec).ok()?;
             vector::split_point(&specialized, k, &layout, &inline).map(|cut| (k.kind, cut))
         })
         .collect())
