@@ -219,6 +219,57 @@ fn vectorised_corpus_files_agree_bit_for_bit() {
     assert!(agree_in("tests/corpus", MathMode::Fast) >= 1);
 }
 
+/// A run's specialised kernels keep INITIAL scalar (it runs once; its
+/// pair loop only cost compile time) and still give the interpreter's
+/// bits: every field observed, so the specialisation drops nothing and
+/// the snapshots compare field for field.
+#[test]
+fn specialised_initial_is_scalar_and_agrees_bit_for_bit() {
+    let mut tested = 0;
+    for path in mod_files("models") {
+        let Some(mech) = mechanism(&path) else {
+            continue;
+        };
+        let plain = cranelift::vectorized_kernels(&mech, &Specialization::none())
+            .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+        if !plain.contains(&(KernelKind::Init, None)) {
+            continue;
+        }
+        let spec = Specialization {
+            observed: Some(mech.fields_with_ids().map(|(id, _)| id).collect()),
+            ..Specialization::none()
+        };
+        let kinds = cranelift::vectorized_kernels(&mech, &spec)
+            .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+        let split = cranelift::split_kernels(&mech, &spec)
+            .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+        assert!(
+            split.iter().all(|(kind, _)| *kind != KernelKind::Init),
+            "{}: a scalar INITIAL listed as split: {split:?}",
+            mech.name
+        );
+        for (kind, why) in &kinds {
+            let pairs = plain.contains(&(*kind, None));
+            match kind {
+                KernelKind::Init => assert!(why.is_some(), "{}: INITIAL vectorised", mech.name),
+                _ => assert_eq!(why.is_none(), pairs, "{}: {kind:?}", mech.name),
+            }
+        }
+        // Exact math: fast mode's specialised kernels may also be
+        // rewritten (`ir::opt::relax`), which moves last bits.
+        let mode = MathMode::Exact;
+        let compiled = cranelift::compile_specialized(&mech, mode, &spec)
+            .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+        for count in [3, 200] {
+            let want = run(mode, &mech, count, LAYOUTS[0], None);
+            let got = run(mode, &mech, count, LAYOUTS[0], Some(&compiled));
+            assert_eq!(want, got, "{} ({count} instances)", mech.name);
+        }
+        tested += 1;
+    }
+    assert!(tested >= 2, "{tested} models with a vectorised INITIAL");
+}
+
 /// Which kernels of models/ get the pair loop, and why the others do not
 /// (printed with `--nocapture`); the RTM channels' current kernels must.
 #[test]

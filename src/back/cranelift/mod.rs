@@ -462,10 +462,28 @@ pub fn vectorized_kernels(
         .kernels
         .iter()
         .map(|k| {
-            let why = vector::check(&specialized, k, &layout, &inline).err();
+            let why = pair_check(&specialized, k, &layout, &inline, spec).err();
             (k.kind, why)
         })
         .collect())
+}
+
+/// [`vector::check`] for a kernel compiled with `spec`, except that the
+/// INITIAL kernel of a run's specialised mechanism stays scalar: it runs
+/// once per run, so a pair loop would cost more to compile (about a
+/// quarter of a channel's machine code, with its interleaved inline
+/// `exp`s) than it saves. Both loops give the same bits.
+fn pair_check(
+    mech: &Mechanism,
+    kernel: &crate::ir::Kernel,
+    layout: &Layout,
+    inline: &[bool],
+    spec: &Specialization,
+) -> Result<vector::Scan, String> {
+    if kernel.kind == KernelKind::Init && spec.observed.is_some() {
+        return Err("INITIAL of a run's specialised kernels (runs once)".into());
+    }
+    vector::check(mech, kernel, layout, inline)
 }
 
 /// What the translator sees of `mech` compiled with `spec`: its layout,
@@ -493,6 +511,7 @@ pub fn split_kernels(
         .kernels
         .iter()
         .filter_map(|k| {
+            pair_check(&specialized, k, &layout, &inline, spec).ok()?;
             vector::split_point(&specialized, k, &layout, &inline).map(|cut| (k.kind, cut))
         })
         .collect())
@@ -699,7 +718,7 @@ fn build(
             let fail = |e: String| ir_error(mech, &name, e);
             // Eligible kernels do pairs of instances in f64x2 first; the
             // scalar loop below finishes from where that loop stopped.
-            let start = match vector::check(mech, kernel, &layout, &ids.inline) {
+            let start = match pair_check(mech, kernel, &layout, &ids.inline, spec) {
                 Ok(scan) => Some(
                     vector::emit_pairs(
                         &mut b,
