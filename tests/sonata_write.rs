@@ -470,7 +470,10 @@ fn written_datasets_are_gzip_chunked_and_read_back() {
     let targets = pop.dataset("target_node_id").expect("target_node_id");
     assert_eq!(
         targets.filters(),
-        vec![hdf5::filters::Filter::Shuffle, hdf5::filters::Filter::Deflate(1)]
+        vec![
+            hdf5::filters::Filter::Shuffle,
+            hdf5::filters::Filter::Deflate(1)
+        ]
     );
     assert!(targets.is_chunked());
     let mut read: Vec<u64> = targets.read_raw().expect("read");

@@ -291,7 +291,14 @@ pub fn read_numbers<T: Number>(ds: &hdf5::Dataset) -> Option<Vec<T>> {
             return false;
         };
         let mut buf = vec![0u8; chunk_bytes];
-        let mut plain = vec![0u8; if shuffle_bit.is_some() { chunk_bytes } else { 0 }];
+        let mut plain = vec![
+            0u8;
+            if shuffle_bit.is_some() {
+                chunk_bytes
+            } else {
+                0
+            }
+        ];
         raw.iter()
             .zip(dst.chunks_mut(chunk))
             .all(|(r, d)| one(&mut z, (&mut buf, &mut plain), r, d))

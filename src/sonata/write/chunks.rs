@@ -308,8 +308,7 @@ fn write_chunks<T: Plain>(
                     if k >= n_chunks {
                         return;
                     }
-                    let done =
-                        compress_one(&mut z, &mut buf, &mut shuffled, k).map(|out| (k, out));
+                    let done = compress_one(&mut z, &mut buf, &mut shuffled, k).map(|out| (k, out));
                     let failed = done.is_err();
                     if tx.send(done).is_err() || failed {
                         return;

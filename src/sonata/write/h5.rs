@@ -76,9 +76,7 @@ pub fn dataset<T: Plain>(g: &hdf5::Group, name: &str, data: &[T]) -> hdf5::Resul
         return b.shape(0).create(name);
     }
     let chunk = guess_chunk(&[data.len()], std::mem::size_of::<T>());
-    let ds = numbers::<T>(g, &chunk)
-        .shape(data.len())
-        .create(name)?;
+    let ds = numbers::<T>(g, &chunk).shape(data.len()).create(name)?;
     let layout = Layout {
         rows: data.len(),
         cols: 1,
@@ -104,9 +102,7 @@ pub fn generated_dataset<T: Plain>(
         return b.shape(0).create(name);
     }
     let chunk = guess_chunk(&[rows], std::mem::size_of::<T>());
-    let ds = numbers::<T>(g, &chunk)
-        .shape(rows)
-        .create(name)?;
+    let ds = numbers::<T>(g, &chunk).shape(rows).create(name)?;
     super::chunks::write_generated(&ds, rows, chunk[0], NUMBER_LEVEL, values)?;
     Ok(ds)
 }
