@@ -4,10 +4,11 @@
 //! `nmc run`'s reading in it.
 //!
 //! Applies only to what it can read exactly as HDF5 would: a 1-D chunked
-//! dataset whose filters are deflate alone, of little-endian integers or
-//! floats, every chunk stored. The compressed chunks are read as they sit
-//! in the file (`H5Dread_chunk`), inflated with the zlib HDF5 links,
-//! checked to be whole chunks and converted as HDF5 converts (integers to
+//! dataset whose filters are deflate alone or shuffle then deflate (h5py's
+//! `compression='gzip'`, with or without `shuffle=True`), of little-endian
+//! integers or floats, every chunk stored. The compressed chunks are read
+//! as they sit in the file (`H5Dread_chunk`), inflated with the zlib HDF5
+//! links, checked to be whole chunks, unshuffled and converted as HDF5 converts (integers to
 //! int64, an unsigned value past int64's range clipped to its largest;
 //! integers and floats to float64 rounded to nearest). Anything else is
 //! left to HDF5 ([`read_numbers`] returns `None`).
@@ -187,7 +188,7 @@ impl Drop for Inflater {
 /// The chunks of `ds` as stored (bytes, filter mask), or `None` if one is
 /// missing, cannot be read or is stored larger than deflate ever makes a
 /// chunk of `chunk_bytes` (a damaged file, left to HDF5 to report).
-fn raw_chunks(
+pub(crate) fn raw_chunks(
     ds: &hdf5::Dataset,
     n_chunks: usize,
     chunk: usize,
@@ -242,9 +243,14 @@ pub fn read_numbers<T: Number>(ds: &hdf5::Dataset) -> Option<Vec<T>> {
     if ds.ndim() != 1 || !ds.is_chunked() {
         return None;
     }
-    if ds.filters() != [hdf5::filters::Filter::Deflate(ds_level(ds)?)] {
-        return None;
-    }
+    use hdf5::filters::Filter;
+    // The filter mask's bits are the pipeline's filters in order, a set
+    // bit one the chunk skipped.
+    let (shuffle_bit, deflate_bit) = match ds.filters().as_slice() {
+        [Filter::Deflate(_)] => (None, 1),
+        [Filter::Shuffle, Filter::Deflate(_)] => (Some(1), 2),
+        _ => return None,
+    };
     let kind = Kind::of(ds)?;
     let n = ds.size();
     let chunk = *ds.chunk()?.first()?;
@@ -257,8 +263,11 @@ pub fn read_numbers<T: Number>(ds: &hdf5::Dataset) -> Option<Vec<T>> {
     let raw = raw_chunks(ds, n_chunks, chunk, chunk_bytes)?;
     let mut out = vec![T::default(); n];
     // Chunk k fills out[k * chunk ..]; each thread takes a run of chunks.
-    let one = |z: &mut Inflater, buf: &mut [u8], (bytes, mask): &(Vec<u8>, u32), dst: &mut [T]| {
-        let plain: &[u8] = if mask & 1 == 0 {
+    let one = |z: &mut Inflater,
+               (buf, plain_buf): (&mut [u8], &mut [u8]),
+               (bytes, mask): &(Vec<u8>, u32),
+               dst: &mut [T]| {
+        let inflated: &[u8] = if mask & deflate_bit == 0 {
             if !z.inflate(bytes, buf) {
                 return false;
             }
@@ -268,6 +277,13 @@ pub fn read_numbers<T: Number>(ds: &hdf5::Dataset) -> Option<Vec<T>> {
         } else {
             return false;
         };
+        let plain = match shuffle_bit {
+            Some(bit) if mask & bit == 0 => {
+                unshuffle(inflated, kind.size(), plain_buf);
+                &*plain_buf
+            }
+            _ => inflated,
+        };
         kind.convert(plain, dst)
     };
     let run = |raw: &[(Vec<u8>, u32)], dst: &mut [T]| -> bool {
@@ -275,9 +291,17 @@ pub fn read_numbers<T: Number>(ds: &hdf5::Dataset) -> Option<Vec<T>> {
             return false;
         };
         let mut buf = vec![0u8; chunk_bytes];
+        let mut plain = vec![
+            0u8;
+            if shuffle_bit.is_some() {
+                chunk_bytes
+            } else {
+                0
+            }
+        ];
         raw.iter()
             .zip(dst.chunks_mut(chunk))
-            .all(|(r, d)| one(&mut z, &mut buf, r, d))
+            .all(|(r, d)| one(&mut z, (&mut buf, &mut plain), r, d))
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
@@ -294,12 +318,20 @@ pub fn read_numbers<T: Number>(ds: &hdf5::Dataset) -> Option<Vec<T>> {
     ok.then_some(out)
 }
 
-/// The level of the dataset's deflate filter, if it has one.
-fn ds_level(ds: &hdf5::Dataset) -> Option<u8> {
-    ds.filters().into_iter().find_map(|f| match f {
-        hdf5::filters::Filter::Deflate(l) => Some(l),
-        _ => None,
-    })
+/// Undoes HDF5's shuffle filter on `bytes` (`size`-byte elements) into
+/// `out`: byte `b` of element `i` was stored at `b * n + i`. One element,
+/// or one-byte elements, were stored as they are.
+fn unshuffle(bytes: &[u8], size: usize, out: &mut [u8]) {
+    let n = bytes.len() / size.max(1);
+    if size <= 1 || n <= 1 {
+        out.copy_from_slice(bytes);
+        return;
+    }
+    for (b, plane) in bytes.chunks_exact(n).enumerate().take(size) {
+        for (e, &v) in out.chunks_exact_mut(size).zip(plane) {
+            e[b] = v;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -342,6 +374,17 @@ mod tests {
         assert_eq!(ours, hdf5s);
         let floats: Vec<f64> = read_numbers(&ds).expect("handled");
         assert_eq!(floats, ds.read_raw::<f64>().expect("read"));
+        // Shuffled by HDF5's own filter, then deflated: unshuffled here.
+        f.new_dataset_builder()
+            .chunk(4096)
+            .shuffle()
+            .deflate(4)
+            .with_data(&data)
+            .create("s")
+            .expect("s");
+        let ds = f.dataset("s").expect("s");
+        let ours: Vec<i64> = read_numbers(&ds).expect("handled");
+        assert_eq!(ours, ds.read_raw::<i64>().expect("read"));
         // A contiguous dataset is left to HDF5.
         f.new_dataset_builder()
             .with_data(&data)
