@@ -20,7 +20,8 @@ pub(super) fn read_all_edges(
     for (f, t) in &circuit.edges {
         edge_pops.extend(read_edges(f, t).map_err(|d| vec![d])?);
     }
-    crate::io::trace("sonata: edges read");
+    let n: usize = edge_pops.iter().map(EdgePopulation::len).sum();
+    crate::io::trace(&format!("sonata: {n} edges read"));
     Ok(edge_pops)
 }
 
@@ -123,6 +124,7 @@ pub(super) fn read_rank_edges(
             read_edges_onto(f, t, &|p| ranges.get(p).cloned()).map_err(|d| vec![d])?;
         edge_pops.extend(pops);
     }
-    crate::io::trace("sonata: this rank's edges read");
+    let n: usize = edge_pops.iter().map(EdgePopulation::len).sum();
+    crate::io::trace(&format!("sonata: {n} edges read onto this rank's cells"));
     Ok(edge_pops)
 }
