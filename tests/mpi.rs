@@ -380,7 +380,11 @@ fn sonata_ranks_read_only_their_edges() {
         .replace("connect PV  -> Exc { rule = all_to_all", "connect PV  -> Exc { rule = fixed_indegree(100)");
     assert!(text.contains("probability(0.5)") && text.contains("fixed_indegree(100)"));
     std::fs::write(dir.join("net.ndl"), text).expect("write");
-    let r = nmc(&dir, None, &["build", "net.ndl", "-o", "circuit", "--quiet"]);
+    let r = nmc(
+        &dir,
+        None,
+        &["build", "net.ndl", "-o", "circuit", "--quiet"],
+    );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let config = "circuit/simulation_config.json";
     let traced = |ranks: Option<usize>, out: &str| {

@@ -293,7 +293,10 @@ pub(crate) struct Mapped<F>(pub Vec<net::Connections>, pub F);
 
 impl<F: Fn(net::Connection) -> Option<net::Connection>> ConnectionPasses for Mapped<F> {
     fn count_pass(&self) -> impl Iterator<Item = net::Connection> + '_ {
-        self.0.iter().flat_map(|list| list.iter()).filter_map(&self.1)
+        self.0
+            .iter()
+            .flat_map(|list| list.iter())
+            .filter_map(&self.1)
     }
 
     fn place_pass(self) -> impl Iterator<Item = net::Connection> {

@@ -45,10 +45,10 @@ use crate::driver::ndl::LibraryLoader;
 use crate::net::{Cell, Connection, Network, PointProcess, RunSettings, Source, SpikeTrain};
 use crate::sim::{Mechanisms, Results};
 use serde_json::Value;
+use share::{rank_cut, read_all_edges, read_rank_edges};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use share::{rank_cut, read_all_edges, read_rank_edges};
 use synapses::{SynSpec, syn_spec};
 use templates::load_template;
 

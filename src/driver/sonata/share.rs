@@ -120,8 +120,7 @@ pub(super) fn read_rank_edges(
         .collect();
     let mut edge_pops = Vec::new();
     for (f, t) in &circuit.edges {
-        let (pops, _) =
-            read_edges_onto(f, t, &|p| ranges.get(p).cloned()).map_err(|d| vec![d])?;
+        let (pops, _) = read_edges_onto(f, t, &|p| ranges.get(p).cloned()).map_err(|d| vec![d])?;
         edge_pops.extend(pops);
     }
     let n: usize = edge_pops.iter().map(EdgePopulation::len).sum();
