@@ -256,9 +256,10 @@ fn once(stderr: &str, head: &str) {
     assert_eq!(n, 1, "want one `{head}` line:\n{stderr}");
 }
 
-#[test]
-fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
-    let dir = scratch("bad-edges");
+/// A copy of the seed circuit (config, network files) in a fresh folder
+/// whose config names the repository's inputs, templates and mechanisms.
+fn seed_copy(name: &str) -> PathBuf {
+    let dir = scratch(name);
     for f in ["circuit_config.json", "node_sets.json"] {
         std::fs::copy(root().join(f), dir.join(f)).expect("copy");
     }
@@ -267,9 +268,6 @@ fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
         let e = e.expect("entry");
         std::fs::copy(e.path(), dir.join("network").join(e.file_name())).expect("copy");
     }
-    let edges = dir.join("network/network_network_edges.h5");
-    let bytes = read(&edges);
-    std::fs::write(&edges, &bytes[..bytes.len().min(5000)]).expect("truncate");
     let text = std::fs::read_to_string(root().join("simulation_config.json")).expect("seed");
     let mut v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     v["manifest"]["$INPUT_DIR"] = root().join("input").to_string_lossy().into_owned().into();
@@ -280,6 +278,15 @@ fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
     c["manifest"]["$COMPONENTS_DIR"] = components.into();
     c["components"]["mechanisms_dir"] = root().join("models").to_string_lossy().into_owned().into();
     std::fs::write(dir.join("circuit_config.json"), c.to_string()).expect("write");
+    dir
+}
+
+#[test]
+fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
+    let dir = seed_copy("bad-edges");
+    let edges = dir.join("network/network_network_edges.h5");
+    let bytes = read(&edges);
+    std::fs::write(&edges, &bytes[..bytes.len().min(5000)]).expect("truncate");
     let r = nmc(&dir, Some(3), &["run", "simulation_config.json", "--quiet"]);
     assert!(matches!(r.code, Some(c) if c != 0), "{}", r.stderr);
     assert!(r.secs < 30.0, "took {:.1} s", r.secs);
@@ -289,6 +296,47 @@ fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
         "{}",
         r.stderr
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The seed circuit with its last edge (onto the last cell, read by the
+/// last rank alone when each rank reads its own edges) retargeted to a
+/// node that does not exist: every rank stops, non-zero, and the error is
+/// printed once, as by one process.
+#[test]
+fn bad_edge_of_one_rank_stops_every_rank_with_one_diagnostic() {
+    let dir = seed_copy("bad-edge-target");
+    {
+        let f = hdf5_metno::File::open_rw(dir.join("network/network_network_edges.h5"))
+            .expect("open the edges");
+        let ds = f
+            .dataset("edges/network_to_network/target_node_id")
+            .expect("target_node_id");
+        let mut v: Vec<u64> = ds.read_raw().expect("read");
+        let last = v.last_mut().expect("an edge");
+        assert_eq!(*last, 299, "the seed's last edge targets its last cell");
+        *last = 5000;
+        ds.write_raw(&v).expect("write");
+    }
+    let whole = nmc(&dir, None, &["run", "simulation_config.json", "--quiet"]);
+    assert_eq!(whole.code, Some(1), "{}", whole.stderr);
+    once(&whole.stderr, "error[E1502]");
+    for n in [2, 3] {
+        let r = nmc(&dir, Some(n), &["run", "simulation_config.json", "--quiet"]);
+        assert_eq!(r.code, Some(1), "{n} ranks: {}", r.stderr);
+        assert!(r.secs < 30.0, "took {:.1} s", r.secs);
+        once(&r.stderr, "error[E1502]");
+        assert!(
+            r.stderr
+                .contains("node 5000 of population `network` is not a real cell"),
+            "{}",
+            r.stderr
+        );
+        once(
+            &r.stderr,
+            "error: simulation_config.json was not run (1 error",
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
