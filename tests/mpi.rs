@@ -256,9 +256,10 @@ fn once(stderr: &str, head: &str) {
     assert_eq!(n, 1, "want one `{head}` line:\n{stderr}");
 }
 
-#[test]
-fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
-    let dir = scratch("bad-edges");
+/// A copy of the seed circuit (config, network files) in a fresh folder
+/// whose config names the repository's inputs, templates and mechanisms.
+fn seed_copy(name: &str) -> PathBuf {
+    let dir = scratch(name);
     for f in ["circuit_config.json", "node_sets.json"] {
         std::fs::copy(root().join(f), dir.join(f)).expect("copy");
     }
@@ -267,9 +268,6 @@ fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
         let e = e.expect("entry");
         std::fs::copy(e.path(), dir.join("network").join(e.file_name())).expect("copy");
     }
-    let edges = dir.join("network/network_network_edges.h5");
-    let bytes = read(&edges);
-    std::fs::write(&edges, &bytes[..bytes.len().min(5000)]).expect("truncate");
     let text = std::fs::read_to_string(root().join("simulation_config.json")).expect("seed");
     let mut v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     v["manifest"]["$INPUT_DIR"] = root().join("input").to_string_lossy().into_owned().into();
@@ -280,6 +278,15 @@ fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
     c["manifest"]["$COMPONENTS_DIR"] = components.into();
     c["components"]["mechanisms_dir"] = root().join("models").to_string_lossy().into_owned().into();
     std::fs::write(dir.join("circuit_config.json"), c.to_string()).expect("write");
+    dir
+}
+
+#[test]
+fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
+    let dir = seed_copy("bad-edges");
+    let edges = dir.join("network/network_network_edges.h5");
+    let bytes = read(&edges);
+    std::fs::write(&edges, &bytes[..bytes.len().min(5000)]).expect("truncate");
     let r = nmc(&dir, Some(3), &["run", "simulation_config.json", "--quiet"]);
     assert!(matches!(r.code, Some(c) if c != 0), "{}", r.stderr);
     assert!(r.secs < 30.0, "took {:.1} s", r.secs);
@@ -289,6 +296,47 @@ fn bad_edge_file_stops_every_rank_with_one_diagnostic() {
         "{}",
         r.stderr
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The seed circuit with its last edge (onto the last cell, read by the
+/// last rank alone when each rank reads its own edges) retargeted to a
+/// node that does not exist: every rank stops, non-zero, and the error is
+/// printed once, as by one process.
+#[test]
+fn bad_edge_of_one_rank_stops_every_rank_with_one_diagnostic() {
+    let dir = seed_copy("bad-edge-target");
+    {
+        let f = hdf5_metno::File::open_rw(dir.join("network/network_network_edges.h5"))
+            .expect("open the edges");
+        let ds = f
+            .dataset("edges/network_to_network/target_node_id")
+            .expect("target_node_id");
+        let mut v: Vec<u64> = ds.read_raw().expect("read");
+        let last = v.last_mut().expect("an edge");
+        assert_eq!(*last, 299, "the seed's last edge targets its last cell");
+        *last = 5000;
+        ds.write_raw(&v).expect("write");
+    }
+    let whole = nmc(&dir, None, &["run", "simulation_config.json", "--quiet"]);
+    assert_eq!(whole.code, Some(1), "{}", whole.stderr);
+    once(&whole.stderr, "error[E1502]");
+    for n in [2, 3] {
+        let r = nmc(&dir, Some(n), &["run", "simulation_config.json", "--quiet"]);
+        assert_eq!(r.code, Some(1), "{n} ranks: {}", r.stderr);
+        assert!(r.secs < 30.0, "took {:.1} s", r.secs);
+        once(&r.stderr, "error[E1502]");
+        assert!(
+            r.stderr
+                .contains("node 5000 of population `network` is not a real cell"),
+            "{}",
+            r.stderr
+        );
+        once(
+            &r.stderr,
+            "error: simulation_config.json was not run (1 error",
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -353,6 +401,97 @@ fn connection_error_on_one_rank_stops_every_rank_with_one_diagnostic() {
         assert!(r.secs < 30.0, "took {:.1} s", r.secs);
         once(&r.stderr, "error[E1304]: the delay is negative");
         once(&r.stderr, "error: net.ndl was not run (1 error,");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A SONATA circuit written by `nmc build` from a scaled seed
+/// (`examples/scaled/seed_x3.ndl`: 900 cells) whose rules draw random
+/// numbers (a probability rule with lognormal weights and
+/// distance-dependent delays, a fixed in-degree), 60 ms: on 1..3 ranks
+/// the spikes equal a one-process run's, and each rank reads only the
+/// edges onto its cells (the counts the ranks trace add up to the
+/// circuit's, each rank reading about its share).
+#[test]
+fn sonata_ranks_read_only_their_edges() {
+    let dir = scratch("sonata-share");
+    let text =
+        std::fs::read_to_string(root().join("examples/scaled/seed_x3.ndl")).expect("seed x3");
+    let abs = root().to_string_lossy().into_owned();
+    let text = text
+        .replace("\"../..", &format!("\"{abs}"))
+        .replace("tstop = 200 ms", "tstop = 60 ms")
+        .replace(
+            "connect Exc -> Exc { rule = all_to_all; synapse = Exc2Exc; weight = 0 uS; delay = 0.5 ms",
+            "connect Exc -> Exc { rule = probability(0.5); synapse = Exc2Exc; weight = lognormal(mean = 0.05 nS, sd = 0.02 nS); delay = (0.5 + distance / 100) ms",
+        )
+        .replace("connect PV  -> Exc { rule = all_to_all", "connect PV  -> Exc { rule = fixed_indegree(100)");
+    assert!(text.contains("probability(0.5)") && text.contains("fixed_indegree(100)"));
+    std::fs::write(dir.join("net.ndl"), text).expect("write");
+    let r = nmc(
+        &dir,
+        None,
+        &["build", "net.ndl", "-o", "circuit", "--quiet"],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let config = "circuit/simulation_config.json";
+    let traced = |ranks: Option<usize>, out: &str| {
+        let _job = JOBS.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cmd = Command::new("timeout");
+        cmd.arg(LIMIT_S.to_string());
+        if let Some(n) = ranks {
+            cmd.args(["mpirun", "--oversubscribe", "--allow-run-as-root", "-n"]);
+            cmd.arg(n.to_string());
+        }
+        let o = cmd
+            .arg(env!("CARGO_BIN_EXE_nmc"))
+            .args(["run", config, "--quiet", "--threads", "1", "-o", out])
+            .current_dir(&dir)
+            .env("NMC_TRACE", "1")
+            .env("HDF5_USE_FILE_LOCKING", "FALSE")
+            .stdin(Stdio::null())
+            .output()
+            .expect("mpirun and nmc start");
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(0), "{ranks:?} ranks: {stderr}");
+        stderr
+    };
+    // The number of each `sonata: N edges read...` trace line.
+    let edges_read = |stderr: &str, tail: &str| -> Vec<u64> {
+        stderr
+            .lines()
+            .filter_map(|l| l.split("sonata: ").nth(1)?.strip_suffix(tail))
+            .filter_map(|n| n.trim().parse().ok())
+            .collect()
+    };
+    let whole = edges_read(&traced(None, "plain"), " edges read");
+    assert_eq!(whole.len(), 1, "one process reads the edges once");
+    let total = whole[0];
+    assert!(total > 300_000, "{total} edges");
+    let want = read(&dir.join("plain/spikes.h5"));
+    for n in 1..=3 {
+        let out = format!("r{n}");
+        let stderr = traced(Some(n), &out);
+        assert!(
+            read(&dir.join(&out).join("spikes.h5")) == want,
+            "spikes on {n} ranks differ from one process's"
+        );
+        if n == 1 {
+            continue;
+        }
+        assert!(
+            edges_read(&stderr, " edges read").is_empty(),
+            "a rank read every edge:\n{stderr}"
+        );
+        let per_rank = edges_read(&stderr, " edges read onto this rank's cells");
+        assert_eq!(per_rank.len(), n, "{stderr}");
+        assert_eq!(per_rank.iter().sum::<u64>(), total, "{stderr}");
+        for &c in &per_rank {
+            assert!(
+                c > 0 && (c as f64) < 1.3 * total as f64 / n as f64,
+                "a rank read {c} of {total} edges on {n} ranks"
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

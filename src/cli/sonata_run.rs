@@ -34,15 +34,32 @@ pub fn run(
     let quiet = quiet || !writer;
     let t0 = Instant::now();
     let mut map = SourceMap::new();
-    let mut loaded = match sonata::load(&mut map, file, opts) {
-        Ok(l) => l,
-        Err(diags) => {
-            err!("{}", diag::render_human(&map, &diags, color));
-            errln!(
-                "error: {} was not run ({})",
-                file.display(),
-                diag::counts(&diags)
-            );
+    let ranks = comm.as_ref().map_or((0, 1), |c| (c.rank(), c.size()));
+    let loaded = sonata::load_share(&mut map, file, opts, ranks);
+    let mut failure = loaded
+        .as_ref()
+        .err()
+        .map(|d| (diag::render_human(&map, d, color), diag::counts(d)));
+    if let Some(c) = comm.as_deref_mut() {
+        // A rank reading only the edges onto its cells finds a problem
+        // in them alone: every rank stops, and the first failing rank's
+        // diagnostics are printed (once, by the writer).
+        let mine = match &failure {
+            Some((shown, counts)) => [&[1], counts.as_bytes(), &[0], shown.as_bytes()].concat(),
+            None => vec![0],
+        };
+        if let Some(first) = c.all_gather(&mine).iter().find(|b| b.first() == Some(&1)) {
+            let text = String::from_utf8_lossy(&first[1..]).into_owned();
+            let (counts, shown) = text.split_once('\0').unwrap_or(("", &text));
+            failure = Some((shown.to_string(), counts.to_string()));
+        }
+    }
+    let mut loaded = match (loaded, failure) {
+        (Ok(l), None) => l,
+        (_, failure) => {
+            let (shown, counts) = failure.unwrap_or_default();
+            err!("{shown}");
+            errln!("error: {} was not run ({counts})", file.display());
             return EXIT_ERRORS;
         }
     };
@@ -78,10 +95,52 @@ pub fn run(
         merge_synapses: true,
         ..SimOptions::default()
     };
-    let synapses = loaded.network.connections.len();
+    let mut synapses = loaded.network.connections.len();
     let built = match comm.as_deref_mut() {
         Some(c) => {
-            Simulation::for_ranks_from(&mut loaded.network, &loaded.mechanisms, options, None, c)
+            let starts = loaded.rank_starts.take();
+            if starts.is_some() {
+                // Each rank holds the connections onto its cells.
+                synapses = c
+                    .all_gather(&(synapses as u64).to_le_bytes())
+                    .iter()
+                    .filter_map(|b| Some(u64::from_le_bytes(b.get(..8)?.try_into().ok()?)))
+                    .sum::<u64>() as usize;
+            }
+            let built = Simulation::for_ranks_from(
+                &mut loaded.network,
+                &loaded.mechanisms,
+                options,
+                starts.as_deref(),
+                c,
+            );
+            match built {
+                // A circuit the ranks cannot split runs whole on rank 0:
+                // every rank reads it whole (all ranks get here together).
+                Err(_) if starts.is_some() => match sonata::load(&mut map, file, opts) {
+                    Ok(whole) => {
+                        loaded = whole;
+                        synapses = loaded.network.connections.len();
+                        Simulation::for_ranks_from(
+                            &mut loaded.network,
+                            &loaded.mechanisms,
+                            options,
+                            None,
+                            c,
+                        )
+                    }
+                    Err(d) => {
+                        err!("{}", diag::render_human(&map, &d, color));
+                        errln!(
+                            "error: {} was not run ({})",
+                            file.display(),
+                            diag::counts(&d)
+                        );
+                        return EXIT_ERRORS;
+                    }
+                },
+                built => built,
+            }
         }
         // The engine frees the network's synapses as it takes them over.
         None => Simulation::from_network(&mut loaded.network, &loaded.mechanisms, options),

@@ -287,6 +287,27 @@ impl ConnectionPasses for Vec<net::Connections> {
     }
 }
 
+/// Lists whose connections are each mapped, or dropped, as they are
+/// read (in both passes).
+pub(crate) struct Mapped<F>(pub Vec<net::Connections>, pub F);
+
+impl<F: Fn(net::Connection) -> Option<net::Connection>> ConnectionPasses for Mapped<F> {
+    fn count_pass(&self) -> impl Iterator<Item = net::Connection> + '_ {
+        self.0
+            .iter()
+            .flat_map(|list| list.iter())
+            .filter_map(&self.1)
+    }
+
+    fn place_pass(self) -> impl Iterator<Item = net::Connection> {
+        let f = self.1;
+        self.0
+            .into_iter()
+            .flat_map(|list| list.into_chunks().flatten())
+            .filter_map(f)
+    }
+}
+
 /// Connections given by an iterator that can be read twice.
 pub(crate) struct Twice<I>(pub I);
 

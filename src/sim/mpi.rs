@@ -19,6 +19,18 @@ const LAUNCHER_VARIABLES: [&str; 5] = [
     "MPI_LOCALNRANKS",
 ];
 
+/// Bytes of a rank's message that [`World::all_gather_short`] moves in
+/// its first round: a window's stop flag and up to 51 spikes.
+const SHORT: usize = 1024;
+
+/// Open MPI's setting that makes a rank waiting in a collective give its
+/// core away (`sched_yield`) between polls instead of spinning: a rank
+/// that waits at a window's end for a rank the system has paused would
+/// otherwise keep a core from it (on a machine shared with other work,
+/// or with more ranks than cores); on an idle core the yield returns at
+/// once. Set unless the user set it (other MPIs ignore it).
+const YIELD: &str = "OMPI_MCA_mpi_yield_when_idle";
+
 /// MPI's world of a run over several ranks.
 pub struct World {
     /// Finalizes MPI when dropped.
@@ -45,6 +57,12 @@ pub fn init() -> Option<World> {
         .any(|v| std::env::var_os(v).is_some())
     {
         return None;
+    }
+    if std::env::var_os(YIELD).is_none() {
+        // SAFETY: called before this process starts any other thread
+        // (the run's threads come later), so nothing reads the
+        // environment while it changes.
+        unsafe { std::env::set_var(YIELD, "1") };
     }
     let (universe, _) = mpi::initialize_with_threading(mpi::Threading::Funneled)?;
     let world = universe.world();
@@ -133,6 +151,36 @@ impl Transport for World {
             }
             split_into(&mut out, &buf, &counts);
             offset += self.chunk();
+        }
+        out
+    }
+
+    /// One `MPI_Allgather` of a fixed slot per rank (its length, then up
+    /// to [`SHORT`] bytes) instead of the lengths' and the bytes' two;
+    /// the bytes beyond the slot of any rank follow in an
+    /// [`Transport::all_gather`] (every rank sees the lengths, so all
+    /// take part).
+    fn all_gather_short(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        let slot = 4 + SHORT;
+        let mut send = vec![0u8; slot];
+        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        send[..4].copy_from_slice(&len.to_le_bytes());
+        let head = bytes.len().min(SHORT);
+        send[4..4 + head].copy_from_slice(&bytes[..head]);
+        let mut recv = vec![0u8; slot * self.size()];
+        self.world.all_gather_into(&send[..], &mut recv[..]);
+        let mut out = Vec::with_capacity(self.size());
+        let mut longer = false;
+        for piece in recv.chunks_exact(slot) {
+            let n = u32::from_le_bytes([piece[0], piece[1], piece[2], piece[3]]) as usize;
+            longer |= n > SHORT;
+            out.push(piece[4..4 + n.min(SHORT)].to_vec());
+        }
+        if longer {
+            let rest = self.all_gather(&bytes[head..]);
+            for (o, r) in out.iter_mut().zip(rest) {
+                o.extend_from_slice(&r);
+            }
         }
         out
     }

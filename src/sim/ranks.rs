@@ -37,6 +37,11 @@ pub trait Transport {
     fn all_gather(&mut self, bytes: &[u8]) -> Vec<Vec<u8>>;
     /// Every rank's `bytes`, in rank order, on rank 0 (empty elsewhere).
     fn gather(&mut self, bytes: &[u8]) -> Vec<Vec<u8>>;
+    /// [`Transport::all_gather`] of the few bytes of a window's trade:
+    /// a transport may move short messages in one round instead of two.
+    fn all_gather_short(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        self.all_gather(bytes)
+    }
 }
 
 /// A process's share of a run over ranks.
@@ -190,7 +195,7 @@ impl Simulation {
                     bytes.extend_from_slice(&t.to_le_bytes());
                     bytes.extend_from_slice(&d.to_le_bytes());
                 }
-                let all = comm.all_gather(&bytes);
+                let all = comm.all_gather_short(&bytes);
                 let mut any = stop;
                 let mut arrived = Vec::new();
                 for (r, b) in all.iter().enumerate() {

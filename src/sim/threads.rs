@@ -1009,6 +1009,17 @@ fn split(
     for (i, &p) in mine.iter().enumerate() {
         index_of[p] = Some(i);
     }
+    let rank_of = |cell: usize| {
+        part_of
+            .get(cell)
+            .and_then(|&p| owner.get(p as usize).copied())
+    };
+    // Over ranks: which detectors feed a cell of another rank.
+    let mut leaves = if ranks.1 > 1 {
+        vec![false; ndet]
+    } else {
+        Vec::new()
+    };
     // One pass over the connections for every part of this rank; the
     // smallest delay between parts decides the exchange window.
     let mut min_delay = f64::INFINITY;
@@ -1017,6 +1028,12 @@ fn split(
             && part_of.get(src) != part_of.get(conn.target_cell)
         {
             min_delay = min_delay.min(conn.delay);
+            if ranks.1 > 1
+                && rank_of(src) != rank_of(conn.target_cell)
+                && let Some(l) = detectors.of(&conn).and_then(|d| leaves.get_mut(d as usize))
+            {
+                *l = true;
+            }
         }
         let Some(&Some(i)) = part_of
             .get(conn.target_cell)
@@ -1064,35 +1081,20 @@ fn split(
         }
         w.min(1e9) as usize
     };
-    let rank_of = |cell: usize| {
-        part_of
-            .get(cell)
-            .and_then(|&p| owner.get(p as usize).copied())
-    };
-    let mut leaves = Vec::new();
-    if ranks.1 > 1 {
-        leaves = vec![false; ndet];
-        for conn in connections.iter() {
-            if let (Source::Cell(src), Some(d)) = (conn.source, detectors.of(&conn))
-                && rank_of(src) != rank_of(conn.target_cell)
-                && let Some(l) = leaves.get_mut(d as usize)
-            {
-                *l = true;
-            }
+    if ranks.1 > 1
+        && let Some(l) = link.as_mut()
+    {
+        // This rank knows which detectors of other ranks it needs;
+        // every rank learns which of its own leave it.
+        let mut bytes = Vec::new();
+        for (d, _) in leaves.iter().enumerate().filter(|(_, x)| **x) {
+            bytes.extend_from_slice(&(d as u32).to_le_bytes());
         }
-        if let Some(l) = link.as_mut() {
-            // This rank knows which detectors of other ranks it needs;
-            // every rank learns which of its own leave it.
-            let mut bytes = Vec::new();
-            for (d, _) in leaves.iter().enumerate().filter(|(_, x)| **x) {
-                bytes.extend_from_slice(&(d as u32).to_le_bytes());
-            }
-            for b in l.comm.all_gather(&bytes) {
-                let mut rd = Reader(&b);
-                while let Some(d) = rd.u32() {
-                    if let Some(x) = leaves.get_mut(d as usize) {
-                        *x = true;
-                    }
+        for b in l.comm.all_gather(&bytes) {
+            let mut rd = Reader(&b);
+            while let Some(d) = rd.u32() {
+                if let Some(x) = leaves.get_mut(d as usize) {
+                    *x = true;
                 }
             }
         }
@@ -1120,8 +1122,13 @@ fn split(
     // chunk, each chunk freed once moved, on every thread: thread k takes
     // the k-th run of chunks and makes its piece of each part's list.
     // Other connections are given to each part one by one, without a list.
+    // A rank of one part keeps the list as it is: its part localises
+    // each connection as it reads it (no second list is made).
     let mut moved: Vec<Vec<Connections>> = Vec::new();
-    if let Some(t) = taken.as_deref_mut() {
+    let in_place = mine.len() == 1 && taken.is_some();
+    if in_place && let Some(t) = taken.as_deref_mut() {
+        moved = vec![vec![std::mem::take(&mut t.connections)]];
+    } else if let Some(t) = taken.as_deref_mut() {
         let move_piece = |piece: Connections| -> Vec<Connections> {
             let mut out: Vec<Connections> = (0..mine.len()).map(|_| Connections::new()).collect();
             for chunk in piece.into_chunks() {
@@ -1214,6 +1221,16 @@ fn split(
             extra_detectors: &job.extra,
         };
         let mut part = match job.list {
+            Some(list) if in_place => {
+                let read = |mut conn: Connection| {
+                    local.range.contains(&conn.target_cell).then(|| {
+                        localise(local, &mut conn);
+                        conn
+                    })
+                };
+                let list = super::Mapped(list, read);
+                Part::build(&piece, job.points, local.count, list, lib)?
+            }
             Some(list) => Part::build(&piece, job.points, local.count, list, lib)?,
             None => {
                 let each = net

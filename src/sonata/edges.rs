@@ -662,3 +662,35 @@ pub fn read_edges_onto(
     }
     Ok((pops, unindexed))
 }
+
+/// Per population of an edges file, in file order: its name, its target
+/// node population and, when it has `indices/target_to_source`, the
+/// number of edges onto each target node id (read from the index alone,
+/// no edge is read); what a run over ranks cuts the cells by before
+/// each rank reads its own edges with [`read_edges_onto`].
+pub type TargetCounts = (String, String, Option<Vec<u64>>);
+
+/// The [`TargetCounts`] of every population of `file`.
+pub fn target_counts(file: &Path) -> Result<Vec<TargetCounts>, Diagnostic> {
+    let h5 = hdf5::File::open(file).map_err(|e| h5_error(file, "the edges", e))?;
+    let root = h5
+        .group("edges")
+        .map_err(|e| h5_error(file, "group /edges", e))?;
+    let names = root
+        .member_names()
+        .map_err(|e| h5_error(file, "group /edges", e))?;
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let g = root
+            .group(&name)
+            .map_err(|e| h5_error(file, &format!("/edges/{name}"), e))?;
+        let what = format!("/edges/{name}/target_node_id");
+        let trg = g
+            .dataset("target_node_id")
+            .map_err(|e| h5_error(file, &what, e))?;
+        let target_population = string_attr(&trg, "node_population").unwrap_or_default();
+        let counts = TargetIndex::read(file, &g, edge_count(file, &g)?)?.map(|i| i.counts());
+        out.push((name, target_population, counts));
+    }
+    Ok(out)
+}

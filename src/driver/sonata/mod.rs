@@ -24,13 +24,14 @@
 
 pub use crate::morph::allen;
 use crate::sonata::config::{self, SimulationConfig};
-use crate::sonata::edges::{EdgePopulation, read_edges};
+use crate::sonata::edges::EdgePopulation;
 use crate::sonata::inputs::{read_spike_csv, read_spike_input};
 use crate::sonata::nodes::{NodePopulation, read_nodes};
 mod clamps;
 mod mechanisms;
 mod order;
 mod reports;
+mod share;
 mod sites;
 mod spont;
 mod synapses;
@@ -44,6 +45,7 @@ use crate::driver::ndl::LibraryLoader;
 use crate::net::{Cell, Connection, Network, PointProcess, RunSettings, Source, SpikeTrain};
 use crate::sim::{Mechanisms, Results};
 use serde_json::Value;
+use share::{rank_cut, read_all_edges, read_rank_edges};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -97,6 +99,10 @@ pub struct Loaded {
     pub reports: Vec<crate::sonata::report::Report>,
     /// Warnings.
     pub warnings: Vec<Diagnostic>,
+    /// Over ranks, when this rank read only the edges onto its own cells:
+    /// the first cell of each rank (see [`load_share`]); the network then
+    /// holds only this rank's connections and synapses.
+    pub rank_starts: Option<Vec<usize>>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -472,6 +478,23 @@ fn missing_dir(what: &str, key: &str, dir: Option<&Path>, circuit: &Path) -> Dia
 /// Loads the simulation config at `path` and everything it refers to.
 /// Diagnostics from cell templates are added to `map`.
 pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, Vec<Diagnostic>> {
+    load_share(map, path, opts, (0, 1))
+}
+
+/// [`load`] for rank `ranks.0` of a run over `ranks.1` ranks. When the
+/// circuit allows it (cells with sections only, no `syn_activity` input,
+/// every edge population onto real cells with `indices/target_to_source`)
+/// the cells are cut over the ranks by their work (compartments and
+/// incoming edges, counted from the indices alone) and this rank reads
+/// and builds only the edges onto its own cells: [`Loaded::rank_starts`]
+/// is then the cut, and a problem in an edge is found by the rank that
+/// reads it alone. Otherwise every edge is read, as by one process.
+pub fn load_share(
+    map: &mut SourceMap,
+    path: &Path,
+    opts: &Options,
+    ranks: (usize, usize),
+) -> Result<Loaded, Vec<Diagnostic>> {
     let config = config::load(path).map_err(|d| vec![d])?;
     let mut warnings = config.warnings.clone();
     let circuit = &config.circuit;
@@ -537,11 +560,13 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
         pops.extend(read_nodes(f, t).map_err(|d| vec![d])?);
     }
     crate::io::trace("sonata: nodes read");
+    // Spontaneous activity numbers its trains in the order of every
+    // edge: such a circuit is read whole on every rank.
+    let per_rank = ranks.1 > 1 && !config.inputs.iter().any(|i| i.input_type == "syn_activity");
     let mut edge_pops: Vec<EdgePopulation> = Vec::new();
-    for (f, t) in &circuit.edges {
-        edge_pops.extend(read_edges(f, t).map_err(|d| vec![d])?);
+    if !per_rank {
+        edge_pops = read_all_edges(circuit)?;
     }
-    crate::io::trace("sonata: edges read");
 
     let mut net = Network {
         run: RunSettings {
@@ -712,6 +737,14 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     warnings.append(&mut hoc.warnings);
     if !errors.is_empty() {
         return Err(errors);
+    }
+    let mut rank_starts = None;
+    if per_rank {
+        rank_starts = rank_cut(circuit, &net, &cells, ranks.1)?;
+        edge_pops = match &rank_starts {
+            Some(starts) => read_rank_edges(circuit, &cells, starts, ranks.0)?,
+            None => read_all_edges(circuit)?,
+        };
     }
 
     // Virtual populations → spike trains.
@@ -1227,6 +1260,7 @@ pub fn load(map: &mut SourceMap, path: &Path, opts: &Options) -> Result<Loaded, 
     crate::io::trace("sonata: mechanisms ready");
     Ok(Loaded {
         config,
+        rank_starts,
         network: net,
         library,
         mechanisms,
