@@ -21,6 +21,7 @@
 pub mod ast;
 pub mod declared;
 pub mod dump;
+pub mod known;
 pub mod lower;
 pub mod parse;
 pub mod sema;
@@ -66,7 +67,14 @@ pub fn check_source(map: &mut SourceMap, name: &str, text: &str) -> Checked {
 /// blocks that still parse are checked too, so one missing `}` does not hide
 /// the file's other problems; findings that the skipped text could explain
 /// (a name declared there, a declaration used only there) are dropped.
+///
+/// A file nmc recognises by its text ([`known`]) is checked as nmc's own
+/// version of that mechanism.
 fn check_loaded(map: &mut SourceMap, file: crate::diag::FileId) -> Checked {
+    let file = match known::recognise(map.source(file)) {
+        Some(k) => map.add(k.file, k.text),
+        None => file,
+    };
     let parsed = parse::parse_recovering(map, file);
     let mut diagnostics = parsed.diagnostics;
     let mut module = parsed.module;
