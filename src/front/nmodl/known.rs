@@ -48,7 +48,10 @@ pub fn recognise(text: &str) -> Option<&'static Known> {
 fn fingerprint(text: &str) -> (usize, u64) {
     let bytes = text.bytes().filter(|b| !b.is_ascii_whitespace());
     bytes.fold((0usize, 0xcbf2_9ce4_8422_2325u64), |(n, h), b| {
-        (n + 1, (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+        (
+            n + 1,
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3),
+        )
     })
 }
 
