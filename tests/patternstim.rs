@@ -6,7 +6,10 @@
 //! cells) must give NEURON's spikes bit for bit
 //! (`tests/golden/patternstim/pattern_stim.json`). The same pattern style
 //! as plain NDL inputs (`tests/patternstim/replay.ndl`) must too
-//! (`tests/golden/patternstim/spikes.json`). `FakeFire.mod`, our own file
+//! (`tests/golden/patternstim/spikes.json`). Through ExpSyn synapses of hh
+//! cells (`tests/patternstim/pattern_trace.ndl`), run one synapse at a time
+//! with libm's exp, the spikes and every step's soma voltage are NEURON's
+//! bit for bit (`tests/golden/patternstim/pattern_trace.json`). `FakeFire.mod`, our own file
 //! in PatternStim's style, is C nmc does not compile: the diagnostic.
 
 mod common;
@@ -208,4 +211,77 @@ fn patternstim_settings_are_checked() {
         assert!(!ok, "{tag}: accepted");
         assert!(err.contains(message), "{tag}: {err}");
     }
+}
+
+#[test]
+fn patternstim_through_synapses_of_hh_cells_gives_neurons_voltages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/golden/patternstim/pattern_trace.json"))
+        .expect("golden trace");
+    let g: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let floats = |v: &serde_json::Value| -> Vec<f64> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|x| x.as_f64().expect("number"))
+            .collect()
+    };
+    let want_v: Vec<Vec<f64>> = g["v"].as_array().expect("v").iter().map(floats).collect();
+    let want_spikes: Vec<(u64, f64)> = g["gids"]
+        .as_array()
+        .expect("gids")
+        .iter()
+        .map(|x| x.as_u64().expect("gid"))
+        .zip(floats(&g["times"]))
+        .collect();
+    assert_eq!(want_v.len(), 2);
+    assert_eq!(want_v[0].len(), 6001, "0 to 150 ms in steps of 0.025 ms");
+    assert!(want_spikes.iter().any(|s| s.0 == 0) && want_spikes.iter().any(|s| s.0 == 1));
+    let out = std::env::temp_dir().join(format!("nmc_patternstim_trace_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let run = Command::new(env!("CARGO_BIN_EXE_nmc"))
+        .args([
+            "run",
+            "--quiet",
+            "--synapses",
+            "one-by-one",
+            "--exp",
+            "libm",
+        ])
+        .arg(root.join("tests/patternstim/pattern_trace.ndl"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("nmc runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut ours: Vec<(u64, f64)> = common::spike_file(&out.join("spikes.h5"))
+        .into_iter()
+        .map(|(_, id, t)| (id, t))
+        .collect();
+    ours.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    assert_eq!(ours.len(), want_spikes.len(), "spike count");
+    for (a, b) in ours.iter().zip(&want_spikes) {
+        assert!(
+            a.0 == b.0 && a.1.to_bits() == b.1.to_bits(),
+            "nmc {a:?}, NEURON {b:?}"
+        );
+    }
+    let f = hdf5_metno::File::open(out.join("soma_v.h5")).expect("report");
+    let data = f.dataset("report/pattern_trace/data").expect("data");
+    assert_eq!(data.shape(), vec![6001, 2]);
+    let v: Vec<f64> = data.read_raw().expect("voltages");
+    for (step, row) in v.chunks(2).enumerate() {
+        for (cell, x) in row.iter().enumerate() {
+            let y = want_v[cell][step];
+            assert!(
+                x.to_bits() == y.to_bits(),
+                "cell {cell} step {step}: nmc {x}, NEURON {y}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
 }
