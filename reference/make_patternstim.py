@@ -28,8 +28,8 @@ Second network (`main_pattern`): the same PatternStim written in NDL as
 `input ps = PatternStim { times = [...] ms; gids = [...] }`, which nmc
 replays itself. Cells gids 0-2 IntFire1 (tau 6 ms, refrac 2 ms) and 3-4
 IntFire2 (taum 10 ms, taus 20 ms, ib 0.6), so spike times are computed
-from the event times; 260 pairs (more than the 101 PatternStim sends in
-one group) of gids 20-24 at times rounded to 1e-4 ms in (0.5, 180) ms
+from the event times; 260 pairs (more than the 102 PatternStim sends in
+its first group) of gids 20-24 at times rounded to 1e-4 ms in (0.5, 180) ms
 (numpy seed 11), sorted by time, with ties of one time on two gids and
 events of two sources reaching one cell at one time; gid 23 has no
 connection and gid 24 none either (both fired into nothing, as NEURON
