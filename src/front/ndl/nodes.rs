@@ -941,7 +941,7 @@ impl Ctx<'_> {
                     None => ok = false,
                 },
                 "fake_output" => match self.arg_number(&a.value, "fake_output", None) {
-                    Some(x) if x == 0.0 => {}
+                    Some(0.0) => {}
                     Some(_) => {
                         self.out.push(
                             Diagnostic::error(
