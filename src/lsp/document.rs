@@ -98,7 +98,13 @@ impl Document {
         let mut map = SourceMap::new();
         let (file, diagnostics, facts) = match lang {
             Lang::Nmodl => {
-                let checked = nmodl::check_source(&mut map, &name, &text);
+                // The file's own tree (its spans), even when nmc compiles
+                // a recognised file as its own version; then its C is no
+                // error.
+                let mut checked = nmodl::check_source_as_written(&mut map, &name, &text);
+                if nmodl::known::recognise(&text).is_some() {
+                    checked.diagnostics.retain(|d| d.code != "E0401");
+                }
                 let facts = Facts::Nmodl(ModFacts {
                     module: checked.module,
                     analysis: checked.analysis,

@@ -418,6 +418,9 @@ pub enum Train {
     },
     /// `poisson { count = 200; rate = 60 Hz; start = 0 ms; stop = 5 s; seed = 1 }`.
     Poisson(Settings),
+    /// `PatternStim { times = [5, 7.5] ms; gids = [3, 0] }`: NEURON's
+    /// PatternStim, (time, gid) pairs sorted by time; each gid is one train.
+    Pattern(Settings),
 }
 
 /// `input name = spikes ...`.

@@ -50,7 +50,7 @@ pub fn duplicates(file: &File, out: &mut Vec<Diagnostic>) {
             }
             Item::Input(i) => {
                 sources.add(&i.name, out);
-                if let super::ast::Train::Poisson(s) = &i.train {
+                if let super::ast::Train::Poisson(s) | super::ast::Train::Pattern(s) = &i.train {
                     settings_twice(&s.assigns, out);
                 }
             }

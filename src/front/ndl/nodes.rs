@@ -763,6 +763,10 @@ impl Ctx<'_> {
                 Some(t) => t,
                 None => return,
             },
+            Train::Pattern(s) => match self.pattern(s) {
+                Some(t) => t,
+                None => return,
+            },
         };
         let first_train = self.net.trains.len();
         let count = trains.len();
@@ -915,6 +919,154 @@ impl Ctx<'_> {
 
     /// `poisson { count; rate; start; stop; seed }`: `count` independent
     /// Poisson trains.
+    /// NEURON's PatternStim: `times` (ms, sorted) and `gids` (whole
+    /// numbers) of equal length; train `g` holds the times of gid `g` in
+    /// the pattern's order. NEURON fires each pair at its time through the
+    /// connections of its gid and fires nothing for a gid without any;
+    /// so do the trains. `fake_output` (NEURON: also fire the network's
+    /// own cells) may only be 0: NDL cells have no gids to fire.
+    fn pattern(&mut self, s: &Settings) -> Option<Vec<Vec<f64>>> {
+        const KNOWN: &[&str] = &["times", "gids", "fake_output"];
+        let mut times: Option<Vec<(f64, Span)>> = None;
+        let mut gids: Option<Vec<(f64, Span)>> = None;
+        let mut ok = true;
+        for a in &s.assigns {
+            match a.name.name.as_str() {
+                "times" => match self.pattern_list(&a.value, "times", Some("ms")) {
+                    Some(l) => times = Some(l),
+                    None => ok = false,
+                },
+                "gids" => match self.pattern_list(&a.value, "gids", None) {
+                    Some(l) => gids = Some(l),
+                    None => ok = false,
+                },
+                "fake_output" => match self.arg_number(&a.value, "fake_output", None) {
+                    Some(0.0) => {}
+                    Some(_) => {
+                        self.out.push(
+                            Diagnostic::error(
+                                "E1304",
+                                "nmc's PatternStim fires only gids outside the network (`fake_output = 0`)",
+                            )
+                            .with_primary(a.value.span(), "not 0")
+                            .with_help("NDL cells have no gids a pattern could fire; replay such spikes onto the cells' targets from gids of their own"),
+                        );
+                        ok = false;
+                    }
+                    None => ok = false,
+                },
+                _ => {
+                    self.out.push(unknown_setting(a, "`PatternStim`", KNOWN));
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let (Some(times), Some(gids)) = (times, gids) else {
+            self.out.push(
+                Diagnostic::error("E1208", "the PatternStim has no `times` or no `gids`")
+                    .with_primary(s.span, "`times` and `gids` both needed")
+                    .with_help("write e.g. `PatternStim { times = [1, 2.5] ms; gids = [0, 3] }`"),
+            );
+            return None;
+        };
+        if times.len() != gids.len() {
+            self.out.push(
+                Diagnostic::error(
+                    "E1304",
+                    format!(
+                        "the PatternStim has {} times and {} gids",
+                        times.len(),
+                        gids.len()
+                    ),
+                )
+                .with_primary(s.span, "one gid for each time")
+                .with_help("pair each spike time with the gid that fires it"),
+            );
+            return None;
+        }
+        let mut last = f64::NEG_INFINITY;
+        for &(t, span) in &times {
+            if !(t >= 0.0 && t.is_finite()) || t < last {
+                self.out.push(
+                    Diagnostic::error("E1304", "a PatternStim's times must be finite, at least 0 ms and sorted")
+                        .with_primary(span, if t < last { "earlier than the time before" } else { "out of range" })
+                        .with_help("NEURON's PatternStim replays a pattern sorted by time; sort the (time, gid) pairs"),
+                );
+                return None;
+            }
+            last = t;
+        }
+        let mut top = 0usize;
+        for &(g, span) in &gids {
+            if !(g.fract() == 0.0 && (0.0..=f64::from(i32::MAX)).contains(&g)) {
+                self.out.push(
+                    Diagnostic::error("E1304", "a gid must be a whole number from 0 to 2147483647")
+                        .with_primary(span, "not a gid"),
+                );
+                return None;
+            }
+            top = top.max(g as usize + 1);
+        }
+        if !self.memory_for(
+            top as f64 * 24.0 + times.len() as f64 * 8.0,
+            &format!("spike trains for gids up to {}", top.saturating_sub(1)),
+            s.span,
+        ) {
+            return None;
+        }
+        let mut trains = vec![Vec::new(); top];
+        for (&(t, _), &(g, _)) in times.iter().zip(&gids) {
+            trains[g as usize].push(t);
+        }
+        Some(trains)
+    }
+
+    /// A PatternStim's list of numbers in `unit` (`None`: no unit).
+    fn pattern_list(
+        &mut self,
+        v: &Value,
+        name: &str,
+        unit: Option<&str>,
+    ) -> Option<Vec<(f64, Span)>> {
+        let Value::List(l) = v else {
+            let example = if unit.is_some() {
+                "[1, 2.5] ms"
+            } else {
+                "[0, 3]"
+            };
+            self.out.push(
+                Diagnostic::error(
+                    "E1305",
+                    format!("`{name}` takes a list such as `{example}`"),
+                )
+                .with_primary(v.span(), "not a list"),
+            );
+            return None;
+        };
+        let e = Expect {
+            name: if unit.is_some() { "spike time" } else { "gid" },
+            unit: Some(unit.unwrap_or("1")),
+            origin: None,
+        };
+        let mut out = Vec::with_capacity(l.items.len());
+        for &(x, span) in &l.items {
+            match convert_value(x, span, l.unit.as_ref(), &e) {
+                Ok((y, w)) => {
+                    self.out.extend(w);
+                    out.push((y, span));
+                }
+                Err(d) => {
+                    self.out.push(d);
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
     fn poisson(&mut self, s: &Settings, index: usize) -> Option<Vec<Vec<f64>>> {
         const KNOWN: &[&str] = &["count", "rate", "start", "stop", "seed"];
         let mut count = 1usize;

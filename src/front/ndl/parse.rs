@@ -196,6 +196,7 @@ fn describe(rule: &Rule) -> Option<&'static str> {
         Rule::points => "a list of points `[(x, y, z), ...]`",
         Rule::from_file => "`from \"file\"`",
         Rule::poisson => "`poisson`",
+        Rule::pattern_stim => "`PatternStim`",
         Rule::var => "a name",
         Rule::range_op => "`..`",
         _ => return None,
@@ -419,6 +420,13 @@ impl Builder {
                             span,
                         )?;
                         Train::Poisson(self.settings(st)?)
+                    }
+                    Rule::pattern_stim => {
+                        let st = self.next(
+                            &mut t.into_inner().filter(|q| !is_keyword(q.as_rule())),
+                            span,
+                        )?;
+                        Train::Pattern(self.settings(st)?)
                     }
                     Rule::train_list => {
                         let l = self.next(

@@ -21,6 +21,7 @@
 pub mod ast;
 pub mod declared;
 pub mod dump;
+pub mod known;
 pub mod lower;
 pub mod parse;
 pub mod sema;
@@ -62,11 +63,32 @@ pub fn check_source(map: &mut SourceMap, name: &str, text: &str) -> Checked {
     check_loaded(map, file)
 }
 
+/// [`check_source`] of the text as written, also when it is a file nmc
+/// recognises ([`known`]) and compiles as its own version: the syntax
+/// tree and spans stay those of `text` (editors), so the VERBATIM C of a
+/// recognised file is reported as for any other file.
+pub fn check_source_as_written(map: &mut SourceMap, name: &str, text: &str) -> Checked {
+    let file = map.add(name, text);
+    check_parsed(map, file)
+}
+
 /// Parses and checks a file already in the map. After a syntax error the
 /// blocks that still parse are checked too, so one missing `}` does not hide
 /// the file's other problems; findings that the skipped text could explain
 /// (a name declared there, a declaration used only there) are dropped.
+///
+/// A file nmc recognises by its text ([`known`]) is checked as nmc's own
+/// version of that mechanism.
 fn check_loaded(map: &mut SourceMap, file: crate::diag::FileId) -> Checked {
+    let file = match known::recognise(map.source(file)) {
+        Some(k) => map.add(k.file, k.text),
+        None => file,
+    };
+    check_parsed(map, file)
+}
+
+/// Parses and checks a file in the map as it is.
+fn check_parsed(map: &mut SourceMap, file: crate::diag::FileId) -> Checked {
     let parsed = parse::parse_recovering(map, file);
     let mut diagnostics = parsed.diagnostics;
     let mut module = parsed.module;

@@ -311,7 +311,7 @@ fn help_for(text: &str, artificial_cell: bool, file_c: &HashSet<String>) -> Stri
     let has = |w: &str| lower.contains(w);
     if file_c.contains("nrn_fake_fire") {
         // NEURON's PatternStim (pattern.mod) and files like it.
-        "this C replays (time, gid) spikes that hoc hands over in Vectors (PatternStim's `play(tvec, gidvec)`, kept behind a BBCOREPOINTER) and fires them with `nrn_fake_fire` as if the cells of those gids had spiked; nmc has no hoc Vectors and no gids outside its network: replay the spikes with an NDL `input` or a SONATA spike input (`module: spikes`), which deliver each spike through its source's connections the same way".to_string()
+        "this C replays (time, gid) spikes that hoc hands over in Vectors (PatternStim's `play(tvec, gidvec)`, kept behind a BBCOREPOINTER) and fires them with `nrn_fake_fire` as if the cells of those gids had spiked; nmc compiles the pattern.mod NEURON ships (recognised by its text), not C like it: replay the spikes with an NDL `input` (`input ps = PatternStim { times = [...] ms; gids = [...] }` is NEURON's PatternStim) or a SONATA spike input (`module: spikes`), which deliver each spike through its source's connections the same way".to_string()
     } else if has("random") || has("scop_random") || has("normrand") || has("nrnran123") {
         "use nmc's built-in random streams (`normrand`, `exprand`, `unirand` ...) instead of C random-number code".to_string()
     } else if artificial_cell && (has("vector") || has("ifarg")) {
