@@ -70,6 +70,37 @@ def pattern():
     return out
 
 
+def replay(h, pc, pairs):
+    """A PatternStim playing `pairs` (time, gid) and every gid's spikes
+    recorded: (the PatternStim, spike times, spike gids), to keep alive."""
+    ps = h.PatternStim()
+    ps.play(h.Vector([t for t, _ in pairs]), h.Vector([g for _, g in pairs]))
+    tv, idv = h.Vector(), h.Vector()
+    pc.spike_record(-1, tv, idv)
+    return ps, tv, idv
+
+
+def run(h, tstop):
+    """Fixed steps of DT from -65 mV to `tstop`."""
+    h.dt = DT
+    h.secondorder = 0
+    h.CVode().active(0)
+    h.finitialize(-65)
+    for _ in range(int(round(tstop / DT))):
+        h.fadvance()
+
+
+def write_json(name, out, indent=None):
+    """Writes `out` to OUT/`name` (through a temporary file)."""
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, name)
+    with open(path + ".tmp", "w") as f:
+        json.dump(out, f, indent=indent)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+    return path
+
+
 def main():
     from neuron import h
     pc = h.ParallelContext()
@@ -90,21 +121,10 @@ def main():
                 nc.weight[0], nc.delay = w, d
                 keep.append(nc)
     pairs = pattern()
-    tvec = h.Vector([t for t, _ in pairs])
-    gidvec = h.Vector([g for _, g in pairs])
-    ps = h.PatternStim()
-    ps.play(tvec, gidvec)
-    tv, idv = h.Vector(), h.Vector()
-    pc.spike_record(-1, tv, idv)
-    h.dt = DT
-    h.secondorder = 0
-    h.CVode().active(0)
-    h.finitialize(-65)
-    for _ in range(int(round(TSTOP / DT))):
-        h.fadvance()
+    ps, tv, idv = replay(h, pc, pairs)
+    run(h, TSTOP)
     spikes = sorted(zip((int(g) for g in idv), tv))
     assert all(g < 3 for g, _ in spikes), "only the cells spike"
-    os.makedirs(OUT, exist_ok=True)
     out = {
         "generator": "reference/make_patternstim.py",
         "neuron_version": h.nrnversion(5),
@@ -114,11 +134,7 @@ def main():
         "gids": [g for g, _ in spikes],
         "times": [t for _, t in spikes],
     }
-    path = os.path.join(OUT, "spikes.json")
-    with open(path + ".tmp", "w") as f:
-        json.dump(out, f, indent=0)
-        f.write("\n")
-    os.replace(path + ".tmp", path)
+    path = write_json("spikes.json", out, indent=0)
     print("wrote", path, len(spikes), "spikes")
     lines = [
         "// Written by reference/make_patternstim.py: the spikes NEURON's",
@@ -190,16 +206,8 @@ def main_pattern():
                     nc.weight[0], nc.delay = w, d
                     keep.append(nc)
     pairs = pattern2()
-    ps = h.PatternStim()
-    ps.play(h.Vector([t for t, _ in pairs]), h.Vector([g for _, g in pairs]))
-    tv, idv = h.Vector(), h.Vector()
-    pc.spike_record(-1, tv, idv)
-    h.dt = DT
-    h.secondorder = 0
-    h.CVode().active(0)
-    h.finitialize(-65)
-    for _ in range(int(round(TSTOP / DT))):
-        h.fadvance()
+    ps, tv, idv = replay(h, pc, pairs)
+    run(h, TSTOP)
     spikes = sorted(zip((int(g) for g in idv), tv))
     assert all(g < 5 for g, _ in spikes), "only the cells spike"
     out = {
@@ -211,11 +219,7 @@ def main_pattern():
         "gids": [g for g, _ in spikes],
         "times": [t for _, t in spikes],
     }
-    path = os.path.join(OUT, "pattern_stim.json")
-    with open(path + ".tmp", "w") as f:
-        json.dump(out, f, indent=0)
-        f.write("\n")
-    os.replace(path + ".tmp", path)
+    path = write_json("pattern_stim.json", out, indent=0)
     print("wrote", path, len(spikes), "spikes")
     lines = [
         "// Written by reference/make_patternstim.py: NEURON's PatternStim",
@@ -286,17 +290,9 @@ def main_trace():
             nc.weight[0], nc.delay = w, d
             keep += [s, nc]
     pairs = pattern3()
-    ps = h.PatternStim()
-    ps.play(h.Vector([t for t, _ in pairs]), h.Vector([g for _, g in pairs]))
-    tv, idv = h.Vector(), h.Vector()
-    pc.spike_record(-1, tv, idv)
+    ps, tv, idv = replay(h, pc, pairs)
     vs = [h.Vector().record(c(0.5)._ref_v) for c in cells]
-    h.dt = DT
-    h.secondorder = 0
-    h.CVode().active(0)
-    h.finitialize(-65)
-    for _ in range(int(round(TSTOP3 / DT))):
-        h.fadvance()
+    run(h, TSTOP3)
     spikes = sorted(zip((int(g) for g in idv), tv))
     out = {
         "generator": "reference/make_patternstim.py",
@@ -308,11 +304,7 @@ def main_trace():
         "times": [t for _, t in spikes],
         "v": [list(v) for v in vs],
     }
-    path = os.path.join(OUT, "pattern_trace.json")
-    with open(path + ".tmp", "w") as f:
-        json.dump(out, f)
-        f.write("\n")
-    os.replace(path + ".tmp", path)
+    path = write_json("pattern_trace.json", out)
     print("wrote", path, len(spikes), "spikes")
     lines = [
         "// Written by reference/make_patternstim.py: NEURON's PatternStim",
