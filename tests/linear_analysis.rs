@@ -63,7 +63,7 @@ fn verdict(dir: &str, file: &str) -> String {
 fn models_synapses_qualify_with_their_kernel_parameters_as_keys() {
     let mut all = verdicts("models");
     all.extend(verdicts("builtins"));
-    assert_eq!(all.len(), 21, "{all:?}");
+    assert_eq!(all.len(), 22, "{all:?}");
     let yes: Vec<(&str, &str)> = vec![
         (
             "AMPA_NMDA_STP.mod",
@@ -93,6 +93,10 @@ fn models_synapses_qualify_with_their_kernel_parameters_as_keys() {
         "no: not a POINT_PROCESS"
     );
     assert_eq!(verdict("builtins", "hh.mod"), "no: not a POINT_PROCESS");
+    assert_eq!(
+        verdict("builtins", "PatternStim.mod"),
+        "no: not a POINT_PROCESS"
+    );
 }
 
 #[test]
